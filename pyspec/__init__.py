@@ -1,0 +1,45 @@
+"""pyspec: executable specifications of distributed protocols, checked explicitly and with Z3.
+
+The public API; tracecheck and user code use only these names.
+"""
+
+from pyspec.api import bmc, check, compile_spec, describe, load, loads, simulate
+from pyspec.errors import (
+    ParamError,
+    PyspecError,
+    Span,
+    SpecError,
+    SpecErrors,
+    SpecEvalError,
+    SpecNameError,
+    SpecSyntaxError,
+    SpecTypeError,
+    UsageError,
+)
+from pyspec.lang.typed import CheckedSpec as Spec
+from pyspec.result import Result, Step, Trace, Verdict
+
+__all__ = [
+    "load",
+    "loads",
+    "check",
+    "simulate",
+    "bmc",
+    "describe",
+    "compile_spec",
+    "Spec",
+    "Result",
+    "Trace",
+    "Step",
+    "Verdict",
+    "PyspecError",
+    "SpecError",
+    "SpecErrors",
+    "SpecSyntaxError",
+    "SpecNameError",
+    "SpecTypeError",
+    "SpecEvalError",
+    "ParamError",
+    "UsageError",
+    "Span",
+]

@@ -1,0 +1,97 @@
+"""The public API: load a spec, check it, simulate it, step it, evaluate expressions in a state.
+
+tracecheck and user code use only what `pyspec/__init__.py` re-exports from here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyspec.errors import UsageError
+from pyspec.explicit.evaluator import CompiledSpec
+from pyspec.explicit.explore import ExploreOptions, explore
+from pyspec.explicit.simulate import SimulateOptions, simulate as _simulate
+from pyspec.lang.load import load, loads
+from pyspec.lang.typed import CheckedSpec
+from pyspec.lang.types import format_value
+from pyspec.result import Result
+
+
+def _names(spec: CheckedSpec, invariants) -> tuple[str, ...] | None:
+    if invariants is None:
+        return None
+    known = [i.name for i in spec.invariants]
+    for name in invariants:
+        if name not in known:
+            import difflib
+
+            close = difflib.get_close_matches(name, known, n=1)
+            raise UsageError(
+                f"spec {spec.name} has no invariant '{name}'",
+                hint=(f"did you mean '{close[0]}'? " if close else "") + "invariants: " + (", ".join(known) or "none"),
+                code="PS601",
+            )
+    return tuple(invariants)
+
+
+def compile_spec(spec: CheckedSpec) -> CompiledSpec:
+    """The explicit engine's compiled form: successors, invariants, evaluation."""
+    return CompiledSpec(spec)
+
+
+def check(
+    spec: CheckedSpec,
+    invariants=None,
+    max_states: int | None = None,
+    deadlock: bool = False,
+    time_limit: float | None = None,
+    progress=None,
+) -> Result:
+    """Explicit-state BFS. HOLDS only when every reachable state was visited."""
+    if max_states is not None and max_states < 1:
+        raise UsageError("--max-states must be at least 1", code="PS602")
+    opts = ExploreOptions(_names(spec, invariants), max_states, deadlock, time_limit, progress)
+    return explore(compile_spec(spec), opts)
+
+
+def simulate(spec: CheckedSpec, runs=100, steps=50, seed=0, invariants=None, deadlock=False) -> Result:
+    if runs < 1 or steps < 0:
+        raise UsageError("--runs must be at least 1 and --steps at least 0", code="PS602")
+    return _simulate(compile_spec(spec), SimulateOptions(runs, steps, seed, _names(spec, invariants), deadlock))
+
+
+def bmc(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None = None) -> Result:
+    """Bounded model checking with Z3 to `depth` steps (see pyspec.symbolic.bmc)."""
+    if depth < 0:
+        raise UsageError("--depth must be at least 0", code="PS602")
+    try:
+        from pyspec.symbolic.bmc import bmc as _bmc
+    except ImportError:
+        raise UsageError("the bmc engine is not available in this build", code="PS603") from None
+    return _bmc(spec, depth=depth, invariants=_names(spec, invariants), timeout=timeout)
+
+
+def describe(spec: CheckedSpec) -> dict[str, Any]:
+    """A JSON-ready summary of the checked spec (`pyspec show --json`)."""
+    return {
+        "spec": spec.name,
+        "doc": spec.doc,
+        "file": spec.file,
+        "params": {n: _jsonable(v) for n, v, _ in spec.params},
+        "types": {n: t.show() for n, t in spec.types},
+        "vars": {v.name: v.ty.show() for v in spec.vars},
+        "actions": {a.name: {f.name: f.ty.show() for f in a.formals} for a in spec.actions},
+        "invariants": [i.name for i in spec.invariants],
+        "defs": [sig for _, sig in spec.defs],
+    }
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, frozenset):
+        return sorted(_jsonable(x) for x in v)
+    if isinstance(v, tuple):
+        return [_jsonable(x) for x in v]
+    return v
+
+
+__all__ = ["load", "loads", "check", "simulate", "bmc", "describe", "compile_spec", "format_value"]

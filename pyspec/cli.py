@@ -1,0 +1,168 @@
+"""The `pyspec` command: parse arguments, call the library, render the result, return the exit code.
+
+No checking logic lives here. User errors render as `file:line:col` with a caret and exit 2;
+anything unexpected prints "internal error" with the traceback and exits 70.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from dataclasses import dataclass
+from typing import Sequence
+
+from pyspec import api
+from pyspec.errors import PyspecError, UsageError
+from pyspec.report.errors import render_error
+from pyspec.report.result import render_json, render_text
+from pyspec.report.show import render_spec
+from pyspec.result import EXIT_BAD_INPUT, EXIT_INTERNAL
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse exits 2 on its own; keep its message, our format
+        self.print_usage(sys.stderr)
+        print(f"pyspec: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    command: str
+    spec: str
+    params: dict[str, str]
+    invariants: tuple[str, ...] | None
+    json: bool
+    engine: str = "explicit"
+    max_states: int | None = None
+    depth: int | None = None
+    deadlock: bool = False
+    time_limit: float | None = None
+    runs: int = 100
+    steps: int = 50
+    seed: int = 0
+
+
+def _param(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    name, value = text.split("=", 1)
+    return name.strip(), value.strip()
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="pyspec", description="Check executable specifications of distributed protocols.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    def common(sp):
+        sp.add_argument("spec", help="the .spec file")
+        sp.add_argument("-D", dest="params", action="append", type=_param, default=[], metavar="NAME=VALUE",
+                        help="override a param (repeatable)")
+        sp.add_argument("--json", action="store_true", help="machine-readable output (traces in ITF)")
+
+    c = sub.add_parser("check", help="check invariants on every reachable state (or by BMC)")
+    common(c)
+    c.add_argument("--invariant", action="append", dest="invariants", metavar="NAME",
+                   help="check only this invariant (repeatable); default: all")
+    c.add_argument("--engine", choices=("explicit", "bmc"), default="explicit")
+    c.add_argument("--max-states", type=int, default=None, help="stop (verdict incomplete) after N states")
+    c.add_argument("--time-limit", type=float, default=None, metavar="S", help="stop (incomplete) after S seconds")
+    c.add_argument("--depth", type=int, default=None, help="BMC depth")
+    c.add_argument("--deadlock", action="store_true", help="also report a reachable state with no enabled action")
+
+    s = sub.add_parser("simulate", help="random walks, seeded")
+    common(s)
+    s.add_argument("--invariant", action="append", dest="invariants", metavar="NAME")
+    s.add_argument("--runs", type=int, default=100)
+    s.add_argument("--steps", type=int, default=50)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--deadlock", action="store_true")
+
+    sh = sub.add_parser("show", help="print the parsed spec with resolved types and params")
+    common(sh)
+    return p
+
+
+def _options(ns: argparse.Namespace) -> Options:
+    return Options(
+        command=ns.command,
+        spec=ns.spec,
+        params=dict(ns.params),
+        invariants=tuple(ns.invariants) if getattr(ns, "invariants", None) else None,
+        json=ns.json,
+        engine=getattr(ns, "engine", "explicit"),
+        max_states=getattr(ns, "max_states", None),
+        depth=getattr(ns, "depth", None),
+        deadlock=getattr(ns, "deadlock", False),
+        time_limit=getattr(ns, "time_limit", None),
+        runs=getattr(ns, "runs", 100),
+        steps=getattr(ns, "steps", 50),
+        seed=getattr(ns, "seed", 0),
+    )
+
+
+def _header(o: Options, spec) -> str:
+    params = ", ".join(f"{n}={_show_param(v)}" for n, v, _ in spec.params)
+    return f"pyspec {o.command} {o.spec}" + (f" ({params})" if params else "")
+
+
+def _show_param(v) -> str:
+    if isinstance(v, str):
+        return f'"{v}"'
+    if isinstance(v, bool):
+        return "True" if v else "False"
+    return str(v)
+
+
+def run(o: Options) -> int:
+    spec = api.load(o.spec, o.params)
+    if o.command == "show":
+        print(json.dumps(api.describe(spec), indent=2) if o.json else render_spec(spec))
+        return 0
+    if o.command == "check":
+        if o.engine == "bmc":
+            if o.depth is None:
+                raise UsageError("--engine bmc needs --depth K")
+            result = api.bmc(spec, depth=o.depth, invariants=o.invariants)
+        else:
+            result = api.check(
+                spec,
+                invariants=o.invariants,
+                max_states=o.max_states,
+                deadlock=o.deadlock,
+                time_limit=o.time_limit,
+            )
+    elif o.command == "simulate":
+        result = api.simulate(spec, runs=o.runs, steps=o.steps, seed=o.seed, invariants=o.invariants, deadlock=o.deadlock)
+    else:
+        raise AssertionError(o.command)
+    print(render_json(result) if o.json else render_text(result, _header(o, spec)))
+    return result.exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    try:
+        ns = parser.parse_args(argv)
+    except SystemExit as e:
+        return int(e.code or 0)
+    try:
+        return run(_options(ns))
+    except PyspecError as e:
+        print(render_error(e), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception:  # the one place a bug becomes exit 70 instead of a misleading verdict
+        print("pyspec: internal error (please report it with the spec and command):", file=sys.stderr)
+        traceback.print_exc()
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

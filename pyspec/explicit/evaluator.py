@@ -1,0 +1,585 @@
+"""Typed tree -> Python closures, compiled once; the explicit engine's semantics.
+
+An expression compiles to `fn(env)`, where `env` is a list: `env[0]` the current state (a
+tuple), `env[1]` the next state being built (a list, or None before the first write), `env[2]`
+the list that receives successor states, and `env[3 + slot]` the locals. Sub-expressions that
+depend on no state and no free local are evaluated once, at compile time.
+
+A statement block compiles to `run(env)` in continuation-passing style: each statement calls
+the rest of the block once per outcome, so nondeterministic choice is a plain loop and the
+last continuation appends the finished next state to `env[2]`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, Callable
+
+from pyspec.errors import SpecEvalError
+from pyspec.lang import typed as T
+from pyspec.lang.types import IntT, MapT, SetT, Type, contains, domain, format_value, key_index, sort_key
+
+Fn = Callable[[list], Any]
+Run = Callable[[list], None]
+
+LOCALS = 3  # env[LOCALS + slot] holds local `slot`
+_STATE = frozenset({"state"})
+
+
+def _fail(span, msg: str):
+    raise SpecEvalError(msg, span, code="PS401")
+
+
+class Compiler:
+    """Compiles the expressions and statements of one checked spec."""
+
+    def __init__(self, spec: T.CheckedSpec) -> None:
+        self.spec = spec
+        self.nlocals = 0  # the largest frame seen, for constant folding's scratch env
+
+    # ---- expressions -------------------------------------------------------------------------
+
+    def expr(self, e: T.Expr) -> Fn:
+        fn, _ = self._expr(e)
+        return fn
+
+    def _expr(self, e: T.Expr) -> tuple[Fn, frozenset]:
+        """Compile `e`; also return what it depends on ("state", "next", local slots)."""
+        fn, deps = getattr(self, "_c_" + type(e).__name__)(e)
+        if deps or isinstance(e, T.Const):
+            return fn, deps
+        try:
+            value = fn([None, None, None] + [None] * (self.nlocals + 64))
+        except SpecEvalError:  # e.g. min({}) in a branch that may never run: fail when it does
+            return fn, deps
+        return (lambda env: value), deps
+
+    def _c_Const(self, e: T.Const):
+        v = e.value
+        return (lambda env: v), frozenset()
+
+    def _c_Var(self, e: T.Var):
+        i = e.index
+        return (lambda env: env[0][i]), _STATE
+
+    def _c_Primed(self, e: T.Primed):
+        i = e.index
+        return (lambda env: env[1][i]), frozenset({"next"})
+
+    def _c_Local(self, e: T.Local):
+        k = LOCALS + e.slot
+        self.nlocals = max(self.nlocals, e.slot + 1)
+        return (lambda env: env[k]), frozenset({e.slot})
+
+    def _c_Unary(self, e: T.Unary):
+        f, d = self._expr(e.operand)
+        if e.op == "not":
+            return (lambda env: not f(env)), d
+        return (lambda env: -f(env)), d
+
+    def _c_Binary(self, e: T.Binary):
+        a, da = self._expr(e.left)
+        b, db = self._expr(e.right)
+        d = da | db
+        op = e.op
+        if op == "and":
+            return (lambda env: a(env) and b(env)), d
+        if op == "or":
+            return (lambda env: a(env) or b(env)), d
+        if op == "implies":
+            return (lambda env: (not a(env)) or b(env)), d
+        if op in ("div", "mod"):
+            span = e.span
+
+            def divmod_(env, a=a, b=b, is_div=op == "div"):
+                y = b(env)
+                if y == 0:
+                    _fail(span, "division by zero")
+                return a(env) // y if is_div else a(env) % y
+
+            return divmod_, d
+        simple = {
+            "add": lambda env: a(env) + b(env),
+            "sub": lambda env: a(env) - b(env),
+            "mul": lambda env: a(env) * b(env),
+            "eq": lambda env: a(env) == b(env),
+            "ne": lambda env: a(env) != b(env),
+            "lt": lambda env: a(env) < b(env),
+            "le": lambda env: a(env) <= b(env),
+            "gt": lambda env: a(env) > b(env),
+            "ge": lambda env: a(env) >= b(env),
+            "union": lambda env: a(env) | b(env),
+            "inter": lambda env: a(env) & b(env),
+            "diff": lambda env: a(env) - b(env),
+            "subset": lambda env: a(env) <= b(env),
+            "ssubset": lambda env: a(env) < b(env),
+            "superset": lambda env: a(env) >= b(env),
+            "ssuperset": lambda env: a(env) > b(env),
+            "in": lambda env: a(env) in b(env),
+            "notin": lambda env: a(env) not in b(env),
+        }
+        return simple[op], d
+
+    def _c_IfExp(self, e: T.IfExp):
+        c, dc = self._expr(e.cond)
+        a, da = self._expr(e.then)
+        b, db = self._expr(e.orelse)
+        return (lambda env: a(env) if c(env) else b(env)), dc | da | db
+
+    def _c_RangeSet(self, e: T.RangeSet):
+        lo, dl = self._expr(e.lo)
+        hi, dh = self._expr(e.hi)
+        return (lambda env: frozenset(range(lo(env), hi(env) + 1))), dl | dh
+
+    def _c_SetLit(self, e: T.SetLit):
+        parts = [self._expr(x) for x in e.elems]
+        fns = tuple(f for f, _ in parts)
+        d = frozenset().union(*(dd for _, dd in parts))
+        return (lambda env: frozenset([f(env) for f in fns])), d
+
+    def _c_TupleLit(self, e: T.TupleLit):
+        parts = [self._expr(x) for x in e.elems]
+        fns = tuple(f for f, _ in parts)
+        d = frozenset().union(*(dd for _, dd in parts))
+        if len(fns) == 2:
+            f0, f1 = fns
+            return (lambda env: (f0(env), f1(env))), d
+        return (lambda env: tuple([f(env) for f in fns])), d
+
+    def _c_Construct(self, e: T.Construct):
+        parts = [self._expr(x) for x in e.fields]
+        fns = tuple(f for f, _ in parts)
+        d = frozenset().union(*(dd for _, dd in parts))
+        tag = e.tag
+        return (lambda env: (tag, *[f(env) for f in fns])), d
+
+    def _c_IsTag(self, e: T.IsTag):
+        f, d = self._expr(e.obj)
+        tag = e.tag
+        return (lambda env: f(env)[0] == tag), d
+
+    def _c_TupleGet(self, e: T.TupleGet):
+        f, d = self._expr(e.obj)
+        i = e.index
+        return (lambda env: f(env)[i]), d
+
+    def _c_VariantGet(self, e: T.VariantGet):
+        f, d = self._expr(e.obj)
+        positions = dict(e.positions)
+        span, name = e.span, e.name
+        if len(positions) == 1:
+            ((tag, i),) = positions.items()
+
+            def get1(env):
+                v = f(env)
+                if v[0] != tag:
+                    _fail(span, f"{v[0]}(...) has no field '{name}'")
+                return v[i]
+
+            return get1, d
+
+        def get(env):
+            v = f(env)
+            i = positions.get(v[0])
+            if i is None:
+                _fail(span, f"{v[0]}(...) has no field '{name}'")
+            return v[i]
+
+        return get, d
+
+    def _c_MapGet(self, e: T.MapGet):
+        m, dm = self._expr(e.obj)
+        k, dk = self._expr(e.key)
+        mt = e.obj.ty
+        assert isinstance(mt, MapT)
+        kt = mt.key
+        if isinstance(kt, IntT) and not e.checked:
+            lo = kt.lo
+            if lo == 0:
+                return (lambda env: m(env)[k(env)]), dm | dk
+            return (lambda env: m(env)[k(env) - lo]), dm | dk
+        index = key_index(kt)
+        span, show = e.span, mt.key
+
+        def get(env):
+            key = k(env)
+            try:
+                return m(env)[index(key)]
+            except KeyError:
+                _fail(span, f"key {_show(show, key)} is outside the map's keys {show.show()}")
+
+        return get, dm | dk
+
+    def _c_Builtin(self, e: T.Builtin):
+        f, d = self._expr(e.arg)
+        span = e.span
+        if e.func == "len":
+            return (lambda env: len(f(env))), d
+        if e.func in ("min", "max"):
+            agg = min if e.func == "min" else max
+            name = e.func
+
+            def minmax(env):
+                s = f(env)
+                if not s:
+                    _fail(span, f"{name}() of an empty set")
+                return agg(s)
+
+            return minmax, d
+        if e.func == "sum":
+            return (lambda env: sum(f(env))), d
+        if e.func == "all":
+            return (lambda env: all(f(env))), d
+        if e.func == "any":
+            return (lambda env: any(f(env))), d
+        if e.func == "subsets":
+
+            def subsets(env):
+                s = tuple(f(env))
+                return frozenset(
+                    frozenset(c) for r in range(len(s) + 1) for c in itertools.combinations(s, r)
+                )
+
+            return subsets, d
+        raise AssertionError(e.func)
+
+    def _c_Comp(self, e: T.Comp):
+        bound = frozenset(g.slot for g in e.gens)
+        deps = frozenset()
+        gens = []
+        for g in e.gens:
+            it, di = self._expr(g.iter)
+            conds = tuple(self._expr(c) for c in g.conds)
+            deps |= di | frozenset().union(*(dc for _, dc in conds))
+            self.nlocals = max(self.nlocals, g.slot + 1)
+            gens.append((LOCALS + g.slot, it, tuple(c for c, _ in conds)))
+        elem, de = self._expr(e.elem)
+        deps |= de
+        key = None
+        if e.key is not None:
+            key, dk = self._expr(e.key)
+            deps |= dk
+        deps -= bound
+        kind = e.kind
+        if kind == "map":
+            return self._map_comp(e, gens, key, elem), deps
+        produce = _produce(gens, elem)
+        span = e.span
+        if kind == "set":
+            return (lambda env: frozenset(produce(env))), deps
+        if kind == "all":
+            return (lambda env: all(produce(env))), deps
+        if kind == "any":
+            return (lambda env: any(produce(env))), deps
+        if kind == "sum":
+            return (lambda env: sum(produce(env))), deps
+        agg = min if kind == "min" else max
+
+        def minmax(env):
+            vals = list(produce(env))
+            if not vals:
+                _fail(span, f"{kind}() over no values")
+            return agg(vals)
+
+        return minmax, deps
+
+    def _map_comp(self, e: T.Comp, gens, key, elem) -> Fn:
+        mt = e.ty
+        assert isinstance(mt, MapT)
+        keys = domain(mt.key)
+        index = key_index(mt.key)
+        span = e.span
+        produce_pairs = _produce(gens, lambda env: (key(env), elem(env)))
+        n = len(keys)
+
+        def build(env):
+            out = [_MISSING] * n
+            for k, v in produce_pairs(env):
+                out[index(k)] = v
+            if _MISSING in out:
+                missing = keys[out.index(_MISSING)]
+                _fail(span, f"the map comprehension gives no value for key {_show(mt.key, missing)}")
+            return tuple(out)
+
+        return build
+
+    # ---- statements --------------------------------------------------------------------------
+
+    def block(self, stmts: tuple[T.Stmt, ...], k: Run) -> Run:
+        run = k
+        for s in reversed(stmts):
+            run = self._stmt(s, run)
+        return run
+
+    def _stmt(self, s: T.Stmt, k: Run) -> Run:
+        if isinstance(s, T.Require):
+            c = self.expr(s.cond)
+
+            def require(env):
+                if c(env):
+                    k(env)
+
+            return require
+        if isinstance(s, T.Let):
+            f = self.expr(s.value)
+            slot = LOCALS + s.slot
+            self.nlocals = max(self.nlocals, s.slot + 1)
+
+            def let(env):
+                env[slot] = f(env)
+                k(env)
+
+            return let
+        if isinstance(s, T.If):
+            c = self.expr(s.cond)
+            then = self.block(s.then, k)
+            orelse = self.block(s.orelse, k)
+            return lambda env: then(env) if c(env) else orelse(env)
+        if isinstance(s, T.Choose):
+            return self._choose(s, k)
+        if isinstance(s, T.Assign):
+            return self._assign(s, k)
+        raise AssertionError(s)
+
+    def _choose(self, s: T.Choose, k: Run) -> Run:
+        dom = self.expr(s.domain)
+        assert isinstance(s.domain.ty, SetT)
+        key = sort_key(s.domain.ty.elem)
+        if s.var is None:
+            slot = LOCALS + s.slot
+            self.nlocals = max(self.nlocals, s.slot + 1)
+
+            def choose_local(env):
+                for v in sorted(dom(env), key=key):
+                    env[slot] = v
+                    k(env)
+
+            return choose_local
+        i, check, span, name = s.var, s.check, s.span, s.name
+
+        def choose_var(env):
+            nxt = env[1]
+            if nxt is None:
+                nxt = env[1] = list(env[0])
+            old = nxt[i]
+            for v in sorted(dom(env), key=key):
+                if check is not None and not contains(check, v):
+                    _out_of_type(span, name, check, v)
+                nxt[i] = v
+                k(env)
+            nxt[i] = old
+
+        return choose_var
+
+    def _assign(self, s: T.Assign, k: Run) -> Run:
+        f = self.expr(s.value)
+        i, check, span, name = s.var, s.check, s.span, s.name
+        if not s.path:
+            if check is None:
+
+                def assign(env):
+                    nxt = env[1]
+                    if nxt is None:
+                        nxt = env[1] = list(env[0])
+                    old = nxt[i]
+                    nxt[i] = f(env)
+                    k(env)
+                    nxt[i] = old
+
+                return assign
+
+            def assign_checked(env):
+                nxt = env[1]
+                if nxt is None:
+                    nxt = env[1] = list(env[0])
+                v = f(env)
+                if not contains(check, v):
+                    _out_of_type(span, name, check, v)
+                old = nxt[i]
+                nxt[i] = v
+                k(env)
+                nxt[i] = old
+
+            return assign_checked
+        keys = tuple(self.expr(p) for p in s.path)
+        indexes = tuple(key_index(t.key) for t in s.path_types)
+        key_types = tuple(t.key for t in s.path_types)
+
+        def update(m, depth, env, v):
+            try:
+                j = indexes[depth](keys[depth](env))
+            except KeyError:
+                key = keys[depth](env)
+                _fail(span, f"key {_show(key_types[depth], key)} is outside the map's keys {key_types[depth].show()}")
+            inner = v if depth == len(keys) - 1 else update(m[j], depth + 1, env, v)
+            return m[:j] + (inner,) + m[j + 1 :]
+
+        def assign_entry(env):
+            nxt = env[1]
+            if nxt is None:
+                nxt = env[1] = list(env[0])
+            v = f(env)
+            if check is not None and not contains(check, v):
+                _out_of_type(span, name + "'[...]", check, v)
+            old = nxt[i]
+            nxt[i] = update(old, 0, env, v)
+            k(env)
+            nxt[i] = old
+
+        return assign_entry
+
+
+_MISSING = object()
+
+
+def _produce(gens, elem: Fn) -> Callable[[list], Any]:
+    """A generator function over the comprehension's bindings, innermost generator last."""
+    if len(gens) == 1:
+        ((slot, it, conds),) = gens
+        if not conds:
+
+            def one(env):
+                for v in it(env):
+                    env[slot] = v
+                    yield elem(env)
+
+            return one
+        if len(conds) == 1:
+            (c,) = conds
+
+            def one_if(env):
+                for v in it(env):
+                    env[slot] = v
+                    if c(env):
+                        yield elem(env)
+
+            return one_if
+
+    def many(env, depth=0):
+        slot, it, conds = gens[depth]
+        last = depth == len(gens) - 1
+        for v in it(env):
+            env[slot] = v
+            if all(c(env) for c in conds):
+                if last:
+                    yield elem(env)
+                else:
+                    yield from many(env, depth + 1)
+
+    return many
+
+
+def _show(t: Type, v: Any) -> str:
+    try:
+        return format_value(t, v)
+    except (TypeError, IndexError, KeyError):
+        return repr(v)
+
+
+def _out_of_type(span, name: str, ty: Type, v: Any):
+    _fail(span, f"{name}' would be {_show(ty, v)}, outside its type {ty.show()}")
+
+
+# ---- the compiled spec -----------------------------------------------------------------------
+
+
+class CompiledSpec:
+    """The spec's init, actions and invariants as closures, plus enumeration helpers.
+
+    Action instances are (action, args) pairs with args from the parameters' finite domains,
+    in declaration order; `successors(state)` yields (instance index, next state) pairs."""
+
+    def __init__(self, spec: T.CheckedSpec) -> None:
+        self.spec = spec
+        c = Compiler(spec)
+        emit = _emit
+        self._init_run = c.block(spec.init.body, emit)
+        self._init_nlocals = spec.init.nlocals
+        self.instances: list[tuple[int, tuple[Any, ...]]] = []
+        self._runs: list[Run] = []
+        self._nlocals: list[int] = []
+        for ai, a in enumerate(spec.actions):
+            self._runs.append(c.block(a.body, emit))
+            self._nlocals.append(a.nlocals)
+            doms = [domain(f.ty) for f in a.formals]
+            for args in itertools.product(*doms):
+                self.instances.append((ai, args))
+        self.invariants: dict[str, Fn] = {inv.name: c.expr(inv.expr) for inv in spec.invariants}
+        self._inv_nlocals = max((inv.nlocals for inv in spec.invariants), default=0)
+        self._compiler = c
+
+    def initial_states(self) -> list[tuple]:
+        env = [None, [None] * len(self.spec.vars), []] + [None] * self._init_nlocals
+        self._init_run(env)
+        out, seen = [], set()
+        for s in env[2]:
+            if s not in seen:
+                seen.add(s)
+                out.append(s)
+        return out
+
+    def run_instance(self, state: tuple, inst: int) -> list[tuple]:
+        """Every next state of `state` under action instance `inst` (empty when disabled)."""
+        ai, args = self.instances[inst]
+        a = self.spec.actions[ai]
+        env = [state, None, []] + [None] * self._nlocals[ai]
+        for f, v in zip(a.formals, args):
+            env[LOCALS + f.slot] = v
+        self._runs[ai](env)
+        return env[2]
+
+    def step_fn(self) -> Callable[[tuple], list]:
+        """A fast `fn(state) -> [(instance, next state), ...]` for the BFS inner loop."""
+        plan = []
+        for inst, (ai, args) in enumerate(self.instances):
+            a = self.spec.actions[ai]
+            prefix = [None, None, None] + [None] * self._nlocals[ai]
+            for f, v in zip(a.formals, args):
+                prefix[LOCALS + f.slot] = v
+            plan.append((inst, self._runs[ai], prefix))
+        plan = tuple(plan)
+
+        def successors(state):
+            out = []
+            for inst, run, prefix in plan:
+                env = prefix[:]
+                env[0] = state
+                res = env[2] = []
+                run(env)
+                for s in res:
+                    out.append((inst, s))
+            return out
+
+        return successors
+
+    def invariant_fn(self, names: tuple[str, ...]) -> Callable[[tuple], str | None]:
+        """`fn(state)` -> the name of the first invariant in `names` that fails, or None."""
+        checks = tuple((n, self.invariants[n]) for n in names)
+        size = 3 + self._inv_nlocals
+
+        def first_failing(state):
+            env = [state, None, None] + [None] * (size - 3)
+            for name, f in checks:
+                if not f(env):
+                    return name
+            return None
+
+        return first_failing
+
+    def evaluate(self, expr: T.Expr, state: tuple, nlocals: int = 0, locals_: dict[int, Any] | None = None) -> Any:
+        """Evaluate a typed expression in `state` (the public entry for tracecheck and tests)."""
+        f = self._compiler.expr(expr)
+        env = [state, None, None] + [None] * (max(nlocals, self._compiler.nlocals) + 1)
+        for slot, v in (locals_ or {}).items():
+            env[LOCALS + slot] = v
+        return f(env)
+
+    def describe_instance(self, inst: int) -> tuple[str, tuple[tuple[str, Any, Type], ...]]:
+        ai, args = self.instances[inst]
+        a = self.spec.actions[ai]
+        return a.name, tuple((f.name, v, f.ty) for f, v in zip(a.formals, args))
+
+
+def _emit(env):
+    nxt = env[1]
+    env[2].append(tuple(nxt) if nxt is not None else env[0])

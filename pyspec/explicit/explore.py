@@ -1,0 +1,192 @@
+"""Breadth-first exploration of a compiled spec's reachable states: the explicit checker.
+
+Counterexamples are shortest because BFS visits states in depth order. The verdict is HOLDS
+only when the queue is exhausted; a state limit or a deadline gives INCOMPLETE.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from array import array
+from dataclasses import dataclass
+from typing import Callable
+
+from pyspec.errors import SpecEvalError
+from pyspec.explicit.evaluator import CompiledSpec
+from pyspec.result import Result, Step, Trace, Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class ExploreOptions:
+    invariants: tuple[str, ...] | None = None  # None: every invariant of the spec
+    max_states: int | None = None
+    deadlock: bool = False
+    time_limit: float | None = None  # seconds
+    progress: Callable[[dict], None] | None = None
+
+
+_NO_PARENT = -1
+_CHUNK = 4096  # states between progress and limit checks
+
+
+def explore(compiled: CompiledSpec, opts: ExploreOptions = ExploreOptions()) -> Result:
+    """Explore every reachable state; return HOLDS, VIOLATED (with the shortest trace),
+    DEADLOCK, or INCOMPLETE. Raises SpecEvalError (with the step) when the spec cannot be
+    evaluated in some reachable state."""
+    names = opts.invariants if opts.invariants is not None else tuple(compiled.invariants)
+    failing = compiled.invariant_fn(names)
+    successors = compiled.step_fn()
+    t0 = time.perf_counter()
+    c0 = time.process_time()
+
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # millions of tuples and no cycles: the cyclic collector only costs time here
+    try:
+        return _bfs(compiled, opts, names, failing, successors, t0, c0)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def _bfs(compiled, opts, names, failing, successors, t0, c0) -> Result:
+    spec = compiled.spec
+    states: list[tuple] = []
+    seen: dict[tuple, int] = {}
+    parent = array("q")
+    via = array("l")
+
+    def stats(depth: int) -> dict:
+        wall = time.perf_counter() - t0
+        return {
+            "states": len(states),
+            "depth": depth,
+            "seconds": round(wall, 3),
+            "cpu_seconds": round(time.process_time() - c0, 3),
+            "states_per_second": int(len(states) / wall) if wall > 0 else None,
+            "transitions": transitions,
+            "never_enabled": _never_enabled(compiled, fired),
+        }
+
+    def finish(verdict: Verdict, depth: int, index: int | None = None, prop: str | None = None, reason=None):
+        trace = _trace(compiled, states, parent, via, index) if index is not None else None
+        return Result(
+            verdict,
+            spec.name,
+            "explicit",
+            properties=names,
+            violated=prop,
+            trace=trace,
+            stats=stats(depth),
+            reason=reason,
+        )
+
+    transitions = 0
+    fired = bytearray(len(compiled.instances))
+    try:
+        inits = compiled.initial_states()
+    except SpecEvalError as e:
+        raise _with_step(e, "in init", None) from None
+    for s in inits:
+        if s in seen:
+            continue
+        seen[s] = len(states)
+        states.append(s)
+        parent.append(_NO_PARENT)
+        via.append(-1)
+        bad = _check(failing, s, compiled, "the initial state")
+        if bad is not None:
+            return finish(Verdict.VIOLATED, 0, len(states) - 1, bad)
+    limit = opts.max_states if opts.max_states is not None else 1 << 62
+    deadline = t0 + opts.time_limit if opts.time_limit else None
+    deadlock = opts.deadlock
+    depth = 0
+    next_depth_at = len(states)
+    head = 0
+    push = states.append
+    push_parent = parent.append
+    push_via = via.append
+    checkpoint = _CHUNK
+    while head < len(states):
+        if head == next_depth_at:
+            depth += 1
+            next_depth_at = len(states)
+        s = states[head]
+        try:
+            succ = successors(s)
+        except SpecEvalError as e:
+            raise _with_step(e, "while stepping", _trace(compiled, states, parent, via, head)) from None
+        transitions += len(succ)
+        for inst, _ in succ:
+            fired[inst] = 1
+        if deadlock and not succ:
+            return finish(Verdict.DEADLOCK, depth, head, "deadlock")
+        for inst, t in succ:
+            if t in seen:
+                continue
+            index = len(states)
+            if index >= limit:
+                return finish(
+                    Verdict.INCOMPLETE,
+                    depth,
+                    reason=f"explored {index:,} states (the limit) at depth {depth}, "
+                    f"{index - head:,} not yet expanded; raise --max-states or lower the params",
+                )
+            seen[t] = index
+            push(t)
+            push_parent(head)
+            push_via(inst)
+            try:
+                bad = failing(t)
+            except SpecEvalError as e:
+                raise _with_step(e, "while checking invariants", _trace(compiled, states, parent, via, index)) from None
+            if bad is not None:
+                return finish(Verdict.VIOLATED, depth + 1, index, bad)
+        head += 1
+        if len(states) >= checkpoint:
+            checkpoint = len(states) + _CHUNK
+            if deadline is not None and time.perf_counter() > deadline:
+                return finish(
+                    Verdict.INCOMPLETE,
+                    depth,
+                    reason=f"stopped at the time limit ({opts.time_limit:g} s) at depth {depth}",
+                )
+            if opts.progress is not None:
+                opts.progress(stats(depth))
+    return finish(Verdict.HOLDS, depth)
+
+
+def _never_enabled(compiled: CompiledSpec, fired: bytearray) -> list[str]:
+    enabled = {compiled.instances[i][0] for i, f in enumerate(fired) if f}
+    return [a.name for i, a in enumerate(compiled.spec.actions) if i not in enabled]
+
+
+def _check(failing, s, compiled, where):
+    try:
+        return failing(s)
+    except SpecEvalError as e:
+        raise _with_step(e, f"while checking invariants in {where}", None) from None
+
+
+def _with_step(e: SpecEvalError, what: str, trace: Trace | None) -> SpecEvalError:
+    err = SpecEvalError(f"{e.message} ({what})", e.span, hint=e.hint, notes=e.notes, code=e.code)
+    err.trace = trace  # type: ignore[attr-defined]
+    return err
+
+
+def _trace(compiled: CompiledSpec, states, parent, via, index: int) -> Trace:
+    chain = []
+    i = index
+    while i != _NO_PARENT:
+        chain.append(i)
+        i = parent[i]
+    chain.reverse()
+    steps = []
+    for i in chain:
+        inst = via[i]
+        if inst < 0:
+            steps.append(Step(None, (), states[i]))
+        else:
+            name, args = compiled.describe_instance(inst)
+            steps.append(Step(name, args, states[i]))
+    return Trace(compiled.spec.vars, tuple(steps))

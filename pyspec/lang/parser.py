@@ -1,0 +1,491 @@
+"""Source text -> surface AST (`lang/ast.py`). The only module that imports lark.
+
+Every lark exception is translated here into a `SpecSyntaxError` with a span and a message in
+the user's terms; nothing from lark leaves this module.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
+from lark.indenter import DedentError, PythonIndenter
+
+from pyspec.errors import PyspecError, Span, SpecSyntaxError
+from pyspec.lang import ast as A
+
+# Terminal names as a user would call them.
+_TERMINALS = {
+    "_NEWLINE": "end of line",
+    "_INDENT": "an indented block",
+    "_DEDENT": "end of the indented block",
+    "NAME": "a name",
+    "PRIMED": "a primed variable (x')",
+    "INT": "an integer",
+    "STRING": 'a string ("...")',
+    "DOCSTRING": 'a docstring ("""...""")',
+    "COMP_OP": "a comparison (== != < <= > >=)",
+    "ADD_OP": "'+' or '-'",
+    "MUL_OP": "'*', '//' or '%'",
+    "TRUE": "True",
+    "FALSE": "False",
+    "$END": "end of file",
+}
+
+
+@functools.cache
+def _lark() -> Lark:
+    grammar = resources.files("pyspec.lang").joinpath("grammar.lark").read_text()
+    return Lark(
+        grammar,
+        parser="lalr",
+        postlex=PythonIndenter(),
+        propagate_positions=True,
+        maybe_placeholders=True,
+    )
+
+
+def _describe(term: str) -> str:
+    if term in _TERMINALS:
+        return _TERMINALS[term]
+    for name, pattern in _lark()._terminals_dict.items() if hasattr(_lark(), "_terminals_dict") else ():
+        if name == term:
+            return repr(pattern)
+    td = {t.name: t for t in _lark().terminals}
+    t = td.get(term)
+    if t is not None and t.pattern.type == "str":
+        return f"'{t.pattern.value}'"
+    return term.lower()
+
+
+def _token_text(tok: Token) -> str:
+    if tok.type == "_NEWLINE":
+        return "end of line"
+    if tok.type == "_INDENT":
+        return "an indented line"
+    if tok.type == "_DEDENT":
+        return "a line indented less"
+    if tok.type == "$END":
+        return "end of file"
+    return repr(str(tok))
+
+
+def _span_of(file: str, meta_or_tok) -> Span:
+    if isinstance(meta_or_tok, Token):
+        t = meta_or_tok
+        return Span(file, t.line or 1, t.column or 1, t.end_line or t.line or 1, t.end_column or (t.column or 1) + 1)
+    m = meta_or_tok
+    if getattr(m, "empty", False):
+        return Span(file, 1, 1, 1, 2)
+    return Span(file, m.line, m.column, m.end_line, m.end_column)
+
+
+def _line_span(file: str, text: str, line: int) -> Span:
+    lines = text.split("\n")
+    line = max(1, min(line, len(lines)))
+    content = lines[line - 1]
+    start = len(content) - len(content.lstrip()) + 1
+    return Span(file, line, start, line, max(start + 1, len(content) + 1))
+
+
+def _last_real_line(text: str, before: int) -> int:
+    """The last non-blank, non-comment line at or before `before` (for end-of-file errors)."""
+    lines = text.split("\n")
+    i = min(before, len(lines))
+    while i > 1 and (not lines[i - 1].strip() or lines[i - 1].strip().startswith("#")):
+        i -= 1
+    return i
+
+
+def parse(source: str, file: str = "<string>") -> A.Spec:
+    """Parse a specification. Raises SpecSyntaxError at the first syntax error."""
+    text = source if source.endswith("\n") else source + "\n"
+    try:
+        tree = _lark().parse(text)
+    except UnexpectedInput as e:
+        raise _translate(e, file, text) from None
+    except DedentError as e:
+        line = _guess_dedent_line(text)
+        raise SpecSyntaxError(
+            "this line's indentation matches no enclosing block",
+            _line_span(file, text, line),
+            hint="indent it exactly as far as a line above it",
+            code="PS102",
+        ) from None
+    try:
+        return _Build(file).transform(tree)
+    except VisitError as e:
+        if isinstance(e.orig_exc, PyspecError):
+            raise e.orig_exc from None
+        raise
+
+
+def _guess_dedent_line(text: str) -> int:
+    stack = [0]
+    depth = 0
+    for n, line in enumerate(text.split("\n"), 1):
+        s = line.strip()
+        if not s or s.startswith("#"):
+            continue
+        depth += line.count("(") + line.count("[") + line.count("{")
+        indent = len(line) - len(line.lstrip())
+        if indent > stack[-1]:
+            stack.append(indent)
+        else:
+            while indent < stack[-1]:
+                stack.pop()
+            if indent != stack[-1]:
+                return n
+        depth -= line.count(")") + line.count("]") + line.count("}")
+    return 1
+
+
+def _translate(e: UnexpectedInput, file: str, text: str) -> SpecSyntaxError:
+    if isinstance(e, UnexpectedCharacters):
+        ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else "?"
+        hint = None
+        if ch == "'":
+            hint = "strings use double quotes; a prime (x') follows a variable name directly"
+        return SpecSyntaxError(
+            f"unexpected character {ch!r}",
+            Span(file, e.line, e.column, e.line, e.column + 1),
+            hint=hint,
+            code="PS101",
+        )
+    if isinstance(e, UnexpectedEOF):
+        line = _last_real_line(text, text.count("\n"))
+        return SpecSyntaxError(
+            "unexpected end of file" + _expected(e.expected),
+            _line_span(file, text, line),
+            code="PS103",
+        )
+    assert isinstance(e, UnexpectedToken)
+    tok = e.token
+    expected = set(e.expected)
+    if tok.type in ("$END", "_DEDENT", "_INDENT", "_NEWLINE") or tok.line is None:
+        line = tok.line if tok.line else text.count("\n")
+        if tok.type in ("_NEWLINE", "_DEDENT", "$END"):
+            line = _last_real_line(text, line)
+        span = _line_span(file, text, line)
+        if tok.type in ("_NEWLINE", "_DEDENT", "$END"):
+            end = span.end_col
+            span = Span(file, span.line, end, span.line, end + 1)
+    else:
+        span = _span_of(file, tok)
+    message = f"unexpected {_token_text(tok)}" + _expected(expected)
+    return SpecSyntaxError(message, span, hint=_hint(tok, expected), code="PS100")
+
+
+def _expected(expected) -> str:
+    names = sorted({_describe(t) for t in expected if not t.startswith("__")})
+    if not names:
+        return ""
+    if len(names) > 8:
+        names = names[:8] + ["..."]
+    return "; expected " + ", ".join(names)
+
+
+def _hint(tok: Token, expected: set[str]) -> str | None:
+    if tok.type == "_INDENT":
+        return "this line is indented more than the block it belongs to"
+    if tok.type == "EQUAL" and "COMP_OP" in expected:
+        return "use '==' to compare; '=' assigns"
+    if tok.type == "_NEWLINE" and "COLON" in expected:
+        return "a block header ends with ':'"
+    if tok.type == "NAME" and str(tok) in ("let", "var", "const") and "NAME" not in expected:
+        return f"'{tok}' is not a statement here"
+    return None
+
+
+def _s(items):
+    return tuple(x for x in items if x is not None)
+
+
+@v_args(meta=True)
+class _Build(Transformer):
+    """lark parse tree -> surface AST, one method per grammar rule."""
+
+    def __init__(self, file: str) -> None:
+        super().__init__()
+        self.file = file
+
+    def sp(self, meta) -> Span:
+        return _span_of(self.file, meta)
+
+    # ---- declarations
+    def start(self, meta, items):
+        header, *decls = items
+        name, doc = header
+        return A.Spec(name=name, doc=doc, decls=tuple(decls), file=self.file, span=self.sp(meta))
+
+    def header(self, meta, items):
+        name, doc = items[0], (items[1] if len(items) > 1 else None)
+        return (str(name), _docstring(doc) if doc is not None else None)
+
+    def include(self, meta, items):
+        return A.Include(str(items[0])[1:-1], span=self.sp(meta))
+
+    def param(self, meta, items):
+        name, ty, default = items
+        return A.Param(str(name), ty, default, span=_span_of(self.file, name))
+
+    def typedef(self, meta, items):
+        return A.TypeDef(str(items[0]), items[1], span=_span_of(self.file, items[0]))
+
+    def vardecl(self, meta, items):
+        return A.VarDecl(str(items[0]), items[1], span=_span_of(self.file, items[0]))
+
+    def init(self, meta, items):
+        doc, body = items[0]
+        return A.Init(body, span=self.sp(meta))
+
+    def action(self, meta, items):
+        name, *formals, block = items
+        doc, body = block
+        return A.Action(str(name), _s(formals), body, doc, span=_span_of(self.file, name))
+
+    def formal(self, meta, items):
+        return A.Formal(str(items[0]), items[1], span=self.sp(meta))
+
+    def defparam(self, meta, items):
+        return A.Formal(str(items[0]), items[1], span=self.sp(meta))
+
+    def defn(self, meta, items):
+        name = items[0]
+        body = items[-1]
+        result = items[-2]
+        middle = items[1:-2]
+        if middle == [None]:
+            formals = None
+        else:
+            formals = _s(middle)
+        return A.Def(str(name), formals, result, body, span=_span_of(self.file, name))
+
+    def invariant(self, meta, items):
+        return A.Invariant(str(items[0]), items[1], span=_span_of(self.file, items[0]))
+
+    def block(self, meta, items):
+        doc = None
+        if items and isinstance(items[0], Token) and items[0].type == "DOCSTRING":
+            doc = _docstring(items[0])
+            items = items[1:]
+        return (doc, tuple(items))
+
+    # ---- statements
+    def require(self, meta, items):
+        return A.Require(items[0], span=self.sp(meta))
+
+    def assign(self, meta, items):
+        return A.Assign(items[0], items[1], span=self.sp(meta))
+
+    def choose(self, meta, items):
+        return A.Choose(items[0], items[1], span=self.sp(meta))
+
+    def pass_stmt(self, meta, items):
+        return None
+
+    def target(self, meta, items):
+        head, *path = items
+        text = str(head)
+        primed = text.endswith("'")
+        return A.Target(text.rstrip("'"), primed, tuple(path), span=self.sp(meta))
+
+    def if_stmt(self, meta, items):
+        cond, (_, then), orelse = items
+        return A.If(cond, _s(then), orelse, span=self.sp(meta))
+
+    def elifs(self, meta, items):
+        if not items or items == [None]:
+            return ()
+        if len(items) == 1:  # else
+            return _s(items[0][1])
+        cond, (_, body), rest = items
+        return (A.If(cond, _s(body), rest, span=self.sp(meta)),)
+
+    # ---- types
+    def bool_type(self, meta, items):
+        return A.BoolType(span=self.sp(meta))
+
+    def int_type(self, meta, items):
+        return A.IntType(span=self.sp(meta))
+
+    def set_type(self, meta, items):
+        return A.SetType(items[0], span=self.sp(meta))
+
+    def map_type(self, meta, items):
+        return A.MapType(items[0], items[1], span=self.sp(meta))
+
+    def tuple_type(self, meta, items):
+        return A.TupleType(tuple(items), span=self.sp(meta))
+
+    def enum_type(self, meta, items):
+        return A.EnumType(tuple(str(s)[1:-1] for s in items), span=self.sp(meta))
+
+    def record_type(self, meta, items):
+        return A.RecordType(tuple(items), span=self.sp(meta))
+
+    def field(self, meta, items):
+        return A.Field(str(items[0]), items[1], span=self.sp(meta))
+
+    def range_type(self, meta, items):
+        return A.RangeType(items[0], items[1], span=self.sp(meta))
+
+    def named_type(self, meta, items):
+        return A.NamedType(str(items[0]), span=self.sp(meta))
+
+    def union_type(self, meta, items):
+        return A.UnionType(tuple(items), span=self.sp(meta))
+
+    def variant(self, meta, items):
+        return A.Variant(str(items[0]), _s(items[1:]), span=_span_of(self.file, items[0]))
+
+    # ---- expressions
+    def int_lit(self, meta, items):
+        return A.IntLit(int(items[0]), span=self.sp(meta))
+
+    def str_lit(self, meta, items):
+        return A.StrLit(str(items[0])[1:-1], span=self.sp(meta))
+
+    def true_lit(self, meta, items):
+        return A.BoolLit(True, span=self.sp(meta))
+
+    def false_lit(self, meta, items):
+        return A.BoolLit(False, span=self.sp(meta))
+
+    def name(self, meta, items):
+        return A.Name(str(items[0]), span=self.sp(meta))
+
+    def primed(self, meta, items):
+        return A.Primed(str(items[0]).rstrip("'"), span=self.sp(meta))
+
+    def if_exp(self, meta, items):
+        then, cond, orelse = items
+        return A.IfExp(cond, then, orelse, span=self.sp(meta))
+
+    def implies_op(self, meta, items):
+        return A.BinOp("implies", items[0], items[1], span=self.sp(meta))
+
+    def or_op(self, meta, items):
+        return _fold("or", items, self.sp(meta))
+
+    def and_op(self, meta, items):
+        return _fold("and", items, self.sp(meta))
+
+    def not_op(self, meta, items):
+        return A.UnaryOp("not", items[0], span=self.sp(meta))
+
+    def compare(self, meta, items):
+        return A.BinOp(str(items[1]), items[0], items[2], span=self.sp(meta))
+
+    def in_op(self, meta, items):
+        return A.BinOp("in", items[0], items[1], span=self.sp(meta))
+
+    def not_in_op(self, meta, items):
+        return A.BinOp("not in", items[0], items[1], span=self.sp(meta))
+
+    def is_op(self, meta, items):
+        return A.IsOp(items[0], str(items[1]), span=self.sp(meta))
+
+    def range_exp(self, meta, items):
+        return A.RangeExp(items[0], items[1], span=self.sp(meta))
+
+    def union_op(self, meta, items):
+        return A.BinOp("|", items[0], items[1], span=self.sp(meta))
+
+    def inter_op(self, meta, items):
+        return A.BinOp("&", items[0], items[1], span=self.sp(meta))
+
+    def arith(self, meta, items):
+        return A.BinOp(str(items[1]), items[0], items[2], span=self.sp(meta))
+
+    def neg(self, meta, items):
+        return A.UnaryOp("-", items[0], span=self.sp(meta))
+
+    def index(self, meta, items):
+        return A.Index(items[0], items[1], span=self.sp(meta))
+
+    def attr(self, meta, items):
+        return A.Attr(items[0], str(items[1]), span=self.sp(meta))
+
+    def call(self, meta, items):
+        name, args = items
+        span = self.sp(meta)
+        fspan = _span_of(self.file, name)
+        if args is None:
+            return A.Call(str(name), (), (), span=span, func_span=fspan)
+        if isinstance(args, A.GenExp):
+            return A.Call(str(name), (args,), (), span=span, func_span=fspan)
+        pos = tuple(a for a in args if not isinstance(a, tuple))
+        kws = tuple(a for a in args if isinstance(a, tuple))
+        return A.Call(str(name), pos, kws, span=span, func_span=fspan)
+
+    def args(self, meta, items):
+        return list(items)
+
+    def kwarg(self, meta, items):
+        return (str(items[0]), items[1])
+
+    def gen_arg(self, meta, items):
+        elem, *gens = items
+        return A.GenExp(elem, tuple(gens), span=self.sp(meta))
+
+    def tuple_lit(self, meta, items):
+        return A.TupleLit(_s(items), span=self.sp(meta))
+
+    def empty_lit(self, meta, items):
+        return A.SetLit((), span=self.sp(meta))
+
+    def set_lit(self, meta, items):
+        return A.SetLit(tuple(items), span=self.sp(meta))
+
+    def set_comp(self, meta, items):
+        elem, *gens = items
+        return A.SetComp(elem, tuple(gens), span=self.sp(meta))
+
+    def map_comp(self, meta, items):
+        key, value, *gens = items
+        return A.MapComp(key, value, tuple(gens), span=self.sp(meta))
+
+    def dict_lit(self, meta, items):
+        pairs = list(zip(items[0::2], items[1::2]))
+        fields = []
+        for key, value in pairs:
+            if not isinstance(key, A.Name):
+                raise SpecSyntaxError(
+                    "a record field must be a name",
+                    key.span,
+                    hint="write a map as a comprehension: {k: v for k in Keys}",
+                    code="PS104",
+                )
+            fields.append((key.name, value))
+        return A.RecordLit(tuple(fields), span=self.sp(meta))
+
+    def comp_for(self, meta, items):
+        var, it, *conds = items
+        return A.CompFor(str(var), it, tuple(conds), span=self.sp(meta))
+
+    def comp_if(self, meta, items):
+        return items[0]
+
+
+def _fold(op: str, items, span: Span) -> A.Expr:
+    acc = items[0]
+    for x in items[1:]:
+        acc = A.BinOp(op, acc, x, span=span)
+    return acc
+
+
+def _docstring(tok) -> str:
+    text = str(tok)[3:-3]
+    lines = text.strip("\n").split("\n")
+    indents = [len(l) - len(l.lstrip()) for l in lines[1:] if l.strip()]
+    cut = min(indents, default=0)
+    return "\n".join([lines[0].strip()] + [l[cut:].rstrip() for l in lines[1:]]).strip()

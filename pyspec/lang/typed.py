@@ -1,0 +1,339 @@
+"""The typed tree: what the type checker returns and every engine reads.
+
+Names are resolved to slots (state-variable index, local slot), params are folded into
+constants, `def` calls are expanded in place, and every expression carries its resolved type.
+No engine re-infers a type or looks a name up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyspec.errors import Span
+from pyspec.lang.types import Type
+
+_NOSPAN = Span("<none>", 0, 0, 0, 0)
+
+
+def _span() -> Span:
+    return field(default=_NOSPAN, compare=False, kw_only=True, repr=False)
+
+
+class Expr:
+    __slots__ = ()
+    ty: Type
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Const(Expr):
+    value: Any
+    ty: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Var(Expr):
+    """The value of state variable `index` in the current state."""
+
+    index: int
+    name: str
+    ty: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Primed(Expr):
+    """The value of state variable `index` in the next state (read after it was assigned)."""
+
+    index: int
+    name: str
+    ty: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Local(Expr):
+    """A bound name: an action parameter, a local binding, a choice or a comprehension variable."""
+
+    slot: int
+    name: str
+    ty: Type
+    span: Span = _span()
+
+
+# Operators, by kind of operand:
+#   ints:  add sub mul div mod neg lt le gt ge
+#   sets:  union inter diff subset ssubset superset ssuperset in notin
+#   bools: and or implies not
+#   any:   eq ne
+@dataclass(frozen=True, slots=True)
+class Unary(Expr):
+    op: str
+    operand: Expr
+    ty: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Binary(Expr):
+    op: str
+    left: Expr
+    right: Expr
+    ty: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class IfExp(Expr):
+    cond: Expr
+    then: Expr
+    orelse: Expr
+    ty: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class RangeSet(Expr):
+    """`lo .. hi` as a set of integers."""
+
+    lo: Expr
+    hi: Expr
+    ty: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class SetLit(Expr):
+    elems: tuple[Expr, ...]
+    ty: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class TupleLit(Expr):
+    """A tuple, or a record (its fields in name order): both are tuples of values."""
+
+    elems: tuple[Expr, ...]
+    ty: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Construct(Expr):
+    """A union value `Tag(f1=..., f2=...)`, fields in declared order."""
+
+    tag: str
+    fields: tuple[Expr, ...]
+    ty: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Gen:
+    """`for <slot> in iter if conds...`; iter is a set-typed expression."""
+
+    slot: int
+    name: str
+    iter: Expr
+    conds: tuple[Expr, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Comp(Expr):
+    """A comprehension. kind: set | map | all | any | min | max | sum.
+
+    For `map`, `key` is the key expression and `elem` the value."""
+
+    kind: str
+    elem: Expr
+    key: Expr | None
+    gens: tuple[Gen, ...]
+    ty: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Builtin(Expr):
+    """len(s), min(s), max(s), subsets(s) on a set-valued argument."""
+
+    func: str
+    arg: Expr
+    ty: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class MapGet(Expr):
+    obj: Expr
+    key: Expr
+    checked: bool  # the key's static type may fall outside the map's key type
+    ty: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class TupleGet(Expr):
+    """A tuple component or a record field, by position."""
+
+    obj: Expr
+    index: int
+    ty: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class VariantGet(Expr):
+    """A field of a union value; `positions` maps each tag that has the field to its index
+    in the value tuple. Reading it from another variant is an evaluation error."""
+
+    obj: Expr
+    name: str
+    positions: tuple[tuple[str, int], ...]
+    ty: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class IsTag(Expr):
+    obj: Expr
+    tag: str
+    ty: Type
+    span: Span = _span()
+
+
+# ---- statements ------------------------------------------------------------------------------
+
+
+class Stmt:
+    __slots__ = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Require(Stmt):
+    cond: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Let(Stmt):
+    slot: int
+    name: str
+    value: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Choose(Stmt):
+    """Nondeterministic choice of a value of `domain` (a set) into a local slot, or, when
+    `var` is set, into the next-state value of that variable (init, or `x' in S`)."""
+
+    slot: int | None
+    var: int | None
+    name: str
+    domain: Expr
+    check: Type | None
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Assign(Stmt):
+    """`x' = e` or `x'[k1][k2] = e`: set the next-state value of variable `var`.
+
+    `check` is the declared type when the value's static type does not prove it in range;
+    `path_types` gives the map type at each step of `path`."""
+
+    var: int
+    name: str
+    path: tuple[Expr, ...]
+    path_types: tuple[Type, ...]
+    value: Expr
+    check: Type | None
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class If(Stmt):
+    cond: Expr
+    then: tuple[Stmt, ...]
+    orelse: tuple[Stmt, ...]
+    span: Span = _span()
+
+
+# ---- the checked spec ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VarInfo:
+    name: str
+    ty: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Formal:
+    name: str
+    slot: int
+    ty: Type
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    name: str
+    formals: tuple[Formal, ...]
+    body: tuple[Stmt, ...]
+    nlocals: int
+    assigned: frozenset[int]  # variables some path of the body may assign
+    doc: str | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Invariant:
+    name: str
+    expr: Expr
+    nlocals: int
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Init:
+    body: tuple[Stmt, ...]
+    nlocals: int
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedSpec:
+    """A type-checked specification with its params fixed: the input of every engine."""
+
+    name: str
+    doc: str | None
+    file: str
+    params: tuple[tuple[str, Any, Type], ...]
+    types: tuple[tuple[str, Type], ...]
+    vars: tuple[VarInfo, ...]
+    init: Init
+    actions: tuple[Action, ...]
+    invariants: tuple[Invariant, ...]
+    defs: tuple[tuple[str, str], ...] = ()  # (name, signature) for `pyspec show`
+
+    def var_index(self, name: str) -> int | None:
+        for i, v in enumerate(self.vars):
+            if v.name == name:
+                return i
+        return None
+
+    def action(self, name: str) -> Action | None:
+        for a in self.actions:
+            if a.name == name:
+                return a
+        return None
+
+    def invariant(self, name: str) -> Invariant | None:
+        for inv in self.invariants:
+            if inv.name == name:
+                return inv
+        return None

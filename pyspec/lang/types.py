@@ -1,0 +1,400 @@
+"""Resolved types over finite domains, and the type-directed operations on their values.
+
+Values are plain Python data: bool, int, str (enum members), frozenset (sets), tuple (tuples;
+records in field-name order; maps indexed by the key type's ordinal; union values as
+`(tag, *fields)`). Everything here is deterministic: domains enumerate in declared order and
+`sort_key` gives a total order that does not depend on hash seeds.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+
+class Type:
+    __slots__ = ()
+
+    def show(self) -> str:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, slots=True)
+class BoolT(Type):
+    def show(self) -> str:
+        return "bool"
+
+
+@dataclass(frozen=True, slots=True)
+class IntT(Type):
+    """An integer; `lo`/`hi` bound it when known (a range type), both None when unbounded."""
+
+    lo: int | None = None
+    hi: int | None = None
+
+    @property
+    def bounded(self) -> bool:
+        return self.lo is not None and self.hi is not None
+
+    def show(self) -> str:
+        return f"{self.lo} .. {self.hi}" if self.bounded else "int"
+
+
+@dataclass(frozen=True, slots=True)
+class EnumT(Type):
+    """A finite set of string literals. `None` values: the type of a string literal not yet
+    fixed to an enumeration."""
+
+    values: tuple[str, ...]
+
+    def show(self) -> str:
+        return "{" + ", ".join(f'"{v}"' for v in self.values) + "}"
+
+
+@dataclass(frozen=True, slots=True)
+class SetT(Type):
+    elem: Type
+
+    def show(self) -> str:
+        return f"set[{self.elem.show()}]"
+
+
+@dataclass(frozen=True, slots=True)
+class MapT(Type):
+    key: Type
+    value: Type
+
+    def show(self) -> str:
+        return f"map[{self.key.show()}, {self.value.show()}]"
+
+
+@dataclass(frozen=True, slots=True)
+class TupleT(Type):
+    elems: tuple[Type, ...]
+
+    def show(self) -> str:
+        return "tuple[" + ", ".join(t.show() for t in self.elems) + "]"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordT(Type):
+    """Fields sorted by name; a record value is the tuple of its fields in this order."""
+
+    fields: tuple[tuple[str, Type], ...]
+
+    def index(self, name: str) -> int | None:
+        for i, (n, _) in enumerate(self.fields):
+            if n == name:
+                return i
+        return None
+
+    def show(self) -> str:
+        return "{" + ", ".join(f"{n}: {t.show()}" for n, t in self.fields) + "}"
+
+
+@dataclass(frozen=True, slots=True)
+class UnionT(Type):
+    """A tagged union; a value is `(tag, *fields)` with fields in declared order."""
+
+    name: str
+    variants: tuple[tuple[str, tuple[tuple[str, Type], ...]], ...]
+
+    def variant(self, tag: str) -> tuple[tuple[str, Type], ...] | None:
+        for t, fields in self.variants:
+            if t == tag:
+                return fields
+        return None
+
+    def show(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class AnyT(Type):
+    """The element type of `{}` before context fixes it; unifies with everything."""
+
+    def show(self) -> str:
+        return "?"
+
+
+BOOL = BoolT()
+INT = IntT()
+ANY = AnyT()
+
+
+def is_int(t: Type) -> bool:
+    return isinstance(t, IntT)
+
+
+def is_finite(t: Type) -> bool:
+    if isinstance(t, IntT):
+        return t.bounded
+    if isinstance(t, (BoolT, EnumT)):
+        return True
+    if isinstance(t, SetT):
+        return is_finite(t.elem)
+    if isinstance(t, MapT):
+        return is_finite(t.key) and is_finite(t.value)
+    if isinstance(t, TupleT):
+        return all(is_finite(e) for e in t.elems)
+    if isinstance(t, RecordT):
+        return all(is_finite(f) for _, f in t.fields)
+    if isinstance(t, UnionT):
+        return all(is_finite(f) for _, fs in t.variants for _, f in fs)
+    return False
+
+
+def unify(a: Type, b: Type) -> Type | None:
+    """The least common type of `a` and `b` (int ranges widen, enums merge), or None."""
+    if isinstance(a, AnyT):
+        return b
+    if isinstance(b, AnyT):
+        return a
+    if isinstance(a, IntT) and isinstance(b, IntT):
+        if a.bounded and b.bounded:
+            return IntT(min(a.lo, b.lo), max(a.hi, b.hi))
+        return INT
+    if isinstance(a, EnumT) and isinstance(b, EnumT):
+        return EnumT(a.values + tuple(v for v in b.values if v not in a.values))
+    if isinstance(a, SetT) and isinstance(b, SetT):
+        e = unify(a.elem, b.elem)
+        return SetT(e) if e is not None else None
+    if isinstance(a, MapT) and isinstance(b, MapT):
+        k = a.key if a.key == b.key else None
+        v = unify(a.value, b.value)
+        return MapT(k, v) if k is not None and v is not None else None
+    if isinstance(a, TupleT) and isinstance(b, TupleT) and len(a.elems) == len(b.elems):
+        es = [unify(x, y) for x, y in zip(a.elems, b.elems)]
+        return TupleT(tuple(es)) if None not in es else None
+    if isinstance(a, RecordT) and isinstance(b, RecordT):
+        if [n for n, _ in a.fields] != [n for n, _ in b.fields]:
+            return None
+        fs = [unify(x, y) for (_, x), (_, y) in zip(a.fields, b.fields)]
+        return RecordT(tuple(zip((n for n, _ in a.fields), fs))) if None not in fs else None
+    if isinstance(a, UnionT) and isinstance(b, UnionT):
+        return a if a == b else None
+    if a == b:
+        return a
+    return None
+
+
+def subtype(a: Type, b: Type) -> bool:
+    """True when every value of `a` is a value of `b`, so an assignment needs no run-time check."""
+    if isinstance(a, AnyT):
+        return True
+    if isinstance(a, IntT) and isinstance(b, IntT):
+        if not b.bounded:
+            return True
+        return a.bounded and b.lo <= a.lo and a.hi <= b.hi
+    if isinstance(a, EnumT) and isinstance(b, EnumT):
+        return set(a.values) <= set(b.values)
+    if isinstance(a, SetT) and isinstance(b, SetT):
+        return subtype(a.elem, b.elem)
+    if isinstance(a, MapT) and isinstance(b, MapT):
+        return a.key == b.key and subtype(a.value, b.value)
+    if isinstance(a, TupleT) and isinstance(b, TupleT):
+        return len(a.elems) == len(b.elems) and all(subtype(x, y) for x, y in zip(a.elems, b.elems))
+    if isinstance(a, RecordT) and isinstance(b, RecordT):
+        return [n for n, _ in a.fields] == [n for n, _ in b.fields] and all(
+            subtype(x, y) for (_, x), (_, y) in zip(a.fields, b.fields)
+        )
+    return a == b
+
+
+def domain(t: Type, limit: int = 1 << 20) -> tuple[Any, ...]:
+    """Every value of a finite type, in a deterministic order. Raises ValueError when the type
+    is unbounded or has more than `limit` values."""
+    n = domain_size(t)
+    if n is None:
+        raise ValueError(f"type {t.show()} is unbounded")
+    if n > limit:
+        raise ValueError(f"type {t.show()} has {n:,} values (limit {limit:,})")
+    return tuple(_values(t))
+
+
+def domain_size(t: Type) -> int | None:
+    if isinstance(t, BoolT):
+        return 2
+    if isinstance(t, IntT):
+        return max(0, t.hi - t.lo + 1) if t.bounded else None
+    if isinstance(t, EnumT):
+        return len(t.values)
+    if isinstance(t, SetT):
+        n = domain_size(t.elem)
+        return None if n is None or n > 64 else 2**n
+    if isinstance(t, MapT):
+        k, v = domain_size(t.key), domain_size(t.value)
+        return None if k is None or v is None else v**k
+    if isinstance(t, TupleT):
+        return _product(domain_size(e) for e in t.elems)
+    if isinstance(t, RecordT):
+        return _product(domain_size(f) for _, f in t.fields)
+    if isinstance(t, UnionT):
+        total = 0
+        for _, fs in t.variants:
+            n = _product(domain_size(f) for _, f in fs)
+            if n is None:
+                return None
+            total += n
+        return total
+    return None
+
+
+def _product(sizes) -> int | None:
+    total = 1
+    for s in sizes:
+        if s is None:
+            return None
+        total *= s
+    return total
+
+
+def _values(t: Type) -> Iterator[Any]:
+    if isinstance(t, BoolT):
+        yield from (False, True)
+    elif isinstance(t, IntT):
+        yield from range(t.lo, t.hi + 1)
+    elif isinstance(t, EnumT):
+        yield from t.values
+    elif isinstance(t, SetT):
+        elems = domain(t.elem)
+        for r in range(len(elems) + 1):
+            for c in itertools.combinations(elems, r):
+                yield frozenset(c)
+    elif isinstance(t, MapT):
+        keys = domain(t.key)
+        yield from itertools.product(domain(t.value), repeat=len(keys))
+    elif isinstance(t, TupleT):
+        yield from itertools.product(*(domain(e) for e in t.elems))
+    elif isinstance(t, RecordT):
+        yield from itertools.product(*(domain(f) for _, f in t.fields))
+    elif isinstance(t, UnionT):
+        for tag, fs in t.variants:
+            for vals in itertools.product(*(domain(f) for _, f in fs)):
+                yield (tag, *vals)
+
+
+def contains(t: Type, v: Any) -> bool:
+    """Is `v` (a value of a type that unifies with `t`) a value of `t`?"""
+    if isinstance(t, IntT):
+        return not t.bounded or t.lo <= v <= t.hi
+    if isinstance(t, EnumT):
+        return v in t.values
+    if isinstance(t, SetT):
+        return all(contains(t.elem, x) for x in v)
+    if isinstance(t, MapT):
+        return all(contains(t.value, x) for x in v)
+    if isinstance(t, TupleT):
+        return all(contains(e, x) for e, x in zip(t.elems, v))
+    if isinstance(t, RecordT):
+        return all(contains(f, x) for (_, f), x in zip(t.fields, v))
+    if isinstance(t, UnionT):
+        fs = t.variant(v[0])
+        return fs is not None and all(contains(f, x) for (_, f), x in zip(fs, v[1:]))
+    return True
+
+
+def key_index(t: Type) -> Callable[[Any], int]:
+    """A function from a key of type `t` to its ordinal in `domain(t)`; raises KeyError outside."""
+    if isinstance(t, IntT) and t.bounded:
+        lo, hi = t.lo, t.hi
+
+        def by_range(k: int) -> int:
+            if lo <= k <= hi:
+                return k - lo
+            raise KeyError(k)
+
+        return by_range
+    table = {v: i for i, v in enumerate(domain(t))}
+    return table.__getitem__
+
+
+def sort_key(t: Type) -> Callable[[Any], Any]:
+    """A key function giving a total, hash-independent order on values of `t`."""
+    if isinstance(t, (BoolT, IntT, EnumT, AnyT)):
+        return _identity
+    if isinstance(t, SetT):
+        ek = sort_key(t.elem)
+        if ek is _identity:
+            return lambda s: (len(s), sorted(s))
+        return lambda s: (len(s), sorted(ek(x) for x in s))
+    if isinstance(t, MapT):
+        vk = sort_key(t.value)
+        return lambda m: tuple(vk(x) for x in m)
+    if isinstance(t, (TupleT, RecordT)):
+        ts = t.elems if isinstance(t, TupleT) else tuple(f for _, f in t.fields)
+        ks = tuple(sort_key(e) for e in ts)
+        return lambda v: tuple(k(x) for k, x in zip(ks, v))
+    if isinstance(t, UnionT):
+        order = {tag: i for i, (tag, _) in enumerate(t.variants)}
+        keys = {tag: tuple(sort_key(f) for _, f in fs) for tag, fs in t.variants}
+        return lambda v: (order[v[0]], tuple(k(x) for k, x in zip(keys[v[0]], v[1:])))
+    return _identity
+
+
+def _identity(x: Any) -> Any:
+    return x
+
+
+def format_value(t: Type, v: Any) -> str:
+    """A value in the spec's own notation: {0, 1}, {0: True, 1: False}, Phase1a(bal=1)."""
+    if isinstance(t, BoolT):
+        return "True" if v else "False"
+    if isinstance(t, EnumT):
+        return f'"{v}"'
+    if isinstance(t, SetT):
+        k = sort_key(t.elem)
+        return "{" + ", ".join(format_value(t.elem, x) for x in sorted(v, key=k)) + "}"
+    if isinstance(t, MapT):
+        keys = domain(t.key)
+        return "{" + ", ".join(f"{format_value(t.key, k)}: {format_value(t.value, x)}" for k, x in zip(keys, v)) + "}"
+    if isinstance(t, TupleT):
+        inner = ", ".join(format_value(e, x) for e, x in zip(t.elems, v))
+        return f"({inner},)" if len(v) == 1 else f"({inner})"
+    if isinstance(t, RecordT):
+        return "{" + ", ".join(f"{n}: {format_value(f, x)}" for (n, f), x in zip(t.fields, v)) + "}"
+    if isinstance(t, UnionT):
+        fs = t.variant(v[0]) or ()
+        return f"{v[0]}(" + ", ".join(f"{n}={format_value(f, x)}" for (n, f), x in zip(fs, v[1:])) + ")"
+    return str(v)
+
+
+def to_itf(t: Type, v: Any) -> Any:
+    """A value in the Informal Trace Format (ITF) JSON encoding used by Apalache and Quint."""
+    if isinstance(t, (BoolT, EnumT)):
+        return v
+    if isinstance(t, IntT):
+        return v if -(2**53) < v < 2**53 else {"#bigint": str(v)}
+    if isinstance(t, SetT):
+        k = sort_key(t.elem)
+        return {"#set": [to_itf(t.elem, x) for x in sorted(v, key=k)]}
+    if isinstance(t, MapT):
+        return {"#map": [[to_itf(t.key, k), to_itf(t.value, x)] for k, x in zip(domain(t.key), v)]}
+    if isinstance(t, TupleT):
+        return {"#tup": [to_itf(e, x) for e, x in zip(t.elems, v)]}
+    if isinstance(t, RecordT):
+        return {n: to_itf(f, x) for (n, f), x in zip(t.fields, v)}
+    if isinstance(t, UnionT):
+        fs = t.variant(v[0]) or ()
+        return {"tag": v[0], "value": {n: to_itf(f, x) for (n, f), x in zip(fs, v[1:])}}
+    return v
+
+
+def from_itf(t: Type, j: Any) -> Any:
+    """Inverse of `to_itf`: an ITF JSON value back to a value of `t`."""
+    if isinstance(t, IntT):
+        return int(j["#bigint"]) if isinstance(j, dict) else int(j)
+    if isinstance(t, SetT):
+        return frozenset(from_itf(t.elem, x) for x in j["#set"])
+    if isinstance(t, MapT):
+        pairs = {from_itf(t.key, k): from_itf(t.value, x) for k, x in j["#map"]}
+        return tuple(pairs[k] for k in domain(t.key))
+    if isinstance(t, TupleT):
+        return tuple(from_itf(e, x) for e, x in zip(t.elems, j["#tup"]))
+    if isinstance(t, RecordT):
+        return tuple(from_itf(f, j[n]) for n, f in t.fields)
+    if isinstance(t, UnionT):
+        fs = t.variant(j["tag"]) or ()
+        return (j["tag"], *(from_itf(f, j["value"][n]) for n, f in fs))
+    return j

@@ -1,0 +1,60 @@
+"""Draws every user error the same way: file:line:col, the source line, a caret, the hint."""
+
+from __future__ import annotations
+
+from pyspec.errors import PyspecError, Span, SpecErrors
+
+
+def _source_line(span: Span, sources: dict[str, str] | None) -> str | None:
+    text = (sources or {}).get(span.file)
+    if text is None:
+        try:
+            with open(span.file, encoding="utf-8") as f:
+                text = f.read()
+        except (OSError, UnicodeDecodeError):
+            return None
+    lines = text.split("\n")
+    if 1 <= span.line <= len(lines):
+        return lines[span.line - 1].rstrip("\r")
+    return None
+
+
+def _excerpt(span: Span, sources: dict[str, str] | None) -> list[str]:
+    line = _source_line(span, sources)
+    if line is None:
+        return []
+    width = len(str(span.line))
+    start = max(1, span.col)
+    end = span.end_col if span.end_line == span.line and span.end_col > start else len(line) + 1
+    end = max(start + 1, min(end, len(line) + 1))
+    pad = " " * width
+    expanded = line.replace("\t", " ")
+    return [
+        f" {span.line} | {expanded}",
+        f" {pad} | {' ' * (start - 1)}{'^' * (end - start)}",
+    ]
+
+
+def render_error(err: PyspecError, sources: dict[str, str] | None = None) -> str:
+    """The full text of an error (several, for SpecErrors), ready for stderr."""
+    errors = err.errors if isinstance(err, SpecErrors) else (err,)
+    return "\n".join(_render_one(e, sources) for e in errors)
+
+
+def _render_one(e: PyspecError, sources: dict[str, str] | None) -> str:
+    where = f"{e.span}: " if e.span is not None else ""
+    out = [f"{where}error[{e.code}]: {e.message}"]
+    if e.span is not None:
+        out.extend(_excerpt(e.span, sources))
+    for span, note in e.notes:
+        out.append(f"{span}: note: {note}")
+        out.extend(_excerpt(span, sources))
+    if e.hint:
+        out.append(f"hint: {e.hint}")
+    trace = getattr(e, "trace", None)
+    if trace is not None:
+        from pyspec.report.trace import render_trace
+
+        out.append("the state where it happened was reached by:")
+        out.append(render_trace(trace))
+    return "\n".join(out)
