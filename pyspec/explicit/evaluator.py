@@ -17,7 +17,18 @@ from typing import Any, Callable
 
 from pyspec.errors import SpecEvalError
 from pyspec.lang import typed as T
-from pyspec.lang.types import IntT, MapT, SetT, Type, contains, domain, format_value, key_index, sort_key
+from pyspec.lang.types import (
+    IntT,
+    MapT,
+    SetT,
+    Type,
+    contains,
+    domain,
+    format_value,
+    key_index,
+    plainly_ordered,
+    sort_key,
+)
 
 Fn = Callable[[list], Any]
 Run = Callable[[list], None]
@@ -36,6 +47,10 @@ class Compiler:
     def __init__(self, spec: T.CheckedSpec) -> None:
         self.spec = spec
         self.nlocals = 0  # the largest frame seen, for constant folding's scratch env
+        # Flow typing: while compiling the right side of `m is Tag and ...` (or what follows
+        # that test in a comprehension), local slot -> the tag it is known to carry, so field
+        # reads on it need no tag check.
+        self.known_tags: dict[int, str] = {}
 
     # ---- expressions -------------------------------------------------------------------------
 
@@ -77,11 +92,23 @@ class Compiler:
             return (lambda env: not f(env)), d
         return (lambda env: -f(env)), d
 
+    def _with_facts(self, cond: T.Expr):
+        """Context: the tag facts that hold wherever `cond` is true (conjuncts `x is Tag`)."""
+        return _Facts(self, _tag_facts(cond))
+
     def _c_Binary(self, e: T.Binary):
-        a, da = self._expr(e.left)
-        b, db = self._expr(e.right)
-        d = da | db
         op = e.op
+        if op in ("and", "implies"):
+            a, da = self._expr(e.left)
+            with self._with_facts(e.left):
+                b, db = self._expr(e.right)
+        else:
+            a, da = self._expr(e.left)
+            b, db = self._expr(e.right)
+        d = da | db
+        fast = _fast_binary(op, a, e.left, b, e.right)
+        if fast is not None:
+            return fast, d
         if op == "and":
             return (lambda env: a(env) and b(env)), d
         if op == "or":
@@ -151,11 +178,26 @@ class Compiler:
         fns = tuple(f for f, _ in parts)
         d = frozenset().union(*(dd for _, dd in parts))
         tag = e.tag
+        if len(fns) == 1:
+            (f0,) = fns
+            return (lambda env: (tag, f0(env))), d
+        if len(fns) == 2:
+            f0, f1 = fns
+            return (lambda env: (tag, f0(env), f1(env))), d
+        if len(fns) == 3:
+            f0, f1, f2 = fns
+            return (lambda env: (tag, f0(env), f1(env), f2(env))), d
+        if len(fns) == 4:
+            f0, f1, f2, f3 = fns
+            return (lambda env: (tag, f0(env), f1(env), f2(env), f3(env))), d
         return (lambda env: (tag, *[f(env) for f in fns])), d
 
     def _c_IsTag(self, e: T.IsTag):
         f, d = self._expr(e.obj)
         tag = e.tag
+        if isinstance(e.obj, T.Local):
+            k = LOCALS + e.obj.slot
+            return (lambda env: env[k][0] == tag), d
         return (lambda env: f(env)[0] == tag), d
 
     def _c_TupleGet(self, e: T.TupleGet):
@@ -167,6 +209,21 @@ class Compiler:
         f, d = self._expr(e.obj)
         positions = dict(e.positions)
         span, name = e.span, e.name
+        if isinstance(e.obj, T.Local) and self.known_tags.get(e.obj.slot) in positions:
+            i = positions[self.known_tags[e.obj.slot]]
+            k = LOCALS + e.obj.slot
+            return (lambda env: env[k][i]), d
+        if len(positions) == 1 and isinstance(e.obj, T.Local):
+            ((tag, i),) = positions.items()
+            k = LOCALS + e.obj.slot
+
+            def get_local(env):
+                v = env[k]
+                if v[0] != tag:
+                    _fail(span, f"{v[0]}(...) has no field '{name}'")
+                return v[i]
+
+            return get_local, d
         if len(positions) == 1:
             ((tag, i),) = positions.items()
 
@@ -195,6 +252,9 @@ class Compiler:
         kt = mt.key
         if isinstance(kt, IntT) and not e.checked:
             lo = kt.lo
+            if lo == 0 and isinstance(e.obj, T.Var) and isinstance(e.key, T.Local):
+                i, kk = e.obj.index, LOCALS + e.key.slot
+                return (lambda env: env[0][i][env[kk]]), dm | dk
             if lo == 0:
                 return (lambda env: m(env)[k(env)]), dm | dk
             return (lambda env: m(env)[k(env) - lo]), dm | dk
@@ -247,12 +307,27 @@ class Compiler:
         bound = frozenset(g.slot for g in e.gens)
         deps = frozenset()
         gens = []
+        facts = []
         for g in e.gens:
             it, di = self._expr(g.iter)
-            conds = tuple(self._expr(c) for c in g.conds)
-            deps |= di | frozenset().union(*(dc for _, dc in conds))
+            conds = []
+            for c in g.conds:
+                fc, dc = self._expr(c)
+                conds.append(fc)
+                deps |= dc
+                f = self._with_facts(c)
+                f.__enter__()
+                facts.append(f)
+            deps |= di
             self.nlocals = max(self.nlocals, g.slot + 1)
-            gens.append((LOCALS + g.slot, it, tuple(c for c, _ in conds)))
+            gens.append((LOCALS + g.slot, it, tuple(conds)))
+        try:
+            return self._comp_body(e, gens, deps, bound)
+        finally:
+            for f in reversed(facts):
+                f.__exit__(None, None, None)
+
+    def _comp_body(self, e: T.Comp, gens, deps, bound):
         elem, de = self._expr(e.elem)
         deps |= de
         key = None
@@ -263,14 +338,14 @@ class Compiler:
         kind = e.kind
         if kind == "map":
             return self._map_comp(e, gens, key, elem), deps
+        if kind in ("any", "all"):
+            return _quantifier(kind == "any", gens, elem), deps
+        if kind == "set" and len(gens) == 1:
+            return _set_comp1(gens[0], elem), deps
         produce = _produce(gens, elem)
         span = e.span
         if kind == "set":
             return (lambda env: frozenset(produce(env))), deps
-        if kind == "all":
-            return (lambda env: all(produce(env))), deps
-        if kind == "any":
-            return (lambda env: any(produce(env))), deps
         if kind == "sum":
             return (lambda env: sum(produce(env))), deps
         agg = min if kind == "min" else max
@@ -348,6 +423,14 @@ class Compiler:
         if s.var is None:
             slot = LOCALS + s.slot
             self.nlocals = max(self.nlocals, s.slot + 1)
+            if plainly_ordered(s.domain.ty.elem):
+
+                def choose_plain(env):
+                    for v in sorted(dom(env)):
+                        env[slot] = v
+                        k(env)
+
+                return choose_plain
 
             def choose_local(env):
                 for v in sorted(dom(env), key=key):
@@ -430,6 +513,144 @@ class Compiler:
 
 
 _MISSING = object()
+
+
+class _Facts:
+    def __init__(self, compiler: Compiler, facts: dict[int, str]) -> None:
+        self.compiler, self.facts, self.saved = compiler, facts, None
+
+    def __enter__(self):
+        self.saved = dict(self.compiler.known_tags)
+        self.compiler.known_tags.update(self.facts)
+        return self
+
+    def __exit__(self, *exc):
+        self.compiler.known_tags = self.saved
+        return False
+
+
+def _tag_facts(cond: T.Expr) -> dict[int, str]:
+    if isinstance(cond, T.IsTag) and isinstance(cond.obj, T.Local):
+        return {cond.obj.slot: cond.tag}
+    if isinstance(cond, T.Binary) and cond.op == "and":
+        return {**_tag_facts(cond.left), **_tag_facts(cond.right)}
+    return {}
+
+
+def _fast_binary(op: str, a: Fn, left: T.Expr, b: Fn, right: T.Expr) -> Fn | None:
+    """Comparisons and membership with a local or constant operand, without the extra call."""
+    if isinstance(right, T.Const) and op in ("eq", "ne", "lt", "le", "gt", "ge", "in", "notin"):
+        c = right.value
+        return {
+            "eq": lambda env: a(env) == c,
+            "ne": lambda env: a(env) != c,
+            "lt": lambda env: a(env) < c,
+            "le": lambda env: a(env) <= c,
+            "gt": lambda env: a(env) > c,
+            "ge": lambda env: a(env) >= c,
+            "in": lambda env: a(env) in c,
+            "notin": lambda env: a(env) not in c,
+        }[op]
+    if isinstance(right, T.Local) and op in ("eq", "ne", "lt", "le", "gt", "ge", "in", "notin"):
+        k = LOCALS + right.slot
+        return {
+            "eq": lambda env: a(env) == env[k],
+            "ne": lambda env: a(env) != env[k],
+            "lt": lambda env: a(env) < env[k],
+            "le": lambda env: a(env) <= env[k],
+            "gt": lambda env: a(env) > env[k],
+            "ge": lambda env: a(env) >= env[k],
+            "in": lambda env: a(env) in env[k],
+            "notin": lambda env: a(env) not in env[k],
+        }[op]
+    if isinstance(left, T.Local) and op in ("in", "notin"):
+        k = LOCALS + left.slot
+        if op == "in":
+            return lambda env: env[k] in b(env)
+        return lambda env: env[k] not in b(env)
+    return None
+
+
+def _quantifier(exists: bool, gens, elem: Fn) -> Fn:
+    """any(...)/all(...) as plain loops that stop at the first witness; nested generators
+    become nested quantifiers (each generator's conditions stay with it)."""
+    slot, it, conds = gens[0]
+    body = elem if len(gens) == 1 else _quantifier(exists, gens[1:], elem)
+    cond = conds[0] if len(conds) == 1 else (_conj(conds) if conds else None)
+    if exists:
+        if cond is None:
+
+            def any_(env):
+                for v in it(env):
+                    env[slot] = v
+                    if body(env):
+                        return True
+                return False
+
+            return any_
+
+        def any_if(env):
+            for v in it(env):
+                env[slot] = v
+                if cond(env) and body(env):
+                    return True
+            return False
+
+        return any_if
+    if cond is None:
+
+        def all_(env):
+            for v in it(env):
+                env[slot] = v
+                if not body(env):
+                    return False
+            return True
+
+        return all_
+
+    def all_if(env):
+        for v in it(env):
+            env[slot] = v
+            if cond(env) and not body(env):
+                return False
+        return True
+
+    return all_if
+
+
+def _conj(fns) -> Fn:
+    def conj(env):
+        for f in fns:
+            if not f(env):
+                return False
+        return True
+
+    return conj
+
+
+def _set_comp1(gen, elem: Fn) -> Fn:
+    slot, it, conds = gen
+    cond = conds[0] if len(conds) == 1 else (_conj(conds) if conds else None)
+    if cond is None:
+
+        def comp(env):
+            out = []
+            for v in it(env):
+                env[slot] = v
+                out.append(elem(env))
+            return frozenset(out)
+
+        return comp
+
+    def comp_if(env):
+        out = []
+        for v in it(env):
+            env[slot] = v
+            if cond(env):
+                out.append(elem(env))
+        return frozenset(out)
+
+    return comp_if
 
 
 def _produce(gens, elem: Fn) -> Callable[[list], Any]:

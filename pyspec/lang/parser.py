@@ -56,13 +56,9 @@ def _lark() -> Lark:
 def _describe(term: str) -> str:
     if term in _TERMINALS:
         return _TERMINALS[term]
-    for name, pattern in _lark()._terminals_dict.items() if hasattr(_lark(), "_terminals_dict") else ():
-        if name == term:
-            return repr(pattern)
-    td = {t.name: t for t in _lark().terminals}
-    t = td.get(term)
-    if t is not None and t.pattern.type == "str":
-        return f"'{t.pattern.value}'"
+    for t in _lark().terminals:
+        if t.name == term and t.pattern.type == "str":
+            return f"'{t.pattern.value}'"
     return term.lower()
 
 
@@ -238,7 +234,17 @@ class _Build(Transformer):
         return A.Param(str(name), ty, default, span=_span_of(self.file, name))
 
     def typedef(self, meta, items):
-        return A.TypeDef(str(items[0]), items[1], span=_span_of(self.file, items[0]))
+        name, ty, more = items
+        if more:
+            if not isinstance(ty, A.UnionType):
+                raise SpecSyntaxError(
+                    "only a union type continues on lines starting with '|'", ty.span, code="PS105"
+                )
+            ty = A.UnionType(ty.variants + tuple(more), span=ty.span)
+        return A.TypeDef(str(name), ty, span=_span_of(self.file, name))
+
+    def more_variants(self, meta, items):
+        return list(items)
 
     def vardecl(self, meta, items):
         return A.VarDecl(str(items[0]), items[1], span=_span_of(self.file, items[0]))
@@ -271,6 +277,9 @@ class _Build(Transformer):
 
     def invariant(self, meta, items):
         return A.Invariant(str(items[0]), items[1], span=_span_of(self.file, items[0]))
+
+    def expr_block(self, meta, items):
+        return _fold("and", items, self.sp(meta)) if len(items) > 1 else items[0]
 
     def block(self, meta, items):
         doc = None

@@ -333,6 +333,24 @@ def sort_key(t: Type) -> Callable[[Any], Any]:
     return _identity
 
 
+def plainly_ordered(t: Type) -> bool:
+    """True when Python's own `<` totally orders values of `t` without depending on hashes
+    (no sets inside): `sorted(values)` is then deterministic and needs no key."""
+    if isinstance(t, (BoolT, IntT, EnumT, AnyT)):
+        return True
+    if isinstance(t, SetT):
+        return False
+    if isinstance(t, MapT):
+        return plainly_ordered(t.value)
+    if isinstance(t, TupleT):
+        return all(plainly_ordered(e) for e in t.elems)
+    if isinstance(t, RecordT):
+        return all(plainly_ordered(f) for _, f in t.fields)
+    if isinstance(t, UnionT):
+        return all(plainly_ordered(f) for _, fs in t.variants for _, f in fs)
+    return False
+
+
 def _identity(x: Any) -> Any:
     return x
 
