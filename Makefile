@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python examples/demo.py
+	$(BIN)/pyspec suite specs/suite.toml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider

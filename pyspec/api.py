@@ -71,6 +71,22 @@ def bmc(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None = 
     return _bmc(spec, depth=depth, invariants=_names(spec, invariants), timeout=timeout)
 
 
+def prove(spec: CheckedSpec, invariant: str, aux=(), k: int = 1, timeout: float | None = None):
+    """Inductive (k > 1: k-inductive) proof of `invariant`, strengthened by the `aux`
+    invariants; returns a ProofResult whose `.result` is a Result (see pyspec.symbolic.induction)."""
+    if k < 1:
+        raise UsageError("--k must be at least 1", code="PS602")
+    _names(spec, (invariant, *aux))
+    from pyspec.symbolic.induction import prove as _prove
+
+    return _prove(spec, invariant, aux=tuple(aux), k=k, timeout=timeout)
+
+
+def synth(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None = None):
+    """Bounded exists-forall synthesis of a spec's unknown functions (issue 5)."""
+    raise UsageError("pyspec synth is not available in this version", code="PS603")
+
+
 def describe(spec: CheckedSpec) -> dict[str, Any]:
     """A JSON-ready summary of the checked spec (`pyspec show --json`)."""
     return {
@@ -94,4 +110,4 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
-__all__ = ["load", "loads", "check", "simulate", "bmc", "describe", "compile_spec", "format_value"]
+__all__ = ["load", "loads", "check", "simulate", "bmc", "prove", "synth", "describe", "compile_spec", "format_value"]

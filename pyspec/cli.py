@@ -82,6 +82,11 @@ def _build_parser() -> argparse.ArgumentParser:
 
     sh = sub.add_parser("show", help="print the parsed spec with resolved types and params")
     common(sh)
+
+    su = sub.add_parser("suite", help="run every check of a TOML suite file against its expected verdict")
+    su.add_argument("suite", help="the suite file, e.g. specs/suite.toml")
+    su.add_argument("--only", metavar="TEXT", help="run only the rows whose name contains TEXT")
+    su.add_argument("--json", action="store_true")
     return p
 
 
@@ -114,6 +119,20 @@ def _show_param(v) -> str:
     if isinstance(v, bool):
         return "True" if v else "False"
     return str(v)
+
+
+def run_suite(path: str, only: str | None, as_json: bool) -> int:
+    from pyspec.report.suite import WIDTHS, header, render_suite, row_line, suite_json
+    from pyspec.suite import run_suite as _run_suite
+
+    if as_json:
+        res = _run_suite(path, only)
+        print(json.dumps(suite_json(res), indent=2))
+        return 0 if res.ok else 1
+    print(header(), flush=True)
+    res = _run_suite(path, only, progress=lambda rr: print(row_line(rr, WIDTHS), flush=True))
+    print(render_suite(res, printed_rows=True))
+    return 0 if res.ok else 1
 
 
 def run(o: Options) -> int:
@@ -149,6 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as e:
         return int(e.code or 0)
     try:
+        if ns.command == "suite":
+            return run_suite(ns.suite, ns.only, ns.json)
         return run(_options(ns))
     except PyspecError as e:
         print(render_error(e), file=sys.stderr)

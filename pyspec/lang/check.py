@@ -186,7 +186,9 @@ class _Checker:
         ty = self._type(p.type)
         if p.name in self.overrides:
             text = self.overrides.pop(p.name)
-            if isinstance(ty, EnumT) and text in ty.values:
+            if isinstance(ty, EnumT) and text.isidentifier():
+                if text not in ty.values:
+                    raise ParamError(f"-D {p.name}={text}: not a value of {ty.show()}", code="PS504")
                 text = f'"{text}"'  # -D FD=S for an enumeration param: the quotes are optional
             try:
                 te = self._expr(_parse_value(text), _Frame())

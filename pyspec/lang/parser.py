@@ -50,6 +50,7 @@ def _lark() -> Lark:
         postlex=PythonIndenter(),
         propagate_positions=True,
         maybe_placeholders=True,
+        cache=True,  # lark keys its cache file on the grammar's hash: a changed grammar rebuilds
     )
 
 

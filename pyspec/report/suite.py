@@ -1,0 +1,87 @@
+"""`pyspec suite`: one table of expected and actual verdicts, for people and as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyspec.report.result import to_json
+from pyspec.suite import RowResult, SuiteResult
+
+
+def _measure(rr: RowResult) -> str:
+    r = rr.result
+    if r is None:
+        return ""
+    s = r.stats
+    parts = []
+    if "states" in s:
+        parts.append(f"{s['states']:,} states")
+    if s.get("depth") is not None and r.engine != "explicit":
+        parts.append(f"depth {s['depth']}")
+    if r.trace is not None:
+        parts.append(f"trace {len(r.trace)}")
+    if "obligations" in s:
+        parts.append(f"{s['obligations']} obligations")
+    return ", ".join(parts)
+
+
+def _verdict(v) -> str:
+    return {"no violation up to the bound": "no violation"}.get(v.value, v.value)
+
+
+def row_line(rr: RowResult, widths: tuple[int, ...]) -> str:
+    actual = rr.error and "ERROR" or _verdict(rr.result.verdict)
+    if rr.result is not None and rr.result.trace is not None and rr.result.verdict.value != "holds":
+        actual += f", {len(rr.result.trace)}"
+    expected = _verdict(rr.row.expect) + (f", {rr.row.length}" if rr.row.length is not None else "")
+    cells = (
+        "ok" if rr.ok else "FAIL",
+        rr.row.name,
+        expected,
+        actual,
+        rr.row.engine,
+        _measure(rr),
+        f"{rr.seconds:.2f} s",
+    )
+    return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+
+
+WIDTHS = (4, 58, 16, 16, 8, 28, 8)
+
+
+def header() -> str:
+    cells = ("", "check", "expected", "actual", "engine", "states / depth", "time")
+    return "  ".join(c.ljust(w) for c, w in zip(cells, WIDTHS)).rstrip()
+
+
+def render_suite(res: SuiteResult, printed_rows: bool = False) -> str:
+    out = [] if printed_rows else [header()] + [row_line(r, WIDTHS) for r in res.rows]
+    for r in res.rows:
+        if not r.ok:
+            out.append(f"FAIL {r.row.name}: {r.mismatch if r.error is None else r.error}")
+    n_ok = sum(r.ok for r in res.rows)
+    total = sum(r.seconds for r in res.rows)
+    out.append(f"{n_ok} of {len(res.rows)} checks gave the expected verdict ({total:.1f} s)")
+    return "\n".join(out)
+
+
+def suite_json(res: SuiteResult) -> dict[str, Any]:
+    return {
+        "suite": res.file,
+        "ok": res.ok,
+        "rows": [
+            {
+                "name": r.row.name,
+                "spec": r.row.spec,
+                "params": r.row.params,
+                "engine": r.row.engine,
+                "expected": r.row.expect.value,
+                "ok": r.ok,
+                "mismatch": r.mismatch,
+                "error": r.error,
+                "seconds": round(r.seconds, 3),
+                "result": to_json(r.result) if r.result is not None else None,
+            }
+            for r in res.rows
+        ],
+    }

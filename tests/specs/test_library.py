@@ -1,0 +1,53 @@
+"""The spec library's verdicts, with distinct-state counts pinned: a changed count is a
+semantic change to explain."""
+
+import pytest
+
+from pyspec import Verdict, check, load, loads
+
+
+@pytest.mark.parametrize(
+    "params, verdict, states",
+    [
+        ({"FD": "P"}, Verdict.HOLDS, 81),
+        ({"FD": "P", "N": "2"}, Verdict.HOLDS, 7),
+        ({"FD": "P", "N": "4"}, Verdict.HOLDS, 2_011),
+    ],
+)
+def test_leader_election_perfect_detector_holds(params, verdict, states):
+    r = check(load("specs/leader_election.spec", params))
+    assert r.verdict is verdict
+    assert r.stats["states"] == states
+
+
+@pytest.mark.parametrize("n", ["2", "3"])
+def test_leader_election_strong_detector_two_leaders(n):
+    r = check(load("specs/leader_election.spec", {"FD": "S", "N": n}))
+    assert r.verdict is Verdict.VIOLATED
+    assert r.violated == "AtMostOneLeader"
+    assert len(r.trace) == 2
+    last = r.trace.steps[-1].state
+    crashed, _, leader, _ = last
+    live_leaders = [p for p, lead in enumerate(leader) if lead and p not in crashed]
+    assert len(live_leaders) == 2
+
+
+def test_paxos_agreement_ballots_0_1_matches_tlc():
+    r = check(load("specs/paxos.spec", {"MaxBallot": "1"}))
+    assert r.verdict is Verdict.HOLDS
+    assert r.stats["states"] == 3_921
+
+
+@pytest.mark.slow
+def test_paxos_agreement_ballots_0_2_matches_tlc():
+    r = check(load("specs/paxos.spec", {"MaxBallot": "2"}))
+    assert r.verdict is Verdict.HOLDS
+    assert r.stats["states"] == 185_369
+
+
+def test_paxos_with_singleton_quorums_violates_agreement():
+    """Quorums that need not intersect: two values can be chosen."""
+    src = open("specs/paxos.spec").read().replace("2 * len(Q) > NA", "len(Q) == 1")
+    r = check(loads(src, {"MaxBallot": "1"}, file="paxos-singletons.spec"))
+    assert r.verdict is Verdict.VIOLATED
+    assert r.violated == "Agreement"
