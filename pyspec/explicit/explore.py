@@ -34,7 +34,7 @@ def explore(compiled: CompiledSpec, opts: ExploreOptions = ExploreOptions()) -> 
     """Explore every reachable state; return HOLDS, VIOLATED (with the shortest trace),
     DEADLOCK, or INCOMPLETE. Raises SpecEvalError (with the step) when the spec cannot be
     evaluated in some reachable state."""
-    names = opts.invariants if opts.invariants is not None else tuple(compiled.invariants)
+    names = opts.invariants if opts.invariants is not None else compiled.spec.default_invariants()
     failing = compiled.invariant_fn(names)
     successors = compiled.step_fn()
     t0 = time.perf_counter()

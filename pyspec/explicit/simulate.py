@@ -25,7 +25,7 @@ def simulate(compiled: CompiledSpec, opts: SimulateOptions = SimulateOptions()) 
     """Run `opts.runs` random walks of at most `opts.steps` steps. VIOLATED (or DEADLOCK) with
     the walk when one breaks an invariant; otherwise NO_VIOLATION_UP_TO, which is no proof."""
     rng = random.Random(opts.seed)
-    names = opts.invariants if opts.invariants is not None else tuple(compiled.invariants)
+    names = opts.invariants if opts.invariants is not None else compiled.spec.default_invariants()
     failing = compiled.invariant_fn(names)
     successors = compiled.step_fn()
     inits = compiled.initial_states()

@@ -356,6 +356,7 @@ class Def:
 class Invariant:
     name: str
     expr: Expr
+    default: bool = True  # False for an included file's invariants: checked only when named
     span: Span = _span()
 
 

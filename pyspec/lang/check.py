@@ -135,19 +135,24 @@ class _Checker:
                 self._guard(self._vardecl, decl)
         inits = [x for x in d if isinstance(x, A.Init)]
         init = None
+        by_file: dict[str, A.Init] = {}
+        for x in inits:
+            if x.span.file in by_file:
+                self.errors.append(
+                    SpecNameError(
+                        "the spec has more than one init block",
+                        x.span,
+                        notes=((by_file[x.span.file].span, "first init here"),),
+                        code="PS211",
+                    )
+                )
+            by_file[x.span.file] = x
         if not inits:
             self.errors.append(SpecNameError("the spec has no init block", self.spec.span, code="PS210"))
-        elif len(inits) > 1:
-            self.errors.append(
-                SpecNameError(
-                    "the spec has more than one init block",
-                    inits[1].span,
-                    notes=((inits[0].span, "first init here"),),
-                    code="PS211",
-                )
-            )
-        else:
-            init = self._guard(self._init, inits[0])
+        elif len(by_file) == len(inits):
+            # included files' init blocks run first, in include order, then the spec's own
+            merged = A.Init(tuple(st for x in inits for st in x.body), span=inits[-1].span)
+            init = self._guard(self._init, merged)
         actions = tuple(a for a in (self._guard(self._action, x) for x in d if isinstance(x, A.Action)) if a)
         invariants = tuple(
             i for i in (self._guard(self._invariant, x) for x in d if isinstance(x, A.Invariant)) if i
@@ -318,7 +323,7 @@ class _Checker:
         fr = _Frame()
         e = self._expr(inv.expr, fr)
         self._expect(e, BOOL, inv.expr.span, f"invariant '{inv.name}'")
-        return T.Invariant(inv.name, e, fr.nlocals, span=inv.span)
+        return T.Invariant(inv.name, e, fr.nlocals, inv.default, span=inv.span)
 
     def _check_def_alone(self, d: A.Def) -> None:
         """Type-check a def's body once even if nothing calls it, when its params are typed."""

@@ -40,7 +40,11 @@ def parse_file(path: str, _stack: tuple[str, ...] = ()) -> A.Spec:
         if not os.path.exists(target):
             raise SpecNameError(f"included file not found: {target}", d.span, code="PS218")
         included = parse_file(target, _stack + (path,))
-        decls.extend(x for x in included.decls if not isinstance(x, A.Include))
+        decls.extend(
+            replace(x, default=False) if isinstance(x, A.Invariant) else x
+            for x in included.decls
+            if not isinstance(x, A.Include)
+        )
     return replace(spec, decls=tuple(decls))
 
 

@@ -280,7 +280,22 @@ class _Build(Transformer):
         return A.Invariant(str(items[0]), items[1], span=_span_of(self.file, items[0]))
 
     def expr_block(self, meta, items):
-        return _fold("and", items, self.sp(meta)) if len(items) > 1 else items[0]
+        if len(items) == 1 and not isinstance(items[0], tuple):
+            return items[0]
+        conjuncts: list[A.Expr] = []
+        for kind, e in items:
+            if kind == "or" and conjuncts:
+                prev = conjuncts.pop()
+                conjuncts.append(A.BinOp("or", prev, e, span=_join(prev.span, e.span)))
+            else:
+                conjuncts.append(e)
+        return _fold("and", conjuncts, self.sp(meta)) if len(conjuncts) > 1 else conjuncts[0]
+
+    def and_line(self, meta, items):
+        return ("and", items[0])
+
+    def or_line(self, meta, items):
+        return ("or", items[0])
 
     def block(self, meta, items):
         doc = None
@@ -484,6 +499,10 @@ class _Build(Transformer):
 
     def comp_if(self, meta, items):
         return items[0]
+
+
+def _join(a: Span, b: Span) -> Span:
+    return Span(a.file, a.line, a.col, b.end_line, b.end_col)
 
 
 def _fold(op: str, items, span: Span) -> A.Expr:

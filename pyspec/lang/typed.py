@@ -295,6 +295,7 @@ class Invariant:
     name: str
     expr: Expr
     nlocals: int
+    default: bool = True  # checked when no --invariant is named (an included file's are not)
     span: Span = _span()
 
 
@@ -331,6 +332,10 @@ class CheckedSpec:
             if a.name == name:
                 return a
         return None
+
+    def default_invariants(self) -> tuple[str, ...]:
+        """The invariants checked when the user names none: the spec's own, not included ones."""
+        return tuple(i.name for i in self.invariants if i.default)
 
     def invariant(self, name: str) -> Invariant | None:
         for inv in self.invariants:

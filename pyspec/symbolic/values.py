@@ -264,7 +264,11 @@ class Ctx:
         if x.term is None:
             return z3.BitVecVal(x.lo, width)
         have = x.term.size()
-        return x.term if have >= width else z3.SignExt(width - have, x.term)
+        if have == width:
+            return x.term
+        if have < width:
+            return z3.SignExt(width - have, x.term)
+        return z3.Extract(width - 1, 0, x.term)  # the interval is sound: the value fits
 
     def int_var(self, name: str, lo: int, hi: int) -> IntV:
         if self.bv:
@@ -340,8 +344,8 @@ class Ctx:
             r = z3.SRem(x, y)
             r = z3.If(z3.Or(r == 0, (r < 0) == (y < 0)), r, r + y)
             t = r if op == "mod" else (x - r) / y
-            if op == "mod" or w > _bits(lo, hi):
-                t = z3.Extract(_bits(lo, hi) - 1, 0, t) if w > _bits(lo, hi) else t
+            if w > _bits(lo, hi):  # the result fits its interval: keep the low bits
+                t = z3.Extract(_bits(lo, hi) - 1, 0, t)
             return IntV(t, lo, hi)
         x, y = self.term(a), self.term(b)
         e = x % y  # SMT-LIB mod: 0 <= e < |y|
@@ -448,17 +452,15 @@ class Ctx:
 
 
 def lift(ctx: Ctx, t: Type, v: Any) -> Any:
-    """The symbolic form of the explicit value `v` of type `t`."""
+    """The symbolic form of the explicit value `v` of type `t` (shared: never mutated)."""
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int):
+        return IntV(None, v, v)
     key = (t, v)
-    try:
-        return ctx._lift_cache[key]
-    except KeyError:
-        pass
-    except TypeError:  # unhashable never happens for explicit values; keep going
-        key = None
-    out = _lift(ctx, t, v)
-    if key is not None:
-        ctx._lift_cache[key] = out
+    out = ctx._lift_cache.get(key)
+    if out is None:
+        out = ctx._lift_cache[key] = _lift(ctx, t, v)
     return out
 
 
