@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from pyspec import api
-from pyspec.errors import PyspecError, UsageError
+from pyspec.errors import PyspecError, SpecErrors, UsageError
+from pyspec.lang.types import format_value
 from pyspec.report.errors import render_error
 from pyspec.report.result import render_json, render_text
 from pyspec.report.show import render_spec
@@ -109,16 +110,8 @@ def _options(ns: argparse.Namespace) -> Options:
 
 
 def _header(o: Options, spec) -> str:
-    params = ", ".join(f"{n}={_show_param(v)}" for n, v, _ in spec.params)
+    params = ", ".join(f"{n}={format_value(t, v)}" for n, v, t in spec.params)
     return f"pyspec {o.command} {o.spec}" + (f" ({params})" if params else "")
-
-
-def _show_param(v) -> str:
-    if isinstance(v, str):
-        return f'"{v}"'
-    if isinstance(v, bool):
-        return "True" if v else "False"
-    return str(v)
 
 
 def run_suite(path: str, only: str | None, as_json: bool) -> int:
@@ -161,6 +154,25 @@ def run(o: Options) -> int:
     return result.exit_code
 
 
+def _error_json(e: PyspecError) -> dict:
+    errors = e.errors if isinstance(e, SpecErrors) else (e,)
+    return {
+        "verdict": "error",
+        "exit_code": EXIT_BAD_INPUT,
+        "errors": [
+            {
+                "code": x.code,
+                "message": x.message,
+                "file": x.span.file if x.span else None,
+                "line": x.span.line if x.span else None,
+                "col": x.span.col if x.span else None,
+                "hint": x.hint,
+            }
+            for x in errors
+        ],
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     try:
@@ -173,6 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(_options(ns))
     except PyspecError as e:
         print(render_error(e), file=sys.stderr)
+        if getattr(ns, "json", False):
+            print(json.dumps(_error_json(e), indent=2))
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

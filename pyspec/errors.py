@@ -94,7 +94,8 @@ class SpecErrors(SpecError):
     """Several spec errors found in one pass (the type checker collects them before raising)."""
 
     def __init__(self, errors: tuple[PyspecError, ...]) -> None:
-        first = errors[0]
+        """An empty group stands for errors already reported (a use of a broken declaration)."""
+        first = errors[0] if errors else SpecError("(reported above)")
         super().__init__(first.message, first.span, hint=first.hint, notes=first.notes, code=first.code)
         self.errors = errors
 

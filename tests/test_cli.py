@@ -28,7 +28,7 @@ def test_check_holds_exit_0_prints_state_count():
     p = run("check", LE, "-D", "FD=P")
     assert p.returncode == 0, p.stderr
     assert "HOLDS" in p.stdout
-    assert "81 distinct states" in p.stdout
+    assert "289 distinct states" in p.stdout
     assert "states/s" in p.stdout
 
 
@@ -38,8 +38,9 @@ def test_check_violated_exit_1_prints_trace_ending_with_two_leaders():
     out = p.stdout
     assert "VIOLATED: AtMostOneLeader" in out
     assert "shortest counterexample, 2 steps:" in out
-    assert "1: Suspect(p=1, q=0)" in out
+    assert "1: Step(p=0)" in out
     assert "2: Step(p=1)" in out
+    assert "suspects' = {0: {}, 1: {0}, 2: {}}" in out
     assert "leader' = {0: True, 1: True, 2: False}" in out
 
 
@@ -49,7 +50,7 @@ def test_check_json_is_itf():
     j = json.loads(p.stdout)
     assert j["verdict"] == "violated" and j["exit_code"] == 1
     itf = j["trace"]
-    assert itf["vars"] == ["crashed", "suspects", "leader", "anchor"]
+    assert itf["vars"] == ["crashed", "anchor", "gst", "suspects", "leader", "stepped"]
     assert len(itf["states"]) == 3
     last = itf["states"][-1]
     assert last["#meta"]["action"] == "Step"
@@ -142,7 +143,8 @@ def test_show_prints_resolved_types_and_params(capsys):
     assert "param N: int = 4" in out
     assert "type Proc = 0 .. 3" in out
     assert "var suspects: map[0 .. 3, set[0 .. 3]]" in out
-    assert "action Suspect(p: 0 .. 3, q: 0 .. 3)" in out
+    assert "action Step(p: 0 .. 3)" in out
+    assert "invariant NoFalseSuspicion    # included: checked only when named" in out
 
 
 def test_internal_error_exits_70(monkeypatch, capsys):

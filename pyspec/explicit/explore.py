@@ -87,6 +87,12 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0) -> Result:
         inits = compiled.initial_states()
     except SpecEvalError as e:
         raise _with_step(e, "in init", None) from None
+    if not inits:
+        raise SpecEvalError(
+            "no initial state: every path through init fails a require or chooses from an empty set",
+            spec.init.span,
+            code="PS402",
+        )
     for s in inits:
         if s in seen:
             continue
@@ -115,7 +121,7 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0) -> Result:
         try:
             succ = successors(s)
         except SpecEvalError as e:
-            raise _with_step(e, "while stepping", _trace(compiled, states, parent, via, head)) from None
+            raise _with_step(e, f"in {_failing_instance(compiled, s)}", _trace(compiled, states, parent, via, head)) from None
         transitions += len(succ)
         for inst, _ in succ:
             fired[inst] = 1
@@ -154,6 +160,19 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0) -> Result:
             if opts.progress is not None:
                 opts.progress(stats(depth))
     return finish(Verdict.HOLDS, depth)
+
+
+def _failing_instance(compiled: CompiledSpec, state: tuple) -> str:
+    """Which action instance raises from `state` (the rare path: re-run them one by one)."""
+    from pyspec.lang.types import format_value
+
+    for inst in range(len(compiled.instances)):
+        try:
+            compiled.run_instance(state, inst)
+        except SpecEvalError:
+            name, args = compiled.describe_instance(inst)
+            return f"{name}(" + ", ".join(f"{n}={format_value(t, v)}" for n, v, t in args) + ")"
+    return "a step"
 
 
 def _never_enabled(compiled: CompiledSpec, fired: bytearray) -> list[str]:

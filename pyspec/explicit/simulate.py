@@ -29,6 +29,12 @@ def simulate(compiled: CompiledSpec, opts: SimulateOptions = SimulateOptions()) 
     failing = compiled.invariant_fn(names)
     successors = compiled.step_fn()
     inits = compiled.initial_states()
+    if not inits:
+        raise SpecEvalError(
+            "no initial state: every path through init fails a require or chooses from an empty set",
+            compiled.spec.init.span,
+            code="PS402",
+        )
     t0 = time.perf_counter()
     total_steps = 0
     distinct: set = set()

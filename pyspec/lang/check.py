@@ -31,6 +31,7 @@ from pyspec.lang.types import (
     contains,
     domain,
     domain_size,
+    enum_type,
     format_value,
     is_finite,
     subtype,
@@ -56,6 +57,7 @@ class _Frame:
     nlocals: int = 0
     in_init: bool = False
     in_action: bool = False
+    any_prime: bool = False  # a def checked on its own: primed reads are checked at its uses
     # assignment tracking (per path): var index -> "whole" | "entries"
     assigned: dict[int, str] = field(default_factory=dict)
     maybe: dict[int, str] = field(default_factory=dict)
@@ -90,6 +92,7 @@ class _Checker:
         self.var_infos: list[T.VarInfo] = []
         self.defs: dict[str, A.Def] = {}
         self.def_stack: list[str] = []
+        self.broken: set[str] = set()  # type aliases whose definition failed: no cascade
 
     # ---- driver ------------------------------------------------------------------------------
 
@@ -114,9 +117,13 @@ class _Checker:
         for decl in d:
             if isinstance(decl, A.Def):
                 self.defs[decl.name] = decl
+        # params and type aliases in declaration order: each may use the ones above it
         for decl in d:
             if isinstance(decl, A.Param):
                 self._guard(self._param, decl)
+            elif isinstance(decl, A.TypeDef):
+                if self._guard(self._typedef, decl) is None and decl.name not in self.types:
+                    self.broken.add(decl.name)
         for name in self.overrides:
             if name not in self.params:
                 self.errors.append(
@@ -126,12 +133,10 @@ class _Checker:
                         code="PS501",
                     )
                 )
-        if self.errors:  # everything below reads the params: stop before the errors cascade
-            raise SpecErrors(tuple(self.errors))
+        if self.errors:  # everything below reads the params and types: stop before a cascade
+            raise SpecErrors(self._distinct(self.errors))
         for decl in d:
-            if isinstance(decl, A.TypeDef):
-                self._guard(self._typedef, decl)
-            elif isinstance(decl, A.VarDecl):
+            if isinstance(decl, A.VarDecl):
                 self._guard(self._vardecl, decl)
         inits = [x for x in d if isinstance(x, A.Init)]
         init = None
@@ -161,7 +166,7 @@ class _Checker:
             if isinstance(x, A.Def):
                 self._guard(self._check_def_alone, x)
         if self.errors:
-            raise SpecErrors(tuple(self.errors))
+            raise SpecErrors(self._distinct(self.errors))
         assert init is not None
         return T.CheckedSpec(
             name=self.spec.name,
@@ -175,6 +180,17 @@ class _Checker:
             invariants=invariants,
             defs=tuple((x.name, _def_signature(x)) for x in d if isinstance(x, A.Def)),
         )
+
+    @staticmethod
+    def _distinct(errors: list[PyspecError]) -> tuple[PyspecError, ...]:
+        """Each error once (a def's body is checked at every use and on its own)."""
+        out, seen = [], set()
+        for e in errors:
+            key = (e.code, e.span, e.message)
+            if key not in seen:
+                seen.add(key)
+                out.append(e)
+        return tuple(out)
 
     def _guard(self, fn, decl):
         try:
@@ -215,11 +231,10 @@ class _Checker:
                 raise SpecTypeError(f"{_show_raw(value)} is not a value of {ty.show()}", p.default.span, code="PS301")
         self.params[p.name] = (value, ty)
 
-    def _typedef(self, d: A.TypeDef) -> None:
-        if d.name in self.types:
-            return
-        ty = self._type(d.type, name=d.name)
-        self.types[d.name] = ty
+    def _typedef(self, d: A.TypeDef) -> bool:
+        if d.name not in self.types:
+            self.types[d.name] = self._type(d.type, name=d.name)
+        return True
 
     def _vardecl(self, d: A.VarDecl) -> None:
         ty = self._type(d.type)
@@ -241,6 +256,8 @@ class _Checker:
         if isinstance(t, A.NamedType):
             if t.name in self.types:
                 return self.types[t.name]
+            if t.name in self.broken:
+                raise SpecErrors(())
             raise _name_error(f"unknown type '{t.name}'", t.span, t.name, self.types, "PS202")
         if isinstance(t, A.RangeType):
             lo = self._const(self._expr(t.lo, _Frame()))
@@ -253,7 +270,7 @@ class _Checker:
         if isinstance(t, A.EnumType):
             if len(set(t.values)) != len(t.values):
                 raise SpecTypeError("an enumeration lists a value twice", t.span, code="PS305")
-            return EnumT(t.values)
+            return enum_type(t.values)
         if isinstance(t, A.SetType):
             return SetT(self._type(t.elem))
         if isinstance(t, A.MapType):
@@ -329,7 +346,7 @@ class _Checker:
         """Type-check a def's body once even if nothing calls it, when its params are typed."""
         if d.formals is not None and any(f.type is None for f in d.formals):
             return
-        fr = _Frame()
+        fr = _Frame(in_action=True, any_prime=True)
         self.def_stack.append(d.name)
         try:
             if d.formals:
@@ -435,7 +452,7 @@ class _Checker:
                 )
             if prev == "whole" and not fr.in_init:
                 raise SpecNameError(
-                    f"'{tgt.name}'' is assigned twice in this action", tgt.span, code="PS208"
+                    f"{tgt.name}' is assigned twice in this action", tgt.span, code="PS208"
                 )
             path, path_types, ty = [], [], vty
             for k in tgt.path:
@@ -457,7 +474,7 @@ class _Checker:
             return T.Assign(index, tgt.name, tuple(path), tuple(path_types), rhs, check, span=s.span)
         if prev is not None:
             raise SpecNameError(
-                f"'{tgt.name}{chr(39) if tgt.primed else ''}' is assigned twice"
+                f"{tgt.name}{chr(39) if tgt.primed else ''} is assigned twice"
                 + (" in init" if fr.in_init else " in this action"),
                 tgt.span,
                 code="PS208",
@@ -496,7 +513,7 @@ class _Checker:
         return T.Const(e.value, BOOL, span=e.span)
 
     def _e_StrLit(self, e: A.StrLit, fr: _Frame) -> T.Expr:
-        return T.Const(e.value, EnumT((e.value,)), span=e.span)
+        return T.Const(e.value, enum_type((e.value,)), span=e.span)
 
     def _e_Name(self, e: A.Name, fr: _Frame) -> T.Expr:
         local = fr.lookup(e.name)
@@ -537,7 +554,7 @@ class _Checker:
             where = "init" if fr.in_init else "an invariant or def"
             raise SpecNameError(f"{e.name}' (a next-state value) cannot be read in {where}", e.span, code="PS209")
         i, ty = self.vars[e.name]
-        if i not in fr.assigned:
+        if i not in fr.assigned and not fr.any_prime:
             raise SpecNameError(
                 f"{e.name}' is read before it is assigned",
                 e.span,
@@ -802,14 +819,17 @@ class _Checker:
         for n in given:
             if n not in names:
                 raise _name_error(f"{e.func} has no field '{n}'", e.span, n, names, "PS214")
-        out = []
+        out, checks = [], []
         for n, fty in fields:
             if n not in given:
                 raise SpecTypeError(f"{e.func}(...) is missing field '{n}'", e.span, code="PS328")
             x, span = given[n]
             self._expect(x, fty, span, f"field '{n}' of {e.func}")
             out.append(x)
-        return T.Construct(e.func, tuple(out), ut, span=e.span)
+            checks.append(None if subtype(x.ty, fty) else fty)
+        return T.Construct(
+            e.func, tuple(out), ut, span=e.span, checks=tuple(checks) if any(checks) else ()
+        )
 
     def _builtin(self, e: A.Call, fr: _Frame) -> T.Expr:
         f = e.func

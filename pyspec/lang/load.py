@@ -26,9 +26,13 @@ def read_source(path: str) -> str:
         raise SpecSyntaxError(f"cannot read {path}: {e}", code="PS001") from None
 
 
-def parse_file(path: str, _stack: tuple[str, ...] = ()) -> A.Spec:
-    """Parse a spec file and splice in the declarations of the files it includes (once each)."""
-    spec = parse(read_source(path), path)
+def parse_file(path: str, _stack: tuple[str, ...] = (), _done: set[str] | None = None) -> A.Spec:
+    """Parse a spec file and splice in the declarations of the files it includes (each file
+    once, however many times it is included)."""
+    return _with_includes(parse(read_source(path), path), path, _stack, _done if _done is not None else set())
+
+
+def _with_includes(spec: A.Spec, path: str, _stack: tuple[str, ...], _done: set[str]) -> A.Spec:
     decls: list[A.Decl] = []
     for d in spec.decls:
         if not isinstance(d, A.Include):
@@ -39,7 +43,10 @@ def parse_file(path: str, _stack: tuple[str, ...] = ()) -> A.Spec:
             raise SpecNameError(f"'{d.path}' includes itself (through {' -> '.join(_stack + (path,))})", d.span, code="PS217")
         if not os.path.exists(target):
             raise SpecNameError(f"included file not found: {target}", d.span, code="PS218")
-        included = parse_file(target, _stack + (path,))
+        if os.path.abspath(target) in _done:
+            continue
+        _done.add(os.path.abspath(target))
+        included = parse_file(target, _stack + (path,), _done)
         decls.extend(
             replace(x, default=False) if isinstance(x, A.Invariant) else x
             for x in included.decls
@@ -56,8 +63,9 @@ def load(path: str, params: dict[str, str] | None = None) -> CheckedSpec:
 
 
 def loads(source: str, params: dict[str, str] | None = None, file: str = "<string>") -> CheckedSpec:
-    """Like `load`, for source text (includes are resolved relative to the working directory)."""
-    return check_spec(parse(source, file), params or {})
+    """Like `load`, for source text; includes are resolved relative to `file`'s directory
+    (the working directory for "<string>")."""
+    return check_spec(_with_includes(parse(source, file), file, (), set()), params or {})
 
 
 __all__ = ["load", "loads", "parse_file", "read_source", "Span"]

@@ -169,6 +169,14 @@ def _translate(e: UnexpectedInput, file: str, text: str) -> SpecSyntaxError:
     expected = set(e.expected)
     if tok.type in ("$END", "_DEDENT", "_INDENT", "_NEWLINE") or tok.line is None:
         line = tok.line if tok.line else text.count("\n")
+        if tok.type == "_INDENT":  # the token sits on the newline before the indented line
+            line += str(tok.value).count("\n") or 1
+            return SpecSyntaxError(
+                "unexpected indentation" + _expected(expected),
+                _line_span(file, text, line),
+                hint="this line is indented more than the block it belongs to",
+                code="PS102",
+            )
         if tok.type in ("_NEWLINE", "_DEDENT", "$END"):
             line = _last_real_line(text, line)
         span = _line_span(file, text, line)
@@ -284,7 +292,14 @@ class _Build(Transformer):
             return items[0]
         conjuncts: list[A.Expr] = []
         for kind, e in items:
-            if kind == "or" and conjuncts:
+            if kind == "or" and not conjuncts:
+                raise SpecSyntaxError(
+                    "the first line of an expression block cannot start with 'or'",
+                    e.span,
+                    hint="'or' at the start of a line joins it to the line above",
+                    code="PS106",
+                )
+            if kind == "or":
                 prev = conjuncts.pop()
                 conjuncts.append(A.BinOp("or", prev, e, span=_join(prev.span, e.span)))
             else:

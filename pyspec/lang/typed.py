@@ -122,12 +122,15 @@ class TupleLit(Expr):
 
 @dataclass(frozen=True, slots=True)
 class Construct(Expr):
-    """A union value `Tag(f1=..., f2=...)`, fields in declared order."""
+    """A union value `Tag(f1=..., f2=...)`, fields in declared order. `checks[i]` is the
+    field's declared type when the argument's static type does not prove it in range (an
+    argument outside it is an evaluation error), else None; empty when nothing is checked."""
 
     tag: str
     fields: tuple[Expr, ...]
     ty: Type
     span: Span = _span()
+    checks: tuple[Type | None, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

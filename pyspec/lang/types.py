@@ -118,6 +118,12 @@ class AnyT(Type):
         return "?"
 
 
+def enum_type(values) -> EnumT:
+    """An enumeration with its values in canonical (sorted) order, so that two spellings of
+    the same enumeration are the same type and enumerate the same way."""
+    return EnumT(tuple(sorted(set(values))))
+
+
 BOOL = BoolT()
 INT = IntT()
 ANY = AnyT()
@@ -156,7 +162,7 @@ def unify(a: Type, b: Type) -> Type | None:
             return IntT(min(a.lo, b.lo), max(a.hi, b.hi))
         return INT
     if isinstance(a, EnumT) and isinstance(b, EnumT):
-        return EnumT(a.values + tuple(v for v in b.values if v not in a.values))
+        return enum_type(a.values + b.values)
     if isinstance(a, SetT) and isinstance(b, SetT):
         e = unify(a.elem, b.elem)
         return SetT(e) if e is not None else None

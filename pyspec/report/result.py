@@ -28,6 +28,10 @@ def _props(r: Result) -> str:
     return ", ".join(r.properties)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def render_text(r: Result, header: str | None = None) -> str:
     out = []
     if header:
@@ -41,8 +45,8 @@ def render_text(r: Result, header: str | None = None) -> str:
     if "states" in s:
         rate = f", {s['states_per_second']:,} states/s" if s.get("states_per_second") else ""
         out.append(
-            f"{s['states']:,} distinct states, depth {s['depth']}, {s.get('transitions', 0):,} transitions, "
-            f"{s['seconds']:.2f} s{rate}"
+            f"{_count(s['states'], 'distinct state')}, depth {s['depth']}, "
+            f"{_count(s.get('transitions', 0), 'transition')}, {s['seconds']:.2f} s{rate}"
         )
     elif "runs" in s:
         out.append(

@@ -34,7 +34,8 @@ def render_spec(spec: CheckedSpec) -> str:
         out.append(f"action {a.name}({formals})    # writes {writes}")
     out.append("")
     for inv in spec.invariants:
-        out.append(f"invariant {inv.name}")
+        note = "" if inv.default else "    # included: checked only when named"
+        out.append(f"invariant {inv.name}{note}")
     if spec.defs:
         out.append("")
         out.append("defs: " + ", ".join(sig for _, sig in spec.defs))

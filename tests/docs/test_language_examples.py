@@ -60,12 +60,9 @@ def _blocks(doc: str) -> list[Block]:
     for n, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
         m = _FENCE.match(line)
         if kind is None:
-            if m and m.group(1) in ("pyspec", "pyspec-error", "pyspec-file"):
-                kind, start, body = m.group(1), n + 1, []
-            elif m and m.group(1):
-                kind, start, body = "other", n + 1, []
-            elif m:
-                kind, start, body = "other", n + 1, []
+            if m:  # an opening fence; other languages are skipped but still need closing
+                known = m.group(1) in ("pyspec", "pyspec-error", "pyspec-file")
+                kind, start, body = (m.group(1) if known else "other"), n + 1, []
             continue
         if m and m.group(1) == "":
             if kind != "other":
