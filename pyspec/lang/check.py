@@ -84,6 +84,7 @@ class _Checker:
     def __init__(self, spec: A.Spec, overrides: dict[str, str]) -> None:
         self.spec = spec
         self.overrides = dict(overrides)
+        self.given = dict(overrides)  # as the user wrote them, for messages
         self.errors: list[PyspecError] = []
         self.params: dict[str, tuple[Any, Type]] = {}
         self.types: dict[str, Type] = {}
@@ -117,6 +118,9 @@ class _Checker:
         for decl in d:
             if isinstance(decl, A.Def):
                 self.defs[decl.name] = decl
+        for decl in d:  # an invariant's name, in an expression, stands for its formula
+            if isinstance(decl, A.Invariant) and decl.name not in self.defs:
+                self.defs[decl.name] = A.Def(decl.name, None, None, decl.expr, span=decl.span)
         # params and type aliases in declaration order: each may use the ones above it
         for decl in d:
             if isinstance(decl, A.Param):
@@ -163,7 +167,7 @@ class _Checker:
             i for i in (self._guard(self._invariant, x) for x in d if isinstance(x, A.Invariant)) if i
         )
         for x in d:
-            if isinstance(x, A.Def):
+            if isinstance(x, A.Def) and self.defs.get(x.name) is x:
                 self._guard(self._check_def_alone, x)
         if self.errors:
             raise SpecErrors(self._distinct(self.errors))
@@ -265,7 +269,13 @@ class _Checker:
             if not isinstance(lo, int) or not isinstance(hi, int) or isinstance(lo, bool) or isinstance(hi, bool):
                 raise SpecTypeError("range bounds must be integers", t.span, code="PS303")
             if hi < lo:
-                raise SpecTypeError(f"empty range {lo} .. {hi}", t.span, code="PS304")
+                given = ", ".join(f"-D {n}={v}" for n, v in self.given.items())
+                raise SpecTypeError(
+                    f"empty range {lo} .. {hi}",
+                    t.span,
+                    hint=f"the params were set on the command line: {given}" if given else None,
+                    code="PS304",
+                )
             return IntT(lo, hi)
         if isinstance(t, A.EnumType):
             if len(set(t.values)) != len(t.values):
@@ -321,8 +331,7 @@ class _Checker:
         fr = _Frame(in_action=True)
         formals = []
         for f in a.formals:
-            if f.type is None:
-                raise SpecTypeError(f"parameter '{f.name}' needs a type", f.span, code="PS308")
+            assert f.type is not None, "the grammar requires a type on every action parameter"
             ty = self._type(f.type)
             if not is_finite(ty):
                 raise SpecTypeError(
@@ -483,6 +492,19 @@ class _Checker:
         fr.assigned[index] = "whole"
         fr.ever.add(index)
         self._expect_value(value_ty, vty, rhs_span, f"'{tgt.spelling()}'")
+        if (
+            isinstance(value_ty, IntT)
+            and isinstance(vty, IntT)
+            and value_ty.bounded
+            and vty.bounded
+            and (value_ty.hi < vty.lo or value_ty.lo > vty.hi)
+        ):
+            shown = str(value_ty.lo) if value_ty.lo == value_ty.hi else value_ty.show()
+            raise SpecTypeError(
+                f"{tgt.spelling()} would be {shown}, never within its type {vty.show()}",
+                rhs_span,
+                code="PS332",
+            )
         check = None if subtype(value_ty, vty) else vty
         if choose:
             return T.Choose(None, index, tgt.name, rhs, check, span=s.span)
@@ -1011,12 +1033,15 @@ def _close_hint(name: str, names: Iterable[str]) -> str | None:
 def _parse_value(text: str) -> A.Expr:
     from pyspec.lang.parser import parse
 
+    if "\n" in text or "\r" in text:
+        raise ParamError(f"cannot read {text!r} as a value: it spans several lines", code="PS502")
     try:
         spec = parse(f"spec _\ndef _v = {text}\n", "<-D>")
     except PyspecError:
         raise ParamError(f"cannot read {text!r} as a value", code="PS502") from None
-    (d,) = spec.decls
-    return d.body
+    if len(spec.decls) != 1 or not isinstance(spec.decls[0], A.Def):
+        raise ParamError(f"cannot read {text!r} as a value", code="PS502")
+    return spec.decls[0].body
 
 
 def _def_signature(d: A.Def) -> str:

@@ -67,9 +67,9 @@ def _token_text(tok: Token) -> str:
     if tok.type == "_NEWLINE":
         return "end of line"
     if tok.type == "_INDENT":
-        return "an indented line"
+        return "indentation"
     if tok.type == "_DEDENT":
-        return "a line indented less"
+        return "end of the indented block"
     if tok.type == "$END":
         return "end of file"
     return repr(str(tok))
@@ -105,6 +105,13 @@ def _last_real_line(text: str, before: int) -> int:
 def parse(source: str, file: str = "<string>") -> A.Spec:
     """Parse a specification. Raises SpecSyntaxError at the first syntax error."""
     text = source if source.endswith("\n") else source + "\n"
+    if text.count('"""') % 2:
+        at = text.rindex('"""')
+        line = text.count("\n", 0, at) + 1
+        col = at - (text.rfind("\n", 0, at) + 1) + 1
+        raise SpecSyntaxError(
+            'unterminated docstring: no closing """', Span(file, line, col, line, col + 3), code="PS107"
+        )
     try:
         tree = _lark().parse(text)
     except UnexpectedInput as e:
@@ -170,13 +177,17 @@ def _translate(e: UnexpectedInput, file: str, text: str) -> SpecSyntaxError:
     if tok.type in ("$END", "_DEDENT", "_INDENT", "_NEWLINE") or tok.line is None:
         line = tok.line if tok.line else text.count("\n")
         if tok.type == "_INDENT":  # the token sits on the newline before the indented line
-            line += str(tok.value).count("\n") or 1
+            line = _next_real_line(text, line + 1)
             return SpecSyntaxError(
                 "unexpected indentation" + _expected(expected),
                 _line_span(file, text, line),
                 hint="this line is indented more than the block it belongs to",
                 code="PS102",
             )
+        if tok.type == "$END" or (tok.type == "_DEDENT" and _at_end(text, tok)):
+            return _end_of_file(file, text, expected)
+        if "_INDENT" in expected and tok.type == "_NEWLINE":
+            pass
         if tok.type in ("_NEWLINE", "_DEDENT", "$END"):
             line = _last_real_line(text, line)
         span = _line_span(file, text, line)
@@ -185,8 +196,76 @@ def _translate(e: UnexpectedInput, file: str, text: str) -> SpecSyntaxError:
             span = Span(file, span.line, end, span.line, end + 1)
     else:
         span = _span_of(file, tok)
+        if expected <= {"_NEWLINE", "_INDENT"} and _after_colon(text, tok):
+            return SpecSyntaxError(
+                "expected an indented block after ':'",
+                span,
+                hint="indent the lines of the block under its header",
+                code="PS102",
+            )
     message = f"unexpected {_token_text(tok)}" + _expected(expected)
     return SpecSyntaxError(message, span, hint=_hint(tok, expected), code="PS100")
+
+
+def _next_real_line(text: str, start: int) -> int:
+    """The first non-blank, non-comment line at or after `start`."""
+    lines = text.split("\n")
+    i = max(1, start)
+    while i < len(lines) and (not lines[i - 1].strip() or lines[i - 1].strip().startswith("#")):
+        i += 1
+    return min(i, len(lines))
+
+
+def _at_end(text: str, tok: Token) -> bool:
+    return tok.line is None or tok.line >= _last_real_line(text, text.count("\n") + 1)
+
+
+def _after_colon(text: str, tok: Token) -> bool:
+    """Is `tok` the first token of the line after a line ending in ':'?"""
+    if tok.line is None or tok.line < 2:
+        return False
+    prev = text.split("\n")[_last_real_line(text, tok.line - 1) - 1]
+    return prev.split("#")[0].rstrip().endswith(":")
+
+
+def _unclosed(text: str) -> tuple[str, int, int] | None:
+    """The innermost bracket left open at the end of `text` (char, line, col), if any."""
+    stack: list[tuple[str, int, int]] = []
+    pairs = {")": "(", "]": "[", "}": "{"}
+    in_str = False
+    for n, line in enumerate(text.split("\n"), 1):
+        for c, ch in enumerate(line, 1):
+            if ch == '"':
+                in_str = not in_str
+            elif in_str:
+                continue
+            elif ch == "#":
+                break
+            elif ch in "([{":
+                stack.append((ch, n, c))
+            elif ch in pairs and stack and stack[-1][0] == pairs[ch]:
+                stack.pop()
+    return stack[-1] if stack else None
+
+
+def _end_of_file(file: str, text: str, expected) -> SpecSyntaxError:
+    if not text.strip() or all(not l.strip() or l.strip().startswith("#") for l in text.split("\n")):
+        return SpecSyntaxError(
+            "the file is empty: a spec starts with 'spec NAME'", Span(file, 1, 1, 1, 2), code="PS103"
+        )
+    open_ = _unclosed(text)
+    if open_ is not None:
+        ch, line, col = open_
+        return SpecSyntaxError(
+            f"'{ch}' is never closed", Span(file, line, col, line, col + 1), code="PS103"
+        )
+    line = _last_real_line(text, text.count("\n") + 1)
+    span = _line_span(file, text, line)
+    return SpecSyntaxError(
+        "unexpected end of file" + _expected(expected),
+        Span(file, line, span.end_col, line, span.end_col + 1),
+        code="PS103",
+    )
 
 
 def _expected(expected) -> str:
@@ -228,12 +307,14 @@ class _Build(Transformer):
     # ---- declarations
     def start(self, meta, items):
         header, *decls = items
-        name, doc = header
-        return A.Spec(name=name, doc=doc, decls=tuple(decls), file=self.file, span=self.sp(meta))
+        name, doc, span = header
+        return A.Spec(name=name, doc=doc, decls=tuple(decls), file=self.file, span=span)
 
     def header(self, meta, items):
         name, doc = items[0], (items[1] if len(items) > 1 else None)
-        return (str(name), _docstring(doc) if doc is not None else None)
+        at = _span_of(self.file, name)
+        span = Span(self.file, at.line, 1, at.line, at.end_col)  # the whole `spec NAME`
+        return (str(name), _docstring(doc) if doc is not None else None, span)
 
     def include(self, meta, items):
         return A.Include(str(items[0])[1:-1], span=self.sp(meta))
@@ -317,7 +398,7 @@ class _Build(Transformer):
         if items and isinstance(items[0], Token) and items[0].type == "DOCSTRING":
             doc = _docstring(items[0])
             items = items[1:]
-        return (doc, tuple(items))
+        return (doc, _s(items))
 
     # ---- statements
     def require(self, meta, items):
