@@ -115,15 +115,16 @@ def _header(o: Options, spec) -> str:
 
 
 def run_suite(path: str, only: str | None, as_json: bool) -> int:
-    from pyspec.report.suite import WIDTHS, header, render_suite, row_line, suite_json
-    from pyspec.suite import run_suite as _run_suite
+    from pyspec.report.suite import header, render_suite, row_line, suite_json, widths
+    from pyspec.suite import load_suite, run_suite as _run_suite
 
     if as_json:
         res = _run_suite(path, only)
         print(json.dumps(suite_json(res), indent=2))
         return 0 if res.ok else 1
-    print(header(), flush=True)
-    res = _run_suite(path, only, progress=lambda rr: print(row_line(rr, WIDTHS), flush=True))
+    ws = widths(r.name for r in load_suite(path) if not only or only.lower() in r.name.lower())
+    print(header(ws), flush=True)
+    res = _run_suite(path, only, progress=lambda rr: print(row_line(rr, ws), flush=True))
     print(render_suite(res, printed_rows=True))
     return 0 if res.ok else 1
 

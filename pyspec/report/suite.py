@@ -46,16 +46,19 @@ def row_line(rr: RowResult, widths: tuple[int, ...]) -> str:
     return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
 
 
-WIDTHS = (4, 58, 16, 16, 8, 28, 8)
+def widths(names) -> tuple[int, ...]:
+    """Column widths for a table whose check names are `names`."""
+    return (4, max([len("check")] + [len(n) for n in names]), 14, 14, 8, 28, 8)
 
 
-def header() -> str:
+def header(ws: tuple[int, ...]) -> str:
     cells = ("", "check", "expected", "actual", "engine", "states / depth", "time")
-    return "  ".join(c.ljust(w) for c, w in zip(cells, WIDTHS)).rstrip()
+    return "  ".join(c.ljust(w) for c, w in zip(cells, ws)).rstrip()
 
 
 def render_suite(res: SuiteResult, printed_rows: bool = False) -> str:
-    out = [] if printed_rows else [header()] + [row_line(r, WIDTHS) for r in res.rows]
+    ws = widths(r.row.name for r in res.rows)
+    out = [] if printed_rows else [header(ws)] + [row_line(r, ws) for r in res.rows]
     for r in res.rows:
         if not r.ok:
             out.append(f"FAIL {r.row.name}: {r.mismatch if r.error is None else r.error}")
