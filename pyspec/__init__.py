@@ -3,7 +3,22 @@
 The public API; tracecheck and user code use only these names.
 """
 
-from pyspec.api import bmc, check, compile_spec, describe, load, loads, simulate
+from pyspec.api import (
+    Expression,
+    bmc,
+    check,
+    compile_spec,
+    describe,
+    explain,
+    expression,
+    instance,
+    load,
+    loads,
+    prove,
+    simulate,
+    successors,
+    synth,
+)
 from pyspec.errors import (
     ParamError,
     PyspecError,
@@ -27,6 +42,13 @@ __all__ = [
     "bmc",
     "describe",
     "compile_spec",
+    "prove",
+    "synth",
+    "expression",
+    "Expression",
+    "instance",
+    "successors",
+    "explain",
     "Spec",
     "Result",
     "Trace",

@@ -87,6 +87,55 @@ def synth(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None 
     raise UsageError("pyspec synth is not available in this version", code="PS603")
 
 
+class Expression:
+    """An expression checked in a spec's scope plus named bindings (see `expression`)."""
+
+    def __init__(self, compiled: CompiledSpec, expr, bound, nlocals: int) -> None:
+        self.expr = expr
+        self.ty = expr.ty
+        self.bindings = {name: (slot, ty) for name, slot, ty in bound}
+        self._compiled = compiled
+        self._nlocals = nlocals
+
+    def evaluate(self, state: tuple, values: dict[str, Any] | None = None) -> Any:
+        """The value in `state` with the bindings set to `values` (raises SpecEvalError)."""
+        locals_ = {self.bindings[n][0]: v for n, v in (values or {}).items()}
+        return self._compiled.evaluate(self.expr, state, self._nlocals, locals_)
+
+
+def expression(compiled: CompiledSpec, text: str, bindings: dict[str, str] | None = None, file: str = "<expr>") -> Expression:
+    """Check `text` as an expression over the spec's variables, params and defs, plus
+    `bindings` (name -> type in spec syntax). Raises SpecError with positions in `text`."""
+    from pyspec.lang.check import check_expression
+
+    expr, bound, nlocals = check_expression(compiled.spec, text, bindings, file)
+    return Expression(compiled, expr, bound, nlocals)
+
+
+def instance(compiled: CompiledSpec, action: str, args: tuple) -> int:
+    """The index of action instance `action(*args)`; raises UsageError when there is none."""
+    for i, (ai, a) in enumerate(compiled.instances):
+        if compiled.spec.actions[ai].name == action and a == tuple(args):
+            return i
+    known = [a.name for a in compiled.spec.actions]
+    if action not in known:
+        raise UsageError(f"spec {compiled.spec.name} has no action '{action}'", hint="actions: " + ", ".join(known), code="PS604")
+    raise UsageError(f"{action}{tuple(args)!r} is outside the action's parameter types", code="PS605")
+
+
+def successors(compiled: CompiledSpec, state: tuple, action: str, args: tuple = ()) -> list[tuple]:
+    """Every next state of `state` under `action(*args)` (empty when it is not enabled)."""
+    return compiled.run_instance(state, instance(compiled, action, args))
+
+
+def explain(compiled: CompiledSpec, state: tuple, action: str, args: tuple = ()):
+    """None when `action(*args)` is enabled in `state`, else the first reason it is not
+    (a `Blocked`: the false `require` with the values it reads, or an empty choice)."""
+    from pyspec.explicit.explain import explain_step
+
+    return explain_step(compiled, state, instance(compiled, action, args))
+
+
 def describe(spec: CheckedSpec) -> dict[str, Any]:
     """A JSON-ready summary of the checked spec (`pyspec show --json`)."""
     return {
@@ -110,4 +159,4 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
-__all__ = ["load", "loads", "check", "simulate", "bmc", "prove", "synth", "describe", "compile_spec", "format_value"]
+__all__ = ["load", "loads", "check", "simulate", "bmc", "prove", "synth", "expression", "instance", "successors", "explain", "describe", "compile_spec", "format_value"]

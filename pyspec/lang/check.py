@@ -38,6 +38,7 @@ from pyspec.lang.types import (
     unify,
 )
 
+_NOSPAN = Span("<none>", 0, 0, 0, 0)
 _BUILTINS = ("len", "min", "max", "all", "any", "subsets", "sum")
 _KEYWORDS = ("True", "False")
 _MAX_DEF_DEPTH = 64
@@ -183,6 +184,7 @@ class _Checker:
             actions=actions,
             invariants=invariants,
             defs=tuple((x.name, _def_signature(x)) for x in d if isinstance(x, A.Def)),
+            source=(self.spec, dict(self.given)),
         )
 
     @staticmethod
@@ -1048,6 +1050,32 @@ def _def_signature(d: A.Def) -> str:
     if d.formals is None:
         return d.name
     return f"{d.name}({', '.join(f.name for f in d.formals)})"
+
+
+def check_expression(
+    spec: T.CheckedSpec,
+    text: str,
+    bindings: dict[str, str] | None = None,
+    file: str = "<expr>",
+) -> tuple[T.Expr, tuple[tuple[str, int, Type], ...], int]:
+    """Type-check an expression given outside the spec (a tracecheck mapping), in the spec's
+    scope plus `bindings` (name -> type, in spec syntax, e.g. {"node": "Proc"}).
+
+    Returns the typed expression, the bindings' (name, local slot, type), and the number of
+    local slots it needs. Raises SpecError with positions in `text` (file `file`)."""
+    from pyspec.lang.parser import parse_expression, parse_type
+
+    source, overrides = spec.source
+    c = _Checker(source, overrides)
+    c.run()  # rebuilds the scope (params, types, vars, defs); the spec is known to be valid
+    fr = _Frame()
+    bound = []
+    for name, type_text in (bindings or {}).items():
+        ty = c._type(parse_type(type_text, f"{file} (type of {name})"))
+        loc = fr.bind(name, ty, _NOSPAN)
+        bound.append((name, loc.slot, ty))
+    e = c._expr(parse_expression(text, file), fr)
+    return e, tuple(bound), fr.nlocals
 
 
 def check_spec(spec: A.Spec, overrides: dict[str, str] | None = None) -> T.CheckedSpec:

@@ -50,6 +50,7 @@ def _lark() -> Lark:
         postlex=PythonIndenter(),
         propagate_positions=True,
         maybe_placeholders=True,
+        start=["start", "expr_start", "type_start"],
         cache=True,  # lark keys its cache file on the grammar's hash: a changed grammar rebuilds
     )
 
@@ -102,6 +103,34 @@ def _last_real_line(text: str, before: int) -> int:
     return i
 
 
+def parse_expression(source: str, file: str = "<expr>") -> A.Expr:
+    """Parse one expression (positions relative to `source`). Raises SpecSyntaxError."""
+    return _parse_start(source, file, "expr_start")
+
+
+def parse_type(source: str, file: str = "<type>") -> A.TypeExpr:
+    """Parse one type expression, such as `Proc` or `set[0 .. 3]`. Raises SpecSyntaxError."""
+    return _parse_start(source, file, "type_start")
+
+
+def _parse_start(source: str, file: str, start: str):
+    text = source if source.endswith("\n") else source + "\n"
+    if not source.strip():
+        raise SpecSyntaxError("expected an expression, found nothing", Span(file, 1, 1, 1, 2), code="PS103")
+    try:
+        tree = _lark().parse(text, start=start)
+    except UnexpectedInput as e:
+        raise _translate(e, file, text) from None
+    except DedentError:
+        raise SpecSyntaxError("unexpected indentation", _line_span(file, text, 1), code="PS102") from None
+    try:
+        return _Build(file).transform(tree)
+    except VisitError as e:
+        if isinstance(e.orig_exc, PyspecError):
+            raise e.orig_exc from None
+        raise
+
+
 def parse(source: str, file: str = "<string>") -> A.Spec:
     """Parse a specification. Raises SpecSyntaxError at the first syntax error."""
     text = source if source.endswith("\n") else source + "\n"
@@ -113,7 +142,7 @@ def parse(source: str, file: str = "<string>") -> A.Spec:
             'unterminated docstring: no closing """', Span(file, line, col, line, col + 3), code="PS107"
         )
     try:
-        tree = _lark().parse(text)
+        tree = _lark().parse(text, start="start")
     except UnexpectedInput as e:
         raise _translate(e, file, text) from None
     except DedentError as e:
@@ -309,6 +338,12 @@ class _Build(Transformer):
         header, *decls = items
         name, doc, span = header
         return A.Spec(name=name, doc=doc, decls=tuple(decls), file=self.file, span=span)
+
+    def expr_start(self, meta, items):
+        return items[0]
+
+    def type_start(self, meta, items):
+        return items[0]
 
     def header(self, meta, items):
         name, doc = items[0], (items[1] if len(items) > 1 else None)

@@ -323,6 +323,9 @@ class CheckedSpec:
     actions: tuple[Action, ...]
     invariants: tuple[Invariant, ...]
     defs: tuple[tuple[str, str], ...] = ()  # (name, signature) for `pyspec show`
+    # The surface AST and the -D overrides it was checked with, so that expressions given
+    # later (tracecheck mappings) are checked in the same scope (lang.check.check_expression).
+    source: Any = field(default=None, compare=False, repr=False)
 
     def var_index(self, name: str) -> int | None:
         for i, v in enumerate(self.vars):
