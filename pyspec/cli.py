@@ -44,6 +44,9 @@ class Options:
     runs: int = 100
     steps: int = 50
     seed: int = 0
+    timeout: float | None = None
+    aux: tuple[str, ...] = ()
+    k: int = 1
 
 
 def _param(text: str) -> tuple[str, str]:
@@ -71,6 +74,7 @@ def _build_parser() -> argparse.ArgumentParser:
     c.add_argument("--max-states", type=int, default=None, help="stop (verdict incomplete) after N states")
     c.add_argument("--time-limit", type=float, default=None, metavar="S", help="stop (incomplete) after S seconds")
     c.add_argument("--depth", type=int, default=None, help="BMC depth")
+    c.add_argument("--timeout", type=float, default=None, metavar="S", help="BMC: Z3 timeout per check (unknown when hit)")
     c.add_argument("--deadlock", action="store_true", help="also report a reachable state with no enabled action")
 
     s = sub.add_parser("simulate", help="random walks, seeded")
@@ -80,6 +84,14 @@ def _build_parser() -> argparse.ArgumentParser:
     s.add_argument("--steps", type=int, default=50)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--deadlock", action="store_true")
+
+    pr = sub.add_parser("prove", help="prove an invariant inductive (or k-inductive) with Z3")
+    common(pr)
+    pr.add_argument("--invariant", required=True, metavar="NAME", help="the invariant to prove")
+    pr.add_argument("--with", dest="aux", action="append", default=[], metavar="AUX",
+                    help="an auxiliary invariant to strengthen it with (repeatable)")
+    pr.add_argument("--k", type=int, default=1, help="k-induction depth (default 1: plain induction)")
+    pr.add_argument("--timeout", type=float, default=None, metavar="S", help="Z3 timeout per obligation")
 
     sh = sub.add_parser("show", help="print the parsed spec with resolved types and params")
     common(sh)
@@ -96,7 +108,7 @@ def _options(ns: argparse.Namespace) -> Options:
         command=ns.command,
         spec=ns.spec,
         params=dict(ns.params),
-        invariants=tuple(ns.invariants) if getattr(ns, "invariants", None) else None,
+        invariants=_invariants(ns),
         json=ns.json,
         engine=getattr(ns, "engine", "explicit"),
         max_states=getattr(ns, "max_states", None),
@@ -106,7 +118,16 @@ def _options(ns: argparse.Namespace) -> Options:
         runs=getattr(ns, "runs", 100),
         steps=getattr(ns, "steps", 50),
         seed=getattr(ns, "seed", 0),
+        timeout=getattr(ns, "timeout", None),
+        aux=tuple(getattr(ns, "aux", ()) or ()),
+        k=getattr(ns, "k", 1),
     )
+
+
+def _invariants(ns: argparse.Namespace) -> tuple[str, ...] | None:
+    if ns.command == "prove":
+        return (ns.invariant,)
+    return tuple(ns.invariants) if getattr(ns, "invariants", None) else None
 
 
 def _header(o: Options, spec) -> str:
@@ -138,7 +159,7 @@ def run(o: Options) -> int:
         if o.engine == "bmc":
             if o.depth is None:
                 raise UsageError("--engine bmc needs --depth K")
-            result = api.bmc(spec, depth=o.depth, invariants=o.invariants)
+            result = api.bmc(spec, depth=o.depth, invariants=o.invariants, timeout=o.timeout)
         else:
             result = api.check(
                 spec,
@@ -147,6 +168,12 @@ def run(o: Options) -> int:
                 deadlock=o.deadlock,
                 time_limit=o.time_limit,
             )
+    elif o.command == "prove":
+        from pyspec.report.proof import render_proof_json, render_proof_text
+
+        proof = api.prove(spec, o.invariants[0], aux=o.aux, k=o.k, timeout=o.timeout)
+        print(render_proof_json(proof) if o.json else render_proof_text(proof, _header(o, spec)))
+        return proof.exit_code
     elif o.command == "simulate":
         result = api.simulate(spec, runs=o.runs, steps=o.steps, seed=o.seed, invariants=o.invariants, deadlock=o.deadlock)
     else:

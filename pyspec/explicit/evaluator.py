@@ -13,6 +13,7 @@ last continuation appends the finished next state to `env[2]`.
 from __future__ import annotations
 
 import itertools
+import os
 from typing import Any, Callable
 
 from pyspec.errors import SpecEvalError
@@ -51,6 +52,7 @@ class Compiler:
         # that test in a comprehension), local slot -> the tag it is known to carry, so field
         # reads on it need no tag check.
         self.known_tags: dict[int, str] = {}
+        self.prime = "'"  # how messages spell a written variable: x' in actions, x in init
 
     # ---- expressions -------------------------------------------------------------------------
 
@@ -178,6 +180,21 @@ class Compiler:
         fns = tuple(f for f, _ in parts)
         d = frozenset().union(*(dd for _, dd in parts))
         tag = e.tag
+        if e.checks:
+            fields = e.ty.variant(tag)
+            checks = tuple(
+                (i, ty, fields[i][0]) for i, ty in enumerate(e.checks) if ty is not None
+            )
+            span = e.span
+
+            def construct_checked(env):
+                vals = [f(env) for f in fns]
+                for i, ty, name in checks:
+                    if not contains(ty, vals[i]):
+                        _fail(span, f"field {name} of {tag}(...) would be {_show(ty, vals[i])}, outside its type {ty.show()}")
+                return (tag, *vals)
+
+            return construct_checked, d
         if len(fns) == 1:
             (f0,) = fns
             return (lambda env: (tag, f0(env))), d
@@ -370,7 +387,10 @@ class Compiler:
         def build(env):
             out = [_MISSING] * n
             for k, v in produce_pairs(env):
-                out[index(k)] = v
+                i = index(k)
+                if out[i] is not _MISSING and out[i] != v:
+                    _fail(span, f"the map comprehension gives key {_show(mt.key, k)} two different values")
+                out[i] = v
             if _MISSING in out:
                 missing = keys[out.index(_MISSING)]
                 _fail(span, f"the map comprehension gives no value for key {_show(mt.key, missing)}")
@@ -438,7 +458,7 @@ class Compiler:
                     k(env)
 
             return choose_local
-        i, check, span, name = s.var, s.check, s.span, s.name
+        i, check, span, name = s.var, s.check, s.span, s.name + self.prime
 
         def choose_var(env):
             nxt = env[1]
@@ -456,7 +476,7 @@ class Compiler:
 
     def _assign(self, s: T.Assign, k: Run) -> Run:
         f = self.expr(s.value)
-        i, check, span, name = s.var, s.check, s.span, s.name
+        i, check, span, name = s.var, s.check, s.span, s.name + self.prime
         if not s.path:
             if check is None:
 
@@ -503,7 +523,7 @@ class Compiler:
                 nxt = env[1] = list(env[0])
             v = f(env)
             if check is not None and not contains(check, v):
-                _out_of_type(span, name + "'[...]", check, v)
+                _out_of_type(span, name + "[...]", check, v)
             old = nxt[i]
             nxt[i] = update(old, 0, env, v)
             k(env)
@@ -698,7 +718,7 @@ def _show(t: Type, v: Any) -> str:
 
 
 def _out_of_type(span, name: str, ty: Type, v: Any):
-    _fail(span, f"{name}' would be {_show(ty, v)}, outside its type {ty.show()}")
+    _fail(span, f"{name} would be {_show(ty, v)}, outside its type {ty.show()}")
 
 
 # ---- the compiled spec -----------------------------------------------------------------------
@@ -710,11 +730,18 @@ class CompiledSpec:
     Action instances are (action, args) pairs with args from the parameters' finite domains,
     in declaration order; `successors(state)` yields (instance index, next state) pairs."""
 
-    def __init__(self, spec: T.CheckedSpec) -> None:
+    def __init__(self, spec: T.CheckedSpec, codegen: bool | None = None) -> None:
+        """`codegen`: step and check states with generated Python source (the default), or,
+        when False or when the environment sets PYSPEC_ENGINE=closure, with the closures."""
         self.spec = spec
+        if codegen is None:
+            codegen = os.environ.get("PYSPEC_ENGINE", "codegen") != "closure"
+        self.codegen = codegen
         c = Compiler(spec)
         emit = _emit
+        c.prime = ""
         self._init_run = c.block(spec.init.body, emit)
+        c.prime = "'"
         self._init_nlocals = spec.init.nlocals
         self.instances: list[tuple[int, tuple[Any, ...]]] = []
         self._runs: list[Run] = []
@@ -751,6 +778,10 @@ class CompiledSpec:
 
     def step_fn(self) -> Callable[[tuple], list]:
         """A fast `fn(state) -> [(instance, next state), ...]` for the BFS inner loop."""
+        if self.codegen:
+            from pyspec.explicit.codegen import generate_successors
+
+            return generate_successors(self).fn
         plan = []
         for inst, (ai, args) in enumerate(self.instances):
             a = self.spec.actions[ai]
@@ -775,6 +806,10 @@ class CompiledSpec:
 
     def invariant_fn(self, names: tuple[str, ...]) -> Callable[[tuple], str | None]:
         """`fn(state)` -> the name of the first invariant in `names` that fails, or None."""
+        if self.codegen:
+            from pyspec.explicit.codegen import generate_invariants
+
+            return generate_invariants(self, names).fn
         checks = tuple((n, self.invariants[n]) for n in names)
         size = 3 + self._inv_nlocals
 

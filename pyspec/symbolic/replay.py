@@ -77,13 +77,16 @@ class Oracle:
         """The first of `names` false in `state` (raises SpecEvalError as the explicit engine)."""
         return self.compiled.invariant_fn(names)(state)
 
-    def failing(self, state: tuple, names: tuple[str, ...]) -> list[str]:
-        """Every one of `names` that is false in `state`; raises SpecEvalError if one fails to
-        evaluate."""
+    def failing(self, state: tuple, names: tuple[str, ...]) -> list[tuple[str, str | None]]:
+        """Every one of `names` that does not hold in `state`, with the evaluation error's
+        message when it cannot be evaluated there (None when it is simply false)."""
         out = []
         for n in names:
-            if self.compiled.invariant_fn((n,))(state) is not None:
-                out.append(n)
+            try:
+                if self.compiled.invariant_fn((n,))(state) is not None:
+                    out.append((n, None))
+            except SpecEvalError as e:
+                out.append((n, e.message))
         return out
 
     def step_error(self, state: tuple, insts: list[int] | None = None) -> SpecEvalError | None:
