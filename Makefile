@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(BIN)/pyspec suite specs/suite.toml
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/explore.py
