@@ -17,6 +17,7 @@ from pyspec.api import (
     prove,
     simulate,
     successors,
+    successors_of,
     synth,
 )
 from pyspec.errors import (
@@ -48,6 +49,7 @@ __all__ = [
     "Expression",
     "instance",
     "successors",
+    "successors_of",
     "explain",
     "Spec",
     "Result",

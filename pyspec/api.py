@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from pyspec.errors import UsageError
-from pyspec.explicit.evaluator import CompiledSpec
+from pyspec.explicit.evaluator import LOCALS, CompiledSpec
 from pyspec.explicit.explore import ExploreOptions, explore
 from pyspec.explicit.simulate import SimulateOptions, simulate as _simulate
 from pyspec.lang.load import load, loads
@@ -94,13 +94,15 @@ class Expression:
         self.expr = expr
         self.ty = expr.ty
         self.bindings = {name: (slot, ty) for name, slot, ty in bound}
-        self._compiled = compiled
-        self._nlocals = nlocals
+        self._fn = compiled._compiler.expr(expr)  # compiled once
+        self._size = 4 + max(nlocals, compiled._compiler.nlocals)
 
     def evaluate(self, state: tuple, values: dict[str, Any] | None = None) -> Any:
         """The value in `state` with the bindings set to `values` (raises SpecEvalError)."""
-        locals_ = {self.bindings[n][0]: v for n, v in (values or {}).items()}
-        return self._compiled.evaluate(self.expr, state, self._nlocals, locals_)
+        env = [state, None, None] + [None] * self._size
+        for n, v in (values or {}).items():
+            env[LOCALS + self.bindings[n][0]] = v
+        return self._fn(env)
 
 
 def expression(compiled: CompiledSpec, text: str, bindings: dict[str, str] | None = None, file: str = "<expr>") -> Expression:
@@ -113,10 +115,12 @@ def expression(compiled: CompiledSpec, text: str, bindings: dict[str, str] | Non
 
 
 def instance(compiled: CompiledSpec, action: str, args: tuple) -> int:
-    """The index of action instance `action(*args)`; raises UsageError when there is none."""
-    for i, (ai, a) in enumerate(compiled.instances):
-        if compiled.spec.actions[ai].name == action and a == tuple(args):
-            return i
+    """The index of action instance `action(*args)` (for `successors_of`); raises UsageError
+    when there is none."""
+    table = compiled.instance_table()
+    i = table.get((action, tuple(args)))
+    if i is not None:
+        return i
     known = [a.name for a in compiled.spec.actions]
     if action not in known:
         raise UsageError(f"spec {compiled.spec.name} has no action '{action}'", hint="actions: " + ", ".join(known), code="PS604")
@@ -126,6 +130,11 @@ def instance(compiled: CompiledSpec, action: str, args: tuple) -> int:
 def successors(compiled: CompiledSpec, state: tuple, action: str, args: tuple = ()) -> list[tuple]:
     """Every next state of `state` under `action(*args)` (empty when it is not enabled)."""
     return compiled.run_instance(state, instance(compiled, action, args))
+
+
+def successors_of(compiled: CompiledSpec, state: tuple, inst: int) -> list[tuple]:
+    """Every next state of `state` under action instance number `inst` (see `instance`)."""
+    return compiled.run_instance(state, inst)
 
 
 def explain(compiled: CompiledSpec, state: tuple, action: str, args: tuple = ()):
@@ -159,4 +168,4 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
-__all__ = ["load", "loads", "check", "simulate", "bmc", "prove", "synth", "expression", "instance", "successors", "explain", "describe", "compile_spec", "format_value"]
+__all__ = ["load", "loads", "check", "simulate", "bmc", "prove", "synth", "expression", "instance", "successors", "successors_of", "explain", "describe", "compile_spec", "format_value"]

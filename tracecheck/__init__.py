@@ -1,4 +1,66 @@
-"""tracecheck: log conformance checking against pyspec specifications (see docs/ once built).
+"""tracecheck: log conformance checking against pyspec specifications (docs/tracecheck.md).
 
-It sits on pyspec's public API only; pyspec never imports it.
+    result = tracecheck.validate("mapping.toml", ["node-0.jsonl", "node-1.jsonl"])
+    assert result.conforms, tracecheck.render_text(result)
+
+It sits on pyspec's public API only; pyspec never imports it. Pipeline: mapping (TOML) ->
+readers (files -> records, merged in log order) -> validate (frontier search) -> report.
 """
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from tracecheck.errors import LogError, MappingError
+from tracecheck.mapping import Mapping, load_mapping, loads_mapping
+from tracecheck.readers import read_logs
+from tracecheck.report import render_json, render_junit, render_text
+from tracecheck.result import Divergence, InvariantSpan, TraceResult
+from tracecheck.validate import Options
+
+
+def validate(
+    mapping: str | Mapping,
+    logs: Iterable[str],
+    *,
+    hidden: int | None = None,
+    invariants: Iterable[str] | None = None,
+    max_frontier: int = 100_000,
+    time_limit: float | None = None,
+    params: dict[str, str] | None = None,
+    engine: str = "explicit",
+) -> TraceResult:
+    """Validate the logs at `logs` (paths; "-" is standard input) against the mapping (a path
+    or a loaded `Mapping`). Returns a TraceResult whose verdict is CONFORMS (every record
+    explained), DIVERGES (with the first record nothing explains) or INCOMPLETE (a bound
+    stopped it). Raises MappingError, LogError or another PyspecError for bad input."""
+    from pyspec.errors import UsageError
+    from tracecheck.validate import validate_records
+
+    if engine != "explicit":
+        raise UsageError(f"engine '{engine}' is not available in this version",
+                         hint="the symbolic (z3) trace engine needs a path-constraint API from pyspec "
+                              "(docs/tracecheck.md, 'Symbolic mode'); use --engine explicit", code="TC304")
+    m = load_mapping(mapping, params) if isinstance(mapping, str) else mapping
+    logs = tuple(logs)
+    opts = Options(hidden=hidden, invariants=tuple(invariants) if invariants is not None else None,
+                   max_frontier=max_frontier, time_limit=time_limit)
+    return validate_records(m, read_logs(logs, m.log), opts, logs)
+
+
+__all__ = [
+    "validate",
+    "load_mapping",
+    "loads_mapping",
+    "read_logs",
+    "Mapping",
+    "Options",
+    "TraceResult",
+    "Divergence",
+    "InvariantSpan",
+    "MappingError",
+    "LogError",
+    "render_text",
+    "render_json",
+    "render_junit",
+]

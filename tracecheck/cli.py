@@ -1,23 +1,119 @@
-"""The `tracecheck` command. Log validation is not built yet (issue 6): the command says so
-and exits 3 ("unknown"), never 0, so no pipeline mistakes it for a conforming log."""
+"""The `tracecheck` command: parse arguments, call the library, render the result, return the
+exit code (0 conforms, 1 diverges, 2 bad input, 3 incomplete, 70 internal error).
+
+No checking logic lives here. User errors render as `file:line:col` with the line and a caret.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import traceback
+from dataclasses import dataclass
 from typing import Sequence
+
+from pyspec.errors import PyspecError
+from pyspec.report.errors import render_error
+from pyspec.result import EXIT_BAD_INPUT, EXIT_INTERNAL
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        print(f"tracecheck: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    mapping: str
+    logs: tuple[str, ...]
+    params: dict[str, str]
+    hidden: int | None
+    invariants: tuple[str, ...] | None
+    all_invariants: bool
+    max_frontier: int
+    time_limit: float | None
+    engine: str
+    json: bool
+    junit: str | None
+
+
+def _param(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    name, value = text.split("=", 1)
+    return name.strip(), value.strip()
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="tracecheck", description="Check the logs of a running system against a pyspec specification.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    v = sub.add_parser("validate", help="is the log a behaviour of the spec? (exit 0 conforms, 1 diverges, 3 incomplete)")
+    v.add_argument("logs", nargs="+", metavar="LOG", help="log files (plain or gzip), one per node is normal; - for stdin")
+    v.add_argument("--mapping", "-m", required=True, help="the mapping file (TOML)")
+    v.add_argument("-D", dest="params", action="append", type=_param, default=[], metavar="NAME=VALUE",
+                   help="override a spec param of the mapping (repeatable)")
+    v.add_argument("--hidden", type=int, default=None, metavar="H",
+                   help="allow up to H unlogged steps (of the mapping's [hidden] actions) before each record; "
+                        "default: the mapping's [hidden] bound, else 0")
+    v.add_argument("--invariants", action="store_true", help="evaluate the spec's invariants on the reconstructed states")
+    v.add_argument("--invariant", action="append", dest="invariant", metavar="NAME",
+                   help="evaluate this invariant (repeatable; implies --invariants)")
+    v.add_argument("--max-frontier", type=int, default=100_000, metavar="N",
+                   help="stop (incomplete) when more than N spec states are consistent with the log")
+    v.add_argument("--time-limit", type=float, default=None, metavar="S", help="stop (incomplete) after S seconds")
+    v.add_argument("--engine", choices=("explicit", "z3"), default="explicit")
+    v.add_argument("--json", action="store_true", help="machine-readable output")
+    v.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE")
+    return p
+
+
+def parse_options(argv: Sequence[str] | None) -> Options:
+    ns = _build_parser().parse_args(argv)
+    return Options(ns.mapping, tuple(ns.logs), dict(ns.params), ns.hidden, tuple(ns.invariant) if ns.invariant else None,
+                   ns.invariants, ns.max_frontier, ns.time_limit, ns.engine, ns.json, ns.junit)
+
+
+def run(o: Options) -> int:
+    import tracecheck
+    from tracecheck.report import render_json, render_junit, render_text
+
+    mapping = tracecheck.load_mapping(o.mapping, o.params)
+    invariants = o.invariants
+    if invariants is None and o.all_invariants:
+        invariants = tuple(i.name for i in mapping.spec.invariants if i.default)
+    result = tracecheck.validate(mapping, o.logs, hidden=o.hidden, invariants=invariants, max_frontier=o.max_frontier,
+                                 time_limit=o.time_limit, engine="explicit" if o.engine == "explicit" else o.engine)
+    print(render_json(result) if o.json else render_text(result))
+    if o.junit:
+        try:
+            with open(o.junit, "w", encoding="utf-8") as f:
+                f.write(render_junit(result))
+        except OSError as e:
+            print(f"tracecheck: error: cannot write {o.junit}: {e.strerror}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    return result.exit_code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="tracecheck", description="Check logs against a pyspec specification.")
-    p.add_argument("command", nargs="?", choices=("validate",))
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    ns = p.parse_args(argv)
-    if ns.command is None:
-        p.print_help()
-        return 0
-    print("tracecheck: log validation is not available in this version (planned: issue 6)", file=sys.stderr)
-    return 3
+    o = parse_options(argv)
+    try:
+        return run(o)
+    except PyspecError as e:
+        print(render_error(e), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("tracecheck: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BAD_INPUT
+    except Exception:
+        print("tracecheck: internal error (please report it with the command that caused it):", file=sys.stderr)
+        traceback.print_exc()
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

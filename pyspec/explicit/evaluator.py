@@ -766,6 +766,14 @@ class CompiledSpec:
                 out.append(s)
         return out
 
+    def instance_table(self) -> dict[tuple[str, tuple], int]:
+        """(action name, args) -> instance index, built on first use."""
+        table = getattr(self, "_instance_table", None)
+        if table is None:
+            table = {(self.spec.actions[ai].name, args): i for i, (ai, args) in enumerate(self.instances)}
+            self._instance_table = table
+        return table
+
     def run_instance(self, state: tuple, inst: int) -> list[tuple]:
         """Every next state of `state` under action instance `inst` (empty when disabled)."""
         ai, args = self.instances[inst]

@@ -123,11 +123,10 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0) -> Result:
         except SpecEvalError as e:
             raise _with_step(e, f"in {_failing_instance(compiled, s)}", _trace(compiled, states, parent, via, head)) from None
         transitions += len(succ)
-        for inst, _ in succ:
-            fired[inst] = 1
         if deadlock and not succ:
             return finish(Verdict.DEADLOCK, depth, head, "deadlock")
         for inst, t in succ:
+            fired[inst] = 1
             if t in seen:
                 continue
             index = len(states)

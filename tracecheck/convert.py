@@ -1,0 +1,141 @@
+"""Logged field values -> spec values: one converter per declared field type, built once.
+
+JSON values convert structurally (a list is a set or a tuple, an object or a list of pairs is a
+map, an object is a record); text values (regex groups) are first read as JSON when they look
+like it, else as a bare scalar or a comma-separated collection. A value that does not fit its
+type raises ValueError with a message in the spec's notation; the caller adds the place.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from pyspec.lang.types import BoolT, EnumT, IntT, MapT, RecordT, SetT, TupleT, Type, domain
+
+Converter = Callable[[Any], Any]
+
+_TRUE = {"true", "True", "TRUE", "1", "yes", "on"}
+_FALSE = {"false", "False", "FALSE", "0", "no", "off"}
+
+
+def converter(ty: Type) -> Converter:
+    """A function from a logged value (JSON-decoded, or a string from a text log) to a value of
+    `ty`; raises ValueError when it does not fit."""
+    if isinstance(ty, BoolT):
+        return _to_bool
+    if isinstance(ty, IntT):
+        lo, hi = ty.lo, ty.hi
+
+        def to_int(v: Any) -> int:
+            if isinstance(v, str):
+                try:
+                    v = int(v.strip())
+                except ValueError:
+                    raise ValueError(f"{v!r} is not an integer") from None
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise ValueError(f"{_show(v)} is not an integer")
+            if lo is not None and not lo <= v <= hi:
+                raise ValueError(f"{v} is outside {lo} .. {hi}")
+            return v
+
+        return to_int
+    if isinstance(ty, EnumT):
+        values = frozenset(ty.values)
+
+        def to_enum(v: Any) -> str:
+            if v not in values:
+                raise ValueError(f"{_show(v)} is not one of {ty.show()}")
+            return v
+
+        return to_enum
+    if isinstance(ty, SetT):
+        elem = converter(ty.elem)
+
+        def to_set(v: Any) -> frozenset:
+            v = _collection(v)
+            if not isinstance(v, list):
+                raise ValueError(f"{_show(v)} is not a list (a set is logged as a JSON list)")
+            return frozenset(elem(x) for x in v)
+
+        return to_set
+    if isinstance(ty, TupleT):
+        elems = [converter(e) for e in ty.elems]
+
+        def to_tuple(v: Any) -> tuple:
+            v = _collection(v)
+            if not isinstance(v, list) or len(v) != len(elems):
+                raise ValueError(f"{_show(v)} is not a list of {len(elems)} values")
+            return tuple(c(x) for c, x in zip(elems, v))
+
+        return to_tuple
+    if isinstance(ty, MapT):
+        keys = domain(ty.key)
+        key_of = converter(ty.key)
+        value_of = converter(ty.value)
+
+        def to_map(v: Any) -> tuple:
+            v = _collection(v)
+            if isinstance(v, dict):
+                pairs = list(v.items())
+            elif isinstance(v, list) and all(isinstance(p, list) and len(p) == 2 for p in v):
+                pairs = v
+            else:
+                raise ValueError(f"{_show(v)} is not an object or a list of [key, value] pairs")
+            got = {key_of(k): value_of(x) for k, x in pairs}
+            missing = [k for k in keys if k not in got]
+            if missing:
+                raise ValueError(f"map has no value for key {missing[0]!r}")
+            return tuple(got[k] for k in keys)
+
+        return to_map
+    if isinstance(ty, RecordT):
+        fields = [(n, converter(t)) for n, t in ty.fields]
+
+        def to_record(v: Any) -> tuple:
+            v = _collection(v)
+            if not isinstance(v, dict):
+                raise ValueError(f"{_show(v)} is not an object")
+            out = []
+            for n, c in fields:
+                if n not in v:
+                    raise ValueError(f"record has no field {n!r}")
+                out.append(c(v[n]))
+            return tuple(out)
+
+        return to_record
+    raise ValueError(f"a logged field cannot have type {ty.show()}")
+
+
+def _to_bool(v: Any) -> bool:
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, str):
+        s = v.strip()
+        if s in _TRUE:
+            return True
+        if s in _FALSE:
+            return False
+    raise ValueError(f"{_show(v)} is not a boolean")
+
+
+def _collection(v: Any) -> Any:
+    """A text value of a collection type: JSON if it parses, else `a, b` / `{a, b}` / `[a, b]`."""
+    if not isinstance(v, str):
+        return v
+    s = v.strip()
+    if s[:1] in "[{":
+        try:
+            return json.loads(s)
+        except ValueError:
+            pass
+    if s[:1] in "{[(" and s[-1:] in "}])":
+        s = s[1:-1]
+    return [x.strip() for x in s.split(",") if x.strip()]
+
+
+def _show(v: Any) -> str:
+    return json.dumps(v) if isinstance(v, (str, bool, type(None))) else repr(v)
+
+
+__all__ = ["converter"]

@@ -1,0 +1,485 @@
+"""Mapping file (TOML) -> `Mapping`: the spec, how to read the logs, and for each kind of record
+the spec action it stands for, its arguments and the variables it observes.
+
+Everything the validator needs is checked here, once, against the loaded spec: unknown keys,
+actions, arguments, variables and types, expressions that do not type-check. Every such error
+is a `MappingError` whose span points at the line of the mapping file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyspec
+from pyspec.errors import PyspecError, Span, SpecErrors
+from pyspec.lang.types import BoolT, Type
+from tracecheck.convert import Converter, converter
+from tracecheck.errors import MappingError
+from tracecheck.locate import Locator
+
+_IDENT = re.compile(r"(?<![\w.])([A-Za-z_]\w*)")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NAME = re.compile(r"^[A-Za-z_]\w*$")
+
+_TOP = ("spec", "log", "fields", "hidden", "rule")
+_SPEC_KEYS = ("file", "params")
+_LOG_KEYS = ("format", "pattern", "grammar", "grammar_file", "order", "clock", "node", "kind", "unmatched")
+_FIELD_KEYS = ("path", "type", "optional")
+_HIDDEN_KEYS = ("actions", "bound")
+_RULE_KEYS = ("name", "when", "action", "args", "observe")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldDecl:
+    """A typed record field: where it is in a record (a path of keys, or a regex group) and
+    the spec type its value converts to. An optional field may be absent: the observations
+    that read it are then skipped for that record."""
+
+    name: str
+    path: tuple[str, ...]
+    ty: Type
+    optional: bool
+    convert: Converter = field(compare=False)
+    span: Span = field(compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Arg:
+    """An action argument: a bare field (`field`), or an expression over fields (`expr`)."""
+
+    formal: str
+    text: str
+    field: str | None
+    expr: Any  # pyspec.Expression or None
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """A bool expression over the state after the record's step and the record's fields.
+    When it is written `a == b` with one side reading spec variables, `sides` holds
+    (state side text, its Expression, logged side text, its Expression) for the report."""
+
+    text: str
+    expr: Any  # pyspec.Expression
+    fields: tuple[str, ...]
+    span: Span
+    sides: tuple[str, Any, str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    index: int
+    name: str
+    when: tuple[tuple[tuple[str, ...], Any], ...]
+    action: str | None  # None: the record only observes the state
+    args: tuple[Arg, ...]
+    observe: tuple[Observation, ...]
+    fields: tuple[str, ...]  # every field the args and observations read
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class LogFormat:
+    format: str  # "jsonl" or "text"
+    pattern: Any  # compiled regex (text)
+    grammar: Any  # lark.Lark (text)
+    order: str  # "file", "lamport" or "timestamp"
+    clock: tuple[str, ...] | None
+    node: tuple[str, ...] | None
+    unmatched: str  # "reject" or "ignore"
+
+
+@dataclass(frozen=True, slots=True)
+class Mapping:
+    file: str
+    spec: Any  # pyspec.Spec
+    compiled: Any  # the explicit engine's CompiledSpec
+    params: dict[str, str]
+    log: LogFormat
+    fields: dict[str, FieldDecl]
+    rules: tuple[Rule, ...]
+    hidden: tuple[str, ...]
+    hidden_bound: int
+    locator: Locator = field(compare=False, repr=False)
+
+
+def load_mapping(path: str, params: dict[str, str] | None = None) -> Mapping:
+    """Read and check a mapping file; `params` (-D NAME=VALUE) override the mapping's params.
+    Raises MappingError (with the mapping's file and line) or the spec's own errors."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        raise MappingError(f"no such mapping file: {path}", code="TC101") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise MappingError(f"cannot read mapping file {path}: {e}", code="TC101") from None
+    return loads_mapping(text, path, params)
+
+
+def loads_mapping(text: str, file: str = "<mapping>", params: dict[str, str] | None = None) -> Mapping:
+    """Like `load_mapping`, for the text of a mapping; relative paths are resolved against
+    `file`'s directory."""
+    loc = Locator(file, text)
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
+        line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
+        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
+        raise MappingError(f"invalid TOML: {msg}", Span(file, line, col, line, col + 1), code="TC102") from None
+    return _Loader(file, doc, loc, params or {}).run()
+
+
+class _Loader:
+    def __init__(self, file: str, doc: dict, loc: Locator, params: dict[str, str]) -> None:
+        self.file, self.doc, self.loc, self.overrides = file, doc, loc, params
+        self.base = os.path.dirname(file) if file not in ("<mapping>", "-") else "."
+
+    # ---- helpers --------------------------------------------------------------------------
+
+    def err(self, msg: str, table=None, index=0, key=None, needle=None, hint=None, code="TC100") -> MappingError:
+        return MappingError(msg, self.loc.span(table, index, key, needle), hint=hint, code=code)
+
+    def keys(self, d: Any, allowed: tuple[str, ...], table: str | None, index: int = 0, what: str = "") -> dict:
+        if not isinstance(d, dict):
+            raise self.err(f"{what or table} must be a table", table, index, key=table, code="TC103")
+        for k in d:
+            if k not in allowed:
+                raise self.err(f"unknown key '{k}' in {what or '[' + str(table) + ']'}", table, index, key=k,
+                               hint="known keys: " + ", ".join(allowed), code="TC103")
+        return d
+
+    def string(self, v: Any, table, key, index=0) -> str:
+        if not isinstance(v, str):
+            raise self.err(f"'{key}' must be a string", table, index, key=key, code="TC103")
+        return v
+
+    def expression(self, text: str, bindings: dict[str, str], what: str, table, index, key):
+        """A pyspec Expression, with a spec error re-placed at the text's place in the mapping."""
+        try:
+            return pyspec.expression(self.compiled, text, bindings, file=self.file)
+        except PyspecError as e:
+            errors = e.errors if isinstance(e, SpecErrors) else (e,)
+            base = self.loc.span(table, index, key, needle=text)
+            first = errors[0] if errors else e
+            span = base
+            if first.span is not None and first.span.line == 1 and base.end_col - base.col == len(text):
+                width = max(1, first.span.end_col - first.span.col) if first.span.end_line == 1 else 1
+                span = Span(self.file, base.line, base.col + first.span.col - 1, base.line,
+                            base.col + first.span.col - 1 + width)
+            raise MappingError(f"{what} `{text}`: {first.message}", span, hint=first.hint, code="TC110") from None
+
+    # ---- the tables -----------------------------------------------------------------------
+
+    def run(self) -> Mapping:
+        self.keys(self.doc, _TOP, None, what="the mapping (top level)")
+        self.load_spec()
+        log = self.load_log()
+        self.fields = self.load_fields()
+        hidden, bound = self.load_hidden()
+        rules = self.load_rules()
+        return Mapping(self.file, self.spec, self.compiled, self.params, log, self.fields, rules, hidden, bound, self.loc)
+
+    def load_spec(self) -> None:
+        if "spec" not in self.doc:
+            raise self.err("the mapping has no [spec] table", hint='add [spec] with file = "path/to/x.spec"', code="TC104")
+        t = self.keys(self.doc["spec"], _SPEC_KEYS, "spec")
+        if "file" not in t:
+            raise self.err("[spec] has no 'file'", "spec", hint='file = "path/to/x.spec" (relative to the mapping)', code="TC104")
+        path = os.path.normpath(os.path.join(self.base, self.string(t["file"], "spec", "file")))
+        params = {}
+        for k, v in self.keys(t.get("params", {}), tuple(t.get("params", {}).keys()), "spec", what="params").items():
+            if isinstance(v, bool):
+                params[k] = "True" if v else "False"
+            elif isinstance(v, (int, str)):
+                params[k] = str(v)
+            else:
+                raise self.err(f"param {k} must be an integer, a boolean or a string", "spec", key=k, code="TC103")
+        params.update(self.overrides)
+        self.params = params
+        try:
+            self.spec = pyspec.load(path, params)
+        except PyspecError as e:
+            errors = e.errors if isinstance(e, SpecErrors) else (e,)
+            if errors and all(isinstance(x, pyspec.ParamError) for x in errors):
+                raise self.err(f"spec params: {e.message.removeprefix('-D ')}", "spec", key="params", hint=e.hint, code="TC105") from None
+            if e.span is None or getattr(e, "code", "") == "PS001":
+                raise self.err(f"spec: {e.message}", "spec", key="file", hint=e.hint, code="TC105") from None
+            raise
+        self.compiled = pyspec.compile_spec(self.spec)
+        self.var_names = {v.name for v in self.spec.vars}
+        self.param_names = {p[0] for p in self.spec.params}
+
+    def load_log(self) -> LogFormat:
+        t = self.keys(self.doc.get("log", {}), _LOG_KEYS, "log")
+        fmt = t.get("format", "jsonl")
+        if fmt not in ("jsonl", "text"):
+            raise self.err(f"unknown log format '{fmt}'", "log", key="format", hint='format = "jsonl" or "text"', code="TC106")
+        pattern = grammar = None
+        if fmt == "text":
+            if "pattern" in t:
+                try:
+                    pattern = re.compile(self.string(t["pattern"], "log", "pattern"))
+                except re.error as e:
+                    raise self.err(f"bad regular expression: {e}", "log", key="pattern", code="TC106") from None
+                if not pattern.groupindex:
+                    raise self.err("the pattern has no named groups: write (?P<name>...) for each field",
+                                   "log", key="pattern", code="TC106")
+            elif "grammar" in t or "grammar_file" in t:
+                grammar = self.load_grammar(t)
+            else:
+                raise self.err('a text log needs pattern = "regex with (?P<name>...) groups" or a lark grammar',
+                               "log", key="format", code="TC106")
+        elif "pattern" in t or "grammar" in t:
+            raise self.err("'pattern' and 'grammar' are for format = \"text\"", "log", key="pattern" if "pattern" in t else "grammar", code="TC106")
+        order = t.get("order", "file")
+        if order not in ("file", "lamport", "timestamp"):
+            raise self.err(f"unknown order '{order}'", "log", key="order", hint='order = "lamport", "timestamp" or "file"', code="TC106")
+        clock = self.path(t["clock"], "log", "clock") if "clock" in t else None
+        if order != "file" and clock is None:
+            raise self.err(f'order = "{order}" needs clock = "the field with the clock"', "log", key="order", code="TC106")
+        node = self.path(t["node"], "log", "node") if "node" in t else None
+        unmatched = t.get("unmatched", "reject")
+        if unmatched not in ("reject", "ignore"):
+            raise self.err(f"unmatched must be \"reject\" or \"ignore\", not '{unmatched}'", "log", key="unmatched", code="TC106")
+        return LogFormat(fmt, pattern, grammar, order, clock, node, unmatched)
+
+    def load_grammar(self, t: dict):
+        import lark
+
+        if "grammar_file" in t:
+            gpath = os.path.join(self.base, self.string(t["grammar_file"], "log", "grammar_file"))
+            try:
+                with open(gpath, encoding="utf-8") as f:
+                    src = f.read()
+            except OSError as e:
+                raise self.err(f"cannot read grammar file: {e}", "log", key="grammar_file", code="TC106") from None
+        else:
+            src = self.string(t["grammar"], "log", "grammar")
+        try:
+            return lark.Lark(src, start="start", parser="lalr")
+        except lark.exceptions.LarkError as e:
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise self.err(f"bad lark grammar: {first}", "log", key="grammar_file" if "grammar_file" in t else "grammar",
+                           code="TC106") from None
+
+    def path(self, v: Any, table: str, key: str, index: int = 0) -> tuple[str, ...]:
+        s = self.string(v, table, key, index)
+        parts = tuple(s.split("."))
+        if not all(parts):
+            raise self.err(f"bad field path '{s}'", table, index, key=key, hint='write a.b.c', code="TC103")
+        return parts
+
+    def load_fields(self) -> dict[str, FieldDecl]:
+        t = self.doc.get("fields", {})
+        if not isinstance(t, dict):
+            raise self.err("[fields] must be a table", key="fields", code="TC103")
+        out: dict[str, FieldDecl] = {}
+        groups = set(self.doc_log_groups())
+        for name, decl in t.items():
+            span = self.loc.span("fields", 0, key=name)
+            if not _NAME.match(name):
+                raise MappingError(f"field name '{name}' is not an identifier", span, code="TC107")
+            if name in self.var_names or name in self.param_names:
+                kind = "variable" if name in self.var_names else "param"
+                raise MappingError(f"field '{name}' has the name of a spec {kind}", span,
+                                   hint=f'rename it and give its path: x_{name} = {{ path = "{name}", type = "..." }}', code="TC107")
+            if isinstance(decl, str):
+                decl = {"type": decl}
+            self.keys(decl, _FIELD_KEYS, "fields", what=f"field '{name}'")
+            if "type" not in decl:
+                raise MappingError(f"field '{name}' has no type", span, hint='type = "Proc", "bool", "set[Proc]", ...', code="TC107")
+            type_text = self.string(decl["type"], "fields", name)
+            try:
+                ty = pyspec.expression(self.compiled, "True", {name: type_text}, file=self.file).bindings[name][1]
+            except PyspecError as e:
+                raise MappingError(f"field '{name}': bad type '{type_text}': {e.message}", self.loc.span("fields", 0, name, needle=type_text),
+                                   hint=e.hint, code="TC107") from None
+            try:
+                conv = converter(ty)
+            except ValueError as e:
+                raise MappingError(f"field '{name}': {e}", span, code="TC107") from None
+            path = self.path(decl.get("path", name), "fields", name)
+            if groups and len(path) == 1 and path[0] not in groups:
+                raise MappingError(f"field '{name}': the pattern has no group named '{path[0]}'", span,
+                                   hint="groups: " + ", ".join(sorted(groups)), code="TC107")
+            out[name] = FieldDecl(name, path, ty, bool(decl.get("optional", False)), conv, span)
+        return out
+
+    def doc_log_groups(self) -> list[str]:
+        t = self.doc.get("log", {})
+        if t.get("format") == "text" and isinstance(t.get("pattern"), str):
+            try:
+                return list(re.compile(t["pattern"]).groupindex)
+            except re.error:
+                return []
+        return []
+
+    def load_hidden(self) -> tuple[tuple[str, ...], int]:
+        t = self.keys(self.doc.get("hidden", {}), _HIDDEN_KEYS, "hidden")
+        actions = t.get("actions", [])
+        if not isinstance(actions, list) or not all(isinstance(a, str) for a in actions):
+            raise self.err("[hidden] actions must be a list of action names", "hidden", key="actions", code="TC103")
+        for a in actions:
+            self.check_action(a, "hidden", 0, "actions")
+        bound = t.get("bound", 0)
+        if not isinstance(bound, int) or bound < 0:
+            raise self.err("[hidden] bound must be a non-negative integer", "hidden", key="bound", code="TC103")
+        return tuple(actions), bound
+
+    def check_action(self, name: str, table: str, index: int, key: str):
+        a = self.spec.action(name)
+        if a is None:
+            known = [x.name for x in self.spec.actions]
+            import difflib
+
+            close = difflib.get_close_matches(name, known, n=1)
+            raise self.err(f"spec {self.spec.name} has no action '{name}'", table, index, key=key, needle=f'"{name}"',
+                           hint=(f"did you mean '{close[0]}'? " if close else "") + "actions: " + ", ".join(known), code="TC108")
+        return a
+
+    def load_rules(self) -> tuple[Rule, ...]:
+        rules = self.doc.get("rule", [])
+        if not isinstance(rules, list):
+            raise self.err("rules are written [[rule]]", key="rule", code="TC103")
+        if not rules:
+            raise self.err("the mapping has no [[rule]]", hint='add [[rule]] with when = {...}, action = "..."', code="TC104")
+        return tuple(self.load_rule(i, r) for i, r in enumerate(rules))
+
+    def load_rule(self, i: int, r: Any) -> Rule:
+        self.keys(r, _RULE_KEYS, "rule", i, what=f"[[rule]] #{i + 1}")
+        when = r.get("when", {})
+        if not isinstance(when, dict):
+            raise self.err("'when' must be a table: when = { event = \"step\" }", "rule", i, key="when", code="TC103")
+        conds = tuple((self.path(k, "rule", k, i), v) for k, v in when.items())
+        name = r.get("name") or (", ".join(f"{k} = {json.dumps(v)}" for k, v in when.items()) or f"rule {i + 1}")
+        action = r.get("action")
+        formals: tuple = ()
+        if action is not None:
+            a = self.check_action(self.string(action, "rule", "action", i), "rule", i, "action")
+            formals = a.formals
+        args_t = r.get("args", {})
+        if not isinstance(args_t, dict):
+            raise self.err("'args' must be a table: args = { p = \"node\" }", "rule", i, key="args", code="TC103")
+        if action is None and args_t:
+            raise self.err("'args' without an 'action'", "rule", i, key="args", code="TC103")
+        known = [f.name for f in formals]
+        for k in args_t:
+            if k not in known:
+                raise self.err(f"action {action} has no parameter '{k}'", "rule", i, key=k,
+                               hint="parameters: " + (", ".join(known) or "none"), code="TC109")
+        args = []
+        for f in formals:
+            if f.name not in args_t:
+                raise self.err(f"rule gives no value for {action}'s parameter '{f.name}'", "rule", i, key="action",
+                               hint=f'args = {{ {f.name} = "a field or an expression over fields" }}', code="TC109")
+            args.append(self.load_arg(f, args_t[f.name], i))
+        obs_t = r.get("observe", [])
+        if isinstance(obs_t, str):
+            obs_t = [obs_t]
+        if not isinstance(obs_t, list) or not all(isinstance(o, str) for o in obs_t):
+            raise self.err("'observe' must be a list of expressions", "rule", i, key="observe", code="TC103")
+        observe = tuple(self.load_observation(o, i) for o in obs_t)
+        used = []
+        for x in [*(a.fields for a in args), *(o.fields for o in observe)]:
+            used.extend(n for n in x if n not in used)
+        return Rule(i, name, conds, action, tuple(args), observe, tuple(used), self.loc.span("rule", i))
+
+    def fields_in(self, text: str) -> tuple[str, ...]:
+        names = _IDENT.findall(_STRING.sub('""', text))
+        out: list[str] = []
+        for n in names:
+            if n in self.fields and n not in out:
+                out.append(n)
+        return tuple(out)
+
+    def reads_vars(self, text: str) -> bool:
+        return any(n in self.var_names for n in _IDENT.findall(_STRING.sub('""', text)))
+
+    def bindings(self, names: tuple[str, ...]) -> dict[str, str]:
+        """name -> type text, as written in [fields], for the fields an expression reads."""
+        out = {}
+        for n in names:
+            decl = self.doc["fields"][n]
+            out[n] = decl if isinstance(decl, str) else decl["type"]
+        return out
+
+    def load_arg(self, formal, text: Any, i: int) -> Arg:
+        text = self.string(text, "rule", formal.name, i)
+        if self.reads_vars(text):
+            raise self.err(f"argument {formal.name} = `{text}` reads spec variables; arguments come from the record's fields",
+                           "rule", i, key=formal.name, needle=text, code="TC111")
+        used = self.fields_in(text)
+        if text.strip() in self.fields:
+            f = self.fields[text.strip()]
+            if type(f.ty) is not type(formal.ty):
+                raise self.err(f"argument {formal.name}: field '{f.name}' has type {f.ty.show()}, the action expects {formal.ty.show()}",
+                               "rule", i, key=formal.name, needle=text, code="TC111")
+            return Arg(formal.name, text, f.name, None, used)
+        e = self.expression(text, self.bindings(used), f"argument {formal.name}", "rule", i, formal.name)
+        if type(e.ty) is not type(formal.ty):
+            raise self.err(f"argument {formal.name} = `{text}` has type {e.ty.show()}, the action expects {formal.ty.show()}",
+                           "rule", i, key=formal.name, needle=text, code="TC111")
+        return Arg(formal.name, text, None, e, used)
+
+    def load_observation(self, text: str, i: int) -> Observation:
+        used = self.fields_in(text)
+        e = self.expression(text, self.bindings(used), "observation", "rule", i, "observe")
+        span = self.loc.span("rule", i, "observe", needle=text)
+        if not isinstance(e.ty, BoolT):
+            raise MappingError(f"observation `{text}` has type {e.ty.show()}; an observation must be true or false",
+                               span, hint=f"compare it with a field: {text} == some_field", code="TC112")
+        return Observation(text, e, used, span, self.sides(text))
+
+    def sides(self, text: str):
+        parts = _split_eq(text)
+        if parts is None:
+            return None
+        left, right = parts
+        lv, rv = self.reads_vars(left), self.reads_vars(right)
+        if lv == rv:
+            return None
+        state_text, logged_text = (left, right) if lv else (right, left)
+        try:
+            se = pyspec.expression(self.compiled, state_text, self.bindings(self.fields_in(state_text)), file=self.file)
+            le = pyspec.expression(self.compiled, logged_text, self.bindings(self.fields_in(logged_text)), file=self.file)
+        except PyspecError:
+            return None
+        return (state_text, se, logged_text, le)
+
+
+def _split_eq(text: str) -> tuple[str, str] | None:
+    """`a == b` -> (a, b) when `==` is the only top-level comparison (outside brackets and
+    strings), else None."""
+    depth, i, hits, in_str = 0, 0, [], False
+    while i < len(text):
+        ch = text[i]
+        if in_str:
+            if ch == "\\":
+                i += 1
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif depth == 0 and text.startswith("==", i):
+            hits.append(i)
+            i += 1
+        elif depth == 0 and (text.startswith(" and ", i) or text.startswith(" or ", i) or text.startswith("!=", i)):
+            return None
+        i += 1
+    if len(hits) != 1:
+        return None
+    return text[: hits[0]].strip(), text[hits[0] + 2 :].strip()
+
+
+__all__ = ["Mapping", "Rule", "Arg", "Observation", "FieldDecl", "LogFormat", "load_mapping", "loads_mapping"]

@@ -1,0 +1,34 @@
+"""JSON lines -> records: one JSON object per line; blank lines are skipped."""
+
+from __future__ import annotations
+
+import json
+from typing import Iterator
+
+from tracecheck.errors import LogError
+from pyspec.errors import Span
+from tracecheck.readers.record import Record
+from tracecheck.readers.source import display_name, lines
+
+
+def read_jsonl(path: str) -> Iterator[Record]:
+    """Raises LogError (file:line) for a line that is not a JSON object, e.g. a truncated one."""
+    name = display_name(path)
+    loads = json.loads
+    for n, text in lines(path):
+        if not text or text.isspace():
+            continue
+        try:
+            data = loads(text)
+        except ValueError as e:
+            col = getattr(e, "colno", 1)
+            truncated = not text.rstrip().endswith("}")
+            what = "truncated JSON line (it ends before the object does)" if truncated else "invalid JSON"
+            raise LogError(f"{what}: {getattr(e, 'msg', str(e))} at column {col}", Span(name, n, col, n, col + 1),
+                           hint="each line of a JSON-lines log must be one complete JSON object", code="TC202") from None
+        if not isinstance(data, dict):
+            raise LogError(f"expected a JSON object, found {type(data).__name__}", Span(name, n, 1, n, len(text) + 1), code="TC202")
+        yield Record(name, n, text, data)
+
+
+__all__ = ["read_jsonl"]

@@ -1,0 +1,211 @@
+"""Renders a `TraceResult`: text for people, JSON for machines, JUnit XML for CI pipelines."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from pyspec.result import Verdict
+from tracecheck.result import Divergence, InvariantSpan, RecordRef, TraceResult
+
+_RAW_WIDTH = 160
+_SPANS_SHOWN = 10
+
+
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
+
+
+def _short(path: str) -> str:
+    return os.path.basename(path)
+
+
+def _ref(r: RecordRef) -> str:
+    return f"record {r.index} ({_short(r.file)}:{r.line})"
+
+
+def _raw(raw: str) -> str:
+    return raw if len(raw) <= _RAW_WIDTH else raw[: _RAW_WIDTH - 3] + "..."
+
+
+def headline(r: TraceResult) -> str:
+    """One line: the verdict and the record it is about."""
+    if r.verdict is Verdict.CONFORMS:
+        ignored = f", {r.ignored:,} ignored (no rule)" if r.ignored else ""
+        return f"CONFORMS: all {_count(r.matched, 'record')} explained by {r.spec}{ignored}"
+    if r.verdict is Verdict.DIVERGES and r.divergence is not None:
+        d = r.divergence
+        return f"DIVERGES at {_ref(d.record)}: no behaviour of {r.spec} explains it"
+    return f"INCOMPLETE: {r.reason}"
+
+
+def render_text(r: TraceResult) -> str:
+    logs = ", ".join(_short(p) for p in r.logs) or "(records)"
+    out = [f"tracecheck: {logs} against {r.spec} ({r.mapping}), at most {_count(r.hidden, 'hidden step')} before each record",
+           headline(r)]
+    s = r.stats
+    if r.verdict is Verdict.CONFORMS:
+        out.append(f"{_count(r.frontier, 'spec state')} consistent with the whole log; peak frontier {s.get('peak_frontier', 0):,}; "
+                   f"{s.get('seconds', 0):.2f} s, {s.get('records_per_second', 0):,} records/s")
+        if r.records == 0:
+            out.append("warning: the logs hold no records")
+    elif r.verdict is Verdict.INCOMPLETE:
+        out.append(f"{r.matched:,} records explained before it stopped; the log is neither conforming nor diverging as far as this run knows")
+    if r.divergence is not None:
+        out.extend(_divergence(r.divergence))
+    if r.invariants:
+        out.extend(_invariants(r))
+    return "\n".join(out)
+
+
+def _divergence(d: Divergence) -> list[str]:
+    out = [f"  {_raw(d.record.raw)}",
+           f"  spec step: {d.step}, by the rule for {d.rule}"]
+    if d.observed:
+        out.append("  record fields: " + ", ".join(f"{k} = {v}" for k, v in d.observed))
+    if d.recent:
+        out.append("last records that matched:")
+        for r in d.recent:
+            out.append(f"  {r.index:>6} {_short(r.file)}:{r.line}  {_raw(r.raw)}")
+    else:
+        out.append("it is the first record: the candidates are the initial states")
+    tried = "" if d.hidden == 0 else f", {_count(d.candidates, 'state')} after up to {_count(d.hidden, 'hidden step')}"
+    shown = len(d.explained)
+    out.append(f"{_count(d.frontier, 'spec state')} consistent with the log before it{tried}; "
+               + (f"why each fails:" if shown == d.candidates else f"why the first {shown} fail:"))
+    for i, c in enumerate(d.explained, 1):
+        if c.state:
+            out.append(f"state {i}:")
+            for name, value in c.state:
+                out.append(f"    {name} = {value}")
+        for why in c.reasons:
+            out.append("  " + _reason(why))
+    return out
+
+
+def _reason(why) -> str:
+    if why.kind == "require":
+        vals = ", ".join(f"{k} = {v}" for k, v in why.values)
+        return f"require `{why.clause}` is false ({why.where})" + (f" with {vals}" if vals else "")
+    if why.kind == "observation":
+        return f"observation `{why.clause}` fails ({why.where}): {why.message}"
+    if why.where:
+        return f"{why.kind}: {why.message} ({why.where})"
+    return f"{why.kind}: {why.message}"
+
+
+def _invariants(r: TraceResult) -> list[str]:
+    names = ", ".join(r.invariants)
+    if not r.violations:
+        upto = "" if r.verdict is Verdict.CONFORMS else " (up to the last record explained)"
+        return [f"invariants {names}: true in every state consistent with the log, after every record{upto}"]
+    out = [f"invariants {names}, evaluated after each record on the states consistent with the log "
+           f"(definitely: false in all of them; possibly: in some):"]
+    for v in r.violations[:_SPANS_SHOWN]:
+        out.append("  " + span_text(v))
+    more = r.more_violations + max(0, len(r.violations) - _SPANS_SHOWN)
+    if more:
+        out.append(f"  ... and {more:,} more spans" + (" (--json lists the first 100)" if len(r.violations) > _SPANS_SHOWN else ""))
+    held = [n for n in r.invariants if not any(v.invariant == n for v in r.violations)]
+    if held:
+        out.append("  true throughout: " + ", ".join(held))
+    return out
+
+
+def span_text(v: InvariantSpan) -> str:
+    where = f"at {_ref(v.first)}" if v.first.index == v.last.index else f"from {_ref(v.first)} to {_ref(v.last)}"
+    return f"{v.invariant} false {where}: {_count(v.records, 'record')}, {v.certainty}"
+
+
+# ---- JSON ------------------------------------------------------------------------------------
+
+
+def to_json(r: TraceResult) -> dict[str, Any]:
+    def ref(x: RecordRef | None):
+        return None if x is None else {"index": x.index, "file": x.file, "line": x.line, "raw": x.raw}
+
+    out: dict[str, Any] = {
+        "verdict": r.verdict.value,
+        "exit_code": r.exit_code,
+        "spec": r.spec,
+        "mapping": r.mapping,
+        "logs": list(r.logs),
+        "engine": r.engine,
+        "hidden": r.hidden,
+        "records": r.records,
+        "matched": r.matched,
+        "ignored": r.ignored,
+        "frontier": r.frontier,
+        "stats": r.stats,
+    }
+    if r.reason:
+        out["reason"] = r.reason
+        out["stopped_at"] = ref(r.stopped_at)
+    if r.divergence is not None:
+        d = r.divergence
+        out["divergence"] = {
+            "record": ref(d.record),
+            "rule": d.rule,
+            "step": d.step,
+            "observed": dict(d.observed),
+            "recent": [ref(x) for x in d.recent],
+            "frontier": d.frontier,
+            "candidates": d.candidates,
+            "explained": [
+                {"state": c.itf,
+                 "reasons": [{"kind": w.kind, "message": w.message, "where": w.where, "clause": w.clause,
+                              "values": dict(w.values)} for w in c.reasons]}
+                for c in d.explained
+            ],
+        }
+    if r.invariants:
+        out["invariants"] = {
+            "checked": list(r.invariants),
+            "violations": [{"invariant": v.invariant, "first": ref(v.first), "last": ref(v.last), "records": v.records,
+                            "definite_records": v.definite, "certainty": v.certainty} for v in r.violations],
+            "more_violations": r.more_violations,
+        }
+    return out
+
+
+def render_json(r: TraceResult) -> str:
+    return json.dumps(to_json(r), indent=2)
+
+
+# ---- JUnit XML -------------------------------------------------------------------------------
+
+
+def render_junit(r: TraceResult) -> str:
+    """One test case for conformance, one per invariant evaluated: a divergence is a failure,
+    a stopped run an error (never a pass), a span where an invariant is false a failure."""
+    seconds = r.stats.get("seconds", 0)
+    cases = []
+    text = render_text(r)
+    name = f"{r.spec} conformance of " + (", ".join(_short(p) for p in r.logs) or "the log")
+    if r.verdict is Verdict.CONFORMS:
+        body = ""
+    elif r.verdict is Verdict.DIVERGES:
+        body = f"<failure message={quoteattr(headline(r))} type=\"divergence\">{escape(text)}</failure>"
+    else:
+        body = f"<error message={quoteattr(headline(r))} type=\"incomplete\">{escape(text)}</error>"
+    cases.append((name, body))
+    for inv in r.invariants:
+        spans = [v for v in r.violations if v.invariant == inv]
+        body = ""
+        if spans:
+            msg = "\n".join(span_text(v) for v in spans)
+            body = f"<failure message={quoteattr(span_text(spans[0]))} type=\"invariant\">{escape(msg)}</failure>"
+        cases.append((f"{r.spec} invariant {inv} on the log", body))
+    failures = sum(1 for _, b in cases if b.startswith("<failure"))
+    errors = sum(1 for _, b in cases if b.startswith("<error"))
+    lines = ['<?xml version="1.0" encoding="utf-8"?>',
+             f'<testsuites><testsuite name="tracecheck" tests="{len(cases)}" failures="{failures}" errors="{errors}" time="{seconds}">']
+    for n, b in cases:
+        lines.append(f'<testcase classname="tracecheck.{escape(r.spec)}" name={quoteattr(n)} time="{seconds}">{b}</testcase>')
+    lines.append("</testsuite></testsuites>")
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["render_text", "render_json", "render_junit", "to_json", "headline", "span_text"]

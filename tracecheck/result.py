@@ -1,0 +1,111 @@
+"""What a validation returns: the verdict, the first divergence with its explanation, the
+invariant spans, and statistics. Reports render these; nothing here formats for output."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyspec.result import Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRef:
+    """A record by its position in the merged log (1-based) and in its file."""
+
+    index: int
+    file: str
+    line: int
+    raw: str
+
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why one candidate state cannot take the record's step.
+
+    kind: "require" (a false clause of the action), "empty choice", "error" (an evaluation
+    error in the action), "observation" (a logged value no successor has; when each
+    observation holds in some successor but never all at once, the first one that fails in
+    the successors where the earlier ones hold), "args" (the arguments are outside the
+    action's parameter types)."""
+
+    kind: str
+    message: str
+    where: str | None = None  # file:line:col of the spec clause
+    clause: str | None = None  # its text
+    values: tuple[tuple[str, str], ...] = ()  # what the clause reads, formatted
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A frontier state (variable name -> value, formatted and as ITF) and why it fails."""
+
+    state: tuple[tuple[str, str], ...]
+    itf: dict[str, Any]
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Divergence:
+    record: RecordRef
+    rule: str
+    step: str  # the spec step the record stands for, e.g. Step(p=1), or "(observation)"
+    observed: tuple[tuple[str, str], ...]  # the fields the rule reads, formatted
+    recent: tuple[RecordRef, ...]  # the last records that matched, oldest first
+    frontier: int  # states consistent with the log just before the record
+    candidates: int  # states tried (the frontier after up to H hidden steps)
+    hidden: int
+    explained: tuple[Candidate, ...]  # the first few candidates, each with its reasons
+
+
+@dataclass(frozen=True, slots=True)
+class InvariantSpan:
+    """A run of consecutive records after which `invariant` is false in some state consistent
+    with the log ("possibly"); `definite` counts the records where it is false in every one."""
+
+    invariant: str
+    first: RecordRef
+    last: RecordRef
+    records: int
+    definite: int
+
+    @property
+    def certainty(self) -> str:
+        if self.definite == self.records:
+            return "definitely"
+        return "possibly" if self.definite == 0 else "partly definitely"
+
+
+@dataclass(frozen=True, slots=True)
+class TraceResult:
+    verdict: Verdict
+    spec: str
+    mapping: str
+    logs: tuple[str, ...]
+    engine: str
+    hidden: int
+    records: int  # records read
+    matched: int  # records that matched a rule and were explained
+    ignored: int  # records that matched no rule (with unmatched = "ignore")
+    frontier: int  # states consistent with the whole log (0 on divergence)
+    divergence: Divergence | None = None
+    invariants: tuple[str, ...] = ()  # the invariants evaluated (--invariants)
+    violations: tuple[InvariantSpan, ...] = ()
+    more_violations: int = 0  # spans beyond those kept
+    reason: str | None = None  # why INCOMPLETE
+    stopped_at: RecordRef | None = None  # the record where a bound stopped the run
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return self.verdict.exit_code
+
+    @property
+    def conforms(self) -> bool:
+        return self.verdict is Verdict.CONFORMS
+
+
+__all__ = ["TraceResult", "Divergence", "Candidate", "Reason", "RecordRef", "InvariantSpan"]

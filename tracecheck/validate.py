@@ -1,0 +1,434 @@
+"""Frontier search: records in log order -> the set of spec states consistent with the log so
+far -> a `TraceResult` (conforms, diverges at a record, or incomplete at a bound).
+
+For each record: take every frontier state through up to H hidden steps (instances of the
+actions the mapping declares hidden), step each by the record's action, and keep the successors
+in which every observation holds. An empty result is a divergence, explained from the states
+that were tried. Records stream through: memory holds the frontier, a few recent records, and
+bounded memo tables (successors and observations are pure functions of the state and the
+record's values, and real logs repeat them constantly).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import pyspec
+from pyspec.errors import Span, SpecEvalError, UsageError
+from pyspec.lang.types import domain, format_value, to_itf
+from pyspec.result import Verdict
+from tracecheck.errors import LogError
+from tracecheck.mapping import Mapping, Rule
+from tracecheck.readers.record import MISSING, Record, get_path
+from tracecheck.result import Candidate, Divergence, InvariantSpan, Reason, RecordRef, TraceResult
+
+_MEMO_LIMIT = 1 << 16  # entries per memo table; a full table is cleared, keeping memory flat
+_SPANS_KEPT = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """hidden: at most this many hidden steps before each record (None: the mapping's bound).
+    invariants: names to evaluate on the reconstructed states (None: none).
+    max_frontier: stop (INCOMPLETE) when more states than this are consistent with the log.
+    time_limit: stop (INCOMPLETE) after this many seconds.
+    recent: how many matched records the divergence report shows; explain: how many states."""
+
+    hidden: int | None = None
+    invariants: tuple[str, ...] | None = None
+    max_frontier: int = 100_000
+    time_limit: float | None = None
+    recent: int = 5
+    explain: int = 3
+
+
+class _Bound(Exception):
+    """A limit stopped the search (frontier size or time); carries the reason."""
+
+
+def validate_records(mapping: Mapping, records: Iterable[Record], opts: Options = Options(), logs: tuple[str, ...] = ()) -> TraceResult:
+    """Validate `records` (in log order) against the mapping's spec. Raises LogError for a
+    record that cannot be read, UsageError for a bad option."""
+    return _Validator(mapping, opts, logs).run(records)
+
+
+class _Validator:
+    def __init__(self, m: Mapping, opts: Options, logs: tuple[str, ...]) -> None:
+        self.m, self.opts, self.logs = m, opts, logs
+        self.c = m.compiled
+        self.H = m.hidden_bound if opts.hidden is None else opts.hidden
+        if self.H < 0:
+            raise UsageError("--hidden must be at least 0", code="TC301")
+        if opts.max_frontier < 1:
+            raise UsageError("--max-frontier must be at least 1", code="TC301")
+        if self.H > 0 and not m.hidden:
+            raise UsageError(f"--hidden {self.H}, but the mapping declares no hidden actions",
+                             hint='add [hidden] actions = ["..."] to the mapping', code="TC302")
+        self.hidden_insts = [(a, args) for a in m.hidden for args in _arg_tuples(m.spec.action(a))]
+        self.inv_names = tuple(opts.invariants or ())
+        known = [i.name for i in m.spec.invariants]
+        for n in self.inv_names:
+            if n not in known:
+                raise UsageError(f"spec {m.spec.name} has no invariant '{n}'", hint="invariants: " + ", ".join(known), code="TC303")
+        self.inv_fns = [(n, self.c.invariant_fn((n,))) for n in self.inv_names]
+        self.dispatch = _Dispatch(m.rules)
+        # Per rule: (field, its key when the path is one key, path, converter, optional).
+        self.plans = [
+            [(n, d.path[0] if len(d.path) == 1 else None, d.path, d.convert, d.optional)
+             for n in r.fields for d in [m.fields[n]]]
+            for r in m.rules
+        ]
+        self.inst_memo: dict[tuple, Any] = {}
+        self.step_memo: dict[tuple, tuple] = {}
+        self.hidden_memo: dict[tuple, tuple] = {}
+        self.inv_memo: dict[tuple, tuple] = {}
+        self.dummy = self.c.initial_states()[0] if self.c.initial_states() else None
+
+    # ---- the main loop ------------------------------------------------------------------------
+
+    def run(self, records: Iterable[Record]) -> TraceResult:
+        t0 = time.perf_counter()
+        deadline = None if self.opts.time_limit is None else t0 + self.opts.time_limit
+        frontier = list(dict.fromkeys(self.c.initial_states()))
+        recent: deque[RecordRef] = deque(maxlen=self.opts.recent)
+        n = matched = ignored = peak = 0
+        spans: list[InvariantSpan] = []
+        open_spans: dict[str, list] = {}
+        more = 0
+        unmatched_reject = self.m.log.unmatched == "reject"
+        find_rule = self.dispatch.find
+        record = None
+        try:
+            for record in records:
+                n += 1
+                if deadline is not None and not n & 255 and time.perf_counter() > deadline:
+                    raise _Bound(f"time limit of {self.opts.time_limit:g} s reached")
+                rule = find_rule(record.data) if record.data is not None else None
+                if rule is None:
+                    if unmatched_reject:
+                        raise LogError("record matches no rule of the mapping" if record.data is not None
+                                       else "line does not match the mapping's pattern",
+                                       _span(record), hint='set [log] unmatched = "ignore" to skip such records', code="TC206")
+                    ignored += 1
+                    continue
+                values = self.bind(rule, record)
+                try:
+                    nxt = self.step(frontier, rule, values, record, deadline)
+                except SpecEvalError as e:
+                    raise LogError(f"evaluating rule '{rule.name}' on this record: {e.message}", _span(record),
+                                   notes=((e.span, "here"),) if e.span else (), code="TC207") from None
+                if not nxt:
+                    return self.diverged(frontier, rule, values, record, n, recent, matched, ignored, spans, more, t0, peak)
+                frontier = nxt
+                if len(frontier) > peak:
+                    peak = len(frontier)
+                matched += 1
+                ref = None
+                if self.opts.recent:
+                    ref = RecordRef(n, record.file, record.line, record.raw)
+                    recent.append(ref)
+                if self.inv_fns:
+                    more += self.track_invariants(frontier, ref or RecordRef(n, record.file, record.line, record.raw),
+                                                  open_spans, spans)
+        except _Bound as b:
+            where = None if record is None else RecordRef(n, record.file, record.line, record.raw)
+            reason = str(b) + (f" at record {n} ({where.where()})" if where else "")
+            return self.result(Verdict.INCOMPLETE, n, matched, ignored, len(frontier), spans, open_spans, more, t0, peak,
+                               reason=reason, stopped_at=where)
+        return self.result(Verdict.CONFORMS, n, matched, ignored, len(frontier), spans, open_spans, more, t0, peak)
+
+    def bind(self, rule: Rule, record: Record) -> dict[str, Any]:
+        """The rule's fields, converted to spec values; MISSING for an absent optional field."""
+        out: dict[str, Any] = {}
+        data = record.data
+        for name, key, path, convert, optional in self.plans[rule.index]:
+            raw = data.get(key, MISSING) if key is not None else get_path(data, path)
+            if raw is MISSING or raw is None:
+                if optional:
+                    out[name] = MISSING
+                    continue
+                raise LogError(f"record has no field '{'.'.join(path)}' (field '{name}', read by rule '{rule.name}')",
+                               _span(record), hint="if it may be absent, declare it optional = true in [fields]", code="TC208")
+            try:
+                out[name] = convert(raw)
+            except ValueError as e:
+                decl = self.m.fields[name]
+                raise LogError(f"field '{name}' ({'.'.join(path)}): {e}, so it is not a {decl.ty.show()}",
+                               _span(record), code="TC209") from None
+        return out
+
+    def instance(self, rule: Rule, values: dict[str, Any], record: Record) -> tuple[str, tuple] | str:
+        """(action, args) of the record, or a message when the args are outside their types."""
+        args = []
+        for a in rule.args:
+            if a.field is not None:
+                v = values[a.field]
+                if v is MISSING:
+                    raise LogError(f"record has no field '{a.field}' (argument {a.formal} of {rule.action})", _span(record),
+                                   code="TC208")
+            else:
+                if any(values[f] is MISSING for f in a.fields):
+                    raise LogError(f"record lacks a field that argument {a.formal} = `{a.text}` reads", _span(record), code="TC208")
+                v = a.expr.evaluate(self.dummy, {f: values[f] for f in a.fields})
+            args.append(v)
+        key = (rule.action, tuple(args))
+        got = self.inst_memo.get(key)
+        if got is None:
+            try:
+                pyspec.instance(self.c, rule.action, key[1])
+                got = key
+            except UsageError as e:
+                got = e.message
+            self.inst_memo[key] = got
+        return got
+
+    def expand(self, frontier: list, deadline: float | None) -> list:
+        """The frontier after up to H hidden steps (every state reached on the way included)."""
+        if not self.H:
+            return frontier
+        seen = dict.fromkeys(frontier)
+        layer = frontier
+        memo = self.hidden_memo
+        limit = self.opts.max_frontier
+        for _ in range(self.H):
+            nxt = []
+            for s in layer:
+                succs = memo.get(s)
+                if succs is None:
+                    out: dict = {}
+                    for a, args in self.hidden_insts:
+                        for t in pyspec.successors(self.c, s, a, args):
+                            out[t] = None
+                    succs = tuple(out)
+                    if len(memo) >= _MEMO_LIMIT:
+                        memo.clear()
+                    memo[s] = succs
+                for t in succs:
+                    if t not in seen:
+                        seen[t] = None
+                        nxt.append(t)
+            if len(seen) > limit:
+                raise _Bound(f"{len(seen):,} states after hidden steps exceed --max-frontier {limit:,} "
+                             f"(lower --hidden, or log more of the state)")
+            if deadline is not None and time.perf_counter() > deadline:
+                raise _Bound(f"time limit of {self.opts.time_limit:g} s reached")
+            if not nxt:
+                break
+            layer = nxt
+        return list(seen)
+
+    def step(self, frontier: list, rule: Rule, values: dict, record: Record, deadline) -> list:
+        inst = self.instance(rule, values, record) if rule.action is not None else None
+        if isinstance(inst, str):
+            return []
+        candidates = self.expand(frontier, deadline) if self.H else frontier
+        vkey = (rule.index, inst, tuple(values.values()))
+        memo = self.step_memo
+        out: dict = {}
+        obs = None
+        for s in candidates:
+            key = (s, vkey)
+            good = memo.get(key)
+            if good is None:
+                if obs is None:
+                    obs = [(o.expr, {f: values[f] for f in o.fields}) for o in rule.observe
+                           if all(values[f] is not MISSING for f in o.fields)]
+                succs = [s] if inst is None else pyspec.successors(self.c, s, inst[0], inst[1])
+                good = tuple(t for t in succs if all(e.evaluate(t, v) for e, v in obs))
+                if len(memo) >= _MEMO_LIMIT:
+                    memo.clear()
+                memo[key] = good
+            for t in good:
+                out[t] = None
+        if len(out) > self.opts.max_frontier:
+            raise _Bound(f"{len(out):,} states consistent with the log exceed --max-frontier {self.opts.max_frontier:,}")
+        return list(out)
+
+    # ---- invariants ---------------------------------------------------------------------------
+
+    def track_invariants(self, frontier: list, ref: RecordRef, open_spans: dict, spans: list) -> int:
+        """Extends or closes each invariant's span of records where it is false; returns the
+        number of spans closed but not kept."""
+        counts = dict.fromkeys(self.inv_names, 0)
+        memo = self.inv_memo
+        for s in frontier:
+            bad = memo.get(s)
+            if bad is None:
+                bad = tuple(n for n, fn in self.inv_fns if fn(s) is not None)
+                if len(memo) >= _MEMO_LIMIT:
+                    memo.clear()
+                memo[s] = bad
+            for name in bad:
+                counts[name] += 1
+        dropped = 0
+        for name, k in counts.items():
+            cur = open_spans.get(name)
+            if k:
+                definite = 1 if k == len(frontier) else 0
+                if cur is None:
+                    open_spans[name] = [ref, ref, 1, definite]
+                else:
+                    cur[1] = ref
+                    cur[2] += 1
+                    cur[3] += definite
+            elif cur is not None:
+                del open_spans[name]
+                if len(spans) < _SPANS_KEPT:
+                    spans.append(InvariantSpan(name, cur[0], cur[1], cur[2], cur[3]))
+                else:
+                    dropped += 1
+        return dropped
+
+    # ---- results ------------------------------------------------------------------------------
+
+    def result(self, verdict, n, matched, ignored, frontier, spans, open_spans, more, t0, peak, **kw) -> TraceResult:
+        spans = list(spans)
+        for name, cur in open_spans.items():
+            if len(spans) < _SPANS_KEPT:
+                spans.append(InvariantSpan(name, cur[0], cur[1], cur[2], cur[3]))
+            else:
+                more += 1
+        spans.sort(key=lambda s: (s.first.index, s.invariant))
+        seconds = time.perf_counter() - t0
+        stats = {"seconds": round(seconds, 3), "records_per_second": int(n / seconds) if seconds > 0 else 0,
+                 "peak_frontier": peak}
+        return TraceResult(verdict, self.m.spec.name, self.m.file, self.logs, "explicit", self.H, n, matched, ignored,
+                           frontier, invariants=self.inv_names, violations=tuple(spans), more_violations=more,
+                           stats=stats, **kw)
+
+    def diverged(self, frontier, rule, values, record, n, recent, matched, ignored, spans, more, t0, peak) -> TraceResult:
+        ref = RecordRef(n, record.file, record.line, record.raw)
+        inst = self.instance(rule, values, record) if rule.action is not None else None
+        observed = tuple((k, "(absent)" if v is MISSING else format_value(self.m.fields[k].ty, v)) for k, v in values.items())
+        candidates = self.expand(frontier, None)
+        if isinstance(inst, str):
+            step = f"{rule.action}(...)"
+            explained = (Candidate((), {}, (Reason("args", inst),)),)
+        else:
+            step = "(observation only)" if inst is None else _show_step(self.m.spec, inst)
+            explained = tuple(self.explain(s, rule, values, inst) for s in candidates[: self.opts.explain])
+        div = Divergence(ref, rule.name, step, observed, tuple(recent), len(frontier), len(candidates), self.H, explained)
+        return self.result(Verdict.DIVERGES, n, matched, ignored, 0, spans, {}, more, t0, peak, divergence=div)
+
+    def explain(self, state: tuple, rule: Rule, values: dict, inst) -> Candidate:
+        spec = self.m.spec
+        shown = tuple((v.name, format_value(v.ty, x)) for v, x in zip(spec.vars, state))
+        itf = {v.name: to_itf(v.ty, x) for v, x in zip(spec.vars, state)}
+        reasons: list[Reason] = []
+        if inst is not None:
+            blocked = pyspec.explain(self.c, state, inst[0], inst[1])
+            if blocked is not None:
+                reasons.append(Reason(blocked.kind, blocked.message, str(blocked.span), _clause(blocked.span), tuple(blocked.values)))
+                return Candidate(shown, itf, tuple(reasons))
+            succs = pyspec.successors(self.c, state, inst[0], inst[1])
+        else:
+            succs = [state]
+        active = [o for o in rule.observe if all(values[f] is not MISSING for f in o.fields)]
+        failing = []
+        for o in active:
+            v = {f: values[f] for f in o.fields}
+            if not any(o.expr.evaluate(t, v) for t in succs):
+                failing.append(o)
+        for o in failing:
+            reasons.append(self.observation_reason(o, values, state, succs))
+        if not failing:  # jointly unsatisfiable: narrow down observation by observation
+            held: list = []
+            narrowed = succs
+            for o in active:
+                v = {f: values[f] for f in o.fields}
+                keep = [t for t in narrowed if o.expr.evaluate(t, v)]
+                if not keep:
+                    why = self.observation_reason(o, values, state, narrowed)
+                    given = " and ".join(f"`{h.text}`" for h in held)
+                    reasons.append(Reason("observation", f"in the successors where {given} holds, " + why.message,
+                                          why.where, why.clause, why.values))
+                    break
+                held.append(o)
+                narrowed = keep
+        return Candidate(shown, itf, tuple(reasons))
+
+    def observation_reason(self, o, values: dict, state: tuple, succs: list) -> Reason:
+        where = str(o.span)
+        if o.sides is None:
+            return Reason("observation", f"`{o.text}` is false in all {len(succs)} successors", where, o.text)
+        state_text, se, logged_text, le = o.sides
+        lv = {f: values[f] for f in o.fields if f in se.bindings or f in le.bindings}
+        logged = format_value(le.ty, le.evaluate(state, {k: v for k, v in lv.items() if k in le.bindings}))
+        allowed = sorted({format_value(se.ty, se.evaluate(t, {k: v for k, v in lv.items() if k in se.bindings})) for t in succs})
+        return Reason("observation",
+                      f"the record says {logged_text} = {logged}; the spec allows {state_text} = " + " or ".join(allowed),
+                      where, o.text, ((logged_text, logged), (state_text, " or ".join(allowed))))
+
+    def __repr__(self) -> str:
+        return f"<validator {self.m.spec.name}>"
+
+
+class _Dispatch:
+    """Finds the first rule whose `when` conditions a record meets. When every rule tests the
+    same single field, a dict lookup does it."""
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        self.rules = rules
+        paths = {tuple(p for p, _ in r.when) for r in rules}
+        self.table: dict | None = None
+        if len(paths) == 1 and len(next(iter(paths))) == 1 and all(isinstance(r.when[0][1], (str, int)) for r in rules):
+            self.path = next(iter(paths))[0]
+            table: dict = {}
+            for r in rules:
+                v = r.when[0][1]
+                table.setdefault(v, r)
+                table.setdefault(str(v), r)
+            self.table = table
+            self.key = self.path[0] if len(self.path) == 1 else None
+
+    def find(self, data: dict) -> Rule | None:
+        if self.table is not None:
+            v = data.get(self.key, MISSING) if self.key is not None else get_path(data, self.path)
+            try:
+                return self.table.get(v)
+            except TypeError:  # an unhashable value (a list, an object) matches no rule
+                return None
+        for r in self.rules:
+            if all(_same(get_path(data, p), want) for p, want in r.when):
+                return r
+        return None
+
+
+def _same(got: Any, want: Any) -> bool:
+    if got is MISSING:
+        return False
+    return got == want or (isinstance(got, str) != isinstance(want, str) and str(got) == str(want))
+
+
+def _arg_tuples(action) -> list[tuple]:
+    return list(itertools.product(*(domain(f.ty) for f in action.formals)))
+
+
+def _show_step(spec, inst: tuple[str, tuple]) -> str:
+    action = spec.action(inst[0])
+    return f"{inst[0]}(" + ", ".join(f"{f.name}={format_value(f.ty, v)}" for f, v in zip(action.formals, inst[1])) + ")"
+
+
+def _span(r: Record) -> Span:
+    return Span(r.file, r.line, 1, r.line, len(r.raw) + 1)
+
+
+def _clause(span: Span) -> str | None:
+    try:
+        with open(span.file, encoding="utf-8") as f:
+            lines = f.read().split("\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not 1 <= span.line <= len(lines):
+        return None
+    line = lines[span.line - 1]
+    if span.end_line == span.line and span.end_col > span.col:
+        return line[span.col - 1 : span.end_col - 1]
+    return line[span.col - 1 :].rstrip()
+
+
+__all__ = ["Options", "validate_records"]
