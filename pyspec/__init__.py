@@ -19,6 +19,7 @@ from pyspec.api import (
     successors,
     successors_of,
     synth,
+    trace_solver,
 )
 from pyspec.errors import (
     ParamError,
@@ -50,6 +51,7 @@ __all__ = [
     "instance",
     "successors",
     "successors_of",
+    "trace_solver",
     "explain",
     "Spec",
     "Result",

@@ -145,6 +145,14 @@ def explain(compiled: CompiledSpec, state: tuple, action: str, args: tuple = ())
     return explain_step(compiled, state, instance(compiled, action, args))
 
 
+def trace_solver(spec: CheckedSpec, timeout: float | None = None):
+    """A path constraint for a log, solved with Z3 (pyspec.symbolic.trace.TraceSolver):
+    `add_record(inst, hidden, max_hidden, observations)`, `check()`, `push()`/`pop(k)`."""
+    from pyspec.symbolic.trace import TraceSolver
+
+    return TraceSolver(spec, timeout)
+
+
 def describe(spec: CheckedSpec) -> dict[str, Any]:
     """A JSON-ready summary of the checked spec (`pyspec show --json`)."""
     return {
@@ -168,4 +176,4 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
-__all__ = ["load", "loads", "check", "simulate", "bmc", "prove", "synth", "expression", "instance", "successors", "successors_of", "explain", "describe", "compile_spec", "format_value"]
+__all__ = ["load", "loads", "check", "simulate", "bmc", "prove", "synth", "expression", "instance", "successors", "successors_of", "explain", "trace_solver", "describe", "compile_spec", "format_value"]

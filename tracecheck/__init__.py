@@ -37,14 +37,16 @@ def validate(
     from pyspec.errors import UsageError
     from tracecheck.validate import validate_records
 
-    if engine != "explicit":
-        raise UsageError(f"engine '{engine}' is not available in this version",
-                         hint="the symbolic (z3) trace engine needs a path-constraint API from pyspec "
-                              "(docs/tracecheck.md, 'Symbolic mode'); use --engine explicit", code="TC304")
+    if engine not in ("explicit", "z3"):
+        raise UsageError(f"unknown engine '{engine}'", hint="engines: explicit, z3", code="TC304")
     m = load_mapping(mapping, params) if isinstance(mapping, str) else mapping
     logs = tuple(logs)
     opts = Options(hidden=hidden, invariants=tuple(invariants) if invariants is not None else None,
                    max_frontier=max_frontier, time_limit=time_limit)
+    if engine == "z3":
+        from tracecheck.validate_z3 import validate_records_z3
+
+        return validate_records_z3(m, read_logs(logs, m.log), opts, logs)
     return validate_records(m, read_logs(logs, m.log), opts, logs)
 
 

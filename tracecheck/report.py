@@ -47,8 +47,12 @@ def render_text(r: TraceResult) -> str:
            headline(r)]
     s = r.stats
     if r.verdict is Verdict.CONFORMS:
-        out.append(f"{_count(r.frontier, 'spec state')} consistent with the whole log; peak frontier {s.get('peak_frontier', 0):,}; "
-                   f"{s.get('seconds', 0):.2f} s, {s.get('records_per_second', 0):,} records/s")
+        if r.frontier < 0:
+            out.append(f"the states consistent with the log were kept symbolically (z3, {s.get('states', 0):,} states in the path); "
+                       f"{s.get('seconds', 0):.2f} s, {s.get('records_per_second', 0):,} records/s")
+        else:
+            out.append(f"{_count(r.frontier, 'spec state')} consistent with the whole log; peak frontier {s.get('peak_frontier', 0):,}; "
+                       f"{s.get('seconds', 0):.2f} s, {s.get('records_per_second', 0):,} records/s")
         if r.records == 0:
             out.append("warning: the logs hold no records")
     elif r.verdict is Verdict.INCOMPLETE:
@@ -73,8 +77,12 @@ def _divergence(d: Divergence) -> list[str]:
         out.append("it is the first record: the candidates are the initial states")
     tried = "" if d.hidden == 0 else f", {_count(d.candidates, 'state')} after up to {_count(d.hidden, 'hidden step')}"
     shown = len(d.explained)
-    out.append(f"{_count(d.frontier, 'spec state')} consistent with the log before it{tried}; "
-               + (f"why each fails:" if shown == d.candidates else f"why the first {shown} fail:"))
+    if d.frontier < 0:
+        out.append("no behaviour of the spec explains the log up to this record (z3: unsatisfiable)"
+                   + ("; one state consistent with the log before it, and why it fails:" if shown else ""))
+    else:
+        out.append(f"{_count(d.frontier, 'spec state')} consistent with the log before it{tried}; "
+                   + (f"why each fails:" if shown == d.candidates else f"why the first {shown} fail:"))
     for i, c in enumerate(d.explained, 1):
         if c.state:
             out.append(f"state {i}:")

@@ -1,0 +1,99 @@
+"""A log as a path constraint: states 0..n, each logged step an action instance (possibly after
+some unlogged "hidden" steps), each record's observations constraints on the state it reaches.
+
+tracecheck's symbolic mode builds one `TraceSolver` per validation and asks, record by record
+or window by window, whether some behaviour of the spec still explains the log. Where the
+explicit frontier would hold many states (little is observed), the solver keeps them implicit.
+"""
+
+from __future__ import annotations
+
+import z3
+
+from pyspec.lang.typed import CheckedSpec
+from pyspec.symbolic.encode import Encoding, _Path
+from pyspec.symbolic.values import and_, lift, not_, or_all
+from pyspec.symbolic.replay import zbool
+
+
+class TraceSolver:
+    """Incremental path constraint for a log. States are numbered from 0 (initial)."""
+
+    def __init__(self, spec: CheckedSpec, timeout: float | None = None) -> None:
+        self.spec = spec
+        self.enc = Encoding(spec)
+        self.solver = z3.Solver()
+        if timeout is not None:
+            self.solver.set("timeout", max(1, int(timeout * 1000)))
+        self.k = 0  # the index of the last state
+        self.solver.add(zbool(self.enc.init.formula), zbool(self.enc.type_ok(0)))
+        self._records = 0
+        self._state_of: dict[int, int] = {}
+        self._index = {(self.enc.instances[i][0], self.enc.instances[i][1]): i for i in range(len(self.enc.instances))}
+
+    def instance(self, action: str, args: tuple) -> int:
+        for ai, a in enumerate(self.spec.actions):
+            if a.name == action:
+                return self._index[(ai, tuple(args))]
+        raise KeyError(action)
+
+    def _step(self, instances: tuple[int, ...], stutter: bool, out: list) -> None:
+        """State k+1, reached from state k by one of `instances` (or, with `stutter`, by no
+        step): its constraint goes to `out`."""
+        k = self.k
+        options = [self.enc.at(self.enc.steps[i].formula, k) for i in instances]
+        if stutter:
+            options.append(_same(self.enc, k))
+        out.append(zbool(or_all(options)))
+        self.k = k + 1
+
+    def add_record(self, inst: int | None, hidden: tuple[int, ...], max_hidden: int, observations) -> z3.BoolRef:
+        """One record: up to `max_hidden` steps of the `hidden` instances, then the record's
+        own step (`inst`; None: the record only observes), then `observations`, a list of
+        (pyspec.Expression, {binding: value}) that must hold in the state reached. The
+        constraints hold under the returned literal: pass it to `check`, then `commit` it."""
+        out: list = []
+        for _ in range(max_hidden if hidden else 0):
+            self._step(hidden, True, out)
+        if inst is not None:
+            self._step((inst,), False, out)
+        for expr, values in observations:
+            out.append(zbool(self._observe(expr, values, self.k)))
+        self._records += 1
+        lit = z3.Bool(f"record#{self._records}")
+        self.solver.add(z3.Implies(lit, z3.And(out) if out else z3.BoolVal(True)))
+        self._state_of[lit.get_id()] = self.k
+        return lit
+
+    def _observe(self, expr, values: dict, k: int):
+        enc = self.enc
+        encoder = enc._encoder(enc.state(k).vals)
+        p = _Path(True, [], [None] * len(self.spec.vars), {})
+        for name, v in values.items():
+            slot, ty = expr.bindings[name]
+            p.bind(slot, lift(enc.ctx, ty, v), v)
+        value = encoder.expr(expr.expr, p, ())
+        errors = [e.cond for e in encoder.errors]
+        return and_(value, not_(or_all(errors))) if errors else value
+
+    def check(self, assumptions: list) -> str:
+        """"sat" (some behaviour explains the committed records and `assumptions`), "unsat",
+        or "unknown" (see `reason_unknown`)."""
+        r = self.solver.check(*assumptions)
+        return "sat" if r == z3.sat else "unsat" if r == z3.unsat else "unknown"
+
+    def commit(self, literals: list) -> None:
+        """The records of `literals` are explained: assert them for good."""
+        self.solver.add(*literals)
+
+    def reason_unknown(self) -> str:
+        return self.solver.reason_unknown()
+
+    def model_state(self, literal) -> tuple:
+        """After a "sat" check: the state reached by the record of `literal`, in the model."""
+        return self.enc.decode(self.solver.model(), self._state_of[literal.get_id()])
+
+
+def _same(enc: Encoding, k: int):
+    a, b = enc.state(k), enc.state(k + 1)
+    return and_(*(x == y for x, y in zip(a.leaves, b.leaves)))

@@ -1,0 +1,152 @@
+"""Symbolic validation: the log as a path constraint solved by Z3 (`--engine z3`).
+
+Each record adds up to H hidden steps (the mapping's hidden actions, or no step), the record's
+own step and its observations, all guarded by one Boolean per record. Records are checked a
+window at a time: a satisfiable window is committed (its guards asserted); an unsatisfiable one
+is searched, record by record under assumptions, for the first record no behaviour explains.
+The states consistent with the log stay implicit, so logs that observe little do not blow up a
+frontier; the price is a solver call per window and a constraint that grows with the log.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from typing import Iterable
+
+import pyspec
+from pyspec.errors import SpecEvalError, UsageError
+from pyspec.result import Verdict
+from tracecheck.errors import LogError
+from tracecheck.mapping import Mapping
+from tracecheck.readers.record import MISSING, Record
+from tracecheck.result import Divergence, RecordRef, TraceResult
+from tracecheck.validate import Options, _show_step, _span, _Validator
+
+WINDOW = 32  # records per solver check
+
+
+def validate_records_z3(mapping: Mapping, records: Iterable[Record], opts: Options = Options(),
+                        logs: tuple[str, ...] = (), window: int = WINDOW) -> TraceResult:
+    """Like `validate.validate_records`, with the states kept symbolically. Invariants on the
+    log need the explicit engine (UsageError)."""
+    if opts.invariants:
+        raise UsageError("--invariants needs the explicit engine", hint="drop --engine z3", code="TC305")
+    return _Z3Validator(mapping, opts, logs, window).run(records)
+
+
+class _Z3Validator(_Validator):
+    def __init__(self, m: Mapping, opts: Options, logs: tuple[str, ...], window: int) -> None:
+        super().__init__(m, opts, logs)
+        self.window = max(1, window)
+        self.ts = pyspec.trace_solver(m.spec, timeout=opts.time_limit)
+        self.hidden_idx = tuple(self.ts.instance(a, args) for a, args in self.hidden_insts)
+
+    def run(self, records: Iterable[Record]) -> TraceResult:
+        t0 = time.perf_counter()
+        deadline = None if self.opts.time_limit is None else t0 + self.opts.time_limit
+        ts = self.ts
+        recent: deque[RecordRef] = deque(maxlen=self.opts.recent)
+        pending: list = []  # (literal, n, record, rule, values) of the open window
+        n = matched = ignored = 0
+        last_state = None  # a state consistent with the log up to the committed records
+        unmatched_reject = self.m.log.unmatched == "reject"
+        for record in records:
+            n += 1
+            rule = self.dispatch.find(record.data) if record.data is not None else None
+            if rule is None:
+                if unmatched_reject:
+                    raise LogError("record matches no rule of the mapping" if record.data is not None
+                                   else "line does not match the mapping's pattern", _span(record),
+                                   hint='set [log] unmatched = "ignore" to skip such records', code="TC206")
+                ignored += 1
+                continue
+            values = self.bind(rule, record)
+            inst = self.instance(rule, values, record) if rule.action is not None else None
+            if isinstance(inst, str):
+                pending.append((None, n, record, rule, values))
+            else:
+                lit = ts.add_record(
+                    None if inst is None else ts.instance(*inst),
+                    self.hidden_idx,
+                    self.H,
+                    [(o.expr, {f: values[f] for f in o.fields}) for o in rule.observe
+                     if all(values[f] is not MISSING for f in o.fields)],
+                )
+                pending.append((lit, n, record, rule, values))
+            if len(pending) >= self.window or pending[-1][0] is None:
+                verdict, last_state = self._settle(pending, last_state, recent, t0, deadline, n, matched, ignored)
+                if isinstance(verdict, TraceResult):
+                    return verdict
+                matched += len(pending)
+                pending = []
+        if pending:
+            verdict, last_state = self._settle(pending, last_state, recent, t0, deadline, n, matched, ignored)
+            if isinstance(verdict, TraceResult):
+                return verdict
+            matched += len(pending)
+        return self._result(Verdict.CONFORMS, n, matched, ignored, t0)
+
+    def _settle(self, pending, last_state, recent, t0, deadline, n, matched, ignored):
+        """Check the open window; commit it, or find and report its first unexplained record."""
+        ts = self.ts
+        lits = [p[0] for p in pending if p[0] is not None]
+        answer = ts.check(lits) if all(p[0] is not None for p in pending) else "unsat"
+        if answer == "sat":
+            state = ts.model_state(lits[-1]) if lits else last_state
+            ts.commit(lits)
+            for _, k, rec, _, _ in pending:
+                recent.append(RecordRef(k, rec.file, rec.line, rec.raw))
+            return None, state
+        if answer == "unknown":
+            return self._incomplete(pending[0], ts.reason_unknown(), n, matched, ignored, t0), last_state
+        # the first record of the window that makes the constraint unsatisfiable
+        prefix: list = []
+        for lit, k, rec, rule, values in pending:
+            if lit is None:
+                return self._diverged(rec, k, rule, values, last_state, recent, matched, ignored, t0), last_state
+            answer = ts.check(prefix + [lit])
+            if answer == "unknown":
+                return self._incomplete((lit, k, rec, rule, values), ts.reason_unknown(), n, matched, ignored, t0), last_state
+            if answer == "unsat":
+                return self._diverged(rec, k, rule, values, last_state, recent, matched, ignored, t0), last_state
+            prefix.append(lit)
+            last_state = ts.model_state(lit)
+            recent.append(RecordRef(k, rec.file, rec.line, rec.raw))
+            matched += 1
+        raise AssertionError("an unsatisfiable window whose every prefix is satisfiable")
+
+    def _diverged(self, record, k, rule, values, last_state, recent, matched, ignored, t0) -> TraceResult:
+        ref = RecordRef(k, record.file, record.line, record.raw)
+        inst = self.instance(rule, values, record) if rule.action is not None else None
+        from pyspec.lang.types import format_value
+
+        observed = tuple((f, "(absent)" if v is MISSING else format_value(self.m.fields[f].ty, v))
+                         for f, v in values.items())
+        if isinstance(inst, str):
+            from tracecheck.result import Candidate, Reason
+
+            step, explained = f"{rule.action}(...)", (Candidate((), {}, (Reason("args", inst),)),)
+        else:
+            step = "(observation only)" if inst is None else _show_step(self.m.spec, inst)
+            example = last_state if last_state is not None else self.c.initial_states()[0]
+            try:
+                explained = (self.explain(example, rule, values, inst),) if self.H == 0 else ()
+            except SpecEvalError:
+                explained = ()
+        div = Divergence(ref, rule.name, step, observed, tuple(recent), -1, -1, self.H, explained)
+        return self._result(Verdict.DIVERGES, k, matched, ignored, t0, divergence=div)
+
+    def _incomplete(self, pending_item, why, n, matched, ignored, t0) -> TraceResult:
+        _, k, rec, _, _ = pending_item
+        where = RecordRef(k, rec.file, rec.line, rec.raw)
+        return self._result(Verdict.INCOMPLETE, n, matched, ignored, t0,
+                            reason=f"Z3 could not decide the window starting at record {k} ({where.where()}): {why}",
+                            stopped_at=where)
+
+    def _result(self, verdict, n, matched, ignored, t0, **kw) -> TraceResult:
+        seconds = time.perf_counter() - t0
+        stats = {"seconds": round(seconds, 3), "records_per_second": int(n / seconds) if seconds > 0 else 0,
+                 "window": self.window, "states": self.ts.k + 1}
+        return TraceResult(verdict, self.m.spec.name, self.m.file, self.logs, "z3", self.H, n, matched, ignored,
+                           -1 if verdict is Verdict.CONFORMS else 0, stats=stats, **kw)
