@@ -48,6 +48,9 @@ def render_text(r: Result, header: str | None = None) -> str:
             f"{_count(s['states'], 'distinct state')}, depth {s['depth']}, "
             f"{_count(s.get('transitions', 0), 'transition')}, {s['seconds']:.2f} s{rate}"
         )
+    elif r.engine == "bmc" and "seconds" in s:
+        enc = f" (encoding {s['encode_seconds']:.2f} s)" if "encode_seconds" in s else ""
+        out.append(f"depth {s.get('depth', 0)} fully checked, {s['seconds']:.2f} s{enc}")
     elif "runs" in s:
         out.append(
             f"{s['runs']:,} runs, {s['steps']:,} steps, {s['distinct_states_seen']:,} distinct states seen, "
