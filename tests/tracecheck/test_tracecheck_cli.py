@@ -102,7 +102,7 @@ def test_incomplete_exit_3(capsys):
 
 
 def test_usage_errors_exit_2(capsys):
-    assert main(["validate", "-m", M, "--engine", "z3", *SAMPLE]) == 2
-    assert "not available" in capsys.readouterr().err
+    assert main(["validate", "-m", M, "--engine", "z3", "--invariants", *SAMPLE]) == 2
+    assert "needs the explicit engine" in capsys.readouterr().err
     assert main(["validate", "-m", M, "--invariant", "Nope", *SAMPLE]) == 2
     assert "no invariant 'Nope'" in capsys.readouterr().err
