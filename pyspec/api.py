@@ -83,8 +83,17 @@ def prove(spec: CheckedSpec, invariant: str, aux=(), k: int = 1, timeout: float 
 
 
 def synth(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None = None):
-    """Bounded exists-forall synthesis of a spec's unknown functions (issue 5)."""
-    raise UsageError("pyspec synth is not available in this version", code="PS603")
+    """Bounded exists-forall synthesis of a spec's unknown functions: a table that keeps the
+    invariants on every run of at most `depth` steps, or the runs that rule out every table.
+    Returns a SynthResult whose `.result` is a Result (see pyspec.symbolic.synth)."""
+    if depth < 0:
+        raise UsageError("--depth must be at least 0", code="PS602")
+    names = _names(spec, invariants)
+    try:
+        from pyspec.symbolic.synth import synth as _synth
+    except ImportError:
+        raise UsageError("the synth engine is not available in this build", code="PS603") from None
+    return _synth(spec, depth=depth, invariants=names, timeout=timeout)
 
 
 class Expression:

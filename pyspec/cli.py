@@ -93,6 +93,13 @@ def _build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--k", type=int, default=1, help="k-induction depth (default 1: plain induction)")
     pr.add_argument("--timeout", type=float, default=None, metavar="S", help="Z3 timeout per obligation")
 
+    sy = sub.add_parser("synth", help="search a table for the spec's unknown functions (bounded exists-forall, Z3)")
+    common(sy)
+    sy.add_argument("--depth", type=int, required=True, help="every run of at most K steps must keep the properties")
+    sy.add_argument("--invariant", action="append", dest="invariants", metavar="NAME",
+                    help="keep only this invariant (repeatable); default: the spec's own")
+    sy.add_argument("--timeout", type=float, default=None, metavar="S", help="Z3 timeout per check (unknown when hit)")
+
     sh = sub.add_parser("show", help="print the parsed spec with resolved types and params")
     common(sh)
 
@@ -174,6 +181,12 @@ def run(o: Options) -> int:
         proof = api.prove(spec, o.invariants[0], aux=o.aux, k=o.k, timeout=o.timeout)
         print(render_proof_json(proof) if o.json else render_proof_text(proof, _header(o, spec)))
         return proof.exit_code
+    elif o.command == "synth":
+        from pyspec.report.synth import render_synth_json, render_synth_text
+
+        sr = api.synth(spec, depth=o.depth, invariants=o.invariants, timeout=o.timeout)
+        print(render_synth_json(sr) if o.json else render_synth_text(sr, _header(o, spec)))
+        return sr.exit_code
     elif o.command == "simulate":
         result = api.simulate(spec, runs=o.runs, steps=o.steps, seed=o.seed, invariants=o.invariants, deadlock=o.deadlock)
     else:

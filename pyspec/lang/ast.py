@@ -316,8 +316,11 @@ class TypeDef:
 
 @dataclass(frozen=True, slots=True)
 class VarDecl:
+    """`var x: T`, or `unknown f: T` (unknown=True): a function whose table is not given."""
+
     name: str
     type: TypeExpr
+    unknown: bool = False
     span: Span = _span()
 
 

@@ -95,6 +95,7 @@ class _Checker:
         self.defs: dict[str, A.Def] = {}
         self.def_stack: list[str] = []
         self.broken: set[str] = set()  # type aliases whose definition failed: no cascade
+        self.unknowns: set[str] = set()  # variables declared `unknown`
 
     # ---- driver ------------------------------------------------------------------------------
 
@@ -252,7 +253,9 @@ class _Checker:
                 code="PS302",
             )
         self.vars[d.name] = (len(self.var_infos), ty)
-        self.var_infos.append(T.VarInfo(d.name, ty, span=d.span))
+        self.var_infos.append(T.VarInfo(d.name, ty, d.unknown, span=d.span))
+        if d.unknown:
+            self.unknowns.add(d.name)
 
     def _type(self, t: A.TypeExpr, name: str | None = None) -> Type:
         if isinstance(t, A.BoolType):
@@ -318,8 +321,12 @@ class _Checker:
 
     def _init(self, init: A.Init) -> T.Init:
         fr = _Frame(in_init=True)
+        for name in self.unknowns:  # chosen before the body runs (_choose_unknowns): readable in it
+            fr.assigned[self.vars[name][0]] = fr.maybe[self.vars[name][0]] = "whole"
         body = self._block(init.body, fr)
-        missing = [v for v, (i, _) in self.vars.items() if fr.assigned.get(i) != "whole"]
+        missing = [
+            v for v, (i, _) in self.vars.items() if fr.assigned.get(i) != "whole" and v not in self.unknowns
+        ]
         if missing:
             raise SpecNameError(
                 "init does not assign " + ", ".join(f"'{m}'" for m in missing) + " on every path",
@@ -327,7 +334,33 @@ class _Checker:
                 hint="every variable needs an initial value: x = e or x in S",
                 code="PS212",
             )
-        return T.Init(body, fr.nlocals, span=init.span)
+        chosen = self._choose_unknowns(fr)
+        return T.Init(chosen + body, fr.nlocals, span=init.span)
+
+    def _choose_unknowns(self, fr: _Frame) -> tuple[T.Stmt, ...]:
+        """Init's choice of every table of each `unknown` function, entry by entry: the whole
+        value first (each leaf at its type's first value), then one choice per leaf entry, so
+        the symbolic engines see one small choice per entry rather than one over all tables.
+        The choice locals are named `f[k1][k2]`, which no spec name can spell (pyspec.symbolic.
+        synth recognises them so)."""
+        out: list[T.Stmt] = []
+        for name in sorted(self.unknowns, key=lambda n: self.vars[n][0]):
+            index, ty = self.vars[name]
+            out.append(T.Assign(index, name, (), (), T.Const(_first_value(ty), ty), None))
+            leaves: list[tuple[tuple, tuple, Type]] = [((), (), ty)]
+            while any(isinstance(t, MapT) for _, _, t in leaves):
+                leaves = [
+                    (path + (k,), types + (t,), t.value) if isinstance(t, MapT) else (path, types, t)
+                    for path, types, t in leaves
+                    for k in (domain(t.key) if isinstance(t, MapT) else (None,))
+                ]
+            for path, types, t in leaves:
+                label = name + "".join(f"[{format_value(mt.key, k)}]" for k, mt in zip(path, types))
+                local = fr.bind(label, t, _NOSPAN)
+                out.append(T.Choose(local.slot, None, label, T.Const(frozenset(domain(t)), SetT(t)), None))
+                consts = tuple(T.Const(k, mt.key) for k, mt in zip(path, types))
+                out.append(T.Assign(index, name, consts, types, local, None))
+        return tuple(out)
 
     def _action(self, a: A.Action) -> T.Action:
         fr = _Frame(in_action=True)
@@ -452,6 +485,13 @@ class _Checker:
             return T.Let(loc.slot, tgt.name, rhs, span=s.span)
         if not is_var:
             raise _name_error(f"unknown variable '{tgt.name}'", tgt.span, tgt.name, self.vars, "PS204")
+        if tgt.name in self.unknowns:
+            raise SpecNameError(
+                f"'{tgt.name}' is an unknown function: its table is chosen by init, and nothing may assign it",
+                tgt.span,
+                hint="pyspec synth searches for a table; pyspec check explores every table",
+                code="PS219",
+            )
         index, vty = self.vars[tgt.name]
         prev = fr.maybe.get(index)
         if tgt.path:
@@ -991,6 +1031,13 @@ def _const_value(e: T.Expr) -> Any:
     if isinstance(e, T.Builtin) and e.func == "len":
         return len(_const_value(e.arg))
     _const_fail(e, "must be a constant: literals, params and arithmetic on them")
+
+
+def _first_value(ty: Type) -> Any:
+    """The first value of a finite type, in domain order (for a map: each entry's first value)."""
+    if isinstance(ty, MapT):
+        return tuple(_first_value(ty.value) for _ in domain(ty.key))
+    return domain(ty, limit=1 << 62)[0] if domain_size(ty) else None
 
 
 def _const_fail(e: T.Expr, msg: str):

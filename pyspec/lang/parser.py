@@ -374,6 +374,9 @@ class _Build(Transformer):
     def vardecl(self, meta, items):
         return A.VarDecl(str(items[0]), items[1], span=_span_of(self.file, items[0]))
 
+    def unknown(self, meta, items):
+        return A.VarDecl(str(items[0]), items[1], unknown=True, span=_span_of(self.file, items[0]))
+
     def init(self, meta, items):
         doc, body = items[0]
         return A.Init(body, span=self.sp(meta))

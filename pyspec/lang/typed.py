@@ -270,8 +270,11 @@ class If(Stmt):
 
 @dataclass(frozen=True, slots=True)
 class VarInfo:
+    """A state variable; `unknown`: declared `unknown` (init chooses it, no action assigns it)."""
+
     name: str
     ty: Type
+    unknown: bool = False
     span: Span = _span()
 
 

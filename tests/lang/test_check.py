@@ -106,6 +106,12 @@ CASES = [
         H + "def f(a: int) -> int = g(a)\ndef g(a: int) -> int = f(a)\ninvariant I: f(x) == 1\n",
         6, 24, "is recursive (f -> g -> f)",
     ),
+    case(
+        "unknown-function-assigned",
+        "PS219",
+        H + "unknown f: map[0 .. 1, bool]\naction A():\n    f'[0] = True\n",
+        7, 5, "'f' is an unknown function",
+    ),
     # ---- types (PS3xx)
     case("param-default-out-of-range", "PS301", "spec S\nparam N: 0 .. 3 = 5\nvar x: 0 .. N\ninit:\n    x = 0\n", 2, 19, "5 is not a value of 0 .. 3"),
     case("literal-never-in-range", "PS332", H + "action A():\n    x' = 7\n", 6, 10, "x' would be 7, never within its type 0 .. 3"),
