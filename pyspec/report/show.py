@@ -24,7 +24,8 @@ def render_spec(spec: CheckedSpec) -> str:
     for v in spec.vars:
         n = domain_size(v.ty)
         total = total * n if n is not None and total is not None else None
-        out.append(f"var {v.name}: {_type_body(v.ty) if v.ty.show() != _type_body(v.ty) else v.ty.show()}")
+        keyword = "unknown" if getattr(v, "unknown", False) else "var"
+        out.append(f"{keyword} {v.name}: {_type_body(v.ty) if v.ty.show() != _type_body(v.ty) else v.ty.show()}")
     if total is not None:
         out.append(f"# state space bound: {total:,} combinations of variable values")
     out.append("")
