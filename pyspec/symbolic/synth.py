@@ -68,7 +68,7 @@ def synth(
         raise UsageError(
             f"spec {spec.name} declares no unknown function; nothing to synthesise",
             hint="declare one with `unknown f: map[K, V]`",
-            code="PS605",
+            code="PS606",
         )
     base = _without_table_choice(spec, unknowns)
     enc = encode(base)
