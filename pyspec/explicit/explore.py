@@ -110,6 +110,10 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0) -> Result:
     next_depth_at = len(states)
     head = 0
     push = states.append
+    # One object per distinct component value (a per-acceptor map, a message set): most of a
+    # new state's components equal some earlier state's, so this saves memory per state.
+    components: dict = {}
+    canonical = components.setdefault
     push_parent = parent.append
     push_via = via.append
     checkpoint = _CHUNK
@@ -137,6 +141,7 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0) -> Result:
                     reason=f"explored {index:,} states (the limit) at depth {depth}, "
                     f"{index - head:,} not yet expanded; raise --max-states or lower the params",
                 )
+            t = tuple([canonical(x, x) for x in t])  # share equal components between states
             seen[t] = index
             push(t)
             push_parent(head)
