@@ -51,6 +51,17 @@ def converter(ty: Type) -> Converter:
         return to_enum
     if isinstance(ty, SetT):
         elem = converter(ty.elem)
+        et = ty.elem
+        if isinstance(et, IntT) and et.lo is not None:
+            lo, hi = et.lo, et.hi
+
+            def to_int_set(v: Any) -> frozenset:
+                # the common case, a JSON list of in-range ints, without a call per element
+                if type(v) is list:
+                    s = frozenset(v)
+                    if all(type(x) is int for x in s) and (not s or (lo <= min(s) and max(s) <= hi)):
+                        return s
+                return to_set(v)
 
         def to_set(v: Any) -> frozenset:
             v = _collection(v)
@@ -58,6 +69,8 @@ def converter(ty: Type) -> Converter:
                 raise ValueError(f"{_show(v)} is not a list (a set is logged as a JSON list)")
             return frozenset(elem(x) for x in v)
 
+        if isinstance(et, IntT) and et.lo is not None:
+            return to_int_set
         return to_set
     if isinstance(ty, TupleT):
         elems = [converter(e) for e in ty.elems]
