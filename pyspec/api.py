@@ -64,10 +64,7 @@ def bmc(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None = 
     """Bounded model checking with Z3 to `depth` steps (see pyspec.symbolic.bmc)."""
     if depth < 0:
         raise UsageError("--depth must be at least 0", code="PS602")
-    try:
-        from pyspec.symbolic.bmc import bmc as _bmc
-    except ImportError:
-        raise UsageError("the bmc engine is not available in this build", code="PS603") from None
+    from pyspec.symbolic.bmc import bmc as _bmc  # z3 is a dependency: a failed import is a bug
     return _bmc(spec, depth=depth, invariants=_names(spec, invariants), timeout=timeout)
 
 
@@ -89,10 +86,7 @@ def synth(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None 
     if depth < 0:
         raise UsageError("--depth must be at least 0", code="PS602")
     names = _names(spec, invariants)
-    try:
-        from pyspec.symbolic.synth import synth as _synth
-    except ImportError:
-        raise UsageError("the synth engine is not available in this build", code="PS603") from None
+    from pyspec.symbolic.synth import synth as _synth
     return _synth(spec, depth=depth, invariants=names, timeout=timeout)
 
 

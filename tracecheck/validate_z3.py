@@ -75,6 +75,9 @@ class _Z3Validator(_Validator):
                 )
                 pending.append((lit, n, record, rule, values))
             if len(pending) >= self.window or pending[-1][0] is None:
+                if deadline is not None and time.perf_counter() > deadline:
+                    return self._incomplete(pending[0], f"time limit of {self.opts.time_limit:g} s reached",
+                                            n, matched, ignored, t0)
                 verdict, last_state = self._settle(pending, last_state, recent, t0, deadline, n, matched, ignored)
                 if isinstance(verdict, TraceResult):
                     return verdict

@@ -215,12 +215,10 @@ def _translate(e: UnexpectedInput, file: str, text: str) -> SpecSyntaxError:
             )
         if tok.type == "$END" or (tok.type == "_DEDENT" and _at_end(text, tok)):
             return _end_of_file(file, text, expected)
-        if "_INDENT" in expected and tok.type == "_NEWLINE":
-            pass
-        if tok.type in ("_NEWLINE", "_DEDENT", "$END"):
+        if tok.type in ("_NEWLINE", "_DEDENT"):
             line = _last_real_line(text, line)
         span = _line_span(file, text, line)
-        if tok.type in ("_NEWLINE", "_DEDENT", "$END"):
+        if tok.type in ("_NEWLINE", "_DEDENT"):
             end = span.end_col
             span = Span(file, span.line, end, span.line, end + 1)
     else:
@@ -307,8 +305,6 @@ def _expected(expected) -> str:
 
 
 def _hint(tok: Token, expected: set[str]) -> str | None:
-    if tok.type == "_INDENT":
-        return "this line is indented more than the block it belongs to"
     if tok.type == "EQUAL" and "COMP_OP" in expected:
         return "use '==' to compare; '=' assigns"
     if tok.type == "_NEWLINE" and "COLON" in expected:

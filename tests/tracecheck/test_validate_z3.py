@@ -65,3 +65,8 @@ def test_cli_z3_engine(logs_s, capsys):
     assert main(["validate", "--mapping", M, "--engine", "z3", "--json", *logs_s]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["verdict"] == "conforms" and out["engine"] == "z3"
+
+
+def test_time_limit_is_incomplete_never_conforms(logs_s):
+    r = tracecheck.validate(M, logs_s, engine="z3", time_limit=1e-9)
+    assert r.verdict is Verdict.INCOMPLETE and r.exit_code == 3
