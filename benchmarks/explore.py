@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 from benchmarks.baselines import paxos_bfs  # noqa: E402
 from pyspec import check, load  # noqa: E402
-from pyspec.explicit.evaluator import CompiledSpec  # noqa: E402
+from pyspec.explicit.compiled import CompiledSpec  # noqa: E402
 from pyspec.explicit.explore import ExploreOptions, explore  # noqa: E402
 
 

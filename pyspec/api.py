@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from pyspec.errors import UsageError
-from pyspec.explicit.evaluator import LOCALS, CompiledSpec
+from pyspec.explicit.compiled import CompiledSpec
+from pyspec.explicit.evaluator import LOCALS
 from pyspec.explicit.explore import ExploreOptions, explore
 from pyspec.explicit.simulate import SimulateOptions, simulate as _simulate
 from pyspec.lang.load import load, loads

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyspec.errors import Span, SpecEvalError
-from pyspec.explicit.evaluator import LOCALS, CompiledSpec
+from pyspec.explicit.compiled import CompiledSpec
+from pyspec.explicit.evaluator import LOCALS
 from pyspec.lang import typed as T
 from pyspec.lang.types import format_value
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from pyspec.errors import SpecEvalError
-from pyspec.explicit.evaluator import CompiledSpec
+from pyspec.explicit.compiled import CompiledSpec
 from pyspec.result import Result, Step, Trace, Verdict
 
 
@@ -111,9 +111,11 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0) -> Result:
     head = 0
     push = states.append
     # One object per distinct component value (a per-acceptor map, a message set): most of a
-    # new state's components equal some earlier state's, so this saves memory per state.
-    components: dict = {}
-    canonical = components.setdefault
+    # new state's components equal some earlier state's, so this saves memory per state. One
+    # table per variable type: `1 == True` and `0 == False` hash alike, so a shared table would
+    # hand an int variable a bool of another variable (issue 10, bug 5).
+    tables: dict = {}
+    canonical = tuple(tables.setdefault(v.ty, {}).setdefault for v in spec.vars)
     push_parent = parent.append
     push_via = via.append
     checkpoint = _CHUNK
@@ -141,7 +143,7 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0) -> Result:
                     reason=f"explored {index:,} states (the limit) at depth {depth}, "
                     f"{index - head:,} not yet expanded; raise --max-states or lower the params",
                 )
-            t = tuple([canonical(x, x) for x in t])  # share equal components between states
+            t = tuple([share(x, x) for share, x in zip(canonical, t)])  # share equal components
             seen[t] = index
             push(t)
             push_parent(head)

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 
 from pyspec.errors import SpecEvalError
-from pyspec.explicit.evaluator import CompiledSpec
+from pyspec.explicit.compiled import CompiledSpec
 from pyspec.result import Result, Step, Trace, Verdict
 
 

@@ -17,7 +17,7 @@ from hypothesis import given, strategies as st
 from pyspec import check, load, loads
 from pyspec.errors import SpecError, SpecEvalError
 from pyspec.explicit.codegen import generate_successors
-from pyspec.explicit.evaluator import CompiledSpec
+from pyspec.explicit.compiled import CompiledSpec
 from pyspec.explicit.explore import ExploreOptions, explore
 
 from tests.explicit import test_explore
