@@ -1,6 +1,8 @@
-"""What every engine returns: a verdict, the property it is about, a trace, statistics.
+"""What every engine returns: a verdict, the property it is about, a trace, statistics; and the
+richer results built around a `Result` (a proof's obligations, a synthesised table, a suite's rows).
 
-The exit-code mapping lives here and nowhere else.
+Plain data only: engines build these, reports read them, and neither imports the other. The
+exit-code mapping lives here and nowhere else.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyspec.lang.typed import VarInfo
+from pyspec.lang.types import Type
 
 
 class Verdict(enum.Enum):
@@ -80,3 +83,131 @@ class Result:
     @property
     def exit_code(self) -> int:
         return self.verdict.exit_code
+
+
+# ---- proofs by induction (pyspec.symbolic.induction) --------------------------------------------
+
+
+class Status(enum.Enum):
+    """The outcome of one proof obligation."""
+
+    DISCHARGED = "discharged"
+    REFUTED = "refuted"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class CTI:
+    """A counterexample to induction: `trace` holds the k pre-states (its first step has no
+    action, the others the actions between them) and, unless `error` is set, the post-state
+    reached by `action`; `broken` names the conjuncts of the invariant false after the step;
+    `error` is the evaluation error the action raises in the last pre-state instead."""
+
+    trace: Trace
+    action: str
+    args: tuple[tuple[str, Any, Any], ...]
+    broken: tuple[str, ...]
+    error: str | None = None
+    broken_errors: tuple[tuple[str, str], ...] = ()  # broken conjuncts that fail to evaluate
+
+
+@dataclass(frozen=True, slots=True)
+class Obligation:
+    """One proof obligation (initiation, the base case, or consecution of one action)."""
+
+    name: str
+    status: Status
+    seconds: float
+    cti: CTI | None = None
+    trace: Trace | None = None  # a refuted initiation or base case: the run that breaks Inv
+    violated: str | None = None
+    reason: str | None = None  # why unknown
+
+
+@dataclass(frozen=True, slots=True)
+class ProofResult:
+    """The verdict (a Result with engine "prove") and the obligations behind it."""
+
+    result: Result
+    obligations: tuple[Obligation, ...]
+    invariant: str
+    aux: tuple[str, ...] = ()
+    k: int = 1
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.result.verdict
+
+    @property
+    def exit_code(self) -> int:
+        return self.result.exit_code
+
+
+# ---- synthesis (pyspec.symbolic.synth) ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SynthResult:
+    """`result.verdict`: HOLDS (a table exists, `table` holds it), VIOLATED (none exists,
+    `runs` rule every table out), INCOMPLETE (vacuous: `vacuous` names the properties no run
+    within the depth can break) or UNKNOWN (Z3 could not decide; `result.reason` says why)."""
+
+    result: Result
+    table: tuple[tuple[str, Type, Any], ...] | None = None  # (name, type, value) per unknown
+    runs: tuple[tuple[Trace, str], ...] = ()  # each run and the property it breaks
+    vacuous: tuple[str, ...] = ()
+    recheck_states: int | None = None  # states the explicit re-check visited
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        return self.result.exit_code
+
+
+# ---- suites (pyspec.suite) ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One `[[check]]` of a suite file: the check to run and the verdict it should give."""
+
+    name: str
+    spec: str
+    params: dict[str, str]
+    properties: tuple[str, ...] | None
+    engine: str
+    bound: int | None
+    expect: Verdict
+    length: int | None = None
+    states: int | None = None
+    aux: tuple[str, ...] = ()
+    k: int = 1
+    timeout: float | None = None
+    runs: int = 100
+    steps: int = 50
+    seed: int = 0
+    deadlock: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RowResult:
+    """A row's outcome: its Result (None when it raised `error`), and whether it matched."""
+
+    row: Row
+    result: Result | None
+    error: str | None
+    seconds: float
+    ok: bool
+    mismatch: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SuiteResult:
+    file: str
+    rows: tuple[RowResult, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.rows)

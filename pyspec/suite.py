@@ -10,12 +10,11 @@ from __future__ import annotations
 import os
 import time
 import tomllib
-from dataclasses import dataclass, field
 from typing import Any
 
 from pyspec import api
 from pyspec.errors import PyspecError, UsageError
-from pyspec.result import Result, Verdict
+from pyspec.result import Result, Row, RowResult, SuiteResult, Verdict
 
 ENGINES = ("explicit", "bmc", "prove", "simulate", "synth")
 _VERDICTS = {v.value: v for v in Verdict} | {
@@ -30,47 +29,6 @@ _VERDICTS = {v.value: v for v in Verdict} | {
 }
 _KEYS = {"name", "spec", "params", "property", "properties", "engine", "bound", "expect", "length",
          "states", "with", "k", "timeout", "runs", "steps", "seed", "deadlock", "note"}
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    name: str
-    spec: str
-    params: dict[str, str]
-    properties: tuple[str, ...] | None
-    engine: str
-    bound: int | None
-    expect: Verdict
-    length: int | None = None
-    states: int | None = None
-    aux: tuple[str, ...] = ()
-    k: int = 1
-    timeout: float | None = None
-    runs: int = 100
-    steps: int = 50
-    seed: int = 0
-    deadlock: bool = False
-    note: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RowResult:
-    row: Row
-    result: Result | None
-    error: str | None
-    seconds: float
-    ok: bool
-    mismatch: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SuiteResult:
-    file: str
-    rows: tuple[RowResult, ...] = field(default=())
-
-    @property
-    def ok(self) -> bool:
-        return all(r.ok for r in self.rows)
 
 
 def load_suite(path: str) -> list[Row]:

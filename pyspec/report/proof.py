@@ -1,9 +1,6 @@
 """Renders a proof report (`pyspec prove`): each obligation with its status and solver time,
 the verdict, and the counterexample (a trace, or a counterexample to induction), as text for
 people and as JSON for machines.
-
-It reads the ProofResult of pyspec.symbolic.induction by its fields only, so that reports do
-not import the engines.
 """
 
 from __future__ import annotations
@@ -13,11 +10,7 @@ from typing import Any
 
 from pyspec.lang.types import format_value, to_itf
 from pyspec.report.trace import render_step_header, render_trace, trace_to_itf
-from pyspec.result import Verdict
-
-# pyspec.symbolic.induction.ProofResult and CTI, read by their fields (reports import no engine)
-ProofResult = Any
-CTI = Any
+from pyspec.result import CTI, ProofResult, Verdict
 
 _HEADLINE = {
     Verdict.PROVED: "PROVED: {inv} holds in every reachable state",

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 from pyspec.report.result import to_json
-from pyspec.suite import RowResult, SuiteResult
+from pyspec.result import RowResult, SuiteResult, Verdict
 
 
 def _measure(rr: RowResult) -> str:
@@ -20,19 +20,18 @@ def _measure(rr: RowResult) -> str:
         parts.append(f"depth {s['depth']}")
     if r.trace is not None:
         parts.append(f"trace {len(r.trace)}")
-    if "obligations" in s:
-        parts.append(f"{s['obligations']} obligations")
     return ", ".join(parts)
 
 
-def _verdict(v) -> str:
+def _verdict(v: Verdict) -> str:
     return {"no violation up to the bound": "no violation"}.get(v.value, v.value)
 
 
 def row_line(rr: RowResult, widths: tuple[int, ...]) -> str:
-    actual = rr.error and "ERROR" or _verdict(rr.result.verdict)
-    if rr.result is not None and rr.result.trace is not None and rr.result.verdict.value != "holds":
-        actual += f", {len(rr.result.trace)}"
+    r = rr.result
+    actual = "ERROR" if r is None else _verdict(r.verdict)
+    if r is not None and r.trace is not None and r.verdict is not Verdict.HOLDS:
+        actual += f", {len(r.trace)}"
     expected = _verdict(rr.row.expect) + (f", {rr.row.length}" if rr.row.length is not None else "")
     cells = (
         "ok" if rr.ok else "FAIL",
@@ -46,7 +45,7 @@ def row_line(rr: RowResult, widths: tuple[int, ...]) -> str:
     return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
 
 
-def widths(names) -> tuple[int, ...]:
+def widths(names: Iterable[str]) -> tuple[int, ...]:
     """Column widths for a table whose check names are `names`."""
     return (4, max([len("check")] + [len(n) for n in names]), 14, 14, 8, 28, 8)
 

@@ -1,7 +1,5 @@
 """Renders a synthesis report (`pyspec synth`): the verdict, the witness table or the runs that
 rule out every table, and the solver statistics, as text for people and as JSON for machines.
-
-It reads the SynthResult of pyspec.symbolic.synth by its fields only (reports import no engine).
 """
 
 from __future__ import annotations
@@ -9,11 +7,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pyspec.lang.types import BoolT, MapT, format_value, to_itf
+from pyspec.lang.types import BoolT, MapT, Type, domain, format_value, to_itf
 from pyspec.report.trace import render_trace, trace_to_itf
-from pyspec.result import Verdict
-
-SynthResult = Any  # pyspec.symbolic.synth.SynthResult, read by its fields
+from pyspec.result import SynthResult, Verdict
 
 _HEADLINE = {
     Verdict.HOLDS: "TABLE EXISTS: {reason}",
@@ -23,22 +19,18 @@ _HEADLINE = {
 }
 
 
-def _leaves(name: str, ty: Any, value: Any, out: list) -> None:
+def _leaves(name: str, ty: Type, value: Any, out: list[tuple[str, Type, Any]]) -> None:
     """(spelling, key, value) of each innermost map of the table."""
     if isinstance(ty, MapT) and isinstance(ty.value, MapT):
-        from pyspec.lang.types import domain
-
         for k, v in zip(domain(ty.key), value):
             _leaves(f"{name}[{format_value(ty.key, k)}]", ty.value, v, out)
         return
     out.append((name, ty, value))
 
 
-def render_table(name: str, ty: Any, value: Any) -> list[str]:
+def render_table(name: str, ty: Type, value: Any) -> list[str]:
     """One line per innermost map: a bool-valued one as the keys where it is True."""
-    from pyspec.lang.types import domain
-
-    rows: list = []
+    rows: list[tuple[str, Type, Any]] = []
     _leaves(name, ty, value, rows)
     lines = []
     for spelling, t, v in rows:
@@ -50,7 +42,7 @@ def render_table(name: str, ty: Any, value: Any) -> list[str]:
     return lines
 
 
-def _stats_line(s: dict) -> str:
+def _stats_line(s: dict[str, Any]) -> str:
     parts = [f"{s.get('rounds', 0)} candidate(s)", f"{s.get('runs_found', 0)} counterexample run(s)"]
     if "synth_seconds" in s:
         parts.append(f"synthesiser {s['synth_seconds']:.2f} s, verifier {s['verify_seconds']:.2f} s")

@@ -14,72 +14,17 @@ PROVED needs every obligation unsat; any unknown (a timeout) makes the verdict U
 
 from __future__ import annotations
 
-import enum
 import time
-from dataclasses import dataclass, field
-from typing import Any
 
 import z3
 
 from pyspec.errors import UsageError
 from pyspec.lang.typed import CheckedSpec
-from pyspec.result import Result, Step, Trace, Verdict
+from pyspec.result import CTI, Obligation, ProofResult, Result, Status, Verdict
 from pyspec.symbolic import bmc as _bmc
 from pyspec.symbolic.encode import Encoding
 from pyspec.symbolic.replay import EncodingMismatch, Oracle, frame, with_trace, zbool
 from pyspec.symbolic.values import and_, and_all, not_, or_, or_all
-
-
-class Status(enum.Enum):
-    DISCHARGED = "discharged"
-    REFUTED = "refuted"
-    UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True, slots=True)
-class CTI:
-    """A counterexample to induction: `trace` holds the k pre-states (its first step has no
-    action, the others the actions between them) and, unless `error` is set, the post-state
-    reached by `action`; `broken` names the conjuncts of the invariant false after the step;
-    `error` is the evaluation error the action raises in the last pre-state instead."""
-
-    trace: Trace
-    action: str
-    args: tuple[tuple[str, Any, Any], ...]
-    broken: tuple[str, ...]
-    error: str | None = None
-    broken_errors: tuple[tuple[str, str], ...] = ()  # broken conjuncts that fail to evaluate
-
-
-@dataclass(frozen=True, slots=True)
-class Obligation:
-    name: str
-    status: Status
-    seconds: float
-    cti: CTI | None = None
-    trace: Trace | None = None  # a refuted initiation or base case: the run that breaks Inv
-    violated: str | None = None
-    reason: str | None = None  # why unknown
-
-
-@dataclass(frozen=True, slots=True)
-class ProofResult:
-    """The verdict (a Result with engine "prove") and the obligations behind it."""
-
-    result: Result
-    obligations: tuple[Obligation, ...]
-    invariant: str
-    aux: tuple[str, ...] = ()
-    k: int = 1
-    stats: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def verdict(self) -> Verdict:
-        return self.result.verdict
-
-    @property
-    def exit_code(self) -> int:
-        return self.result.exit_code
 
 
 def prove(
@@ -252,4 +197,4 @@ class _Prover:
         raise EncodingMismatch("no action instance explains the step of the counterexample to induction")
 
 
-__all__ = ["prove", "ProofResult", "Obligation", "CTI", "Status"]
+__all__ = ["prove"]

@@ -23,7 +23,7 @@ errors are not searched for here (`pyspec check --engine bmc` does that for a fi
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import z3
@@ -31,29 +31,11 @@ import z3
 from pyspec.errors import UsageError
 from pyspec.lang import typed as T
 from pyspec.lang.typed import CheckedSpec
-from pyspec.result import Result, Trace, Verdict
+from pyspec.result import Result, SynthResult, Verdict
 from pyspec.symbolic.bmc import encode
 from pyspec.symbolic.encode import Encoding, eq_leaves
 from pyspec.symbolic.replay import EncodingMismatch, Oracle, frame as _frame, zbool
 from pyspec.symbolic.values import and_, and_all, decode, eq, eq_const, implies_, lift as _lift, not_, or_all
-
-
-@dataclass(frozen=True, slots=True)
-class SynthResult:
-    """`result.verdict`: HOLDS (a table exists, `table` holds it), VIOLATED (none exists,
-    `runs` rule every table out), INCOMPLETE (vacuous: `vacuous` names the properties no run
-    within the depth can break) or UNKNOWN (Z3 could not decide; `result.reason` says why)."""
-
-    result: Result
-    table: tuple[tuple[str, Any, Any], ...] | None = None  # (name, type, value) per unknown
-    runs: tuple[tuple[Trace, str], ...] = ()  # each run and the property it breaks
-    vacuous: tuple[str, ...] = ()
-    recheck_states: int | None = None  # states the explicit re-check visited
-    stats: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def exit_code(self) -> int:
-        return self.result.exit_code
 
 
 def synth(
@@ -352,7 +334,7 @@ class _Query:
         return core
 
 
-__all__ = ["synth", "SynthResult"]
+__all__ = ["synth"]
 
 
 # ---- baselines, for docs/synth-bench.md ---------------------------------------------------------

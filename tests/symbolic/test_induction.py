@@ -10,7 +10,8 @@ import pytest
 
 from pyspec import SpecEvalError, UsageError, Verdict, load, loads
 from pyspec.report.proof import render_proof_json, render_proof_text
-from pyspec.symbolic.induction import Status, prove
+from pyspec.result import Status
+from pyspec.symbolic.induction import prove
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
