@@ -15,7 +15,7 @@ from pyspec.explicit.simulate import SimulateOptions, simulate as _simulate
 from pyspec.lang.load import load, loads
 from pyspec.lang.typed import CheckedSpec
 from pyspec.lang.types import format_value
-from pyspec.result import Result
+from pyspec.result import ProofResult, Result, SynthResult
 
 
 def _names(spec: CheckedSpec, invariants) -> tuple[str, ...] | None:
@@ -65,11 +65,14 @@ def bmc(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None = 
     """Bounded model checking with Z3 to `depth` steps (see pyspec.symbolic.bmc)."""
     if depth < 0:
         raise UsageError("--depth must be at least 0", code="PS602")
+    names = _names(spec, invariants)
     from pyspec.symbolic.bmc import bmc as _bmc  # z3 is a dependency: a failed import is a bug
-    return _bmc(spec, depth=depth, invariants=_names(spec, invariants), timeout=timeout)
+
+    # Every Z3 model is replayed through the explicit engine, handed to the symbolic one here.
+    return _bmc(spec, depth=depth, invariants=names, timeout=timeout, reference=compile_spec(spec))
 
 
-def prove(spec: CheckedSpec, invariant: str, aux=(), k: int = 1, timeout: float | None = None):
+def prove(spec: CheckedSpec, invariant: str, aux=(), k: int = 1, timeout: float | None = None) -> ProofResult:
     """Inductive (k > 1: k-inductive) proof of `invariant`, strengthened by the `aux`
     invariants; returns a ProofResult whose `.result` is a Result (see pyspec.symbolic.induction)."""
     if k < 1:
@@ -77,10 +80,10 @@ def prove(spec: CheckedSpec, invariant: str, aux=(), k: int = 1, timeout: float 
     _names(spec, (invariant, *aux))
     from pyspec.symbolic.induction import prove as _prove
 
-    return _prove(spec, invariant, aux=tuple(aux), k=k, timeout=timeout)
+    return _prove(spec, invariant, aux=tuple(aux), k=k, timeout=timeout, reference=compile_spec(spec))
 
 
-def synth(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None = None):
+def synth(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None = None) -> SynthResult:
     """Bounded exists-forall synthesis of a spec's unknown functions: a table that keeps the
     invariants on every run of at most `depth` steps, or the runs that rule out every table.
     Returns a SynthResult whose `.result` is a Result (see pyspec.symbolic.synth)."""
@@ -88,7 +91,7 @@ def synth(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None 
         raise UsageError("--depth must be at least 0", code="PS602")
     names = _names(spec, invariants)
     from pyspec.symbolic.synth import synth as _synth
-    return _synth(spec, depth=depth, invariants=names, timeout=timeout)
+    return _synth(spec, depth=depth, invariants=names, timeout=timeout, compile_reference=compile_spec)
 
 
 class Expression:

@@ -16,10 +16,12 @@ import z3
 
 from pyspec.errors import SpecEvalError, UsageError
 from pyspec.lang.typed import CheckedSpec
+from pyspec.reference import Reference
 from pyspec.result import Result, Trace, Verdict
 from pyspec.symbolic.encode import Encoding
-from pyspec.symbolic.replay import EncodingMismatch, Oracle, frame, with_trace, zbool
-from pyspec.symbolic.values import EncodingError, not_, or_, or_all
+from pyspec.symbolic.replay import EncodingMismatch, Oracle, with_trace
+from pyspec.symbolic.solver import frame, new_solver
+from pyspec.symbolic.values import EncodingError, not_, or_, or_all, zb
 
 
 def bmc(
@@ -28,10 +30,13 @@ def bmc(
     invariants: tuple[str, ...] | None = None,
     timeout: float | None = None,
     bitvectors: bool = True,
+    *,
+    reference: Reference,
 ) -> Result:
-    """Check `invariants` (default: all) in every state reachable in at most `depth` steps.
+    """Check `invariants` (default: all) in every state reachable in at most `depth` steps;
+    `reference` is the spec's reference semantics (pyspec.api passes the explicit engine's).
 
-    Returns VIOLATED with a shortest trace (replayed through the explicit engine),
+    Returns VIOLATED with a shortest trace (replayed through the reference semantics),
     NO_VIOLATION_UP_TO, or UNKNOWN when Z3 answers unknown (`timeout`: seconds per check).
     Raises SpecEvalError (with `.trace`) when some run within the bound makes the explicit
     engine fail, UsageError when the spec is too large to encode, and EncodingMismatch
@@ -39,7 +44,7 @@ def bmc(
     names = tuple(invariants) if invariants is not None else spec.default_invariants()
     t0 = time.perf_counter()
     enc = encode(spec, bitvectors)
-    return run(enc, Oracle(spec, enc.instances), names, depth, timeout, t0)
+    return run(enc, Oracle(reference, enc.instances), names, depth, timeout, t0)
 
 
 def encode(spec: CheckedSpec, bitvectors: bool = True) -> Encoding:
@@ -54,9 +59,7 @@ def run(enc: Encoding, oracle: Oracle, names: tuple[str, ...], depth: int, timeo
     """The BMC loop over an existing encoding (shared with k-induction's base case)."""
     spec = enc.spec
     encode_seconds = time.perf_counter() - t0
-    solver = z3.Solver()
-    if timeout is not None:
-        solver.set("timeout", max(1, int(timeout * 1000)))
+    solver = new_solver(timeout)
     per_depth: list[float] = []
 
     def result(verdict: Verdict, reached: int, **kw) -> Result:
@@ -78,7 +81,7 @@ def run(enc: Encoding, oracle: Oracle, names: tuple[str, ...], depth: int, timeo
             else f"Z3 could not decide {what} at depth 0 ({reason})",
         )
 
-    init_err = zbool(enc.init.error)
+    init_err = zb(enc.init.error)
     with frame(solver):
         solver.add(init_err)
         r = solver.check()
@@ -89,7 +92,7 @@ def run(enc: Encoding, oracle: Oracle, names: tuple[str, ...], depth: int, timeo
         if e is None:
             raise EncodingMismatch("Z3 found an evaluation error in init that the explicit engine does not raise")
         raise with_trace(e, "in init", None)
-    solver.add(zbool(enc.init.formula), zbool(enc.type_ok(0)))
+    solver.add(zb(enc.init.formula), zb(enc.type_ok(0)))
 
     inv_bad = or_all(or_(not_(p.formula), p.error) for n, p in ((n, enc.invariants[n]) for n in names))
     step_err = or_all(p.error for p in enc.steps)
@@ -100,9 +103,9 @@ def run(enc: Encoding, oracle: Oracle, names: tuple[str, ...], depth: int, timeo
             # computed, which is within its type unless the step raised an evaluation error,
             # and depth k - 1 was just checked for those (measured on Paxos at depth 10:
             # 15.1 s with the constraints, 10.5 s without).
-            solver.add(zbool(enc.next(k - 1)))
+            solver.add(zb(enc.next(k - 1)))
         with frame(solver):
-            solver.add(zbool(enc.at(inv_bad, k)))
+            solver.add(zb(enc.at(inv_bad, k)))
             r = solver.check()
             model = solver.model() if r == z3.sat else None
         if r == z3.unknown:
@@ -121,7 +124,7 @@ def run(enc: Encoding, oracle: Oracle, names: tuple[str, ...], depth: int, timeo
             return result(Verdict.VIOLATED, k, violated=bad, trace=trace)
         if k < depth and step_err is not False:
             with frame(solver):
-                solver.add(zbool(enc.at(step_err, k)))
+                solver.add(zb(enc.at(step_err, k)))
                 r = solver.check()
                 model = solver.model() if r == z3.sat else None
             if r == z3.unknown:

@@ -20,11 +20,13 @@ import z3
 
 from pyspec.errors import UsageError
 from pyspec.lang.typed import CheckedSpec
+from pyspec.reference import Reference
 from pyspec.result import CTI, Obligation, ProofResult, Result, Status, Verdict
 from pyspec.symbolic import bmc as _bmc
 from pyspec.symbolic.encode import Encoding
-from pyspec.symbolic.replay import EncodingMismatch, Oracle, frame, with_trace, zbool
-from pyspec.symbolic.values import and_, and_all, not_, or_, or_all
+from pyspec.symbolic.replay import EncodingMismatch, Oracle, with_trace
+from pyspec.symbolic.solver import frame, new_solver
+from pyspec.symbolic.values import and_, and_all, not_, or_, or_all, zb
 
 
 def prove(
@@ -34,8 +36,12 @@ def prove(
     k: int = 1,
     timeout: float | None = None,
     bitvectors: bool = True,
+    *,
+    reference: Reference,
 ) -> ProofResult:
-    """Prove `invariant` (strengthened by the `aux` invariants) by k-induction.
+    """Prove `invariant` (strengthened by the `aux` invariants) by k-induction; `reference` is
+    the spec's reference semantics, through which every model is replayed (pyspec.api passes
+    the explicit engine's).
 
     Returns PROVED, VIOLATED (initiation or the base case fails: a real trace), NOT_INDUCTIVE
     (a CTI), or UNKNOWN (`timeout`: seconds per obligation). Raises UsageError for an unknown
@@ -54,7 +60,7 @@ def prove(
         raise UsageError("--k must be at least 1", code="PS602")
     t0 = time.perf_counter()
     enc = _bmc.encode(spec, bitvectors)
-    oracle = Oracle(spec, enc.instances)
+    oracle = Oracle(reference, enc.instances)
     p = _Prover(enc, oracle, names, k, timeout)
     obligations = [p.initiation() if k == 1 else p.base_case()]
     for ai, a in enumerate(spec.actions):
@@ -96,16 +102,13 @@ class _Prover:
         self.inv_ok = and_all(and_(enc.invariants[n].formula, not_(enc.invariants[n].error)) for n in names)
 
     def _solver(self) -> z3.Solver:
-        s = z3.Solver()
-        if self.timeout is not None:
-            s.set("timeout", max(1, int(self.timeout * 1000)))
-        return s
+        return new_solver(self.timeout)
 
     def initiation(self) -> Obligation:
         enc = self.enc
         s = self._solver()
         t = time.perf_counter()
-        s.add(zbool(or_(enc.init.error, and_(enc.init.formula, enc.type_ok(0), not_(self.inv_ok)))))
+        s.add(zb(or_(enc.init.error, and_(enc.init.formula, enc.type_ok(0), not_(self.inv_ok)))))
         r = s.check()
         secs = time.perf_counter() - t
         if r == z3.unknown:
@@ -141,17 +144,17 @@ class _Prover:
         last = k - 1  # the last pre-state
         s = self._solver()
         for j in range(k):
-            s.add(zbool(enc.type_ok(j)), zbool(enc.at(self.inv_ok, j)))
+            s.add(zb(enc.type_ok(j)), zb(enc.at(self.inv_ok, j)))
         for j in range(k - 1):
-            s.add(zbool(enc.next(j)))
-        s.add(zbool(enc.type_ok(k)))
+            s.add(zb(enc.next(j)))
+        s.add(zb(enc.type_ok(k)))
         bad_post = enc.at(not_(self.inv_ok), k)
         goal = or_all(
             or_(enc.at(enc.steps[i].error, last), and_(enc.at(enc.steps[i].formula, last), bad_post)) for i in insts
         )
         t = time.perf_counter()
         with frame(s):
-            s.add(zbool(goal))
+            s.add(zb(goal))
             r = s.check()
             model = s.model() if r == z3.sat else None
         secs = time.perf_counter() - t
@@ -182,7 +185,7 @@ class _Prover:
                 if err is None:
                     raise EncodingMismatch(f"Z3 found an evaluation error stepping {pre[last]} that the explicit engine does not raise")
                 trace = oracle.trace(pre, between, initial=False)
-                name, args = oracle.compiled.describe_instance(i)
+                name, args = oracle.reference.describe_instance(i)
                 return CTI(trace, name, args, (), error=err.message)
         post = enc.decode(model, k)
         for i in insts:
@@ -191,7 +194,7 @@ class _Prover:
                 failing = oracle.failing(post, self.names)
                 if not failing:
                     raise EncodingMismatch(f"the CTI's post-state {post} satisfies the invariant in the explicit engine")
-                name, args = oracle.compiled.describe_instance(i)
+                name, args = oracle.reference.describe_instance(i)
                 errors = tuple((n, m) for n, m in failing if m is not None)
                 return CTI(trace, name, args, tuple(n for n, _ in failing), broken_errors=errors)
         raise EncodingMismatch("no action instance explains the step of the counterexample to induction")

@@ -31,18 +31,28 @@ import z3
 from pyspec.errors import UsageError
 from pyspec.lang import typed as T
 from pyspec.lang.typed import CheckedSpec
+from pyspec.reference import CompileReference, Reference
 from pyspec.result import Result, SynthResult, Verdict
 from pyspec.symbolic.bmc import encode
 from pyspec.symbolic.encode import Encoding, eq_leaves
-from pyspec.symbolic.replay import EncodingMismatch, Oracle, frame as _frame, zbool
-from pyspec.symbolic.values import and_, and_all, decode, eq, eq_const, implies_, lift as _lift, not_, or_all
+from pyspec.symbolic.replay import EncodingMismatch, Oracle
+from pyspec.symbolic.solver import frame, new_solver
+from pyspec.symbolic.values import and_, and_all, decode, eq, eq_const, implies_, lift as _lift, not_, or_all, zb
 
 
 def synth(
-    spec: CheckedSpec, depth: int, invariants: tuple[str, ...] | None = None, timeout: float | None = None
+    spec: CheckedSpec,
+    depth: int,
+    invariants: tuple[str, ...] | None = None,
+    timeout: float | None = None,
+    *,
+    compile_reference: CompileReference,
 ) -> SynthResult:
     """Search a table of the unknown functions keeping `invariants` (default: the spec's own)
-    on every run of at most `depth` steps. Raises UsageError when the spec has no unknown."""
+    on every run of at most `depth` steps. `compile_reference` builds the reference semantics
+    of the spec with a table fixed (pyspec.api passes the explicit engine's `compile_spec`),
+    through which every run and the witness table are re-checked. Raises UsageError when the
+    spec has no unknown, EncodingMismatch (internal) when a re-check disagrees."""
     t0 = time.perf_counter()
     names = tuple(invariants) if invariants is not None else spec.default_invariants()
     unknowns = tuple(i for i, v in enumerate(spec.vars) if v.unknown)
@@ -70,7 +80,7 @@ def synth(
     if table is None:  # runs: (init path, steps, violated name, candidate table)
         traces = []
         for states, insts, bad, cand, *_ in runs:
-            oracle = Oracle(_with_table(base, unknowns, cand), enc.instances)
+            oracle = Oracle(compile_reference(_with_table(base, unknowns, cand)), enc.instances)
             trace = oracle.trace(states, insts)
             if oracle.first_failing(trace.steps[-1].state, (bad,)) is None:
                 raise EncodingMismatch(f"the run ruling out a table does not break {bad} in the explicit engine")
@@ -89,7 +99,7 @@ def synth(
             stats=stats,
         )
     fixed = _with_table(base, unknowns, table)
-    visited, bad = _bounded_bfs(fixed, names, depth)
+    visited, bad = _bounded_bfs(compile_reference(fixed), names, depth)
     if bad is not None:
         raise EncodingMismatch(f"the explicit engine finds {bad} broken with the synthesised table")
     shown = tuple((spec.vars[i].name, spec.vars[i].ty, v) for i, v in zip(unknowns, table))
@@ -147,11 +157,8 @@ def _with_table(base: CheckedSpec, unknowns: tuple[int, ...], table: tuple) -> C
     return replace(base, init=replace(base.init, body=tuple(body)))
 
 
-def _bounded_bfs(spec: CheckedSpec, names: tuple[str, ...], depth: int) -> tuple[int, str | None]:
-    """The explicit engine, breadth-first to `depth` steps: (states visited, first broken name)."""
-    from pyspec.api import compile_spec  # the reference semantics, reached as replay.py does
-
-    c = compile_spec(spec)
+def _bounded_bfs(c: Reference, names: tuple[str, ...], depth: int) -> tuple[int, str | None]:
+    """The reference semantics, breadth-first to `depth` steps: (states visited, first broken name)."""
     check = c.invariant_fn(names)
     frontier = list(dict.fromkeys(c.initial_states()))
     seen = set(frontier)
@@ -206,10 +213,7 @@ class _Query:
         self.bad = or_all(not_(f) for f in self.inv_ok.values())
 
     def _solver(self) -> z3.Solver:
-        s = z3.Solver()
-        if self.timeout is not None:
-            s.set("timeout", max(1, int(self.timeout * 1000)))
-        return s
+        return new_solver(self.timeout)
 
     def _check(self, s: z3.Solver, what: str, *assumptions) -> bool:
         r = s.check(*assumptions)
@@ -227,18 +231,18 @@ class _Query:
         """The properties that no table and no run of at most `depth` steps can break."""
         enc = self.enc
         s = self._solver()
-        s.add(zbool(self.init_any), zbool(enc.type_ok(0)))
+        s.add(zb(self.init_any), zb(enc.type_ok(0)))
         acts = []
         for k in range(self.depth):
             a = z3.Bool(f"reach@{k}")
-            s.add(z3.Implies(a, zbool(enc.at(self.next_any, k))))
+            s.add(z3.Implies(a, zb(enc.at(self.next_any, k))))
             acts.append(a)
         out = []
         for n, f in self.inv_ok.items():
             breakable = False
             for k in range(self.depth + 1):
-                with _frame(s):
-                    s.add(zbool(not_(enc.at(f, k))))
+                with frame(s):
+                    s.add(zb(not_(enc.at(f, k))))
                     if self._check(s, f"whether any table can break {n} at depth {k}", *acts[:k]):
                         breakable = True
                         break
@@ -251,14 +255,14 @@ class _Query:
     def cegis(self, stats: dict) -> tuple[tuple | None, list]:
         enc, ctx = self.enc, self.enc.ctx
         verifier = self._solver()
-        verifier.add(zbool(self.init_any), zbool(enc.type_ok(0)))
+        verifier.add(zb(self.init_any), zb(enc.type_ok(0)))
         acts = []
         for k in range(self.depth):
             a = z3.Bool(f"step@{k}")
-            verifier.add(z3.Implies(a, zbool(enc.at(self.next_any, k))))
+            verifier.add(z3.Implies(a, zb(enc.at(self.next_any, k))))
             acts.append(a)
         synthesiser = self._solver()
-        synthesiser.add(zbool(enc.type_ok(0)))
+        synthesiser.add(zb(enc.type_ok(0)))
         runs: list = []
         lits: list = []
         t_syn = t_ver = 0.0
@@ -276,11 +280,11 @@ class _Query:
             t_syn += time.perf_counter() - t
             t = time.perf_counter()
             fix = z3.Bool(f"candidate{rounds}")
-            verifier.add(z3.Implies(fix, zbool(and_all(eq_const(ctx, x, v) for x, v in zip(self._table(0), cand)))))
+            verifier.add(z3.Implies(fix, zb(and_all(eq_const(ctx, x, v) for x, v in zip(self._table(0), cand)))))
             run = None
             for k in range(self.depth + 1):
-                with _frame(verifier):
-                    verifier.add(zbool(enc.at(self.bad, k)))
+                with frame(verifier):
+                    verifier.add(zb(enc.at(self.bad, k)))
                     if self._check(verifier, f"the candidate table at depth {k}", fix, *acts[:k]):
                         run = self._decode_run(verifier.model(), k, cand)
                         break
@@ -289,7 +293,7 @@ class _Query:
                 stats.update(rounds=rounds, runs_found=len(runs), synth_seconds=round(t_syn, 3), verify_seconds=round(t_ver, 3))
                 return cand, []
             lit = z3.Bool(f"run{len(runs)}")
-            synthesiser.add(z3.Implies(lit, zbool(self._run_constraint(run, len(runs) + 1))))
+            synthesiser.add(z3.Implies(lit, zb(self._run_constraint(run, len(runs) + 1))))
             runs.append(run)
             lits.append(lit)
 
@@ -353,13 +357,13 @@ def expand_all_runs(spec: CheckedSpec, depth: int, limit: int = 5_000) -> tuple[
     count = len(q.init_paths) * len(q.steps) ** depth
     if count > limit:
         return None, count, time.perf_counter() - t0
-    s = z3.Solver()
-    s.add(zbool(q.enc.type_ok(0)))
+    s = new_solver(None)
+    s.add(zb(q.enc.type_ok(0)))
     r = 0
     for init in range(len(q.init_paths)):
         for path in itertools.product(range(len(q.steps)), repeat=depth):
             r += 1
-            s.add(zbool(q._run_constraint((None, None, None, None, init, list(path)), r)))
+            s.add(zb(q._run_constraint((None, None, None, None, init, list(path)), r)))
     return s.check() == z3.sat, count, time.perf_counter() - t0
 
 
@@ -372,9 +376,12 @@ def _lazy_product(makers: list) -> Any:
             yield (v, *rest)
 
 
-def enumerate_tables(spec: CheckedSpec, depth: int, limit: int | None = None) -> tuple[bool | None, int, float]:
+def enumerate_tables(
+    spec: CheckedSpec, depth: int, limit: int | None = None, *, compile_reference: CompileReference
+) -> tuple[bool | None, int, float]:
     """The explicit baseline: every table of the unknowns in domain order, each checked by a
-    depth-bounded BFS; stops at the first table that passes. Returns (a table exists or None
+    depth-bounded BFS of `compile_reference` (the explicit engine's `pyspec.compile_spec`);
+    stops at the first table that passes. Returns (a table exists or None
     when `limit` tables were tried without an answer, tables tried, seconds)."""
     import itertools
 
@@ -406,6 +413,6 @@ def enumerate_tables(spec: CheckedSpec, depth: int, limit: int | None = None) ->
         if limit is not None and tried >= limit:
             return None, tried, time.perf_counter() - t0
         tried += 1
-        if _bounded_bfs(_with_table(base, unknowns, table), names, depth)[1] is None:
+        if _bounded_bfs(compile_reference(_with_table(base, unknowns, table)), names, depth)[1] is None:
             return True, tried, time.perf_counter() - t0
     return False, tried, time.perf_counter() - t0

@@ -12,8 +12,8 @@ import z3
 
 from pyspec.lang.typed import CheckedSpec
 from pyspec.symbolic.encode import Encoding, _Path
-from pyspec.symbolic.values import and_, lift, not_, or_all
-from pyspec.symbolic.replay import zbool
+from pyspec.symbolic.solver import new_solver
+from pyspec.symbolic.values import and_, lift, not_, or_all, zb
 
 
 class TraceSolver:
@@ -22,11 +22,9 @@ class TraceSolver:
     def __init__(self, spec: CheckedSpec, timeout: float | None = None) -> None:
         self.spec = spec
         self.enc = Encoding(spec)
-        self.solver = z3.Solver()
-        if timeout is not None:
-            self.solver.set("timeout", max(1, int(timeout * 1000)))
+        self.solver = new_solver(timeout)
         self.k = 0  # the index of the last state
-        self.solver.add(zbool(self.enc.init.formula), zbool(self.enc.type_ok(0)))
+        self.solver.add(zb(self.enc.init.formula), zb(self.enc.type_ok(0)))
         self._records = 0
         self._state_of: dict[int, int] = {}
         self._index = {(self.enc.instances[i][0], self.enc.instances[i][1]): i for i in range(len(self.enc.instances))}
@@ -44,7 +42,7 @@ class TraceSolver:
         options = [self.enc.at(self.enc.steps[i].formula, k) for i in instances]
         if stutter:
             options.append(_same(self.enc, k))
-        out.append(zbool(or_all(options)))
+        out.append(zb(or_all(options)))
         self.k = k + 1
 
     def add_record(self, inst: int | None, hidden: tuple[int, ...], max_hidden: int, observations) -> z3.BoolRef:
@@ -58,7 +56,7 @@ class TraceSolver:
         if inst is not None:
             self._step((inst,), False, out)
         for expr, values in observations:
-            out.append(zbool(self._observe(expr, values, self.k)))
+            out.append(zb(self._observe(expr, values, self.k)))
         self._records += 1
         lit = z3.Bool(f"record#{self._records}")
         self.solver.add(z3.Implies(lit, z3.And(out) if out else z3.BoolVal(True)))

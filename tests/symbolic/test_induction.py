@@ -8,10 +8,9 @@ import shutil
 
 import pytest
 
-from pyspec import SpecEvalError, UsageError, Verdict, load, loads
+from pyspec import SpecEvalError, UsageError, Verdict, load, loads, prove
 from pyspec.report.proof import render_proof_json, render_proof_text
 from pyspec.result import Status
-from pyspec.symbolic.induction import prove
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

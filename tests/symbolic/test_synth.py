@@ -25,6 +25,7 @@ def _spec(n: int, fd: str, h: int = 0):
 
 @pytest.mark.parametrize("n", [2, 3])
 def test_lowest_unsuspected_is_a_witness_and_never_leading_is_not(n):
+    from pyspec.api import compile_spec
     from pyspec.lang.types import domain
     from pyspec.symbolic.synth import _bounded_bfs, _with_table, _without_table_choice
 
@@ -39,8 +40,8 @@ def test_lowest_unsuspected_is_a_witness_and_never_leading_is_not(n):
     never = tuple(tuple(False for _ in keys) for _ in range(n))
     base = _without_table_choice(spec, (u,))
     names = spec.default_invariants()
-    assert _bounded_bfs(_with_table(base, (u,), (lowest,)), names, n + 1)[1] is None
-    assert _bounded_bfs(_with_table(base, (u,), (never,)), names, n + 1)[1] == "LeaderAfterRound"
+    assert _bounded_bfs(compile_spec(_with_table(base, (u,), (lowest,))), names, n + 1)[1] is None
+    assert _bounded_bfs(compile_spec(_with_table(base, (u,), (never,))), names, n + 1)[1] == "LeaderAfterRound"
 
 
 @pytest.mark.parametrize("n", [2, 3])

@@ -1,0 +1,51 @@
+"""The reference semantics as the symbolic engines see it: the few operations they replay a
+decoded Z3 model through, stated as a protocol.
+
+The explicit engine's `CompiledSpec` is the one implementation; `pyspec.api` builds it and
+passes it (or, for synthesis, the function that builds it) to the symbolic engines, so that
+`pyspec.symbolic` imports neither `pyspec.explicit` nor `pyspec.api`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Protocol, Sequence
+
+from pyspec.lang.typed import CheckedSpec
+from pyspec.lang.types import Type
+
+
+class Reference(Protocol):
+    """One checked spec under the reference semantics. Action instances are numbered as the
+    symbolic encoding numbers them: (action index, argument values), in declaration order."""
+
+    @property
+    def spec(self) -> CheckedSpec: ...
+
+    @property
+    def instances(self) -> Sequence[tuple[int, tuple[Any, ...]]]: ...
+
+    def initial_states(self) -> list[tuple]:
+        """Every initial state, without duplicates (raises SpecEvalError)."""
+        ...
+
+    def run_instance(self, state: tuple, inst: int) -> list[tuple]:
+        """Every next state of `state` under action instance `inst` (raises SpecEvalError)."""
+        ...
+
+    def step_fn(self) -> Callable[[tuple], list]:
+        """`fn(state) -> [(instance, next state), ...]` over every instance in order."""
+        ...
+
+    def invariant_fn(self, names: tuple[str, ...]) -> Callable[[tuple], str | None]:
+        """`fn(state)`: the first of `names` false in `state`, or None (raises SpecEvalError)."""
+        ...
+
+    def describe_instance(self, inst: int) -> tuple[str, tuple[tuple[str, Any, Type], ...]]:
+        """The action's name and its (formal name, value, type) arguments."""
+        ...
+
+
+CompileReference = Callable[[CheckedSpec], Reference]
+"""Builds the reference semantics of a spec (synthesis replays specs it derives)."""
+
+__all__ = ["Reference", "CompileReference"]
