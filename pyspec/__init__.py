@@ -34,6 +34,7 @@ from pyspec.errors import (
     UsageError,
 )
 from pyspec.lang.typed import CheckedSpec as Spec
+from pyspec.report.errors import render_error
 from pyspec.result import Result, Step, Trace, Verdict
 
 __all__ = [
@@ -68,4 +69,5 @@ __all__ = [
     "ParamError",
     "UsageError",
     "Span",
+    "render_error",
 ]

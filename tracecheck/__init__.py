@@ -9,6 +9,7 @@ readers (files -> records, merged in log order) -> validate (frontier search) ->
 
 from __future__ import annotations
 
+import os
 from typing import Iterable
 
 from tracecheck.errors import LogError, MappingError
@@ -20,8 +21,8 @@ from tracecheck.validate import Options
 
 
 def validate(
-    mapping: str | Mapping,
-    logs: Iterable[str],
+    mapping: str | os.PathLike | Mapping,
+    logs: Iterable[str | os.PathLike],
     *,
     hidden: int | None = None,
     invariants: Iterable[str] | None = None,
@@ -30,17 +31,18 @@ def validate(
     params: dict[str, str] | None = None,
     engine: str = "explicit",
 ) -> TraceResult:
-    """Validate the logs at `logs` (paths; "-" is standard input) against the mapping (a path
-    or a loaded `Mapping`). Returns a TraceResult whose verdict is CONFORMS (every record
-    explained), DIVERGES (with the first record nothing explains) or INCOMPLETE (a bound
-    stopped it). Raises MappingError, LogError or another PyspecError for bad input."""
+    """Validate the logs at `logs` (paths, str or PathLike; "-" is standard input) against the
+    mapping (a path, str or PathLike, or a loaded `Mapping`). Returns a TraceResult whose
+    verdict is CONFORMS (every record explained), DIVERGES (with the first record nothing
+    explains) or INCOMPLETE (a bound stopped it). Raises MappingError, LogError or another
+    PyspecError for bad input."""
     from pyspec.errors import UsageError
     from tracecheck.validate import validate_records
 
     if engine not in ("explicit", "z3"):
         raise UsageError(f"unknown engine '{engine}'", hint="engines: explicit, z3", code="TC304")
-    m = load_mapping(mapping, params) if isinstance(mapping, str) else mapping
-    logs = tuple(logs)
+    m = mapping if isinstance(mapping, Mapping) else load_mapping(mapping, params)
+    logs = tuple(os.fspath(p) for p in logs)
     opts = Options(hidden=hidden, invariants=tuple(invariants) if invariants is not None else None,
                    max_frontier=max_frontier, time_limit=time_limit)
     if engine == "z3":

@@ -13,8 +13,8 @@ import traceback
 from dataclasses import dataclass
 from typing import Sequence
 
+from pyspec import render_error
 from pyspec.errors import PyspecError
-from pyspec.report.errors import render_error
 from pyspec.result import EXIT_BAD_INPUT, EXIT_INTERNAL
 
 
@@ -83,7 +83,7 @@ def run(o: Options) -> int:
     mapping = tracecheck.load_mapping(o.mapping, o.params)
     invariants = o.invariants
     if invariants is None and o.all_invariants:
-        invariants = tuple(i.name for i in mapping.spec.invariants if i.default)
+        invariants = mapping.default_invariants()
     result = tracecheck.validate(mapping, o.logs, hidden=o.hidden, invariants=invariants, max_frontier=o.max_frontier,
                                  time_limit=o.time_limit, engine="explicit" if o.engine == "explicit" else o.engine)
     print(render_json(result) if o.json else render_text(result))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from pyspec.lang.types import BoolT, EnumT, IntT, MapT, RecordT, SetT, TupleT, Type, domain
+from pyspec.types import BoolT, EnumT, IntT, MapT, RecordT, SetT, TupleT, Type, domain
 
 Converter = Callable[[Any], Any]
 

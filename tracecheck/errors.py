@@ -1,6 +1,6 @@
 """tracecheck's user errors: a mistake in a mapping file, or a log record that cannot be read.
 
-Both are `PyspecError`s with a span, so `pyspec.report.errors.render_error` draws them and the
+Both are `PyspecError`s with a span, so `pyspec.render_error` draws them and the
 CLI exits 2, like every other bad input in the project.
 """
 

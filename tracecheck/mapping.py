@@ -8,22 +8,21 @@ is a `MappingError` whose span points at the line of the mapping file.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
 import tomllib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 import pyspec
 from pyspec.errors import PyspecError, Span, SpecErrors
-from pyspec.lang.types import BoolT, Type
+from pyspec.types import Binary, BoolT, Local, Type, Var
 from tracecheck.convert import Converter, converter
 from tracecheck.errors import MappingError
 from tracecheck.locate import Locator
 
-_IDENT = re.compile(r"(?<![\w.])([A-Za-z_]\w*)")
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _NAME = re.compile(r"^[A-Za-z_]\w*$")
 
 _TOP = ("spec", "log", "fields", "hidden", "rule")
@@ -62,8 +61,9 @@ class Arg:
 @dataclass(frozen=True, slots=True)
 class Observation:
     """A bool expression over the state after the record's step and the record's fields.
-    When it is written `a == b` with one side reading spec variables, `sides` holds
-    (state side text, its Expression, logged side text, its Expression) for the report."""
+    When its typed tree is `a == b` at the top, with one side reading spec variables,
+    `sides` holds (state side text, its Expression, logged side text, its Expression) for
+    the report."""
 
     text: str
     expr: Any  # pyspec.Expression
@@ -108,10 +108,16 @@ class Mapping:
     hidden_bound: int
     locator: Locator = field(compare=False, repr=False)
 
+    def default_invariants(self) -> tuple[str, ...]:
+        """The invariants checked when none is named: the spec's own (an included file's are
+        not), as `pyspec check` does."""
+        return tuple(i.name for i in self.spec.invariants if i.default)
 
-def load_mapping(path: str, params: dict[str, str] | None = None) -> Mapping:
+
+def load_mapping(path: str | os.PathLike, params: dict[str, str] | None = None) -> Mapping:
     """Read and check a mapping file; `params` (-D NAME=VALUE) override the mapping's params.
     Raises MappingError (with the mapping's file and line) or the spec's own errors."""
+    path = os.fspath(path)
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
@@ -122,9 +128,10 @@ def load_mapping(path: str, params: dict[str, str] | None = None) -> Mapping:
     return loads_mapping(text, path, params)
 
 
-def loads_mapping(text: str, file: str = "<mapping>", params: dict[str, str] | None = None) -> Mapping:
+def loads_mapping(text: str, file: str | os.PathLike = "<mapping>", params: dict[str, str] | None = None) -> Mapping:
     """Like `load_mapping`, for the text of a mapping; relative paths are resolved against
     `file`'s directory."""
+    file = os.fspath(file)
     loc = Locator(file, text)
     try:
         doc = tomllib.loads(text)
@@ -182,6 +189,7 @@ class _Loader:
         self.load_spec()
         log = self.load_log()
         self.fields = self.load_fields()
+        self.field_types = {n: self.field_type_text(n) for n in self.fields}
         hidden, bound = self.load_hidden()
         rules = self.load_rules()
         return Mapping(self.file, self.spec, self.compiled, self.params, log, self.fields, rules, hidden, bound, self.loc)
@@ -391,95 +399,155 @@ class _Loader:
             used.extend(n for n in x if n not in used)
         return Rule(i, name, conds, action, tuple(args), observe, tuple(used), self.loc.span("rule", i))
 
-    def fields_in(self, text: str) -> tuple[str, ...]:
-        names = _IDENT.findall(_STRING.sub('""', text))
-        out: list[str] = []
-        for n in names:
-            if n in self.fields and n not in out:
-                out.append(n)
-        return tuple(out)
-
-    def reads_vars(self, text: str) -> bool:
-        return any(n in self.var_names for n in _IDENT.findall(_STRING.sub('""', text)))
-
-    def bindings(self, names: tuple[str, ...]) -> dict[str, str]:
-        """name -> type text, as written in [fields], for the fields an expression reads."""
-        out = {}
-        for n in names:
-            decl = self.doc["fields"][n]
-            out[n] = decl if isinstance(decl, str) else decl["type"]
-        return out
+    def field_type_text(self, name: str) -> str:
+        """The type of field `name` as written in [fields]."""
+        decl = self.doc["fields"][name]
+        return decl if isinstance(decl, str) else decl["type"]
 
     def load_arg(self, formal, text: Any, i: int) -> Arg:
         text = self.string(text, "rule", formal.name, i)
-        if self.reads_vars(text):
+        e = self.expression(text, self.field_types, f"argument {formal.name}", "rule", i, formal.name)
+        if _reads_state(e.expr):
             raise self.err(f"argument {formal.name} = `{text}` reads spec variables; arguments come from the record's fields",
                            "rule", i, key=formal.name, needle=text, code="TC111")
-        used = self.fields_in(text)
-        if text.strip() in self.fields:
-            f = self.fields[text.strip()]
+        used = _fields_read(e)
+        bare = _field_of(e, e.expr)
+        if bare is not None:
+            f = self.fields[bare]
             if type(f.ty) is not type(formal.ty):
                 raise self.err(f"argument {formal.name}: field '{f.name}' has type {f.ty.show()}, the action expects {formal.ty.show()}",
                                "rule", i, key=formal.name, needle=text, code="TC111")
             return Arg(formal.name, text, f.name, None, used)
-        e = self.expression(text, self.bindings(used), f"argument {formal.name}", "rule", i, formal.name)
         if type(e.ty) is not type(formal.ty):
             raise self.err(f"argument {formal.name} = `{text}` has type {e.ty.show()}, the action expects {formal.ty.show()}",
                            "rule", i, key=formal.name, needle=text, code="TC111")
         return Arg(formal.name, text, None, e, used)
 
     def load_observation(self, text: str, i: int) -> Observation:
-        used = self.fields_in(text)
-        e = self.expression(text, self.bindings(used), "observation", "rule", i, "observe")
+        e = self.expression(text, self.field_types, "observation", "rule", i, "observe")
         span = self.loc.span("rule", i, "observe", needle=text)
         if not isinstance(e.ty, BoolT):
             raise MappingError(f"observation `{text}` has type {e.ty.show()}; an observation must be true or false",
                                span, hint=f"compare it with a field: {text} == some_field", code="TC112")
-        return Observation(text, e, used, span, self.sides(text))
+        return Observation(text, e, _fields_read(e), span, self.sides(text, e))
 
-    def sides(self, text: str):
-        parts = _split_eq(text)
-        if parts is None:
+    def sides(self, text: str, e) -> tuple[str, Any, str, Any] | None:
+        """(state side text, its Expression, logged side text, its Expression) when the typed
+        tree of observation `text` is `a == b` at the top and exactly one side reads spec
+        variables, else None."""
+        b = e.expr
+        if not isinstance(b, Binary) or b.op != "eq":
             return None
-        left, right = parts
-        lv, rv = self.reads_vars(left), self.reads_vars(right)
-        if lv == rv:
+        left_reads, right_reads = _reads_state(b.left), _reads_state(b.right)
+        if left_reads == right_reads:
             return None
-        state_text, logged_text = (left, right) if lv else (right, left)
+        texts = _operand_texts(text, self.file, e, b)
+        if texts is None:
+            return None
+        state_text, logged_text = texts if left_reads else texts[::-1]
         try:
-            se = pyspec.expression(self.compiled, state_text, self.bindings(self.fields_in(state_text)), file=self.file)
-            le = pyspec.expression(self.compiled, logged_text, self.bindings(self.fields_in(logged_text)), file=self.file)
-        except PyspecError:
+            se = pyspec.expression(self.compiled, state_text, self.field_types, file=self.file)
+            le = pyspec.expression(self.compiled, logged_text, self.field_types, file=self.file)
+        except PyspecError:  # a side whose type comes from the other one (`{}`): no sides shown
             return None
         return (state_text, se, logged_text, le)
 
 
-def _split_eq(text: str) -> tuple[str, str] | None:
-    """`a == b` -> (a, b) when `==` is the only top-level comparison (outside brackets and
-    strings), else None."""
-    depth, i, hits, in_str = 0, 0, [], False
-    while i < len(text):
-        ch = text[i]
-        if in_str:
-            if ch == "\\":
-                i += 1
-            elif ch == '"':
-                in_str = False
-        elif ch == '"':
-            in_str = True
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif depth == 0 and text.startswith("==", i):
-            hits.append(i)
-            i += 1
-        elif depth == 0 and (text.startswith(" and ", i) or text.startswith(" or ", i) or text.startswith("!=", i)):
-            return None
-        i += 1
-    if len(hits) != 1:
+# ---- reading a checked expression's typed tree ------------------------------------------------
+
+
+def _nodes(node: Any) -> Iterator[Any]:
+    """Every node of a typed tree (generators included), parents first, children left to
+    right. Types, spans and constant values are leaves' data, not nodes."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        kids: list = []
+        for f in dataclasses.fields(n):
+            v = getattr(n, f.name)
+            for x in v if isinstance(v, tuple) else (v,):
+                if dataclasses.is_dataclass(x) and not isinstance(x, (Type, Span)):
+                    kids.append(x)
+        stack.extend(reversed(kids))
+
+
+def _field_of(e, node: Any) -> str | None:
+    """The record field `node` reads when it is a free local of `e` (one of its bindings;
+    a comprehension's own variables have other slots), else None."""
+    if isinstance(node, Local):
+        bound = e.bindings.get(node.name)
+        if bound is not None and bound[0] == node.slot:
+            return node.name
+    return None
+
+
+def _fields_read(e) -> tuple[str, ...]:
+    """The record fields expression `e` reads, in the order they occur."""
+    out: list[str] = []
+    for n in _nodes(e.expr):
+        name = _field_of(e, n)
+        if name is not None and name not in out:
+            out.append(name)
+    return tuple(out)
+
+
+def _reads_state(node: Any) -> bool:
+    """Whether `node` reads a spec variable (directly, or through a def expanded in it)."""
+    return any(isinstance(n, Var) for n in _nodes(node))
+
+
+def _operand_texts(text: str, file: str, e, b) -> tuple[str, str] | None:
+    """The text of the two operands of `b`, the top-level `==` of observation `text`, read
+    from the positions the parser gave the typed nodes. A field carries no position (its node
+    is the binding's), so its text is its name. An operand expanded from a def has its
+    position in the spec, so its text is what lies between the operator and the edge of `b`;
+    the operator is found from the other operand, after the left one or before the right one.
+    None when `b` itself comes from a def or no position says where the operator is."""
+    whole = _place(text, file, b.span)
+    if whole is None:
         return None
-    return text[: hits[0]].strip(), text[hits[0] + 2 :].strip()
+    start, end = whole
+    places = [_place(text, file, x.span) for x in (b.left, b.right)]
+    names = [_field_of(e, x) for x in (b.left, b.right)]
+    if places[0] is not None:
+        op = text.find("==", places[0][1], end)
+    elif places[1] is not None:
+        op = text.rfind("==", start, places[1][0])
+    elif names[0] is not None:  # a name holds no `==`: the first one is the operator
+        op = text.find("==", start, end)
+    elif names[1] is not None:
+        op = text.rfind("==", start, end)
+    else:
+        return None
+    if op < 0:
+        return None
+    outer = ((start, op), (op + 2, end))
+    out = []
+    for place, name, (lo, hi) in zip(places, names, outer):
+        if place is not None:
+            out.append(text[place[0] : place[1]])
+        elif name is not None:
+            out.append(name)
+        else:
+            out.append(text[lo:hi].strip())
+    return out[0], out[1]
+
+
+def _place(text: str, file: str, span: Span) -> tuple[int, int] | None:
+    """(start, end) offsets in `text` of `span`, when the span is in `text` (checked as `file`)."""
+    if span.file != file or span.line < 1:
+        return None
+    lines = text.split("\n")
+    if span.end_line > len(lines):
+        return None
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    lo, hi = starts[span.line - 1] + span.col - 1, starts[span.end_line - 1] + span.end_col - 1
+    if not 0 <= lo < hi <= len(text):
+        return None
+    return lo, hi
 
 
 __all__ = ["Mapping", "Rule", "Arg", "Observation", "FieldDecl", "LogFormat", "load_mapping", "loads_mapping"]

@@ -82,7 +82,7 @@ def _divergence(d: Divergence) -> list[str]:
                    + ("; one state consistent with the log before it, and why it fails:" if shown else ""))
     else:
         out.append(f"{_count(d.frontier, 'spec state')} consistent with the log before it{tried}; "
-                   + (f"why each fails:" if shown == d.candidates else f"why the first {shown} fail:"))
+                   + ("why each fails:" if shown == d.candidates else f"why the first {shown} fail:"))
     for i, c in enumerate(d.explained, 1):
         if c.state:
             out.append(f"state {i}:")

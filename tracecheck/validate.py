@@ -19,7 +19,7 @@ from typing import Any, Iterable
 
 import pyspec
 from pyspec.errors import Span, SpecEvalError, UsageError
-from pyspec.lang.types import domain, format_value, to_itf
+from pyspec.types import domain, format_value, to_itf
 from pyspec.result import Verdict
 from tracecheck.errors import LogError
 from tracecheck.mapping import Mapping, Rule
@@ -122,7 +122,8 @@ class _Validator:
                     raise LogError(f"evaluating rule '{rule.name}' on this record: {e.message}", _span(record),
                                    notes=((e.span, "here"),) if e.span else (), code="TC207") from None
                 if not nxt:
-                    return self.diverged(frontier, rule, values, record, n, recent, matched, ignored, spans, more, t0, peak)
+                    return self.diverged(frontier, rule, values, record, n, recent, matched, ignored, spans, open_spans,
+                                         more, t0, peak)
                 frontier = nxt
                 if len(frontier) > peak:
                     peak = len(frontier)
@@ -300,7 +301,10 @@ class _Validator:
                            frontier, invariants=self.inv_names, violations=tuple(spans), more_violations=more,
                            stats=stats, **kw)
 
-    def diverged(self, frontier, rule, values, record, n, recent, matched, ignored, spans, more, t0, peak) -> TraceResult:
+    def diverged(self, frontier, rule, values, record, n, recent, matched, ignored, spans, open_spans, more, t0,
+                 peak) -> TraceResult:
+        """The DIVERGES result at `record`. An invariant span still open ends with the last record
+        explained: no state is consistent with `record`, so nothing is known after it."""
         ref = RecordRef(n, record.file, record.line, record.raw)
         inst = self.instance(rule, values, record) if rule.action is not None else None
         observed = tuple((k, "(absent)" if v is MISSING else format_value(self.m.fields[k].ty, v)) for k, v in values.items())
@@ -312,7 +316,7 @@ class _Validator:
             step = "(observation only)" if inst is None else _show_step(self.m.spec, inst)
             explained = tuple(self.explain(s, rule, values, inst) for s in candidates[: self.opts.explain])
         div = Divergence(ref, rule.name, step, observed, tuple(recent), len(frontier), len(candidates), self.H, explained)
-        return self.result(Verdict.DIVERGES, n, matched, ignored, 0, spans, {}, more, t0, peak, divergence=div)
+        return self.result(Verdict.DIVERGES, n, matched, ignored, 0, spans, open_spans, more, t0, peak, divergence=div)
 
     def explain(self, state: tuple, rule: Rule, values: dict, inst) -> Candidate:
         spec = self.m.spec

@@ -17,6 +17,7 @@ from typing import Iterable
 import pyspec
 from pyspec.errors import SpecEvalError, UsageError
 from pyspec.result import Verdict
+from pyspec.types import format_value
 from tracecheck.errors import LogError
 from tracecheck.mapping import Mapping
 from tracecheck.readers.record import MISSING, Record
@@ -122,8 +123,6 @@ class _Z3Validator(_Validator):
     def _diverged(self, record, k, rule, values, last_state, recent, matched, ignored, t0) -> TraceResult:
         ref = RecordRef(k, record.file, record.line, record.raw)
         inst = self.instance(rule, values, record) if rule.action is not None else None
-        from pyspec.lang.types import format_value
-
         observed = tuple((f, "(absent)" if v is MISSING else format_value(self.m.fields[f].ty, v))
                          for f, v in values.items())
         if isinstance(inst, str):

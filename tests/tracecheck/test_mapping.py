@@ -87,3 +87,56 @@ def test_rule_missing_an_argument(tmp_path):
 def test_missing_mapping_file():
     with pytest.raises(MappingError, match="no such mapping file"):
         load_mapping("/nonexistent/m.toml")
+
+
+def _observing(tmp_path, observations: list[str], extra_fields: str = "") -> str:
+    """The example mapping with the Step rule observing `observations` instead."""
+    listed = ", ".join('"' + o.replace('"', '\\"') + '"' for o in observations)
+    path, _ = _mapping(tmp_path, 'observe = ["suspects[node] == out", "leader[node] == is_leader"]', f"observe = [{listed}]")
+    if extra_fields:
+        text = open(path).read().replace("[fields]\n", "[fields]\n" + extra_fields + "\n")
+        open(path, "w").write(text)
+    return path
+
+
+def test_issue10_observation_parsed_by_grammar(tmp_path):
+    # The sides of an observation are the operands of a top-level `==` of the typed tree, as
+    # the grammar reads it, never a split of the text at `==`.
+    path = _observing(tmp_path, [
+        "not leader[node] == is_leader",  # not (leader[node] == is_leader): no top-level ==
+        "leader[node] == is_leader implies is_leader",  # an implication, whole
+        "is_leader == leader[node]",
+        "(suspects[node]) == out",
+        "out == Live",  # Live is a def that reads the variable `crashed`
+    ])
+    obs = load_mapping(path).rules[0].observe
+    sides = [o.sides if o.sides is None else (o.sides[0], o.sides[2]) for o in obs]
+    assert sides == [
+        None,
+        None,
+        ("leader[node]", "is_leader"),
+        ("suspects[node]", "out"),
+        ("Live", "out"),
+    ]
+    assert [o.fields for o in obs] == [("node", "is_leader"), ("node", "is_leader"), ("is_leader", "node"),
+                                      ("node", "out"), ("out",)]
+    state_expr, logged_expr = obs[4].sides[1], obs[4].sides[3]
+    assert logged_expr.evaluate(None, {"out": frozenset({1})}) == frozenset({1})
+    assert state_expr.ty.show() == "set[0 .. 2]"
+
+
+def test_issue10_fields_are_the_free_names_of_the_tree(tmp_path):
+    # `q` is a declared field, but inside the comprehension it is the comprehension's own
+    # variable: the observation does not read the record's `q`.
+    path = _observing(tmp_path, ["all(q in out for q in Proc if leader[q])"], extra_fields='q = "Proc"')
+    m = load_mapping(path)
+    assert m.rules[0].observe[0].fields == ("out",)
+    assert m.rules[0].fields == ("node", "out")
+
+
+def test_issue10_argument_reading_state_through_a_def(tmp_path):
+    # `Live` is a def over the variable `crashed`: an argument written with it reads the state.
+    path, lines = _mapping(tmp_path, 'args = { p = "node" }\nobserve', 'args = { p = "min(Live)" }\nobserve')
+    with pytest.raises(MappingError, match="reads spec variables") as e:
+        load_mapping(path)
+    assert e.value.code == "TC111" and e.value.span.line == _line_of(lines, "min(Live)")

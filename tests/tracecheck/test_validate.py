@@ -177,3 +177,32 @@ def test_unknown_invariant(logs_s):
 def test_unknown_engine_is_a_usage_error(logs_s):
     with pytest.raises(UsageError, match="unknown engine"):
         tracecheck.validate(M, logs_s, engine="tlc")
+
+
+def test_issue10_invariant_span_open_at_divergence_is_reported(tmp_path):
+    # In the sample, AtMostOneLeader is false after records 7 to 9 (nodes 0 and 1 both lead).
+    # Record 9 (node 2, which suspects nobody) is altered to claim leadership: the log
+    # diverges there, while the span that began at record 7 is still open.
+    from tracecheck.report import render_text
+    from conftest import EXAMPLES
+
+    paths = []
+    for p in sorted((EXAMPLES / "sample").glob("*.jsonl")):
+        paths.append(str(tmp_path / p.name))
+        (tmp_path / p.name).write_text(p.read_text())
+
+    def pick(recs):
+        assert recs[8][2] == {"clock": 9, "node": 2, "event": "step", "suspects": [], "leader": False}
+        return 8, dict(recs[8][2], leader=True)
+
+    index, path, line = _flip(paths, pick)
+    r = tracecheck.validate(M, paths, invariants=["AtMostOneLeader"])
+    assert r.verdict is Verdict.DIVERGES and r.exit_code == 1 and r.divergence.record.index == index == 9
+    spans = [(v.invariant, v.first.index, v.last.index, v.records, v.definite) for v in r.violations]
+    assert spans == [("AtMostOneLeader", 7, 8, 2, 2)]
+    first, last = r.violations[0].first, r.violations[0].last
+    assert (first.file, first.line) == (paths[2], 3)  # node-1.jsonl: node 1 takes over
+    assert (last.file, last.line) == (paths[1], 2)  # node-0.jsonl: node 0 still leads
+    text = render_text(r)
+    assert "true in every state consistent with the log" not in text
+    assert "AtMostOneLeader false from record 7 (node-1.jsonl:3) to record 8 (node-0.jsonl:2): 2 records, definitely" in text

@@ -9,6 +9,7 @@ file plus one clock per node.
 from __future__ import annotations
 
 import heapq
+import os
 from typing import Any, Iterable, Iterator
 
 from pyspec.errors import Span
@@ -18,9 +19,10 @@ from tracecheck.readers.record import MISSING, Record, get_path
 from tracecheck.readers.text import read_grammar, read_regex
 
 
-def read_logs(paths: Iterable[str], log_format: Any) -> Iterator[Record]:
-    """Every record of the logs at `paths`, merged in order (see the module docstring)."""
-    paths = list(paths)
+def read_logs(paths: Iterable[str | os.PathLike], log_format: Any) -> Iterator[Record]:
+    """Every record of the logs at `paths` (str or PathLike), merged in order (see the module
+    docstring)."""
+    paths = [os.fspath(p) for p in paths]
     if not paths:
         raise LogError("no log files given", code="TC203")
     if paths.count("-") > 1:
