@@ -18,8 +18,11 @@ import itertools
 from typing import Any, Callable
 
 from pyspec.errors import SpecEvalError
-from pyspec.explicit.evaluator import _MISSING, Compiler, _fail, _out_of_type, _show
+from pyspec.explicit.evaluator import _MISSING, Compiler, _out_of_type
 from pyspec.lang import typed as T
+from pyspec.lang.analysis import STATE, conjuncts as _conjuncts
+from pyspec.lang.analysis import facts_right, facts_true as _tag_facts
+from pyspec.lang.ops import OPS, Fail, Op, fail
 from pyspec.lang.types import (
     BoolT,
     IntT,
@@ -27,7 +30,6 @@ from pyspec.lang.types import (
     SetT,
     Type,
     UnionT,
-    _identity,
     contains,
     domain,
     key_index,
@@ -51,36 +53,35 @@ class _Unsupported(Exception):
 
 
 def _e_field(span, name: str, v):
-    _fail(span, f"{v[0]}(...) has no field '{name}'")
+    fail(Fail.NO_FIELD, span, v[0], name)
 
 
 def _e_key(span, kt: Type, key):
-    _fail(span, f"key {_show(kt, key)} is outside the map's keys {kt.show()}")
+    fail(Fail.KEY_OUTSIDE, span, kt, key)
 
 
-def _e_div(span):
-    _fail(span, "division by zero")
+def _e_op(span, failure: Fail):
+    fail(failure, span)
 
 
 def _e_empty(span, name: str):
-    _fail(span, f"{name}() of an empty set")
+    fail(Fail.EMPTY_EXTREME, span, name)
 
 
 def _e_novalues(span, kind: str):
-    _fail(span, f"{kind}() over no values")
+    fail(Fail.NO_VALUES, span, kind)
 
 
 def _e_mapcomp(span, kt: Type, keys, out):
-    missing = keys[out.index(_MISSING)]
-    _fail(span, f"the map comprehension gives no value for key {_show(kt, missing)}")
+    fail(Fail.MAP_MISSING, span, kt, keys[out.index(_MISSING)])
 
 
 def _e_field_type(span, tag: str, name: str, ty: Type, v):
-    _fail(span, f"field {name} of {tag}(...) would be {_show(ty, v)}, outside its type {ty.show()}")
+    fail(Fail.FIELD_TYPE, span, tag, name, ty, v)
 
 
 def _e_mapdup(span, kt: Type, k):
-    _fail(span, f"the map comprehension gives key {_show(kt, k)} two different values")
+    fail(Fail.MAP_CLASH, span, kt, k)
 
 
 def _e_type(span, name: str, ty: Type, v):
@@ -95,7 +96,7 @@ def _subsets(s):
 _HELPERS = {
     "_e_field": _e_field,
     "_e_key": _e_key,
-    "_e_div": _e_div,
+    "_e_op": _e_op,
     "_e_empty": _e_empty,
     "_e_novalues": _e_novalues,
     "_e_mapcomp": _e_mapcomp,
@@ -117,49 +118,7 @@ _HELPERS = {
     "tuple": tuple,
 }
 
-_BINOPS = {
-    "add": "+",
-    "sub": "-",
-    "mul": "*",
-    "eq": "==",
-    "ne": "!=",
-    "lt": "<",
-    "le": "<=",
-    "gt": ">",
-    "ge": ">=",
-    "union": "|",
-    "inter": "&",
-    "diff": "-",
-    "subset": "<=",
-    "ssubset": "<",
-    "superset": ">=",
-    "ssuperset": ">",
-    "in": "in",
-    "notin": "not in",
-}
-
-_STATE_ONLY = frozenset({"state"})
-
-
-def _tag_facts(cond: T.Expr) -> dict[int, str]:
-    if isinstance(cond, T.IsTag) and isinstance(cond.obj, T.Local):
-        return {cond.obj.slot: cond.tag}
-    if isinstance(cond, T.Binary) and cond.op == "and":
-        return {**_tag_facts(cond.left), **_tag_facts(cond.right)}
-    return {}
-
-
-def _neg_facts(cond: T.Expr) -> dict[int, str]:
-    """Tag facts that hold wherever `cond` is false."""
-    if isinstance(cond, T.Unary) and cond.op == "not":
-        return _tag_facts(cond.operand)
-    return {}
-
-
-def _conjuncts(e: T.Expr) -> list[T.Expr]:
-    if isinstance(e, T.Binary) and e.op == "and":
-        return _conjuncts(e.left) + _conjuncts(e.right)
-    return [e]
+_STATE_ONLY = frozenset({STATE})
 
 
 class _Gen:
@@ -173,6 +132,7 @@ class _Gen:
         self._deps: dict[int, frozenset] = {}
         self._folded: dict[int, tuple[bool, Any]] = {}
         self._folder = Compiler(spec)
+        self.analysis = self._folder.analysis
         self.lines: list[str] = []
         self.ind = 0
         self.ntmp = 0
@@ -213,32 +173,7 @@ class _Gen:
 
     def deps(self, e: T.Expr) -> frozenset:
         """What `e` depends on: "state", "next", and the local slots free in it."""
-        d = self._deps.get(id(e))
-        if d is not None:
-            return d
-        if isinstance(e, T.Const):
-            d = frozenset()
-        elif isinstance(e, T.Var):
-            d = frozenset({"state"})
-        elif isinstance(e, T.Primed):
-            d = frozenset({"next"})
-        elif isinstance(e, T.Local):
-            d = frozenset({e.slot})
-        elif isinstance(e, T.Comp):
-            d = self.deps(e.elem)
-            if e.key is not None:
-                d |= self.deps(e.key)
-            for g in e.gens:
-                d |= self.deps(g.iter)
-                for c in g.conds:
-                    d |= self.deps(c)
-            d -= frozenset(g.slot for g in e.gens)
-        else:
-            d = frozenset()
-            for child in _children(e):
-                d |= self.deps(child)
-        self._deps[id(e)] = d
-        return d
+        return self.analysis.deps(e)
 
     def folded(self, e: T.Expr) -> tuple[bool, Any]:
         """(True, value) when `e` is closed and evaluates without error, as the closure
@@ -288,49 +223,45 @@ class _Gen:
 
     def _x_Unary(self, e: T.Unary) -> str:
         x = self.ex(e.operand)
-        if e.op == "not" and x in ("True", "False"):
+        if e.op == Op.NOT and x in ("True", "False"):
             return "False" if x == "True" else "True"
-        return f"(not {x})" if e.op == "not" else f"(-{x})"
+        return OPS[e.op].src.format(x)
 
     def _x_Binary(self, e: T.Binary) -> str:
         op = e.op
-        if op in ("and", "or", "implies"):
+        sem = OPS[op]
+        if sem.lazy:
             a = self.ex(e.left)
             if a in ("True", "False"):  # a folded left side decides, or leaves the right side
-                decided = {"and": "False", "or": "True", "implies": "False"}[op]
-                if a == decided:
-                    return "True" if op != "and" else "False"
+                if a == ("False" if op == Op.AND else "True"):
+                    return a
                 return self.ex(e.right)
             with self.capture() as cap:
                 # the right side runs only when the left holds (fails, for `or`)
-                with _Facts(self, _tag_facts(e.left) if op != "or" else _neg_facts(e.left)):
+                with _Facts(self, facts_right(e)):
                     b = self.ex(e.right)
             if not cap.lines:
-                if op == "and":
-                    return f"({a} and {b})"
-                if op == "or":
-                    return f"({a} or {b})"
-                return f"((not {a}) or {b})"
+                return sem.src.format(a, b)
             t = self.tmp()
-            self.emit(f"{t} = {a}" if op != "implies" else f"{t} = not {a}")
-            self.emit(f"if {'' if op == 'and' else 'not '}{t}:")
+            self.emit(f"{t} = {a}")
+            self.emit(f"if {'' if op == Op.AND else 'not '}{t}:")
             cap.replay(1)
             self.emit(f"    {t} = {b}")
             return t
-        if op in ("div", "mod"):
+        if sem.failure is not None:
             # the reference evaluates the divisor first
             y = self.tmp()
             self.emit(f"{y} = {self.ex(e.right)}")
-            self.emit(f"if {y} == 0: _e_div({self.const(e.span, '_span')})")
-            return f"({self.ex(e.left)} {'//' if op == 'div' else '%'} {y})"
+            self.emit(f"if {y} == 0: _e_op({self.const(e.span, '_span')}, {self.const(sem.failure, '_fail')})")
+            return sem.src.format(self.ex(e.left), y)
         a = self.ex(e.left)
-        if op in ("union", "inter", "diff", "in", "notin") and isinstance(e.right, T.SetLit) and e.right.elems:
+        if op in (Op.UNION, Op.INTER, Op.DIFF, Op.IN) and isinstance(e.right, T.SetLit) and e.right.elems:
             # a set display is cheaper than frozenset([...]); frozenset | set is a frozenset
             # (every set this module builds on the left is a frozenset, so the result is one)
             b = "{" + ", ".join(self.ex(x) for x in e.right.elems) + "}"
         else:
             b = self.ex(e.right)
-        return f"({a} {_BINOPS[op]} {b})"
+        return sem.src.format(a, b)
 
     def _x_IfExp(self, e: T.IfExp) -> str:
         c = self.ex(e.cond)
@@ -453,8 +384,10 @@ class _Gen:
     def _x_Comp(self, e: T.Comp) -> str:
         kind = e.kind
         r = self.tmp("_r")
+        # a body that may fail runs in the declared order (see pyspec.lang.analysis)
+        ordered = self.analysis.comp_may_fail(e)
         if kind in ("any", "all"):
-            flat = self.unrolled(e)
+            flat = self.unrolled(e, ordered)
             if flat is not None:
                 return flat
             e = self.lift_filter(e)
@@ -473,7 +406,7 @@ class _Gen:
                     return
                 self.emit("break")
 
-            self.loops(e.gens, body, stop=r if exists else f"not {r}")
+            self.loops(e.gens, body, stop=r if exists else f"not {r}", ordered=ordered)
             return r
         if kind == "set":
             out = self.tmp("_o")
@@ -482,7 +415,7 @@ class _Gen:
             def body():
                 self.emit(f"{out}.append({self.ex(e.elem)})")
 
-            self.loops(e.gens, body)
+            self.loops(e.gens, body, ordered=ordered)
             return f"frozenset({out})"
         if kind == "sum":
             self.emit(f"{r} = 0")
@@ -490,7 +423,7 @@ class _Gen:
             def body():
                 self.emit(f"{r} += {self.ex(e.elem)}")
 
-            self.loops(e.gens, body)
+            self.loops(e.gens, body, ordered=ordered)
             return r
         if kind in ("min", "max"):
             out = self.tmp("_o")
@@ -499,7 +432,7 @@ class _Gen:
             def body():
                 self.emit(f"{out}.append({self.ex(e.elem)})")
 
-            self.loops(e.gens, body)
+            self.loops(e.gens, body, ordered=ordered)
             self.emit(f"if not {out}: _e_novalues({self.const(e.span, '_span')}, {kind!r})")
             return f"{kind}({out})"
         if kind == "map":
@@ -527,7 +460,7 @@ class _Gen:
                 )
                 self.emit(f"{out}[{j}] = {v}")
 
-            self.loops(e.gens, body)
+            self.loops(e.gens, body, ordered=ordered)
             self.emit(
                 f"if _MISSING in {out}: _e_mapcomp({span}, "
                 f"{self.const(mt.key, '_ty')}, {self.const(keys, '_dom')}, {out})"
@@ -544,7 +477,7 @@ class _Gen:
             return tuple(v)
         return None
 
-    def unrolled(self, e: T.Comp) -> str | None:
+    def unrolled(self, e: T.Comp, ordered: bool) -> str | None:
         """`any`/`all` over a small constant set as one `or`/`and` expression with each element
         in place, in the set's iteration order; None when some element's test needs
         statements (the loop form is used then)."""
@@ -554,6 +487,8 @@ class _Gen:
         vals = self.small_constant(it)
         if cap.lines or vals is None:
             return None
+        if ordered:
+            vals = tuple(sorted(vals, key=sort_key(g.iter.ty.elem)))
         rest = T.Comp(e.kind, e.elem, None, e.gens[1:], e.ty, span=e.span) if len(e.gens) > 1 else e.elem
         self._keep.append(rest)
         parts = []
@@ -592,9 +527,7 @@ class _Gen:
                 return e
             lifted, elem = parts[:-1], parts[-1]
         else:
-            if isinstance(elem, T.Binary) and elem.op == "implies":
-                lifted, elem = _conjuncts(elem.left), elem.right
-            elif isinstance(elem, T.Binary) and elem.op == "or" and isinstance(elem.left, T.Unary) and elem.left.op == "not":
+            if isinstance(elem, T.Binary) and elem.op == Op.OR and isinstance(elem.left, T.Unary) and elem.left.op == Op.NOT:
                 lifted, elem = _conjuncts(elem.left.operand), elem.right
             else:
                 return e
@@ -604,29 +537,33 @@ class _Gen:
         self._keep.extend((g, out))  # ids key the analysis caches: keep them unique
         return out
 
-    def loops(self, gens: tuple[T.Gen, ...], body: Callable[[], None], stop: str | None = None) -> None:
+    def loops(self, gens: tuple[T.Gen, ...], body: Callable[[], None], stop: str | None = None, ordered: bool = False) -> None:
         """Nested `for` loops over the generators, their conditions as `continue` guards;
         `stop`: after an inner loop, break out of the outer one when it holds."""
         saved = dict(self.known_tags)
         try:
-            self._loops(gens, 0, body, stop)
+            self._loops(gens, 0, body, stop, ordered)
         finally:
             self.known_tags = saved
 
-    def _loops(self, gens, i, body, stop) -> None:
+    def _loops(self, gens, i, body, stop, ordered) -> None:
+        """`ordered`: each generator in its elements' declared order (the body may fail)."""
         g = gens[i]
-        pre = self.prefilter(g)
+        order = self.order_args(g.iter.ty.elem) if ordered else None
+        pre = self.prefilter(g, sort=order)
         if pre is not None:
             it, rest = pre
         else:
             it, rest = self.ex(g.iter), [c for cond in g.conds for c in _conjuncts(cond)]
+            if order is not None:
+                it = f"sorted({it}{order})"
         self.emit(f"for L{g.slot} in {it}:")
         self.ind += 1
         for c in rest:
             self.guard(c, "continue")
             self.known_tags.update(_tag_facts(c))
         if i + 1 < len(gens):
-            self._loops(gens, i + 1, body, stop)
+            self._loops(gens, i + 1, body, stop, ordered)
             if stop is not None:
                 self.emit(f"if {stop}: break")
         else:
@@ -864,17 +801,16 @@ class _Gen:
             return "True"
         return f"_contains({self.const(ty, '_ty')}, {v})"
 
+    def order_args(self, elem_ty: Type) -> str:
+        """The arguments after the list to `sorted` that give the declared order of `elem_ty`."""
+        return "" if plainly_ordered(elem_ty) else f", key={self.const(sort_key(elem_ty), '_key')}"
+
     def choose(self, s: T.Choose) -> None:
         """Open the loop of a choice; the caller emits the rest of the block inside it."""
         assert isinstance(s.domain.ty, SetT)
         elem_ty = s.domain.ty.elem
-        if s.var is None:
-            target = f"L{s.slot}"
-            order = "" if plainly_ordered(elem_ty) else f", key={self.const(sort_key(elem_ty), '_key')}"
-        else:
-            target = self.tmp(f"n{s.var}_")
-            k = sort_key(elem_ty)
-            order = "" if k is _identity else f", key={self.const(k, '_key')}"
+        target = f"L{s.slot}" if s.var is None else self.tmp(f"n{s.var}_")
+        order = self.order_args(elem_ty)
         if s.var is None and self.sorted_choice(s, target, order):
             return
         dom = self.choice_domain(s.domain, s.slot if s.var is None else None)
@@ -954,7 +890,7 @@ class _Gen:
                 facts.update(self.known_tags)
                 self.emit(f"{out}.append(L{g.slot})")
 
-            self.loops(dom.gens, body)
+            self.loops(dom.gens, body, ordered=self.analysis.comp_may_fail(dom))
             if slot is not None and g.slot in facts:
                 # the chosen value passed the comprehension's tag tests
                 self.known_tags[slot] = facts[g.slot]
@@ -1000,28 +936,6 @@ class _Facts:
     def __exit__(self, *exc):
         self.gen.known_tags = self.saved
         return False
-
-
-def _children(e: T.Expr):
-    if isinstance(e, T.Unary):
-        return (e.operand,)
-    if isinstance(e, T.Binary):
-        return (e.left, e.right)
-    if isinstance(e, T.IfExp):
-        return (e.cond, e.then, e.orelse)
-    if isinstance(e, T.RangeSet):
-        return (e.lo, e.hi)
-    if isinstance(e, (T.SetLit, T.TupleLit)):
-        return e.elems
-    if isinstance(e, T.Construct):
-        return e.fields
-    if isinstance(e, T.Builtin):
-        return (e.arg,)
-    if isinstance(e, T.MapGet):
-        return (e.obj, e.key)
-    if isinstance(e, (T.TupleGet, T.VariantGet, T.IsTag)):
-        return (e.obj,)
-    raise AssertionError(e)
 
 
 def _ends_paths(stmts) -> bool:

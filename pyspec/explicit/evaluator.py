@@ -17,6 +17,8 @@ from typing import Any, Callable
 
 from pyspec.errors import SpecEvalError
 from pyspec.lang import typed as T
+from pyspec.lang.analysis import Analysis, facts_right, facts_true
+from pyspec.lang.ops import OPS, Fail, Op, fail
 from pyspec.lang.types import (
     IntT,
     MapT,
@@ -37,10 +39,6 @@ LOCALS = 3  # env[LOCALS + slot] holds local `slot`
 _STATE = frozenset({"state"})
 
 
-def _fail(span, msg: str):
-    raise SpecEvalError(msg, span, code="PS401")
-
-
 class Compiler:
     """Compiles the expressions and statements of one checked spec."""
 
@@ -52,6 +50,7 @@ class Compiler:
         # reads on it need no tag check.
         self.known_tags: dict[int, str] = {}
         self.prime = "'"  # how messages spell a written variable: x' in actions, x in init
+        self.analysis = Analysis()
 
     # ---- expressions -------------------------------------------------------------------------
 
@@ -89,64 +88,47 @@ class Compiler:
 
     def _c_Unary(self, e: T.Unary):
         f, d = self._expr(e.operand)
-        if e.op == "not":
+        if e.op == Op.NOT:
             return (lambda env: not f(env)), d
-        return (lambda env: -f(env)), d
+        py = OPS[e.op].py
+        return (lambda env: py(f(env))), d
 
     def _with_facts(self, cond: T.Expr):
         """Context: the tag facts that hold wherever `cond` is true (conjuncts `x is Tag`)."""
-        return _Facts(self, _tag_facts(cond))
+        return _Facts(self, facts_true(cond))
 
     def _c_Binary(self, e: T.Binary):
         op = e.op
-        if op in ("and", "implies"):
-            a, da = self._expr(e.left)
-            with self._with_facts(e.left):
+        sem = OPS[op]
+        a, da = self._expr(e.left)
+        if sem.lazy:
+            with _Facts(self, facts_right(e)):
                 b, db = self._expr(e.right)
         else:
-            a, da = self._expr(e.left)
             b, db = self._expr(e.right)
         d = da | db
-        fast = _fast_binary(op, a, e.left, b, e.right)
-        if fast is not None:
-            return fast, d
-        if op == "and":
+        if op == Op.AND:
             return (lambda env: a(env) and b(env)), d
-        if op == "or":
+        if op == Op.OR:
             return (lambda env: a(env) or b(env)), d
-        if op == "implies":
-            return (lambda env: (not a(env)) or b(env)), d
-        if op in ("div", "mod"):
-            span = e.span
+        py = sem.py
+        if sem.failure is not None:
+            span, failure = e.span, sem.failure
 
-            def divmod_(env, a=a, b=b, is_div=op == "div"):
-                y = b(env)
+            def partial(env):
+                y = b(env)  # the divisor first, as the generated code does
                 if y == 0:
-                    _fail(span, "division by zero")
-                return a(env) // y if is_div else a(env) % y
+                    fail(failure, span)
+                return py(a(env), y)
 
-            return divmod_, d
-        simple = {
-            "add": lambda env: a(env) + b(env),
-            "sub": lambda env: a(env) - b(env),
-            "mul": lambda env: a(env) * b(env),
-            "eq": lambda env: a(env) == b(env),
-            "ne": lambda env: a(env) != b(env),
-            "lt": lambda env: a(env) < b(env),
-            "le": lambda env: a(env) <= b(env),
-            "gt": lambda env: a(env) > b(env),
-            "ge": lambda env: a(env) >= b(env),
-            "union": lambda env: a(env) | b(env),
-            "inter": lambda env: a(env) & b(env),
-            "diff": lambda env: a(env) - b(env),
-            "subset": lambda env: a(env) <= b(env),
-            "ssubset": lambda env: a(env) < b(env),
-            "superset": lambda env: a(env) >= b(env),
-            "ssuperset": lambda env: a(env) > b(env),
-            "in": lambda env: a(env) in b(env),
-            "notin": lambda env: a(env) not in b(env),
-        }
-        return simple[op], d
+            return partial, d
+        if isinstance(e.right, T.Const):
+            c = e.right.value
+            return (lambda env: py(a(env), c)), d
+        if isinstance(e.right, T.Local):
+            k = LOCALS + e.right.slot
+            return (lambda env: py(a(env), env[k])), d
+        return (lambda env: py(a(env), b(env))), d
 
     def _c_IfExp(self, e: T.IfExp):
         c, dc = self._expr(e.cond)
@@ -190,7 +172,7 @@ class Compiler:
                 vals = [f(env) for f in fns]
                 for i, ty, name in checks:
                     if not contains(ty, vals[i]):
-                        _fail(span, f"field {name} of {tag}(...) would be {_show(ty, vals[i])}, outside its type {ty.show()}")
+                        fail(Fail.FIELD_TYPE, span, tag, name, ty, vals[i])
                 return (tag, *vals)
 
             return construct_checked, d
@@ -236,7 +218,7 @@ class Compiler:
             def get_local(env):
                 v = env[k]
                 if v[0] != tag:
-                    _fail(span, f"{v[0]}(...) has no field '{name}'")
+                    fail(Fail.NO_FIELD, span, v[0], name)
                 return v[i]
 
             return get_local, d
@@ -246,7 +228,7 @@ class Compiler:
             def get1(env):
                 v = f(env)
                 if v[0] != tag:
-                    _fail(span, f"{v[0]}(...) has no field '{name}'")
+                    fail(Fail.NO_FIELD, span, v[0], name)
                 return v[i]
 
             return get1, d
@@ -255,7 +237,7 @@ class Compiler:
             v = f(env)
             i = positions.get(v[0])
             if i is None:
-                _fail(span, f"{v[0]}(...) has no field '{name}'")
+                fail(Fail.NO_FIELD, span, v[0], name)
             return v[i]
 
         return get, d
@@ -282,7 +264,7 @@ class Compiler:
             try:
                 return m(env)[index(key)]
             except KeyError:
-                _fail(span, f"key {_show(show, key)} is outside the map's keys {show.show()}")
+                fail(Fail.KEY_OUTSIDE, span, show, key)
 
         return get, dm | dk
 
@@ -298,7 +280,7 @@ class Compiler:
             def minmax(env):
                 s = f(env)
                 if not s:
-                    _fail(span, f"{name}() of an empty set")
+                    fail(Fail.EMPTY_EXTREME, span, name)
                 return agg(s)
 
             return minmax, d
@@ -324,8 +306,13 @@ class Compiler:
         deps = frozenset()
         gens = []
         facts = []
+        # A body that may fail is iterated in the declared order, so that the first error
+        # (and whether all()/any() stops before it) is the same under every hash seed.
+        ordered = self.analysis.comp_may_fail(e)
         for g in e.gens:
             it, di = self._expr(g.iter)
+            if ordered:
+                it = _in_order(it, g.iter.ty)
             conds = []
             for c in g.conds:
                 fc, dc = self._expr(c)
@@ -369,7 +356,7 @@ class Compiler:
         def minmax(env):
             vals = list(produce(env))
             if not vals:
-                _fail(span, f"{kind}() over no values")
+                fail(Fail.NO_VALUES, span, kind)
             return agg(vals)
 
         return minmax, deps
@@ -388,11 +375,11 @@ class Compiler:
             for k, v in produce_pairs(env):
                 i = index(k)
                 if out[i] is not _MISSING and out[i] != v:
-                    _fail(span, f"the map comprehension gives key {_show(mt.key, k)} two different values")
+                    fail(Fail.MAP_CLASH, span, mt.key, k)
                 out[i] = v
             if _MISSING in out:
                 missing = keys[out.index(_MISSING)]
-                _fail(span, f"the map comprehension gives no value for key {_show(mt.key, missing)}")
+                fail(Fail.MAP_MISSING, span, mt.key, missing)
             return tuple(out)
 
         return build
@@ -442,7 +429,7 @@ class Compiler:
         if s.var is None:
             slot = LOCALS + s.slot
             self.nlocals = max(self.nlocals, s.slot + 1)
-            if plainly_ordered(s.domain.ty.elem):
+            if plainly_ordered(s.domain.ty.elem):  # sorted() agrees with sort_key, faster
 
                 def choose_plain(env):
                     for v in sorted(dom(env)):
@@ -512,7 +499,7 @@ class Compiler:
                 j = indexes[depth](keys[depth](env))
             except KeyError:
                 key = keys[depth](env)
-                _fail(span, f"key {_show(key_types[depth], key)} is outside the map's keys {key_types[depth].show()}")
+                fail(Fail.KEY_OUTSIDE, span, key_types[depth], key)
             inner = v if depth == len(keys) - 1 else update(m[j], depth + 1, env, v)
             return m[:j] + (inner,) + m[j + 1 :]
 
@@ -546,48 +533,6 @@ class _Facts:
     def __exit__(self, *exc):
         self.compiler.known_tags = self.saved
         return False
-
-
-def _tag_facts(cond: T.Expr) -> dict[int, str]:
-    if isinstance(cond, T.IsTag) and isinstance(cond.obj, T.Local):
-        return {cond.obj.slot: cond.tag}
-    if isinstance(cond, T.Binary) and cond.op == "and":
-        return {**_tag_facts(cond.left), **_tag_facts(cond.right)}
-    return {}
-
-
-def _fast_binary(op: str, a: Fn, left: T.Expr, b: Fn, right: T.Expr) -> Fn | None:
-    """Comparisons and membership with a local or constant operand, without the extra call."""
-    if isinstance(right, T.Const) and op in ("eq", "ne", "lt", "le", "gt", "ge", "in", "notin"):
-        c = right.value
-        return {
-            "eq": lambda env: a(env) == c,
-            "ne": lambda env: a(env) != c,
-            "lt": lambda env: a(env) < c,
-            "le": lambda env: a(env) <= c,
-            "gt": lambda env: a(env) > c,
-            "ge": lambda env: a(env) >= c,
-            "in": lambda env: a(env) in c,
-            "notin": lambda env: a(env) not in c,
-        }[op]
-    if isinstance(right, T.Local) and op in ("eq", "ne", "lt", "le", "gt", "ge", "in", "notin"):
-        k = LOCALS + right.slot
-        return {
-            "eq": lambda env: a(env) == env[k],
-            "ne": lambda env: a(env) != env[k],
-            "lt": lambda env: a(env) < env[k],
-            "le": lambda env: a(env) <= env[k],
-            "gt": lambda env: a(env) > env[k],
-            "ge": lambda env: a(env) >= env[k],
-            "in": lambda env: a(env) in env[k],
-            "notin": lambda env: a(env) not in env[k],
-        }[op]
-    if isinstance(left, T.Local) and op in ("in", "notin"):
-        k = LOCALS + left.slot
-        if op == "in":
-            return lambda env: env[k] in b(env)
-        return lambda env: env[k] not in b(env)
-    return None
 
 
 def _quantifier(exists: bool, gens, elem: Fn) -> Fn:
@@ -709,6 +654,15 @@ def _produce(gens, elem: Fn) -> Callable[[list], Any]:
     return many
 
 
+def _in_order(it: Fn, set_type: Type) -> Fn:
+    """`it`, a set-valued closure, as a list in the declared order of its elements."""
+    assert isinstance(set_type, SetT)
+    if plainly_ordered(set_type.elem):
+        return lambda env: sorted(it(env))
+    key = sort_key(set_type.elem)
+    return lambda env: sorted(it(env), key=key)
+
+
 def _show(t: Type, v: Any) -> str:
     try:
         return format_value(t, v)
@@ -717,4 +671,4 @@ def _show(t: Type, v: Any) -> str:
 
 
 def _out_of_type(span, name: str, ty: Type, v: Any):
-    _fail(span, f"{name} would be {_show(ty, v)}, outside its type {ty.show()}")
+    fail(Fail.OUT_OF_TYPE, span, name, ty, v)

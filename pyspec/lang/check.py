@@ -14,6 +14,7 @@ from typing import Any, Iterable
 from pyspec.errors import ParamError, PyspecError, Span, SpecErrors, SpecNameError, SpecTypeError
 from pyspec.lang import ast as A
 from pyspec.lang import typed as T
+from pyspec.lang.ops import FAILURES, OPS, Op, fails
 from pyspec.lang.types import (
     ANY,
     BOOL,
@@ -631,10 +632,10 @@ class _Checker:
         x = self._expr(e.operand, fr)
         if e.op == "not":
             self._expect(x, BOOL, e.operand.span, "the operand of 'not'")
-            return T.Unary("not", x, BOOL, span=e.span)
+            return T.Unary(Op.NOT, x, BOOL, span=e.span)
         self._int(x, e.operand.span, "the operand of unary '-'")
         ty = IntT(-x.ty.hi, -x.ty.lo) if x.ty.bounded else INT
-        return T.Unary("neg", x, ty, span=e.span)
+        return T.Unary(Op.NEG, x, ty, span=e.span)
 
     def _int(self, x: T.Expr, span: Span, what: str) -> None:
         if not isinstance(x.ty, IntT):
@@ -652,14 +653,17 @@ class _Checker:
         if op in ("and", "or", "implies"):
             self._expect(left, BOOL, e.left.span, f"the left operand of '{op}'")
             self._expect(right, BOOL, e.right.span, f"the right operand of '{op}'")
-            return T.Binary(op, left, right, BOOL, span=e.span)
+            if op == "implies":  # lowered: not a or b
+                return T.Binary(Op.OR, T.Unary(Op.NOT, left, BOOL, span=e.left.span), right, BOOL, span=e.span)
+            return T.Binary(Op(op), left, right, BOOL, span=e.span)
         if op in ("in", "not in"):
             st = self._set(right, e.right.span, f"the right side of '{op}'")
             if unify(left.ty, st.elem) is None:
                 raise SpecTypeError(
                     f"'{op}': {left.ty.show()} cannot be an element of {st.show()}", e.span, code="PS317"
                 )
-            return T.Binary("in" if op == "in" else "notin", left, right, BOOL, span=e.span)
+            member = T.Binary(Op.IN, left, right, BOOL, span=e.span)
+            return member if op == "in" else T.Unary(Op.NOT, member, BOOL, span=e.span)
         if op in ("==", "!="):
             u = unify(left.ty, right.ty)
             if u is None:
@@ -670,18 +674,20 @@ class _Checker:
                 raise SpecTypeError(
                     f"'{op}': {left.ty.show()} and {right.ty.show()} have no value in common", e.span, code="PS313"
                 )
-            return T.Binary("eq" if op == "==" else "ne", left, right, BOOL, span=e.span)
+            return T.Binary(Op.EQ if op == "==" else Op.NE, left, right, BOOL, span=e.span)
         if op in ("<", "<=", ">", ">="):
             if isinstance(left.ty, SetT) or isinstance(right.ty, SetT):
                 self._set(left, e.left.span, f"the left side of '{op}'")
                 self._set(right, e.right.span, f"the right side of '{op}'")
                 if unify(left.ty, right.ty) is None:
                     raise SpecTypeError(f"'{op}' compares {left.ty.show()} with {right.ty.show()}", e.span, code="PS318")
-                name = {"<": "ssubset", "<=": "subset", ">": "ssuperset", ">=": "superset"}[op]
+                if op in (">", ">="):  # lowered: A >= B is B <= A
+                    left, right = right, left
+                name = Op.SSUBSET if op in ("<", ">") else Op.SUBSET
                 return T.Binary(name, left, right, BOOL, span=e.span)
             self._int(left, e.left.span, f"the left side of '{op}'")
             self._int(right, e.right.span, f"the right side of '{op}'")
-            name = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge"}[op]
+            name = {"<": Op.LT, "<=": Op.LE, ">": Op.GT, ">=": Op.GE}[op]
             return T.Binary(name, left, right, BOOL, span=e.span)
         if op in ("|", "&") or (op == "-" and isinstance(left.ty, SetT)):
             lt = self._set(left, e.left.span, f"the left side of '{op}'")
@@ -689,12 +695,12 @@ class _Checker:
             u = unify(lt, rt)
             if u is None:
                 raise SpecTypeError(f"'{op}' combines {lt.show()} with {rt.show()}", e.span, code="PS319")
-            name = {"|": "union", "&": "inter", "-": "diff"}[op]
-            return T.Binary(name, left, right, u if name == "union" else lt, span=e.span)
+            name = {"|": Op.UNION, "&": Op.INTER, "-": Op.DIFF}[op]
+            return T.Binary(name, left, right, u if name == Op.UNION else lt, span=e.span)
         if op in ("+", "-", "*", "//", "%"):
             self._int(left, e.left.span, f"the left side of '{op}'")
             self._int(right, e.right.span, f"the right side of '{op}'")
-            name = {"+": "add", "-": "sub", "*": "mul", "//": "div", "%": "mod"}[op]
+            name = {"+": Op.ADD, "-": Op.SUB, "*": Op.MUL, "//": Op.DIV, "%": Op.MOD}[op]
             return T.Binary(name, left, right, _arith_type(name, left.ty, right.ty), span=e.span)
         raise AssertionError(op)
 
@@ -993,33 +999,13 @@ def _const_value(e: T.Expr) -> Any:
     if isinstance(e, T.Const):
         return e.value
     if isinstance(e, T.Unary):
-        v = _const_value(e.operand)
-        return -v if e.op == "neg" else not v
+        return OPS[e.op].py(_const_value(e.operand))
     if isinstance(e, T.Binary):
         a, b = _const_value(e.left), _const_value(e.right)
-        ops = {
-            "add": lambda: a + b,
-            "sub": lambda: a - b,
-            "mul": lambda: a * b,
-            "div": lambda: a // b if b else _const_fail(e, "division by zero"),
-            "mod": lambda: a % b if b else _const_fail(e, "modulo by zero"),
-            "eq": lambda: a == b,
-            "ne": lambda: a != b,
-            "lt": lambda: a < b,
-            "le": lambda: a <= b,
-            "gt": lambda: a > b,
-            "ge": lambda: a >= b,
-            "and": lambda: a and b,
-            "or": lambda: a or b,
-            "implies": lambda: (not a) or b,
-            "union": lambda: a | b,
-            "inter": lambda: a & b,
-            "diff": lambda: a - b,
-            "in": lambda: a in b,
-            "notin": lambda: a not in b,
-        }
-        if e.op in ops:
-            return ops[e.op]()
+        sem = OPS[e.op]
+        if fails(e.op, a, b):
+            _const_fail(e, FAILURES[sem.failure].message())  # type: ignore[index]
+        return sem.py(a, b)
     if isinstance(e, T.IfExp):
         return _const_value(e.then) if _const_value(e.cond) else _const_value(e.orelse)
     if isinstance(e, T.SetLit):
@@ -1044,17 +1030,17 @@ def _const_fail(e: T.Expr, msg: str):
     raise SpecTypeError(msg, e.span, code="PS331")
 
 
-def _arith_type(op: str, a: IntT, b: IntT) -> IntT:
+def _arith_type(op: Op, a: IntT, b: IntT) -> IntT:
     if not (a.bounded and b.bounded):
         return INT
-    if op == "add":
+    if op == Op.ADD:
         return IntT(a.lo + b.lo, a.hi + b.hi)
-    if op == "sub":
+    if op == Op.SUB:
         return IntT(a.lo - b.hi, a.hi - b.lo)
-    if op == "mul":
+    if op == Op.MUL:
         ps = [a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi]
         return IntT(min(ps), max(ps))
-    if op == "mod" and b.lo > 0:
+    if op == Op.MOD and b.lo > 0:
         return IntT(0, b.hi - 1) if a.lo >= 0 else INT
     return INT
 

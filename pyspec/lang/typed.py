@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyspec.errors import Span
+from pyspec.lang.ops import Op
 from pyspec.lang.types import Type
 
 _NOSPAN = Span("<none>", 0, 0, 0, 0)
@@ -63,14 +64,10 @@ class Local(Expr):
     span: Span = _span()
 
 
-# Operators, by kind of operand:
-#   ints:  add sub mul div mod neg lt le gt ge
-#   sets:  union inter diff subset ssubset superset ssuperset in notin
-#   bools: and or implies not
-#   any:   eq ne
+# Operators are the core's (`pyspec.lang.ops.Op`); their meaning is the operator table's.
 @dataclass(frozen=True, slots=True)
 class Unary(Expr):
-    op: str
+    op: Op
     operand: Expr
     ty: Type
     span: Span = _span()
@@ -78,7 +75,7 @@ class Unary(Expr):
 
 @dataclass(frozen=True, slots=True)
 class Binary(Expr):
-    op: str
+    op: Op
     left: Expr
     right: Expr
     ty: Type

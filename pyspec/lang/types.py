@@ -340,8 +340,8 @@ def sort_key(t: Type) -> Callable[[Any], Any]:
 
 
 def plainly_ordered(t: Type) -> bool:
-    """True when Python's own `<` totally orders values of `t` without depending on hashes
-    (no sets inside): `sorted(values)` is then deterministic and needs no key."""
+    """True when Python's own `<` orders values of `t` exactly as `sort_key` does (no sets
+    and no unions inside): `sorted(values)` then needs no key."""
     if isinstance(t, (BoolT, IntT, EnumT, AnyT)):
         return True
     if isinstance(t, SetT):
@@ -352,8 +352,7 @@ def plainly_ordered(t: Type) -> bool:
         return all(plainly_ordered(e) for e in t.elems)
     if isinstance(t, RecordT):
         return all(plainly_ordered(f) for _, f in t.fields)
-    if isinstance(t, UnionT):
-        return all(plainly_ordered(f) for _, fs in t.variants for _, f in fs)
+    # A union is not: Python orders its tuples by tag name, the declared order is by variant.
     return False
 
 

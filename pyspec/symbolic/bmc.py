@@ -119,7 +119,7 @@ def run(enc: Encoding, oracle: Oracle, names: tuple[str, ...], depth: int, timeo
             except SpecEvalError as e:  # the explicit engine agrees: the invariant cannot be evaluated
                 raise with_trace(e, "while checking invariants", trace) from None
             if bad is None:
-                raise _order_sensitive(enc, [enc.invariants[n] for n in names], model, k, trace, state)
+                raise EncodingMismatch(f"Z3 found a violation in {state} that the explicit engine does not see")
             per_depth.append(time.perf_counter() - tk)
             return result(Verdict.VIOLATED, k, violated=bad, trace=trace)
         if k < depth and step_err is not False:
@@ -134,30 +134,12 @@ def run(enc: Encoding, oracle: Oracle, names: tuple[str, ...], depth: int, timeo
                 trace = _trace(enc, oracle, model, k)
                 e = oracle.step_error(trace.steps[-1].state)
                 if e is None:
-                    raise _order_sensitive(enc, enc.steps, model, k, trace, trace.steps[-1].state)
+                    raise EncodingMismatch(
+                        f"Z3 found an evaluation error in {trace.steps[-1].state} that the explicit engine does not raise"
+                    )
                 raise with_trace(e, "while stepping", trace)
         per_depth.append(time.perf_counter() - tk)
     return result(Verdict.NO_VIOLATION_UP_TO, depth, reason=f"no violation up to depth {depth}")
-
-
-def _order_sensitive(enc: Encoding, parts, model: z3.ModelRef, k: int, trace: Trace, state: tuple) -> Exception:
-    """The error for a model whose only evaluation error is one the explicit engine may skip:
-    an element of all()/any() after the element that decided it in Python's set order. It is
-    reported as a spec error (its outcome depends on that order); anything else is a bug."""
-    for part in parts:
-        for err in part.errors:
-            if err.order_sensitive and enc.holds(model, enc.at(err.cond, k)):
-                e = SpecEvalError(
-                    f"{err.message}, in an element of all() or any() (while stepping)",
-                    err.span,
-                    hint="the explicit engine stops at the first element that decides all()/any(), in "
-                    "Python's set order, and may not evaluate this element; guard the element "
-                    "(e.g. `y != 0 and ...`) so that it evaluates in every order",
-                    code="PS402",
-                )
-                e.trace = trace  # type: ignore[attr-defined]
-                return e
-    return EncodingMismatch(f"Z3 found an evaluation error in {state} that the explicit engine does not raise")
 
 
 def _trace(enc: Encoding, oracle: Oracle, model: z3.ModelRef, k: int) -> Trace:

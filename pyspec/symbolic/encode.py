@@ -18,13 +18,15 @@ Evaluation errors: each partial operation (map key outside the map's keys, min/m
 values, a union field of another variant, division by zero, a value outside the declared
 type, a map comprehension missing a key) records `guard and bad`, where `guard` says that
 the explicit engine evaluates the operation at all: the path condition plus the
-short-circuits of `and`, `or`, `implies`, `if-else` and, for all()/any(), "every earlier
-element left the result undecided" is NOT part of the guard: the explicit engine visits a
-set's elements in Python's iteration order, which depends on hashes and insertion history,
-so an error in some element is recorded as if all were evaluated and marked order-sensitive.
-An instance's error formula is the disjunction of these. It is satisfiable in a state when
-the explicit engine raises SpecEvalError running the instance there (in any iteration order);
-conversely, when only order-sensitive errors are, the explicit engine may or may not raise.
+short-circuits of `and`, `or`, `if-else` and, for all()/any(), "every earlier element left
+the result undecided". "Earlier" is the declared order of the elements (`sort_key`), which is
+the order the explicit engine iterates in wherever a body may fail (`pyspec.lang.analysis`);
+where it cannot fail, the order is unobservable. An instance's error formula is the
+disjunction of these: it is satisfiable in a state exactly when the explicit engine raises
+SpecEvalError running the instance there.
+
+Operators take their encoding from the operator table (`pyspec.lang.ops.OPS[op].sym`),
+applied to the `Algebra` below.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ import z3
 
 from pyspec.errors import Span
 from pyspec.lang import typed as T
+from pyspec.lang.ops import FAILURES, OPS, Op
 from pyspec.lang.types import (
     AnyT,
     EnumT,
@@ -92,7 +95,6 @@ class EvalErr:
     cond: Any
     span: Span
     message: str
-    order_sensitive: bool = False  # inside all()/any(): the explicit engine may skip it
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,11 +113,6 @@ class Part:
     formula: Any
     error: Any
     errors: tuple[EvalErr, ...] = ()
-
-    @property
-    def definite_error(self) -> Any:
-        """The error condition without the order-sensitive errors (see EvalErr)."""
-        return or_all(e.cond for e in self.errors if not e.order_sensitive)
 
 
 class _Path:
@@ -195,7 +192,7 @@ class _Encoder:
         self.cur: tuple | None = None
         self.errors: list[EvalErr] = []
         self.partial = 0  # operations met whose error condition is not known to be false
-        self.in_quantifier = 0  # inside the elements of all()/any()
+        self.algebra = Algebra(ctx)
         self.memo = memo  # id(expr) -> its dependencies
         self.cache = cache  # (id(expr), known locals) -> value, for state-free expressions
 
@@ -206,7 +203,7 @@ class _Encoder:
             return
         c = and_(*guard, bad)
         if c is not False:
-            self.errors.append(EvalErr(c, span, message, self.in_quantifier > 0))
+            self.errors.append(EvalErr(c, span, message))
 
     # ---- expressions -------------------------------------------------------------------------
 
@@ -250,50 +247,24 @@ class _Encoder:
         return p.locals[e.slot]
 
     def _x_Unary(self, e: T.Unary, p, g):
-        x = self.expr(e.operand, p, g)
-        return not_(x) if e.op == "not" else self.ctx.neg(x)
+        return OPS[e.op].sym(self.algebra, self.expr(e.operand, p, g), e.ty)
 
     def _x_Binary(self, e: T.Binary, p, g):
         op = e.op
-        ctx = self.ctx
+        sem = OPS[op]
         a = self.expr(e.left, p, g)
-        if op == "and":
+        if op == Op.AND:
             if a is False:
                 return False
             return and_(a, self.expr(e.right, p, _g(g, a)))
-        if op == "or":
+        if op == Op.OR:
             if a is True:
                 return True
             return or_(a, self.expr(e.right, p, _g(g, not_(a))))
-        if op == "implies":
-            if a is False:
-                return True
-            return implies_(a, self.expr(e.right, p, _g(g, a)))
         b = self.expr(e.right, p, g)
-        if op in ("add", "sub", "mul"):
-            return ctx.arith(op, a, b)
-        if op in ("div", "mod"):
-            self._err(g, ctx.int_eq_const(b, 0), e.span, "division by zero")
-            return ctx.divmod_(op, a, b)
-        if op in ("lt", "le", "gt", "ge"):
-            return ctx.cmp(op, a, b)
-        if op == "eq":
-            return eq(ctx, a, b)
-        if op == "ne":
-            return not_(eq(ctx, a, b))
-        if op == "in":
-            return member(ctx, a, b)
-        if op == "notin":
-            return not_(member(ctx, a, b))
-        if op in ("union", "inter", "diff"):
-            return _set_op(op, a, b, e.ty)
-        if op in ("subset", "superset"):
-            x, y = (a, b) if op == "subset" else (b, a)
-            return _subset(x, y)
-        if op in ("ssubset", "ssuperset"):
-            x, y = (a, b) if op == "ssubset" else (b, a)
-            return and_(_subset(x, y), not_(eq(ctx, x, y)))
-        raise AssertionError(op)
+        if sem.failure is not None:
+            self._err(g, self.ctx.int_eq_const(b, 0), e.span, FAILURES[sem.failure].message())
+        return sem.sym(self.algebra, a, b, e.ty)
 
     def _x_IfExp(self, e: T.IfExp, p, g):
         c = self.expr(e.cond, p, g)
@@ -474,7 +445,7 @@ class _Encoder:
         if kind in ("all", "any"):
 
             def on_quant(cond):
-                v = self.expr(e.elem, p, _g(g, cond))
+                v = self.expr(e.elem, p, _g(g, alive[0], cond))
                 decided = and_(cond, not_(v) if kind == "all" else v)
                 alive[0] = and_(alive[0], not_(decided))
 
@@ -494,40 +465,32 @@ class _Encoder:
         return _extreme(ctx, kind, out)
 
     def _bind(self, gens, i, p, g, cond, alive, on_bind: Callable, quantifier: bool = False) -> None:
-        """Call on_bind(cond) once per binding of the generators (each set in sorted order,
-        the first generator outermost); cond says the binding is produced.
+        """Call on_bind(cond) once per binding of the generators (each set in its declared
+        order, the first generator outermost); cond says the binding is produced.
 
-        all()/any() (`quantifier`) stop at the first element that decides them, in the
-        explicit engine's iteration order, which is Python's set order (hash and insertion
-        dependent, not sorted). Errors in their elements are therefore recorded strictly, as
-        if every element were evaluated, and marked order-sensitive: an error the explicit
-        engine raises in some order is always found, and one it may skip is reported as such.
+        all()/any() (`quantifier`) stop at the first element that decides them, in that
+        order: what they evaluate for a binding is guarded by `alive[0]` (no earlier binding
+        decided), exactly as the explicit engine iterates a body that may fail.
         """
         gen = gens[i]
-        s = self.expr(gen.iter, p, _g(g, cond))
+        s = self.expr(gen.iter, p, _g(g, alive[0], cond) if quantifier else _g(g, cond))
         et = gen.iter.ty.elem
-        if quantifier:
-            self.in_quantifier += 1
-        try:
-            for key in list(s.bits):
-                b = s.bits[key]
-                if b is False:
-                    continue
-                p.bind(gen.slot, lift(self.ctx, et, key), key)
-                c = and_(cond, b)
-                for ce in gen.conds:
-                    c = and_(c, self.expr(ce, p, _g(g, c)))
-                    if c is False:
-                        break
+        for key in sorted(s.bits, key=sort_key(et)):
+            b = s.bits[key]
+            if b is False:
+                continue
+            p.bind(gen.slot, lift(self.ctx, et, key), key)
+            c = and_(cond, b)
+            for ce in gen.conds:
+                c = and_(c, self.expr(ce, p, _g(g, alive[0], c) if quantifier else _g(g, c)))
                 if c is False:
-                    continue
-                if i + 1 < len(gens):
-                    self._bind(gens, i + 1, p, g, c, alive, on_bind)
-                else:
-                    on_bind(c)
-        finally:
-            if quantifier:
-                self.in_quantifier -= 1
+                    break
+            if c is False:
+                continue
+            if i + 1 < len(gens):
+                self._bind(gens, i + 1, p, g, c, alive, on_bind, quantifier)
+            else:
+                on_bind(c)
 
     # ---- statements --------------------------------------------------------------------------
 
@@ -722,6 +685,51 @@ def _set_op(op: str, a: SetV, b: SetV, ty: Type) -> SetV:
 
 def _subset(a: SetV, b: SetV) -> Bool:
     return and_all(implies_(x, b.bits.get(k, False)) for k, x in a.bits.items())
+
+
+class Algebra:
+    """The symbolic operations the operator table's `sym` entries are written against."""
+
+    __slots__ = ("ctx",)
+
+    def __init__(self, ctx: Ctx) -> None:
+        self.ctx = ctx
+
+    def arith(self, op: str, a: IntV, b: IntV) -> IntV:
+        return self.ctx.arith(op, a, b)
+
+    def divmod_(self, op: str, a: IntV, b: IntV) -> IntV:
+        return self.ctx.divmod_(op, a, b)
+
+    def neg(self, a: IntV) -> IntV:
+        return self.ctx.neg(a)
+
+    def cmp(self, op: str, a: IntV, b: IntV) -> Bool:
+        return self.ctx.cmp(op, a, b)
+
+    def eq(self, a: Any, b: Any) -> Bool:
+        return eq(self.ctx, a, b)
+
+    def member(self, a: Any, s: SetV) -> Bool:
+        return member(self.ctx, a, s)
+
+    def set_op(self, op: str, a: SetV, b: SetV, ty: Type) -> SetV:
+        return _set_op(op, a, b, ty)
+
+    def subset(self, a: SetV, b: SetV) -> Bool:
+        return _subset(a, b)
+
+    @staticmethod
+    def not_(x: Bool) -> Bool:
+        return not_(x)
+
+    @staticmethod
+    def and_(*xs: Bool) -> Bool:
+        return and_(*xs)
+
+    @staticmethod
+    def or_(*xs: Bool) -> Bool:
+        return or_(*xs)
 
 
 def _default(ctx: Ctx, t: Type) -> Any:

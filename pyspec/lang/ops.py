@@ -1,0 +1,177 @@
+"""The operator table: what every operator of the core language means, stated once.
+
+The type checker builds `Unary`/`Binary` nodes with an `Op`; every reader takes the operator's
+meaning from its `OpSem` entry here, never from a copy of its own:
+
+- `py`: the function on Python values (the closure engine, constant folding in the checker,
+  the property test that holds the back ends to this table);
+- `src`: the template the code generator emits (`{0}`, `{1}` are the operands' code);
+- `sym`: the Z3 encoding, a function of the symbolic algebra (`pyspec.symbolic.algebra.Algebra`,
+  passed in by the encoder, so that this module needs no z3) and the operand values;
+- `failure`: when the operator fails (a division by zero), with the error it raises.
+
+Surface sugar is lowered by the checker to core forms (see `lower_*`): `a not in S` is
+`not (a in S)`, `A >= B` on sets is `B <= A`, `A > B` is `B < A`, and `a implies b` is
+`not a or b`. Partial operations that are not operators (a map read outside the keys, a field
+of another variant, ...) have their rule in `FAILURES`, read by every engine as well.
+
+Adding an operator: one `Op` member, one `OpSem` entry below, and the parser/checker rule that
+builds it (docs/architecture.md shows the files touched).
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+from typing import Any, Callable, NoReturn
+
+from pyspec.errors import SpecEvalError, Span
+from pyspec.lang.types import Type, format_value
+
+
+class Op(StrEnum):
+    """A core operator. The value is its stable name (e.g. in `--dump` output and tests)."""
+
+    # integers
+    ADD = "add"
+    SUB = "sub"
+    MUL = "mul"
+    DIV = "div"
+    MOD = "mod"
+    NEG = "neg"
+    LT = "lt"
+    LE = "le"
+    GT = "gt"
+    GE = "ge"
+    # any type
+    EQ = "eq"
+    NE = "ne"
+    # booleans (AND and OR short-circuit: the right operand is evaluated only when needed)
+    AND = "and"
+    OR = "or"
+    NOT = "not"
+    # sets
+    UNION = "union"
+    INTER = "inter"
+    DIFF = "diff"
+    SUBSET = "subset"  # <=
+    SSUBSET = "ssubset"  # <
+    IN = "in"
+
+
+class Fail(Enum):
+    """A way evaluation can fail; its code and message are in `FAILURES`."""
+
+    DIV_ZERO = "division by zero"
+    MOD_ZERO = "modulo by zero"
+    NO_FIELD = "a union field read from another variant"
+    KEY_OUTSIDE = "a map key outside the map's keys"
+    EMPTY_EXTREME = "min()/max() of an empty set"
+    NO_VALUES = "a min/max comprehension over no values"
+    MAP_MISSING = "a map comprehension missing a key"
+    MAP_CLASH = "a map comprehension giving a key two values"
+    FIELD_TYPE = "a union field outside its type"
+    OUT_OF_TYPE = "a value outside a variable's type"
+
+
+def _show(t: Type, v: Any) -> str:
+    try:
+        return format_value(t, v)
+    except (TypeError, IndexError, KeyError, ValueError):
+        return repr(v)
+
+
+@dataclass(frozen=True, slots=True)
+class FailRule:
+    code: str
+    message: Callable[..., str]
+
+
+FAILURES: dict[Fail, FailRule] = {
+    Fail.DIV_ZERO: FailRule("PS401", lambda: "division by zero"),
+    Fail.MOD_ZERO: FailRule("PS401", lambda: "modulo by zero"),
+    Fail.NO_FIELD: FailRule("PS401", lambda tag, name: f"{tag}(...) has no field '{name}'"),
+    Fail.KEY_OUTSIDE: FailRule(
+        "PS401", lambda kt, key: f"key {_show(kt, key)} is outside the map's keys {kt.show()}"
+    ),
+    Fail.EMPTY_EXTREME: FailRule("PS401", lambda name: f"{name}() of an empty set"),
+    Fail.NO_VALUES: FailRule("PS401", lambda kind: f"{kind}() over no values"),
+    Fail.MAP_MISSING: FailRule(
+        "PS401", lambda kt, key: f"the map comprehension gives no value for key {_show(kt, key)}"
+    ),
+    Fail.MAP_CLASH: FailRule(
+        "PS401", lambda kt, key: f"the map comprehension gives key {_show(kt, key)} two different values"
+    ),
+    Fail.FIELD_TYPE: FailRule(
+        "PS401",
+        lambda tag, name, ty, v: f"field {name} of {tag}(...) would be {_show(ty, v)}, outside its type {ty.show()}",
+    ),
+    Fail.OUT_OF_TYPE: FailRule(
+        "PS401", lambda name, ty, v: f"{name} would be {_show(ty, v)}, outside its type {ty.show()}"
+    ),
+}
+
+
+def fail(kind: Fail, span: Span, *args: Any) -> NoReturn:
+    """Raise the evaluation error `kind` at `span`; `args` are what its message shows."""
+    rule = FAILURES[kind]
+    raise SpecEvalError(rule.message(*args), span, code=rule.code)
+
+
+@dataclass(frozen=True, slots=True)
+class OpSem:
+    op: Op
+    spelling: str  # how a spec writes it
+    arity: int
+    py: Callable[..., Any]
+    src: str
+    sym: Callable[..., Any]  # (algebra, operands..., result type) -> symbolic value
+    failure: Fail | None = None  # the operator fails when its right operand is 0 (checked first)
+    lazy: bool = False  # the right operand is evaluated only when the left does not decide
+
+
+_TABLE = (
+    OpSem(Op.ADD, "+", 2, operator.add, "({0} + {1})", lambda z, a, b, t: z.arith("add", a, b)),
+    OpSem(Op.SUB, "-", 2, operator.sub, "({0} - {1})", lambda z, a, b, t: z.arith("sub", a, b)),
+    OpSem(Op.MUL, "*", 2, operator.mul, "({0} * {1})", lambda z, a, b, t: z.arith("mul", a, b)),
+    OpSem(Op.DIV, "//", 2, operator.floordiv, "({0} // {1})", lambda z, a, b, t: z.divmod_("div", a, b), Fail.DIV_ZERO),
+    OpSem(Op.MOD, "%", 2, operator.mod, "({0} % {1})", lambda z, a, b, t: z.divmod_("mod", a, b), Fail.MOD_ZERO),
+    OpSem(Op.NEG, "-", 1, operator.neg, "(-{0})", lambda z, a, t: z.neg(a)),
+    OpSem(Op.LT, "<", 2, operator.lt, "({0} < {1})", lambda z, a, b, t: z.cmp("lt", a, b)),
+    OpSem(Op.LE, "<=", 2, operator.le, "({0} <= {1})", lambda z, a, b, t: z.cmp("le", a, b)),
+    OpSem(Op.GT, ">", 2, operator.gt, "({0} > {1})", lambda z, a, b, t: z.cmp("gt", a, b)),
+    OpSem(Op.GE, ">=", 2, operator.ge, "({0} >= {1})", lambda z, a, b, t: z.cmp("ge", a, b)),
+    OpSem(Op.EQ, "==", 2, operator.eq, "({0} == {1})", lambda z, a, b, t: z.eq(a, b)),
+    OpSem(Op.NE, "!=", 2, operator.ne, "({0} != {1})", lambda z, a, b, t: z.not_(z.eq(a, b))),
+    OpSem(Op.AND, "and", 2, lambda a, b: a and b, "({0} and {1})", lambda z, a, b, t: z.and_(a, b), lazy=True),
+    OpSem(Op.OR, "or", 2, lambda a, b: a or b, "({0} or {1})", lambda z, a, b, t: z.or_(a, b), lazy=True),
+    OpSem(Op.NOT, "not", 1, operator.not_, "(not {0})", lambda z, a, t: z.not_(a)),
+    OpSem(Op.UNION, "|", 2, operator.or_, "({0} | {1})", lambda z, a, b, t: z.set_op("union", a, b, t)),
+    OpSem(Op.INTER, "&", 2, operator.and_, "({0} & {1})", lambda z, a, b, t: z.set_op("inter", a, b, t)),
+    OpSem(Op.DIFF, "-", 2, operator.sub, "({0} - {1})", lambda z, a, b, t: z.set_op("diff", a, b, t)),
+    OpSem(Op.SUBSET, "<=", 2, operator.le, "({0} <= {1})", lambda z, a, b, t: z.subset(a, b)),
+    OpSem(
+        Op.SSUBSET, "<", 2, operator.lt, "({0} < {1})", lambda z, a, b, t: z.and_(z.subset(a, b), z.not_(z.eq(a, b)))
+    ),
+    OpSem(Op.IN, "in", 2, lambda a, s: a in s, "({0} in {1})", lambda z, a, b, t: z.member(a, b)),
+)
+
+OPS: dict[Op, OpSem] = {s.op: s for s in _TABLE}
+assert set(OPS) == set(Op), "every operator has exactly one entry"
+
+
+def apply(op: Op, span: Span, *args: Any) -> Any:
+    """Apply `op` to Python values, raising its evaluation error where it fails."""
+    sem = OPS[op]
+    if sem.failure is not None and args[1] == 0:
+        fail(sem.failure, span)
+    return sem.py(*args)
+
+
+def fails(op: Op, *args: Any) -> bool:
+    """Whether `op` fails on these Python values."""
+    return OPS[op].failure is not None and args[1] == 0
+
+
+__all__ = ["FAILURES", "OPS", "Fail", "FailRule", "Op", "OpSem", "apply", "fail", "fails"]
