@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from pyspec.errors import SpecEvalError
 from pyspec.lang import typed as T
-from pyspec.lang.analysis import Analysis, facts_right, facts_true
+from pyspec.lang.analysis import Analysis, conjuncts, facts_right, facts_true
 from pyspec.lang.ops import OPS, Fail, Op, fail
 from pyspec.lang.types import (
     IntT,
@@ -42,8 +42,12 @@ _STATE = frozenset({"state"})
 class Compiler:
     """Compiles the expressions and statements of one checked spec."""
 
-    def __init__(self, spec: T.CheckedSpec) -> None:
+    def __init__(self, spec: T.CheckedSpec, observer: Callable[..., None] | None = None) -> None:
+        """`observer`: called as `observer(stmt, clauses, env)` where a path ends at a false
+        `require` (clauses: its conjuncts, compiled) or at a choice with nothing to choose
+        from (clauses empty), so that `explain` reports what this engine did."""
         self.spec = spec
+        self.observer = observer
         self.nlocals = 0  # the largest frame seen, for constant folding's scratch env
         # Flow typing: while compiling the right side of `m is Tag and ...` (or what follows
         # that test in a comprehension), local slot -> the tag it is known to carry, so field
@@ -395,6 +399,17 @@ class Compiler:
     def _stmt(self, s: T.Stmt, k: Run) -> Run:
         if isinstance(s, T.Require):
             c = self.expr(s.cond)
+            observer = self.observer
+            if observer is not None:
+                clauses = tuple((x, self.expr(x)) for x in conjuncts(s.cond))
+
+                def require_observed(env):
+                    if c(env):
+                        k(env)
+                    else:
+                        observer(s, clauses, env)
+
+                return require_observed
 
             def require(env):
                 if c(env):
@@ -424,6 +439,8 @@ class Compiler:
 
     def _choose(self, s: T.Choose, k: Run) -> Run:
         dom = self.expr(s.domain)
+        if self.observer is not None:
+            dom = _observed_domain(dom, s, self.observer)
         assert isinstance(s.domain.ty, SetT)
         key = sort_key(s.domain.ty.elem)
         if s.var is None:
@@ -652,6 +669,16 @@ def _produce(gens, elem: Fn) -> Callable[[list], Any]:
                     yield from many(env, depth + 1)
 
     return many
+
+
+def _observed_domain(dom: Fn, s: T.Choose, observer: Callable[..., None]) -> Fn:
+    def observed(env):
+        d = dom(env)
+        if not d:
+            observer(s, (), env)
+        return d
+
+    return observed
 
 
 def _in_order(it: Fn, set_type: Type) -> Fn:

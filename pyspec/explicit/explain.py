@@ -1,8 +1,11 @@
-"""Why an action instance does not step from a state: the slow, explaining path.
+"""Why an action instance does not step from a state: an observer of the closure engine.
 
-Walks the action's statements one at a time (choices tried in order) and reports the first
-`require` that is false, with the values of the variables and locals it reads, or the choice
-that has nothing to choose from. tracecheck uses it for its divergence reports.
+The instance is run by the reference engine itself, compiled with an observer that records
+every path that ends at a false `require` (with the first false conjunct and the values it
+reads, next-state values included as the engine holds them at that point) or at a choice
+with nothing to choose from. So explain can never disagree with `successors`: when the engine
+steps, there is no reason; when it does not, the reason is the one the engine met on the last
+path it tried. tracecheck uses it for its divergence reports.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ from typing import Any
 
 from pyspec.errors import Span, SpecEvalError
 from pyspec.explicit.compiled import CompiledSpec
-from pyspec.explicit.evaluator import LOCALS
+from pyspec.explicit.evaluator import LOCALS, Compiler
 from pyspec.lang import typed as T
+from pyspec.lang.analysis import children
 from pyspec.lang.types import format_value
 
 
@@ -27,90 +31,69 @@ class Blocked:
     values: tuple[tuple[str, str], ...]  # (name, formatted value) of what the clause reads
 
 
+class _Explainer:
+    """One observing compilation of a spec's actions, reused for every explained step."""
+
+    def __init__(self, spec: T.CheckedSpec) -> None:
+        self.last: Blocked | None = None
+        compiler = Compiler(spec, observer=self._observe)
+        self.runs = [compiler.block(a.body, _emit) for a in spec.actions]
+
+    def _observe(self, s: T.Stmt, clauses: tuple, env: list) -> None:
+        if isinstance(s, T.Require):
+            clause = next((x for x, f in clauses if not f(env)), s.cond)
+            self.last = Blocked("require", clause.span, "require is false", _reads(clause, env))
+        else:
+            assert isinstance(s, T.Choose)
+            self.last = Blocked(
+                "empty choice", s.span, f"'{s.name} in ...' has nothing to choose from", _reads(s.domain, env)
+            )
+
+
 def explain_step(compiled: CompiledSpec, state: tuple, inst: int) -> Blocked | None:
-    """None when the instance is enabled in `state`; else the first reason it is not (for a
-    nondeterministic choice: the reason of the last alternative tried)."""
+    """None when the instance is enabled in `state`; else the reason the engine met on the
+    last path it tried (for a nondeterministic choice: the last alternative)."""
+    explainer = getattr(compiled, "_explainer", None)
+    if explainer is None:
+        explainer = compiled._explainer = _Explainer(compiled.spec)  # type: ignore[attr-defined]
     ai, args = compiled.instances[inst]
     action = compiled.spec.actions[ai]
-    env: list[Any] = [state, list(state), []] + [None] * (action.nlocals + 64)
+    env: list[Any] = [state, None, []] + [None] * (action.nlocals + 1)
     for f, v in zip(action.formals, args):
         env[LOCALS + f.slot] = v
-    names = {f.slot: f.name for f in action.formals}
-    return _walk(compiled, action.body, env, names)
+    explainer.last = None
+    try:
+        explainer.runs[ai](env)
+    except SpecEvalError as e:
+        return Blocked("error", e.span, e.message, ())
+    if env[2]:
+        return None
+    assert explainer.last is not None, "a path ended without a require or an empty choice"
+    return explainer.last
 
 
-def _walk(compiled: CompiledSpec, stmts: tuple[T.Stmt, ...], env: list, names: dict[int, str]) -> Blocked | None:
-    c = compiled._compiler
-    for i, s in enumerate(stmts):
-        try:
-            if isinstance(s, T.Require):
-                if not c.expr(s.cond)(env):
-                    clause = next((x for x in _conjuncts(s.cond) if not c.expr(x)(env)), s.cond)
-                    return Blocked("require", clause.span, "require is false", _reads(compiled, clause, env))
-            elif isinstance(s, T.Let):
-                env[LOCALS + s.slot] = c.expr(s.value)(env)
-                names[s.slot] = s.name
-            elif isinstance(s, T.Assign):
-                v = c.expr(s.value)(env)
-                if not s.path:
-                    env[1][s.var] = v
-            elif isinstance(s, T.If):
-                branch = s.then if c.expr(s.cond)(env) else s.orelse
-                why = _walk(compiled, branch + stmts[i + 1 :], env, names)
-                return why
-            elif isinstance(s, T.Choose):
-                values = sorted(c.expr(s.domain)(env), key=repr)
-                if not values:
-                    return Blocked("empty choice", s.span, f"'{s.name} in ...' has nothing to choose from",
-                                   _reads(compiled, s.domain, env))
-                last = None
-                for v in values:
-                    saved = list(env)
-                    if s.var is None:
-                        env[LOCALS + s.slot] = v
-                        names[s.slot] = s.name
-                    else:
-                        env[1][s.var] = v
-                    last = _walk(compiled, stmts[i + 1 :], env, names)
-                    if last is None:
-                        return None
-                    env[:] = saved
-                return last
-        except SpecEvalError as e:
-            return Blocked("error", e.span or s.span, e.message, ())
-    return None
+def _emit(env: list) -> None:
+    env[2].append(True)
 
 
-def _conjuncts(e: T.Expr) -> list[T.Expr]:
-    if isinstance(e, T.Binary) and e.op == "and":
-        return _conjuncts(e.left) + _conjuncts(e.right)
-    return [e]
-
-
-def _reads(compiled: CompiledSpec, e: T.Expr, env: list) -> tuple[tuple[str, str], ...]:
+def _reads(e: T.Expr, env: list) -> tuple[tuple[str, str], ...]:
     """The state variables and locals an expression reads, with their values (free locals
     only: a comprehension's own variables have no single value)."""
     out: dict[str, str] = {}
-    bound: set[int] = set()
 
-    def visit(x: Any) -> None:
+    def visit(x: Any, bound: frozenset) -> None:
         if isinstance(x, T.Var):
             out.setdefault(x.name, format_value(x.ty, env[0][x.index]))
         elif isinstance(x, T.Primed):
-            out.setdefault(x.name + "'", format_value(x.ty, env[1][x.index]))
+            nxt = env[1] if env[1] is not None else env[0]
+            out.setdefault(x.name + "'", format_value(x.ty, nxt[x.index]))
         elif isinstance(x, T.Local):
             if x.slot not in bound and env[LOCALS + x.slot] is not None:
                 out.setdefault(x.name, format_value(x.ty, env[LOCALS + x.slot]))
-        elif isinstance(x, T.Comp):
-            bound.update(g.slot for g in x.gens)
-        if isinstance(x, (T.Expr, T.Gen)):
-            for name in getattr(x, "__slots__", ()):
-                child = getattr(x, name)
-                if isinstance(child, tuple):
-                    for y in child:
-                        visit(y)
-                elif isinstance(child, (T.Expr, T.Gen)):
-                    visit(child)
+        if isinstance(x, T.Comp):
+            bound = bound | frozenset(g.slot for g in x.gens)
+        for c in children(x):
+            visit(c, bound)
 
-    visit(e)
+    visit(e, frozenset())
     return tuple(out.items())
