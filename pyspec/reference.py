@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Callable, Protocol, Sequence
 
 from pyspec.lang.typed import CheckedSpec
-from pyspec.lang.types import Type
+from pyspec.lang.types import Type, format_value
 
 
 class Reference(Protocol):
@@ -45,7 +45,13 @@ class Reference(Protocol):
         ...
 
 
+def instance_text(reference: Reference, inst: int) -> str:
+    """How messages name an action instance: `Crash(p=2)`."""
+    name, args = reference.describe_instance(inst)
+    return f"{name}(" + ", ".join(f"{n}={format_value(t, v)}" for n, v, t in args) + ")"
+
+
 CompileReference = Callable[[CheckedSpec], Reference]
 """Builds the reference semantics of a spec (synthesis replays specs it derives)."""
 
-__all__ = ["Reference", "CompileReference"]
+__all__ = ["Reference", "CompileReference", "instance_text"]

@@ -14,6 +14,7 @@ from typing import Callable
 
 from pyspec.errors import SpecEvalError
 from pyspec.explicit.compiled import CompiledSpec
+from pyspec.reference import instance_text
 from pyspec.result import Result, Step, Trace, Verdict
 
 
@@ -170,14 +171,11 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0) -> Result:
 
 def _failing_instance(compiled: CompiledSpec, state: tuple) -> str:
     """Which action instance raises from `state` (the rare path: re-run them one by one)."""
-    from pyspec.lang.types import format_value
-
     for inst in range(len(compiled.instances)):
         try:
             compiled.run_instance(state, inst)
         except SpecEvalError:
-            name, args = compiled.describe_instance(inst)
-            return f"{name}(" + ", ".join(f"{n}={format_value(t, v)}" for n, v, t in args) + ")"
+            return instance_text(compiled, inst)
     return "a step"
 
 

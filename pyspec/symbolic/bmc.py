@@ -16,7 +16,7 @@ import z3
 
 from pyspec.errors import SpecEvalError, UsageError
 from pyspec.lang.typed import CheckedSpec
-from pyspec.reference import Reference
+from pyspec.reference import Reference, instance_text
 from pyspec.result import Result, Trace, Verdict
 from pyspec.symbolic.encode import Encoding
 from pyspec.symbolic.replay import EncodingMismatch, Oracle, with_trace
@@ -52,7 +52,7 @@ def encode(spec: CheckedSpec, bitvectors: bool = True) -> Encoding:
     try:
         return Encoding(spec, bitvectors=bitvectors)
     except EncodingError as e:
-        raise UsageError(f"the Z3 engines cannot encode this spec: {e}", code="PS604") from None
+        raise UsageError(f"the Z3 engines cannot encode this spec: {e}", code="PS607") from None
 
 
 def run(enc: Encoding, oracle: Oracle, names: tuple[str, ...], depth: int, timeout: float | None, t0: float) -> Result:
@@ -132,12 +132,12 @@ def run(enc: Encoding, oracle: Oracle, names: tuple[str, ...], depth: int, timeo
                 return undecided(k, "whether the actions can be evaluated")
             if model is not None:
                 trace = _trace(enc, oracle, model, k)
-                e = oracle.step_error(trace.steps[-1].state)
-                if e is None:
-                    raise EncodingMismatch(
-                        f"Z3 found an evaluation error in {trace.steps[-1].state} that the explicit engine does not raise"
-                    )
-                raise with_trace(e, "while stepping", trace)
+                state = trace.steps[-1].state
+                for inst in range(len(enc.steps)):  # the first failing instance, as explore names it
+                    e = oracle.step_error(state, [inst])
+                    if e is not None:
+                        raise with_trace(e, f"in {instance_text(oracle.reference, inst)}", trace)
+                raise EncodingMismatch(f"Z3 found an evaluation error in {state} that the explicit engine does not raise")
         per_depth.append(time.perf_counter() - tk)
     return result(Verdict.NO_VIOLATION_UP_TO, depth, reason=f"no violation up to depth {depth}")
 
