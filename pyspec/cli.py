@@ -165,7 +165,7 @@ def run(o: Options) -> int:
     if o.command == "check":
         if o.engine == "bmc":
             if o.depth is None:
-                raise UsageError("--engine bmc needs --depth K")
+                raise UsageError("--engine bmc needs --depth K", code="PS608")
             result = api.bmc(spec, depth=o.depth, invariants=o.invariants, timeout=o.timeout)
         else:
             result = api.check(

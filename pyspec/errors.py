@@ -1,11 +1,18 @@
 """The project's user-error hierarchy: every mistake a user can make is one of these, with a place.
 
 Raisers never format; `pyspec.report.errors.render_error` draws every error the same way.
+
+Every code has one entry in `ERROR_CODES` (code -> class, title, default hint); constructing an
+error with a code that is not registered, or under another class than its entry names, is a bug
+and raises ValueError. tracecheck registers its TCxxx codes with `register_codes`
+(tracecheck/errors.py); pyspec never imports tracecheck. docs/language.md's table of codes is
+tested against this registry (tests/test_error_codes.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable, Mapping
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,9 +30,11 @@ class Span:
 
 
 class PyspecError(Exception):
-    """Base of every error caused by user input; the CLIs render it and exit with code 2."""
+    """Base of every error caused by user input; the CLIs render it and exit with code 2.
+    `code` must be registered in `ERROR_CODES` for this class (ValueError otherwise: a bug);
+    without a `hint`, the code's default hint (if any) is used."""
 
-    code = "PS000"
+    code: str
 
     def __init__(
         self,
@@ -34,15 +43,15 @@ class PyspecError(Exception):
         *,
         hint: str | None = None,
         notes: tuple[tuple[Span, str], ...] = (),
-        code: str | None = None,
+        code: str,
     ) -> None:
         super().__init__(message)
+        entry = _registered(type(self), code)
         self.message = message
         self.span = span
-        self.hint = hint
+        self.hint = hint if hint is not None else entry.hint
         self.notes = notes
-        if code is not None:
-            self.code = code
+        self.code = entry.code
 
     def __str__(self) -> str:
         where = f"{self.span}: " if self.span else ""
@@ -56,48 +65,208 @@ class SpecError(PyspecError):
 class SpecSyntaxError(SpecError):
     """Raised by the parser at the first token that does not fit the grammar."""
 
-    code = "PS100"
-
 
 class SpecNameError(SpecError):
     """Raised by the type checker for an unknown, duplicate or misused name."""
 
-    code = "PS200"
-
 
 class SpecTypeError(SpecError):
     """Raised by the type checker for an expression or statement of the wrong type."""
-
-    code = "PS300"
 
 
 class SpecEvalError(SpecError):
     """Raised while evaluating a spec: a value outside its declared type, a key outside a map's
     domain, min of an empty set. Carries the step (action and arguments) when known."""
 
-    code = "PS400"
-
 
 class ParamError(PyspecError):
     """A `-D NAME=VALUE` override that names no param or does not fit its type."""
 
-    code = "PS500"
-
 
 class UsageError(PyspecError):
     """A command-line request that cannot be carried out (unknown invariant, bad bound)."""
-
-    code = "PS600"
 
 
 class SpecErrors(SpecError):
     """Several spec errors found in one pass (the type checker collects them before raising)."""
 
     def __init__(self, errors: tuple[PyspecError, ...]) -> None:
-        """An empty group stands for errors already reported (a use of a broken declaration)."""
-        first = errors[0] if errors else SpecError("(reported above)")
-        super().__init__(first.message, first.span, hint=first.hint, notes=first.notes, code=first.code)
+        """An empty group stands for errors already reported (a use of a broken declaration);
+        it never reaches the user. The group takes its first member's code, already checked."""
+        message = errors[0].message if errors else "(reported above)"
+        Exception.__init__(self, message)
+        self.message = message
+        self.span = errors[0].span if errors else None
+        self.hint = errors[0].hint if errors else None
+        self.notes = errors[0].notes if errors else ()
+        self.code = errors[0].code if errors else ""
         self.errors = errors
 
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)
+
+
+# ---- the registry ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorCode:
+    """One error code: the class its errors are raised as, a short title (docs/language.md's
+    table of codes shows it), and the hint used when the raiser gives none."""
+
+    code: str
+    kind: type[PyspecError]
+    title: str
+    hint: str | None = None
+
+
+ERROR_CODES: dict[str, ErrorCode] = {}
+"""Every error code of pyspec (PSxxx) and, once tracecheck is imported, of tracecheck (TCxxx)."""
+
+
+def register_codes(entries: Iterable[ErrorCode]) -> None:
+    """Add codes to `ERROR_CODES`; a code registered twice with another meaning is a bug."""
+    for e in entries:
+        old = ERROR_CODES.setdefault(e.code, e)
+        if old != e:
+            raise ValueError(f"error code {e.code} registered twice: {old.title!r} and {e.title!r}")
+
+
+def error(code: str, message: str, span: Span | None = None, **kw) -> PyspecError:
+    """An error of the class registered for `code` (hint= and notes= as for PyspecError)."""
+    entry = ERROR_CODES.get(code)
+    if entry is None:
+        raise ValueError(f"error code {code!r} is not registered in pyspec.errors.ERROR_CODES")
+    return entry.kind(message, span, code=code, **kw)
+
+
+def _registered(cls: type, code: str) -> ErrorCode:
+    entry = ERROR_CODES.get(code)
+    if entry is None:
+        raise ValueError(f"error code {code!r} is not registered (pyspec.errors.ERROR_CODES)")
+    if not issubclass(cls, entry.kind):
+        raise ValueError(f"error code {code} is a {entry.kind.__name__}, raised as a {cls.__name__}")
+    return entry
+
+
+def _codes(kind: type[PyspecError], table: Mapping[str, str]) -> list[ErrorCode]:
+    return [ErrorCode(code, kind, title) for code, title in table.items()]
+
+
+register_codes(
+    _codes(
+        UsageError,
+        {
+            "PS001": "spec file missing or unreadable",
+        },
+    )
+    + _codes(
+        SpecSyntaxError,
+        {
+            "PS100": "syntax error: unexpected token, with what was expected",
+            "PS101": "unexpected character (e.g. single quotes)",
+            "PS102": "indentation that matches no enclosing block, or a missing indented block",
+            "PS103": "unexpected end of file (an empty file, a bracket never closed)",
+            "PS104": "`{k: v}` with a key that is not a name (maps need a comprehension)",
+            "PS105": "`|` continuation lines after a type that is not a union",
+            "PS106": "an expression block whose first line starts with `or`",
+            "PS107": "a docstring that is never closed",
+        },
+    )
+    + _codes(
+        SpecNameError,
+        {
+            "PS200": "unknown name",
+            "PS201": "a name declared twice",
+            "PS202": "unknown type",
+            "PS203": "a variant name used twice",
+            "PS204": "unknown variable",
+            "PS205": "a primed variable written in init",
+            "PS206": "a state variable (or its entry) written without a prime in an action",
+            "PS207": "a local bound twice in one block",
+            "PS208": "a variable assigned twice",
+            "PS209": "a variable read too early: `x'` before assignment, `x'` in an invariant or "
+            "typed def, `x` in init before it has a value",
+            "PS210": "no init block",
+            "PS211": "more than one init block in one file",
+            "PS212": "init does not assign every variable on every path, or assigns an entry first",
+            "PS213": "`is` with a variant the union does not have",
+            "PS214": "unknown field",
+            "PS215": "unknown function",
+            "PS216": "recursive def (or defs nested too deeply)",
+            "PS217": "include cycle",
+            "PS218": "included file not found",
+            "PS219": "an unknown function assigned",
+            "PS220": "a local or parameter named like a state variable or param",
+        },
+    )
+    + _codes(
+        SpecTypeError,
+        {
+            "PS301": "a param default outside its type",
+            "PS302": "a variable or action parameter of a type that is not finite",
+            "PS303": "range bounds that are not integers",
+            "PS304": "empty range type",
+            "PS305": "an enumeration lists a value twice",
+            "PS306": "map keys of a type that is not finite",
+            "PS307": "a field listed twice",
+            "PS309": "`x in e` where `e` is not a set",
+            "PS310": "choice of a map entry (`m'[k] in S`)",
+            "PS311": "entry assignment to something that is not a map",
+            "PS312": "a value of the wrong type",
+            "PS313": "an enumeration value that is not in the enumeration",
+            "PS314": "a type alias used as a set when it is unbounded or too large",
+            "PS315": "an integer was needed",
+            "PS316": "a set was needed",
+            "PS317": "`in` with an element of the wrong type",
+            "PS318": "`==`/`<`... comparing incompatible types",
+            "PS319": "`|`, `&`, `-` on incompatible sets",
+            "PS320": "`if ... else` branches of incompatible types",
+            "PS321": "`is` on a value that is not a union",
+            "PS322": "a set literal with elements of different types",
+            "PS323": "a generator outside `all`/`any`/`min`/`max`/`sum`",
+            "PS324": "a tuple index that is not a literal in range",
+            "PS325": "indexing a value that is not a map or tuple",
+            "PS326": "a union field with different types in different variants",
+            "PS327": "`.field` on a value that is neither record nor union",
+            "PS328": "a constructor with wrong, missing or duplicated fields",
+            "PS329": "wrong arguments to a built-in",
+            "PS330": "wrong arguments to a def",
+            "PS331": "not a constant where one is needed (range bounds, param defaults)",
+            "PS332": "an assignment whose value is never within the variable's type",
+        },
+    )
+    + _codes(
+        SpecEvalError,
+        {
+            "PS401": "run-time evaluation error: a value outside its type, a key outside a map's keys, ... (see above)",
+            "PS402": "no initial state: every path through init fails",
+        },
+    )
+    + _codes(
+        ParamError,
+        {
+            "PS501": "`-D NAME=...` for a name that is not a param",
+            "PS502": "a `-D` value that cannot be read or has the wrong type",
+            "PS503": "a param without a default and no `-D`",
+            "PS504": "a `-D` value outside the param's type",
+        },
+    )
+    + _codes(
+        UsageError,
+        {
+            "PS601": "`--invariant` names no invariant of the spec",
+            "PS602": "a bad bound (`--max-states 0`, `--runs 0`, ...)",
+            "PS604": "`successors` names no action of the spec",
+            "PS605": "`successors` arguments outside the action's parameter types",
+            "PS606": "`pyspec synth` on a spec with no unknown function",
+            "PS607": "a spec the Z3 engines cannot encode",
+            "PS608": "`--engine bmc` without `--depth`",
+            "PS610": "suite file missing or unreadable",
+            "PS611": "suite file that is not valid TOML",
+            "PS612": "suite file without `[[check]]` rows",
+            "PS613": "a malformed suite row",
+            "PS614": "`--only` matches no suite row",
+        },
+    )
+)

@@ -150,7 +150,7 @@ class _Loader:
 
     # ---- helpers --------------------------------------------------------------------------
 
-    def err(self, msg: str, table=None, index=0, key=None, needle=None, hint=None, code="TC100") -> MappingError:
+    def err(self, msg: str, table=None, index=0, key=None, needle=None, hint=None, *, code: str) -> MappingError:
         return MappingError(msg, self.loc.span(table, index, key, needle), hint=hint, code=code)
 
     def keys(self, d: Any, allowed: tuple[str, ...], table: str | None, index: int = 0, what: str = "") -> dict:

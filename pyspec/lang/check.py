@@ -403,9 +403,9 @@ class _Checker:
 
     def _no_shadow(self, name: str, span: Span) -> None:
         if name in self.vars:
-            raise SpecNameError(f"'{name}' is a state variable; pick another name", span, code="PS204")
+            raise SpecNameError(f"'{name}' is a state variable; pick another name", span, code="PS220")
         if name in self.params:
-            raise SpecNameError(f"'{name}' is a param; pick another name", span, code="PS204")
+            raise SpecNameError(f"'{name}' is a param; pick another name", span, code="PS220")
 
     # ---- statements --------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
-from pyspec.errors import Span, SpecNameError, SpecSyntaxError
+from pyspec.errors import Span, SpecNameError, UsageError
 from pyspec.lang import ast as A
 from pyspec.lang.check import check_spec
 from pyspec.lang.parser import parse
@@ -21,9 +21,9 @@ def read_source(path: str) -> str:
         with open(path, encoding="utf-8") as f:
             return f.read()
     except FileNotFoundError:
-        raise SpecSyntaxError(f"no such spec file: {path}", code="PS001") from None
+        raise UsageError(f"no such spec file: {path}", code="PS001") from None
     except (OSError, UnicodeDecodeError) as e:
-        raise SpecSyntaxError(f"cannot read {path}: {e}", code="PS001") from None
+        raise UsageError(f"cannot read {path}: {e}", code="PS001") from None
 
 
 def parse_file(path: str, _stack: tuple[str, ...] = (), _done: set[str] | None = None) -> A.Spec:
@@ -58,7 +58,8 @@ def _with_includes(spec: A.Spec, path: str, _stack: tuple[str, ...], _done: set[
 def load(path: str, params: dict[str, str] | None = None) -> CheckedSpec:
     """Read, parse and check the spec at `path` with `-D` overrides `params` (NAME -> text).
 
-    Raises SpecSyntaxError, SpecErrors (name and type errors, all of them) or ParamError."""
+    Raises UsageError (PS001: no such file), SpecSyntaxError, SpecErrors (name and type errors,
+    all of them) or ParamError."""
     return check_spec(parse_file(path), params or {})
 
 
