@@ -23,6 +23,7 @@ def _span() -> Span:
 
 class TypeExpr:
     __slots__ = ()
+    span: Span
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +105,7 @@ class UnionType(TypeExpr):
 
 class Expr:
     __slots__ = ()
+    span: Span
 
 
 @dataclass(frozen=True, slots=True)

@@ -169,9 +169,9 @@ class _Checker:
         invariants = tuple(
             i for i in (self._guard(self._invariant, x) for x in d if isinstance(x, A.Invariant)) if i
         )
-        for x in d:
-            if isinstance(x, A.Def) and self.defs.get(x.name) is x:
-                self._guard(self._check_def_alone, x)
+        for y in d:
+            if isinstance(y, A.Def) and self.defs.get(y.name) is y:
+                self._guard(self._check_def_alone, y)
         if self.errors:
             raise SpecErrors(self._distinct(self.errors))
         assert init is not None
@@ -396,6 +396,7 @@ class _Checker:
         try:
             if d.formals:
                 for f in d.formals:
+                    assert f.type is not None, "returned above when a formal has no type"
                     fr.bind(f.name, self._type(f.type), f.span)
             self._def_result(d, self._expr(d.body, fr))
         finally:
@@ -442,8 +443,9 @@ class _Checker:
     def _write(self, s: A.Assign | A.Choose, fr: _Frame) -> T.Stmt:
         tgt = s.target
         choose = isinstance(s, A.Choose)
-        rhs = self._expr(s.domain if choose else s.value, fr)
-        rhs_span = (s.domain if choose else s.value).span
+        rhs_expr = s.domain if isinstance(s, A.Choose) else s.value
+        rhs = self._expr(rhs_expr, fr)
+        rhs_span = rhs_expr.span
         if choose:
             if not isinstance(rhs.ty, SetT):
                 raise SpecTypeError(
@@ -538,8 +540,10 @@ class _Checker:
         if (
             isinstance(value_ty, IntT)
             and isinstance(vty, IntT)
-            and value_ty.bounded
-            and vty.bounded
+            and value_ty.lo is not None
+            and value_ty.hi is not None
+            and vty.lo is not None
+            and vty.hi is not None
             and (value_ty.hi < vty.lo or value_ty.lo > vty.hi)
         ):
             shown = str(value_ty.lo) if value_ty.lo == value_ty.hi else value_ty.show()
@@ -633,13 +637,14 @@ class _Checker:
         if e.op == "not":
             self._expect(x, BOOL, e.operand.span, "the operand of 'not'")
             return T.Unary(Op.NOT, x, BOOL, span=e.span)
-        self._int(x, e.operand.span, "the operand of unary '-'")
-        ty = IntT(-x.ty.hi, -x.ty.lo) if x.ty.bounded else INT
+        xt = self._int(x, e.operand.span, "the operand of unary '-'")
+        ty = IntT(-xt.hi, -xt.lo) if xt.lo is not None and xt.hi is not None else INT
         return T.Unary(Op.NEG, x, ty, span=e.span)
 
-    def _int(self, x: T.Expr, span: Span, what: str) -> None:
+    def _int(self, x: T.Expr, span: Span, what: str) -> IntT:
         if not isinstance(x.ty, IntT):
             raise SpecTypeError(f"{what} must be an integer, found {x.ty.show()}", span, code="PS315")
+        return x.ty
 
     def _set(self, x: T.Expr, span: Span, what: str) -> SetT:
         if not isinstance(x.ty, SetT):
@@ -698,10 +703,10 @@ class _Checker:
             name = {"|": Op.UNION, "&": Op.INTER, "-": Op.DIFF}[op]
             return T.Binary(name, left, right, u if name == Op.UNION else lt, span=e.span)
         if op in ("+", "-", "*", "//", "%"):
-            self._int(left, e.left.span, f"the left side of '{op}'")
-            self._int(right, e.right.span, f"the right side of '{op}'")
+            li = self._int(left, e.left.span, f"the left side of '{op}'")
+            ri = self._int(right, e.right.span, f"the right side of '{op}'")
             name = {"+": Op.ADD, "-": Op.SUB, "*": Op.MUL, "//": Op.DIV, "%": Op.MOD}[op]
-            return T.Binary(name, left, right, _arith_type(name, left.ty, right.ty), span=e.span)
+            return T.Binary(name, left, right, _arith_type(name, li, ri), span=e.span)
         raise AssertionError(op)
 
     def _e_IfExp(self, e: A.IfExp, fr: _Frame) -> T.Expr:
@@ -719,10 +724,10 @@ class _Checker:
     def _e_RangeExp(self, e: A.RangeExp, fr: _Frame) -> T.Expr:
         lo = self._expr(e.lo, fr)
         hi = self._expr(e.hi, fr)
-        self._int(lo, e.lo.span, "the lower bound of '..'")
-        self._int(hi, e.hi.span, "the upper bound of '..'")
-        if lo.ty.bounded and hi.ty.bounded:
-            ety = IntT(lo.ty.lo, max(lo.ty.lo, hi.ty.hi))
+        lot = self._int(lo, e.lo.span, "the lower bound of '..'")
+        hit = self._int(hi, e.hi.span, "the upper bound of '..'")
+        if lot.lo is not None and lot.hi is not None and hit.lo is not None and hit.hi is not None:
+            ety = IntT(lot.lo, max(lot.lo, hit.hi))
         else:
             ety = INT
         return T.RangeSet(lo, hi, SetT(ety), span=e.span)
@@ -854,6 +859,7 @@ class _Checker:
             if not positions:
                 names = {n for _, fs in ty.variants for n, _ in fs}
                 raise _name_error(f"no variant of {ty.show()} has a field '{e.name}'", e.span, e.name, names, "PS214")
+            assert fty is not None, "set with the first position, and unify failures raise above"
             return T.VariantGet(obj, e.name, tuple(positions), fty, span=e.span)
         raise SpecTypeError(f"{ty.show()} has no fields ('.{e.name}')", e.span, code="PS327")
 
@@ -893,10 +899,10 @@ class _Checker:
         for n, fty in fields:
             if n not in given:
                 raise SpecTypeError(f"{e.func}(...) is missing field '{n}'", e.span, code="PS328")
-            x, span = given[n]
-            self._expect(x, fty, span, f"field '{n}' of {e.func}")
-            out.append(x)
-            checks.append(None if subtype(x.ty, fty) else fty)
+            arg, span = given[n]
+            self._expect(arg, fty, span, f"field '{n}' of {e.func}")
+            out.append(arg)
+            checks.append(None if subtype(arg.ty, fty) else fty)
         return T.Construct(
             e.func, tuple(out), ut, span=e.span, checks=tuple(checks) if any(checks) else ()
         )
@@ -1031,7 +1037,7 @@ def _const_fail(e: T.Expr, msg: str):
 
 
 def _arith_type(op: Op, a: IntT, b: IntT) -> IntT:
-    if not (a.bounded and b.bounded):
+    if a.lo is None or a.hi is None or b.lo is None or b.hi is None:
         return INT
     if op == Op.ADD:
         return IntT(a.lo + b.lo, a.hi + b.hi)

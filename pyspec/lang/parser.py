@@ -183,6 +183,7 @@ def _guess_dedent_line(text: str) -> int:
 
 def _translate(e: UnexpectedInput, file: str, text: str) -> SpecSyntaxError:
     if isinstance(e, UnexpectedCharacters):
+        assert e.pos_in_stream is not None, "lark sets it for UnexpectedCharacters"
         ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else "?"
         hint = None
         if ch == "'":

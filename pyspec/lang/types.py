@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, cast
 
 
 class Type:
@@ -158,7 +158,7 @@ def unify(a: Type, b: Type) -> Type | None:
     if isinstance(b, AnyT):
         return a
     if isinstance(a, IntT) and isinstance(b, IntT):
-        if a.bounded and b.bounded:
+        if a.lo is not None and a.hi is not None and b.lo is not None and b.hi is not None:
             return IntT(min(a.lo, b.lo), max(a.hi, b.hi))
         return INT
     if isinstance(a, EnumT) and isinstance(b, EnumT):
@@ -172,12 +172,12 @@ def unify(a: Type, b: Type) -> Type | None:
         return MapT(k, v) if k is not None and v is not None else None
     if isinstance(a, TupleT) and isinstance(b, TupleT) and len(a.elems) == len(b.elems):
         es = [unify(x, y) for x, y in zip(a.elems, b.elems)]
-        return TupleT(tuple(es)) if None not in es else None
+        return TupleT(tuple(cast(list[Type], es))) if None not in es else None
     if isinstance(a, RecordT) and isinstance(b, RecordT):
         if [n for n, _ in a.fields] != [n for n, _ in b.fields]:
             return None
         fs = [unify(x, y) for (_, x), (_, y) in zip(a.fields, b.fields)]
-        return RecordT(tuple(zip((n for n, _ in a.fields), fs))) if None not in fs else None
+        return RecordT(tuple(zip((n for n, _ in a.fields), cast(list[Type], fs)))) if None not in fs else None
     if isinstance(a, UnionT) and isinstance(b, UnionT):
         return a if a == b else None
     if a == b:
@@ -190,9 +190,9 @@ def subtype(a: Type, b: Type) -> bool:
     if isinstance(a, AnyT):
         return True
     if isinstance(a, IntT) and isinstance(b, IntT):
-        if not b.bounded:
+        if b.lo is None or b.hi is None:
             return True
-        return a.bounded and b.lo <= a.lo and a.hi <= b.hi
+        return a.lo is not None and a.hi is not None and b.lo <= a.lo and a.hi <= b.hi
     if isinstance(a, EnumT) and isinstance(b, EnumT):
         return set(a.values) <= set(b.values)
     if isinstance(a, SetT) and isinstance(b, SetT):
@@ -223,7 +223,7 @@ def domain_size(t: Type) -> int | None:
     if isinstance(t, BoolT):
         return 2
     if isinstance(t, IntT):
-        return max(0, t.hi - t.lo + 1) if t.bounded else None
+        return max(0, t.hi - t.lo + 1) if t.lo is not None and t.hi is not None else None
     if isinstance(t, EnumT):
         return len(t.values)
     if isinstance(t, SetT):
@@ -260,6 +260,7 @@ def _values(t: Type) -> Iterator[Any]:
     if isinstance(t, BoolT):
         yield from (False, True)
     elif isinstance(t, IntT):
+        assert t.lo is not None and t.hi is not None, "domain() checked domain_size"
         yield from range(t.lo, t.hi + 1)
     elif isinstance(t, EnumT):
         yield from t.values
@@ -303,7 +304,7 @@ def contains(t: Type, v: Any) -> bool:
 
 def key_index(t: Type) -> Callable[[Any], int]:
     """A function from a key of type `t` to its ordinal in `domain(t)`; raises KeyError outside."""
-    if isinstance(t, IntT) and t.bounded:
+    if isinstance(t, IntT) and t.lo is not None and t.hi is not None:
         lo, hi = t.lo, t.hi
 
         def by_range(k: int) -> int:
