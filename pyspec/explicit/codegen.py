@@ -297,6 +297,7 @@ class _Gen:
             return "(" + repr(e.tag) + "".join(", " + self.ex(x) for x in e.fields) + ",)"
         vals = [self.simple(x) for x in e.fields]  # every field first, then the checks
         fields = e.ty.variant(e.tag)
+        assert fields is not None, "the checker resolved the tag"
         span = self.const(e.span, "_span")
         for i, ty in enumerate(checks):
             if ty is not None:
@@ -360,10 +361,14 @@ class _Gen:
     def index_expr(self, kt: Type, k: str) -> str:
         """The position of key `k` (known to be of type `kt`) in a map's tuple."""
         lit = _int_literal(k)
-        if lit is not None and isinstance(kt, (IntT, BoolT)):
-            return str(lit - kt.lo) if isinstance(kt, IntT) else str(lit)
         if isinstance(kt, IntT):
-            return k if kt.lo == 0 else f"{k} - {kt.lo}" if kt.lo > 0 else f"{k} + {-kt.lo}"
+            lo = kt.lo
+            assert lo is not None, "a map's key type is finite"
+            if lit is not None:
+                return str(lit - lo)
+            return k if lo == 0 else f"{k} - {lo}" if lo > 0 else f"{k} + {-lo}"
+        if lit is not None and isinstance(kt, BoolT):
+            return str(lit)
         if isinstance(kt, BoolT):
             return k  # False, True index 0, 1
         table = self.const({v: i for i, v in enumerate(domain(kt))}, "_keys")
@@ -488,6 +493,7 @@ class _Gen:
         if cap.lines or vals is None:
             return None
         if ordered:
+            assert isinstance(g.iter.ty, SetT), "a generator ranges over a set"
             vals = tuple(sorted(vals, key=sort_key(g.iter.ty.elem)))
         rest = T.Comp(e.kind, e.elem, None, e.gens[1:], e.ty, span=e.span) if len(e.gens) > 1 else e.elem
         self._keep.append(rest)
@@ -742,7 +748,7 @@ class _Gen:
                 self.nxt = merged
             else:
                 raise AssertionError(s)
-        self._last_nxt = dict(self.nxt)
+        self._last_nxt: dict[int, str] = dict(self.nxt)
         finish()
 
     def assign(self, s: T.Assign) -> None:
@@ -825,6 +831,7 @@ class _Gen:
         """`x in {x for x in S if c}` with S a state-valued set: loop over S sorted once per
         state (a cached list), testing `c` in the loop when it cannot fail (else filter first).
         Sorting then filtering gives the order of filtering then sorting."""
+        assert s.slot is not None, "called only for a choice into a local"
         dom = s.domain
         if not (
             isinstance(dom, T.Comp)
@@ -1025,7 +1032,7 @@ class Generated:
         self.fallback = fallback  # actions left to the closure engine
 
 
-def _compile(gen: _Gen, name: str) -> Callable:
+def _compile(gen: _Gen, name: str) -> tuple[Callable, str]:
     source = "\n".join(gen.lines) + "\n"
     code = compile(source, f"<pyspec codegen {gen.spec.name}>", "exec")
     ns = dict(gen.globals)
@@ -1086,6 +1093,7 @@ def generate_invariants(compiled, names: tuple[str, ...]) -> Generated:
     prologue = len(gen.lines)
     for n in names:
         inv = gen.spec.invariant(n)
+        assert inv is not None, "callers pass names of the spec's invariants"
         gen.known_tags = {}
         x = gen.ex(inv.expr)
         gen.emit(f"if {_negate(x)}: return {n!r}")
@@ -1170,6 +1178,7 @@ def _leading(gen: _Gen, stmts: list[T.Stmt]) -> None:
             gen.guard_nest(s.cond)
             gen.known_tags.update(_tag_facts(s.cond))
         else:
+            assert isinstance(s, T.Let), "only requires and lets are hoisted"
             gen.emit(f"L{s.slot} = {gen.ex(s.value)}")
 
 
@@ -1179,14 +1188,14 @@ def _closure_runner(compiled, ai: int, base: int, count: int):
 
     a = compiled.spec.actions[ai]
     run = compiled._runs[ai]
-    plan = []
+    rows: list[tuple[int, list[Any]]] = []
     for inst in range(base, base + count):
         _, args = compiled.instances[inst]
         prefix = [None, None, None] + [None] * compiled._nlocals[ai]
         for f, v in zip(a.formals, args):
             prefix[LOCALS + f.slot] = v
-        plan.append((inst, prefix))
-    plan = tuple(plan)
+        rows.append((inst, prefix))
+    plan = tuple(rows)
 
     def runner(state, app):
         for inst, prefix in plan:

@@ -50,7 +50,7 @@ class CompiledSpec:
         self._compiler = c
 
     def initial_states(self) -> list[tuple]:
-        env = [None, [None] * len(self.spec.vars), []] + [None] * self._init_nlocals
+        env: list[Any] = [None, [None] * len(self.spec.vars), []] + [None] * self._init_nlocals
         self._init_run(env)
         out, seen = [], set()
         for s in env[2]:
@@ -71,7 +71,7 @@ class CompiledSpec:
         """Every next state of `state` under action instance `inst` (empty when disabled)."""
         ai, args = self.instances[inst]
         a = self.spec.actions[ai]
-        env = [state, None, []] + [None] * self._nlocals[ai]
+        env: list[Any] = [state, None, []] + [None] * self._nlocals[ai]
         for f, v in zip(a.formals, args):
             env[LOCALS + f.slot] = v
         self._runs[ai](env)
@@ -81,14 +81,14 @@ class CompiledSpec:
         """A fast `fn(state) -> [(instance, next state), ...]` for the BFS inner loop."""
         if self.codegen:
             return generate_successors(self).fn
-        plan = []
+        rows: list[tuple[int, Run, list[Any]]] = []
         for inst, (ai, args) in enumerate(self.instances):
             a = self.spec.actions[ai]
             prefix = [None, None, None] + [None] * self._nlocals[ai]
             for f, v in zip(a.formals, args):
                 prefix[LOCALS + f.slot] = v
-            plan.append((inst, self._runs[ai], prefix))
-        plan = tuple(plan)
+            rows.append((inst, self._runs[ai], prefix))
+        plan = tuple(rows)
 
         def successors(state):
             out = []

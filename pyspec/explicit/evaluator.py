@@ -167,6 +167,7 @@ class Compiler:
         tag = e.tag
         if e.checks:
             fields = e.ty.variant(tag)
+            assert fields is not None, "the checker resolved the tag"
             checks = tuple(
                 (i, ty, fields[i][0]) for i, ty in enumerate(e.checks) if ty is not None
             )
@@ -307,7 +308,7 @@ class Compiler:
 
     def _c_Comp(self, e: T.Comp):
         bound = frozenset(g.slot for g in e.gens)
-        deps = frozenset()
+        deps: frozenset = frozenset()
         gens = []
         facts = []
         # A body that may fail is iterated in the declared order, so that the first error
@@ -444,6 +445,7 @@ class Compiler:
         assert isinstance(s.domain.ty, SetT)
         key = sort_key(s.domain.ty.elem)
         if s.var is None:
+            assert s.slot is not None, "a choice into a local has a slot"
             slot = LOCALS + s.slot
             self.nlocals = max(self.nlocals, s.slot + 1)
             if plainly_ordered(s.domain.ty.elem):  # sorted() agrees with sort_key, faster

@@ -65,6 +65,7 @@ def explain_step(compiled: CompiledSpec, state: tuple, inst: int) -> Blocked | N
     try:
         explainer.runs[ai](env)
     except SpecEvalError as e:
+        assert e.span is not None, "evaluation errors are raised by ops.fail, with a span"
         return Blocked("error", e.span, e.message, ())
     if env[2]:
         return None

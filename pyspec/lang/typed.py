@@ -12,7 +12,7 @@ from typing import Any
 
 from pyspec.errors import Span
 from pyspec.lang.ops import Op
-from pyspec.lang.types import Type
+from pyspec.lang.types import MapT, Type, UnionT
 
 _NOSPAN = Span("<none>", 0, 0, 0, 0)
 
@@ -125,7 +125,7 @@ class Construct(Expr):
 
     tag: str
     fields: tuple[Expr, ...]
-    ty: Type
+    ty: UnionT
     span: Span = _span()
     checks: tuple[Type | None, ...] = ()
 
@@ -248,7 +248,7 @@ class Assign(Stmt):
     var: int
     name: str
     path: tuple[Expr, ...]
-    path_types: tuple[Type, ...]
+    path_types: tuple[MapT, ...]
     value: Expr
     check: Type | None
     span: Span = _span()

@@ -20,7 +20,7 @@ def render_spec(spec: CheckedSpec) -> str:
             body = _type_body(ty)
             out.append(f"type {name} = {body}")
     out.append("")
-    total = 1
+    total: int | None = 1
     for v in spec.vars:
         n = domain_size(v.ty)
         total = total * n if n is not None and total is not None else None

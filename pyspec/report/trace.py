@@ -19,7 +19,7 @@ def render_trace(trace: Trace) -> str:
     """Step 0 shows every variable; each later step shows the action with its arguments and
     only the variables it changed (`x' = ...`)."""
     lines = []
-    prev = None
+    prev: tuple | None = None
     for i, step in enumerate(trace.steps):
         lines.append(render_step_header(i, step))
         for var, value, old in zip(trace.vars, step.state, prev or (None,) * len(step.state)):
