@@ -23,13 +23,14 @@ import paxos_z3  # noqa: E402
 
 from pyspec import load  # noqa: E402
 from pyspec.result import Verdict  # noqa: E402
+from pyspec.api import compile_spec  # noqa: E402
 from pyspec.symbolic.bmc import bmc  # noqa: E402
 
 
 def generic(depth: int, na: int, nv: int, max_ballot: int, bitvectors: bool) -> float:
     spec = load(os.path.join(ROOT, "specs", "paxos.spec"), {"NA": str(na), "NV": str(nv), "MaxBallot": str(max_ballot)})
     t0 = time.perf_counter()
-    r = bmc(spec, depth, invariants=("Agreement",), bitvectors=bitvectors)  # as the baseline
+    r = bmc(spec, depth, invariants=("Agreement",), bitvectors=bitvectors, reference=compile_spec(spec))  # as the baseline
     secs = time.perf_counter() - t0
     if r.verdict is not Verdict.NO_VIOLATION_UP_TO:
         raise SystemExit(f"unexpected verdict at depth {depth}: {r.verdict} {r.reason or ''}")

@@ -8,6 +8,8 @@ records in field-name order; maps indexed by the key type's ordinal; union value
 
 from __future__ import annotations
 
+import functools
+
 import itertools
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, cast
@@ -317,6 +319,7 @@ def key_index(t: Type) -> Callable[[Any], int]:
     return table.__getitem__
 
 
+@functools.lru_cache(maxsize=None)
 def sort_key(t: Type) -> Callable[[Any], Any]:
     """A key function giving a total, hash-independent order on values of `t`."""
     if isinstance(t, (BoolT, IntT, EnumT, AnyT)):
@@ -342,7 +345,8 @@ def sort_key(t: Type) -> Callable[[Any], Any]:
 
 def plainly_ordered(t: Type) -> bool:
     """True when Python's own `<` orders values of `t` exactly as `sort_key` does (no sets
-    and no unions inside): `sorted(values)` then needs no key."""
+    inside, unions only with variants declared in name order): `sorted(values)` then needs no
+    key, and is several times faster."""
     if isinstance(t, (BoolT, IntT, EnumT, AnyT)):
         return True
     if isinstance(t, SetT):
@@ -353,7 +357,11 @@ def plainly_ordered(t: Type) -> bool:
         return all(plainly_ordered(e) for e in t.elems)
     if isinstance(t, RecordT):
         return all(plainly_ordered(f) for _, f in t.fields)
-    # A union is not: Python orders its tuples by tag name, the declared order is by variant.
+    if isinstance(t, UnionT):
+        # Python orders union values by tag name, then fields; the declared order is by variant,
+        # then fields: the same order exactly when the variants are declared in name order.
+        tags = [tag for tag, _ in t.variants]
+        return tags == sorted(tags) and all(plainly_ordered(f) for _, fs in t.variants for _, f in fs)
     return False
 
 

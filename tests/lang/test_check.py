@@ -61,7 +61,7 @@ CASES = [
         "spec S\nvar leader: 0 .. 3\ninit:\n    leader = 0\naction A():\n    leadr' = 1\n",
         6, 5, "unknown variable 'leadr'", "did you mean 'leader'?",
     ),
-    case("formal-shadows-variable", "PS204", H + "action A(x: 0 .. 1):\n    x' = x\n", 5, 10, "'x' is a state variable"),
+    case("formal-shadows-variable", "PS220", H + "action A(x: 0 .. 1):\n    x' = x\n", 5, 10, "'x' is a state variable"),
     case("primed-in-init", "PS205", "spec S\nvar x: 0 .. 3\ninit:\n    x' = 0\n", 4, 5, "without the prime"),
     case("entry-of-unprimed", "PS206", H + "action A():\n    x[1] = 2\n", 6, 5, "cannot assign to an entry of 'x'", "x'[...]"),
     case("unprimed-var-assigned", "PS206", H + "action A():\n    x = 2\n", 6, 5, "write x' = ..."),

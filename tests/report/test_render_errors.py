@@ -222,5 +222,6 @@ def test_span_beyond_the_file_gives_the_header_only():
     assert render_error(e, {"t.spec": H}) == "t.spec:99:1: error[PS200]: m"
 
 
-def test_param_error_class_default_code():
-    assert render_error(ParamError("bad")) == "error[PS500]: bad"
+def test_an_error_without_a_code_is_a_bug():
+    with pytest.raises(TypeError):
+        ParamError("bad")
