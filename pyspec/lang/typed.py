@@ -12,7 +12,7 @@ from typing import Any
 
 from pyspec.errors import Span
 from pyspec.lang.ops import Op
-from pyspec.lang.types import MapT, Type, UnionT
+from pyspec.lang.types import MapT, SetT, Type, UnionT
 
 _NOSPAN = Span("<none>", 0, 0, 0, 0)
 
@@ -97,14 +97,14 @@ class RangeSet(Expr):
 
     lo: Expr
     hi: Expr
-    ty: Type
+    ty: SetT
     span: Span = _span()
 
 
 @dataclass(frozen=True, slots=True)
 class SetLit(Expr):
     elems: tuple[Expr, ...]
-    ty: Type
+    ty: SetT
     span: Span = _span()
 
 

@@ -19,7 +19,7 @@ from pyspec.lang.typed import CheckedSpec
 from pyspec.reference import Reference, instance_text
 from pyspec.result import Result, Trace, Verdict
 from pyspec.symbolic.encode import Encoding
-from pyspec.symbolic.replay import EncodingMismatch, Oracle, with_trace
+from pyspec.symbolic.replay import EncodingMismatch, Oracle
 from pyspec.symbolic.solver import frame, new_solver
 from pyspec.symbolic.values import EncodingError, not_, or_, or_all, zb
 
@@ -91,7 +91,7 @@ def run(enc: Encoding, oracle: Oracle, names: tuple[str, ...], depth: int, timeo
         e = oracle.init_error()
         if e is None:
             raise EncodingMismatch("Z3 found an evaluation error in init that the explicit engine does not raise")
-        raise with_trace(e, "in init", None)
+        raise e.with_step("in init", None)
     solver.add(zb(enc.init.formula), zb(enc.type_ok(0)))
 
     inv_bad = or_all(or_(not_(p.formula), p.error) for n, p in ((n, enc.invariants[n]) for n in names))
@@ -117,7 +117,7 @@ def run(enc: Encoding, oracle: Oracle, names: tuple[str, ...], depth: int, timeo
             try:
                 bad = oracle.first_failing(state, names)
             except SpecEvalError as e:  # the explicit engine agrees: the invariant cannot be evaluated
-                raise with_trace(e, "while checking invariants", trace) from None
+                raise e.with_step("while checking invariants", trace) from None
             if bad is None:
                 raise EncodingMismatch(f"Z3 found a violation in {state} that the explicit engine does not see")
             per_depth.append(time.perf_counter() - tk)
@@ -134,9 +134,9 @@ def run(enc: Encoding, oracle: Oracle, names: tuple[str, ...], depth: int, timeo
                 trace = _trace(enc, oracle, model, k)
                 state = trace.steps[-1].state
                 for inst in range(len(enc.steps)):  # the first failing instance, as explore names it
-                    e = oracle.step_error(state, [inst])
-                    if e is not None:
-                        raise with_trace(e, f"in {instance_text(oracle.reference, inst)}", trace)
+                    err = oracle.step_error(state, [inst])
+                    if err is not None:
+                        raise err.with_step(f"in {instance_text(oracle.reference, inst)}", trace)
                 raise EncodingMismatch(f"Z3 found an evaluation error in {state} that the explicit engine does not raise")
         per_depth.append(time.perf_counter() - tk)
     return result(Verdict.NO_VIOLATION_UP_TO, depth, reason=f"no violation up to depth {depth}")

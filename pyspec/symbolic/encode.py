@@ -237,11 +237,15 @@ class _Encoder:
         return lift(self.ctx, e.ty, e.value)
 
     def _x_Var(self, e: T.Var, p, g):
+        assert self.cur is not None, "init (no current state) reads no variable: the checker rejects it"
         return self.cur[e.index]
 
     def _x_Primed(self, e: T.Primed, p, g):
         v = p.nxt[e.index]
-        return v if v is not None else self.cur[e.index]
+        if v is not None:
+            return v
+        assert self.cur is not None, "init reads a primed variable only after assigning it"
+        return self.cur[e.index]
 
     def _x_Local(self, e: T.Local, p, g):
         return p.locals[e.slot]
@@ -387,6 +391,7 @@ class _Encoder:
             cands = [(k, b) for k, b in s.bits.items() if b is not False]
             if len(cands) > 16:
                 raise EncodingError(f"subsets() of a set of up to {len(cands)} elements")
+            assert isinstance(e.ty, SetT)
             bits = {}
             for r in range(len(cands) + 1):
                 for c in itertools.combinations(cands, r):
@@ -401,6 +406,7 @@ class _Encoder:
         out: list = []
 
         if kind == "set":
+            assert isinstance(e.ty, SetT)
             bits: dict = {}
 
             def on_set(cond):
@@ -411,6 +417,7 @@ class _Encoder:
             return SetV(e.ty.elem, _sorted_bits(bits, e.ty.elem))
         if kind == "map":
             mt = e.ty
+            assert isinstance(mt, MapT)
             keys = ctx.domain(mt.key)
             hits: list[list] = [[] for _ in keys]  # per key: (binding gives it, value), in order
 
@@ -549,6 +556,7 @@ class _Encoder:
     def _choose(self, s: T.Choose, p: _Path) -> list[_Path]:
         ctx = self.ctx
         dom = self.expr(s.domain, p, (p.guard,))
+        assert isinstance(s.domain.ty, SetT)
         et = s.domain.ty.elem
         out = []
         for key, b in dom.bits.items():
@@ -559,6 +567,7 @@ class _Encoder:
             q = _Path(and_(p.guard, b), p.rel + [b], list(p.nxt), dict(p.locals), dict(p.known))
             v = lift(ctx, et, key)
             if s.var is None:
+                assert s.slot is not None, "a choice into a local has a slot"
                 q.bind(s.slot, v, key)
             else:
                 q.nxt[s.var] = v
@@ -575,6 +584,7 @@ class _Encoder:
             return
         old = p.nxt[s.var]
         if old is None:
+            assert self.cur is not None, "init assigns a variable whole before any of its keys"
             old = self.cur[s.var]
         p.nxt[s.var] = self._update(old, s, 0, v, p)
 
@@ -735,7 +745,7 @@ class Algebra:
 def _default(ctx: Ctx, t: Type) -> Any:
     """Some value of type t, for a result that only matters on a path that raises an error."""
     if isinstance(t, IntT):
-        return IntV(None, t.lo if t.bounded else 0, t.lo if t.bounded else 0)
+        return IntV(None, t.lo if t.lo is not None else 0, t.lo if t.lo is not None else 0)
     if isinstance(t, EnumT):
         return EnumV(None, t.values[0], frozenset(t.values[:1]))
     if isinstance(t, SetT):

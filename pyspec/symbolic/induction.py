@@ -24,7 +24,7 @@ from pyspec.reference import Reference
 from pyspec.result import CTI, Obligation, ProofResult, Result, Status, Verdict
 from pyspec.symbolic import bmc as _bmc
 from pyspec.symbolic.encode import Encoding
-from pyspec.symbolic.replay import EncodingMismatch, Oracle, with_trace
+from pyspec.symbolic.replay import EncodingMismatch, Oracle
 from pyspec.symbolic.solver import frame, new_solver
 from pyspec.symbolic.values import and_, and_all, not_, or_, or_all, zb
 
@@ -83,6 +83,7 @@ def _verdict(obligations: list[Obligation], names: tuple[str, ...], k: int):
     if refuted:
         o = refuted[0]
         cti = o.cti
+        assert cti is not None, "a refuted consecution obligation carries its counterexample to induction"
         what = cti.error and f"{cti.action} cannot be evaluated" or ", ".join(cti.broken)
         reason = (
             f"{o.name} fails ({what}); the counterexample to induction may be unreachable: "
@@ -117,7 +118,7 @@ class _Prover:
             return Obligation("initiation", Status.DISCHARGED, secs)
         e = self.oracle.init_error()
         if e is not None:
-            raise with_trace(e, "in init", None)
+            raise e.with_step("in init", None)
         state = enc.decode(s.model(), 0)
         trace = self.oracle.trace([state], [])
         bad = self.oracle.first_failing(state, self.names)

@@ -102,7 +102,7 @@ def synth(
     visited, bad = _bounded_bfs(compile_reference(fixed), names, depth)
     if bad is not None:
         raise EncodingMismatch(f"the explicit engine finds {bad} broken with the synthesised table")
-    shown = tuple((spec.vars[i].name, spec.vars[i].ty, v) for i, v in zip(unknowns, table))
+    rows = tuple((spec.vars[i].name, spec.vars[i].ty, v) for i, v in zip(unknowns, table))
     if vacuous:
         return SynthResult(
             done(
@@ -110,14 +110,14 @@ def synth(
                 reason=f"vacuous at depth {depth}: no run of at most {depth} steps can break "
                 f"{', '.join(vacuous)} whatever the table (its premise is unreachable); raise --depth",
             ),
-            table=shown,
+            table=rows,
             vacuous=vacuous,
             recheck_states=visited,
             stats=stats,
         )
     return SynthResult(
         done(Verdict.HOLDS, reason=f"a table keeps {', '.join(names)} on every run of at most {depth} steps"),
-        table=shown,
+        table=rows,
         recheck_states=visited,
         stats=stats,
     )
@@ -202,7 +202,7 @@ class _Query:
             bound = {f.slot: (_lift(ctx, f.ty, v), v) for f, v in zip(a.formals, args)}
             paths, _ = enc._run(a.body, s0.vals, bound)
             for p in paths:
-                eqs: list = []
+                eqs = []
                 for i in range(nvars):
                     v = p.nxt[i] if i in a.assigned else None
                     eq_leaves(ctx, s1.vals[i], v if v is not None else s0.vals[i], eqs)

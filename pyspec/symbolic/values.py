@@ -623,15 +623,16 @@ def fresh(ctx: Ctx, t: Type, name: str, suffix: str, leaves: list, cons: list) -
         leaves.append(b)
         return b
     if isinstance(t, IntT):
+        assert t.lo is not None and t.hi is not None, "fresh values are of finite types"
         x = ctx.int_var(name + suffix, t.lo, t.hi)
         leaves.append(x.term)
         cons.append(_range(ctx, x.term, t.lo, t.hi))
         return x
     if isinstance(t, EnumT):
-        x = ctx.enum_var(name + suffix, t.values)
-        leaves.append(x.term)
-        cons.append(z3.Or([x.term == ctx.enum_term(EnumV(None, v, frozenset((v,)))) for v in t.values]))
-        return x
+        ev = ctx.enum_var(name + suffix, t.values)
+        leaves.append(ev.term)
+        cons.append(z3.Or([ev.term == ctx.enum_term(EnumV(None, v, frozenset((v,)))) for v in t.values]))
+        return ev
     if isinstance(t, SetT):
         bits = {}
         for v in ctx.domain(t.elem):
@@ -801,7 +802,7 @@ def _merged_keys(a: SetV, b: SetV) -> list:
 def in_type(ctx: Ctx, t: Type, x: Any) -> Bool:
     """x is a value of type t (the explicit `contains`)."""
     if isinstance(t, IntT):
-        if not t.bounded:
+        if t.lo is None or t.hi is None:
             return True
         return and_(ctx.cmp("le", IntV(None, t.lo, t.lo), x), ctx.cmp("le", x, IntV(None, t.hi, t.hi)))
     if isinstance(t, EnumT):
@@ -851,7 +852,7 @@ def universe(ctx: Ctx, x: Any) -> list:
     if isinstance(x, TupleV):
         return _product([universe(ctx, e) for e in x.elems])
     if isinstance(x, UnionV):
-        out = []
+        out: list[Any] = []
         for tag, _ in x.ut.variants:
             if tag in x.fields and ctx.int_eq_const(x.tag, _tag_index(x.ut, tag)) is not False:
                 out.extend((tag, *vals) for vals in _product([universe(ctx, e) for e in x.fields[tag]]))
