@@ -42,14 +42,14 @@ def validate(
     if engine not in ("explicit", "z3"):
         raise UsageError(f"unknown engine '{engine}'", hint="engines: explicit, z3", code="TC304")
     m = mapping if isinstance(mapping, Mapping) else load_mapping(mapping, params)
-    logs = tuple(os.fspath(p) for p in logs)
+    paths = tuple(os.fspath(p) for p in logs)
     opts = Options(hidden=hidden, invariants=tuple(invariants) if invariants is not None else None,
                    max_frontier=max_frontier, time_limit=time_limit)
     if engine == "z3":
         from tracecheck.validate_z3 import validate_records_z3
 
-        return validate_records_z3(m, read_logs(logs, m.log), opts, logs)
-    return validate_records(m, read_logs(logs, m.log), opts, logs)
+        return validate_records_z3(m, read_logs(paths, m.log), opts, paths)
+    return validate_records(m, read_logs(paths, m.log), opts, paths)
 
 
 __all__ = [

@@ -35,7 +35,7 @@ def converter(ty: Type) -> Converter:
                     raise ValueError(f"{v!r} is not an integer") from None
             if isinstance(v, bool) or not isinstance(v, int):
                 raise ValueError(f"{_show(v)} is not an integer")
-            if lo is not None and not lo <= v <= hi:
+            if lo is not None and hi is not None and not lo <= v <= hi:
                 raise ValueError(f"{v} is outside {lo} .. {hi}")
             return v
 

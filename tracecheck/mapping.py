@@ -394,7 +394,7 @@ class _Loader:
         if not isinstance(obs_t, list) or not all(isinstance(o, str) for o in obs_t):
             raise self.err("'observe' must be a list of expressions", "rule", i, key="observe", code="TC103")
         observe = tuple(self.load_observation(o, i) for o in obs_t)
-        used = []
+        used: list[str] = []
         for x in [*(a.fields for a in args), *(o.fields for o in observe)]:
             used.extend(n for n in x if n not in used)
         return Rule(i, name, conds, action, tuple(args), observe, tuple(used), self.loc.span("rule", i))

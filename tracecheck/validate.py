@@ -146,6 +146,7 @@ class _Validator:
         """The rule's fields, converted to spec values; MISSING for an absent optional field."""
         out: dict[str, Any] = {}
         data = record.data
+        assert data is not None, "a rule matched, so the record was decoded"
         for name, key, path, convert, optional in self.plans[rule.index]:
             raw = data.get(key, MISSING) if key is not None else get_path(data, path)
             if raw is MISSING or raw is None:
@@ -164,6 +165,7 @@ class _Validator:
 
     def instance(self, rule: Rule, values: dict[str, Any], record: Record) -> tuple[str, tuple] | str:
         """(action, args) of the record, or a message when the args are outside their types."""
+        assert rule.action is not None, "callers pass only rules that name an action"
         args = []
         for a in rule.args:
             if a.field is not None:
@@ -309,6 +311,7 @@ class _Validator:
         inst = self.instance(rule, values, record) if rule.action is not None else None
         observed = tuple((k, "(absent)" if v is MISSING else format_value(self.m.fields[k].ty, v)) for k, v in values.items())
         candidates = self.expand(frontier, None)
+        explained: tuple[Candidate, ...]
         if isinstance(inst, str):
             step = f"{rule.action}(...)"
             explained = (Candidate((), {}, (Reason("args", inst),)),)

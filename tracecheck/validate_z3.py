@@ -125,6 +125,7 @@ class _Z3Validator(_Validator):
         inst = self.instance(rule, values, record) if rule.action is not None else None
         observed = tuple((f, "(absent)" if v is MISSING else format_value(self.m.fields[f].ty, v))
                          for f, v in values.items())
+        explained: tuple[Candidate, ...]
         if isinstance(inst, str):
             from tracecheck.result import Candidate, Reason
 

@@ -22,16 +22,16 @@ from tracecheck.readers.text import read_grammar, read_regex
 def read_logs(paths: Iterable[str | os.PathLike], log_format: Any) -> Iterator[Record]:
     """Every record of the logs at `paths` (str or PathLike), merged in order (see the module
     docstring)."""
-    paths = [os.fspath(p) for p in paths]
-    if not paths:
+    names = [os.fspath(p) for p in paths]
+    if not names:
         raise LogError("no log files given", code="TC203")
-    if paths.count("-") > 1:
+    if names.count("-") > 1:
         raise LogError("standard input ('-') can be read only once", code="TC203")
-    if len(paths) > 1 and log_format.order == "file":
-        raise LogError(f"{len(paths)} logs but no order to merge them by",
+    if len(names) > 1 and log_format.order == "file":
+        raise LogError(f"{len(names)} logs but no order to merge them by",
                        hint='set [log] order = "lamport" (or "timestamp") and clock = "the clock field" in the mapping',
                        code="TC203")
-    streams = [_placed(_read(p, log_format), log_format) for p in paths]
+    streams = [_placed(_read(p, log_format), log_format) for p in names]
     if len(streams) == 1:
         return streams[0]
     return heapq.merge(*streams, key=_clock_key)
