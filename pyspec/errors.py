@@ -12,7 +12,10 @@ tested against this registry (tests/test_error_codes.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
+
+if TYPE_CHECKING:  # only for annotations: result imports this module
+    from pyspec.result import Trace
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +79,16 @@ class SpecTypeError(SpecError):
 
 class SpecEvalError(SpecError):
     """Raised while evaluating a spec: a value outside its declared type, a key outside a map's
-    domain, min of an empty set. Carries the step (action and arguments) when known."""
+    domain, min of an empty set. Carries the step (action and arguments) when known, and the
+    trace that reached it (`trace`) when an engine found it."""
+
+    trace: Trace | None = None
+
+    def with_step(self, what: str, trace: Trace | None) -> SpecEvalError:
+        """This error with the step named in its message (`... (in Go())`) and its trace."""
+        err = SpecEvalError(f"{self.message} ({what})", self.span, hint=self.hint, notes=self.notes, code=self.code)
+        err.trace = trace
+        return err
 
 
 class ParamError(PyspecError):

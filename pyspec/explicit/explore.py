@@ -87,7 +87,7 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0) -> Result:
     try:
         inits = compiled.initial_states()
     except SpecEvalError as e:
-        raise _with_step(e, "in init", None) from None
+        raise e.with_step("in init", None) from None
     if not inits:
         raise SpecEvalError(
             "no initial state: every path through init fails a require or chooses from an empty set",
@@ -128,7 +128,7 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0) -> Result:
         try:
             succ = successors(s)
         except SpecEvalError as e:
-            raise _with_step(e, f"in {_failing_instance(compiled, s)}", _trace(compiled, states, parent, via, head)) from None
+            raise e.with_step(f"in {_failing_instance(compiled, s)}", _trace(compiled, states, parent, via, head)) from None
         transitions += len(succ)
         if deadlock and not succ:
             return finish(Verdict.DEADLOCK, depth, head, "deadlock")
@@ -152,7 +152,7 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0) -> Result:
             try:
                 bad = failing(t)
             except SpecEvalError as e:
-                raise _with_step(e, "while checking invariants", _trace(compiled, states, parent, via, index)) from None
+                raise e.with_step("while checking invariants", _trace(compiled, states, parent, via, index)) from None
             if bad is not None:
                 return finish(Verdict.VIOLATED, depth + 1, index, bad)
         head += 1
@@ -188,13 +188,7 @@ def _check(failing, s, compiled, where):
     try:
         return failing(s)
     except SpecEvalError as e:
-        raise _with_step(e, f"while checking invariants in {where}", None) from None
-
-
-def _with_step(e: SpecEvalError, what: str, trace: Trace | None) -> SpecEvalError:
-    err = SpecEvalError(f"{e.message} ({what})", e.span, hint=e.hint, notes=e.notes, code=e.code)
-    err.trace = trace  # type: ignore[attr-defined]
-    return err
+        raise e.with_step(f"while checking invariants in {where}", None) from None
 
 
 def _trace(compiled: CompiledSpec, states, parent, via, index: int) -> Trace:

@@ -48,7 +48,7 @@ def simulate(compiled: CompiledSpec, opts: SimulateOptions = SimulateOptions()) 
             try:
                 succ = successors(state)
             except SpecEvalError as e:
-                e.trace = Trace(compiled.spec.vars, tuple(walk))  # type: ignore[attr-defined]
+                e.trace = Trace(compiled.spec.vars, tuple(walk))
                 raise
             if not succ:
                 if opts.deadlock:

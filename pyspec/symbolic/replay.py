@@ -62,7 +62,7 @@ class Oracle:
     def failing(self, state: tuple, names: tuple[str, ...]) -> list[tuple[str, str | None]]:
         """Every one of `names` that does not hold in `state`, with the evaluation error's
         message when it cannot be evaluated there (None when it is simply false)."""
-        out = []
+        out: list[tuple[str, str | None]] = []
         for n in names:
             try:
                 if self.reference.invariant_fn((n,))(state) is not None:
@@ -91,10 +91,3 @@ class Oracle:
             return e
         return None
 
-
-def with_trace(e: SpecEvalError, what: str, trace: Trace | None) -> SpecEvalError:
-    """The explicit engine's error, re-raised with the step and the trace that reached it
-    (as explore.py reports it)."""
-    err = SpecEvalError(f"{e.message} ({what})", e.span, hint=e.hint, notes=e.notes, code=e.code)
-    err.trace = trace  # type: ignore[attr-defined]
-    return err
