@@ -178,12 +178,14 @@ def run(o: Options) -> int:
     elif o.command == "prove":
         from pyspec.report.proof import render_proof_json, render_proof_text
 
+        assert o.invariants is not None, "argparse requires --invariant for prove"
         proof = api.prove(spec, o.invariants[0], aux=o.aux, k=o.k, timeout=o.timeout)
         print(render_proof_json(proof) if o.json else render_proof_text(proof, _header(o, spec)))
         return proof.exit_code
     elif o.command == "synth":
         from pyspec.report.synth import render_synth_json, render_synth_text
 
+        assert o.depth is not None, "argparse requires --depth for synth"
         sr = api.synth(spec, depth=o.depth, invariants=o.invariants, timeout=o.timeout)
         print(render_synth_json(sr) if o.json else render_synth_text(sr, _header(o, spec)))
         return sr.exit_code

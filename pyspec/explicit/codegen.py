@@ -443,6 +443,8 @@ class _Gen:
         if kind == "map":
             mt = e.ty
             assert isinstance(mt, MapT)
+            key = e.key
+            assert key is not None, "a map comprehension has a key expression"
             keys = domain(mt.key)
             out = self.tmp("_o")
             self.emit(f"{out} = [_MISSING] * {len(keys)}")
@@ -450,7 +452,7 @@ class _Gen:
             span = self.const(e.span, "_span")
 
             def body():
-                k = self.simple(e.key)
+                k = self.simple(key)
                 v = self.simple(e.elem)
                 if isinstance(mt.key, IntT):
                     # keys of a map comprehension have the key type by construction

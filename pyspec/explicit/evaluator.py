@@ -542,7 +542,8 @@ _MISSING = object()
 
 class _Facts:
     def __init__(self, compiler: Compiler, facts: dict[int, str]) -> None:
-        self.compiler, self.facts, self.saved = compiler, facts, None
+        self.compiler, self.facts = compiler, facts
+        self.saved: dict[int, str] = {}  # set by __enter__
 
     def __enter__(self):
         self.saved = dict(self.compiler.known_tags)

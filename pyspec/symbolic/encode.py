@@ -418,11 +418,13 @@ class _Encoder:
         if kind == "map":
             mt = e.ty
             assert isinstance(mt, MapT)
+            key = e.key
+            assert key is not None, "a map comprehension has a key expression"
             keys = ctx.domain(mt.key)
             hits: list[list] = [[] for _ in keys]  # per key: (binding gives it, value), in order
 
             def on_map(cond):
-                k = self.expr(e.key, p, _g(g, cond))
+                k = self.expr(key, p, _g(g, cond))
                 v = self.expr(e.elem, p, _g(g, cond))
                 kc = concrete(k)
                 for j, u in enumerate(keys):

@@ -394,7 +394,8 @@ def enumerate_tables(
     tried = 0
     def values(ty):  # lazily, in domain order: a map's table space is too large to build
         if isinstance(ty, MapT):
-            inner = list(values(ty.value)) if domain_size(ty.value) <= 1 << 20 else None
+            size = domain_size(ty.value)  # None when too large to count (a set of over 64 values)
+            inner = list(values(ty.value)) if size is not None and size <= 1 << 20 else None
             keys = domain(ty.key)
             if inner is not None:
                 return itertools.product(inner, repeat=len(keys))
