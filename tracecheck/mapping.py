@@ -503,7 +503,8 @@ def _operand_texts(text: str, file: str, e, b) -> tuple[str, str] | None:
     is the binding's), so its text is its name. An operand expanded from a def has its
     position in the spec, so its text is what lies between the operator and the edge of `b`;
     the operator is found from the other operand, after the left one or before the right one.
-    None when `b` itself comes from a def or no position says where the operator is."""
+    A compound side keeps the parentheses the user wrote around it. None when `b` itself comes
+    from a def or no position says where the operator is."""
     whole = _place(text, file, b.span)
     if whole is None:
         return None
@@ -525,12 +526,15 @@ def _operand_texts(text: str, file: str, e, b) -> tuple[str, str] | None:
     outer = ((start, op), (op + 2, end))
     out = []
     for place, name, (lo, hi) in zip(places, names, outer):
+        written = text[lo:hi].strip()  # with the user's parentheses
         if place is not None:
-            out.append(text[place[0] : place[1]])
+            inner = text[place[0] : place[1]]
+            # keep parentheses around a compound side: `(phase[c] == "done") = False`
+            out.append(written if " " in inner and written != inner else inner)
         elif name is not None:
             out.append(name)
         else:
-            out.append(text[lo:hi].strip())
+            out.append(written)
     return out[0], out[1]
 
 
