@@ -1,0 +1,81 @@
+"""The namespace given to generated code: error helpers (called only off the hot path) and builtins.
+
+Each helper raises the failure of `pyspec.lang.ops` that the closure engine raises at the same
+point, with the same message and span; generated code calls them by name, so the hot path
+stays inline.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from pyspec.explicit.evaluator import _MISSING, _out_of_type
+from pyspec.lang.ops import Fail, fail
+from pyspec.lang.types import Type, contains
+
+
+def _e_field(span, name: str, v):
+    fail(Fail.NO_FIELD, span, v[0], name)
+
+
+def _e_key(span, kt: Type, key):
+    fail(Fail.KEY_OUTSIDE, span, kt, key)
+
+
+def _e_op(span, failure: Fail):
+    fail(failure, span)
+
+
+def _e_empty(span, name: str):
+    fail(Fail.EMPTY_EXTREME, span, name)
+
+
+def _e_novalues(span, kind: str):
+    fail(Fail.NO_VALUES, span, kind)
+
+
+def _e_mapcomp(span, kt: Type, keys, out):
+    fail(Fail.MAP_MISSING, span, kt, keys[out.index(_MISSING)])
+
+
+def _e_field_type(span, tag: str, name: str, ty: Type, v):
+    fail(Fail.FIELD_TYPE, span, tag, name, ty, v)
+
+
+def _e_mapdup(span, kt: Type, k):
+    fail(Fail.MAP_CLASH, span, kt, k)
+
+
+def _e_type(span, name: str, ty: Type, v):
+    _out_of_type(span, name, ty, v)
+
+
+def _subsets(s):
+    s = tuple(s)
+    return frozenset(frozenset(c) for r in range(len(s) + 1) for c in itertools.combinations(s, r))
+
+
+_HELPERS = {
+    "_e_field": _e_field,
+    "_e_key": _e_key,
+    "_e_op": _e_op,
+    "_e_empty": _e_empty,
+    "_e_novalues": _e_novalues,
+    "_e_mapcomp": _e_mapcomp,
+    "_e_type": _e_type,
+    "_e_field_type": _e_field_type,
+    "_e_mapdup": _e_mapdup,
+    "_subsets": _subsets,
+    "_contains": contains,
+    "_MISSING": _MISSING,
+    "frozenset": frozenset,
+    "sorted": sorted,
+    "len": len,
+    "min": min,
+    "max": max,
+    "sum": sum,
+    "all": all,
+    "any": any,
+    "range": range,
+    "tuple": tuple,
+}
