@@ -36,7 +36,6 @@ Fn = Callable[[list], Any]
 Run = Callable[[list], None]
 
 LOCALS = 3  # env[LOCALS + slot] holds local `slot`
-_STATE = frozenset({"state"})
 
 
 class Compiler:
@@ -59,43 +58,40 @@ class Compiler:
     # ---- expressions -------------------------------------------------------------------------
 
     def expr(self, e: T.Expr) -> Fn:
-        fn, _ = self._expr(e)
-        return fn
-
-    def _expr(self, e: T.Expr) -> tuple[Fn, frozenset]:
-        """Compile `e`; also return what it depends on ("state", "next", local slots)."""
-        fn, deps = getattr(self, "_c_" + type(e).__name__)(e)
-        if deps or isinstance(e, T.Const):
-            return fn, deps
+        """Compile `e`; an expression that reads no state and no free local (the analysis'
+        `deps`) is evaluated here, once."""
+        fn = getattr(self, "_c_" + type(e).__name__)(e)
+        if self.analysis.deps(e) or isinstance(e, T.Const):
+            return fn
         try:
             value = fn([None, None, None] + [None] * (self.nlocals + 64))
         except SpecEvalError:  # e.g. min({}) in a branch that may never run: fail when it does
-            return fn, deps
-        return (lambda env: value), deps
+            return fn
+        return lambda env: value
 
     def _c_Const(self, e: T.Const):
         v = e.value
-        return (lambda env: v), frozenset()
+        return lambda env: v
 
     def _c_Var(self, e: T.Var):
         i = e.index
-        return (lambda env: env[0][i]), _STATE
+        return lambda env: env[0][i]
 
     def _c_Primed(self, e: T.Primed):
         i = e.index
-        return (lambda env: env[1][i]), frozenset({"next"})
+        return lambda env: env[1][i]
 
     def _c_Local(self, e: T.Local):
         k = LOCALS + e.slot
         self.nlocals = max(self.nlocals, e.slot + 1)
-        return (lambda env: env[k]), frozenset({e.slot})
+        return lambda env: env[k]
 
     def _c_Unary(self, e: T.Unary):
-        f, d = self._expr(e.operand)
+        f = self.expr(e.operand)
         if e.op == Op.NOT:
-            return (lambda env: not f(env)), d
+            return lambda env: not f(env)
         py = OPS[e.op].py
-        return (lambda env: py(f(env))), d
+        return lambda env: py(f(env))
 
     def _with_facts(self, cond: T.Expr):
         """Context: the tag facts that hold wherever `cond` is true (conjuncts `x is Tag`)."""
@@ -104,17 +100,16 @@ class Compiler:
     def _c_Binary(self, e: T.Binary):
         op = e.op
         sem = OPS[op]
-        a, da = self._expr(e.left)
+        a = self.expr(e.left)
         if sem.lazy:
             with _Facts(self, facts_right(e)):
-                b, db = self._expr(e.right)
+                b = self.expr(e.right)
         else:
-            b, db = self._expr(e.right)
-        d = da | db
+            b = self.expr(e.right)
         if op == Op.AND:
-            return (lambda env: a(env) and b(env)), d
+            return lambda env: a(env) and b(env)
         if op == Op.OR:
-            return (lambda env: a(env) or b(env)), d
+            return lambda env: a(env) or b(env)
         py = sem.py
         if sem.failure is not None:
             span, failure = e.span, sem.failure
@@ -125,45 +120,39 @@ class Compiler:
                     fail(failure, span)
                 return py(a(env), y)
 
-            return partial, d
+            return partial
         if isinstance(e.right, T.Const):
             c = e.right.value
-            return (lambda env: py(a(env), c)), d
+            return lambda env: py(a(env), c)
         if isinstance(e.right, T.Local):
             k = LOCALS + e.right.slot
-            return (lambda env: py(a(env), env[k])), d
-        return (lambda env: py(a(env), b(env))), d
+            return lambda env: py(a(env), env[k])
+        return lambda env: py(a(env), b(env))
 
     def _c_IfExp(self, e: T.IfExp):
-        c, dc = self._expr(e.cond)
-        a, da = self._expr(e.then)
-        b, db = self._expr(e.orelse)
-        return (lambda env: a(env) if c(env) else b(env)), dc | da | db
+        c = self.expr(e.cond)
+        a = self.expr(e.then)
+        b = self.expr(e.orelse)
+        return lambda env: a(env) if c(env) else b(env)
 
     def _c_RangeSet(self, e: T.RangeSet):
-        lo, dl = self._expr(e.lo)
-        hi, dh = self._expr(e.hi)
-        return (lambda env: frozenset(range(lo(env), hi(env) + 1))), dl | dh
+        lo = self.expr(e.lo)
+        hi = self.expr(e.hi)
+        return lambda env: frozenset(range(lo(env), hi(env) + 1))
 
     def _c_SetLit(self, e: T.SetLit):
-        parts = [self._expr(x) for x in e.elems]
-        fns = tuple(f for f, _ in parts)
-        d = frozenset().union(*(dd for _, dd in parts))
-        return (lambda env: frozenset([f(env) for f in fns])), d
+        fns = tuple(self.expr(x) for x in e.elems)
+        return lambda env: frozenset([f(env) for f in fns])
 
     def _c_TupleLit(self, e: T.TupleLit):
-        parts = [self._expr(x) for x in e.elems]
-        fns = tuple(f for f, _ in parts)
-        d = frozenset().union(*(dd for _, dd in parts))
+        fns = tuple(self.expr(x) for x in e.elems)
         if len(fns) == 2:
             f0, f1 = fns
-            return (lambda env: (f0(env), f1(env))), d
-        return (lambda env: tuple([f(env) for f in fns])), d
+            return lambda env: (f0(env), f1(env))
+        return lambda env: tuple([f(env) for f in fns])
 
     def _c_Construct(self, e: T.Construct):
-        parts = [self._expr(x) for x in e.fields]
-        fns = tuple(f for f, _ in parts)
-        d = frozenset().union(*(dd for _, dd in parts))
+        fns = tuple(self.expr(x) for x in e.fields)
         tag = e.tag
         if e.checks:
             fields = e.ty.variant(tag)
@@ -180,42 +169,42 @@ class Compiler:
                         fail(Fail.FIELD_TYPE, span, tag, name, ty, vals[i])
                 return (tag, *vals)
 
-            return construct_checked, d
+            return construct_checked
         if len(fns) == 1:
             (f0,) = fns
-            return (lambda env: (tag, f0(env))), d
+            return lambda env: (tag, f0(env))
         if len(fns) == 2:
             f0, f1 = fns
-            return (lambda env: (tag, f0(env), f1(env))), d
+            return lambda env: (tag, f0(env), f1(env))
         if len(fns) == 3:
             f0, f1, f2 = fns
-            return (lambda env: (tag, f0(env), f1(env), f2(env))), d
+            return lambda env: (tag, f0(env), f1(env), f2(env))
         if len(fns) == 4:
             f0, f1, f2, f3 = fns
-            return (lambda env: (tag, f0(env), f1(env), f2(env), f3(env))), d
-        return (lambda env: (tag, *[f(env) for f in fns])), d
+            return lambda env: (tag, f0(env), f1(env), f2(env), f3(env))
+        return lambda env: (tag, *[f(env) for f in fns])
 
     def _c_IsTag(self, e: T.IsTag):
-        f, d = self._expr(e.obj)
+        f = self.expr(e.obj)
         tag = e.tag
         if isinstance(e.obj, T.Local):
             k = LOCALS + e.obj.slot
-            return (lambda env: env[k][0] == tag), d
-        return (lambda env: f(env)[0] == tag), d
+            return lambda env: env[k][0] == tag
+        return lambda env: f(env)[0] == tag
 
     def _c_TupleGet(self, e: T.TupleGet):
-        f, d = self._expr(e.obj)
+        f = self.expr(e.obj)
         i = e.index
-        return (lambda env: f(env)[i]), d
+        return lambda env: f(env)[i]
 
     def _c_VariantGet(self, e: T.VariantGet):
-        f, d = self._expr(e.obj)
+        f = self.expr(e.obj)
         positions = dict(e.positions)
         span, name = e.span, e.name
         if isinstance(e.obj, T.Local) and self.known_tags.get(e.obj.slot) in positions:
             i = positions[self.known_tags[e.obj.slot]]
             k = LOCALS + e.obj.slot
-            return (lambda env: env[k][i]), d
+            return lambda env: env[k][i]
         if len(positions) == 1 and isinstance(e.obj, T.Local):
             ((tag, i),) = positions.items()
             k = LOCALS + e.obj.slot
@@ -226,7 +215,7 @@ class Compiler:
                     fail(Fail.NO_FIELD, span, v[0], name)
                 return v[i]
 
-            return get_local, d
+            return get_local
         if len(positions) == 1:
             ((tag, i),) = positions.items()
 
@@ -236,7 +225,7 @@ class Compiler:
                     fail(Fail.NO_FIELD, span, v[0], name)
                 return v[i]
 
-            return get1, d
+            return get1
 
         def get(env):
             v = f(env)
@@ -245,11 +234,11 @@ class Compiler:
                 fail(Fail.NO_FIELD, span, v[0], name)
             return v[i]
 
-        return get, d
+        return get
 
     def _c_MapGet(self, e: T.MapGet):
-        m, dm = self._expr(e.obj)
-        k, dk = self._expr(e.key)
+        m = self.expr(e.obj)
+        k = self.expr(e.key)
         mt = e.obj.ty
         assert isinstance(mt, MapT)
         kt = mt.key
@@ -257,10 +246,10 @@ class Compiler:
             lo = kt.lo
             if lo == 0 and isinstance(e.obj, T.Var) and isinstance(e.key, T.Local):
                 i, kk = e.obj.index, LOCALS + e.key.slot
-                return (lambda env: env[0][i][env[kk]]), dm | dk
+                return lambda env: env[0][i][env[kk]]
             if lo == 0:
-                return (lambda env: m(env)[k(env)]), dm | dk
-            return (lambda env: m(env)[k(env) - lo]), dm | dk
+                return lambda env: m(env)[k(env)]
+            return lambda env: m(env)[k(env) - lo]
         index = key_index(kt)
         span, show = e.span, mt.key
 
@@ -271,13 +260,13 @@ class Compiler:
             except KeyError:
                 fail(Fail.KEY_OUTSIDE, span, show, key)
 
-        return get, dm | dk
+        return get
 
     def _c_Builtin(self, e: T.Builtin):
-        f, d = self._expr(e.arg)
+        f = self.expr(e.arg)
         span = e.span
         if e.func == "len":
-            return (lambda env: len(f(env))), d
+            return lambda env: len(f(env))
         if e.func in ("min", "max"):
             agg = min if e.func == "min" else max
             name = e.func
@@ -288,13 +277,13 @@ class Compiler:
                     fail(Fail.EMPTY_EXTREME, span, name)
                 return agg(s)
 
-            return minmax, d
+            return minmax
         if e.func == "sum":
-            return (lambda env: sum(f(env))), d
+            return lambda env: sum(f(env))
         if e.func == "all":
-            return (lambda env: all(f(env))), d
+            return lambda env: all(f(env))
         if e.func == "any":
-            return (lambda env: any(f(env))), d
+            return lambda env: any(f(env))
         if e.func == "subsets":
 
             def subsets(env):
@@ -303,59 +292,52 @@ class Compiler:
                     frozenset(c) for r in range(len(s) + 1) for c in itertools.combinations(s, r)
                 )
 
-            return subsets, d
+            return subsets
         raise AssertionError(e.func)
 
     def _c_Comp(self, e: T.Comp):
-        bound = frozenset(g.slot for g in e.gens)
-        deps: frozenset = frozenset()
         gens = []
         facts = []
         # A body that may fail is iterated in the declared order, so that the first error
         # (and whether all()/any() stops before it) is the same under every hash seed.
         ordered = self.analysis.comp_may_fail(e)
         for g in e.gens:
-            it, di = self._expr(g.iter)
+            it = self.expr(g.iter)
             if ordered:
                 it = _in_order(it, g.iter.ty)
             conds = []
             for c in g.conds:
-                fc, dc = self._expr(c)
+                fc = self.expr(c)
                 conds.append(fc)
-                deps |= dc
                 f = self._with_facts(c)
                 f.__enter__()
                 facts.append(f)
-            deps |= di
             self.nlocals = max(self.nlocals, g.slot + 1)
             gens.append((LOCALS + g.slot, it, tuple(conds)))
         try:
-            return self._comp_body(e, gens, deps, bound)
+            return self._comp_body(e, gens)
         finally:
             for f in reversed(facts):
                 f.__exit__(None, None, None)
 
-    def _comp_body(self, e: T.Comp, gens, deps, bound):
-        elem, de = self._expr(e.elem)
-        deps |= de
+    def _comp_body(self, e: T.Comp, gens):
+        elem = self.expr(e.elem)
         key = None
         if e.key is not None:
-            key, dk = self._expr(e.key)
-            deps |= dk
-        deps -= bound
+            key = self.expr(e.key)
         kind = e.kind
         if kind == "map":
-            return self._map_comp(e, gens, key, elem), deps
+            return self._map_comp(e, gens, key, elem)
         if kind in ("any", "all"):
-            return _quantifier(kind == "any", gens, elem), deps
+            return _quantifier(kind == "any", gens, elem)
         if kind == "set" and len(gens) == 1:
-            return _set_comp1(gens[0], elem), deps
+            return _set_comp1(gens[0], elem)
         produce = _produce(gens, elem)
         span = e.span
         if kind == "set":
-            return (lambda env: frozenset(produce(env))), deps
+            return lambda env: frozenset(produce(env))
         if kind == "sum":
-            return (lambda env: sum(produce(env))), deps
+            return lambda env: sum(produce(env))
         agg = min if kind == "min" else max
 
         def minmax(env):
@@ -364,7 +346,7 @@ class Compiler:
                 fail(Fail.NO_VALUES, span, kind)
             return agg(vals)
 
-        return minmax, deps
+        return minmax
 
     def _map_comp(self, e: T.Comp, gens, key, elem) -> Fn:
         mt = e.ty

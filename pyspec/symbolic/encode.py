@@ -39,9 +39,9 @@ import z3
 
 from pyspec.errors import Span
 from pyspec.lang import typed as T
-from pyspec.lang.ops import FAILURES, OPS, Op
+from pyspec.lang.analysis import NEXT, STATE, Analysis
+from pyspec.lang.ops import OPS, Fail, Op
 from pyspec.lang.types import (
-    AnyT,
     EnumT,
     IntT,
     MapT,
@@ -94,7 +94,7 @@ class EvalErr:
 
     cond: Any
     span: Span
-    message: str
+    kind: Fail  # its words are the explicit engine's, with the values the replay finds
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +135,6 @@ class _Path:
             self.known[slot] = explicit
 
 
-_STATE = "state"
 
 # The condition under which an expression is evaluated, as a tuple of conjuncts that is only
 # turned into a Z3 term when an evaluation error is recorded under it; None: never evaluated.
@@ -154,56 +153,26 @@ def _g(g: Guard, *conds: Bool) -> Guard:
     return out
 
 
-def _children(e: Any) -> list:
-    out = []
-    for f in type(e).__slots__:
-        if f == "span" or f == "ty":
-            continue
-        x = getattr(e, f)
-        if isinstance(x, (T.Expr, T.Gen)):
-            out.append(x)
-        elif isinstance(x, tuple):
-            out.extend(y for y in x if isinstance(y, (T.Expr, T.Gen)))
-    return out
-
-
-def _deps(e: Any, memo: dict) -> frozenset:
-    """What e reads: "state" (current or next) and the local slots free in it."""
-    d = memo.get(id(e))
-    if d is not None:
-        return d
-    if isinstance(e, (T.Var, T.Primed)):
-        d = frozenset((_STATE,))
-    elif isinstance(e, T.Local):
-        d = frozenset((e.slot,))
-    else:
-        d = frozenset().union(*(_deps(c, memo) for c in _children(e)))
-        if isinstance(e, T.Comp):
-            d -= frozenset(g.slot for g in e.gens)
-    memo[id(e)] = d
-    return d
-
-
 class _Encoder:
     """Encodes expressions and statement blocks of one spec against a current state."""
 
-    def __init__(self, ctx: Ctx, memo: dict, cache: dict) -> None:
+    def __init__(self, ctx: Ctx, analysis: Analysis, cache: dict) -> None:
         self.ctx = ctx
         self.cur: tuple | None = None
         self.errors: list[EvalErr] = []
         self.partial = 0  # operations met whose error condition is not known to be false
         self.algebra = Algebra(ctx)
-        self.memo = memo  # id(expr) -> its dependencies
+        self.analysis = analysis  # dependencies, computed once per spec
         self.cache = cache  # (id(expr), known locals) -> value, for state-free expressions
 
-    def _err(self, guard: Guard, bad: Bool, span: Span, message: str) -> None:
+    def _err(self, guard: Guard, bad: Bool, span: Span, kind: Fail) -> None:
         if bad is not False:
             self.partial += 1
         if guard is None:
             return
         c = and_(*guard, bad)
         if c is not False:
-            self.errors.append(EvalErr(c, span, message))
+            self.errors.append(EvalErr(c, span, kind))
 
     # ---- expressions -------------------------------------------------------------------------
 
@@ -213,10 +182,8 @@ class _Encoder:
         An expression that reads no state and only locals whose values are known has one
         value per binding of those locals; it is computed once (measured: Paxos's nested
         quantifiers over message constants went from 460,000 evaluations to a few thousand)."""
-        deps = self.memo.get(id(e))
-        if deps is None:
-            deps = _deps(e, self.memo)
-        if _STATE not in deps and not isinstance(e, (T.Const, T.Local)):
+        deps = self.analysis.deps(e)
+        if STATE not in deps and NEXT not in deps and not isinstance(e, (T.Const, T.Local)):
             known = p.known
             try:
                 key = (id(e), tuple([known[d] for d in deps]) if deps else ())
@@ -267,7 +234,7 @@ class _Encoder:
             return or_(a, self.expr(e.right, p, _g(g, not_(a))))
         b = self.expr(e.right, p, g)
         if sem.failure is not None:
-            self._err(g, self.ctx.int_eq_const(b, 0), e.span, FAILURES[sem.failure].message())
+            self._err(g, self.ctx.int_eq_const(b, 0), e.span, sem.failure)
         return sem.sym(self.algebra, a, b, e.ty)
 
     def _x_IfExp(self, e: T.IfExp, p, g):
@@ -308,11 +275,9 @@ class _Encoder:
     def _x_Construct(self, e: T.Construct, p, g):
         i = _tag_index(e.ty, e.tag)
         vals = tuple(self.expr(x, p, g) for x in e.fields)
-        checks = getattr(e, "checks", ())
-        for j, ty in enumerate(checks):
+        for j, ty in enumerate(e.checks):
             if ty is not None:
-                name = e.ty.variants[i][1][j][0]
-                self._err(g, not_(in_type(self.ctx, ty, vals[j])), e.span, f"field {name} of {e.tag}(...) would be outside its type {ty.show()}")
+                self._err(g, not_(in_type(self.ctx, ty, vals[j])), e.span, Fail.FIELD_TYPE)
         return UnionV(e.ty, IntV(None, i, i), {e.tag: vals})
 
     def _x_IsTag(self, e: T.IsTag, p, g):
@@ -331,7 +296,7 @@ class _Encoder:
         is_tag = {tag: ctx.int_eq_const(x.tag, _tag_index(x.ut, tag)) for tag, _ in have}
         ok = or_all(is_tag.values())
         if ok is not True:
-            self._err(g, not_(ok), e.span, f"a {x.ut.name} value of another variant has no field '{e.name}'")
+            self._err(g, not_(ok), e.span, Fail.NO_FIELD)
         out = None
         for tag, i in have:
             if is_tag[tag] is False:
@@ -351,13 +316,13 @@ class _Encoder:
         if kc is not NOCONST:
             j = ctx.key_ordinal(m.key).get(kc)
             if j is None:
-                self._err(g, True, e.span, "key outside the map's keys")
+                self._err(g, True, e.span, Fail.KEY_OUTSIDE)
                 return m.vals[0]
             return m.vals[j]
         hits = [(eq_const(ctx, k, u), v) for u, v in zip(keys, m.vals)]
         hits = [(h, v) for h, v in hits if h is not False]
         if e.checked:
-            self._err(g, not_(or_all(h for h, _ in hits)), e.span, "key outside the map's keys")
+            self._err(g, not_(or_all(h for h, _ in hits)), e.span, Fail.KEY_OUTSIDE)
         if not hits:
             return m.vals[0]
         out = hits[-1][1]
@@ -381,7 +346,7 @@ class _Encoder:
             return n
         if f in ("min", "max"):
             items = [(b, IntV(None, k, k)) for k, b in s.bits.items() if b is not False]
-            self._err(g, not_(or_all(b for b, _ in items)), e.span, f"{f}() of an empty set")
+            self._err(g, not_(or_all(b for b, _ in items)), e.span, Fail.EMPTY_EXTREME)
             return _extreme(ctx, f, items)
         if f == "all":
             return not_(s.bits.get(False, False))
@@ -443,13 +408,13 @@ class _Encoder:
                 for a in range(len(hs)):
                     for b in range(a + 1, len(hs)):
                         clash = and_(hs[a][0], hs[b][0], not_(eq(ctx, hs[a][1], hs[b][1])))
-                        self._err(g, clash, e.span, "the map comprehension gives a key two different values")
+                        self._err(g, clash, e.span, Fail.MAP_CLASH)
                 v = None
                 for hit, x in reversed(hs):
                     v = x if v is None else ite(ctx, hit, x, v)
                 vals.append(v)
             covered = [or_all(h for h, _ in hs) for hs in hits]
-            self._err(g, not_(and_all(covered)), e.span, "the map comprehension misses a key")
+            self._err(g, not_(and_all(covered)), e.span, Fail.MAP_MISSING)
             return MapV(mt.key, tuple(v if v is not None else _default(ctx, mt.value) for v in vals))
         if kind in ("all", "any"):
 
@@ -470,7 +435,7 @@ class _Encoder:
             for cond, v in out:
                 n = ctx.arith("add", n, ctx.int_ite(cond, v, IntV(None, 0, 0)))
             return n
-        self._err(g, not_(or_all(c for c, _ in out)), e.span, f"{kind}() over no values")
+        self._err(g, not_(or_all(c for c, _ in out)), e.span, Fail.NO_VALUES)
         return _extreme(ctx, kind, out)
 
     def _bind(self, gens, i, p, g, cond, alive, on_bind: Callable, quantifier: bool = False) -> None:
@@ -565,7 +530,7 @@ class _Encoder:
             if b is False:
                 continue
             if s.var is not None and s.check is not None and not contains(s.check, key):
-                self._err((p.guard, b), True, s.span, f"{s.name}' would be outside its type {s.check.show()}")
+                self._err((p.guard, b), True, s.span, Fail.OUT_OF_TYPE)
             q = _Path(and_(p.guard, b), p.rel + [b], list(p.nxt), dict(p.locals), dict(p.known))
             v = lift(ctx, et, key)
             if s.var is None:
@@ -580,7 +545,7 @@ class _Encoder:
         ctx = self.ctx
         v = self.expr(s.value, p, (p.guard,))
         if s.check is not None:
-            self._err((p.guard,), not_(in_type(ctx, s.check, v)), s.span, f"{s.name}' would be outside its type {s.check.show()}")
+            self._err((p.guard,), not_(in_type(ctx, s.check, v)), s.span, Fail.OUT_OF_TYPE)
         if not s.path:
             p.nxt[s.var] = v
             return
@@ -599,12 +564,12 @@ class _Encoder:
         if kc is not NOCONST:
             j = ctx.key_ordinal(m.key).get(kc)
             if j is None:
-                self._err((p.guard,), True, s.span, "key outside the map's keys")
+                self._err((p.guard,), True, s.span, Fail.KEY_OUTSIDE)
                 return m
             inner = v if last else self._update(m.vals[j], s, depth + 1, v, p)
             return MapV(m.key, m.vals[:j] + (inner,) + m.vals[j + 1 :])
         hits = [eq_const(ctx, k, u) for u in keys]
-        self._err((p.guard,), not_(or_all(hits)), s.span, "key outside the map's keys")
+        self._err((p.guard,), not_(or_all(hits)), s.span, Fail.KEY_OUTSIDE)
         vals = []
         for h, old in zip(hits, m.vals):
             if h is False:
@@ -817,7 +782,7 @@ class Encoding:
     def __init__(self, spec: T.CheckedSpec, bitvectors: bool = True) -> None:
         self.spec = spec
         self.ctx = Ctx(collect_strings(spec), bitvectors)
-        self._memo: dict = {}
+        self._analysis = Analysis()
         self._cache: dict = {}
         self._states: dict[int, SymState] = {}
         self.instances: list[tuple[int, tuple]] = []
@@ -873,7 +838,7 @@ class Encoding:
     # ---- encoding ----------------------------------------------------------------------------
 
     def _encoder(self, cur: tuple | None) -> _Encoder:
-        enc = _Encoder(self.ctx, self._memo, self._cache)
+        enc = _Encoder(self.ctx, self._analysis, self._cache)
         enc.cur = cur
         return enc
 
