@@ -263,3 +263,31 @@ def test_issue10_same_error_code_and_words_in_explicit_and_bmc(spec_file):
     first = lambda s: s.stderr.splitlines()[0]  # noqa: E731
     assert first(explicit) == first(bmc)
     assert "error[PS401]: division by zero" in first(explicit)
+
+
+DECLARED_ORDER = """\
+spec Order
+type Pc = {"waiting", "idle", "critical"}
+type R = {zeta: 0 .. 1, alpha: 0 .. 1}
+var p: Pc
+var r: R
+var s: set[0 .. 2]
+init:
+    p = "idle"
+    r = {zeta: 0, alpha: 0}
+    s = {}
+action A():
+    p' in Pc
+action B():
+    r' in {{zeta: 1, alpha: 0}, {zeta: 0, alpha: 1}}
+action C():
+    s' in {{2}, {0, 1}, {1}}
+"""
+
+
+def test_issue10_declared_order_as_the_language_reference_states():
+    c = compile_spec(loads(DECLARED_ORDER))
+    s0 = c.initial_states()[0]
+    assert [t[0] for t in pyspec.successors(c, s0, "A")] == ["critical", "idle", "waiting"]
+    assert [t[1] for t in pyspec.successors(c, s0, "B")] == [(0, 1), (1, 0)]  # (alpha, zeta)
+    assert [sorted(t[2]) for t in pyspec.successors(c, s0, "C")] == [[1], [2], [0, 1]]
