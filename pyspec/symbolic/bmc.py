@@ -21,7 +21,8 @@ from pyspec.result import Result, Trace, Verdict
 from pyspec.symbolic.encode import Encoding
 from pyspec.symbolic.replay import EncodingMismatch, Oracle
 from pyspec.symbolic.solver import frame, new_solver
-from pyspec.symbolic.values import EncodingError, not_, or_, or_all, zb
+from pyspec.symbolic.boolean import not_, or_, or_all, zb
+from pyspec.symbolic.values import EncodingError
 
 
 def bmc(

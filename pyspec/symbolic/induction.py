@@ -26,7 +26,7 @@ from pyspec.symbolic import bmc as _bmc
 from pyspec.symbolic.encode import Encoding
 from pyspec.symbolic.replay import EncodingMismatch, Oracle
 from pyspec.symbolic.solver import frame, new_solver
-from pyspec.symbolic.values import and_, and_all, not_, or_, or_all, zb
+from pyspec.symbolic.boolean import and_, and_all, not_, or_, or_all, zb
 
 
 def prove(

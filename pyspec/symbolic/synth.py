@@ -34,10 +34,12 @@ from pyspec.lang.typed import CheckedSpec
 from pyspec.reference import CompileReference, Reference
 from pyspec.result import Result, SynthResult, Verdict
 from pyspec.symbolic.bmc import encode
-from pyspec.symbolic.encode import Encoding, eq_leaves
+from pyspec.symbolic.boolean import and_, and_all, implies_, not_, or_all, zb
+from pyspec.symbolic.decode import decode, lift as _lift
+from pyspec.symbolic.encode import Encoding
 from pyspec.symbolic.replay import EncodingMismatch, Oracle
 from pyspec.symbolic.solver import frame, new_solver
-from pyspec.symbolic.values import and_, and_all, decode, eq, eq_const, implies_, lift as _lift, not_, or_all, zb
+from pyspec.symbolic.values import eq, eq_const, eq_leaves
 
 
 def synth(
@@ -191,7 +193,7 @@ class _Query:
         nvars = len(s0.vals)
         # init paths: every variable but the table takes the path's value
         self.init_paths = []
-        paths, _ = enc._run(enc.spec.init.body, None, {})
+        paths, _ = enc.run(enc.spec.init.body, None, {})
         for p in paths:
             eqs = [eq(ctx, s0.vals[i], p.nxt[i]) for i in range(nvars) if i not in unknowns]
             self.init_paths.append((p.guard, and_all(eqs)))
@@ -200,7 +202,7 @@ class _Query:
         for inst, (ai, args) in enumerate(enc.instances):
             a = enc.spec.actions[ai]
             bound = {f.slot: (_lift(ctx, f.ty, v), v) for f, v in zip(a.formals, args)}
-            paths, _ = enc._run(a.body, s0.vals, bound)
+            paths, _ = enc.run(a.body, s0.vals, bound)
             for p in paths:
                 eqs = []
                 for i in range(nvars):

@@ -11,9 +11,11 @@ from __future__ import annotations
 import z3
 
 from pyspec.lang.typed import CheckedSpec
-from pyspec.symbolic.encode import Encoding, _Path
+from pyspec.symbolic.boolean import and_, not_, or_all, zb
+from pyspec.symbolic.decode import lift
+from pyspec.symbolic.encode import Encoding
+from pyspec.symbolic.paths import Path
 from pyspec.symbolic.solver import new_solver
-from pyspec.symbolic.values import and_, lift, not_, or_all, zb
 
 
 class TraceSolver:
@@ -65,8 +67,8 @@ class TraceSolver:
 
     def _observe(self, expr, values: dict, k: int):
         enc = self.enc
-        encoder = enc._encoder(enc.state(k).vals)
-        p = _Path(True, [], [None] * len(self.spec.vars), {})
+        encoder = enc.encoder(enc.state(k).vals)
+        p = Path(True, [], [None] * len(self.spec.vars), {})
         for name, v in values.items():
             slot, ty = expr.bindings[name]
             p.bind(slot, lift(enc.ctx, ty, v), v)

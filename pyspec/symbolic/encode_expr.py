@@ -1,0 +1,441 @@
+"""Typed expressions -> symbolic values: the expression encoder, with the condition under which
+each partial operation raises an evaluation error.
+
+Evaluation errors: each partial operation (map key outside the map's keys, min/max of no
+values, a union field of another variant, division by zero, a value outside the declared
+type, a map comprehension missing a key) records `guard and bad`, where `guard` says that
+the explicit engine evaluates the operation at all: the path condition plus the
+short-circuits of `and`, `or`, `if-else` and, for all()/any(), "every earlier element left
+the result undecided". "Earlier" is the declared order of the elements (`sort_key`), which is
+the order the explicit engine iterates in wherever a body may fail (`pyspec.lang.analysis`);
+where it cannot fail, the order is unobservable. An instance's error formula is the
+disjunction of these: it is satisfiable in a state exactly when the explicit engine raises
+SpecEvalError running the instance there.
+
+Operators take their encoding from the operator table (`pyspec.lang.ops.OPS[op].sym`),
+applied to the `Algebra` below.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+
+from pyspec.errors import Span
+from pyspec.lang import typed as T
+from pyspec.lang.analysis import NEXT, STATE, Analysis
+from pyspec.lang.ops import OPS, Fail, Op
+from pyspec.lang.types import MapT, SetT, Type, sort_key
+from pyspec.symbolic.boolean import Bool, and_, and_all, not_, or_, or_all
+from pyspec.symbolic.decode import default, lift
+from pyspec.symbolic.ints import Ctx, count, extreme
+from pyspec.symbolic.values import (
+    NOCONST,
+    EncodingError,
+    IntV,
+    MapV,
+    SetV,
+    TupleV,
+    UnionV,
+    add_member,
+    concrete,
+    eq,
+    eq_const,
+    in_type,
+    ite,
+    member,
+    set_op,
+    sorted_bits,
+    subset,
+    tag_index,
+)
+
+if TYPE_CHECKING:  # a path is what expressions are evaluated on; paths.py executes statements
+    from pyspec.symbolic.paths import Path
+
+
+@dataclass(frozen=True, slots=True)
+class EvalErr:
+    """One place where evaluation may fail: `cond` says it does."""
+
+    cond: Any
+    span: Span
+    kind: Fail  # its words are the explicit engine's, with the values the replay finds
+
+
+# The condition under which an expression is evaluated, as a tuple of conjuncts that is only
+# turned into a Z3 term when an evaluation error is recorded under it; None: never evaluated.
+Guard = tuple | None
+
+
+def _g(g: Guard, *conds: Bool) -> Guard:
+    """g with the conditions added; None where one of them is False."""
+    if g is None:
+        return None
+    out = g
+    for c in conds:
+        if c is False:
+            return None
+        if c is not True:
+            out = out + (c,)
+    return out
+
+
+class ExprEncoder:
+    """Encodes the expressions of one spec against a current state (None in init), recording
+    evaluation errors in `errors`; `paths.Encoder` adds statements."""
+
+    def __init__(self, ctx: Ctx, analysis: Analysis, cache: dict) -> None:
+        self.ctx = ctx
+        self.cur: tuple | None = None
+        self.errors: list[EvalErr] = []
+        self.partial = 0  # operations met whose error condition is not known to be false
+        self.algebra = Algebra(ctx)
+        self.analysis = analysis  # dependencies, computed once per spec
+        self.cache = cache  # (id(expr), known locals) -> value, for state-free expressions
+
+    def record_error(self, guard: Guard, bad: Bool, span: Span, kind: Fail) -> None:
+        """Record that evaluation fails with `kind` where `guard` (evaluated at all) and `bad` hold."""
+        if bad is not False:
+            self.partial += 1
+        if guard is None:
+            return
+        c = and_(*guard, bad)
+        if c is not False:
+            self.errors.append(EvalErr(c, span, kind))
+
+    def expr(self, e: T.Expr, p: Path, g: Bool) -> Any:
+        """The value of e on path p; g: the condition under which e is evaluated at all.
+
+        An expression that reads no state and only locals whose values are known has one
+        value per binding of those locals; it is computed once (measured: Paxos's nested
+        quantifiers over message constants went from 460,000 evaluations to a few thousand)."""
+        deps = self.analysis.deps(e)
+        if STATE not in deps and NEXT not in deps and not isinstance(e, (T.Const, T.Local)):
+            known = p.known
+            try:
+                key = (id(e), tuple([known[d] for d in deps]) if deps else ())
+            except KeyError:
+                key = None
+            if key is not None:
+                hit = self.cache.get(key)
+                if hit is not None:
+                    return hit
+                n = self.partial
+                v = getattr(self, "_x_" + type(e).__name__)(e, p, g)
+                if self.partial == n:  # where evaluation may fail, the guard matters: not shared
+                    self.cache[key] = v
+                return v
+        return getattr(self, "_x_" + type(e).__name__)(e, p, g)
+
+    def _x_Const(self, e: T.Const, p, g):
+        return lift(self.ctx, e.ty, e.value)
+
+    def _x_Var(self, e: T.Var, p, g):
+        assert self.cur is not None, "init (no current state) reads no variable: the checker rejects it"
+        return self.cur[e.index]
+
+    def _x_Primed(self, e: T.Primed, p, g):
+        v = p.nxt[e.index]
+        if v is not None:
+            return v
+        assert self.cur is not None, "init reads a primed variable only after assigning it"
+        return self.cur[e.index]
+
+    def _x_Local(self, e: T.Local, p, g):
+        return p.locals[e.slot]
+
+    def _x_Unary(self, e: T.Unary, p, g):
+        return OPS[e.op].sym(self.algebra, self.expr(e.operand, p, g), e.ty)
+
+    def _x_Binary(self, e: T.Binary, p, g):
+        op = e.op
+        sem = OPS[op]
+        a = self.expr(e.left, p, g)
+        if op == Op.AND:
+            if a is False:
+                return False
+            return and_(a, self.expr(e.right, p, _g(g, a)))
+        if op == Op.OR:
+            if a is True:
+                return True
+            return or_(a, self.expr(e.right, p, _g(g, not_(a))))
+        b = self.expr(e.right, p, g)
+        if sem.failure is not None:
+            self.record_error(g, self.ctx.int_eq_const(b, 0), e.span, sem.failure)
+        return sem.sym(self.algebra, a, b, e.ty)
+
+    def _x_IfExp(self, e: T.IfExp, p, g):
+        c = self.expr(e.cond, p, g)
+        if c is True:
+            return self.expr(e.then, p, g)
+        if c is False:
+            return self.expr(e.orelse, p, g)
+        a = self.expr(e.then, p, _g(g, c))
+        b = self.expr(e.orelse, p, _g(g, not_(c)))
+        return ite(self.ctx, c, a, b)
+
+    def _x_RangeSet(self, e: T.RangeSet, p, g):
+        ctx = self.ctx
+        lo = self.expr(e.lo, p, g)
+        hi = self.expr(e.hi, p, g)
+        bits = {}
+        if hi.hi - lo.lo > 1 << 16:
+            raise EncodingError(f"the range {lo.lo} .. {hi.hi} is too large to encode")
+        for u in range(lo.lo, hi.hi + 1):
+            c = IntV(None, u, u)
+            b = and_(ctx.cmp("le", lo, c), ctx.cmp("le", c, hi))
+            if b is not False:
+                bits[u] = b
+        return SetV(e.ty.elem, bits)
+
+    def _x_SetLit(self, e: T.SetLit, p, g):
+        ctx = self.ctx
+        bits: dict = {}
+        for x in e.elems:
+            v = self.expr(x, p, g)
+            add_member(ctx, bits, v, True)
+        return SetV(e.ty.elem, sorted_bits(bits, e.ty.elem))
+
+    def _x_TupleLit(self, e: T.TupleLit, p, g):
+        return TupleV(tuple(self.expr(x, p, g) for x in e.elems))
+
+    def _x_Construct(self, e: T.Construct, p, g):
+        i = tag_index(e.ty, e.tag)
+        vals = tuple(self.expr(x, p, g) for x in e.fields)
+        for j, ty in enumerate(e.checks):
+            if ty is not None:
+                self.record_error(g, not_(in_type(self.ctx, ty, vals[j])), e.span, Fail.FIELD_TYPE)
+        return UnionV(e.ty, IntV(None, i, i), {e.tag: vals})
+
+    def _x_IsTag(self, e: T.IsTag, p, g):
+        x = self.expr(e.obj, p, g)
+        if e.tag not in x.fields:
+            return False
+        return self.ctx.int_eq_const(x.tag, tag_index(x.ut, e.tag))
+
+    def _x_TupleGet(self, e: T.TupleGet, p, g):
+        return self.expr(e.obj, p, g).elems[e.index]
+
+    def _x_VariantGet(self, e: T.VariantGet, p, g):
+        ctx = self.ctx
+        x = self.expr(e.obj, p, g)
+        have = [(tag, i) for tag, i in e.positions if tag in x.fields]
+        is_tag = {tag: ctx.int_eq_const(x.tag, tag_index(x.ut, tag)) for tag, _ in have}
+        ok = or_all(is_tag.values())
+        if ok is not True:
+            self.record_error(g, not_(ok), e.span, Fail.NO_FIELD)
+        out = None
+        for tag, i in have:
+            if is_tag[tag] is False:
+                continue
+            v = x.fields[tag][i - 1]
+            out = v if out is None else ite(ctx, is_tag[tag], v, out)
+        if out is None:  # no variant can have the field: an error on every path that gets here
+            return default(ctx, e.ty)
+        return out
+
+    def _x_MapGet(self, e: T.MapGet, p, g):
+        ctx = self.ctx
+        m = self.expr(e.obj, p, g)
+        k = self.expr(e.key, p, g)
+        keys = ctx.domain(m.key)
+        kc = concrete(k)
+        if kc is not NOCONST:
+            j = ctx.key_ordinal(m.key).get(kc)
+            if j is None:
+                self.record_error(g, True, e.span, Fail.KEY_OUTSIDE)
+                return m.vals[0]
+            return m.vals[j]
+        hits = [(eq_const(ctx, k, u), v) for u, v in zip(keys, m.vals)]
+        hits = [(h, v) for h, v in hits if h is not False]
+        if e.checked:
+            self.record_error(g, not_(or_all(h for h, _ in hits)), e.span, Fail.KEY_OUTSIDE)
+        if not hits:
+            return m.vals[0]
+        out = hits[-1][1]
+        for h, v in reversed(hits[:-1]):
+            out = ite(ctx, h, v, out)
+        return out
+
+    def _x_Builtin(self, e: T.Builtin, p, g):
+        ctx = self.ctx
+        s = self.expr(e.arg, p, g)
+        f = e.func
+        if f == "len":
+            n = IntV(None, 0, 0)
+            for b in s.bits.values():
+                n = ctx.arith("add", n, count(ctx, b))
+            return n
+        if f == "sum":
+            n = IntV(None, 0, 0)
+            for k, b in s.bits.items():
+                n = ctx.arith("add", n, ctx.int_ite(b, IntV(None, k, k), IntV(None, 0, 0)))
+            return n
+        if f in ("min", "max"):
+            items = [(b, IntV(None, k, k)) for k, b in s.bits.items() if b is not False]
+            self.record_error(g, not_(or_all(b for b, _ in items)), e.span, Fail.EMPTY_EXTREME)
+            return extreme(ctx, f, items)
+        if f == "all":
+            return not_(s.bits.get(False, False))
+        if f == "any":
+            return s.bits.get(True, False)
+        if f == "subsets":
+            cands = [(k, b) for k, b in s.bits.items() if b is not False]
+            if len(cands) > 16:
+                raise EncodingError(f"subsets() of a set of up to {len(cands)} elements")
+            assert isinstance(e.ty, SetT)
+            bits = {}
+            for r in range(len(cands) + 1):
+                for c in itertools.combinations(cands, r):
+                    bits[frozenset(k for k, _ in c)] = and_all(b for _, b in c)
+            return SetV(e.ty.elem, sorted_bits(bits, e.ty.elem))
+        raise AssertionError(f)
+
+    def _x_Comp(self, e: T.Comp, p, g):
+        ctx = self.ctx
+        kind = e.kind
+        alive = [True]  # all/any: no element so far decided the result
+        out: list = []
+
+        if kind == "set":
+            assert isinstance(e.ty, SetT)
+            bits: dict = {}
+
+            def on_set(cond):
+                v = self.expr(e.elem, p, _g(g, cond))
+                add_member(ctx, bits, v, cond)
+
+            self._bind(e.gens, 0, p, g, True, alive, on_set)
+            return SetV(e.ty.elem, sorted_bits(bits, e.ty.elem))
+        if kind == "map":
+            mt = e.ty
+            assert isinstance(mt, MapT)
+            key = e.key
+            assert key is not None, "a map comprehension has a key expression"
+            keys = ctx.domain(mt.key)
+            hits: list[list] = [[] for _ in keys]  # per key: (binding gives it, value), in order
+
+            def on_map(cond):
+                k = self.expr(key, p, _g(g, cond))
+                v = self.expr(e.elem, p, _g(g, cond))
+                kc = concrete(k)
+                for j, u in enumerate(keys):
+                    if kc is not NOCONST:
+                        hit = cond if kc == u else False
+                    else:
+                        hit = and_(cond, eq_const(ctx, k, u))
+                    if hit is not False:
+                        hits[j].append((hit, v))
+
+            self._bind(e.gens, 0, p, g, True, alive, on_map)
+            vals = []
+            for hs in hits:
+                # two bindings giving one key different values is an evaluation error, so
+                # where there is none every binding that gives the key gives the same value
+                for a in range(len(hs)):
+                    for b in range(a + 1, len(hs)):
+                        clash = and_(hs[a][0], hs[b][0], not_(eq(ctx, hs[a][1], hs[b][1])))
+                        self.record_error(g, clash, e.span, Fail.MAP_CLASH)
+                v = None
+                for hit, x in reversed(hs):
+                    v = x if v is None else ite(ctx, hit, x, v)
+                vals.append(v)
+            covered = [or_all(h for h, _ in hs) for hs in hits]
+            self.record_error(g, not_(and_all(covered)), e.span, Fail.MAP_MISSING)
+            return MapV(mt.key, tuple(v if v is not None else default(ctx, mt.value) for v in vals))
+        if kind in ("all", "any"):
+
+            def on_quant(cond):
+                v = self.expr(e.elem, p, _g(g, alive[0], cond))
+                decided = and_(cond, not_(v) if kind == "all" else v)
+                alive[0] = and_(alive[0], not_(decided))
+
+            self._bind(e.gens, 0, p, g, True, alive, on_quant, quantifier=True)
+            return alive[0] if kind == "all" else not_(alive[0])
+
+        def on_value(cond):
+            out.append((cond, self.expr(e.elem, p, _g(g, cond))))
+
+        self._bind(e.gens, 0, p, g, True, alive, on_value)
+        if kind == "sum":
+            n = IntV(None, 0, 0)
+            for cond, v in out:
+                n = ctx.arith("add", n, ctx.int_ite(cond, v, IntV(None, 0, 0)))
+            return n
+        self.record_error(g, not_(or_all(c for c, _ in out)), e.span, Fail.NO_VALUES)
+        return extreme(ctx, kind, out)
+
+    def _bind(self, gens, i, p, g, cond, alive, on_bind: Callable, quantifier: bool = False) -> None:
+        """Call on_bind(cond) once per binding of the generators (each set in its declared
+        order, the first generator outermost); cond says the binding is produced.
+
+        all()/any() (`quantifier`) stop at the first element that decides them, in that
+        order: what they evaluate for a binding is guarded by `alive[0]` (no earlier binding
+        decided), exactly as the explicit engine iterates a body that may fail.
+        """
+        gen = gens[i]
+        s = self.expr(gen.iter, p, _g(g, alive[0], cond) if quantifier else _g(g, cond))
+        et = gen.iter.ty.elem
+        for key in sorted(s.bits, key=sort_key(et)):
+            b = s.bits[key]
+            if b is False:
+                continue
+            p.bind(gen.slot, lift(self.ctx, et, key), key)
+            c = and_(cond, b)
+            for ce in gen.conds:
+                c = and_(c, self.expr(ce, p, _g(g, alive[0], c) if quantifier else _g(g, c)))
+                if c is False:
+                    break
+            if c is False:
+                continue
+            if i + 1 < len(gens):
+                self._bind(gens, i + 1, p, g, c, alive, on_bind, quantifier)
+            else:
+                on_bind(c)
+
+
+class Algebra:
+    """The symbolic operations the operator table's `sym` entries are written against."""
+
+    __slots__ = ("ctx",)
+
+    def __init__(self, ctx: Ctx) -> None:
+        self.ctx = ctx
+
+    def arith(self, op: str, a: IntV, b: IntV) -> IntV:
+        return self.ctx.arith(op, a, b)
+
+    def divmod_(self, op: str, a: IntV, b: IntV) -> IntV:
+        return self.ctx.divmod_(op, a, b)
+
+    def neg(self, a: IntV) -> IntV:
+        return self.ctx.neg(a)
+
+    def cmp(self, op: str, a: IntV, b: IntV) -> Bool:
+        return self.ctx.cmp(op, a, b)
+
+    def eq(self, a: Any, b: Any) -> Bool:
+        return eq(self.ctx, a, b)
+
+    def member(self, a: Any, s: SetV) -> Bool:
+        return member(self.ctx, a, s)
+
+    def set_op(self, op: str, a: SetV, b: SetV, ty: Type) -> SetV:
+        return set_op(op, a, b, ty)
+
+    def subset(self, a: SetV, b: SetV) -> Bool:
+        return subset(a, b)
+
+    @staticmethod
+    def not_(x: Bool) -> Bool:
+        return not_(x)
+
+    @staticmethod
+    def and_(*xs: Bool) -> Bool:
+        return and_(*xs)
+
+    @staticmethod
+    def or_(*xs: Bool) -> Bool:
+        return or_(*xs)
