@@ -13,6 +13,7 @@ from pyspec.explicit.evaluator import LOCALS
 from pyspec.explicit.explore import ExploreOptions, explore
 from pyspec.explicit.simulate import SimulateOptions, simulate as _simulate
 from pyspec.lang.load import load, loads
+from pyspec.lang.scope import did_you_mean
 from pyspec.lang.typed import CheckedSpec
 from pyspec.lang.types import format_value
 from pyspec.result import ProofResult, Result, SynthResult
@@ -24,12 +25,10 @@ def _names(spec: CheckedSpec, invariants) -> tuple[str, ...] | None:
     known = [i.name for i in spec.invariants]
     for name in invariants:
         if name not in known:
-            import difflib
-
-            close = difflib.get_close_matches(name, known, n=1)
+            close = did_you_mean(name, known)
             raise UsageError(
                 f"spec {spec.name} has no invariant '{name}'",
-                hint=(f"did you mean '{close[0]}'? " if close else "") + "invariants: " + (", ".join(known) or "none"),
+                hint=(f"{close} " if close else "") + "invariants: " + (", ".join(known) or "none"),
                 code="PS601",
             )
     return tuple(invariants)

@@ -1,0 +1,452 @@
+"""Expressions: the typing rule of each surface form, lowered to the core operators (`ops.Op`).
+
+Sugar becomes core here: `not in`, `implies`, `>=`/`>` on sets, two-argument `min`/`max`;
+record literals become tuples. Names resolve to slots, params fold to constants, and `def`
+calls expand in place (`desugar.py`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyspec.errors import Span, SpecNameError, SpecTypeError
+from pyspec.lang import ast as A
+from pyspec.lang import typed as T
+from pyspec.lang.ops import Op
+from pyspec.lang.scope import BUILTINS, CheckerState, Frame, name_error
+from pyspec.lang.types import (
+    ANY,
+    BOOL,
+    INT,
+    AnyT,
+    EnumT,
+    IntT,
+    MapT,
+    RecordT,
+    SetT,
+    TupleT,
+    Type,
+    UnionT,
+    domain,
+    domain_size,
+    enum_type,
+    is_finite,
+    subtype,
+    unify,
+)
+
+
+class ExprRules(CheckerState):
+    """The checker's rules for expressions, builtins and union constructors."""
+
+    def _expect(self, e: T.Expr, ty: Type, span: Span, what: str) -> None:
+        self._expect_value(e.ty, ty, span, what)
+
+    def _expect_value(self, have: Type, want: Type, span: Span, what: str) -> None:
+        u = unify(have, want)
+        if u is None or (isinstance(want, MapT) and isinstance(have, SetT)):
+            raise SpecTypeError(f"{what} must be {want.show()}, found {have.show()}", span, code="PS312")
+        if isinstance(want, EnumT) and isinstance(have, EnumT) and not set(have.values) & set(want.values):
+            raise SpecTypeError(
+                f"{what} must be one of {want.show()}, found {have.show()}", span, code="PS313"
+            )
+
+    def _expr(self, e: A.Expr, fr: Frame) -> T.Expr:
+        m = getattr(self, "_e_" + type(e).__name__)
+        return m(e, fr)
+
+    def _e_IntLit(self, e: A.IntLit, fr: Frame) -> T.Expr:
+        return T.Const(e.value, IntT(e.value, e.value), span=e.span)
+
+    def _e_BoolLit(self, e: A.BoolLit, fr: Frame) -> T.Expr:
+        return T.Const(e.value, BOOL, span=e.span)
+
+    def _e_StrLit(self, e: A.StrLit, fr: Frame) -> T.Expr:
+        return T.Const(e.value, enum_type((e.value,)), span=e.span)
+
+    def _e_Name(self, e: A.Name, fr: Frame) -> T.Expr:
+        local = fr.lookup(e.name)
+        if local is not None:
+            return local if isinstance(local, T.Local) else local
+        if e.name in self.vars:
+            i, ty = self.vars[e.name]
+            if fr.in_init and fr.assigned.get(i) is None:
+                raise SpecNameError(
+                    f"'{e.name}' is read in init before it is given a value", e.span, code="PS209"
+                )
+            if fr.in_init:
+                return T.Primed(i, e.name, ty, span=e.span)
+            return T.Var(i, e.name, ty, span=e.span)
+        if e.name in self.params:
+            value, ty = self.params[e.name]
+            return T.Const(value, _literal_type(ty, value), span=e.span)
+        if e.name in self.defs:
+            return self._expand(self.defs[e.name], (), (), e.span, fr)
+        if e.name in self.types:
+            ty = self.types[e.name]
+            try:
+                values = domain(ty)
+            except ValueError as err:
+                raise SpecTypeError(f"type '{e.name}' cannot be used as a set: {err}", e.span, code="PS314") from None
+            return T.Const(frozenset(values), SetT(ty), span=e.span)
+        if e.name in self.variants:
+            ut, fields = self.variants[e.name]
+            if not fields:
+                return T.Construct(e.name, (), ut, span=e.span)
+        cands = set(fr.names()) | set(self.vars) | set(self.params) | set(self.defs) | set(self.types)
+        raise name_error(f"unknown name '{e.name}'", e.span, e.name, cands, "PS200")
+
+    def _e_Primed(self, e: A.Primed, fr: Frame) -> T.Expr:
+        if e.name not in self.vars:
+            raise name_error(f"unknown variable '{e.name}'", e.span, e.name, self.vars, "PS204")
+        if not fr.in_action:
+            where = "init" if fr.in_init else "an invariant or def"
+            raise SpecNameError(f"{e.name}' (a next-state value) cannot be read in {where}", e.span, code="PS209")
+        i, ty = self.vars[e.name]
+        if i not in fr.assigned and not fr.any_prime:
+            raise SpecNameError(
+                f"{e.name}' is read before it is assigned",
+                e.span,
+                hint=f"assign {e.name}' earlier in the action (on every path), or read {e.name}",
+                code="PS209",
+            )
+        return T.Primed(i, e.name, ty, span=e.span)
+
+    def _e_UnaryOp(self, e: A.UnaryOp, fr: Frame) -> T.Expr:
+        x = self._expr(e.operand, fr)
+        if e.op == "not":
+            self._expect(x, BOOL, e.operand.span, "the operand of 'not'")
+            return T.Unary(Op.NOT, x, BOOL, span=e.span)
+        xt = self._int(x, e.operand.span, "the operand of unary '-'")
+        ty = IntT(-xt.hi, -xt.lo) if xt.lo is not None and xt.hi is not None else INT
+        return T.Unary(Op.NEG, x, ty, span=e.span)
+
+    def _int(self, x: T.Expr, span: Span, what: str) -> IntT:
+        if not isinstance(x.ty, IntT):
+            raise SpecTypeError(f"{what} must be an integer, found {x.ty.show()}", span, code="PS315")
+        return x.ty
+
+    def _set(self, x: T.Expr, span: Span, what: str) -> SetT:
+        if not isinstance(x.ty, SetT):
+            raise SpecTypeError(f"{what} must be a set, found {x.ty.show()}", span, code="PS316")
+        return x.ty
+
+    def _e_BinOp(self, e: A.BinOp, fr: Frame) -> T.Expr:
+        op = e.op
+        left = self._expr(e.left, fr)
+        right = self._expr(e.right, fr)
+        if op in ("and", "or", "implies"):
+            self._expect(left, BOOL, e.left.span, f"the left operand of '{op}'")
+            self._expect(right, BOOL, e.right.span, f"the right operand of '{op}'")
+            if op == "implies":  # lowered: not a or b
+                return T.Binary(Op.OR, T.Unary(Op.NOT, left, BOOL, span=e.left.span), right, BOOL, span=e.span)
+            return T.Binary(Op(op), left, right, BOOL, span=e.span)
+        if op in ("in", "not in"):
+            st = self._set(right, e.right.span, f"the right side of '{op}'")
+            if unify(left.ty, st.elem) is None:
+                raise SpecTypeError(
+                    f"'{op}': {left.ty.show()} cannot be an element of {st.show()}", e.span, code="PS317"
+                )
+            member = T.Binary(Op.IN, left, right, BOOL, span=e.span)
+            return member if op == "in" else T.Unary(Op.NOT, member, BOOL, span=e.span)
+        if op in ("==", "!="):
+            u = unify(left.ty, right.ty)
+            if u is None:
+                raise SpecTypeError(
+                    f"'{op}' compares {left.ty.show()} with {right.ty.show()}", e.span, code="PS318"
+                )
+            if isinstance(left.ty, EnumT) and isinstance(right.ty, EnumT) and not set(left.ty.values) & set(right.ty.values):
+                raise SpecTypeError(
+                    f"'{op}': {left.ty.show()} and {right.ty.show()} have no value in common", e.span, code="PS313"
+                )
+            return T.Binary(Op.EQ if op == "==" else Op.NE, left, right, BOOL, span=e.span)
+        if op in ("<", "<=", ">", ">="):
+            if isinstance(left.ty, SetT) or isinstance(right.ty, SetT):
+                self._set(left, e.left.span, f"the left side of '{op}'")
+                self._set(right, e.right.span, f"the right side of '{op}'")
+                if unify(left.ty, right.ty) is None:
+                    raise SpecTypeError(f"'{op}' compares {left.ty.show()} with {right.ty.show()}", e.span, code="PS318")
+                if op in (">", ">="):  # lowered: A >= B is B <= A
+                    left, right = right, left
+                name = Op.SSUBSET if op in ("<", ">") else Op.SUBSET
+                return T.Binary(name, left, right, BOOL, span=e.span)
+            self._int(left, e.left.span, f"the left side of '{op}'")
+            self._int(right, e.right.span, f"the right side of '{op}'")
+            name = {"<": Op.LT, "<=": Op.LE, ">": Op.GT, ">=": Op.GE}[op]
+            return T.Binary(name, left, right, BOOL, span=e.span)
+        if op in ("|", "&") or (op == "-" and isinstance(left.ty, SetT)):
+            lt = self._set(left, e.left.span, f"the left side of '{op}'")
+            rt = self._set(right, e.right.span, f"the right side of '{op}'")
+            u = unify(lt, rt)
+            if u is None:
+                raise SpecTypeError(f"'{op}' combines {lt.show()} with {rt.show()}", e.span, code="PS319")
+            name = {"|": Op.UNION, "&": Op.INTER, "-": Op.DIFF}[op]
+            return T.Binary(name, left, right, u if name == Op.UNION else lt, span=e.span)
+        if op in ("+", "-", "*", "//", "%"):
+            li = self._int(left, e.left.span, f"the left side of '{op}'")
+            ri = self._int(right, e.right.span, f"the right side of '{op}'")
+            name = {"+": Op.ADD, "-": Op.SUB, "*": Op.MUL, "//": Op.DIV, "%": Op.MOD}[op]
+            return T.Binary(name, left, right, _arith_type(name, li, ri), span=e.span)
+        raise AssertionError(op)
+
+    def _e_IfExp(self, e: A.IfExp, fr: Frame) -> T.Expr:
+        c = self._expr(e.cond, fr)
+        self._expect(c, BOOL, e.cond.span, "the condition of 'if'")
+        a = self._expr(e.then, fr)
+        b = self._expr(e.orelse, fr)
+        u = unify(a.ty, b.ty)
+        if u is None:
+            raise SpecTypeError(
+                f"the branches of 'if ... else' have types {a.ty.show()} and {b.ty.show()}", e.span, code="PS320"
+            )
+        return T.IfExp(c, a, b, u, span=e.span)
+
+    def _e_RangeExp(self, e: A.RangeExp, fr: Frame) -> T.Expr:
+        lo = self._expr(e.lo, fr)
+        hi = self._expr(e.hi, fr)
+        lot = self._int(lo, e.lo.span, "the lower bound of '..'")
+        hit = self._int(hi, e.hi.span, "the upper bound of '..'")
+        if lot.lo is not None and lot.hi is not None and hit.lo is not None and hit.hi is not None:
+            ety = IntT(lot.lo, max(lot.lo, hit.hi))
+        else:
+            ety = INT
+        return T.RangeSet(lo, hi, SetT(ety), span=e.span)
+
+    def _e_IsOp(self, e: A.IsOp, fr: Frame) -> T.Expr:
+        x = self._expr(e.operand, fr)
+        if not isinstance(x.ty, UnionT):
+            raise SpecTypeError(f"'is' tests a union value, not {x.ty.show()}", e.operand.span, code="PS321")
+        if x.ty.variant(e.variant) is None:
+            raise name_error(
+                f"{x.ty.show()} has no variant '{e.variant}'",
+                e.span,
+                e.variant,
+                [t for t, _ in x.ty.variants],
+                "PS213",
+            )
+        return T.IsTag(x, e.variant, BOOL, span=e.span)
+
+    def _e_SetLit(self, e: A.SetLit, fr: Frame) -> T.Expr:
+        elems = tuple(self._expr(x, fr) for x in e.elems)
+        ty: Type = ANY
+        for x, src in zip(elems, e.elems):
+            u = unify(ty, x.ty)
+            if u is None:
+                raise SpecTypeError(
+                    f"a set's elements must have one type: {ty.show()} and {x.ty.show()}", src.span, code="PS322"
+                )
+            ty = u
+        return T.SetLit(elems, SetT(ty), span=e.span)
+
+    def _e_TupleLit(self, e: A.TupleLit, fr: Frame) -> T.Expr:
+        elems = tuple(self._expr(x, fr) for x in e.elems)
+        return T.TupleLit(elems, TupleT(tuple(x.ty for x in elems)), span=e.span)
+
+    def _e_RecordLit(self, e: A.RecordLit, fr: Frame) -> T.Expr:
+        names = [n for n, _ in e.fields]
+        if len(set(names)) != len(names):
+            raise SpecTypeError("a record lists a field twice", e.span, code="PS307")
+        pairs = sorted(((n, self._expr(x, fr)) for n, x in e.fields), key=lambda p: p[0])
+        ty = RecordT(tuple((n, x.ty) for n, x in pairs))
+        return T.TupleLit(tuple(x for _, x in pairs), ty, span=e.span)
+
+    def _gens(self, gens: tuple[A.CompFor, ...], fr: Frame) -> tuple[T.Gen, ...]:
+        out = []
+        for g in gens:
+            it = self._expr(g.iter, fr)
+            st = self._set(it, g.iter.span, f"'for {g.var} in ...'")
+            self._no_shadow(g.var, g.span)
+            loc = fr.bind(g.var, st.elem, g.span)
+            conds = []
+            for c in g.conds:
+                ce = self._expr(c, fr)
+                self._expect(ce, BOOL, c.span, "a comprehension's 'if'")
+                conds.append(ce)
+            out.append(T.Gen(loc.slot, g.var, it, tuple(conds), span=g.span))
+        return tuple(out)
+
+    def _e_SetComp(self, e: A.SetComp, fr: Frame) -> T.Expr:
+        fr.scopes.append({})
+        try:
+            gens = self._gens(e.gens, fr)
+            elem = self._expr(e.elem, fr)
+        finally:
+            fr.scopes.pop()
+        return T.Comp("set", elem, None, gens, SetT(elem.ty), span=e.span)
+
+    def _e_MapComp(self, e: A.MapComp, fr: Frame) -> T.Expr:
+        fr.scopes.append({})
+        try:
+            gens = self._gens(e.gens, fr)
+            key = self._expr(e.key, fr)
+            value = self._expr(e.value, fr)
+        finally:
+            fr.scopes.pop()
+        if not is_finite(key.ty):
+            raise SpecTypeError(
+                f"a map's keys must have a finite type, not {key.ty.show()}", e.key.span, code="PS306"
+            )
+        return T.Comp("map", value, key, gens, MapT(key.ty, value.ty), span=e.span)
+
+    def _e_GenExp(self, e: A.GenExp, fr: Frame) -> T.Expr:
+        raise SpecTypeError(
+            "a generator (e for x in S) is only allowed as the argument of all, any, min, max or sum",
+            e.span,
+            hint="write a set comprehension {e for x in S}",
+            code="PS323",
+        )
+
+    def _e_Index(self, e: A.Index, fr: Frame) -> T.Expr:
+        obj = self._expr(e.obj, fr)
+        if isinstance(obj.ty, TupleT):
+            if not isinstance(e.index, A.IntLit) or not 0 <= e.index.value < len(obj.ty.elems):
+                raise SpecTypeError(
+                    f"a tuple of {len(obj.ty.elems)} is indexed by a literal 0 .. {len(obj.ty.elems) - 1}",
+                    e.index.span,
+                    code="PS324",
+                )
+            return T.TupleGet(obj, e.index.value, obj.ty.elems[e.index.value], span=e.span)
+        if not isinstance(obj.ty, MapT):
+            raise SpecTypeError(f"{obj.ty.show()} cannot be indexed", e.obj.span, code="PS325")
+        key = self._expr(e.index, fr)
+        self._expect(key, obj.ty.key, e.index.span, "the key")
+        return T.MapGet(obj, key, not subtype(key.ty, obj.ty.key), obj.ty.value, span=e.span)
+
+    def _e_Attr(self, e: A.Attr, fr: Frame) -> T.Expr:
+        obj = self._expr(e.obj, fr)
+        ty = obj.ty
+        if isinstance(ty, RecordT):
+            i = ty.index(e.name)
+            if i is None:
+                raise name_error(
+                    f"{ty.show()} has no field '{e.name}'", e.span, e.name, [n for n, _ in ty.fields], "PS214"
+                )
+            return T.TupleGet(obj, i, ty.fields[i][1], span=e.span)
+        if isinstance(ty, UnionT):
+            positions = []
+            fty: Type | None = None
+            for tag, fields in ty.variants:
+                for i, (n, ft) in enumerate(fields):
+                    if n == e.name:
+                        positions.append((tag, i + 1))
+                        fty = ft if fty is None else unify(fty, ft)
+                        if fty is None:
+                            raise SpecTypeError(
+                                f"field '{e.name}' has different types in the variants of {ty.show()}",
+                                e.span,
+                                code="PS326",
+                            )
+            if not positions:
+                names = {n for _, fs in ty.variants for n, _ in fs}
+                raise name_error(f"no variant of {ty.show()} has a field '{e.name}'", e.span, e.name, names, "PS214")
+            assert fty is not None, "set with the first position, and unify failures raise above"
+            return T.VariantGet(obj, e.name, tuple(positions), fty, span=e.span)
+        raise SpecTypeError(f"{ty.show()} has no fields ('.{e.name}')", e.span, code="PS327")
+
+    def _e_Call(self, e: A.Call, fr: Frame) -> T.Expr:
+        f = e.func
+        if fr.lookup(f) is None and f in self.defs:
+            return self._expand(self.defs[f], e.args, e.kwargs, e.span, fr)
+        if f in self.variants:
+            return self._construct(e, fr)
+        if f in BUILTINS:
+            return self._builtin(e, fr)
+        cands = set(self.defs) | set(self.variants) | set(BUILTINS)
+        raise name_error(f"unknown function '{f}'", e.func_span, f, cands, "PS215")
+
+    def _construct(self, e: A.Call, fr: Frame) -> T.Expr:
+        ut, fields = self.variants[e.func]
+        if e.args and e.kwargs:
+            raise SpecTypeError(f"{e.func}(...) takes fields by position or by name, not both", e.span, code="PS328")
+        given: dict[str, tuple[T.Expr, Span]] = {}
+        if e.kwargs:
+            for n, x in e.kwargs:
+                if n in given:
+                    raise SpecTypeError(f"field '{n}' is given twice", x.span, code="PS328")
+                given[n] = (self._expr(x, fr), x.span)
+        else:
+            if len(e.args) != len(fields):
+                raise SpecTypeError(
+                    f"{e.func} has {len(fields)} field(s), {len(e.args)} given", e.span, code="PS328"
+                )
+            for (n, _), x in zip(fields, e.args):
+                given[n] = (self._expr(x, fr), x.span)
+        names = {n for n, _ in fields}
+        for n in given:
+            if n not in names:
+                raise name_error(f"{e.func} has no field '{n}'", e.span, n, names, "PS214")
+        out, checks = [], []
+        for n, fty in fields:
+            if n not in given:
+                raise SpecTypeError(f"{e.func}(...) is missing field '{n}'", e.span, code="PS328")
+            arg, span = given[n]
+            self._expect(arg, fty, span, f"field '{n}' of {e.func}")
+            out.append(arg)
+            checks.append(None if subtype(arg.ty, fty) else fty)
+        return T.Construct(
+            e.func, tuple(out), ut, span=e.span, checks=tuple(checks) if any(checks) else ()
+        )
+
+    def _builtin(self, e: A.Call, fr: Frame) -> T.Expr:
+        f = e.func
+        if e.kwargs:
+            raise SpecTypeError(f"{f}() takes no keyword arguments", e.span, code="PS329")
+        if len(e.args) == 1 and isinstance(e.args[0], A.GenExp):
+            if f not in ("all", "any", "min", "max", "sum"):
+                raise SpecTypeError(f"{f}() does not take a generator", e.args[0].span, code="PS329")
+            g = e.args[0]
+            fr.scopes.append({})
+            try:
+                gens = self._gens(g.gens, fr)
+                elem = self._expr(g.elem, fr)
+            finally:
+                fr.scopes.pop()
+            if f in ("all", "any"):
+                self._expect(elem, BOOL, g.elem.span, f"the body of {f}()")
+                return T.Comp(f, elem, None, gens, BOOL, span=e.span)
+            self._int(elem, g.elem.span, f"the elements of {f}()")
+            ty = elem.ty if f != "sum" else INT
+            return T.Comp(f, elem, None, gens, ty, span=e.span)
+        if f in ("min", "max") and len(e.args) >= 2:
+            return self._builtin(A.Call(f, (A.SetLit(e.args, span=e.span),), (), span=e.span), fr)
+        if len(e.args) != 1:
+            raise SpecTypeError(f"{f}() takes one argument, {len(e.args)} given", e.span, code="PS329")
+        x = self._expr(e.args[0], fr)
+        st = self._set(x, e.args[0].span, f"the argument of {f}()")
+        if f == "len":
+            n = domain_size(st.elem)
+            return T.Builtin("len", x, IntT(0, n) if n is not None else INT, span=e.span)
+        if f in ("min", "max", "sum"):
+            if not isinstance(st.elem, (IntT, AnyT)):
+                raise SpecTypeError(
+                    f"the elements of {f}() must be integers, found {st.elem.show()}", e.args[0].span, code="PS315"
+                )
+            return T.Builtin(f, x, st.elem if f != "sum" and isinstance(st.elem, IntT) else INT, span=e.span)
+        if f in ("all", "any"):
+            self._expect_value(st.elem, BOOL, e.args[0].span, f"the elements of {f}()")
+            return T.Builtin(f, x, BOOL, span=e.span)
+        if f == "subsets":
+            return T.Builtin("subsets", x, SetT(st), span=e.span)
+        raise AssertionError(f)
+
+
+def _arith_type(op: Op, a: IntT, b: IntT) -> IntT:
+    if a.lo is None or a.hi is None or b.lo is None or b.hi is None:
+        return INT
+    if op == Op.ADD:
+        return IntT(a.lo + b.lo, a.hi + b.hi)
+    if op == Op.SUB:
+        return IntT(a.lo - b.hi, a.hi - b.lo)
+    if op == Op.MUL:
+        ps = [a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi]
+        return IntT(min(ps), max(ps))
+    if op == Op.MOD and b.lo > 0:
+        return IntT(0, b.hi - 1) if a.lo >= 0 else INT
+    return INT
+
+
+def _literal_type(ty: Type, value: Any) -> Type:
+    """The type of a param's value when used in an expression: an int is its own range."""
+    if isinstance(ty, IntT) and isinstance(value, int):
+        return IntT(value, value)
+    return ty

@@ -1,0 +1,208 @@
+"""Bodies and statements: init, actions and invariants, `require`, `if`, lets, choices, assignments.
+
+The assignment-flow rules live here: which variables a path assigns (`Frame.assigned`, merged
+at an `if`), what may be read primed, and what init must give a value.
+"""
+
+from __future__ import annotations
+
+from pyspec.errors import SpecNameError, SpecTypeError
+from pyspec.lang import ast as A
+from pyspec.lang import typed as T
+from pyspec.lang.scope import CheckerState, Frame, name_error
+from pyspec.lang.types import BOOL, IntT, MapT, SetT, is_finite, subtype
+
+
+class StmtRules(CheckerState):
+    """The checker's rules for bodies and statements."""
+
+    def _init(self, init: A.Init) -> T.Init:
+        fr = Frame(in_init=True)
+        for name in self.unknowns:  # chosen before the body runs (_choose_unknowns): readable in it
+            fr.assigned[self.vars[name][0]] = fr.maybe[self.vars[name][0]] = "whole"
+        body = self._block(init.body, fr)
+        missing = [
+            v for v, (i, _) in self.vars.items() if fr.assigned.get(i) != "whole" and v not in self.unknowns
+        ]
+        if missing:
+            raise SpecNameError(
+                "init does not assign " + ", ".join(f"'{m}'" for m in missing) + " on every path",
+                init.span,
+                hint="every variable needs an initial value: x = e or x in S",
+                code="PS212",
+            )
+        chosen = self._choose_unknowns(fr)
+        return T.Init(chosen + body, fr.nlocals, span=init.span)
+
+    def _action(self, a: A.Action) -> T.Action:
+        fr = Frame(in_action=True)
+        formals = []
+        for f in a.formals:
+            assert f.type is not None, "the grammar requires a type on every action parameter"
+            ty = self._type(f.type)
+            if not is_finite(ty):
+                raise SpecTypeError(
+                    f"action parameter '{f.name}' has type {ty.show()}, which is not finite",
+                    f.type.span,
+                    code="PS302",
+                )
+            self._no_shadow(f.name, f.span)
+            loc = fr.bind(f.name, ty, f.span)
+            formals.append(T.Formal(f.name, loc.slot, ty))
+        body = self._block(a.body, fr)
+        return T.Action(a.name, tuple(formals), body, fr.nlocals, frozenset(fr.ever), a.doc, span=a.span)
+
+    def _invariant(self, inv: A.Invariant) -> T.Invariant:
+        fr = Frame()
+        e = self._expr(inv.expr, fr)
+        self._expect(e, BOOL, inv.expr.span, f"invariant '{inv.name}'")
+        return T.Invariant(inv.name, e, fr.nlocals, inv.default, span=inv.span)
+
+    # ---- statements --------------------------------------------------------------------------
+
+    def _block(self, stmts: tuple[A.Stmt, ...], fr: Frame) -> tuple[T.Stmt, ...]:
+        out = []
+        for s in stmts:
+            out.append(self._stmt(s, fr))
+        return tuple(out)
+
+    def _stmt(self, s: A.Stmt, fr: Frame) -> T.Stmt:
+        if isinstance(s, A.Require):
+            c = self._expr(s.cond, fr)
+            self._expect(c, BOOL, s.cond.span, "require")
+            return T.Require(c, span=s.span)
+        if isinstance(s, A.If):
+            c = self._expr(s.cond, fr)
+            self._expect(c, BOOL, s.cond.span, "if")
+            before = (dict(fr.assigned), dict(fr.maybe))
+            fr.scopes.append({})
+            then = self._block(s.then, fr)
+            fr.scopes.pop()
+            after_then = (fr.assigned, fr.maybe)
+            fr.assigned, fr.maybe = dict(before[0]), dict(before[1])
+            fr.scopes.append({})
+            orelse = self._block(s.orelse, fr)
+            fr.scopes.pop()
+            fr.assigned = {k: v for k, v in after_then[0].items() if k in fr.assigned}
+            fr.maybe = {**after_then[1], **fr.maybe}
+            return T.If(c, then, orelse, span=s.span)
+        if isinstance(s, (A.Assign, A.Choose)):
+            return self._write(s, fr)
+        raise AssertionError(s)
+
+    def _write(self, s: A.Assign | A.Choose, fr: Frame) -> T.Stmt:
+        tgt = s.target
+        choose = isinstance(s, A.Choose)
+        rhs_expr = s.domain if isinstance(s, A.Choose) else s.value
+        rhs = self._expr(rhs_expr, fr)
+        rhs_span = rhs_expr.span
+        if choose:
+            if not isinstance(rhs.ty, SetT):
+                raise SpecTypeError(
+                    f"'{tgt.spelling()} in ...' chooses from a set, not from {rhs.ty.show()}",
+                    rhs_span,
+                    code="PS309",
+                )
+            value_ty = rhs.ty.elem
+        else:
+            value_ty = rhs.ty
+        is_var = tgt.name in self.vars
+        writes_var = tgt.primed or (fr.in_init and is_var)
+        if fr.in_init and tgt.primed:
+            raise SpecNameError(
+                f"init assigns initial values: write '{tgt.name} = ...', without the prime",
+                tgt.span,
+                code="PS205",
+            )
+        if not writes_var:
+            if tgt.path:
+                raise SpecNameError(
+                    f"cannot assign to an entry of '{tgt.name}'; only primed variables have entries assigned",
+                    tgt.span,
+                    hint=f"write {tgt.name}'[...] = ..." if is_var else None,
+                    code="PS206",
+                )
+            if is_var:
+                raise SpecNameError(
+                    f"'{tgt.name}' is a state variable: write {tgt.name}' = ... to give its next value",
+                    tgt.span,
+                    code="PS206",
+                )
+            self._no_shadow(tgt.name, tgt.span)
+            if fr.lookup(tgt.name) is not None and fr.lookup(tgt.name) in fr.scopes[-1].values():
+                raise SpecNameError(f"'{tgt.name}' is already bound in this block", tgt.span, code="PS207")
+            if choose:
+                loc = fr.bind(tgt.name, value_ty, tgt.span)
+                return T.Choose(loc.slot, None, tgt.name, rhs, None, span=s.span)
+            loc = fr.bind(tgt.name, value_ty, tgt.span)
+            return T.Let(loc.slot, tgt.name, rhs, span=s.span)
+        if not is_var:
+            raise name_error(f"unknown variable '{tgt.name}'", tgt.span, tgt.name, self.vars, "PS204")
+        if tgt.name in self.unknowns:
+            raise SpecNameError(
+                f"'{tgt.name}' is an unknown function: its table is chosen by init, and nothing may assign it",
+                tgt.span,
+                hint="pyspec synth searches for a table; pyspec check explores every table",
+                code="PS219",
+            )
+        index, vty = self.vars[tgt.name]
+        prev = fr.maybe.get(index)
+        if tgt.path:
+            if choose:
+                raise SpecTypeError("choose a whole variable, not an entry", tgt.span, code="PS310")
+            if fr.in_init and fr.assigned.get(index) != "whole":
+                raise SpecNameError(
+                    f"'{tgt.name}' needs an initial value before an entry is assigned", tgt.span, code="PS212"
+                )
+            if prev == "whole" and not fr.in_init:
+                raise SpecNameError(
+                    f"{tgt.name}' is assigned twice in this action", tgt.span, code="PS208"
+                )
+            path, path_types, ty = [], [], vty
+            for k in tgt.path:
+                if not isinstance(ty, MapT):
+                    raise SpecTypeError(
+                        f"'{tgt.spelling()}': {ty.show()} is not a map, it has no entries", k.span, code="PS311"
+                    )
+                ke = self._expr(k, fr)
+                self._expect(ke, ty.key, k.span, "the map key")
+                path.append(ke)
+                path_types.append(ty)
+                ty = ty.value
+            self._expect(rhs, ty, rhs_span, f"the value of {tgt.spelling()}")
+            fr.maybe[index] = fr.maybe.get(index) or "entries"
+            if index not in fr.assigned:
+                fr.assigned[index] = "entries"
+            fr.ever.add(index)
+            check = None if subtype(rhs.ty, ty) else ty
+            return T.Assign(index, tgt.name, tuple(path), tuple(path_types), rhs, check, span=s.span)
+        if prev is not None:
+            raise SpecNameError(
+                f"{tgt.name}{chr(39) if tgt.primed else ''} is assigned twice"
+                + (" in init" if fr.in_init else " in this action"),
+                tgt.span,
+                code="PS208",
+            )
+        fr.maybe[index] = "whole"
+        fr.assigned[index] = "whole"
+        fr.ever.add(index)
+        self._expect_value(value_ty, vty, rhs_span, f"'{tgt.spelling()}'")
+        if (
+            isinstance(value_ty, IntT)
+            and isinstance(vty, IntT)
+            and value_ty.lo is not None
+            and value_ty.hi is not None
+            and vty.lo is not None
+            and vty.hi is not None
+            and (value_ty.hi < vty.lo or value_ty.lo > vty.hi)
+        ):
+            shown = str(value_ty.lo) if value_ty.lo == value_ty.hi else value_ty.show()
+            raise SpecTypeError(
+                f"{tgt.spelling()} would be {shown}, never within its type {vty.show()}",
+                rhs_span,
+                code="PS332",
+            )
+        check = None if subtype(value_ty, vty) else vty
+        if choose:
+            return T.Choose(None, index, tgt.name, rhs, check, span=s.span)
+        return T.Assign(index, tgt.name, (), (), rhs, check, span=s.span)

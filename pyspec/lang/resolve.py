@@ -1,0 +1,201 @@
+"""Declarations -> the spec's scope: type expressions, params and their `-D` overrides, variables.
+
+Also the constant evaluator that fixes params' values and ranges' bounds (`_const_value`, on
+the operator table).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyspec.errors import ParamError, PyspecError, SpecErrors, SpecNameError, SpecTypeError
+from pyspec.lang import ast as A
+from pyspec.lang import typed as T
+from pyspec.lang.ops import FAILURES, OPS, fails
+from pyspec.lang.scope import CheckerState, Frame, name_error
+from pyspec.lang.types import (
+    BOOL,
+    INT,
+    EnumT,
+    IntT,
+    MapT,
+    RecordT,
+    SetT,
+    TupleT,
+    Type,
+    UnionT,
+    contains,
+    enum_type,
+    is_finite,
+)
+
+
+class Resolver(CheckerState):
+    """The checker's rules for params, type aliases, variable declarations and type expressions."""
+
+    def _param(self, p: A.Param) -> None:
+        ty = self._type(p.type)
+        if p.name in self.overrides:
+            text = self.overrides.pop(p.name)
+            if isinstance(ty, EnumT) and text.isidentifier():
+                if text not in ty.values:
+                    raise ParamError(f"-D {p.name}={text}: not a value of {ty.show()}", code="PS504")
+                text = f'"{text}"'  # -D FD=S for an enumeration param: the quotes are optional
+            try:
+                te = self._expr(_parse_value(text), Frame())
+                self._expect(te, ty, te.span, f"param '{p.name}'")
+                value = self._const(te)
+            except PyspecError as e:
+                raise ParamError(f"-D {p.name}={text}: {e.message}", hint=e.hint, code="PS502") from None
+            if not contains(ty, value):
+                raise ParamError(f"-D {p.name}={text}: not a value of {ty.show()}", code="PS504")
+        elif p.default is None:
+            raise ParamError(
+                f"param '{p.name}' has no default; give it with -D {p.name}=VALUE", p.span, code="PS503"
+            )
+        else:
+            te = self._expr(p.default, Frame())
+            self._expect(te, ty, p.default.span, f"the default of param '{p.name}'")
+            value = self._const(te)
+            if not contains(ty, value):
+                raise SpecTypeError(f"{_show_raw(value)} is not a value of {ty.show()}", p.default.span, code="PS301")
+        self.params[p.name] = (value, ty)
+
+    def _typedef(self, d: A.TypeDef) -> bool:
+        if d.name not in self.types:
+            self.types[d.name] = self._type(d.type, name=d.name)
+        return True
+
+    def _vardecl(self, d: A.VarDecl) -> None:
+        ty = self._type(d.type)
+        if not is_finite(ty):
+            raise SpecTypeError(
+                f"variable '{d.name}' has type {ty.show()}, which is not finite",
+                d.type.span,
+                hint="use a range such as 0 .. 3 instead of int",
+                code="PS302",
+            )
+        self.vars[d.name] = (len(self.var_infos), ty)
+        self.var_infos.append(T.VarInfo(d.name, ty, d.unknown, span=d.span))
+        if d.unknown:
+            self.unknowns.add(d.name)
+
+    def _type(self, t: A.TypeExpr, name: str | None = None) -> Type:
+        if isinstance(t, A.BoolType):
+            return BOOL
+        if isinstance(t, A.IntType):
+            return INT
+        if isinstance(t, A.NamedType):
+            if t.name in self.types:
+                return self.types[t.name]
+            if t.name in self.broken:
+                raise SpecErrors(())
+            raise name_error(f"unknown type '{t.name}'", t.span, t.name, self.types, "PS202")
+        if isinstance(t, A.RangeType):
+            lo = self._const(self._expr(t.lo, Frame()))
+            hi = self._const(self._expr(t.hi, Frame()))
+            if not isinstance(lo, int) or not isinstance(hi, int) or isinstance(lo, bool) or isinstance(hi, bool):
+                raise SpecTypeError("range bounds must be integers", t.span, code="PS303")
+            if hi < lo:
+                given = ", ".join(f"-D {n}={v}" for n, v in self.given.items())
+                raise SpecTypeError(
+                    f"empty range {lo} .. {hi}",
+                    t.span,
+                    hint=f"the params were set on the command line: {given}" if given else None,
+                    code="PS304",
+                )
+            return IntT(lo, hi)
+        if isinstance(t, A.EnumType):
+            if len(set(t.values)) != len(t.values):
+                raise SpecTypeError("an enumeration lists a value twice", t.span, code="PS305")
+            return enum_type(t.values)
+        if isinstance(t, A.SetType):
+            return SetT(self._type(t.elem))
+        if isinstance(t, A.MapType):
+            key = self._type(t.key)
+            if not is_finite(key):
+                raise SpecTypeError(
+                    f"map keys must have a finite type, not {key.show()}", t.key.span, code="PS306"
+                )
+            return MapT(key, self._type(t.value))
+        if isinstance(t, A.TupleType):
+            return TupleT(tuple(self._type(e) for e in t.elems))
+        if isinstance(t, A.RecordType):
+            names = [f.name for f in t.fields]
+            if len(set(names)) != len(names):
+                raise SpecTypeError("a record type lists a field twice", t.span, code="PS307")
+            return RecordT(tuple(sorted((f.name, self._type(f.type)) for f in t.fields)))
+        if isinstance(t, A.UnionType):
+            variants = []
+            for v in t.variants:
+                if v.name in self.variants or v.name in self.types:
+                    raise SpecNameError(f"variant name '{v.name}' is already used", v.span, code="PS203")
+                fields = tuple((f.name, self._type(f.type)) for f in v.fields)
+                if len({n for n, _ in fields}) != len(fields):
+                    raise SpecTypeError(f"variant '{v.name}' lists a field twice", v.span, code="PS307")
+                variants.append((v.name, fields))
+            ut = UnionT(name or "union", tuple(variants))
+            for tag, fields in variants:
+                self.variants[tag] = (ut, fields)
+            return ut
+        raise AssertionError(t)
+
+    def _const(self, e: T.Expr) -> Any:
+        return _const_value(e)
+
+
+def _const_value(e: T.Expr) -> Any:
+    """Evaluate an expression over literals and params (types' bounds, params' defaults)."""
+    if isinstance(e, T.Const):
+        return e.value
+    if isinstance(e, T.Unary):
+        return OPS[e.op].py(_const_value(e.operand))
+    if isinstance(e, T.Binary):
+        a, b = _const_value(e.left), _const_value(e.right)
+        sem = OPS[e.op]
+        if fails(e.op, a, b):
+            _const_fail(e, FAILURES[sem.failure].message())  # type: ignore[index]
+        return sem.py(a, b)
+    if isinstance(e, T.IfExp):
+        return _const_value(e.then) if _const_value(e.cond) else _const_value(e.orelse)
+    if isinstance(e, T.SetLit):
+        return frozenset(_const_value(x) for x in e.elems)
+    if isinstance(e, T.TupleLit):
+        return tuple(_const_value(x) for x in e.elems)
+    if isinstance(e, T.RangeSet):
+        return frozenset(range(_const_value(e.lo), _const_value(e.hi) + 1))
+    if isinstance(e, T.Builtin) and e.func == "len":
+        return len(_const_value(e.arg))
+    _const_fail(e, "must be a constant: literals, params and arithmetic on them")
+
+
+def _const_fail(e: T.Expr, msg: str):
+    raise SpecTypeError(msg, e.span, code="PS331")
+
+
+def _show_raw(value: Any) -> str:
+    """A constant in spec syntax (a param's default that is not a value of its type)."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, frozenset):
+        return "{" + ", ".join(_show_raw(v) for v in sorted(value, key=repr)) + "}"
+    return repr(value)
+
+
+def _parse_value(text: str) -> A.Expr:
+    """A `-D NAME=VALUE` text as an expression, read as the body of a one-line `def`.
+
+    Not `parser.parse_expression`: it reads some texts differently (it accepts a trailing line
+    continuation or an odd number of triple quotes in a comment, and refuses leading blanks)."""
+    from pyspec.lang.parser import parse
+
+    if "\n" in text or "\r" in text:
+        raise ParamError(f"cannot read {text!r} as a value: it spans several lines", code="PS502")
+    try:
+        spec = parse(f"spec _\ndef _v = {text}\n", "<-D>")
+    except PyspecError:
+        raise ParamError(f"cannot read {text!r} as a value", code="PS502") from None
+    if len(spec.decls) != 1 or not isinstance(spec.decls[0], A.Def):
+        raise ParamError(f"cannot read {text!r} as a value", code="PS502")
+    return spec.decls[0].body
+
