@@ -3,7 +3,8 @@
 `check_spec(spec, overrides)` returns a `CheckedSpec` or raises `SpecErrors` with every name
 and type error it found (one per declaration at most: a broken declaration stops at its first
 error, the others are still checked). `check_expression` checks one expression in a checked
-spec's scope (tracecheck's observations).
+spec's frozen scope (`CheckedSpec.scope`; tracecheck's observations) without checking the spec
+again.
 
 The rules live in the parts the checker is made of: names in scope (`scope.py`), declarations
 and types (`resolve.py`), statements (`check_stmts.py`), expressions (`check_exprs.py`) and
@@ -25,6 +26,10 @@ from pyspec.lang.types import Type, format_value
 
 class _Checker(StmtRules, ExprRules, Desugar, Resolver):
     """One check of one spec: its parts' rules, run over the declarations in order."""
+
+    def __init__(self, spec: A.Spec, overrides: dict[str, str]) -> None:
+        super().__init__(overrides)
+        self.spec = spec
 
     def run(self) -> T.CheckedSpec:
         d = self.spec.decls
@@ -112,7 +117,7 @@ class _Checker(StmtRules, ExprRules, Desugar, Resolver):
             actions=actions,
             invariants=invariants,
             defs=tuple((x.name, _def_signature(x)) for x in d if isinstance(x, A.Def)),
-            source=(self.spec, dict(self.given)),
+            scope=self.frozen_scope(),
         )
 
     @staticmethod
@@ -136,6 +141,10 @@ class _Checker(StmtRules, ExprRules, Desugar, Resolver):
         return None
 
 
+class _InScope(ExprRules, Desugar, Resolver):
+    """Checks expressions (and binding types) in a checked spec's frozen scope."""
+
+
 def _def_signature(d: A.Def) -> str:
     if d.formals is None:
         return d.name
@@ -155,9 +164,8 @@ def check_expression(
     local slots it needs. Raises SpecError with positions in `text` (file `file`)."""
     from pyspec.lang.parser import parse_expression, parse_type
 
-    source, overrides = spec.source
-    c = _Checker(source, overrides)
-    c.run()  # rebuilds the scope (params, types, vars, defs); the spec is known to be valid
+    assert spec.scope is not None, "a CheckedSpec made by check_spec keeps its scope"
+    c = _InScope({}, spec.scope)  # the spec is not checked again
     fr = Frame()
     bound = []
     for name, type_text in (bindings or {}).items():

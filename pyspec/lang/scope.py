@@ -65,8 +65,10 @@ class Frame:
 class CheckerState:
     """The spec's names as the checker builds them, and the rules its parts call each other by."""
 
-    def __init__(self, spec: A.Spec, overrides: dict[str, str]) -> None:
-        self.spec = spec
+    def __init__(self, overrides: dict[str, str], scope: T.Scope | None = None) -> None:
+        """Empty, to check a spec's declarations with params fixed by `overrides`; or the names
+        of a checked spec's `scope`, to check expressions in it (the scope is copied: a union
+        type written in an expression's binding adds its variants to this check only)."""
         self.overrides = dict(overrides)
         self.given = dict(overrides)  # as the user wrote them, for messages
         self.errors: list[PyspecError] = []
@@ -79,6 +81,26 @@ class CheckerState:
         self.def_stack: list[str] = []
         self.broken: set[str] = set()  # type aliases whose definition failed: no cascade
         self.unknowns: set[str] = set()  # variables declared `unknown`
+        if scope is not None:
+            self.given = dict(scope.given)
+            self.params = dict(scope.params)
+            self.types = dict(scope.types)
+            self.variants = dict(scope.variants)
+            self.vars = dict(scope.vars)
+            self.defs = dict(scope.defs)
+            self.unknowns = set(scope.unknowns)
+
+    def frozen_scope(self) -> T.Scope:
+        """The names in scope now, frozen (kept in the `CheckedSpec`)."""
+        return T.Scope(
+            params=tuple(self.params.items()),
+            types=tuple(self.types.items()),
+            variants=tuple(self.variants.items()),
+            vars=tuple(self.vars.items()),
+            defs=tuple(self.defs.items()),
+            unknowns=frozenset(self.unknowns),
+            given=tuple(self.given.items()),
+        )
 
     def _no_shadow(self, name: str, span: Span) -> None:
         if name in self.vars:

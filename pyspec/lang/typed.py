@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyspec.errors import Span
+from pyspec.lang import ast as A
 from pyspec.lang.ops import Op
 from pyspec.lang.types import MapT, SetT, Type, UnionT
 
@@ -310,6 +311,22 @@ class Init:
 
 
 @dataclass(frozen=True, slots=True)
+class Scope:
+    """The names in scope at the end of a spec's check: params (value, type), type aliases,
+    union variants (union, fields), variables (index, type), defs (invariants too: an
+    invariant's name stands for its formula) with their surface bodies, expanded at each use,
+    the `unknown` variables, and the -D overrides as the user wrote them (for messages)."""
+
+    params: tuple[tuple[str, tuple[Any, Type]], ...]
+    types: tuple[tuple[str, Type], ...]
+    variants: tuple[tuple[str, tuple[UnionT, tuple[tuple[str, Type], ...]]], ...]
+    vars: tuple[tuple[str, tuple[int, Type]], ...]
+    defs: tuple[tuple[str, A.Def], ...]
+    unknowns: frozenset[str]
+    given: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class CheckedSpec:
     """A type-checked specification with its params fixed: the input of every engine."""
 
@@ -323,9 +340,10 @@ class CheckedSpec:
     actions: tuple[Action, ...]
     invariants: tuple[Invariant, ...]
     defs: tuple[tuple[str, str], ...] = ()  # (name, signature) for `pyspec show`
-    # The surface AST and the -D overrides it was checked with, so that expressions given
-    # later (tracecheck mappings) are checked in the same scope (lang.check.check_expression).
-    source: Any = field(default=None, compare=False, repr=False)
+    # The names the spec's own expressions could use, so that expressions given later
+    # (tracecheck mappings) are checked in the same scope without checking the spec again
+    # (lang.check.check_expression).
+    scope: Scope | None = field(default=None, compare=False, repr=False)
 
     def var_index(self, name: str) -> int | None:
         for i, v in enumerate(self.vars):
