@@ -134,7 +134,7 @@ def _unknown_names(spec: CheckedSpec, unknowns: tuple[int, ...]) -> str:
 
 
 def _is_table_choice(spec: CheckedSpec, unknowns: tuple[int, ...], s: T.Stmt) -> bool:
-    """The checker's entry-by-entry choice of an unknown's table (see check._choose_unknowns)."""
+    """The checker's entry-by-entry choice of an unknown's table (see lang.desugar.Desugar._choose_unknowns)."""
     labels = tuple(spec.vars[i].name for i in unknowns)
     if isinstance(s, T.Choose) and s.slot is not None:
         return any(s.name == n or s.name.startswith(n + "[") for n in labels)
