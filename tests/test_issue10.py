@@ -53,6 +53,11 @@ invariant I: n < 2
 """
 
 SEEDS = [str(s) for s in range(10)]
+ENGINES = pytest.mark.parametrize(
+    "args",
+    [["check"], ["check", "--engine", "bmc", "--depth", "3"], ["prove", "--invariant", "I"]],
+    ids=["check", "bmc", "prove"],
+)
 
 
 def _script() -> str:
@@ -93,22 +98,14 @@ def spec_file(tmp_path: Path):
 # ---- 1, 2: verdicts, traces and errors do not depend on PYTHONHASHSEED -------------------------
 
 
-@pytest.mark.parametrize(
-    "args",
-    [["check"], ["check", "--engine", "bmc", "--depth", "3"], ["prove", "--invariant", "I"]],
-    ids=["check", "bmc", "prove"],
-)
+@ENGINES
 def test_issue10_hash_seed_spec_same_verdict_every_seed(spec_file, args):
     f = spec_file(HASH_ORDER)
     code, out, err = _same_under_every_seed(args[0], f, *args[1:])
     assert code == 0, err  # m["a"] comes first in declared order and decides any()
 
 
-@pytest.mark.parametrize(
-    "args",
-    [["check"], ["check", "--engine", "bmc", "--depth", "3"], ["prove", "--invariant", "I"]],
-    ids=["check", "bmc", "prove"],
-)
+@ENGINES
 def test_issue10_hash_seed_error_same_every_seed_and_engine(spec_file, args):
     f = spec_file(HASH_ORDER_ERROR)
     code, out, err = _same_under_every_seed(args[0], f, *args[1:])
