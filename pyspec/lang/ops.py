@@ -6,7 +6,7 @@ meaning from its `OpSem` entry here, never from a copy of its own:
 - `py`: the function on Python values (the closure engine, constant folding in the checker,
   the property test that holds the back ends to this table);
 - `src`: the template the code generator emits (`{0}`, `{1}` are the operands' code);
-- `sym`: the Z3 encoding, a function of the symbolic algebra (`pyspec.symbolic.algebra.Algebra`,
+- `sym`: the Z3 encoding, a function of the symbolic algebra (`pyspec.symbolic.encode_expr.Algebra`,
   passed in by the encoder, so that this module needs no z3) and the operand values;
 - `failure`: when the operator fails (a division by zero), with the error it raises.
 
@@ -161,17 +161,9 @@ OPS: dict[Op, OpSem] = {s.op: s for s in _TABLE}
 assert set(OPS) == set(Op), "every operator has exactly one entry"
 
 
-def apply(op: Op, span: Span, *args: Any) -> Any:
-    """Apply `op` to Python values, raising its evaluation error where it fails."""
-    sem = OPS[op]
-    if sem.failure is not None and args[1] == 0:
-        fail(sem.failure, span)
-    return sem.py(*args)
-
-
 def fails(op: Op, *args: Any) -> bool:
     """Whether `op` fails on these Python values."""
     return OPS[op].failure is not None and args[1] == 0
 
 
-__all__ = ["FAILURES", "OPS", "Fail", "FailRule", "Op", "OpSem", "apply", "fail", "fails"]
+__all__ = ["FAILURES", "OPS", "Fail", "FailRule", "Op", "OpSem", "fail", "fails"]
