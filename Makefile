@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv clean bench
+.PHONY: demo test venv clean bench fuzz
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -20,6 +20,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider
+
+# The long fuzz campaign (docs/fuzzing.md); failing inputs land in fuzz-crashes/.
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz.campaign --inputs 100000 --seed 1 --jobs 2 --crashes fuzz-crashes
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/explore.py
