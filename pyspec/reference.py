@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Protocol, Sequence
 
+from pyspec.errors import SpecEvalError
 from pyspec.lang.typed import CheckedSpec
 from pyspec.lang.types import Type, format_value
 
@@ -51,7 +52,17 @@ def instance_text(reference: Reference, inst: int) -> str:
     return f"{name}(" + ", ".join(f"{n}={format_value(t, v)}" for n, v, t in args) + ")"
 
 
+def no_initial_state(spec: CheckedSpec) -> SpecEvalError:
+    """The one error every engine raises when init leaves no initial state (PS402, at the init
+    block): nothing would be explored, so any verdict about the invariants would be vacuous."""
+    return SpecEvalError(
+        "no initial state: every path through init fails a require or chooses from an empty set",
+        spec.init.span,
+        code="PS402",
+    )
+
+
 CompileReference = Callable[[CheckedSpec], Reference]
 """Builds the reference semantics of a spec (synthesis replays specs it derives)."""
 
-__all__ = ["Reference", "CompileReference", "instance_text"]
+__all__ = ["Reference", "CompileReference", "instance_text", "no_initial_state"]

@@ -14,7 +14,7 @@ from typing import Callable
 
 from pyspec.errors import SpecEvalError
 from pyspec.explicit.compiled import CompiledSpec
-from pyspec.reference import instance_text
+from pyspec.reference import instance_text, no_initial_state
 from pyspec.result import Result, Step, Trace, Verdict
 
 
@@ -89,11 +89,7 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0) -> Result:
     except SpecEvalError as e:
         raise e.with_step("in init", None) from None
     if not inits:
-        raise SpecEvalError(
-            "no initial state: every path through init fails a require or chooses from an empty set",
-            spec.init.span,
-            code="PS402",
-        )
+        raise no_initial_state(spec)
     for s in inits:
         if s in seen:
             continue

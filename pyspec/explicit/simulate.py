@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from pyspec.errors import SpecEvalError
 from pyspec.explicit.compiled import CompiledSpec
+from pyspec.reference import no_initial_state
 from pyspec.result import Result, Step, Trace, Verdict
 
 
@@ -30,11 +31,7 @@ def simulate(compiled: CompiledSpec, opts: SimulateOptions = SimulateOptions()) 
     successors = compiled.step_fn()
     inits = compiled.initial_states()
     if not inits:
-        raise SpecEvalError(
-            "no initial state: every path through init fails a require or chooses from an empty set",
-            compiled.spec.init.span,
-            code="PS402",
-        )
+        raise no_initial_state(compiled.spec)
     t0 = time.perf_counter()
     total_steps = 0
     distinct: set = set()

@@ -16,7 +16,7 @@ import z3
 
 from pyspec.errors import SpecEvalError, UsageError
 from pyspec.lang.typed import CheckedSpec
-from pyspec.reference import Reference, instance_text
+from pyspec.reference import Reference, instance_text, no_initial_state
 from pyspec.result import Result, Trace, Verdict
 from pyspec.symbolic.encode import Encoding
 from pyspec.symbolic.replay import EncodingMismatch, Oracle
@@ -94,6 +94,8 @@ def run(enc: Encoding, oracle: Oracle, names: tuple[str, ...], depth: int, timeo
             raise EncodingMismatch("Z3 found an evaluation error in init that the explicit engine does not raise")
         raise e.with_step("in init", None)
     solver.add(zb(enc.init.formula), zb(enc.type_ok(0)))
+    if not some_initial_state(solver, oracle):
+        return undecided(0, "whether there is an initial state")
 
     inv_bad = or_all(or_(not_(p.formula), p.error) for n, p in ((n, enc.invariants[n]) for n in names))
     step_err = or_all(p.error for p in enc.steps)
@@ -141,6 +143,23 @@ def run(enc: Encoding, oracle: Oracle, names: tuple[str, ...], depth: int, timeo
                 raise EncodingMismatch(f"Z3 found an evaluation error in {state} that the explicit engine does not raise")
         per_depth.append(time.perf_counter() - tk)
     return result(Verdict.NO_VIOLATION_UP_TO, depth, reason=f"no violation up to depth {depth}")
+
+
+def some_initial_state(solver: z3.Solver, oracle: Oracle) -> bool:
+    """`solver` holds init (and the type constraints) on state 0: raise the explicit engine's
+    PS402 when it has no model, since every verdict over an empty set of runs is vacuous.
+    False when Z3 cannot decide; EncodingMismatch when the reference does find an initial state."""
+    r = solver.check()
+    if r == z3.unknown:
+        return False
+    if r == z3.unsat:
+        e = oracle.init_error()  # the explicit engine raises init's evaluation error first
+        if e is not None:
+            raise e.with_step("in init", None)
+        if oracle.reference.initial_states():
+            raise EncodingMismatch("Z3 finds no initial state but the explicit engine does")
+        raise no_initial_state(oracle.spec)
+    return True
 
 
 def _trace(enc: Encoding, oracle: Oracle, model: z3.ModelRef, k: int) -> Trace:

@@ -109,6 +109,11 @@ class _Prover:
         enc = self.enc
         s = self._solver()
         t = time.perf_counter()
+        with frame(s):  # an init without initial states would make every invariant initiate
+            s.add(zb(enc.init.formula), zb(enc.type_ok(0)))
+            if not _bmc.some_initial_state(s, self.oracle):
+                secs = time.perf_counter() - t
+                return Obligation("initiation", Status.UNKNOWN, secs, reason=s.reason_unknown())
         s.add(zb(or_(enc.init.error, and_(enc.init.formula, enc.type_ok(0), not_(self.inv_ok)))))
         r = s.check()
         secs = time.perf_counter() - t

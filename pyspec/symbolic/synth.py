@@ -31,7 +31,7 @@ import z3
 from pyspec.errors import UsageError
 from pyspec.lang import typed as T
 from pyspec.lang.typed import CheckedSpec
-from pyspec.reference import CompileReference, Reference
+from pyspec.reference import CompileReference, Reference, no_initial_state
 from pyspec.result import Result, SynthResult, Verdict
 from pyspec.symbolic.bmc import encode
 from pyspec.symbolic.boolean import and_, and_all, implies_, not_, or_all, zb
@@ -74,6 +74,15 @@ def synth(
         return Result(verdict, spec.name, "synth", properties=names, stats=stats, **kw)
 
     try:
+        if not q.some_initial_state():
+            if compile_reference(spec).initial_states():  # the table's placeholder blocks init
+                raise UsageError(
+                    f"the Z3 engines cannot encode this spec: init reads {_unknown_names(spec, unknowns)}, "
+                    "whose table synthesis leaves free, so no initial state is found",
+                    hint="move the requirement on the table into the actions or the invariants",
+                    code="PS607",
+                )
+            raise no_initial_state(spec)
         vacuous = q.vacuous()
         table, runs = q.cegis(stats)
     except _Undecided as u:
@@ -229,6 +238,12 @@ class _Query:
 
     # ---- vacuity ---------------------------------------------------------------------------------
 
+    def some_initial_state(self) -> bool:
+        """Whether some table admits an initial state (with none, every table is vacuous)."""
+        s = self._solver()
+        s.add(zb(self.init_any), zb(self.enc.type_ok(0)))
+        return self._check(s, "whether there is an initial state")
+
     def vacuous(self) -> tuple[str, ...]:
         """The properties that no table and no run of at most `depth` steps can break."""
         enc = self.enc
@@ -264,7 +279,9 @@ class _Query:
             verifier.add(z3.Implies(a, zb(enc.at(self.next_any, k))))
             acts.append(a)
         synthesiser = self._solver()
-        synthesiser.add(zb(enc.type_ok(0)))
+        # state 0 of the synthesiser is an initial state under the candidate table: a table
+        # that leaves no initial state would keep every property vacuously
+        synthesiser.add(zb(enc.type_ok(0)), zb(self.init_any))
         runs: list = []
         lits: list = []
         t_syn = t_ver = 0.0
