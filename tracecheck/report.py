@@ -53,8 +53,8 @@ def render_text(r: TraceResult) -> str:
         else:
             out.append(f"{_count(r.frontier, 'spec state')} consistent with the whole log; peak frontier {s.get('peak_frontier', 0):,}; "
                        f"{s.get('seconds', 0):.2f} s, {s.get('records_per_second', 0):,} records/s")
-        if r.records == 0:
-            out.append("warning: the logs hold no records")
+    elif r.verdict is Verdict.INCOMPLETE and r.stopped_at is None and r.divergence is None and r.matched == 0:
+        out.append(f"read the whole log: {_count(r.records, 'record')}, {r.ignored:,} ignored (no rule), none explained")
     elif r.verdict is Verdict.INCOMPLETE:
         out.append(f"{r.matched:,} records explained before it stopped; the log is neither conforming nor diverging as far as this run knows")
     if r.divergence is not None:

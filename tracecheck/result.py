@@ -108,4 +108,18 @@ class TraceResult:
         return self.verdict is Verdict.CONFORMS
 
 
-__all__ = ["TraceResult", "Divergence", "Candidate", "Reason", "RecordRef", "InvariantSpan"]
+def end_of_log(records: int, matched: int, log_format: str) -> tuple[Verdict, str | None]:
+    """The verdict of a log read to its end with every matched record explained: CONFORMS, or
+    INCOMPLETE (with the reason) when no record matched a rule, since a log of which nothing
+    was checked conforms to any spec. Both engines end here."""
+    if matched:
+        return Verdict.CONFORMS, None
+    if records == 0:
+        return Verdict.INCOMPLETE, "the logs hold no records, so nothing was checked; check the log paths"
+    where = ("the [log] pattern (a line it does not match is skipped) and the rules' `when` conditions"
+             if log_format == "text" else "the rules' `when` conditions against the records' fields")
+    return Verdict.INCOMPLETE, (f"no record matched a rule of the mapping ({records:,} read, all ignored), so nothing "
+                                f"was checked; check {where}")
+
+
+__all__ = ["end_of_log", "TraceResult", "Divergence", "Candidate", "Reason", "RecordRef", "InvariantSpan"]

@@ -24,7 +24,7 @@ from pyspec.result import Verdict
 from tracecheck.errors import LogError
 from tracecheck.mapping import Mapping, Rule
 from tracecheck.readers.record import MISSING, Record, get_path
-from tracecheck.result import Candidate, Divergence, InvariantSpan, Reason, RecordRef, TraceResult
+from tracecheck.result import Candidate, Divergence, InvariantSpan, Reason, RecordRef, TraceResult, end_of_log
 
 _MEMO_LIMIT = 1 << 16  # entries per memo table; a full table is cleared, keeping memory flat
 _SPANS_KEPT = 100
@@ -140,7 +140,8 @@ class _Validator:
             reason = str(b) + (f" at record {n} ({where.where()})" if where else "")
             return self.result(Verdict.INCOMPLETE, n, matched, ignored, len(frontier), spans, open_spans, more, t0, peak,
                                reason=reason, stopped_at=where)
-        return self.result(Verdict.CONFORMS, n, matched, ignored, len(frontier), spans, open_spans, more, t0, peak)
+        verdict, why = end_of_log(n, matched, self.m.log.format)
+        return self.result(verdict, n, matched, ignored, len(frontier), spans, open_spans, more, t0, peak, reason=why)
 
     def bind(self, rule: Rule, record: Record) -> dict[str, Any]:
         """The rule's fields, converted to spec values; MISSING for an absent optional field."""

@@ -21,7 +21,7 @@ from pyspec.types import format_value
 from tracecheck.errors import LogError
 from tracecheck.mapping import Mapping
 from tracecheck.readers.record import MISSING, Record
-from tracecheck.result import Divergence, RecordRef, TraceResult
+from tracecheck.result import Divergence, RecordRef, TraceResult, end_of_log
 from tracecheck.validate import Options, _show_step, _span, _Validator
 
 WINDOW = 32  # records per solver check
@@ -89,7 +89,8 @@ class _Z3Validator(_Validator):
             if isinstance(verdict, TraceResult):
                 return verdict
             matched += len(pending)
-        return self._result(Verdict.CONFORMS, n, matched, ignored, t0)
+        verdict, reason = end_of_log(n, matched, self.m.log.format)
+        return self._result(verdict, n, matched, ignored, t0, reason=reason)
 
     def _settle(self, pending, last_state, recent, t0, deadline, n, matched, ignored):
         """Check the open window; commit it, or find and report its first unexplained record."""
