@@ -9,6 +9,7 @@ readers (files -> records, merged in log order) -> validate (frontier search) ->
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Iterable
 
@@ -41,6 +42,9 @@ def validate(
 
     if engine not in ("explicit", "z3"):
         raise UsageError(f"unknown engine '{engine}'", hint="engines: explicit, z3", code="TC304")
+    if time_limit is not None and not (math.isfinite(time_limit) and time_limit >= 0):  # 0: stop at once
+        raise UsageError(f"--time-limit must be a finite number of seconds, 0 or more, not {time_limit:g}",
+                         hint="leave --time-limit out for no limit", code="TC301")
     m = mapping if isinstance(mapping, Mapping) else load_mapping(mapping, params)
     paths = tuple(os.fspath(p) for p in logs)
     opts = Options(hidden=hidden, invariants=tuple(invariants) if invariants is not None else None,

@@ -57,9 +57,9 @@ def converter(ty: Type) -> Converter:
 
             def to_int_set(v: Any) -> frozenset:
                 # the common case, a JSON list of in-range ints, without a call per element
-                if type(v) is list:
+                if type(v) is list and all(type(x) is int for x in v):
                     s = frozenset(v)
-                    if all(type(x) is int for x in s) and (not s or (lo <= min(s) and max(s) <= hi)):
+                    if not s or (lo <= min(s) and max(s) <= hi):
                         return s
                 return to_set(v)
 
@@ -140,6 +140,8 @@ def _collection(v: Any) -> Any:
     if s[:1] in "[{":
         try:
             return json.loads(s)
+        except RecursionError:
+            raise ValueError("a JSON value nested too deeply to decode") from None
         except ValueError:
             pass
     if s[:1] in "{[(" and s[-1:] in "}])":

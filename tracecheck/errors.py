@@ -48,6 +48,7 @@ CODES: tuple[ErrorCode, ...] = (
     ErrorCode("TC207", LogError, "a rule that fails to evaluate on a record"),
     ErrorCode("TC208", LogError, "a record without a field a rule reads"),
     ErrorCode("TC209", LogError, "a record field outside its declared type"),
+    ErrorCode("TC210", LogError, "a log line longer than 1 MiB (1,048,576 characters)"),
     ErrorCode("TC301", UsageError, "a bad bound (`--hidden -1`, `--max-frontier 0`)"),
     ErrorCode("TC302", UsageError, "`--hidden` given, but the mapping declares no hidden actions"),
     ErrorCode("TC303", UsageError, "`--invariant` names no invariant of the spec"),

@@ -143,6 +143,12 @@ def loads_mapping(text: str, file: str | os.PathLike = "<mapping>", params: dict
     return _Loader(file, doc, loc, params or {}).run()
 
 
+def _toml_kind(v: Any) -> str:
+    """What a TOML value is, in TOML's words."""
+    kinds = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "an array"}
+    return kinds.get(type(v), "a date or time")
+
+
 class _Loader:
     def __init__(self, file: str, doc: dict, loc: Locator, params: dict[str, str]) -> None:
         self.file, self.doc, self.loc, self.overrides = file, doc, loc, params
@@ -202,7 +208,11 @@ class _Loader:
             raise self.err("[spec] has no 'file'", "spec", hint='file = "path/to/x.spec" (relative to the mapping)', code="TC104")
         path = os.path.normpath(os.path.join(self.base, self.string(t["file"], "spec", "file")))
         params = {}
-        for k, v in self.keys(t.get("params", {}), tuple(t.get("params", {}).keys()), "spec", what="params").items():
+        given = t.get("params", {})
+        if not isinstance(given, dict):
+            raise self.err(f"[spec] params must be a table of NAME = value, not {_toml_kind(given)}", "spec",
+                           key="params", hint="params = { N = 3 }", code="TC103")
+        for k, v in given.items():
             if isinstance(v, bool):
                 params[k] = "True" if v else "False"
             elif isinstance(v, (int, str)):

@@ -5,17 +5,22 @@ from __future__ import annotations
 from pyspec.errors import PyspecError, Span, SpecErrors
 
 
+_SHOWN = 200  # characters of a long line shown around the caret (a log line may be 1 MiB)
+
+
 def _source_line(span: Span, sources: dict[str, str] | None) -> str | None:
     text = (sources or {}).get(span.file)
-    if text is None:
-        try:
-            with open(span.file, encoding="utf-8") as f:
-                text = f.read()
-        except (OSError, UnicodeDecodeError):
-            return None
-    lines = text.split("\n")
-    if 1 <= span.line <= len(lines):
-        return lines[span.line - 1].rstrip("\r")
+    if text is not None:
+        lines = text.split("\n")
+        return lines[span.line - 1].rstrip("\r") if 1 <= span.line <= len(lines) else None
+    try:
+        # line by line up to the span: a log file can be larger than memory
+        with open(span.file, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if n == span.line:
+                    return line.rstrip("\r\n")
+    except (OSError, UnicodeDecodeError):
+        return None
     return None
 
 
@@ -27,6 +32,13 @@ def _excerpt(span: Span, sources: dict[str, str] | None) -> list[str]:
     start = max(1, span.col)
     end = span.end_col if span.end_line == span.line and span.end_col > start else len(line) + 1
     end = max(start + 1, min(end, len(line) + 1))
+    if len(line) > _SHOWN:  # a window around the caret, "..." where the line is cut
+        lo = max(0, min(start - 1 - _SHOWN // 4, len(line) - _SHOWN))
+        hi = lo + _SHOWN
+        before, after = ("..." if lo > 0 else ""), ("..." if hi < len(line) else "")
+        shift = len(before) - lo
+        line = before + line[lo:hi] + after
+        start, end = start + shift, max(start + shift + 1, min(end, hi + 1) + shift)
     pad = " " * width
     expanded = line.replace("\t", " ")
     return [

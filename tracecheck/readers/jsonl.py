@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Iterator
 
 from tracecheck.errors import LogError
@@ -20,6 +21,12 @@ def read_jsonl(path: str) -> Iterator[Record]:
             continue
         try:
             data = loads(text)
+        except RecursionError:
+            depth, col = _nesting(text)
+            raise LogError(f"JSON nested {depth:,} levels deep, more than the reader can decode (about "
+                           f"{sys.getrecursionlimit():,})", Span(name, n, col, n, col + 1),
+                           hint="a log record should be a flat JSON object; this line looks corrupted or hostile",
+                           code="TC202") from None
         except ValueError as e:
             col = getattr(e, "colno", 1)
             truncated = not text.rstrip().endswith("}")
@@ -29,6 +36,32 @@ def read_jsonl(path: str) -> Iterator[Record]:
         if not isinstance(data, dict):
             raise LogError(f"expected a JSON object, found {type(data).__name__}", Span(name, n, 1, n, len(text) + 1), code="TC202")
         yield Record(name, n, text, data)
+
+
+def _nesting(text: str) -> tuple[int, int]:
+    """The deepest nesting of arrays and objects in a JSON text, and the 1-based column where it
+    is first reached (brackets inside strings do not count). Only called for a line too deep to
+    decode, so its cost is off the common path."""
+    depth = deepest = 0
+    col = 1
+    in_string = escaped = False
+    for i, ch in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, col = depth, i + 1
+        elif ch in "]}":
+            depth -= 1
+    return deepest, col
 
 
 __all__ = ["read_jsonl"]

@@ -5,16 +5,23 @@ from __future__ import annotations
 import gzip
 import io
 import sys
+import zlib
 from typing import Iterator
 
 from tracecheck.errors import LogError
 
 
+MAX_LINE = 1 << 20
+"""The longest log line read, in characters: a record is one line and is held whole, so a log
+without newlines (or /dev/zero) is an error at this bound instead of filling memory."""
+
+
 def lines(path: str) -> Iterator[tuple[int, str]]:
-    """(line number, line without its newline) for every line of the log at `path`."""
+    """(line number, line without its newline) for every line of the log at `path`. Raises
+    LogError for a missing or unreadable file, a damaged gzip stream, or a line over MAX_LINE."""
     if path == "-":
         stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace") if hasattr(sys.stdin, "buffer") else sys.stdin
-        yield from _numbered(stream)
+        yield from _numbered(stream, path)
         return
     try:
         raw = open(path, "rb")
@@ -27,14 +34,25 @@ def lines(path: str) -> Iterator[tuple[int, str]]:
         binary = gzip.GzipFile(fileobj=raw) if magic == b"\x1f\x8b" else raw
         text = io.TextIOWrapper(binary, encoding="utf-8", errors="replace")
         try:
-            yield from _numbered(text)
-        except (OSError, EOFError) as e:  # a damaged or truncated gzip stream
+            yield from _numbered(text, path)
+        except (OSError, EOFError) as e:  # a truncated gzip stream
             raise LogError(f"cannot read log file {path}: {e}", code="TC201") from None
+        except zlib.error as e:  # a damaged deflate stream inside a gzip file
+            raise LogError(f"cannot read log file {path}: damaged gzip data ({e})", code="TC201") from None
 
 
-def _numbered(stream) -> Iterator[tuple[int, str]]:
-    for n, line in enumerate(stream, 1):
-        yield n, line.rstrip("\r\n")
+def _numbered(stream, path: str) -> Iterator[tuple[int, str]]:
+    readline = stream.readline
+    n = 0
+    while line := readline(MAX_LINE + 1):
+        n += 1
+        text = line.rstrip("\r\n")
+        if len(text) > MAX_LINE:
+            # no span: the renderer would read the whole line again to show it
+            raise LogError(f"{display_name(path)}, line {n}: a line longer than {MAX_LINE:,} characters "
+                           "(a log record is one line)", hint="is this a log file? a record must end with a newline",
+                           code="TC210")
+        yield n, text
 
 
 def display_name(path: str) -> str:
