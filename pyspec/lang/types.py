@@ -9,8 +9,8 @@ records in field-name order; maps indexed by the key type's ordinal; union value
 from __future__ import annotations
 
 import functools
-
 import itertools
+import math
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, cast
 
@@ -210,18 +210,52 @@ def subtype(a: Type, b: Type) -> bool:
     return a == b
 
 
-def domain(t: Type, limit: int = 1 << 20) -> tuple[Any, ...]:
+DOMAIN_LIMIT = 1 << 20
+"""The most values a type may have where an engine enumerates it: an action parameter's type and
+a map's key type (the type checker rejects larger ones, PS333)."""
+
+_SIZE_BITS = 1 << 20  # domain_size counts up to 2^(2^20) values; beyond, "too large to count"
+
+
+def domain(t: Type, limit: int = DOMAIN_LIMIT) -> tuple[Any, ...]:
     """Every value of a finite type, in a deterministic order. Raises ValueError when the type
     is unbounded or has more than `limit` values."""
     n = domain_size(t)
     if n is None:
-        raise ValueError(f"type {t.show()} is unbounded")
+        raise ValueError(f"type {t.show()} is unbounded" if not is_finite(t) else f"type {t.show()} has more than 2^64 values")
     if n > limit:
-        raise ValueError(f"type {t.show()} has {n:,} values (limit {limit:,})")
+        raise ValueError(f"type {t.show()} has {format_count(n)} values (limit {limit:,})")
     return tuple(_values(t))
 
 
+def too_large_to_enumerate(t: Type) -> str | None:
+    """The number of values of the finite type `t` as text ("2,000,001", "more than 2^64") when
+    it exceeds DOMAIN_LIMIT, else None: the one rule the type checker applies to action
+    parameters and map keys, so that no engine meets a type it cannot enumerate."""
+    n = domain_size(t)
+    if n is None:
+        return "more than 2^64"
+    return format_count(n) if n > DOMAIN_LIMIT else None
+
+
+def format_count(n: int) -> str:
+    """`n` with thousands separators; past 10^30, as 2^N when a power of two, else as 1.23e+45
+    (a count of 10,000 digits cannot be printed as an int, and nobody reads it)."""
+    if n < 10**30:
+        return f"{n:,}"
+    if n & (n - 1) == 0:
+        return f"2^{n.bit_length() - 1}"
+    exponent = math.floor(math.log10(n))  # math.log10 takes ints of any size
+    mantissa = round(10 ** (math.log10(n) - exponent), 2)
+    if mantissa >= 10:
+        mantissa, exponent = mantissa / 10, exponent + 1
+    return f"{mantissa:.2f}e+{exponent}"
+
+
 def domain_size(t: Type) -> int | None:
+    """The number of values of `t`; None when it is unbounded or too large to count (a set of
+    over 64 values, a map with over 2^(2^20) tables): computing the exact number for
+    `map[map[set[0 .. 13], bool], bool]` would not finish."""
     if isinstance(t, BoolT):
         return 2
     if isinstance(t, IntT):
@@ -233,7 +267,9 @@ def domain_size(t: Type) -> int | None:
         return None if n is None or n > 64 else 2**n
     if isinstance(t, MapT):
         k, v = domain_size(t.key), domain_size(t.value)
-        return None if k is None or v is None else v**k
+        if k is None or v is None or (v > 1 and k * (v - 1).bit_length() > _SIZE_BITS):
+            return None
+        return v**k
     if isinstance(t, TupleT):
         return _product(domain_size(e) for e in t.elems)
     if isinstance(t, RecordT):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pyspec.lang.typed import CheckedSpec
-from pyspec.lang.types import domain_size, format_value
+from pyspec.lang.types import domain_size, format_count, format_value
 
 
 def render_spec(spec: CheckedSpec) -> str:
@@ -27,7 +27,7 @@ def render_spec(spec: CheckedSpec) -> str:
         keyword = "unknown" if getattr(v, "unknown", False) else "var"
         out.append(f"{keyword} {v.name}: {_type_body(v.ty) if v.ty.show() != _type_body(v.ty) else v.ty.show()}")
     if total is not None:
-        out.append(f"# state space bound: {total:,} combinations of variable values")
+        out.append(f"# state space bound: {format_count(total)} combinations of variable values")
     out.append("")
     for a in spec.actions:
         formals = ", ".join(f"{f.name}: {f.ty.show()}" for f in a.formals)
