@@ -34,6 +34,21 @@ def _names(spec: CheckedSpec, invariants) -> tuple[str, ...] | None:
     return tuple(invariants)
 
 
+def _reachables(spec: CheckedSpec, names) -> tuple[str, ...] | None:
+    if names is None:
+        return None
+    known = [r.name for r in spec.reachables]
+    for name in names:
+        if name not in known:
+            close = did_you_mean(name, known)
+            raise UsageError(
+                f"spec {spec.name} has no reachable property '{name}'",
+                hint=(f"{close} " if close else "") + "reachable: " + (", ".join(known) or "none"),
+                code="PS609",
+            )
+    return tuple(names)
+
+
 def compile_spec(spec: CheckedSpec) -> CompiledSpec:
     """The explicit engine's compiled form: successors, invariants, evaluation."""
     return CompiledSpec(spec)
@@ -46,11 +61,14 @@ def check(
     deadlock: bool = False,
     time_limit: float | None = None,
     progress=None,
+    reachables=None,
 ) -> Result:
-    """Explicit-state BFS. HOLDS only when every reachable state was visited."""
+    """Explicit-state BFS. HOLDS only when every reachable state was visited and each of
+    `reachables` (default: the spec's own `reachable` properties) is true in one of them."""
     if max_states is not None and max_states < 1:
         raise UsageError("--max-states must be at least 1", code="PS602")
-    opts = ExploreOptions(_names(spec, invariants), max_states, deadlock, time_limit, progress)
+    opts = ExploreOptions(_names(spec, invariants), max_states, deadlock, time_limit, progress,
+                          reachables=_reachables(spec, reachables))
     return explore(compile_spec(spec), opts)
 
 
@@ -60,15 +78,17 @@ def simulate(spec: CheckedSpec, runs=100, steps=50, seed=0, invariants=None, dea
     return _simulate(compile_spec(spec), SimulateOptions(runs, steps, seed, _names(spec, invariants), deadlock))
 
 
-def bmc(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None = None) -> Result:
-    """Bounded model checking with Z3 to `depth` steps (see pyspec.symbolic.bmc)."""
+def bmc(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None = None, reachables=None) -> Result:
+    """Bounded model checking with Z3 to `depth` steps (see pyspec.symbolic.bmc); each of
+    `reachables` (default: the spec's own) must be reached within the bound, else UNKNOWN."""
     if depth < 0:
         raise UsageError("--depth must be at least 0", code="PS602")
     names = _names(spec, invariants)
     from pyspec.symbolic.bmc import bmc as _bmc  # z3 is a dependency: a failed import is a bug
 
     # Every Z3 model is replayed through the explicit engine, handed to the symbolic one here.
-    return _bmc(spec, depth=depth, invariants=names, timeout=timeout, reference=compile_spec(spec))
+    return _bmc(spec, depth=depth, invariants=names, timeout=timeout, reference=compile_spec(spec),
+                reachables=_reachables(spec, reachables))
 
 
 def prove(spec: CheckedSpec, invariant: str, aux=(), k: int = 1, timeout: float | None = None) -> ProofResult:
@@ -170,6 +190,7 @@ def describe(spec: CheckedSpec) -> dict[str, Any]:
         "vars": {v.name: v.ty.show() for v in spec.vars},
         "actions": {a.name: {f.name: f.ty.show() for f in a.formals} for a in spec.actions},
         "invariants": [i.name for i in spec.invariants],
+        "reachable": [r.name for r in spec.reachables],
         "defs": [sig for _, sig in spec.defs],
     }
 

@@ -47,6 +47,7 @@ class Options:
     timeout: float | None = None
     aux: tuple[str, ...] = ()
     k: int = 1
+    witness: tuple[str, ...] = ()
 
 
 def _param(text: str) -> tuple[str, str]:
@@ -76,6 +77,8 @@ def _build_parser() -> argparse.ArgumentParser:
     c.add_argument("--depth", type=int, default=None, help="BMC depth")
     c.add_argument("--timeout", type=float, default=None, metavar="S", help="BMC: Z3 timeout per check (unknown when hit)")
     c.add_argument("--deadlock", action="store_true", help="also report a reachable state with no enabled action")
+    c.add_argument("--witness", action="append", default=[], metavar="NAME",
+                   help="print the shortest trace to a state satisfying reachable property NAME (repeatable)")
 
     s = sub.add_parser("simulate", help="random walks, seeded")
     common(s)
@@ -128,6 +131,7 @@ def _options(ns: argparse.Namespace) -> Options:
         timeout=getattr(ns, "timeout", None),
         aux=tuple(getattr(ns, "aux", ()) or ()),
         k=getattr(ns, "k", 1),
+        witness=tuple(getattr(ns, "witness", ()) or ()),
     )
 
 
@@ -163,10 +167,12 @@ def run(o: Options) -> int:
         print(json.dumps(api.describe(spec), indent=2) if o.json else render_spec(spec))
         return 0
     if o.command == "check":
+        # the spec's own reachable properties, and any other one named by --witness
+        reach = tuple(dict.fromkeys((*spec.default_reachables(), *o.witness))) if o.witness else None
         if o.engine == "bmc":
             if o.depth is None:
                 raise UsageError("--engine bmc needs --depth K", code="PS608")
-            result = api.bmc(spec, depth=o.depth, invariants=o.invariants, timeout=o.timeout)
+            result = api.bmc(spec, depth=o.depth, invariants=o.invariants, timeout=o.timeout, reachables=reach)
         else:
             result = api.check(
                 spec,
@@ -174,6 +180,7 @@ def run(o: Options) -> int:
                 max_states=o.max_states,
                 deadlock=o.deadlock,
                 time_limit=o.time_limit,
+                reachables=reach,
             )
     elif o.command == "prove":
         from pyspec.report.proof import render_proof_json, render_proof_text
@@ -193,7 +200,7 @@ def run(o: Options) -> int:
         result = api.simulate(spec, runs=o.runs, steps=o.steps, seed=o.seed, invariants=o.invariants, deadlock=o.deadlock)
     else:
         raise AssertionError(o.command)
-    print(render_json(result) if o.json else render_text(result, _header(o, spec)))
+    print(render_json(result, o.witness) if o.json else render_text(result, _header(o, spec), o.witness))
     return result.exit_code
 
 

@@ -274,6 +274,7 @@ register_codes(
             "PS606": "`pyspec synth` on a spec with no unknown function",
             "PS607": "a spec the Z3 engines cannot encode",
             "PS608": "`--engine bmc` without `--depth`",
+            "PS609": "`--witness` names no reachable property of the spec",
             "PS610": "suite file missing or unreadable",
             "PS611": "suite file that is not valid TOML",
             "PS612": "suite file without `[[check]]` rows",

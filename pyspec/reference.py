@@ -41,6 +41,10 @@ class Reference(Protocol):
         """`fn(state)`: the first of `names` false in `state`, or None (raises SpecEvalError)."""
         ...
 
+    def reachable_fn(self, names: tuple[str, ...]) -> Callable[[tuple], str | None]:
+        """`fn(state)`: the first of the reachable properties `names` true in `state`, or None."""
+        ...
+
     def describe_instance(self, inst: int) -> tuple[str, tuple[tuple[str, Any, Type], ...]]:
         """The action's name and its (formal name, value, type) arguments."""
         ...

@@ -69,6 +69,25 @@ class Trace:
         return len(self.steps) - 1
 
 
+class Reach(enum.Enum):
+    """The outcome of one `reachable` property."""
+
+    REACHED = "reached"  # a witness trace exists
+    UNREACHABLE = "unreachable"  # a complete search found no state satisfying it
+    NOT_REACHED = "not reached"  # not within the bound: no verdict either way
+
+
+@dataclass(frozen=True, slots=True)
+class Reachability:
+    """A `reachable` property's outcome: for REACHED, the depth of the first state satisfying
+    it and the shortest trace to that state (the engines search in depth order)."""
+
+    name: str
+    status: Reach
+    depth: int | None = None
+    trace: Trace | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Result:
     verdict: Verdict
@@ -79,6 +98,7 @@ class Result:
     trace: Trace | None = None
     stats: dict[str, Any] = field(default_factory=dict)
     reason: str | None = None  # why UNKNOWN or INCOMPLETE, in the user's terms
+    reachable: tuple[Reachability, ...] = ()  # the `reachable` properties checked, in order
 
     @property
     def exit_code(self) -> int:

@@ -105,3 +105,86 @@ def test_no_initial_state_cli_exit_2(tmp_path: Path, argv: list[str]) -> None:
     assert code == 2, out
     assert f"empty.spec:3:1: error[PS402]: {MESSAGE}" in err
     assert "PROVED" not in out and "NO VIOLATION" not in out
+
+
+# ---- reachable properties ------------------------------------------------------------------------
+
+REACH = """spec R
+var x: 0 .. 3
+init:
+    x = 0
+action Inc():
+    require x < 2
+    x' = x + 1
+invariant Small: x < 3
+reachable Two: x == 2
+reachable Three: x == 3
+"""
+
+
+def test_reachable_is_a_declaration_of_the_checked_spec() -> None:
+    spec = pyspec.loads(REACH)
+    assert spec.default_reachables() == ("Two", "Three")
+
+
+def test_reachable_must_be_bool() -> None:
+    with pytest.raises(pyspec.SpecError) as info:
+        pyspec.loads(REACH + "reachable Bad: x + 1\n", file="r.spec")
+    errors = getattr(info.value, "errors", (info.value,))
+    assert [(e.code, e.span.line) for e in errors] == [("PS312", 11)]
+
+
+def test_explicit_reports_unreachable_as_violated() -> None:
+    from pyspec.result import Reach
+
+    r = pyspec.check(pyspec.loads(REACH))
+    assert r.verdict is pyspec.Verdict.VIOLATED and r.exit_code == 1
+    assert r.violated == "Three" and r.trace is None
+    two, three = r.reachable
+    assert (two.name, two.status, two.depth, len(two.trace)) == ("Two", Reach.REACHED, 2, 2)
+    assert two.trace.steps[-1].state == (2,)
+    assert (three.name, three.status) == ("Three", Reach.UNREACHABLE)
+
+
+def test_explicit_holds_when_every_reachable_is_reached() -> None:
+    r = pyspec.check(pyspec.loads(REACH), reachables=("Two",))
+    assert r.verdict is pyspec.Verdict.HOLDS
+
+
+def test_bmc_witness_and_not_reached_is_unknown() -> None:
+    spec = pyspec.loads(REACH)
+    r = pyspec.bmc(spec, depth=3)
+    assert r.verdict is pyspec.Verdict.UNKNOWN and r.exit_code == 3
+    assert "Three not reached up to depth 3" in (r.reason or "")
+    assert r.reachable[0].depth == 2 and r.reachable[0].trace is not None
+    assert pyspec.bmc(spec, depth=3, reachables=("Two",)).verdict is pyspec.Verdict.NO_VIOLATION_UP_TO
+    assert pyspec.bmc(spec, depth=1, reachables=("Two",)).verdict is pyspec.Verdict.UNKNOWN
+
+
+def test_cli_text_json_and_witness(tmp_path: Path) -> None:
+    f = tmp_path / "r.spec"
+    f.write_text(REACH)
+    code, out, _ = run(["check", str(f), "--witness", "Two"])
+    assert code == 1
+    assert "VIOLATED: Three" in out
+    assert "UNREACHABLE: Three: no reachable state satisfies it; the invariants may hold vacuously" in out
+    assert "shortest witness for Two, 2 steps:" in out and "reachable Two is true in the last state" in out
+    code, out, _ = run(["check", str(f)])
+    assert "reachable Two: first reached at depth 2 (--witness Two prints the trace)" in out
+    code, out, _ = run(["check", str(f), "--json", "--witness", "Two"])
+    data = json.loads(out)
+    assert [(x["name"], x["status"], x["depth"]) for x in data["reachable"]] == [("Two", "reached", 2), ("Three", "unreachable", None)]
+    assert data["reachable"][0]["trace"] is not None
+    code, out, _ = run(["check", str(f), "--engine", "bmc", "--depth", "3"])
+    assert code == 3 and "reachable Three: not reached up to depth 3" in out
+    code, _, err = run(["check", str(f), "--witness", "Nope"])
+    assert code == 2 and "error[PS609]: spec R has no reachable property 'Nope'" in err
+
+
+def test_included_reachables_are_not_checked_by_default(tmp_path: Path) -> None:
+    (tmp_path / "env.spec").write_text("spec Env\nvar y: 0 .. 1\ninit:\n    y = 0\nreachable YOne: y == 1\n")
+    (tmp_path / "main.spec").write_text('spec Main\ninclude "env.spec"\nvar x: 0 .. 1\ninit:\n    x = 0\n')
+    spec = pyspec.load(str(tmp_path / "main.spec"))
+    assert spec.default_reachables() == ()
+    assert pyspec.check(spec).verdict is pyspec.Verdict.HOLDS
+    assert pyspec.check(spec, reachables=("YOne",)).verdict is pyspec.Verdict.VIOLATED

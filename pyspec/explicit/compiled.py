@@ -46,7 +46,8 @@ class CompiledSpec:
             for args in itertools.product(*doms):
                 self.instances.append((ai, args))
         self.invariants: dict[str, Fn] = {inv.name: c.expr(inv.expr) for inv in spec.invariants}
-        self._inv_nlocals = max((inv.nlocals for inv in spec.invariants), default=0)
+        self.reachables: dict[str, Fn] = {r.name: c.expr(r.expr) for r in spec.reachables}
+        self._inv_nlocals = max([i.nlocals for i in spec.invariants] + [r.nlocals for r in spec.reachables], default=0)
         self._compiler = c
 
     def initial_states(self) -> list[tuple]:
@@ -118,6 +119,21 @@ class CompiledSpec:
             return None
 
         return first_failing
+
+    def reachable_fn(self, names: tuple[str, ...]) -> Callable[[tuple], str | None]:
+        """`fn(state)` -> the name of the first reachable property in `names` true in `state`,
+        or None. On the closures: an engine asks it only until each property is first reached."""
+        checks = tuple((n, self.reachables[n]) for n in names)
+        size = 3 + self._inv_nlocals
+
+        def first_true(state):
+            env = [state, None, None] + [None] * (size - 3)
+            for name, f in checks:
+                if f(env):
+                    return name
+            return None
+
+        return first_true
 
     def evaluate(self, expr: T.Expr, state: tuple, nlocals: int = 0, locals_: dict[int, Any] | None = None) -> Any:
         """Evaluate a typed expression in `state` (the public entry for tracecheck and tests)."""

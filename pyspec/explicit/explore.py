@@ -15,7 +15,7 @@ from typing import Callable
 from pyspec.errors import SpecEvalError
 from pyspec.explicit.compiled import CompiledSpec
 from pyspec.reference import instance_text, no_initial_state
-from pyspec.result import Result, Step, Trace, Verdict
+from pyspec.result import Reach, Reachability, Result, Step, Trace, Verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,7 @@ class ExploreOptions:
     deadlock: bool = False
     time_limit: float | None = None  # seconds
     progress: Callable[[dict], None] | None = None
+    reachables: tuple[str, ...] | None = None  # None: the spec's own reachable properties
 
 
 _NO_PARENT = -1
@@ -34,7 +35,11 @@ _CHUNK = 4096  # states between progress and limit checks
 def explore(compiled: CompiledSpec, opts: ExploreOptions = ExploreOptions()) -> Result:
     """Explore every reachable state; return HOLDS, VIOLATED (with the shortest trace),
     DEADLOCK, or INCOMPLETE. Raises SpecEvalError (with the step) when the spec cannot be
-    evaluated in some reachable state."""
+    evaluated in some reachable state.
+
+    Each `reachable` property gets the shortest trace to a state satisfying it; after a
+    complete search, one that no reachable state satisfies makes the verdict VIOLATED (it is
+    UNREACHABLE, and the invariants may hold vacuously)."""
     names = opts.invariants if opts.invariants is not None else compiled.spec.default_invariants()
     failing = compiled.invariant_fn(names)
     successors = compiled.step_fn()
@@ -71,6 +76,18 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0) -> Result:
 
     def finish(verdict: Verdict, depth: int, index: int | None = None, prop: str | None = None, reason=None):
         trace = _trace(compiled, states, parent, via, index) if index is not None else None
+        reach = []
+        for n in rnames:
+            if n in first:
+                at, d = first[n]
+                reach.append(Reachability(n, Reach.REACHED, d, _trace(compiled, states, parent, via, at)))
+            else:
+                reach.append(Reachability(n, Reach.UNREACHABLE if verdict is Verdict.HOLDS else Reach.NOT_REACHED))
+        never = [r.name for r in reach if r.status is Reach.UNREACHABLE]
+        if never:
+            verdict, prop = Verdict.VIOLATED, never[0]
+            reason = (f"unreachable: no reachable state satisfies {', '.join(never)} (all {len(states):,} explored), "
+                      "so the invariants may hold vacuously")
         return Result(
             verdict,
             spec.name,
@@ -80,10 +97,14 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0) -> Result:
             trace=trace,
             stats=stats(depth),
             reason=reason,
+            reachable=tuple(reach),
         )
 
     transitions = 0
     fired = bytearray(len(compiled.instances))
+    rnames = opts.reachables if opts.reachables is not None else spec.default_reachables()
+    first: dict[str, tuple[int, int]] = {}  # reachable property -> (state index, depth) first true
+    reach_fn = compiled.reachable_fn(rnames) if rnames else None
     try:
         inits = compiled.initial_states()
     except SpecEvalError as e:
@@ -98,6 +119,8 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0) -> Result:
         parent.append(_NO_PARENT)
         via.append(-1)
         bad = _check(failing, s, compiled, "the initial state")
+        if reach_fn is not None:
+            reach_fn = _reached(compiled, reach_fn, rnames, first, s, len(states) - 1, 0, None)
         if bad is not None:
             return finish(Verdict.VIOLATED, 0, len(states) - 1, bad)
     limit = opts.max_states if opts.max_states is not None else 1 << 62
@@ -149,6 +172,8 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0) -> Result:
                 bad = failing(t)
             except SpecEvalError as e:
                 raise e.with_step("while checking invariants", _trace(compiled, states, parent, via, index)) from None
+            if reach_fn is not None:
+                reach_fn = _reached(compiled, reach_fn, rnames, first, t, index, depth + 1, (states, parent, via))
             if bad is not None:
                 return finish(Verdict.VIOLATED, depth + 1, index, bad)
         head += 1
@@ -163,6 +188,23 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0) -> Result:
             if opts.progress is not None:
                 opts.progress(stats(depth))
     return finish(Verdict.HOLDS, depth)
+
+
+def _reached(compiled: CompiledSpec, fn, names, first: dict, s: tuple, index: int, depth: int, tree):
+    """Record the reachable properties first true in state `index`; the function that checks
+    those still pending (None when none is)."""
+    while fn is not None:
+        try:
+            hit = fn(s)
+        except SpecEvalError as e:
+            trace = _trace(compiled, tree[0], tree[1], tree[2], index) if tree is not None else None
+            raise e.with_step("while checking reachable properties", trace) from None
+        if hit is None:
+            return fn
+        first[hit] = (index, depth)
+        pending = tuple(n for n in names if n not in first)
+        fn = compiled.reachable_fn(pending) if pending else None
+    return None
 
 
 def _failing_instance(compiled: CompiledSpec, state: tuple) -> str:

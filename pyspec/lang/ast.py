@@ -366,12 +366,22 @@ class Invariant:
 
 
 @dataclass(frozen=True, slots=True)
+class Reachable:
+    """`reachable NAME: expr`: some reachable state satisfies `expr` (a check against vacuity)."""
+
+    name: str
+    expr: Expr
+    default: bool = True  # False for an included file's: checked only when named
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class Include:
     path: str
     span: Span = _span()
 
 
-Decl = Param | TypeDef | VarDecl | Init | Action | Def | Invariant | Include
+Decl = Param | TypeDef | VarDecl | Init | Action | Def | Invariant | Reachable | Include
 
 
 @dataclass(frozen=True, slots=True)

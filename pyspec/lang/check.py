@@ -100,6 +100,9 @@ class _Checker(StmtRules, ExprRules, Desugar, Resolver):
         invariants = tuple(
             i for i in (self._guard(self._invariant, x) for x in d if isinstance(x, A.Invariant)) if i
         )
+        reachables = tuple(
+            r for r in (self._guard(self._reachable, x) for x in d if isinstance(x, A.Reachable)) if r
+        )
         for y in d:
             if isinstance(y, A.Def) and self.defs.get(y.name) is y:
                 self._guard(self._check_def_alone, y)
@@ -117,6 +120,7 @@ class _Checker(StmtRules, ExprRules, Desugar, Resolver):
             actions=actions,
             invariants=invariants,
             defs=tuple((x.name, _def_signature(x)) for x in d if isinstance(x, A.Def)),
+            reachables=reachables,
             scope=self.frozen_scope(),
         )
 

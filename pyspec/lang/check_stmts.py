@@ -58,6 +58,12 @@ class StmtRules(CheckerState):
         self._expect(e, BOOL, inv.expr.span, f"invariant '{inv.name}'")
         return T.Invariant(inv.name, e, fr.nlocals, inv.default, span=inv.span)
 
+    def _reachable(self, r: A.Reachable) -> T.Reachable:
+        fr = Frame()
+        e = self._expr(r.expr, fr)
+        self._expect(e, BOOL, r.expr.span, f"reachable '{r.name}'")
+        return T.Reachable(r.name, e, fr.nlocals, r.default, span=r.span)
+
     # ---- statements --------------------------------------------------------------------------
 
     def _block(self, stmts: tuple[A.Stmt, ...], fr: Frame) -> tuple[T.Stmt, ...]:

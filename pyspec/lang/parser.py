@@ -403,6 +403,9 @@ class _Build(Transformer):
     def invariant(self, meta, items):
         return A.Invariant(str(items[0]), items[1], span=_span_of(self.file, items[0]))
 
+    def reachable(self, meta, items):
+        return A.Reachable(str(items[0]), items[1], span=_span_of(self.file, items[0]))
+
     def expr_block(self, meta, items):
         if len(items) == 1 and not isinstance(items[0], tuple):
             return items[0]

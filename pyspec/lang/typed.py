@@ -304,6 +304,17 @@ class Invariant:
 
 
 @dataclass(frozen=True, slots=True)
+class Reachable:
+    """`reachable NAME: expr`: a bool over the state that some reachable state should satisfy."""
+
+    name: str
+    expr: Expr
+    nlocals: int
+    default: bool = True  # checked when none is named (an included file's are not)
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class Init:
     body: tuple[Stmt, ...]
     nlocals: int
@@ -340,6 +351,7 @@ class CheckedSpec:
     actions: tuple[Action, ...]
     invariants: tuple[Invariant, ...]
     defs: tuple[tuple[str, str], ...] = ()  # (name, signature) for `pyspec show`
+    reachables: tuple[Reachable, ...] = ()
     # The names the spec's own expressions could use, so that expressions given later
     # (tracecheck mappings) are checked in the same scope without checking the spec again
     # (lang.check.check_expression).
@@ -360,6 +372,16 @@ class CheckedSpec:
     def default_invariants(self) -> tuple[str, ...]:
         """The invariants checked when the user names none: the spec's own, not included ones."""
         return tuple(i.name for i in self.invariants if i.default)
+
+    def default_reachables(self) -> tuple[str, ...]:
+        """The reachable properties checked when the user names none: the spec's own."""
+        return tuple(r.name for r in self.reachables if r.default)
+
+    def reachable(self, name: str) -> Reachable | None:
+        for r in self.reachables:
+            if r.name == name:
+                return r
+        return None
 
     def invariant(self, name: str) -> Invariant | None:
         for inv in self.invariants:

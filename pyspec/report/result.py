@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from pyspec.report.trace import render_trace, trace_to_itf
-from pyspec.result import Result, Verdict
+from pyspec.result import Reach, Reachability, Result, Verdict
 
 _HEADLINE = {
     Verdict.HOLDS: "HOLDS: every reachable state satisfies {props}",
@@ -32,7 +32,8 @@ def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
-def render_text(r: Result, header: str | None = None) -> str:
+def render_text(r: Result, header: str | None = None, witness: tuple[str, ...] = ()) -> str:
+    """`witness`: the reachable properties whose witness trace is printed (the others: depth)."""
     out = []
     if header:
         out.append(header)
@@ -57,7 +58,8 @@ def render_text(r: Result, header: str | None = None) -> str:
             f"{s['seconds']:.2f} s (seed {s['seed']})"
         )
     never = s.get("never_enabled")
-    if never and r.verdict in (Verdict.HOLDS,):
+    unreachable = any(x.status is Reach.UNREACHABLE for x in r.reachable)
+    if never and (r.verdict is Verdict.HOLDS or unreachable):
         out.append("warning: never enabled (check for vacuity): " + ", ".join(never))
     if r.trace is not None:
         n = len(r.trace)
@@ -68,11 +70,30 @@ def render_text(r: Result, header: str | None = None) -> str:
         out.append(render_trace(r.trace))
         if r.violated and r.verdict is Verdict.VIOLATED:
             out.append(f"invariant {r.violated} is false in the last state")
+    for x in r.reachable:
+        out.extend(_reachability(r, x, witness))
     return "\n".join(out)
 
 
-def to_json(r: Result) -> dict[str, Any]:
-    return {
+def _reachability(r: Result, x: Reachability, witness: tuple[str, ...]) -> list[str]:
+    if x.status is Reach.UNREACHABLE:
+        return [f"UNREACHABLE: {x.name}: no reachable state satisfies it; the invariants may hold vacuously"]
+    if x.status is Reach.NOT_REACHED:
+        if r.engine == "bmc":
+            return [f"reachable {x.name}: not reached up to depth {r.stats.get('depth', 0)}"]
+        return [f"reachable {x.name}: not reached before the search stopped"]
+    assert x.trace is not None and x.depth is not None, "a reached property carries its witness"
+    if x.name not in witness:
+        return [f"reachable {x.name}: first reached at depth {x.depth} (--witness {x.name} prints the trace)"]
+    return [
+        f"shortest witness for {x.name}, {x.depth} step{'s' if x.depth != 1 else ''}:",
+        render_trace(x.trace),
+        f"reachable {x.name} is true in the last state",
+    ]
+
+
+def to_json(r: Result, witness: tuple[str, ...] = ()) -> dict[str, Any]:
+    out: dict[str, Any] = {
         "verdict": r.verdict.value,
         "exit_code": r.exit_code,
         "spec": r.spec,
@@ -83,7 +104,18 @@ def to_json(r: Result) -> dict[str, Any]:
         "stats": r.stats,
         "trace": trace_to_itf(r.trace, r.spec) if r.trace is not None else None,
     }
+    if r.reachable:
+        out["reachable"] = [
+            {
+                "name": x.name,
+                "status": x.status.value,
+                "depth": x.depth,
+                "trace": trace_to_itf(x.trace, r.spec) if x.trace is not None and x.name in witness else None,
+            }
+            for x in r.reachable
+        ]
+    return out
 
 
-def render_json(r: Result) -> str:
-    return json.dumps(to_json(r), indent=2, sort_keys=False)
+def render_json(r: Result, witness: tuple[str, ...] = ()) -> str:
+    return json.dumps(to_json(r, witness), indent=2, sort_keys=False)

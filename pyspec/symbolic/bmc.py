@@ -17,7 +17,7 @@ import z3
 from pyspec.errors import SpecEvalError, UsageError
 from pyspec.lang.typed import CheckedSpec
 from pyspec.reference import Reference, instance_text, no_initial_state
-from pyspec.result import Result, Trace, Verdict
+from pyspec.result import Reach, Reachability, Result, Trace, Verdict
 from pyspec.symbolic.encode import Encoding
 from pyspec.symbolic.replay import EncodingMismatch, Oracle
 from pyspec.symbolic.solver import frame, new_solver
@@ -33,6 +33,7 @@ def bmc(
     bitvectors: bool = True,
     *,
     reference: Reference,
+    reachables: tuple[str, ...] | None = None,
 ) -> Result:
     """Check `invariants` (default: all) in every state reachable in at most `depth` steps;
     `reference` is the spec's reference semantics (pyspec.api passes the explicit engine's).
@@ -41,11 +42,16 @@ def bmc(
     NO_VIOLATION_UP_TO, or UNKNOWN when Z3 answers unknown (`timeout`: seconds per check).
     Raises SpecEvalError (with `.trace`) when some run within the bound makes the explicit
     engine fail, UsageError when the spec is too large to encode, and EncodingMismatch
-    (an internal error) when a decoded model does not replay."""
+    (an internal error) when a decoded model does not replay.
+
+    Each of `reachables` (default: the spec's own `reachable` properties) is searched for at
+    every depth too, giving a shortest witness; one not reached within `depth` makes a run
+    without violation UNKNOWN, since a bound cannot show a state unreachable."""
     names = tuple(invariants) if invariants is not None else spec.default_invariants()
+    rnames = tuple(reachables) if reachables is not None else spec.default_reachables()
     t0 = time.perf_counter()
     enc = encode(spec, bitvectors)
-    return run(enc, Oracle(reference, enc.instances), names, depth, timeout, t0)
+    return run(enc, Oracle(reference, enc.instances), names, depth, timeout, t0, rnames)
 
 
 def encode(spec: CheckedSpec, bitvectors: bool = True) -> Encoding:
@@ -56,12 +62,21 @@ def encode(spec: CheckedSpec, bitvectors: bool = True) -> Encoding:
         raise UsageError(f"the Z3 engines cannot encode this spec: {e}", code="PS607") from None
 
 
-def run(enc: Encoding, oracle: Oracle, names: tuple[str, ...], depth: int, timeout: float | None, t0: float) -> Result:
+def run(
+    enc: Encoding,
+    oracle: Oracle,
+    names: tuple[str, ...],
+    depth: int,
+    timeout: float | None,
+    t0: float,
+    reachables: tuple[str, ...] = (),
+) -> Result:
     """The BMC loop over an existing encoding (shared with k-induction's base case)."""
     spec = enc.spec
     encode_seconds = time.perf_counter() - t0
     solver = new_solver(timeout)
     per_depth: list[float] = []
+    found: dict[str, Trace] = {}  # reachable property -> its shortest witness
 
     def result(verdict: Verdict, reached: int, **kw) -> Result:
         stats = {
@@ -70,7 +85,11 @@ def run(enc: Encoding, oracle: Oracle, names: tuple[str, ...], depth: int, timeo
             "encode_seconds": round(encode_seconds, 3),
             "per_depth_seconds": [round(s, 3) for s in per_depth],
         }
-        return Result(verdict, spec.name, "bmc", properties=names, stats=stats, **kw)
+        reach = tuple(
+            Reachability(n, Reach.REACHED, len(found[n]), found[n]) if n in found else Reachability(n, Reach.NOT_REACHED)
+            for n in reachables
+        )
+        return Result(verdict, spec.name, "bmc", properties=names, stats=stats, reachable=reach, **kw)
 
     def undecided(k: int, what: str) -> Result:
         reason = solver.reason_unknown() or "unknown"
@@ -125,6 +144,26 @@ def run(enc: Encoding, oracle: Oracle, names: tuple[str, ...], depth: int, timeo
                 raise EncodingMismatch(f"Z3 found a violation in {state} that the explicit engine does not see")
             per_depth.append(time.perf_counter() - tk)
             return result(Verdict.VIOLATED, k, violated=bad, trace=trace)
+        for n in reachables:
+            if n in found:
+                continue
+            part = enc.reachables[n]
+            with frame(solver):
+                solver.add(zb(enc.at(or_(part.formula, part.error), k)))
+                r = solver.check()
+                model = solver.model() if r == z3.sat else None
+            if r == z3.unknown:
+                per_depth.append(time.perf_counter() - tk)
+                return undecided(k, f"whether {n} is reached")
+            if model is not None:
+                trace = _trace(enc, oracle, model, k)
+                try:
+                    hit = oracle.reference.reachable_fn((n,))(trace.steps[-1].state)
+                except SpecEvalError as e:
+                    raise e.with_step("while checking reachable properties", trace) from None
+                if hit is None:
+                    raise EncodingMismatch(f"Z3 found {n} true in {trace.steps[-1].state}, the explicit engine does not")
+                found[n] = trace
         if k < depth and step_err is not False:
             with frame(solver):
                 solver.add(zb(enc.at(step_err, k)))
@@ -142,6 +181,14 @@ def run(enc: Encoding, oracle: Oracle, names: tuple[str, ...], depth: int, timeo
                         raise err.with_step(f"in {instance_text(oracle.reference, inst)}", trace)
                 raise EncodingMismatch(f"Z3 found an evaluation error in {state} that the explicit engine does not raise")
         per_depth.append(time.perf_counter() - tk)
+    missing = [n for n in reachables if n not in found]
+    if missing:
+        return result(
+            Verdict.UNKNOWN,
+            depth,
+            reason=f"no violation up to depth {depth}, but {', '.join(missing)} not reached up to depth {depth}; "
+            "a bound cannot show it unreachable: raise --depth, or check it with the explicit engine",
+        )
     return result(Verdict.NO_VIOLATION_UP_TO, depth, reason=f"no violation up to depth {depth}")
 
 

@@ -90,6 +90,7 @@ def collect_strings(spec: T.CheckedSpec) -> list[str]:
     walk(spec.init)
     walk(spec.actions)
     walk(spec.invariants)
+    walk(spec.reachables)
     return list(seen)
 
 
@@ -113,6 +114,7 @@ class Encoding:
         self.init = self._init(s0)
         self.steps: list[Part] = [self._instance(i, s0, s1) for i in range(len(self.instances))]
         self.invariants: dict[str, Part] = {inv.name: self._invariant(inv, s0) for inv in spec.invariants}
+        self.reachables: dict[str, Part] = {r.name: self._invariant(r, s0) for r in spec.reachables}
 
     # ---- states ------------------------------------------------------------------------------
 
@@ -211,7 +213,7 @@ class Encoding:
         formula = and_(or_all(disjuncts), *common.values(), *frame)
         return Part(formula, or_all(e.cond for e in errors), tuple(errors))
 
-    def _invariant(self, inv: T.Invariant, s0: SymState) -> Part:
+    def _invariant(self, inv: T.Invariant | T.Reachable, s0: SymState) -> Part:
         enc = self.encoder(s0.vals)
         p = Path(True, [], [None] * len(s0.vals), {})
         v = enc.expr(inv.expr, p, ())
