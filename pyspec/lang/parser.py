@@ -7,8 +7,13 @@ the user's terms; nothing from lark leaves this module.
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
+import stat
+import sys
 from importlib import resources
 
+import lark
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import (
     UnexpectedCharacters,
@@ -44,15 +49,52 @@ _TERMINALS = {
 @functools.cache
 def _lark() -> Lark:
     grammar = resources.files("pyspec.lang").joinpath("grammar.lark").read_text()
-    return Lark(
+    # Never lark's cache=True: it unpickles a file with a predictable name in the shared temp
+    # directory, so whoever plants that file runs code as the next user (issue 11). Building
+    # the tables takes ~250 ms, loading them ~15 ms: cache them where only this user can write.
+    path = _cache_file(grammar)
+    parser = Lark(
         grammar,
         parser="lalr",
         postlex=PythonIndenter(),
         propagate_positions=True,
         maybe_placeholders=True,
         start=["start", "expr_start", "type_start"],
-        cache=True,  # lark keys its cache file on the grammar's hash: a changed grammar rebuilds
+        cache=path or False,
     )
+    if path and os.path.exists(path):
+        os.chmod(path, 0o600)  # lark writes with the umask's mode; keep it ours alone
+    return parser
+
+
+def _cache_file(grammar: str) -> str | None:
+    """The parser-table cache file: `$XDG_CACHE_HOME/pyspec` (else `~/.cache/pyspec`), a
+    directory created with mode 0700, named by lark's version and the grammar's hash. None (no
+    cache) unless the directory, and the file if it exists, are ours and writable by nobody else:
+    the file is unpickled, so whoever can write it can run code as us."""
+    if not hasattr(os, "getuid"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(base):
+        return None
+    folder = os.path.join(base, "pyspec")
+    key = hashlib.sha256(f"{grammar}\0{lark.__version__}\0{sys.version_info[:2]}".encode()).hexdigest()[:24]
+    path = os.path.join(folder, f"grammar-lark{lark.__version__}-{key}.pickle")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        if not _private(os.lstat(folder), stat.S_ISDIR):
+            return None
+        return path if _private(os.lstat(path), stat.S_ISREG) else None
+    except FileNotFoundError:
+        return path  # no cache yet: lark writes it
+    except OSError:
+        return None
+
+
+def _private(st: os.stat_result, kind) -> bool:
+    """True for a directory or file of the expected kind (not a symlink), owned by the current
+    user and not writable by group or others."""
+    return kind(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
 def _describe(term: str) -> str:
