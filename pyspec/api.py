@@ -5,6 +5,7 @@ tracecheck and user code use only what `pyspec/__init__.py` re-exports from here
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pyspec.errors import UsageError
@@ -32,6 +33,18 @@ def _names(spec: CheckedSpec, invariants) -> tuple[str, ...] | None:
                 code="PS601",
             )
     return tuple(invariants)
+
+
+def _seconds(flag: str, value: float | None, zero: bool = False) -> float | None:
+    """A time bound as given (None: no bound); inf, nan or a negative number is a user error
+    here, before Z3 turns it into milliseconds (OverflowError) or a deadline never compares true.
+    0 is one too for a Z3 timeout (Z3 reads 0 as "no timeout"), but a `--time-limit` of 0 (`zero`)
+    stops at the first check, INCOMPLETE."""
+    if value is not None and not (math.isfinite(value) and (value > 0 or zero and value == 0)):
+        least = "0 or more" if zero else "above 0"
+        raise UsageError(f"{flag} must be a finite number of seconds, {least}, not {value:g}",
+                         hint=f"leave {flag} out for no limit", code="PS602")
+    return value
 
 
 def _reachables(spec: CheckedSpec, names) -> tuple[str, ...] | None:
@@ -67,6 +80,7 @@ def check(
     `reachables` (default: the spec's own `reachable` properties) is true in one of them."""
     if max_states is not None and max_states < 1:
         raise UsageError("--max-states must be at least 1", code="PS602")
+    _seconds("--time-limit", time_limit, zero=True)
     opts = ExploreOptions(_names(spec, invariants), max_states, deadlock, time_limit, progress,
                           reachables=_reachables(spec, reachables))
     return explore(compile_spec(spec), opts)
@@ -83,6 +97,7 @@ def bmc(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None = 
     `reachables` (default: the spec's own) must be reached within the bound, else UNKNOWN."""
     if depth < 0:
         raise UsageError("--depth must be at least 0", code="PS602")
+    _seconds("--timeout", timeout)
     names = _names(spec, invariants)
     from pyspec.symbolic.bmc import bmc as _bmc  # z3 is a dependency: a failed import is a bug
 
@@ -96,6 +111,7 @@ def prove(spec: CheckedSpec, invariant: str, aux=(), k: int = 1, timeout: float 
     invariants; returns a ProofResult whose `.result` is a Result (see pyspec.symbolic.induction)."""
     if k < 1:
         raise UsageError("--k must be at least 1", code="PS602")
+    _seconds("--timeout", timeout)
     _names(spec, (invariant, *aux))
     from pyspec.symbolic.induction import prove as _prove
 
@@ -108,6 +124,7 @@ def synth(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None 
     Returns a SynthResult whose `.result` is a Result (see pyspec.symbolic.synth)."""
     if depth < 0:
         raise UsageError("--depth must be at least 0", code="PS602")
+    _seconds("--timeout", timeout)
     names = _names(spec, invariants)
     from pyspec.symbolic.synth import synth as _synth
     return _synth(spec, depth=depth, invariants=names, timeout=timeout, compile_reference=compile_spec)
@@ -176,7 +193,7 @@ def trace_solver(spec: CheckedSpec, timeout: float | None = None):
     `add_record(inst, hidden, max_hidden, observations)`, `check()`, `push()`/`pop(k)`."""
     from pyspec.symbolic.trace import TraceSolver
 
-    return TraceSolver(spec, timeout)
+    return TraceSolver(spec, _seconds("timeout", timeout))
 
 
 def describe(spec: CheckedSpec) -> dict[str, Any]:

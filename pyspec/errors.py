@@ -170,6 +170,8 @@ register_codes(
         UsageError,
         {
             "PS001": "spec file missing or unreadable",
+            "PS002": "a spec or included file that is not a regular file, or is over 16 MiB",
+            "PS003": "a spec or included file that is not spec source (binary, or text not starting with `spec NAME`)",
         },
     )
     + _codes(
@@ -246,6 +248,7 @@ register_codes(
             "PS330": "wrong arguments to a def",
             "PS331": "not a constant where one is needed (range bounds, param defaults)",
             "PS332": "an assignment whose value is never within the variable's type",
+            "PS333": "an action parameter or map key type with more than 1,048,576 (2^20) values",
         },
     )
     + _codes(

@@ -10,7 +10,7 @@ from pyspec.errors import SpecNameError, SpecTypeError
 from pyspec.lang import ast as A
 from pyspec.lang import typed as T
 from pyspec.lang.scope import CheckerState, Frame, name_error
-from pyspec.lang.types import BOOL, IntT, MapT, SetT, is_finite, subtype
+from pyspec.lang.types import BOOL, DOMAIN_LIMIT, IntT, MapT, SetT, is_finite, subtype, too_large_to_enumerate
 
 
 class StmtRules(CheckerState):
@@ -45,6 +45,15 @@ class StmtRules(CheckerState):
                     f"action parameter '{f.name}' has type {ty.show()}, which is not finite",
                     f.type.span,
                     code="PS302",
+                )
+            size = too_large_to_enumerate(ty)
+            if size is not None:
+                raise SpecTypeError(
+                    f"action parameter '{f.name}' has type {ty.show()}, with {size} values; "
+                    f"the limit is {DOMAIN_LIMIT:,} (2^20), because every engine tries each value",
+                    f.type.span,
+                    hint="narrow the type, e.g. 0 .. N with a param N",
+                    code="PS333",
                 )
             self._no_shadow(f.name, f.span)
             loc = fr.bind(f.name, ty, f.span)

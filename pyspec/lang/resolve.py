@@ -15,6 +15,7 @@ from pyspec.lang.ops import FAILURES, OPS, fails
 from pyspec.lang.scope import CheckerState, Frame, name_error
 from pyspec.lang.types import (
     BOOL,
+    DOMAIN_LIMIT,
     INT,
     EnumT,
     IntT,
@@ -27,6 +28,7 @@ from pyspec.lang.types import (
     contains,
     enum_type,
     is_finite,
+    too_large_to_enumerate,
 )
 
 
@@ -116,6 +118,14 @@ class Resolver(CheckerState):
             if not is_finite(key):
                 raise SpecTypeError(
                     f"map keys must have a finite type, not {key.show()}", t.key.span, code="PS306"
+                )
+            size = too_large_to_enumerate(key)
+            if size is not None:
+                raise SpecTypeError(
+                    f"map keys of type {key.show()} have {size} values; the limit is {DOMAIN_LIMIT:,} (2^20), "
+                    "because a map holds one entry per key",
+                    t.key.span,
+                    code="PS333",
                 )
             return MapT(key, self._type(t.value))
         if isinstance(t, A.TupleType):

@@ -90,7 +90,7 @@ def test_syntax_error_code_position_message(c: Case):
 def test_every_parser_and_loader_code_has_a_case():
     lang = Path(pyspec.__file__).parent / "lang"
     raised = set(re.findall(r'"(PS\d{3})"', (lang / "parser.py").read_text() + (lang / "load.py").read_text()))
-    covered = {p.values[0].code for p in CASES} | {"PS001", "PS217", "PS218"}  # loader tests below
+    covered = {p.values[0].code for p in CASES} | {"PS001", "PS002", "PS003", "PS217", "PS218"}  # loader tests below
     assert raised - covered - set(UNREACHABLE) == set()
 
 
@@ -217,6 +217,26 @@ def test_unreadable_file(tmp_path):
     e = load_error(p)
     assert (e.code, e.span) == ("PS001", None)
     assert "cannot read" in e.message
+
+
+def test_only_regular_files_of_at_most_16_mib_are_read(tmp_path):
+    """Issue 11: `include "/dev/zero"` read until MemoryError."""
+    (tmp_path / "main.spec").write_text('spec M\ninclude "/dev/zero"\n')
+    e = load_error(tmp_path / "main.spec")
+    assert e.code == "PS002" and (e.span.line, e.span.col) == (2, 1)
+    assert "/dev/zero is a character device" in e.message
+    (tmp_path / "big.spec").write_bytes(b"spec Big\n" + b"#" * (16 << 20))
+    e = load_error(tmp_path / "big.spec")
+    assert (e.code, e.span) == ("PS002", None) and "larger than 16 MiB" in e.message
+
+
+def test_a_file_that_is_not_a_spec_is_named_not_quoted(tmp_path):
+    (tmp_path / "notes.txt").write_text("secret-first-line\nmore\n")
+    (tmp_path / "main.spec").write_text('spec M\ninclude "notes.txt"\n')
+    e = load_error(tmp_path / "main.spec")
+    assert e.code == "PS003" and (e.span.line, e.span.col) == (2, 1)
+    assert "text of 2 lines that does not begin with `spec NAME`" in e.message
+    assert "secret" not in pyspec.render_error(e)
 
 
 def test_include_itself(tmp_path):
