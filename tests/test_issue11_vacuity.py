@@ -188,3 +188,36 @@ def test_included_reachables_are_not_checked_by_default(tmp_path: Path) -> None:
     assert spec.default_reachables() == ()
     assert pyspec.check(spec).verdict is pyspec.Verdict.HOLDS
     assert pyspec.check(spec, reachables=("YOne",)).verdict is pyspec.Verdict.VIOLATED
+
+
+# ---- the library's non-vacuity properties ------------------------------------------------------
+
+SPECS = Path(__file__).resolve().parents[1] / "specs"
+
+
+@pytest.mark.parametrize(
+    "spec, params, name, depth",
+    [
+        ("lease_lock", {"STORE": "none"}, "SomeWriteAccepted", 3),
+        ("lease_lock", {"STORE": "write"}, "SomeWriteAccepted", 3),
+        ("lease_lock", {"STORE": "readwrite"}, "SomeWriteAccepted", 3),
+        ("lease_lock", {"STORE": "cas"}, "SomeWriteAccepted", 3),
+        ("leader_election", {"FD": "S"}, "LeaderElected", 1),
+        ("leader_election", {"FD": "P"}, "LeaderElected", 1),
+        ("eventual_leader_election", {"FD": "EvS"}, "LeaderElected", 4),
+        ("eventual_leader_election", {"FD": "EvP"}, "LeaderElected", 4),
+    ],
+    ids=lambda x: x if isinstance(x, str) else ",".join(f"{k}={v}" for k, v in x.items()) if isinstance(x, dict) else str(x),
+)
+def test_library_reachable_properties_are_reached(spec: str, params: dict, name: str, depth: int) -> None:
+    from pyspec.result import Reach
+
+    r = pyspec.check(pyspec.load(str(SPECS / f"{spec}.spec"), params), invariants=())
+    assert r.verdict is pyspec.Verdict.HOLDS
+    assert [(x.name, x.status, x.depth) for x in r.reachable] == [(name, Reach.REACHED, depth)]
+
+
+def test_paxos_chooses_a_value_by_bmc() -> None:
+    r = pyspec.bmc(pyspec.load(str(SPECS / "paxos.spec"), {"MaxBallot": "0"}), depth=6, invariants=())
+    assert r.verdict is pyspec.Verdict.NO_VIOLATION_UP_TO
+    assert r.reachable[0].name == "ValueChosen" and r.reachable[0].depth == 6
