@@ -6,17 +6,19 @@ tracecheck and user code use only what `pyspec/__init__.py` re-exports from here
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 from pyspec.errors import UsageError
 from pyspec.explicit.compiled import CompiledSpec
 from pyspec.explicit.evaluator import LOCALS
-from pyspec.explicit.explore import ExploreOptions, explore
+from pyspec.explicit.explore import ExploreOptions, explore, stopped_before_search
 from pyspec.explicit.simulate import SimulateOptions, simulate as _simulate
 from pyspec.lang.load import load, loads
 from pyspec.lang.scope import did_you_mean
 from pyspec.lang.typed import CheckedSpec
 from pyspec.lang.types import format_value
+from pyspec.limits import Budget, LimitReached
 from pyspec.result import ProofResult, Result, SynthResult
 
 
@@ -75,21 +77,59 @@ def check(
     time_limit: float | None = None,
     progress=None,
     reachables=None,
+    max_memory: float | None = None,
+    started: float | None = None,
 ) -> Result:
     """Explicit-state BFS. HOLDS only when every reachable state was visited and each of
-    `reachables` (default: the spec's own `reachable` properties) is true in one of them."""
+    `reachables` (default: the spec's own `reachable` properties) is true in one of them.
+
+    `time_limit` (seconds since `started`, a time.perf_counter() value, default now) and
+    `max_memory` (MB resident) hold in every phase, compilation (constant folding, parameter
+    domains) and init enumeration included: INCOMPLETE when one is passed."""
     if max_states is not None and max_states < 1:
         raise UsageError("--max-states must be at least 1", code="PS602")
     _seconds("--time-limit", time_limit, zero=True)
-    opts = ExploreOptions(_names(spec, invariants), max_states, deadlock, time_limit, progress,
-                          reachables=_reachables(spec, reachables))
-    return explore(compile_spec(spec), opts)
+    _megabytes(max_memory)
+    names = _names(spec, invariants)
+    opts = ExploreOptions(names, max_states, deadlock, time_limit, progress,
+                          reachables=_reachables(spec, reachables), max_memory=max_memory,
+                          started=time.perf_counter() if started is None else started)
+    compiled = _compile_within(spec, names, time_limit, max_memory, opts.started)
+    if isinstance(compiled, Result):
+        return compiled
+    return explore(compiled, opts)
 
 
-def simulate(spec: CheckedSpec, runs=100, steps=50, seed=0, invariants=None, deadlock=False) -> Result:
+def _compile_within(spec: CheckedSpec, names, time_limit, max_memory, started) -> CompiledSpec | Result:
+    """The compiled spec, or INCOMPLETE when a limit is passed while compiling."""
+    try:
+        with Budget(time_limit, max_memory, started):
+            return compile_spec(spec)
+    except LimitReached as stop:
+        return stopped_before_search(spec, names, stop, "compiling the spec (folding constants, enumerating "
+                                     "parameter domains)", started)
+
+
+def _megabytes(value: float | None) -> None:
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise UsageError(f"--max-memory must be a finite number of MB above 0, not {value:g}", code="PS602")
+
+
+def simulate(spec: CheckedSpec, runs=100, steps=50, seed=0, invariants=None, deadlock=False,
+             max_memory: float | None = None, time_limit: float | None = None,
+             started: float | None = None) -> Result:
+    """Random walks; `max_memory` (MB resident) and `time_limit` give INCOMPLETE when passed."""
     if runs < 1 or steps < 0:
         raise UsageError("--runs must be at least 1 and --steps at least 0", code="PS602")
-    return _simulate(compile_spec(spec), SimulateOptions(runs, steps, seed, _names(spec, invariants), deadlock))
+    _seconds("--time-limit", time_limit, zero=True)
+    _megabytes(max_memory)
+    names = _names(spec, invariants)
+    started = time.perf_counter() if started is None else started
+    compiled = _compile_within(spec, names, time_limit, max_memory, started)
+    if isinstance(compiled, Result):
+        return compiled
+    return _simulate(compiled, SimulateOptions(runs, steps, seed, names, deadlock, max_memory=max_memory,
+                                               time_limit=time_limit, started=started))
 
 
 def bmc(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None = None, reachables=None) -> Result:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
+import time
 import traceback
 from dataclasses import dataclass
 from typing import Sequence
@@ -19,7 +21,8 @@ from pyspec.lang.types import format_value
 from pyspec.report.errors import render_error
 from pyspec.report.result import render_json, render_text
 from pyspec.report.show import render_spec
-from pyspec.result import EXIT_BAD_INPUT, EXIT_INTERNAL
+from pyspec.limits import Budget, LimitReached, default_max_memory
+from pyspec.result import EXIT_BAD_INPUT, EXIT_INTERNAL, Verdict
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,6 +51,7 @@ class Options:
     aux: tuple[str, ...] = ()
     k: int = 1
     witness: tuple[str, ...] = ()
+    max_memory: float | None = None
 
 
 def _param(text: str) -> tuple[str, str]:
@@ -59,6 +63,7 @@ def _param(text: str) -> tuple[str, str]:
 
 def _build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="pyspec", description="Check executable specifications of distributed protocols.")
+    memory = default_max_memory()  # MB, shown in --help
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def common(sp):
@@ -73,7 +78,12 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="check only this invariant (repeatable); default: all")
     c.add_argument("--engine", choices=("explicit", "bmc"), default="explicit")
     c.add_argument("--max-states", type=int, default=None, help="stop (verdict incomplete) after N states")
-    c.add_argument("--time-limit", type=float, default=None, metavar="S", help="stop (incomplete) after S seconds")
+    c.add_argument("--time-limit", type=float, default=None, metavar="S",
+                   help="stop (incomplete) after S seconds, counted from the start: loading, compiling, init "
+                        "enumeration and search alike (checked every 20 ms of CPU time, inside one expansion too)")
+    memory_help = (f"stop (incomplete) when the resident set passes MB megabytes (default: 75%% of physical "
+                   f"memory, {memory} MB here)")
+    c.add_argument("--max-memory", type=float, default=memory, metavar="MB", help=memory_help)
     c.add_argument("--depth", type=int, default=None, help="BMC depth")
     c.add_argument("--timeout", type=float, default=None, metavar="S", help="BMC: Z3 timeout per check (unknown when hit)")
     c.add_argument("--deadlock", action="store_true", help="also report a reachable state with no enabled action")
@@ -87,6 +97,7 @@ def _build_parser() -> argparse.ArgumentParser:
     s.add_argument("--steps", type=int, default=50)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--deadlock", action="store_true")
+    s.add_argument("--max-memory", type=float, default=memory, metavar="MB", help=memory_help)
 
     pr = sub.add_parser("prove", help="prove an invariant inductive (or k-inductive) with Z3")
     common(pr)
@@ -132,6 +143,7 @@ def _options(ns: argparse.Namespace) -> Options:
         aux=tuple(getattr(ns, "aux", ()) or ()),
         k=getattr(ns, "k", 1),
         witness=tuple(getattr(ns, "witness", ()) or ()),
+        max_memory=getattr(ns, "max_memory", None),
     )
 
 
@@ -162,7 +174,18 @@ def run_suite(path: str, only: str | None, as_json: bool) -> int:
 
 
 def run(o: Options) -> int:
-    spec = api.load(o.spec, o.params)
+    started = time.perf_counter()
+    if o.max_memory is not None and not (math.isfinite(o.max_memory) and o.max_memory > 0):
+        raise UsageError(f"--max-memory must be a finite number of MB above 0, not {o.max_memory:g}", code="PS602")
+    if o.command in ("check", "simulate") and o.engine == "explicit":
+        try:  # the limits hold while the spec is parsed, typed and its params evaluated too
+            with Budget(o.time_limit, o.max_memory, started):
+                spec = api.load(o.spec, o.params)
+        except LimitReached as stop:
+            print(f"pyspec {o.command} {o.spec}\nINCOMPLETE: stopped: {stop.reason} while loading the spec; {stop.hint}")
+            return Verdict.INCOMPLETE.exit_code
+    else:
+        spec = api.load(o.spec, o.params)
     if o.command == "show":
         print(json.dumps(api.describe(spec), indent=2) if o.json else render_spec(spec))
         return 0
@@ -181,6 +204,8 @@ def run(o: Options) -> int:
                 deadlock=o.deadlock,
                 time_limit=o.time_limit,
                 reachables=reach,
+                max_memory=o.max_memory,
+                started=started,
             )
     elif o.command == "prove":
         from pyspec.report.proof import render_proof_json, render_proof_text
@@ -197,7 +222,8 @@ def run(o: Options) -> int:
         print(render_synth_json(sr) if o.json else render_synth_text(sr, _header(o, spec)))
         return sr.exit_code
     elif o.command == "simulate":
-        result = api.simulate(spec, runs=o.runs, steps=o.steps, seed=o.seed, invariants=o.invariants, deadlock=o.deadlock)
+        result = api.simulate(spec, runs=o.runs, steps=o.steps, seed=o.seed, invariants=o.invariants, deadlock=o.deadlock,
+                              max_memory=o.max_memory, started=started)
     else:
         raise AssertionError(o.command)
     print(render_json(result, o.witness) if o.json else render_text(result, _header(o, spec), o.witness))

@@ -31,6 +31,7 @@ def validate(
     time_limit: float | None = None,
     params: dict[str, str] | None = None,
     engine: str = "explicit",
+    max_memory: float | None = None,
 ) -> TraceResult:
     """Validate the logs at `logs` (paths, str or PathLike; "-" is standard input) against the
     mapping (a path, str or PathLike, or a loaded `Mapping`). Returns a TraceResult whose
@@ -45,10 +46,12 @@ def validate(
     if time_limit is not None and not (math.isfinite(time_limit) and time_limit >= 0):  # 0: stop at once
         raise UsageError(f"--time-limit must be a finite number of seconds, 0 or more, not {time_limit:g}",
                          hint="leave --time-limit out for no limit", code="TC301")
+    if max_memory is not None and not (math.isfinite(max_memory) and max_memory > 0):
+        raise UsageError(f"--max-memory must be a finite number of MB above 0, not {max_memory:g}", code="TC301")
     m = mapping if isinstance(mapping, Mapping) else load_mapping(mapping, params)
     paths = tuple(os.fspath(p) for p in logs)
     opts = Options(hidden=hidden, invariants=tuple(invariants) if invariants is not None else None,
-                   max_frontier=max_frontier, time_limit=time_limit)
+                   max_frontier=max_frontier, time_limit=time_limit, max_memory=max_memory)
     if engine == "z3":
         from tracecheck.validate_z3 import validate_records_z3
 

@@ -15,6 +15,7 @@ from typing import Sequence
 
 from pyspec import render_error
 from pyspec.errors import PyspecError
+from pyspec.limits import default_max_memory
 from pyspec.result import EXIT_BAD_INPUT, EXIT_INTERNAL
 
 
@@ -38,6 +39,7 @@ class Options:
     engine: str
     json: bool
     junit: str | None
+    max_memory: float | None = None
 
 
 def _param(text: str) -> tuple[str, str]:
@@ -63,7 +65,12 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="evaluate this invariant (repeatable; implies --invariants)")
     v.add_argument("--max-frontier", type=int, default=100_000, metavar="N",
                    help="stop (incomplete) when more than N spec states are consistent with the log")
-    v.add_argument("--time-limit", type=float, default=None, metavar="S", help="stop (incomplete) after S seconds")
+    v.add_argument("--time-limit", type=float, default=None, metavar="S",
+                   help="stop (incomplete) after S seconds (checked every 20 ms of CPU time, inside one record too)")
+    memory = default_max_memory()
+    v.add_argument("--max-memory", type=float, default=memory, metavar="MB",
+                   help=f"stop (incomplete) when the resident set passes MB megabytes (default: 75%% of physical "
+                        f"memory, {memory} MB here)")
     v.add_argument("--engine", choices=("explicit", "z3"), default="explicit")
     v.add_argument("--json", action="store_true", help="machine-readable output")
     v.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE")
@@ -73,7 +80,7 @@ def _build_parser() -> argparse.ArgumentParser:
 def parse_options(argv: Sequence[str] | None) -> Options:
     ns = _build_parser().parse_args(argv)
     return Options(ns.mapping, tuple(ns.logs), dict(ns.params), ns.hidden, tuple(ns.invariant) if ns.invariant else None,
-                   ns.invariants, ns.max_frontier, ns.time_limit, ns.engine, ns.json, ns.junit)
+                   ns.invariants, ns.max_frontier, ns.time_limit, ns.engine, ns.json, ns.junit, ns.max_memory)
 
 
 def run(o: Options) -> int:
@@ -85,7 +92,8 @@ def run(o: Options) -> int:
     if invariants is None and o.all_invariants:
         invariants = mapping.default_invariants()
     result = tracecheck.validate(mapping, o.logs, hidden=o.hidden, invariants=invariants, max_frontier=o.max_frontier,
-                                 time_limit=o.time_limit, engine="explicit" if o.engine == "explicit" else o.engine)
+                                 time_limit=o.time_limit, engine="explicit" if o.engine == "explicit" else o.engine,
+                                 max_memory=o.max_memory)
     print(render_json(result) if o.json else render_text(result))
     if o.junit:
         try:

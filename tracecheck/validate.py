@@ -15,11 +15,12 @@ import itertools
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import pyspec
 from pyspec.errors import Span, SpecEvalError, UsageError
 from pyspec.types import domain, format_value, to_itf
+from pyspec.limits import Budget, LimitReached, resident_mb
 from pyspec.result import Verdict
 from tracecheck.errors import LogError
 from tracecheck.mapping import Mapping, Rule
@@ -44,6 +45,7 @@ class Options:
     time_limit: float | None = None
     recent: int = 5
     explain: int = 3
+    max_memory: float | None = None  # MB resident: stop (INCOMPLETE) past it
 
 
 class _Bound(Exception):
@@ -86,14 +88,23 @@ class _Validator:
         self.step_memo: dict[tuple, tuple] = {}
         self.hidden_memo: dict[tuple, tuple] = {}
         self.inv_memo: dict[tuple, tuple] = {}
-        self.dummy = self.c.initial_states()[0] if self.c.initial_states() else None
+        inits = self.c.initial_states()
+        self.dummy = inits[0] if inits else None
+        self.poll: Callable[[], None] | None = None  # Budget.poll when no timer is armed (see run)
 
     # ---- the main loop ------------------------------------------------------------------------
 
     def run(self, records: Iterable[Record]) -> TraceResult:
+        """The time and memory limits hold per record and inside one record's frontier
+        expansion: a timer interrupts the work (pyspec.limits), or, when none can be armed,
+        `poll` is called per record and per frontier state."""
         t0 = time.perf_counter()
-        deadline = None if self.opts.time_limit is None else t0 + self.opts.time_limit
-        frontier = list(dict.fromkeys(self.c.initial_states()))
+        with Budget(self.opts.time_limit, self.opts.max_memory, t0) as budget:
+            return self._run(records, t0, budget)
+
+    def _run(self, records: Iterable[Record], t0: float, budget: Budget) -> TraceResult:
+        self.poll = None if budget.armed else budget.poll
+        frontier: list = []
         recent: deque[RecordRef] = deque(maxlen=self.opts.recent)
         n = matched = ignored = peak = 0
         spans: list[InvariantSpan] = []
@@ -103,10 +114,13 @@ class _Validator:
         find_rule = self.dispatch.find
         record = None
         try:
+            try:
+                frontier = list(dict.fromkeys(self.c.initial_states()))
+            except LimitReached as stop:
+                raise _Bound(f"{stop.reason} while enumerating the initial states") from None
             for record in records:
                 n += 1
-                if deadline is not None and not n & 255 and time.perf_counter() > deadline:
-                    raise _Bound(f"time limit of {self.opts.time_limit:g} s reached")
+                budget.poll()  # per record always (a record costs far more); inside one, the timer
                 rule = find_rule(record.data) if record.data is not None else None
                 if rule is None:
                     if unmatched_reject:
@@ -117,7 +131,7 @@ class _Validator:
                     continue
                 values = self.bind(rule, record)
                 try:
-                    nxt = self.step(frontier, rule, values, record, deadline)
+                    nxt = self.step(frontier, rule, values, record)
                 except SpecEvalError as e:
                     raise LogError(f"evaluating rule '{rule.name}' on this record: {e.message}", _span(record),
                                    notes=((e.span, "here"),) if e.span else (), code="TC207") from None
@@ -135,9 +149,13 @@ class _Validator:
                 if self.inv_fns:
                     more += self.track_invariants(frontier, ref or RecordRef(n, record.file, record.line, record.raw),
                                                   open_spans, spans)
-        except _Bound as b:
+        except (_Bound, LimitReached) as b:
             where = None if record is None else RecordRef(n, record.file, record.line, record.raw)
-            reason = str(b) + (f" at record {n} ({where.where()})" if where else "")
+            rss = resident_mb()
+            reason = (b.reason if isinstance(b, LimitReached) else str(b)) + (f" at record {n} ({where.where()})" if where else "")
+            if isinstance(b, LimitReached):
+                reason += f", frontier of {len(frontier):,} states" + (f", {rss:,.0f} MB resident"
+                                                                         if rss is not None and "MB resident" not in reason else "")
             return self.result(Verdict.INCOMPLETE, n, matched, ignored, len(frontier), spans, open_spans, more, t0, peak,
                                reason=reason, stopped_at=where)
         verdict, why = end_of_log(n, matched, self.m.log.format)
@@ -190,7 +208,7 @@ class _Validator:
             self.inst_memo[key] = got
         return got
 
-    def expand(self, frontier: list, deadline: float | None) -> list:
+    def expand(self, frontier: list) -> list:
         """The frontier after up to H hidden steps (every state reached on the way included)."""
         if not self.H:
             return frontier
@@ -200,7 +218,10 @@ class _Validator:
         limit = self.opts.max_frontier
         for _ in range(self.H):
             nxt = []
+            poll = self.poll
             for s in layer:
+                if poll is not None:
+                    poll()
                 succs = memo.get(s)
                 if succs is None:
                     out: dict = {}
@@ -218,23 +239,24 @@ class _Validator:
             if len(seen) > limit:
                 raise _Bound(f"{len(seen):,} states after hidden steps exceed --max-frontier {limit:,} "
                              f"(lower --hidden, or log more of the state)")
-            if deadline is not None and time.perf_counter() > deadline:
-                raise _Bound(f"time limit of {self.opts.time_limit:g} s reached")
             if not nxt:
                 break
             layer = nxt
         return list(seen)
 
-    def step(self, frontier: list, rule: Rule, values: dict, record: Record, deadline) -> list:
+    def step(self, frontier: list, rule: Rule, values: dict, record: Record) -> list:
         inst = self.instance(rule, values, record) if rule.action is not None else None
         if isinstance(inst, str):
             return []
-        candidates = self.expand(frontier, deadline) if self.H else frontier
+        candidates = self.expand(frontier) if self.H else frontier
         vkey = (rule.index, inst, tuple(values.values()))
         memo = self.step_memo
         out: dict = {}
         obs = None
+        poll = self.poll
         for s in candidates:
+            if poll is not None:
+                poll()
             key = (s, vkey)
             good = memo.get(key)
             if good is None:
@@ -311,7 +333,7 @@ class _Validator:
         ref = RecordRef(n, record.file, record.line, record.raw)
         inst = self.instance(rule, values, record) if rule.action is not None else None
         observed = tuple((k, "(absent)" if v is MISSING else format_value(self.m.fields[k].ty, v)) for k, v in values.items())
-        candidates = self.expand(frontier, None)
+        candidates = self.expand(frontier)
         explained: tuple[Candidate, ...]
         if isinstance(inst, str):
             step = f"{rule.action}(...)"

@@ -16,6 +16,7 @@ from typing import Iterable
 
 import pyspec
 from pyspec.errors import SpecEvalError, UsageError
+from pyspec.limits import Budget, LimitReached, resident_mb
 from pyspec.result import Verdict
 from pyspec.types import format_value
 from tracecheck.errors import LogError
@@ -42,9 +43,26 @@ class _Z3Validator(_Validator):
         self.window = max(1, window)
         self.ts = pyspec.trace_solver(m.spec, timeout=opts.time_limit)
         self.hidden_idx = tuple(self.ts.instance(a, args) for a, args in self.hidden_insts)
+        self.budget = Budget()  # replaced by run's
 
     def run(self, records: Iterable[Record]) -> TraceResult:
+        """The limits hold while records are encoded (a timer, pyspec.limits) and in each
+        solver call, whose Z3 timeout is the time left."""
         t0 = time.perf_counter()
+        n: list = [0, None]  # the record being encoded, for the summary
+        try:
+            with Budget(self.opts.time_limit, self.opts.max_memory, t0) as budget:
+                self.budget = budget
+                return self._run_z3(records, t0, n)
+        except LimitReached as stop:
+            rss = resident_mb()
+            mem = f", {rss:,.0f} MB resident" if rss is not None else ""
+            rec = n[1]
+            where = None if rec is None else RecordRef(n[0], rec.file, rec.line, rec.raw)
+            return self._result(Verdict.INCOMPLETE, n[0], 0, 0, t0, stopped_at=where,
+                                reason=f"{stop.reason} at record {n[0]} (encoding the log{mem}); {stop.hint}")
+
+    def _run_z3(self, records: Iterable[Record], t0: float, counter: list) -> TraceResult:
         deadline = None if self.opts.time_limit is None else t0 + self.opts.time_limit
         ts = self.ts
         recent: deque[RecordRef] = deque(maxlen=self.opts.recent)
@@ -54,6 +72,8 @@ class _Z3Validator(_Validator):
         unmatched_reject = self.m.log.unmatched == "reject"
         for record in records:
             n += 1
+            counter[:] = n, record
+            self.budget.poll()
             rule = self.dispatch.find(record.data) if record.data is not None else None
             if rule is None:
                 if unmatched_reject:
@@ -96,7 +116,7 @@ class _Z3Validator(_Validator):
         """Check the open window; commit it, or find and report its first unexplained record."""
         ts = self.ts
         lits = [p[0] for p in pending if p[0] is not None]
-        answer = ts.check(lits) if all(p[0] is not None for p in pending) else "unsat"
+        answer = ts.check(lits, self.budget.remaining()) if all(p[0] is not None for p in pending) else "unsat"
         if answer == "sat":
             state = ts.model_state(lits[-1]) if lits else last_state
             ts.commit(lits)
@@ -110,7 +130,7 @@ class _Z3Validator(_Validator):
         for lit, k, rec, rule, values in pending:
             if lit is None:
                 return self._diverged(rec, k, rule, values, last_state, recent, matched, ignored, t0), last_state
-            answer = ts.check(prefix + [lit])
+            answer = ts.check(prefix + [lit], self.budget.remaining())
             if answer == "unknown":
                 return self._incomplete((lit, k, rec, rule, values), ts.reason_unknown(), n, matched, ignored, t0), last_state
             if answer == "unsat":

@@ -15,6 +15,7 @@ from pyspec.explicit.codegen import generate_invariants, generate_successors
 from pyspec.explicit.evaluator import LOCALS, Compiler, Fn, Run
 from pyspec.lang import typed as T
 from pyspec.lang.types import Type, domain
+from pyspec.limits import LimitReached
 
 
 class CompiledSpec:
@@ -50,15 +51,13 @@ class CompiledSpec:
         self._inv_nlocals = max([i.nlocals for i in spec.invariants] + [r.nlocals for r in spec.reachables], default=0)
         self._compiler = c
 
-    def initial_states(self) -> list[tuple]:
-        env: list[Any] = [None, [None] * len(self.spec.vars), []] + [None] * self._init_nlocals
+    def initial_states(self, limit: int | None = None) -> list[tuple]:
+        """The distinct initial states in enumeration order. More than `limit` of them raise
+        LimitReached while they are enumerated (--max-states holds during init too)."""
+        out = _InitStates(limit)
+        env: list[Any] = [None, [None] * len(self.spec.vars), out] + [None] * self._init_nlocals
         self._init_run(env)
-        out, seen = [], set()
-        for s in env[2]:
-            if s not in seen:
-                seen.add(s)
-                out.append(s)
-        return out
+        return list(out)
 
     def instance_table(self) -> dict[tuple[str, tuple], int]:
         """(action name, args) -> instance index, built on first use."""
@@ -147,6 +146,24 @@ class CompiledSpec:
         ai, args = self.instances[inst]
         a = self.spec.actions[ai]
         return a.name, tuple((f.name, v, f.ty) for f, v in zip(a.formals, args))
+
+
+class _InitStates(list):
+    """The init block's output: distinct states only, and at most `limit` of them."""
+
+    def __init__(self, limit: int | None) -> None:
+        super().__init__()
+        self.limit = limit
+        self.seen: set = set()
+
+    def append(self, s) -> None:
+        if s in self.seen:
+            return
+        if self.limit is not None and len(self.seen) >= self.limit:
+            raise LimitReached(f"more than {self.limit:,} initial states (the --max-states limit)",
+                               "raise --max-states or lower the params")
+        self.seen.add(s)
+        super().append(s)
 
 
 def _emit(env):

@@ -14,6 +14,7 @@ from typing import Callable
 
 from pyspec.errors import SpecEvalError
 from pyspec.explicit.compiled import CompiledSpec
+from pyspec.limits import Budget, LimitReached, resident_mb
 from pyspec.reference import instance_text, no_initial_state
 from pyspec.result import Reach, Reachability, Result, Step, Trace, Verdict
 
@@ -26,10 +27,13 @@ class ExploreOptions:
     time_limit: float | None = None  # seconds
     progress: Callable[[dict], None] | None = None
     reachables: tuple[str, ...] | None = None  # None: the spec's own reachable properties
+    max_memory: float | None = None  # MB of resident set
+    started: float | None = None  # time.perf_counter() when the time limit's clock started (None: now)
 
 
 _NO_PARENT = -1
-_CHUNK = 4096  # states between progress and limit checks
+_CHUNK = 4096  # states between progress reports
+_POLL = 256  # expansions between checks of the limits when no timer is armed (see pyspec.limits)
 
 
 def explore(compiled: CompiledSpec, opts: ExploreOptions = ExploreOptions()) -> Result:
@@ -49,13 +53,16 @@ def explore(compiled: CompiledSpec, opts: ExploreOptions = ExploreOptions()) -> 
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of tuples and no cycles: the cyclic collector only costs time here
     try:
-        return _bfs(compiled, opts, names, failing, successors, t0, c0)
+        # The limits hold in every phase: a timer interrupts init enumeration and one long
+        # expansion alike (pyspec.limits); the loop below polls only when no timer is armed.
+        with Budget(opts.time_limit, opts.max_memory, opts.started) as budget:
+            return _bfs(compiled, opts, names, failing, successors, t0, c0, budget)
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
-def _bfs(compiled, opts, names, failing, successors, t0, c0) -> Result:
+def _bfs(compiled, opts, names, failing, successors, t0, c0, budget: Budget) -> Result:
     spec = compiled.spec
     states: list[tuple] = []
     seen: dict[tuple, int] = {}
@@ -105,89 +112,104 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0) -> Result:
     rnames = opts.reachables if opts.reachables is not None else spec.default_reachables()
     first: dict[str, tuple[int, int]] = {}  # reachable property -> (state index, depth) first true
     reach_fn = compiled.reachable_fn(rnames) if rnames else None
-    try:
-        inits = compiled.initial_states()
-    except SpecEvalError as e:
-        raise e.with_step("in init", None) from None
-    if not inits:
-        raise no_initial_state(spec)
-    for s in inits:
-        if s in seen:
-            continue
-        seen[s] = len(states)
-        states.append(s)
-        parent.append(_NO_PARENT)
-        via.append(-1)
-        bad = _check(failing, s, compiled, "the initial state")
-        if reach_fn is not None:
-            reach_fn = _reached(compiled, reach_fn, rnames, first, s, len(states) - 1, 0, None)
-        if bad is not None:
-            return finish(Verdict.VIOLATED, 0, len(states) - 1, bad)
-    limit = opts.max_states if opts.max_states is not None else 1 << 62
-    deadline = t0 + opts.time_limit if opts.time_limit else None
-    deadlock = opts.deadlock
+    phase = "enumerating the initial states"
     depth = 0
-    next_depth_at = len(states)
-    head = 0
-    push = states.append
-    # One object per distinct component value (a per-acceptor map, a message set): most of a
-    # new state's components equal some earlier state's, so this saves memory per state. One
-    # table per variable type: `1 == True` and `0 == False` hash alike, so a shared table would
-    # hand an int variable a bool of another variable (issue 10, bug 5).
-    tables: dict = {}
-    canonical = tuple(tables.setdefault(v.ty, {}).setdefault for v in spec.vars)
-    push_parent = parent.append
-    push_via = via.append
-    checkpoint = _CHUNK
-    while head < len(states):
-        if head == next_depth_at:
-            depth += 1
-            next_depth_at = len(states)
-        s = states[head]
+    try:
         try:
-            succ = successors(s)
+            inits = compiled.initial_states(opts.max_states)
         except SpecEvalError as e:
-            raise e.with_step(f"in {_failing_instance(compiled, s)}", _trace(compiled, states, parent, via, head)) from None
-        transitions += len(succ)
-        if deadlock and not succ:
-            return finish(Verdict.DEADLOCK, depth, head, "deadlock")
-        for inst, t in succ:
-            fired[inst] = 1
-            if t in seen:
+            raise e.with_step("in init", None) from None
+        if not inits:
+            raise no_initial_state(spec)
+        for s in inits:
+            if s in seen:
                 continue
-            index = len(states)
-            if index >= limit:
-                return finish(
-                    Verdict.INCOMPLETE,
-                    depth,
-                    reason=f"explored {index:,} states (the limit) at depth {depth}, "
-                    f"{index - head:,} not yet expanded; raise --max-states or lower the params",
-                )
-            t = tuple([share(x, x) for share, x in zip(canonical, t)])  # share equal components
-            seen[t] = index
-            push(t)
-            push_parent(head)
-            push_via(inst)
-            try:
-                bad = failing(t)
-            except SpecEvalError as e:
-                raise e.with_step("while checking invariants", _trace(compiled, states, parent, via, index)) from None
+            seen[s] = len(states)
+            states.append(s)
+            parent.append(_NO_PARENT)
+            via.append(-1)
+            bad = _check(failing, s, compiled, "the initial state")
             if reach_fn is not None:
-                reach_fn = _reached(compiled, reach_fn, rnames, first, t, index, depth + 1, (states, parent, via))
+                reach_fn = _reached(compiled, reach_fn, rnames, first, s, len(states) - 1, 0, None)
             if bad is not None:
-                return finish(Verdict.VIOLATED, depth + 1, index, bad)
-        head += 1
-        if len(states) >= checkpoint:
-            checkpoint = len(states) + _CHUNK
-            if deadline is not None and time.perf_counter() > deadline:
-                return finish(
-                    Verdict.INCOMPLETE,
-                    depth,
-                    reason=f"stopped at the time limit ({opts.time_limit:g} s) at depth {depth}",
-                )
-            if opts.progress is not None:
-                opts.progress(stats(depth))
-    return finish(Verdict.HOLDS, depth)
+                return finish(Verdict.VIOLATED, 0, len(states) - 1, bad)
+        phase = ""
+        limit = opts.max_states if opts.max_states is not None else 1 << 62
+        poll = None if budget.armed else budget.poll  # the timer checks the limits, else poll here
+        deadlock = opts.deadlock
+        next_depth_at = len(states)
+        head = 0
+        push = states.append
+        # One object per distinct component value (a per-acceptor map, a message set): most of a
+        # new state's components equal some earlier state's, so this saves memory per state. One
+        # table per variable type: `1 == True` and `0 == False` hash alike, so a shared table would
+        # hand an int variable a bool of another variable (issue 10, bug 5).
+        tables: dict = {}
+        canonical = tuple(tables.setdefault(v.ty, {}).setdefault for v in spec.vars)
+        push_parent = parent.append
+        push_via = via.append
+        checkpoint = _POLL
+        report_at = _CHUNK
+        while head < len(states):
+            if head == next_depth_at:
+                depth += 1
+                next_depth_at = len(states)
+            s = states[head]
+            try:
+                succ = successors(s)
+            except SpecEvalError as e:
+                raise e.with_step(f"in {_failing_instance(compiled, s)}", _trace(compiled, states, parent, via, head)) from None
+            transitions += len(succ)
+            if deadlock and not succ:
+                return finish(Verdict.DEADLOCK, depth, head, "deadlock")
+            for inst, t in succ:
+                fired[inst] = 1
+                if t in seen:
+                    continue
+                index = len(states)
+                if index >= limit:
+                    return finish(
+                        Verdict.INCOMPLETE,
+                        depth,
+                        reason=f"explored {index:,} states (the limit) at depth {depth}, "
+                        f"{index - head:,} not yet expanded; raise --max-states or lower the params",
+                    )
+                t = tuple([share(x, x) for share, x in zip(canonical, t)])  # share equal components
+                seen[t] = index
+                push(t)
+                push_parent(head)
+                push_via(inst)
+                try:
+                    bad = failing(t)
+                except SpecEvalError as e:
+                    raise e.with_step("while checking invariants", _trace(compiled, states, parent, via, index)) from None
+                if reach_fn is not None:
+                    reach_fn = _reached(compiled, reach_fn, rnames, first, t, index, depth + 1, (states, parent, via))
+                if bad is not None:
+                    return finish(Verdict.VIOLATED, depth + 1, index, bad)
+            head += 1
+            if head >= checkpoint:
+                checkpoint = head + _POLL
+                if poll is not None:
+                    poll()
+                if opts.progress is not None and len(states) >= report_at:
+                    report_at = len(states) + _CHUNK
+                    opts.progress(stats(depth))
+        return finish(Verdict.HOLDS, depth)
+    except LimitReached as stop:
+        at = f"while {phase}" if phase else f"at depth {depth}"
+        rss = resident_mb()
+        mem = f", {rss:,.0f} MB resident" if rss is not None else ""
+        return finish(Verdict.INCOMPLETE, depth, reason=f"stopped: {stop.reason} {at} ({len(states):,} states{mem}); "
+                      f"{stop.hint}")
+
+
+def stopped_before_search(spec, names: tuple[str, ...] | None, stop: LimitReached, phase: str, started: float) -> Result:
+    """INCOMPLETE for a limit reached before the search began (`phase`: what was running)."""
+    return Result(Verdict.INCOMPLETE, spec.name, "explicit",
+                  properties=names if names is not None else spec.default_invariants(),
+                  stats={"states": 0, "depth": 0, "seconds": round(time.perf_counter() - started, 3), "transitions": 0},
+                  reason=f"stopped: {stop.reason} while {phase}; {stop.hint}")
 
 
 def _reached(compiled: CompiledSpec, fn, names, first: dict, s: tuple, index: int, depth: int, tree):

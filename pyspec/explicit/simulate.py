@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from pyspec.errors import SpecEvalError
 from pyspec.explicit.compiled import CompiledSpec
+from pyspec.limits import Budget, LimitReached, resident_mb
 from pyspec.reference import no_initial_state
 from pyspec.result import Result, Step, Trace, Verdict
 
@@ -20,22 +21,42 @@ class SimulateOptions:
     seed: int = 0
     invariants: tuple[str, ...] | None = None
     deadlock: bool = False
+    max_memory: float | None = None  # MB resident
+    time_limit: float | None = None  # seconds since `started`
+    started: float | None = None  # time.perf_counter() when the clock started (None: now)
 
 
 def simulate(compiled: CompiledSpec, opts: SimulateOptions = SimulateOptions()) -> Result:
     """Run `opts.runs` random walks of at most `opts.steps` steps. VIOLATED (or DEADLOCK) with
     the walk when one breaks an invariant; otherwise NO_VIOLATION_UP_TO, which is no proof."""
-    rng = random.Random(opts.seed)
     names = opts.invariants if opts.invariants is not None else compiled.spec.default_invariants()
+    t0 = time.perf_counter()
+    progress = [0, 0, 0]  # runs, steps, distinct states: for the summary when a limit stops the walks
+    try:
+        with Budget(opts.time_limit, opts.max_memory, opts.started) as budget:
+            return _walk(compiled, opts, names, t0, progress, None if budget.armed else budget.poll)
+    except LimitReached as stop:
+        rss = resident_mb()
+        mem = f", {rss:,.0f} MB resident" if rss is not None else ""
+        stats = {"runs": progress[0], "steps": progress[1], "distinct_states_seen": progress[2], "seed": opts.seed,
+                 "seconds": round(time.perf_counter() - t0, 3)}
+        return Result(Verdict.INCOMPLETE, compiled.spec.name, "simulate", names, None, None, stats,
+                      f"stopped: {stop.reason} in run {progress[0] + 1} ({progress[1]:,} steps{mem}); {stop.hint}")
+
+
+def _walk(compiled: CompiledSpec, opts: SimulateOptions, names, t0: float, progress: list, poll) -> Result:
+    rng = random.Random(opts.seed)
     failing = compiled.invariant_fn(names)
     successors = compiled.step_fn()
     inits = compiled.initial_states()
     if not inits:
         raise no_initial_state(compiled.spec)
-    t0 = time.perf_counter()
     total_steps = 0
     distinct: set = set()
     for run in range(opts.runs):
+        progress[:] = run, total_steps, len(distinct)
+        if poll is not None:
+            poll()
         state = rng.choice(inits)
         walk = [Step(None, (), state)]
         bad = failing(state)

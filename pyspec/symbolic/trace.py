@@ -28,6 +28,7 @@ class TraceSolver:
         self.k = 0  # the index of the last state
         self.solver.add(zb(self.enc.init.formula), zb(self.enc.type_ok(0)))
         self._records = 0
+        self._unknown: str | None = None
         self._state_of: dict[int, int] = {}
         self._index = {(self.enc.instances[i][0], self.enc.instances[i][1]): i for i in range(len(self.enc.instances))}
 
@@ -76,9 +77,16 @@ class TraceSolver:
         errors = [e.cond for e in encoder.errors]
         return and_(value, not_(or_all(errors))) if errors else value
 
-    def check(self, assumptions: list) -> str:
+    def check(self, assumptions: list, seconds: float | None = None) -> str:
         """"sat" (some behaviour explains the committed records and `assumptions`), "unsat",
-        or "unknown" (see `reason_unknown`)."""
+        or "unknown" (see `reason_unknown`). `seconds`: at most this long (the time left of a
+        caller's deadline; 0 answers "unknown" at once), else the solver's own timeout."""
+        if seconds is not None:
+            if seconds <= 0:
+                self._unknown = "time limit reached"
+                return "unknown"
+            self.solver.set("timeout", max(1, int(seconds * 1000)))
+        self._unknown = None
         r = self.solver.check(*assumptions)
         return "sat" if r == z3.sat else "unsat" if r == z3.unsat else "unknown"
 
@@ -87,7 +95,7 @@ class TraceSolver:
         self.solver.add(*literals)
 
     def reason_unknown(self) -> str:
-        return self.solver.reason_unknown()
+        return self._unknown or self.solver.reason_unknown()
 
     def model_state(self, literal) -> tuple:
         """After a "sat" check: the state reached by the record of `literal`, in the model."""

@@ -1,0 +1,128 @@
+"""Resource bounds that hold in every phase: a wall-clock deadline and a resident-memory bound.
+
+A `Budget` is armed around a phase (init enumeration, the search, a log's records). While armed,
+an interval timer (SIGPROF, every `_TICK` s of CPU time) runs a handler that compares the clock
+and the resident set with the bounds and raises `LimitReached` at the next bytecode, wherever the
+engine is: between states, inside one expensive expansion, while folding a constant or encoding
+a window. The hot loops pay nothing. When no timer can be armed (not the main thread, or SIGPROF
+already in use, e.g. by a profiler), `poll()` is the fallback, and the engines call it between
+states and records: the grain is then one expansion.
+
+Code that runs in C (one Z3 check) is not interrupted by the handler; Z3 gets the remaining time
+as its own timeout instead (`remaining`).
+
+tracecheck imports this module (public, like `pyspec.types`).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from typing import Any
+
+_TICK = 0.02  # seconds of CPU time between checks of the bounds
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+class LimitReached(BaseException):
+    """A time or memory bound stopped the work (the verdict is INCOMPLETE). A BaseException, like
+    KeyboardInterrupt: it may be raised at any bytecode, and no `except Exception` may eat it."""
+
+    def __init__(self, reason: str, hint: str = "raise the limit or lower the params") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.hint = hint
+
+
+def resident_mb() -> float | None:
+    """The resident set of this process in MB (None where /proc is not available)."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * _PAGE / (1 << 20)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def default_max_memory() -> int | None:
+    """75% of physical memory in MB (None when unknown): the default --max-memory."""
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES") * _PAGE * 3 // 4 // (1 << 20))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+class Budget:
+    """A deadline (`time_limit` seconds after `started`, a time.perf_counter() value; default
+    now) and a memory bound (`max_memory` MB of resident set). Use as a context manager:
+
+        with Budget(5, 1024) as b:
+            ...            # LimitReached is raised here once a bound is passed
+            b.poll()       # the same check, by hand (cheap)
+    """
+
+    def __init__(self, time_limit: float | None = None, max_memory: float | None = None,
+                 started: float | None = None) -> None:
+        self.time_limit = time_limit
+        self.max_memory = max_memory
+        self.started = time.perf_counter() if started is None else started
+        self.deadline = None if time_limit is None else self.started + time_limit
+        self.armed = False  # the timer runs: the engines need not poll
+        self._active = False
+        self._old_handler: Any = None
+
+    def __enter__(self) -> Budget:
+        self._active = True
+        if self.deadline is None and self.max_memory is None:
+            return self
+        if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+            return self
+        if signal.getsignal(signal.SIGPROF) not in (signal.SIG_DFL, None) or signal.getitimer(signal.ITIMER_PROF)[0]:
+            return self  # someone else's (a profiler): poll instead
+        self._old_handler = signal.signal(signal.SIGPROF, self._on_tick)
+        signal.setitimer(signal.ITIMER_PROF, _TICK, _TICK)
+        self.armed = True
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._active = False
+        self._disarm()
+
+    def _disarm(self) -> None:
+        if self.armed:
+            self.armed = False
+            signal.setitimer(signal.ITIMER_PROF, 0, 0)
+            signal.signal(signal.SIGPROF, self._old_handler if self._old_handler is not None else signal.SIG_DFL)
+
+    def _on_tick(self, signum, frame) -> None:
+        if self._active:
+            self.poll()
+
+    def exceeded(self) -> str | None:
+        """Why a bound is passed now ("time limit of 5 s reached"), or None."""
+        if self.deadline is not None and time.perf_counter() > self.deadline:
+            return f"time limit of {self.time_limit:g} s reached"
+        if self.max_memory is not None:
+            rss = resident_mb()
+            if rss is not None and rss > self.max_memory:
+                return f"memory limit of {self.max_memory:,.0f} MB reached ({rss:,.0f} MB resident)"
+        return None
+
+    def poll(self) -> None:
+        """Raise LimitReached when a bound is passed (once: the budget then stops checking)."""
+        if not self._active:
+            return
+        why = self.exceeded()
+        if why is not None:
+            self._active = False
+            self._disarm()
+            flag = "--time-limit" if why.startswith("time") else "--max-memory"
+            raise LimitReached(why, f"raise {flag} or lower the params")
+
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline (0 when passed; None: no deadline)."""
+        return None if self.deadline is None else max(0.0, self.deadline - time.perf_counter())
+
+
+__all__ = ["Budget", "LimitReached", "default_max_memory", "resident_mb"]

@@ -1,0 +1,116 @@
+"""Issue 11, deliverable 2: every limit holds in every phase (pyspec check / simulate).
+
+Each spec is built to be slow in one phase: constant folding, init enumeration, one expansion,
+memory. Run through the real console script; the verdict must be INCOMPLETE (exit 3) and the
+wall time near the limit (generous bounds: two shared cores)."""
+
+from __future__ import annotations
+
+import pathlib
+import subprocess
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+PYSPEC = str(pathlib.Path(sys.executable).with_name("pyspec"))
+
+SLOW_FOLD = """spec SlowFold
+var s: set[0 .. 21]
+init:
+    s in subsets(0 .. 21)
+action Noop():
+    require False
+    s' = s
+"""
+
+SLOW_INIT = """spec SlowInit
+var k: 0 .. 1
+var s: set[0 .. 21]
+init:
+    k = 0
+    s in subsets({i for i in 0 .. 21 if i >= k})
+action Noop():
+    require False
+    k' = k
+"""
+
+SLOW_EXPANSION = """spec SlowExpansion
+var k: 0 .. 1
+var s: set[0 .. 21]
+init:
+    k = 0
+    s = {}
+action Big():
+    require k == 0
+    k' = 1
+    s' in subsets({i for i in 0 .. 21 if i >= k})
+"""
+
+
+def _run(tmp_path, text: str | None, *args: str, spec: str | None = None):
+    if text is not None:
+        path = tmp_path / "slow.spec"
+        path.write_text(text)
+        spec = str(path)
+    t0 = time.perf_counter()
+    p = subprocess.run([PYSPEC, *args[:1], str(spec), *args[1:]], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    return p, time.perf_counter() - t0
+
+
+def test_time_limit_holds_while_constants_are_folded(tmp_path):
+    p, wall = _run(tmp_path, SLOW_FOLD, "check", "--time-limit", "1")
+    assert p.returncode == 3, p.stdout + p.stderr
+    assert "INCOMPLETE" in p.stdout and "while compiling the spec" in p.stdout
+    assert wall < 1 + 10
+
+
+def test_time_limit_holds_while_initial_states_are_enumerated(tmp_path):
+    p, wall = _run(tmp_path, SLOW_INIT, "check", "--time-limit", "1", "--max-states", "10")
+    assert p.returncode == 3, p.stdout + p.stderr
+    assert "time limit of 1 s reached while enumerating the initial states" in p.stdout
+    assert wall < 1 + 10
+
+
+def test_max_states_counts_initial_states(tmp_path):
+    text = SLOW_INIT.replace("0 .. 21", "0 .. 9")  # 1,024 initial states, no transition
+    p, _ = _run(tmp_path, text, "check", "--max-states", "10")
+    assert p.returncode == 3, p.stdout + p.stderr  # was HOLDS over all 1,024
+    assert "more than 10 initial states" in p.stdout
+
+
+def test_time_limit_holds_inside_one_expansion(tmp_path):
+    p, wall = _run(tmp_path, SLOW_EXPANSION, "check", "--time-limit", "2")
+    assert p.returncode == 3, p.stdout + p.stderr  # was: ran the whole expansion, then HOLDS
+    assert "time limit of 2 s reached at depth 0" in p.stdout
+    assert wall < 2 + 10
+
+
+def test_leader_election_n30_stops_near_the_time_limit():
+    p, wall = _run(None, None, "check", "-D", "N=30", "--time-limit", "2", spec="specs/leader_election.spec")
+    assert p.returncode == 3, p.stdout + p.stderr
+    assert "time limit of 2 s reached" in p.stdout
+    assert wall < 2 + 10
+
+
+def test_max_memory_stops_with_a_summary():
+    p, wall = _run(None, None, "check", "-D", "N=30", "--max-memory", "300", spec="specs/leader_election.spec")
+    assert p.returncode == 3, p.stdout + p.stderr
+    assert "memory limit of 300 MB reached" in p.stdout and "MB resident" in p.stdout
+    assert wall < 10
+
+
+def test_max_memory_holds_in_simulate(tmp_path):
+    p, wall = _run(tmp_path, SLOW_EXPANSION, "simulate", "--max-memory", "150")
+    assert p.returncode == 3, p.stdout + p.stderr
+    assert "memory limit of 150 MB reached" in p.stdout
+    assert wall < 10
+
+
+def test_max_memory_is_in_the_help():
+    p = subprocess.run([PYSPEC, "check", "--help"], capture_output=True, text=True)
+    assert "--max-memory" in p.stdout and "75% of physical" in p.stdout
+
+
+def test_bad_max_memory_is_a_usage_error():
+    p, _ = _run(None, None, "check", "--max-memory", "0", spec="specs/leader_election.spec")
+    assert p.returncode == 2 and "PS602" in p.stderr

@@ -1,0 +1,75 @@
+"""Issue 11, deliverable 2: tracecheck's limits hold per record and inside one record's frontier
+expansion (explicit engine), and while a log is encoded and solved (Z3 engine).
+
+The spec grows a frontier of up to 2^22 states through hidden steps before one record: the old
+engine looked at the clock every 256 records and after each hidden layer, so it ran for minutes
+and gigabytes. Run through the real console script; INCOMPLETE (exit 3), wall time near the limit."""
+
+from __future__ import annotations
+
+import pathlib
+import subprocess
+import sys
+import time
+
+TRACECHECK = str(pathlib.Path(sys.executable).with_name("tracecheck"))
+
+SPEC = """spec Grow
+var s: set[0 .. 21]
+var n: 0 .. 1
+init:
+    s = {}
+    n = 0
+action Add(i: 0 .. 21):
+    require i not in s
+    s' = s | {i}
+action Tick():
+    n' = (n + 1) % 2
+"""
+
+MAPPING = """[spec]
+file = "grow.spec"
+
+[log]
+format = "jsonl"
+unmatched = "reject"
+
+[hidden]
+actions = ["Add"]
+bound = 22
+
+[[rule]]
+when = { event = "tick" }
+action = "Tick"
+"""
+
+
+def _run(tmp_path, *args: str):
+    (tmp_path / "grow.spec").write_text(SPEC)
+    (tmp_path / "grow.toml").write_text(MAPPING)
+    (tmp_path / "grow.jsonl").write_text('{"event": "tick"}\n' * 84)
+    t0 = time.perf_counter()
+    p = subprocess.run([TRACECHECK, "validate", "-m", str(tmp_path / "grow.toml"), str(tmp_path / "grow.jsonl"),
+                        "--max-frontier", "100000000", *args], capture_output=True, text=True, timeout=120)
+    return p, time.perf_counter() - t0
+
+
+def test_time_limit_holds_inside_one_records_expansion(tmp_path):
+    p, wall = _run(tmp_path, "--time-limit", "2")
+    assert p.returncode == 3, p.stdout + p.stderr
+    assert "time limit of 2 s reached at record 1" in p.stdout
+    assert wall < 2 + 10
+
+
+def test_max_memory_holds_inside_one_records_expansion(tmp_path):
+    p, wall = _run(tmp_path, "--max-memory", "200")
+    assert p.returncode == 3, p.stdout + p.stderr
+    assert "memory limit of 200 MB reached (" in p.stdout and "at record 1" in p.stdout
+    assert wall < 20
+
+
+def test_z3_time_limit_holds_while_encoding_and_solving(tmp_path):
+    p, wall = _run(tmp_path, "--time-limit", "2", "--engine", "z3")
+    assert p.returncode == 3, p.stdout + p.stderr
+    assert "INCOMPLETE" in p.stdout
+    assert wall < 2 + 10
