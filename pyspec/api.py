@@ -115,6 +115,12 @@ def _megabytes(value: float | None) -> None:
         raise UsageError(f"--max-memory must be a finite number of MB above 0, not {value:g}", code="PS602")
 
 
+def check_limits(time_limit: float | None, max_memory: float | None) -> None:
+    """Raise UsageError (PS602) for a time limit or memory bound no run can honour."""
+    _seconds("--time-limit", time_limit, zero=True)
+    _megabytes(max_memory)
+
+
 def simulate(spec: CheckedSpec, runs=100, steps=50, seed=0, invariants=None, deadlock=False,
              max_memory: float | None = None, time_limit: float | None = None,
              started: float | None = None) -> Result:

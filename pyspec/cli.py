@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 import traceback
@@ -175,8 +174,7 @@ def run_suite(path: str, only: str | None, as_json: bool) -> int:
 
 def run(o: Options) -> int:
     started = time.perf_counter()
-    if o.max_memory is not None and not (math.isfinite(o.max_memory) and o.max_memory > 0):
-        raise UsageError(f"--max-memory must be a finite number of MB above 0, not {o.max_memory:g}", code="PS602")
+    api.check_limits(o.time_limit, o.max_memory)  # before any bound is armed
     if o.command in ("check", "simulate") and o.engine == "explicit":
         try:  # the limits hold while the spec is parsed, typed and its params evaluated too
             with Budget(o.time_limit, o.max_memory, started):
