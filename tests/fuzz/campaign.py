@@ -317,6 +317,9 @@ def campaign(inputs: int, seed: int, jobs: int = 1, chunk: int = 200) -> tuple[C
 
 
 def _collect(rows, counts: Counter, failures: list) -> None:
+    done = sum(n for (kind, _), n in counts.items() if kind != "slowest") + len(rows)
+    if done % 10_000 < len(rows) and done >= 10_000:
+        print(f"  ... {done:,} inputs, {len(failures)} failures so far", file=sys.stderr, flush=True)
     for kind, code, secs, text, case in rows:
         counts[(kind, code)] += 1
         counts[("slowest", "")] = max(counts[("slowest", "")], int(secs * 1000))
