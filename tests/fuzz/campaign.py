@@ -300,23 +300,26 @@ def _worker(args: tuple[int, int, int]) -> list[tuple[str, int | str, float, str
     return out
 
 
-def campaign(inputs: int, seed: int, jobs: int = 1, chunk: int = 200) -> tuple[Counter, list]:
-    """Run `inputs` cases; return counts per (kind, exit code) and the failures."""
+def campaign(inputs: int, seed: int, jobs: int = 1, chunk: int = 200, crashes: str | None = None) -> tuple[Counter, list]:
+    """Run `inputs` cases; return counts per (kind, exit code) and the failures (each also
+    written to `crashes` as soon as it is found, when given)."""
     tasks = [(seed, s, min(chunk, inputs - s)) for s in range(0, inputs, chunk)]
     counts: Counter = Counter()
     failures = []
     if jobs > 1:
-        with multiprocessing.get_context("fork").Pool(jobs, maxtasksperchild=5) as pool:
+        # workers forked once, from the main thread: a pool that replaces workers forks from its
+        # handler thread, and a child forked while another thread holds a lock can hang forever
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
             results = pool.imap(_worker, tasks)
             for r in results:
-                _collect(r, counts, failures)
+                _collect(r, counts, failures, crashes)
     else:
         for t in tasks:
-            _collect(_worker(t), counts, failures)
+            _collect(_worker(t), counts, failures, crashes)
     return counts, failures
 
 
-def _collect(rows, counts: Counter, failures: list) -> None:
+def _collect(rows, counts: Counter, failures: list, crashes: str | None = None) -> None:
     done = sum(n for (kind, _), n in counts.items() if kind != "slowest") + len(rows)
     if done % 10_000 < len(rows) and done >= 10_000:
         print(f"  ... {done:,} inputs, {len(failures)} failures so far", file=sys.stderr, flush=True)
@@ -325,6 +328,17 @@ def _collect(rows, counts: Counter, failures: list) -> None:
         counts[("slowest", "")] = max(counts[("slowest", "")], int(secs * 1000))
         if case is not None:
             failures.append((case, code, secs, text))
+            if crashes is not None:
+                _write_crash(crashes, len(failures) - 1, case, code, secs, text)
+
+
+def _write_crash(crashes: str, n: int, case: Case, code: int | str, secs: float, text: str) -> None:
+    d = Path(crashes, f"{n:04d}-{case.kind}")
+    d.mkdir(parents=True, exist_ok=True)
+    for name, content in case.files.items():
+        if name in ("fuzz.spec", "mapping.toml") or case.kind == "log":
+            (d / name).write_bytes(content)
+    (d / "report.txt").write_text(f"argv: {json.dumps(case.argv)}\nexit: {code}\nseconds: {secs:.2f}\n\n{text}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -335,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--crashes", default="fuzz-crashes", help="directory for failing inputs")
     a = ap.parse_args(argv)
     t0 = time.perf_counter()
-    counts, failures = campaign(a.inputs, a.seed, a.jobs)
+    counts, failures = campaign(a.inputs, a.seed, a.jobs, crashes=a.crashes)
     secs = time.perf_counter() - t0
     print(f"fuzz campaign: {a.inputs:,} inputs, seed {a.seed}, {a.jobs} jobs, {secs:,.0f} s")
     for (kind, code), n in sorted(counts.items(), key=lambda kv: (kv[0][0], str(kv[0][1]))):
@@ -344,14 +358,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  slowest run: {counts[('slowest', '')] / 1000:.1f} s (limit {TIME_LIMIT:g} s + {GRACE:g} s grace)")
     print(f"  internal errors and hangs: {len(failures)}")
     if failures:
-        os.makedirs(a.crashes, exist_ok=True)
-        for n, (case, code, secs, text) in enumerate(failures):
-            d = Path(a.crashes, f"{n:04d}-{case.kind}")
-            d.mkdir(exist_ok=True)
-            for name, content in case.files.items():
-                if name == "fuzz.spec" or name == "mapping.toml" or case.kind == "log":
-                    (d / name).write_bytes(content)
-            (d / "report.txt").write_text(f"argv: {json.dumps(case.argv)}\nexit: {code}\nseconds: {secs:.2f}\n\n{text}")
         print(f"  failing inputs written to {a.crashes}/")
     return 1 if failures else 0
 
