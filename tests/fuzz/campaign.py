@@ -26,7 +26,6 @@ import gzip
 import io
 import json
 import multiprocessing
-import os
 import random
 import re
 import sys
