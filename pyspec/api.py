@@ -23,18 +23,22 @@ from pyspec.result import ProofResult, Result, SynthResult
 
 
 def _names(spec: CheckedSpec, invariants) -> tuple[str, ...] | None:
-    if invariants is None:
+    return _known(spec, invariants, [i.name for i in spec.invariants], "invariant", "invariants", "PS601")
+
+
+def _known(spec: CheckedSpec, names, known: list[str], what: str, listing: str, code: str) -> tuple[str, ...] | None:
+    """`names` as a tuple (None stays None), each checked to be one of `known`."""
+    if names is None:
         return None
-    known = [i.name for i in spec.invariants]
-    for name in invariants:
+    for name in names:
         if name not in known:
             close = did_you_mean(name, known)
             raise UsageError(
-                f"spec {spec.name} has no invariant '{name}'",
-                hint=(f"{close} " if close else "") + "invariants: " + (", ".join(known) or "none"),
-                code="PS601",
+                f"spec {spec.name} has no {what} '{name}'",
+                hint=(f"{close} " if close else "") + f"{listing}: " + (", ".join(known) or "none"),
+                code=code,
             )
-    return tuple(invariants)
+    return tuple(names)
 
 
 def _seconds(flag: str, value: float | None, zero: bool = False) -> float | None:
@@ -50,18 +54,7 @@ def _seconds(flag: str, value: float | None, zero: bool = False) -> float | None
 
 
 def _reachables(spec: CheckedSpec, names) -> tuple[str, ...] | None:
-    if names is None:
-        return None
-    known = [r.name for r in spec.reachables]
-    for name in names:
-        if name not in known:
-            close = did_you_mean(name, known)
-            raise UsageError(
-                f"spec {spec.name} has no reachable property '{name}'",
-                hint=(f"{close} " if close else "") + "reachable: " + (", ".join(known) or "none"),
-                code="PS609",
-            )
-    return tuple(names)
+    return _known(spec, names, [r.name for r in spec.reachables], "reachable property", "reachable", "PS609")
 
 
 def compile_spec(spec: CheckedSpec) -> CompiledSpec:
