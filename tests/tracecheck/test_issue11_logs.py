@@ -7,12 +7,11 @@ message fragment, and that no traceback escaped.
 """
 
 import gzip
-import os
-import shutil
 import subprocess
-import sys
 
 import pytest
+
+from tests.cli_helpers import assert_user_error, run_cli
 
 SPEC = """\
 spec Tiny
@@ -48,22 +47,8 @@ observe = ["s == ss"]
 UP = '{"event": "up", "node": 0, "ss": []}\n'
 
 
-def _script(name: str) -> str:
-    exe = shutil.which(name, path=os.path.dirname(sys.executable))
-    assert exe, f"the {name} console script is not installed next to this python"
-    return exe
-
-
 def run(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([_script("tracecheck"), *map(str, args)], capture_output=True, text=True, timeout=120)
-
-
-def assert_user_error(p: subprocess.CompletedProcess, code: str, *fragments: str) -> None:
-    assert "Traceback" not in p.stderr and "internal error" not in p.stderr, p.stderr
-    assert p.returncode == 2, (p.returncode, p.stdout, p.stderr)
-    assert f"error[{code}]: " in p.stderr, p.stderr
-    for f in fragments:
-        assert f in p.stderr, (f, p.stderr)
+    return run_cli("tracecheck", *args)
 
 
 @pytest.fixture
