@@ -96,7 +96,10 @@ class Budget:
             signal.signal(signal.SIGPROF, self._old_handler if self._old_handler is not None else signal.SIG_DFL)
 
     def _on_tick(self, signum, frame) -> None:
-        if self._active:
+        # Never inside z3's bindings: an exception raised there crosses ctypes, which turns it
+        # into ctypes.ArgumentError (an internal error) and can leave reference counts half done.
+        # The next tick outside z3 stops the work instead.
+        if self._active and not (frame is not None and str(frame.f_globals.get("__name__", "")).startswith("z3")):
             self.poll()
 
     def exceeded(self) -> str | None:
