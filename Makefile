@@ -5,7 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv clean bench fuzz
+# Debian packages for the tests of real systems and of pages (servers are started by the tests).
+SYSTEM_PACKAGES := zookeeper etcd-server postgresql chromium chromium-driver
+
+.PHONY: demo test venv clean bench fuzz system
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -15,10 +18,13 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-demo: $(STAMP)
+system:
+	./scripts/system-packages.sh $(SYSTEM_PACKAGES)
+
+demo: $(STAMP) system
 	$(BIN)/pyspec suite specs/suite.toml
 
-test: $(STAMP)
+test: $(STAMP) system
 	$(BIN)/python -m pytest -p no:cacheprovider
 
 # The long fuzz campaign (docs/fuzzing.md); failing inputs land in fuzz-crashes/.

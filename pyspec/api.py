@@ -19,7 +19,7 @@ from pyspec.lang.scope import did_you_mean
 from pyspec.lang.typed import CheckedSpec
 from pyspec.lang.types import format_value
 from pyspec.limits import Budget, LimitReached
-from pyspec.result import ProofResult, Result, SynthResult
+from pyspec.result import ProofResult, Result, SynthResult, Verdict
 
 
 def _names(spec: CheckedSpec, invariants) -> tuple[str, ...] | None:
@@ -131,42 +131,82 @@ def simulate(spec: CheckedSpec, runs=100, steps=50, seed=0, invariants=None, dea
                                                time_limit=time_limit, started=started))
 
 
-def bmc(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None = None, reachables=None) -> Result:
+def _bounded(spec: CheckedSpec, engine: str, names, time_limit, max_memory, started, work, wrap):
+    """`work()` under the time and memory bounds (compiling the reference, encoding, each Z3
+    check: `new_solver` caps every check by the time left); a bound passed gives `wrap(result)`
+    of an INCOMPLETE (bmc) or UNKNOWN (prove, synth) Result that says where it stopped."""
+    _seconds("--time-limit", time_limit, zero=True)
+    _megabytes(max_memory)
+    started = time.perf_counter() if started is None else started
+    try:
+        with Budget(time_limit, max_memory, started):
+            return work()
+    except LimitReached as stop:
+        verdict = Verdict.INCOMPLETE if engine == "bmc" else Verdict.UNKNOWN
+        return wrap(Result(verdict, spec.name, engine,
+                           properties=names if names is not None else spec.default_invariants(),
+                           stats={"seconds": round(time.perf_counter() - started, 3)},
+                           reason=f"stopped: {stop.reason} {_PHASE[engine]}; {stop.hint}"))
+
+
+_PHASE = {  # where `_bounded` catches a limit: what the engine's own loop has not taken over yet
+    "bmc": "before depth 0 (compiling the spec for replay, encoding it for Z3)",
+    "prove": "while compiling, encoding or discharging the obligations",
+    "synth": "while compiling, encoding or searching for a table",
+}
+
+
+def bmc(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None = None, reachables=None,
+        time_limit: float | None = None, max_memory: float | None = None, started: float | None = None) -> Result:
     """Bounded model checking with Z3 to `depth` steps (see pyspec.symbolic.bmc); each of
-    `reachables` (default: the spec's own) must be reached within the bound, else UNKNOWN."""
+    `reachables` (default: the spec's own) must be reached within the bound, else UNKNOWN.
+    `time_limit`/`max_memory` give INCOMPLETE when passed, in any phase."""
     if depth < 0:
         raise UsageError("--depth must be at least 0", code="PS602")
     _seconds("--timeout", timeout)
     names = _names(spec, invariants)
+    reach = _reachables(spec, reachables)
     from pyspec.symbolic.bmc import bmc as _bmc  # z3 is a dependency: a failed import is a bug
 
     # Every Z3 model is replayed through the explicit engine, handed to the symbolic one here.
-    return _bmc(spec, depth=depth, invariants=names, timeout=timeout, reference=compile_spec(spec),
-                reachables=_reachables(spec, reachables))
+    return _bounded(spec, "bmc", names, time_limit, max_memory, started,
+                    lambda: _bmc(spec, depth=depth, invariants=names, timeout=timeout, reference=compile_spec(spec),
+                                 reachables=reach),
+                    lambda r: r)
 
 
-def prove(spec: CheckedSpec, invariant: str, aux=(), k: int = 1, timeout: float | None = None) -> ProofResult:
+def prove(spec: CheckedSpec, invariant: str, aux=(), k: int = 1, timeout: float | None = None,
+          time_limit: float | None = None, max_memory: float | None = None,
+          started: float | None = None) -> ProofResult:
     """Inductive (k > 1: k-inductive) proof of `invariant`, strengthened by the `aux`
-    invariants; returns a ProofResult whose `.result` is a Result (see pyspec.symbolic.induction)."""
+    invariants; returns a ProofResult whose `.result` is a Result (see pyspec.symbolic.induction).
+    `time_limit`/`max_memory` give UNKNOWN when passed, in any phase."""
     if k < 1:
         raise UsageError("--k must be at least 1", code="PS602")
     _seconds("--timeout", timeout)
     _names(spec, (invariant, *aux))
     from pyspec.symbolic.induction import prove as _prove
 
-    return _prove(spec, invariant, aux=tuple(aux), k=k, timeout=timeout, reference=compile_spec(spec))
+    return _bounded(spec, "prove", (invariant,), time_limit, max_memory, started,
+                    lambda: _prove(spec, invariant, aux=tuple(aux), k=k, timeout=timeout, reference=compile_spec(spec)),
+                    lambda r: ProofResult(r, (), invariant, tuple(aux), k, {**r.stats, "solver_seconds": 0.0}))
 
 
-def synth(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None = None) -> SynthResult:
+def synth(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None = None,
+          time_limit: float | None = None, max_memory: float | None = None,
+          started: float | None = None) -> SynthResult:
     """Bounded exists-forall synthesis of a spec's unknown functions: a table that keeps the
     invariants on every run of at most `depth` steps, or the runs that rule out every table.
-    Returns a SynthResult whose `.result` is a Result (see pyspec.symbolic.synth)."""
+    Returns a SynthResult whose `.result` is a Result (see pyspec.symbolic.synth).
+    `time_limit`/`max_memory` give UNKNOWN when passed, in any phase."""
     if depth < 0:
         raise UsageError("--depth must be at least 0", code="PS602")
     _seconds("--timeout", timeout)
     names = _names(spec, invariants)
     from pyspec.symbolic.synth import synth as _synth
-    return _synth(spec, depth=depth, invariants=names, timeout=timeout, compile_reference=compile_spec)
+    return _bounded(spec, "synth", names, time_limit, max_memory, started,
+                    lambda: _synth(spec, depth=depth, invariants=names, timeout=timeout, compile_reference=compile_spec),
+                    lambda r: SynthResult(r))
 
 
 class Expression:

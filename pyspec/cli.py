@@ -71,18 +71,23 @@ def _build_parser() -> argparse.ArgumentParser:
                         help="override a param (repeatable)")
         sp.add_argument("--json", action="store_true", help="machine-readable output (traces in ITF)")
 
+    memory_help = (f"stop (incomplete) when the resident set passes MB megabytes (default: 75%% of physical "
+                   f"memory, {memory} MB here)")
+
+    def limits(sp):
+        sp.add_argument("--time-limit", type=float, default=None, metavar="S",
+                        help="stop (incomplete) after S seconds, counted from the start: loading, compiling, "
+                             "enumerating, encoding, searching and solving alike (checked every 20 ms of CPU "
+                             "time, inside one expansion too; each Z3 check gets at most the time left)")
+        sp.add_argument("--max-memory", type=float, default=memory, metavar="MB", help=memory_help)
+
     c = sub.add_parser("check", help="check invariants on every reachable state (or by BMC)")
     common(c)
     c.add_argument("--invariant", action="append", dest="invariants", metavar="NAME",
                    help="check only this invariant (repeatable); default: all")
     c.add_argument("--engine", choices=("explicit", "bmc"), default="explicit")
     c.add_argument("--max-states", type=int, default=None, help="stop (verdict incomplete) after N states")
-    c.add_argument("--time-limit", type=float, default=None, metavar="S",
-                   help="stop (incomplete) after S seconds, counted from the start: loading, compiling, init "
-                        "enumeration and search alike (checked every 20 ms of CPU time, inside one expansion too)")
-    memory_help = (f"stop (incomplete) when the resident set passes MB megabytes (default: 75%% of physical "
-                   f"memory, {memory} MB here)")
-    c.add_argument("--max-memory", type=float, default=memory, metavar="MB", help=memory_help)
+    limits(c)
     c.add_argument("--depth", type=int, default=None, help="BMC depth")
     c.add_argument("--timeout", type=float, default=None, metavar="S", help="BMC: Z3 timeout per check (unknown when hit)")
     c.add_argument("--deadlock", action="store_true", help="also report a reachable state with no enabled action")
@@ -96,7 +101,7 @@ def _build_parser() -> argparse.ArgumentParser:
     s.add_argument("--steps", type=int, default=50)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--deadlock", action="store_true")
-    s.add_argument("--max-memory", type=float, default=memory, metavar="MB", help=memory_help)
+    limits(s)
 
     pr = sub.add_parser("prove", help="prove an invariant inductive (or k-inductive) with Z3")
     common(pr)
@@ -105,6 +110,7 @@ def _build_parser() -> argparse.ArgumentParser:
                     help="an auxiliary invariant to strengthen it with (repeatable)")
     pr.add_argument("--k", type=int, default=1, help="k-induction depth (default 1: plain induction)")
     pr.add_argument("--timeout", type=float, default=None, metavar="S", help="Z3 timeout per obligation")
+    limits(pr)
 
     sy = sub.add_parser("synth", help="search a table for the spec's unknown functions (bounded exists-forall, Z3)")
     common(sy)
@@ -112,6 +118,7 @@ def _build_parser() -> argparse.ArgumentParser:
     sy.add_argument("--invariant", action="append", dest="invariants", metavar="NAME",
                     help="keep only this invariant (repeatable); default: the spec's own")
     sy.add_argument("--timeout", type=float, default=None, metavar="S", help="Z3 timeout per check (unknown when hit)")
+    limits(sy)
 
     sh = sub.add_parser("show", help="print the parsed spec with resolved types and params")
     common(sh)
@@ -175,15 +182,12 @@ def run_suite(path: str, only: str | None, as_json: bool) -> int:
 def run(o: Options) -> int:
     started = time.perf_counter()
     api.check_limits(o.time_limit, o.max_memory)  # before any bound is armed
-    if o.command in ("check", "simulate") and o.engine == "explicit":
-        try:  # the limits hold while the spec is parsed, typed and its params evaluated too
-            with Budget(o.time_limit, o.max_memory, started):
-                spec = api.load(o.spec, o.params)
-        except LimitReached as stop:
-            print(f"pyspec {o.command} {o.spec}\nINCOMPLETE: stopped: {stop.reason} while loading the spec; {stop.hint}")
-            return Verdict.INCOMPLETE.exit_code
-    else:
-        spec = api.load(o.spec, o.params)
+    try:  # the limits hold while the spec is parsed, typed and its params evaluated too
+        with Budget(o.time_limit, o.max_memory, started):
+            spec = api.load(o.spec, o.params)
+    except LimitReached as stop:
+        print(f"pyspec {o.command} {o.spec}\nINCOMPLETE: stopped: {stop.reason} while loading the spec; {stop.hint}")
+        return Verdict.INCOMPLETE.exit_code
     if o.command == "show":
         print(json.dumps(api.describe(spec), indent=2) if o.json else render_spec(spec))
         return 0
@@ -193,7 +197,8 @@ def run(o: Options) -> int:
         if o.engine == "bmc":
             if o.depth is None:
                 raise UsageError("--engine bmc needs --depth K", code="PS608")
-            result = api.bmc(spec, depth=o.depth, invariants=o.invariants, timeout=o.timeout, reachables=reach)
+            result = api.bmc(spec, depth=o.depth, invariants=o.invariants, timeout=o.timeout, reachables=reach,
+                             time_limit=o.time_limit, max_memory=o.max_memory, started=started)
         else:
             result = api.check(
                 spec,
@@ -209,19 +214,21 @@ def run(o: Options) -> int:
         from pyspec.report.proof import render_proof_json, render_proof_text
 
         assert o.invariants is not None, "argparse requires --invariant for prove"
-        proof = api.prove(spec, o.invariants[0], aux=o.aux, k=o.k, timeout=o.timeout)
+        proof = api.prove(spec, o.invariants[0], aux=o.aux, k=o.k, timeout=o.timeout,
+                          time_limit=o.time_limit, max_memory=o.max_memory, started=started)
         print(render_proof_json(proof) if o.json else render_proof_text(proof, _header(o, spec)))
         return proof.exit_code
     elif o.command == "synth":
         from pyspec.report.synth import render_synth_json, render_synth_text
 
         assert o.depth is not None, "argparse requires --depth for synth"
-        sr = api.synth(spec, depth=o.depth, invariants=o.invariants, timeout=o.timeout)
+        sr = api.synth(spec, depth=o.depth, invariants=o.invariants, timeout=o.timeout,
+                       time_limit=o.time_limit, max_memory=o.max_memory, started=started)
         print(render_synth_json(sr) if o.json else render_synth_text(sr, _header(o, spec)))
         return sr.exit_code
     elif o.command == "simulate":
         result = api.simulate(spec, runs=o.runs, steps=o.steps, seed=o.seed, invariants=o.invariants, deadlock=o.deadlock,
-                              max_memory=o.max_memory, started=started)
+                              max_memory=o.max_memory, time_limit=o.time_limit, started=started)
     else:
         raise AssertionError(o.command)
     print(render_json(result, o.witness) if o.json else render_text(result, _header(o, spec), o.witness))

@@ -23,6 +23,7 @@ import time
 from typing import Any
 
 _TICK = 0.02  # seconds of CPU time between checks of the bounds
+_ACTIVE: list[Budget] = []  # the budgets entered and not yet left, innermost last
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
@@ -68,13 +69,19 @@ class Budget:
         self.max_memory = max_memory
         self.started = time.perf_counter() if started is None else started
         self.deadline = None if time_limit is None else self.started + time_limit
-        self.armed = False  # the timer runs: the engines need not poll
+        self.armed = False  # a timer runs (this budget's or an enclosing one's): the engines need not poll
+        self._owns_timer = False
         self._active = False
         self._old_handler: Any = None
 
     def __enter__(self) -> Budget:
         self._active = True
+        outer = any(b._owns_timer for b in _ACTIVE)
+        _ACTIVE.append(self)
         if self.deadline is None and self.max_memory is None:
+            return self
+        if outer:  # an enclosing budget's timer polls every budget entered (nested phases)
+            self.armed = True
             return self
         if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
             return self
@@ -82,16 +89,19 @@ class Budget:
             return self  # someone else's (a profiler): poll instead
         self._old_handler = signal.signal(signal.SIGPROF, self._on_tick)
         signal.setitimer(signal.ITIMER_PROF, _TICK, _TICK)
-        self.armed = True
+        self.armed = self._owns_timer = True
         return self
 
     def __exit__(self, *exc) -> None:
         self._active = False
         self._disarm()
+        if self in _ACTIVE:
+            _ACTIVE.remove(self)
 
     def _disarm(self) -> None:
-        if self.armed:
-            self.armed = False
+        self.armed = False
+        if self._owns_timer:
+            self._owns_timer = False
             signal.setitimer(signal.ITIMER_PROF, 0, 0)
             signal.signal(signal.SIGPROF, self._old_handler if self._old_handler is not None else signal.SIG_DFL)
 
@@ -100,11 +110,11 @@ class Budget:
         # into ctypes.ArgumentError (an internal error) and can leave reference counts half done.
         # The next tick outside z3 stops the work instead.
         if self._active and not (frame is not None and str(frame.f_globals.get("__name__", "")).startswith("z3")):
-            self.poll()
+            poll_budgets()
 
-    def exceeded(self) -> str | None:
-        """Why a bound is passed now ("time limit of 5 s reached"), or None."""
-        if self.deadline is not None and time.perf_counter() > self.deadline:
+    def exceeded(self, slack: float = 0.0) -> str | None:
+        """Why a bound is passed now, or within `slack` seconds ("time limit of 5 s reached"), or None."""
+        if self.deadline is not None and time.perf_counter() + slack > self.deadline:
             return f"time limit of {self.time_limit:g} s reached"
         if self.max_memory is not None:
             rss = resident_mb()
@@ -112,11 +122,11 @@ class Budget:
                 return f"memory limit of {self.max_memory:,.0f} MB reached ({rss:,.0f} MB resident)"
         return None
 
-    def poll(self) -> None:
+    def poll(self, slack: float = 0.0) -> None:
         """Raise LimitReached when a bound is passed (once: the budget then stops checking)."""
         if not self._active:
             return
-        why = self.exceeded()
+        why = self.exceeded(slack)
         if why is not None:
             self._active = False
             self._disarm()
@@ -128,4 +138,18 @@ class Budget:
         return None if self.deadline is None else max(0.0, self.deadline - time.perf_counter())
 
 
-__all__ = ["Budget", "LimitReached", "default_max_memory", "resident_mb"]
+def time_left() -> float | None:
+    """Seconds before the nearest deadline of the budgets entered now (None: no deadline): what a
+    call into C that the timer cannot interrupt (one Z3 check) may spend."""
+    left = [r for r in (b.remaining() for b in _ACTIVE) if r is not None]
+    return min(left) if left else None
+
+
+def poll_budgets(slack: float = 0.0) -> None:
+    """Poll every budget entered now (raises LimitReached when one is passed, or will be within
+    `slack` seconds: a Z3 check given the time left may stop a little early)."""
+    for b in list(_ACTIVE):
+        b.poll(slack)
+
+
+__all__ = ["Budget", "LimitReached", "default_max_memory", "poll_budgets", "resident_mb", "time_left"]

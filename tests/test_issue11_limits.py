@@ -114,3 +114,42 @@ def test_max_memory_is_in_the_help():
 def test_bad_max_memory_is_a_usage_error():
     p, _ = _run(None, None, "check", "--max-memory", "0", spec="specs/leader_election.spec")
     assert p.returncode == 2 and "PS602" in p.stderr
+
+
+# ---- the Z3 engines: --time-limit holds while compiling, encoding and solving ------------------
+
+
+def test_bmc_time_limit_holds_while_the_spec_is_compiled(tmp_path):
+    p, wall = _run(tmp_path, SLOW_FOLD, "check", "--engine", "bmc", "--depth", "2", "--time-limit", "1")
+    assert p.returncode == 3, p.stdout + p.stderr  # was: no --time-limit for bmc; compiled for minutes
+    assert "INCOMPLETE: stopped: time limit of 1 s reached before depth 0" in p.stdout
+    assert "no depth checked" in p.stdout
+    assert wall < 1 + 10
+
+
+def test_bmc_time_limit_holds_inside_a_z3_check():
+    p, wall = _run(None, None, "check", "--engine", "bmc", "--depth", "30", "--time-limit", "2",
+                   spec="specs/paxos.spec")
+    assert p.returncode == 3, p.stdout + p.stderr
+    assert "INCOMPLETE: stopped: time limit of 2 s reached at depth" in p.stdout
+    assert wall < 2 + 10
+
+
+def test_prove_and_synth_time_limits_give_unknown():
+    p, wall = _run(None, None, "prove", "--invariant", "Agreement", "--k", "12", "--time-limit", "1",
+                   spec="specs/paxos.spec")
+    assert p.returncode == 3, p.stdout + p.stderr
+    assert "UNKNOWN: stopped: time limit of 1 s reached" in p.stdout
+    assert wall < 1 + 10
+    p, wall = _run(None, None, "synth", "-D", "N=4", "--depth", "6", "--time-limit", "1",
+                   spec="specs/election_any_algorithm.spec")
+    assert p.returncode == 3, p.stdout + p.stderr
+    assert "UNKNOWN: stopped: time limit of 1 s reached" in p.stdout
+    assert wall < 1 + 10
+
+
+def test_simulate_has_a_time_limit(tmp_path):
+    p, wall = _run(None, None, "simulate", "--runs", "1000000", "--time-limit", "1", spec="specs/paxos.spec")
+    assert p.returncode == 3, p.stdout + p.stderr
+    assert "time limit of 1 s reached" in p.stdout
+    assert wall < 1 + 10

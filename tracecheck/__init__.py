@@ -18,7 +18,18 @@ from tracecheck.mapping import Mapping, load_mapping, loads_mapping
 from tracecheck.readers import read_logs
 from tracecheck.report import render_json, render_junit, render_text
 from tracecheck.result import Divergence, InvariantSpan, TraceResult
-from tracecheck.validate import Options
+from tracecheck.validate import Options, stopped_before_records
+
+
+def check_limits(time_limit: float | None, max_memory: float | None) -> None:
+    """Raise UsageError (TC301) for a time limit or memory bound no run can honour."""
+    from pyspec.errors import UsageError
+
+    if time_limit is not None and not (math.isfinite(time_limit) and time_limit >= 0):  # 0: stop at once
+        raise UsageError(f"--time-limit must be a finite number of seconds, 0 or more, not {time_limit:g}",
+                         hint="leave --time-limit out for no limit", code="TC301")
+    if max_memory is not None and not (math.isfinite(max_memory) and max_memory > 0):
+        raise UsageError(f"--max-memory must be a finite number of MB above 0, not {max_memory:g}", code="TC301")
 
 
 def validate(
@@ -32,26 +43,36 @@ def validate(
     params: dict[str, str] | None = None,
     engine: str = "explicit",
     max_memory: float | None = None,
+    started: float | None = None,
 ) -> TraceResult:
     """Validate the logs at `logs` (paths, str or PathLike; "-" is standard input) against the
     mapping (a path, str or PathLike, or a loaded `Mapping`). Returns a TraceResult whose
     verdict is CONFORMS (every record explained), DIVERGES (with the first record nothing
     explains) or INCOMPLETE (a bound stopped it). Raises MappingError, LogError or another
-    PyspecError for bad input."""
+    PyspecError for bad input. The time limit counts from `started` (a time.perf_counter()
+    value; default: now) and holds while the mapping loads too."""
+    import time
+
     from pyspec.errors import UsageError
+    from pyspec.limits import Budget, LimitReached
     from tracecheck.validate import validate_records
 
     if engine not in ("explicit", "z3"):
         raise UsageError(f"unknown engine '{engine}'", hint="engines: explicit, z3", code="TC304")
-    if time_limit is not None and not (math.isfinite(time_limit) and time_limit >= 0):  # 0: stop at once
-        raise UsageError(f"--time-limit must be a finite number of seconds, 0 or more, not {time_limit:g}",
-                         hint="leave --time-limit out for no limit", code="TC301")
-    if max_memory is not None and not (math.isfinite(max_memory) and max_memory > 0):
-        raise UsageError(f"--max-memory must be a finite number of MB above 0, not {max_memory:g}", code="TC301")
-    m = mapping if isinstance(mapping, Mapping) else load_mapping(mapping, params)
+    check_limits(time_limit, max_memory)
+    started = time.perf_counter() if started is None else started
     paths = tuple(os.fspath(p) for p in logs)
+    if isinstance(mapping, Mapping):
+        m = mapping
+    else:
+        try:
+            with Budget(time_limit, max_memory, started):
+                m = load_mapping(mapping, params)
+        except LimitReached as stop:
+            return stopped_before_records("the spec", os.fspath(mapping), paths, engine, stop,
+                                          "loading the mapping and its spec", started)
     opts = Options(hidden=hidden, invariants=tuple(invariants) if invariants is not None else None,
-                   max_frontier=max_frontier, time_limit=time_limit, max_memory=max_memory)
+                   max_frontier=max_frontier, time_limit=time_limit, max_memory=max_memory, started=started)
     if engine == "z3":
         from tracecheck.validate_z3 import validate_records_z3
 

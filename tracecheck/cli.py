@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 import traceback
 from dataclasses import dataclass
 from typing import Sequence
 
 from pyspec import render_error
 from pyspec.errors import PyspecError
-from pyspec.limits import default_max_memory
+from pyspec.limits import Budget, LimitReached, default_max_memory
 from pyspec.result import EXIT_BAD_INPUT, EXIT_INTERNAL
 
 
@@ -86,14 +87,22 @@ def parse_options(argv: Sequence[str] | None) -> Options:
 def run(o: Options) -> int:
     import tracecheck
     from tracecheck.report import render_json, render_junit, render_text
+    from tracecheck.validate import stopped_before_records
 
-    mapping = tracecheck.load_mapping(o.mapping, o.params)
-    invariants = o.invariants
-    if invariants is None and o.all_invariants:
-        invariants = mapping.default_invariants()
-    result = tracecheck.validate(mapping, o.logs, hidden=o.hidden, invariants=invariants, max_frontier=o.max_frontier,
-                                 time_limit=o.time_limit, engine="explicit" if o.engine == "explicit" else o.engine,
-                                 max_memory=o.max_memory)
+    started = time.perf_counter()  # the time limit counts from here: loading the mapping and spec too
+    tracecheck.check_limits(o.time_limit, o.max_memory)
+    try:
+        with Budget(o.time_limit, o.max_memory, started):
+            mapping = tracecheck.load_mapping(o.mapping, o.params)
+    except LimitReached as stop:
+        result = stopped_before_records("the spec", o.mapping, o.logs, o.engine, stop, "loading the mapping and its spec", started)
+    else:
+        invariants = o.invariants
+        if invariants is None and o.all_invariants:
+            invariants = mapping.default_invariants()
+        result = tracecheck.validate(mapping, o.logs, hidden=o.hidden, invariants=invariants, max_frontier=o.max_frontier,
+                                     time_limit=o.time_limit, engine=o.engine, max_memory=o.max_memory,
+                                     started=started)
     print(render_json(result) if o.json else render_text(result))
     if o.junit:
         try:

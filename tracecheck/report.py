@@ -53,6 +53,8 @@ def render_text(r: TraceResult) -> str:
         else:
             out.append(f"{_count(r.frontier, 'spec state')} consistent with the whole log; peak frontier {s.get('peak_frontier', 0):,}; "
                        f"{s.get('seconds', 0):.2f} s, {s.get('records_per_second', 0):,} records/s")
+    elif r.verdict is Verdict.INCOMPLETE and s.get("before_records"):
+        out.append(f"stopped before the first record after {s.get('seconds', 0):.2f} s; no record was read")
     elif r.verdict is Verdict.INCOMPLETE and r.stopped_at is None and r.divergence is None and r.matched == 0:
         out.append(f"read the whole log: {_count(r.records, 'record')}, {r.ignored:,} ignored (no rule), none explained")
     elif r.verdict is Verdict.INCOMPLETE:

@@ -46,6 +46,7 @@ class Options:
     recent: int = 5
     explain: int = 3
     max_memory: float | None = None  # MB resident: stop (INCOMPLETE) past it
+    started: float | None = None  # time.perf_counter() when the clock started (default: at run)
 
 
 class _Bound(Exception):
@@ -55,7 +56,31 @@ class _Bound(Exception):
 def validate_records(mapping: Mapping, records: Iterable[Record], opts: Options = Options(), logs: tuple[str, ...] = ()) -> TraceResult:
     """Validate `records` (in log order) against the mapping's spec. Raises LogError for a
     record that cannot be read, UsageError for a bad option."""
-    return _Validator(mapping, opts, logs).run(records)
+    return within_limits(mapping, opts, logs, "explicit", lambda: _Validator(mapping, opts, logs).run(records))
+
+
+def _started(opts: Options) -> float:
+    return time.perf_counter() if opts.started is None else opts.started
+
+
+def within_limits(m: Mapping, opts: Options, logs: tuple[str, ...], engine: str, work: Callable[[], TraceResult]) -> TraceResult:
+    """`work()` with the limits holding also while the validator is set up (the initial states
+    enumerated, the spec encoded for Z3): INCOMPLETE before the first record when one is passed."""
+    t0 = _started(opts)
+    try:
+        with Budget(opts.time_limit, opts.max_memory, t0):
+            return work()
+    except LimitReached as stop:
+        return stopped_before_records(m.spec.name, m.file, logs, engine, stop,
+                                      "setting up the search (initial states, encoding)", t0, m.hidden_bound)
+
+
+def stopped_before_records(spec: str, mapping: str, logs: tuple[str, ...], engine: str, stop: LimitReached,
+                           phase: str, t0: float, hidden: int = 0) -> TraceResult:
+    """INCOMPLETE for a limit passed before any record was read (`phase`: what was running)."""
+    return TraceResult(Verdict.INCOMPLETE, spec, mapping, logs, engine, hidden, 0, 0, 0, 0,
+                       reason=f"{stop.reason} while {phase}; {stop.hint}",
+                       stats={"seconds": round(time.perf_counter() - t0, 3), "before_records": True})
 
 
 class _Validator:
@@ -98,7 +123,7 @@ class _Validator:
         """The time and memory limits hold per record and inside one record's frontier
         expansion: a timer interrupts the work (pyspec.limits), or, when none can be armed,
         `poll` is called per record and per frontier state."""
-        t0 = time.perf_counter()
+        t0 = _started(self.opts)
         with Budget(self.opts.time_limit, self.opts.max_memory, t0) as budget:
             return self._run(records, t0, budget)
 

@@ -23,7 +23,7 @@ from tracecheck.errors import LogError
 from tracecheck.mapping import Mapping
 from tracecheck.readers.record import MISSING, Record
 from tracecheck.result import Divergence, RecordRef, TraceResult, end_of_log
-from tracecheck.validate import Options, _show_step, _span, _Validator
+from tracecheck.validate import Options, _show_step, _span, _started, _Validator, within_limits
 
 WINDOW = 32  # records per solver check
 
@@ -34,7 +34,7 @@ def validate_records_z3(mapping: Mapping, records: Iterable[Record], opts: Optio
     log need the explicit engine (UsageError)."""
     if opts.invariants:
         raise UsageError("--invariants needs the explicit engine", hint="drop --engine z3", code="TC305")
-    return _Z3Validator(mapping, opts, logs, window).run(records)
+    return within_limits(mapping, opts, logs, "z3", lambda: _Z3Validator(mapping, opts, logs, window).run(records))
 
 
 class _Z3Validator(_Validator):
@@ -48,7 +48,7 @@ class _Z3Validator(_Validator):
     def run(self, records: Iterable[Record]) -> TraceResult:
         """The limits hold while records are encoded (a timer, pyspec.limits) and in each
         solver call, whose Z3 timeout is the time left."""
-        t0 = time.perf_counter()
+        t0 = _started(self.opts)
         n: list = [0, None]  # the record being encoded, for the summary
         try:
             with Budget(self.opts.time_limit, self.opts.max_memory, t0) as budget:

@@ -31,7 +31,7 @@ def render_proof_text(pr: ProofResult, header: str | None = None) -> str:
         out.append(header)
     kind = "inductive invariant" if pr.k == 1 else f"{pr.k}-induction"
     out.append(f"proof of {_what(pr)} ({kind})")
-    width = max(len(o.name) for o in pr.obligations)
+    width = max((len(o.name) for o in pr.obligations), default=0)
     for o in pr.obligations:
         line = f"  {o.name:<{width}}  {o.status.value:<10}  {o.seconds:6.2f} s"
         if o.reason:

@@ -20,6 +20,7 @@ import z3
 
 from pyspec.errors import UsageError
 from pyspec.lang.typed import CheckedSpec
+from pyspec.limits import LimitReached
 from pyspec.reference import Reference
 from pyspec.result import CTI, Obligation, ProofResult, Result, Status, Verdict
 from pyspec.symbolic import bmc as _bmc
@@ -62,10 +63,16 @@ def prove(
     enc = _bmc.encode(spec, bitvectors)
     oracle = Oracle(reference, enc.instances)
     p = _Prover(enc, oracle, names, k, timeout)
-    obligations = [p.initiation() if k == 1 else p.base_case()]
-    for ai, a in enumerate(spec.actions):
-        obligations.append(p.consecution(ai))
-    verdict, violated, trace, reason = _verdict(obligations, names, k)
+    obligations: list[Obligation] = []
+    try:
+        obligations.append(p.initiation() if k == 1 else p.base_case())
+        for ai, a in enumerate(spec.actions):
+            obligations.append(p.consecution(ai))
+    except LimitReached as stop:  # the deadline or memory bound: UNKNOWN, with the obligations done
+        done = f" after {len(obligations)} of {len(spec.actions) + 1} obligations"
+        verdict, violated, trace, reason = Verdict.UNKNOWN, None, None, f"stopped: {stop.reason}{done}; {stop.hint}"
+    else:
+        verdict, violated, trace, reason = _verdict(obligations, names, k)
     stats = {
         "seconds": round(time.perf_counter() - t0, 3),
         "solver_seconds": round(sum(o.seconds for o in obligations), 3),
@@ -134,12 +141,13 @@ class _Prover:
     def base_case(self) -> Obligation:
         name = f"base case: no violation in steps 0 .. {self.k - 1}"
         t = time.perf_counter()
-        r = _bmc.run(self.enc, self.oracle, self.names, self.k - 1, self.timeout, t)
+        r = _bmc.run(self.enc, self.oracle, self.names, self.k - 1, self.timeout, t, stop_incomplete=False)
         secs = time.perf_counter() - t
         if r.verdict is Verdict.VIOLATED:
             return Obligation(name, Status.REFUTED, secs, trace=r.trace, violated=r.violated)
         if r.verdict is Verdict.UNKNOWN:
             return Obligation(name, Status.UNKNOWN, secs, reason=r.reason)
+        assert r.verdict is Verdict.NO_VIOLATION_UP_TO, r.verdict  # never discharged on a verdict that is not one
         return Obligation(name, Status.DISCHARGED, secs)
 
     def consecution(self, ai: int) -> Obligation:

@@ -8,14 +8,33 @@ from typing import Iterator
 
 import z3
 
+from pyspec.limits import poll_budgets, time_left
+
+
+class _BoundedSolver(z3.Solver):
+    """A solver whose every check gets at most its own timeout and the time left before the
+    deadline of the `Budget` in force (the timer cannot interrupt Z3's C code): past the deadline
+    a check answers unknown at once, and the next timer tick stops the work."""
+
+    def __init__(self, timeout: float | None) -> None:
+        super().__init__()
+        self.own_timeout = timeout
+
+    def check(self, *assumptions, seconds: float | None = None):
+        """Check within the least of this solver's timeout, `seconds` and the budget's time left."""
+        bounds = [b for b in (self.own_timeout, seconds, time_left()) if b is not None]
+        if bounds:
+            self.set("timeout", max(1, int(min(bounds) * 1000)))
+        result = super().check(*assumptions)
+        if result == z3.unknown:
+            poll_budgets(0.1)  # unknown because the deadline came: stop with the budget's reason
+        return result
+
 
 def new_solver(timeout: float | None) -> z3.Solver:
     """A fresh solver; `timeout` (seconds, None for none) bounds each of its checks, and a
     check that runs out answers unknown."""
-    solver = z3.Solver()
-    if timeout is not None:
-        solver.set("timeout", max(1, int(timeout * 1000)))
-    return solver
+    return _BoundedSolver(timeout)
 
 
 @contextmanager

@@ -85,9 +85,8 @@ class TraceSolver:
             if seconds <= 0:
                 self._unknown = "time limit reached"
                 return "unknown"
-            self.solver.set("timeout", max(1, int(seconds * 1000)))
         self._unknown = None
-        r = self.solver.check(*assumptions)
+        r = self.solver.check(*assumptions, seconds=seconds)
         return "sat" if r == z3.sat else "unsat" if r == z3.unsat else "unknown"
 
     def commit(self, literals: list) -> None:

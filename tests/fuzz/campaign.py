@@ -250,12 +250,15 @@ def _spec_case(rng: random.Random, kind: str, src: str, includes: dict[str, byte
     elif roll < 0.78:
         argv = ("pyspec", "show", spec, *params)
     elif roll < 0.86:
-        argv = ("pyspec", "check", spec, *params, "--engine", "bmc", "--depth", "2", "--timeout", str(TIME_LIMIT))
+        argv = ("pyspec", "check", spec, *params, "--engine", "bmc", "--depth", "2", "--timeout", str(TIME_LIMIT),
+                "--time-limit", str(TIME_LIMIT))
     elif roll < 0.93:
-        argv = ("pyspec", "simulate", spec, *params, "--runs", "3", "--steps", "20", "--seed", "1")
+        argv = ("pyspec", "simulate", spec, *params, "--runs", "3", "--steps", "20", "--seed", "1",
+                "--time-limit", str(TIME_LIMIT))
     else:
         inv = re.findall(r"^invariant\s+(\w+)", src, re.M)
-        argv = ("pyspec", "prove", spec, *params, "--invariant", inv[0] if inv else "I0", "--timeout", str(TIME_LIMIT))
+        argv = ("pyspec", "prove", spec, *params, "--invariant", inv[0] if inv else "I0", "--timeout", str(TIME_LIMIT),
+                "--time-limit", str(TIME_LIMIT))
     return Case(kind, files, argv, note)
 
 

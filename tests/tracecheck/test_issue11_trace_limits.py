@@ -73,3 +73,28 @@ def test_z3_time_limit_holds_while_encoding_and_solving(tmp_path):
     assert p.returncode == 3, p.stdout + p.stderr
     assert "INCOMPLETE" in p.stdout
     assert wall < 2 + 10
+
+
+SLOW_LOAD = """spec SlowLoad
+var s: set[0 .. 21]
+init:
+    s in subsets(0 .. 21)
+action Tick():
+    s' = s
+"""
+
+
+def test_time_limit_holds_while_the_mapping_and_spec_load(tmp_path):
+    """The clock starts before the mapping is read: a spec slow to compile stops at the limit."""
+    (tmp_path / "grow.spec").write_text(SLOW_LOAD)
+    (tmp_path / "grow.toml").write_text(MAPPING.replace('actions = ["Add"]\nbound = 22', 'actions = ["Tick"]\nbound = 1'))
+    (tmp_path / "grow.jsonl").write_text('{"event": "tick"}\n')
+    for engine in ("explicit", "z3"):
+        t0 = time.perf_counter()
+        p = subprocess.run([TRACECHECK, "validate", "--mapping", str(tmp_path / "grow.toml"), str(tmp_path / "grow.jsonl"),
+                            "--time-limit", "1", "--engine", engine], capture_output=True, text=True, timeout=120)
+        wall = time.perf_counter() - t0
+        assert p.returncode == 3, p.stdout + p.stderr
+        assert "INCOMPLETE: time limit of 1 s reached while" in p.stdout
+        assert "stopped before the first record" in p.stdout
+        assert wall < 1 + 10
