@@ -1,0 +1,1 @@
+"""Real third-party systems under test (ZooKeeper, PostgreSQL, ...), started by pid on 127.0.0.1."""
