@@ -13,6 +13,7 @@ The API is small and stable (other scenarios import it):
 from __future__ import annotations
 
 import os
+import pwd
 import signal
 import socket
 import subprocess
@@ -42,15 +43,18 @@ def port_open(port: int, host: str = HOST) -> bool:
 
 
 def start(argv: Sequence[str], log_path: str, env: Mapping[str, str] | None = None,
-          cwd: str | None = None) -> subprocess.Popen:
+          cwd: str | None = None, user: str | None = None) -> subprocess.Popen:
     """Start argv in a new session (its own process group, so stop() reaches its children),
-    stdout and stderr appended to log_path. `env` is added to this process's environment."""
+    stdout and stderr appended to log_path. `env` is added to this process's environment;
+    `user` runs it as that user (the pid is the program's own, not a wrapper's like runuser)."""
+    group = pwd.getpwnam(user).pw_gid if user is not None else None
     full_env = dict(os.environ)
     if env:
         full_env.update(env)
     with open(log_path, "ab") as out:
         return subprocess.Popen(list(argv), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env=full_env, cwd=cwd, start_new_session=True)
+                                env=full_env, cwd=cwd, start_new_session=True,
+                                user=user, group=group, extra_groups=[] if user else None)
 
 
 def signal_group(proc: subprocess.Popen, sig: int) -> None:
