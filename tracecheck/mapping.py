@@ -119,13 +119,30 @@ def load_mapping(path: str | os.PathLike, params: dict[str, str] | None = None) 
     Raises MappingError (with the mapping's file and line) or the spec's own errors."""
     path = os.fspath(path)
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        text = read_small_file(path, "mapping file")
     except FileNotFoundError:
         raise MappingError(f"no such mapping file: {path}", code="TC101") from None
     except (OSError, UnicodeDecodeError) as e:
         raise MappingError(f"cannot read mapping file {path}: {e}", code="TC101") from None
     return loads_mapping(text, path, params)
+
+
+MAX_FILE = 16 << 20  # bytes: a mapping or grammar file larger than this is not one
+
+
+def read_small_file(path: str, what: str) -> str:
+    """The UTF-8 text of a regular file of at most MAX_FILE bytes; OSError (with the reason)
+    for anything else: a device such as /dev/zero or a named pipe is never opened."""
+    import stat
+
+    mode = os.stat(path).st_mode  # before open(): opening a named pipe would wait for a writer
+    if not stat.S_ISREG(mode):
+        raise OSError(f"{path} is not a regular file; only regular files are read as a {what}")
+    with open(path, "rb") as f:
+        data = f.read(MAX_FILE + 1)
+    if len(data) > MAX_FILE:
+        raise OSError(f"{path} is larger than {MAX_FILE >> 20} MiB, the limit for a {what}")
+    return data.decode("utf-8").replace("\r\n", "\n")
 
 
 def loads_mapping(text: str, file: str | os.PathLike = "<mapping>", params: dict[str, str] | None = None) -> Mapping:
@@ -274,9 +291,8 @@ class _Loader:
         if "grammar_file" in t:
             gpath = os.path.join(self.base, self.string(t["grammar_file"], "log", "grammar_file"))
             try:
-                with open(gpath, encoding="utf-8") as f:
-                    src = f.read()
-            except OSError as e:
+                src = read_small_file(gpath, "grammar file")
+            except (OSError, UnicodeDecodeError) as e:
                 raise self.err(f"cannot read grammar file: {e}", "log", key="grammar_file", code="TC106") from None
         else:
             src = self.string(t["grammar"], "log", "grammar")

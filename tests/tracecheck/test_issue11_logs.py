@@ -116,3 +116,12 @@ def test_spec_file_that_is_not_a_spec_is_never_quoted(d):
     p = run("validate", "-m", d / "s.toml", d / "up.jsonl")
     assert_user_error(p, "TC105", "is not a spec file: it is text of 1 line that")
     assert "hunter2" not in p.stderr + p.stdout
+
+
+def test_mapping_and_grammar_files_are_regular_files_only(d):
+    """A mapping or grammar file on /dev/zero was read until memory ran out (the issue's
+    `include "/dev/zero"`, for tracecheck's own files)."""
+    p = run("validate", "-m", "/dev/zero", d / "up.jsonl")
+    assert_user_error(p, "TC101", "/dev/zero is not a regular file")
+    (d / "g.toml").write_text(MAPPING.replace('format = "jsonl"', 'format = "text"\ngrammar_file = "/dev/zero"'))
+    assert_user_error(run("validate", "-m", d / "g.toml", d / "up.jsonl"), "TC106", "/dev/zero is not a regular file")
