@@ -51,6 +51,7 @@ class Options:
     k: int = 1
     witness: tuple[str, ...] = ()
     max_memory: float | None = None
+    html: str | None = None  # also write the HTML timeline of the result's trace here
 
 
 def _param(text: str) -> tuple[str, str]:
@@ -70,6 +71,10 @@ def _build_parser() -> argparse.ArgumentParser:
         sp.add_argument("-D", dest="params", action="append", type=_param, default=[], metavar="NAME=VALUE",
                         help="override a param (repeatable)")
         sp.add_argument("--json", action="store_true", help="machine-readable output (traces in ITF)")
+
+    def page(sp):
+        sp.add_argument("--html", metavar="FILE", default=None,
+                        help="also write the counterexample as a self-contained HTML timeline (docs/timelines.md)")
 
     memory_help = (f"stop (incomplete) when the resident set passes MB megabytes (default: 75%% of physical "
                    f"memory, {memory} MB here)")
@@ -93,6 +98,7 @@ def _build_parser() -> argparse.ArgumentParser:
     c.add_argument("--deadlock", action="store_true", help="also report a reachable state with no enabled action")
     c.add_argument("--witness", action="append", default=[], metavar="NAME",
                    help="print the shortest trace to a state satisfying reachable property NAME (repeatable)")
+    page(c)
 
     s = sub.add_parser("simulate", help="random walks, seeded")
     common(s)
@@ -101,6 +107,7 @@ def _build_parser() -> argparse.ArgumentParser:
     s.add_argument("--steps", type=int, default=50)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--deadlock", action="store_true")
+    page(s)
     limits(s)
 
     pr = sub.add_parser("prove", help="prove an invariant inductive (or k-inductive) with Z3")
@@ -110,6 +117,7 @@ def _build_parser() -> argparse.ArgumentParser:
                     help="an auxiliary invariant to strengthen it with (repeatable)")
     pr.add_argument("--k", type=int, default=1, help="k-induction depth (default 1: plain induction)")
     pr.add_argument("--timeout", type=float, default=None, metavar="S", help="Z3 timeout per obligation")
+    page(pr)
     limits(pr)
 
     sy = sub.add_parser("synth", help="search a table for the spec's unknown functions (bounded exists-forall, Z3)")
@@ -122,6 +130,10 @@ def _build_parser() -> argparse.ArgumentParser:
 
     sh = sub.add_parser("show", help="print the parsed spec with resolved types and params")
     common(sh)
+
+    vw = sub.add_parser("view", help="write the HTML timeline of an ITF trace (ours, Apalache's or Quint's)")
+    vw.add_argument("trace", help="an ITF trace (.itf.json), or the output of pyspec check/simulate ... --json")
+    vw.add_argument("-o", "--output", required=True, metavar="FILE", help="the HTML file to write")
 
     su = sub.add_parser("suite", help="run every check of a TOML suite file against its expected verdict")
     su.add_argument("suite", help="the suite file, e.g. specs/suite.toml")
@@ -150,6 +162,7 @@ def _options(ns: argparse.Namespace) -> Options:
         k=getattr(ns, "k", 1),
         witness=tuple(getattr(ns, "witness", ()) or ()),
         max_memory=getattr(ns, "max_memory", None),
+        html=getattr(ns, "html", None),
     )
 
 
@@ -217,6 +230,10 @@ def run(o: Options) -> int:
         proof = api.prove(spec, o.invariants[0], aux=o.aux, k=o.k, timeout=o.timeout,
                           time_limit=o.time_limit, max_memory=o.max_memory, started=started)
         print(render_proof_json(proof) if o.json else render_proof_text(proof, _header(o, spec)))
+        if o.html:
+            from pyspec.report.pages import proof_timeline
+
+            write_page(o.html, proof_timeline(proof, spec, _header(o, spec)))
         return proof.exit_code
     elif o.command == "synth":
         from pyspec.report.synth import render_synth_json, render_synth_text
@@ -232,7 +249,35 @@ def run(o: Options) -> int:
     else:
         raise AssertionError(o.command)
     print(render_json(result, o.witness) if o.json else render_text(result, _header(o, spec), o.witness))
+    if o.html:
+        from pyspec.report.pages import result_timeline
+
+        write_page(o.html, result_timeline(result, spec, _header(o, spec)))
     return result.exit_code
+
+
+def write_page(path: str, timeline) -> None:
+    """Writes the timeline's HTML page to `path`; UsageError PS622 when it cannot."""
+    from pyspec.report.timeline_html import render_html
+
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(render_html(timeline))
+    except OSError as e:
+        raise UsageError(f"cannot write {path}: {e.strerror}", code="PS622") from None
+
+
+def run_view(trace: str, output: str) -> int:
+    """`pyspec view`: an ITF trace -> its HTML timeline. Exit 0 once the page is written."""
+    import os
+
+    from pyspec.report.pages import itf_timeline, load_itf
+
+    doc, outer = load_itf(trace)
+    tl = itf_timeline(doc, outer, os.path.basename(trace))
+    write_page(output, tl)
+    print(f"pyspec view: {len(tl.events)} states on {len(tl.lanes)} lanes written to {output}")
+    return 0
 
 
 def _error_json(e: PyspecError) -> dict:
@@ -263,6 +308,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if ns.command == "suite":
             return run_suite(ns.suite, ns.only, ns.json)
+        if ns.command == "view":
+            return run_view(ns.trace, ns.output)
         return run(_options(ns))
     except PyspecError as e:
         print(render_error(e), file=sys.stderr)

@@ -1,0 +1,52 @@
+"""A Pygments lexer for the spec language (`*.spec`), for the HTML reports and for any tool
+built on Pygments (registered as the `pyspec` entry point in pyproject.toml).
+
+The token rules follow `pyspec/lang/grammar.lark`: its keywords, its literals (`INT`, `STRING`,
+`DOCSTRING`, `True`/`False`), primed names (`leader'`), comments and operators. A highlighter
+only colours text, so it accepts a superset of the grammar; anything the grammar has no token
+for is an `Error` token.
+"""
+
+from __future__ import annotations
+
+from pygments.lexer import RegexLexer, bygroups, words
+from pygments.token import (Comment, Error, Keyword, Name, Number, Operator, Punctuation, String, Text,
+                            Whitespace)
+
+__all__ = ["PyspecLexer"]
+
+
+class PyspecLexer(RegexLexer):
+    """The pyspec specification language."""
+
+    name = "pyspec"
+    aliases = ["pyspec"]
+    filenames = ["*.spec"]
+    mimetypes = ["text/x-pyspec"]
+
+    tokens = {
+        "root": [
+            (r"\n", Whitespace),
+            (r"[\t \f]+", Whitespace),
+            (r"\\[\t \f]*\r?\n", Text),
+            (r"#[^\n]*", Comment.Single),
+            (r'"""(.|\n)*?"""', String.Doc),
+            (r'"[^"\n]*"', String.Double),
+            (r"(action|def|invariant|reachable)(\s+)([A-Za-z_][A-Za-z0-9_]*)",
+             bygroups(Keyword.Declaration, Whitespace, Name.Function)),
+            (r"(spec|type)(\s+)([A-Za-z_][A-Za-z0-9_]*)", bygroups(Keyword.Declaration, Whitespace, Name.Class)),
+            (r"(param|var|unknown)(\s+)([A-Za-z_][A-Za-z0-9_]*)",
+             bygroups(Keyword.Declaration, Whitespace, Name.Variable)),
+            (words(("and", "or", "not", "in", "is", "implies"), suffix=r"\b"), Operator.Word),
+            (words(("elif", "else", "for", "if", "include", "init", "pass", "require"), suffix=r"\b"), Keyword),
+            (words(("bool", "int", "map", "set", "tuple"), suffix=r"\b"), Keyword.Type),
+            (words(("True", "False", "true", "false"), suffix=r"\b"), Keyword.Constant),
+            (words(("all", "any", "len", "min", "max", "sum"), suffix=r"\b"), Name.Builtin),
+            (r"[A-Za-z_][A-Za-z0-9_]*'", Name.Variable.Instance),  # a primed variable: the next state
+            (r"[A-Za-z_][A-Za-z0-9_]*", Name),
+            (r"[0-9]+", Number.Integer),
+            (r"->|\.\.|==|!=|<=|>=|//|[<>+\-*%|&=]", Operator),
+            (r"[()\[\]{},:.]", Punctuation),
+            (r".", Error),
+        ],
+    }

@@ -1,0 +1,179 @@
+"""Results -> timelines: the page for a `Result` (check, simulate, bmc), for a `ProofResult`
+(its first refuted obligation), and for an ITF file (`pyspec view`: ours, Apalache's or
+Quint's), with the bad input of the last a located error (PS620, PS621).
+
+Pure functions of their inputs; the only I/O is through the `read(path) -> str | None` the
+caller passes for spec source excerpts, and `load_itf`, which reads the file it is given.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from pyspec.errors import Span, UsageError
+from pyspec.report.timeline import Timeline, invariant_excerpts, timeline_from_itf, timeline_from_trace
+from pyspec.result import ProofResult, Result, Status
+
+Reader = Callable[[str], "str | None"]
+
+__all__ = ["result_timeline", "proof_timeline", "load_itf", "itf_timeline", "read_source"]
+
+
+def read_source(path: str) -> str | None:
+    """A spec file's text, or None when it cannot be read (the page then has no excerpt)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _lane_type(spec: Any, read: Reader) -> str | None:
+    from pyspec.report.timeline import lanes_pragma
+
+    text = read(spec.file) if getattr(spec, "file", None) else None
+    return lanes_pragma(text) if text else None
+
+
+def result_timeline(r: Result, spec: Any, header: str, read: Reader = read_source) -> Timeline:
+    """The page of a check, simulation or BMC result: its trace (none when it holds)."""
+    summary = [header, _headline(r)]
+    if r.trace is None:
+        summary.append("no trace to draw: the result has no counterexample")
+        return Timeline(spec.name, r.verdict.value, tuple(summary), (), ())
+    violated = r.violated if r.verdict.value == "violated" else None
+    excerpts = invariant_excerpts(spec, [violated], read) if violated else ()
+    if r.verdict.value == "deadlock":
+        summary.append("the last state enables no action")
+    return timeline_from_trace(r.trace, spec, title=spec.name, verdict=r.verdict.value, violated=violated,
+                               summary=summary, lane_type=_lane_type(spec, read), excerpts=excerpts)
+
+
+def _headline(r: Result) -> str:
+    if r.violated:
+        return f"{r.verdict.value.upper()}: {r.violated}"
+    return r.verdict.value.upper() + (f": {r.reason}" if r.reason else "")
+
+
+def proof_timeline(p: ProofResult, spec: Any, header: str, read: Reader = read_source) -> Timeline:
+    """The page of a proof: the first refuted obligation's counterexample to induction (its
+    pre-states, the action, the post-state) or the run that breaks initiation or the base case."""
+    summary = [header, f"{p.verdict.value.upper()}: {p.invariant}"]
+    for o in p.obligations:
+        if o.status is not Status.REFUTED:
+            continue
+        if o.cti is not None:
+            cti = o.cti
+            summary.append(f"obligation {o.name} refuted: a state satisfying {p.invariant} steps by {cti.action} "
+                           "to one that does not (the first state need not be reachable)")
+            broken = ", ".join(cti.broken) or None
+            if cti.error:
+                summary.append(f"{cti.action} cannot be evaluated in the last state: {cti.error}")
+            excerpts = invariant_excerpts(spec, cti.broken, read)
+            return timeline_from_trace(cti.trace, spec, title=spec.name, verdict=p.verdict.value, violated=broken,
+                                       summary=summary, lane_type=_lane_type(spec, read), excerpts=excerpts,
+                                       first_label="pre-state (satisfies the invariant)")
+        if o.trace is not None:
+            summary.append(f"obligation {o.name} refuted")
+            excerpts = invariant_excerpts(spec, [o.violated], read) if o.violated else ()
+            return timeline_from_trace(o.trace, spec, title=spec.name, verdict=p.verdict.value, violated=o.violated,
+                                       summary=summary, lane_type=_lane_type(spec, read), excerpts=excerpts)
+    summary.append("no trace to draw: no obligation was refuted")
+    return Timeline(spec.name, p.verdict.value, tuple(summary), (), ())
+
+
+# ---- ITF files (pyspec view) -----------------------------------------------------------------
+
+
+def load_itf(path: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the ITF trace, the result around it) from `path`: a bare ITF trace, or pyspec's `--json`
+    output (the trace under "trace", the verdict and violated property beside it). Raises
+    UsageError PS620 when the file cannot be read, PS621 when it is not an ITF trace."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        raise UsageError(f"no such trace file: {path}", code="PS620") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"cannot read trace file {path}: {getattr(e, 'strerror', None) or e}", code="PS620") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise UsageError(f"not JSON: {e.msg}", Span(path, e.lineno, e.colno, e.lineno, e.colno + 1),
+                         hint="pyspec view reads an ITF trace (.itf.json), or the output of pyspec ... --json",
+                         code="PS621") from None
+    outer: dict[str, Any] = {}
+    if isinstance(doc, dict) and "states" not in doc and isinstance(doc.get("trace"), dict):
+        outer, doc = doc, doc["trace"]
+    elif isinstance(doc, dict) and "states" not in doc and "verdict" in doc:
+        raise UsageError(f"{path} holds a result without a trace (verdict {doc.get('verdict')!r})",
+                         hint="only a result with a counterexample has a trace to draw", code="PS621")
+    _check_itf(doc, path)
+    return doc, outer
+
+
+def _check_itf(doc: Any, path: str) -> None:
+    def bad(msg: str) -> UsageError:
+        return UsageError(f"{path} is not an ITF trace: {msg}",
+                          hint='ITF: {"vars": [...], "states": [{"#meta": {...}, "x": value, ...}, ...]}', code="PS621")
+
+    if not isinstance(doc, dict):
+        raise bad(f"the top level is a JSON {type(doc).__name__.replace('dict', 'object').replace('list', 'array')}, not an object")
+    states = doc.get("states")
+    if not isinstance(states, list) or not states:
+        raise bad('no "states" array, or it is empty')
+    names = doc.get("vars")
+    if names is not None and not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
+        raise bad('"vars" must be an array of names')
+    for i, st in enumerate(states):
+        if not isinstance(st, dict):
+            raise bad(f"state {i} is not an object")
+        for n in names or ():
+            if n not in st:
+                raise bad(f"state {i} has no value for variable '{n}'")
+            _check_value(st[n], f"state {i}, variable '{n}'", bad)
+
+
+def _check_value(v: Any, where: str, bad: Callable[[str], UsageError]) -> None:
+    if isinstance(v, (bool, int, float, str)) or v is None:
+        return
+    if isinstance(v, list):
+        for x in v:
+            _check_value(x, where, bad)
+        return
+    if not isinstance(v, dict):
+        raise bad(f"{where}: unexpected value {v!r}")
+    if "#set" in v or "#tup" in v:
+        xs = v.get("#set", v.get("#tup"))
+        if not isinstance(xs, list):
+            raise bad(f"{where}: #set and #tup hold arrays")
+        for x in xs:
+            _check_value(x, where, bad)
+    elif "#map" in v:
+        if not isinstance(v["#map"], list) or not all(isinstance(p, list) and len(p) == 2 for p in v["#map"]):
+            raise bad(f"{where}: #map holds [key, value] pairs")
+        for k, x in v["#map"]:
+            _check_value(k, where, bad)
+            _check_value(x, where, bad)
+    elif "#bigint" in v:
+        if not (isinstance(v["#bigint"], str) and v["#bigint"].lstrip("-").isdigit()):
+            raise bad(f"{where}: #bigint holds a string of digits")
+    else:
+        for x in v.values():
+            _check_value(x, where, bad)
+
+
+def itf_timeline(doc: dict[str, Any], outer: dict[str, Any], name: str) -> Timeline:
+    """The page of an ITF trace; `outer` is pyspec's result around it ({} for a bare trace)."""
+    meta = doc.get("#meta") if isinstance(doc.get("#meta"), dict) else {}
+    title = str(outer.get("spec") or meta.get("source") or name)
+    verdict = str(outer.get("verdict") or "trace")
+    violated = outer.get("violated") if verdict == "violated" else None
+    summary = [f"pyspec view {name}"]
+    if meta.get("description"):
+        summary.append(str(meta["description"]))
+    if violated:
+        summary.append(f"VIOLATED: {violated}")
+    return timeline_from_itf(doc, title=title, verdict=verdict, violated=violated if isinstance(violated, str) else None,
+                             summary=summary)

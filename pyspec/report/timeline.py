@@ -1,0 +1,425 @@
+"""The timeline model behind the HTML pages, and its builders from traces.
+
+A `Timeline` is neutral data: lanes (one per process), events in order (each on one lane, with
+its label, the state after it and the variables it changed, and marks such as the violated
+invariant), arrows between events (messages), shaded bands across lanes (invariant spans), a
+series of numbers along the events (tracecheck's frontier sizes) and spec source excerpts.
+`pyspec.report.timeline_html` draws it; this module builds it from a pyspec `Trace` or from any
+trace in the Informal Trace Format (ours, Apalache's, Quint's); tracecheck builds one from a log.
+
+Lanes are inferred, never guessed silently: the process type is the named type that action
+parameters and map keys use most (a comment `# timeline: lanes = TYPE` in the spec overrides
+it); a step goes to the lane of its first argument of that type, the others (the initial state,
+environment steps) to a lane "env". Messages are honest and simple: an element added to a
+set-valued variable at step i is an arrow from step i to the first later step that removes it or
+whose arguments equal the element's fields of the same names.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+from pyspec.lang.types import MapT, SetT, Type, domain, to_itf
+from pyspec.report.trace import trace_to_itf
+from pyspec.result import Trace
+
+ENV = "env"
+_MAX_ARROWS = 5000  # a page stays readable; the count of those left out is in the summary
+_PRAGMA = re.compile(r"^\s*#\s*timeline:\s*lanes\s*=\s*([A-Za-z_][A-Za-z0-9_]*)\s*$", re.M)
+
+
+@dataclass(frozen=True, slots=True)
+class Lane:
+    key: str  # the process, as the spec writes it ("0", "\"storage\""), or "env"
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One step or record. `state`: (name, value) pairs shown when it is selected (a step's
+    whole state, a record's fields); `changed`: the names whose value this step changed;
+    `marks`: "initial", "violation", "divergence", "stopped", "loop"; `note`: why it is marked."""
+
+    lane: int
+    label: str
+    state: tuple[tuple[str, str], ...] = ()
+    changed: tuple[str, ...] = ()
+    detail: str = ""
+    marks: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Arrow:
+    source: int  # event indices
+    target: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """Events first..last (inclusive) shaded across every lane."""
+
+    first: int
+    last: int
+    label: str
+    strong: bool = True  # definitely (every candidate state) rather than possibly
+
+
+@dataclass(frozen=True, slots=True)
+class Excerpt:
+    """Spec source lines `first`.. (1-based) with the lines in `marked` highlighted."""
+
+    title: str
+    file: str
+    first: int
+    text: str
+    marked: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    title: str
+    verdict: str  # "violated", "conforms", ...: the page's colour and headline
+    summary: tuple[str, ...]
+    lanes: tuple[Lane, ...]
+    events: tuple[Event, ...]
+    arrows: tuple[Arrow, ...] = ()
+    bands: tuple[Band, ...] = ()
+    series: tuple[tuple[int, int], ...] = ()  # (event index, value), in event order
+    series_label: str = ""
+    excerpts: tuple[Excerpt, ...] = ()
+    loop: int | None = None  # a lasso: the event the last one loops back to
+    selected: int | None = None  # the event selected when the page opens
+
+
+# ---- values in the Informal Trace Format -----------------------------------------------------
+
+
+def format_itf(v: Any) -> str:
+    """An ITF value in the spec's notation ({0, 1}, {0: True}, Phase1a(bal=1), (1, 2))."""
+    if isinstance(v, bool):
+        return "True" if v else "False"
+    if isinstance(v, (int, float)):
+        return str(v)
+    if isinstance(v, str):
+        return json.dumps(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(format_itf(x) for x in v) + "]"
+    if isinstance(v, dict):
+        if "#bigint" in v:
+            return str(v["#bigint"])
+        if "#set" in v:
+            return "{" + ", ".join(format_itf(x) for x in v["#set"]) + "}"
+        if "#map" in v:
+            return "{" + ", ".join(f"{format_itf(k)}: {format_itf(x)}" for k, x in v["#map"]) + "}"
+        if "#tup" in v:
+            xs = v["#tup"]
+            return "(" + ", ".join(format_itf(x) for x in xs) + ("," if len(xs) == 1 else "") + ")"
+        if "#unserializable" in v:
+            return str(v["#unserializable"])
+        if set(v) == {"tag", "value"}:
+            inner = v["value"]
+            if isinstance(inner, dict) and not any(k.startswith("#") for k in inner):
+                return f"{v['tag']}(" + ", ".join(f"{k}={format_itf(x)}" for k, x in inner.items()) + ")"
+            return str(v["tag"]) if inner in ({}, {"#tup": []}) else f"{v['tag']}({format_itf(inner)})"
+        return "{" + ", ".join(f"{k}: {format_itf(x)}" for k, x in v.items() if not k.startswith("#")) + "}"
+    return str(v)
+
+
+def _canon(v: Any) -> str:
+    return json.dumps(v, sort_keys=True, separators=(",", ":"))
+
+
+def _is_scalar(v: Any) -> bool:
+    return isinstance(v, (bool, int, str)) or (isinstance(v, dict) and set(v) == {"#bigint"})
+
+
+# ---- steps of an ITF trace ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    action: str | None
+    args: tuple[tuple[str, Any], ...]  # (name, ITF value)
+    state: dict[str, Any]
+
+
+_QUINT_ACTION = "mbt::actionTaken"
+_QUINT_PICKS = "mbt::nondetPicks"
+
+
+def _steps(doc: dict[str, Any]) -> tuple[tuple[str, ...], list[_Step]]:
+    """The variables and the steps of an ITF document (assumed well-formed: see `pyspec.report.itf`).
+    The action and its arguments come from our `#meta` or from Quint's `mbt::` variables."""
+    names = tuple(str(n) for n in doc.get("vars") or ())
+    states = doc["states"]
+    if not names and states:
+        names = tuple(k for k in states[0] if not k.startswith("#"))
+    shown = tuple(n for n in names if not n.startswith("mbt::"))
+    out = []
+    for st in states:
+        meta = st.get("#meta") if isinstance(st.get("#meta"), dict) else {}
+        action = meta.get("action")
+        args: tuple[tuple[str, Any], ...] = tuple((str(k), x) for k, x in (meta.get("args") or {}).items())
+        if action is None and isinstance(st.get(_QUINT_ACTION), str):
+            action = st[_QUINT_ACTION]
+            picks = st.get(_QUINT_PICKS)
+            if isinstance(picks, dict):
+                args = tuple((k, x["value"]) for k, x in picks.items()
+                             if isinstance(x, dict) and x.get("tag") == "Some" and "value" in x)
+        if action in ("init", "step", "q::init") and not args and len(out) == 0:
+            action = None
+        out.append(_Step(action if len(out) else None, args, {n: st.get(n) for n in shown}))
+    return shown, out
+
+
+# ---- lanes -----------------------------------------------------------------------------------
+
+
+def _lanes_from_maps(steps: list[_Step]) -> list[Any] | None:
+    """The key set most maps share (scalar keys only), in the order the first map lists it."""
+    if not steps:
+        return None
+    counts: dict[str, int] = {}
+    keys_of: dict[str, list[Any]] = {}
+    for v in steps[0].state.values():
+        if isinstance(v, dict) and "#map" in v and v["#map"] and all(_is_scalar(k) for k, _ in v["#map"]):
+            keys = [k for k, _ in v["#map"]]
+            c = _canon(sorted(keys, key=_canon))
+            counts[c] = counts.get(c, 0) + 1
+            keys_of.setdefault(c, keys)
+    if not counts:
+        return None
+    best = max(counts, key=lambda c: (counts[c], len(keys_of[c]), c))
+    return keys_of[best]
+
+
+def _lanes_from_args(steps: list[_Step]) -> tuple[list[Any], str] | None:
+    """Without maps: the values of the argument name most steps carry."""
+    counts: dict[str, int] = {}
+    for s in steps:
+        for n, v in s.args:
+            if _is_scalar(v):
+                counts[n] = counts.get(n, 0) + 1
+    if not counts:
+        return None
+    name = max(sorted(counts), key=lambda n: counts[n])
+    values = {_canon(v): v for s in steps for n, v in s.args if n == name and _is_scalar(v)}
+    return [values[c] for c in sorted(values, key=lambda c: _order(values[c]))], name
+
+
+def _order(v: Any) -> tuple[int, int, str]:
+    if isinstance(v, int) and not isinstance(v, bool):
+        return (0, v, "")
+    return (1, 0, _canon(v))
+
+
+def timeline_from_itf(
+    doc: dict[str, Any],
+    *,
+    title: str,
+    verdict: str = "trace",
+    violated: str | None = None,
+    summary: Sequence[str] = (),
+    lanes: Sequence[Any] | None = None,
+    lane_args: dict[str, str | None] | None = None,
+    excerpts: Sequence[Excerpt] = (),
+    first_label: str = "initial state",
+) -> Timeline:
+    """A timeline of an ITF trace. `lanes`: the process values (ITF), inferred when None;
+    `lane_args`: per action, the argument naming its process (None: no process; an action
+    not listed: its first argument whose value is a process). A violated invariant marks the
+    last state; an ITF `loop` index marks the lasso's loop."""
+    names, steps = _steps(doc)
+    lane_values: list[Any]
+    if lanes is not None:
+        lane_values = list(lanes)
+    else:
+        lane_values = _lanes_from_maps(steps) or []
+        if not lane_values:
+            by_args = _lanes_from_args(steps)
+            if by_args is not None:
+                lane_values = by_args[0]
+    index = {_canon(v): i for i, v in enumerate(lane_values)}
+    lane_list = [Lane(format_itf(v), f"process {format_itf(v)}" if not isinstance(v, str) else v) for v in lane_values]
+    env = len(lane_list)
+
+    def lane_of(s: _Step) -> int:
+        if s.action is None:
+            return env
+        wanted: str | None = ""
+        if lane_args is not None and s.action in lane_args:
+            wanted = lane_args[s.action]
+            if wanted is None:
+                return env
+        for n, v in s.args:
+            if (wanted == "" or n == wanted) and _canon(v) in index:
+                return index[_canon(v)]
+        return env
+
+    placed = [lane_of(s) for s in steps]
+    events = []
+    prev: dict[str, str] | None = None
+    for i, s in enumerate(steps):
+        canon = {n: _canon(s.state.get(n)) for n in names}
+        changed = tuple(n for n in names if prev is not None and canon[n] != prev[n])
+        prev = canon
+        marks: list[str] = []
+        note = ""
+        if s.action is None:
+            label = first_label
+            marks.append("initial")
+        else:
+            label = f"{s.action}(" + ", ".join(f"{n}={format_itf(v)}" for n, v in s.args) + ")"
+        if violated and i == len(steps) - 1:
+            marks.append("violation")
+            note = f"invariant {violated} is false in this state"
+        events.append(Event(placed[i], label, tuple((n, format_itf(s.state.get(n))) for n in names), changed,
+                            marks=tuple(marks), note=note))
+    loop = doc.get("loop") if isinstance(doc.get("loop"), int) and 0 <= doc["loop"] < len(events) else None
+    if loop is not None:
+        events[loop] = _with_mark(events[loop], "loop", "the lasso's loop starts here")
+    arrows, dropped = _message_arrows(names, steps)
+    used_env = any(p == env for p in placed)
+    if used_env or not lane_list:
+        lane_list.append(Lane(ENV, "env"))
+    lines = list(summary)
+    if dropped:
+        lines.append(f"{dropped:,} message arrows not drawn (more than {_MAX_ARROWS:,})")
+    return Timeline(title, verdict, tuple(lines), tuple(lane_list), tuple(events), tuple(arrows), excerpts=tuple(excerpts),
+                    loop=loop, selected=len(events) - 1 if violated and events else (loop if loop is not None else None))
+
+
+def _with_mark(e: Event, mark: str, note: str) -> Event:
+    return Event(e.lane, e.label, e.state, e.changed, e.detail, e.marks + (mark,), (e.note + "; " if e.note else "") + note)
+
+
+def _fields(elem: Any) -> dict[str, str]:
+    """The named fields of a set element (a record, or a union value's fields and tag)."""
+    if not isinstance(elem, dict) or any(k.startswith("#") for k in elem):
+        return {}
+    if set(elem) == {"tag", "value"}:
+        inner = elem["value"] if isinstance(elem["value"], dict) else {}
+        out = {k: _canon(v) for k, v in inner.items() if not k.startswith("#")}
+        out.setdefault("tag", _canon(elem["tag"]))
+        return out
+    return {k: _canon(v) for k, v in elem.items()}
+
+
+def _message_arrows(names: tuple[str, ...], steps: list[_Step]) -> tuple[list[Arrow], int]:
+    """An element added to a set-valued variable at step i: an arrow from i to the first later
+    step that removes it, or whose arguments equal the element's fields of the same names."""
+    set_vars = [n for n in names if steps and all(isinstance(s.state.get(n), dict) and "#set" in s.state[n] for s in steps)]
+    arrows: list[Arrow] = []
+    dropped = 0
+    args = [{n: _canon(v) for n, v in s.args} for s in steps]
+    for var in set_vars:
+        members = [{_canon(x): x for x in s.state[var]["#set"]} for s in steps]
+        for i in range(1, len(steps)):
+            for key, elem in members[i].items():
+                if key in members[i - 1]:
+                    continue
+                fields = _fields(elem)
+                for j in range(i + 1, len(steps)):
+                    shared = [n for n in args[j] if n in fields]
+                    if key not in members[j] or (shared and all(args[j][n] == fields[n] for n in shared)):
+                        if len(arrows) < _MAX_ARROWS:
+                            arrows.append(Arrow(i, j, f"{var}: {format_itf(elem)}"))
+                        else:
+                            dropped += 1
+                        break
+    arrows.sort(key=lambda a: (a.source, a.target, a.label))
+    return arrows, dropped
+
+
+# ---- pyspec traces ---------------------------------------------------------------------------
+
+
+def lanes_pragma(source: str) -> str | None:
+    """The type named by a `# timeline: lanes = TYPE` comment in a spec's source, if any."""
+    m = _PRAGMA.search(source)
+    return m.group(1) if m else None
+
+
+def process_type(spec: Any, lane_type: str | None = None) -> tuple[str, Type] | None:
+    """The spec's process type: `lane_type` if given (None if the spec has no such type), else
+    the named type most used by action parameters and as the key of map variables (ties: the
+    type declared first)."""
+    named = [(n, t) for n, t in spec.types if isinstance(t, Type)]
+    if lane_type is not None:
+        return next(((n, t) for n, t in named if n == lane_type), None)
+    scores: list[tuple[int, int, str, Type]] = []
+    for order, (n, t) in enumerate(named):
+        if isinstance(t, (SetT, MapT)):
+            continue
+        uses = sum(1 for a in spec.actions if any(f.ty == t for f in a.formals))
+        uses += sum(1 for v in spec.vars if isinstance(v.ty, MapT) and v.ty.key == t)
+        if uses:
+            scores.append((uses, -order, n, t))
+    if not scores:
+        return None
+    _, _, n, t = max(scores, key=lambda s: (s[0], s[1]))
+    return n, t
+
+
+def timeline_from_trace(
+    trace: Trace,
+    spec: Any = None,
+    *,
+    title: str,
+    verdict: str,
+    violated: str | None = None,
+    summary: Sequence[str] = (),
+    lane_type: str | None = None,
+    excerpts: Sequence[Excerpt] = (),
+    first_label: str = "initial state",
+) -> Timeline:
+    """A pyspec trace as a timeline. With the `spec` (a checked spec), lanes are the values of
+    its process type (see `process_type`) and each action's process is its first parameter
+    of that type; without it, they are inferred as for any ITF trace."""
+    lanes: list[Any] | None = None
+    lane_args: dict[str, str | None] | None = None
+    if spec is not None:
+        found = process_type(spec, lane_type)
+        if found is not None:
+            _, t = found
+            lanes = [to_itf(t, v) for v in domain(t)]
+            lane_args = {a.name: next((f.name for f in a.formals if f.ty == t), None) for a in spec.actions}
+    doc = trace_to_itf(trace, title)
+    return timeline_from_itf(doc, title=title, verdict=verdict, violated=violated, summary=summary, lanes=lanes,
+                             lane_args=lane_args, excerpts=excerpts, first_label=first_label)
+
+
+# ---- spec source -----------------------------------------------------------------------------
+
+
+def excerpt(title: str, file: str, source: str, line: int, end_line: int | None = None, context: int = 2) -> Excerpt:
+    """Lines `line`..`end_line` of `source` marked, with `context` lines around them."""
+    lines = source.split("\n")
+    end = max(line, end_line or line)
+    first = max(1, line - context)
+    last = min(len(lines), end + context)
+    return Excerpt(title, file, first, "\n".join(lines[first - 1 : last]), tuple(range(line, end + 1)))
+
+
+def invariant_excerpts(spec: Any, names: Iterable[str], read: Any) -> tuple[Excerpt, ...]:
+    """The source of each named invariant of `spec`; `read(path) -> str | None` reads a file."""
+    out = []
+    for name in names:
+        inv = spec.invariant(name)
+        if inv is None or not inv.span.line:
+            continue
+        text = read(inv.span.file)
+        if text is None:
+            continue
+        out.append(excerpt(f"invariant {name} ({inv.span.file}:{inv.span.line})", inv.span.file, text,
+                           inv.span.line, inv.span.end_line, context=1))
+    return tuple(out)
+
+
+__all__ = ["Timeline", "Lane", "Event", "Arrow", "Band", "Excerpt", "timeline_from_itf", "timeline_from_trace",
+           "format_itf", "lanes_pragma", "process_type", "excerpt", "invariant_excerpts", "ENV"]
