@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Iterable
+from typing import Callable, Iterable
 
 from tracecheck.errors import LogError, MappingError
 from tracecheck.mapping import Mapping, load_mapping, loads_mapping
@@ -44,13 +44,15 @@ def validate(
     engine: str = "explicit",
     max_memory: float | None = None,
     started: float | None = None,
+    on_frontier: Callable[[int, int], None] | None = None,
 ) -> TraceResult:
     """Validate the logs at `logs` (paths, str or PathLike; "-" is standard input) against the
     mapping (a path, str or PathLike, or a loaded `Mapping`). Returns a TraceResult whose
     verdict is CONFORMS (every record explained), DIVERGES (with the first record nothing
     explains) or INCOMPLETE (a bound stopped it). Raises MappingError, LogError or another
     PyspecError for bad input. The time limit counts from `started` (a time.perf_counter()
-    value; default: now) and holds while the mapping loads too."""
+    value; default: now) and holds while the mapping loads too. `on_frontier(record index,
+    frontier size)` is called after each explained record (explicit engine only)."""
     import time
 
     from pyspec.errors import UsageError
@@ -72,7 +74,8 @@ def validate(
             return stopped_before_records("the spec", os.fspath(mapping), paths, engine, stop,
                                           "loading the mapping and its spec", started)
     opts = Options(hidden=hidden, invariants=tuple(invariants) if invariants is not None else None,
-                   max_frontier=max_frontier, time_limit=time_limit, max_memory=max_memory, started=started)
+                   max_frontier=max_frontier, time_limit=time_limit, max_memory=max_memory, started=started,
+                   on_frontier=on_frontier)
     if engine == "z3":
         from tracecheck.validate_z3 import validate_records_z3
 

@@ -47,6 +47,8 @@ class Options:
     explain: int = 3
     max_memory: float | None = None  # MB resident: stop (INCOMPLETE) past it
     started: float | None = None  # time.perf_counter() when the clock started (default: at run)
+    # called with (record index, frontier size) after each explained record (the HTML page's series)
+    on_frontier: Callable[[int, int], None] | None = None
 
 
 class _Bound(Exception):
@@ -137,6 +139,7 @@ class _Validator:
         more = 0
         unmatched_reject = self.m.log.unmatched == "reject"
         find_rule = self.dispatch.find
+        on_frontier = self.opts.on_frontier
         record = None
         try:
             try:
@@ -164,6 +167,8 @@ class _Validator:
                     return self.diverged(frontier, rule, values, record, n, recent, matched, ignored, spans, open_spans,
                                          more, t0, peak)
                 frontier = nxt
+                if on_frontier is not None:
+                    on_frontier(n, len(frontier))
                 if len(frontier) > peak:
                     peak = len(frontier)
                 matched += 1
