@@ -12,8 +12,8 @@ the processes on one machine order the records causally:
 Events: `start` (term 0, follower), `candidate` (the election timeout fired: term + 1, vote for
 itself), `new_term` (a message with a higher term: vote cleared), `vote` (granted a vote in the
 current term), `state` (follower / candidate / leader, with the term), `resumed` (the process
-was continued after SIGSTOP: what it believes at that moment, before it reads any message),
-`stop`. pysyncobj has no callback for term and vote changes; the node overrides its private
+was continued after SIGSTOP: what it believes at that moment, before it reads any message,
+and how long it had not ticked), `stop`. pysyncobj has no callback for term and vote changes; the node overrides its private
 `__setCurrentTerm` in a subclass (a hook that calls the original), and uses the documented
 `onStateChanged` callback for states.
 
@@ -118,11 +118,21 @@ def main(argv=None) -> None:
     node = LoggedNode(a.id, log, addrs[a.id], [x for i, x in enumerate(addrs) if i != a.id], conf, ids)
 
     stop = []
+    last_tick = [time.monotonic()]
+
+    def on_continue(*_) -> None:
+        # SIGCONT also comes before SIGTERM when the harness stops a node that is not paused:
+        # only a node that has not ticked for a while was really stopped.
+        gap = time.monotonic() - last_tick[0]
+        if gap > 0.25:
+            log.event("resumed", **node.belief(), silent_for=round(gap, 3))
+
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
-    signal.signal(signal.SIGCONT, lambda *_: log.event("resumed", **node.belief()))
+    signal.signal(signal.SIGCONT, on_continue)
 
     deadline = time.monotonic() + a.duration
     while not stop and time.monotonic() < deadline:
+        last_tick[0] = time.monotonic()
         node.doTick(0.02)
     log.event("stop", **node.belief())
     node.destroy()
