@@ -1,0 +1,1 @@
+"""Apache ZooKeeper (kazoo's Election recipe) with PostgreSQL storage: the paused leader."""
