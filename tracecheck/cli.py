@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from pyspec import render_error
-from pyspec.errors import PyspecError
+from pyspec.errors import PyspecError, UsageError
 from pyspec.limits import Budget, LimitReached, default_max_memory
 from pyspec.result import EXIT_BAD_INPUT, EXIT_INTERNAL
 
@@ -41,6 +41,7 @@ class Options:
     json: bool
     junit: str | None
     max_memory: float | None = None
+    html: str | None = None  # also write the HTML timeline of the log here
 
 
 def _param(text: str) -> tuple[str, str]:
@@ -75,13 +76,16 @@ def _build_parser() -> argparse.ArgumentParser:
     v.add_argument("--engine", choices=("explicit", "z3"), default="explicit")
     v.add_argument("--json", action="store_true", help="machine-readable output")
     v.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE")
+    v.add_argument("--html", metavar="FILE", help="also write the log as a self-contained HTML timeline to FILE "
+                                                  "(per-node lanes, invariant spans, the divergence; docs/timelines.md)")
     return p
 
 
 def parse_options(argv: Sequence[str] | None) -> Options:
     ns = _build_parser().parse_args(argv)
     return Options(ns.mapping, tuple(ns.logs), dict(ns.params), ns.hidden, tuple(ns.invariant) if ns.invariant else None,
-                   ns.invariants, ns.max_frontier, ns.time_limit, ns.engine, ns.json, ns.junit, ns.max_memory)
+                   ns.invariants, ns.max_frontier, ns.time_limit, ns.engine, ns.json, ns.junit, ns.max_memory,
+                   ns.html)
 
 
 def run(o: Options) -> int:
@@ -90,6 +94,15 @@ def run(o: Options) -> int:
     from tracecheck.validate import stopped_before_records
 
     started = time.perf_counter()  # the time limit counts from here: loading the mapping and spec too
+    series = None
+    if o.html:
+        from tracecheck.html import FrontierSeries
+
+        if "-" in o.logs:
+            raise UsageError("--html reads the logs a second time, so it cannot read standard input",
+                             hint="save the log to a file first", code="TC310")
+        series = FrontierSeries()
+    mapping = None
     tracecheck.check_limits(o.time_limit, o.max_memory)
     try:
         with Budget(o.time_limit, o.max_memory, started):
@@ -102,8 +115,12 @@ def run(o: Options) -> int:
             invariants = mapping.default_invariants()
         result = tracecheck.validate(mapping, o.logs, hidden=o.hidden, invariants=invariants, max_frontier=o.max_frontier,
                                      time_limit=o.time_limit, engine=o.engine, max_memory=o.max_memory,
-                                     started=started)
+                                     started=started, on_frontier=series)
     print(render_json(result) if o.json else render_text(result))
+    if o.html:
+        err = _write_html(o.html, result, mapping, o.logs, series.points if series is not None else [])
+        if err:
+            return err
     if o.junit:
         try:
             with open(o.junit, "w", encoding="utf-8") as f:
@@ -112,6 +129,23 @@ def run(o: Options) -> int:
             print(f"tracecheck: error: cannot write {o.junit}: {e.strerror}", file=sys.stderr)
             return EXIT_BAD_INPUT
     return result.exit_code
+
+
+def _write_html(path: str, result, mapping, logs: tuple[str, ...], frontier: list) -> int:
+    """Writes the timeline page; 0, or the exit code of a page that cannot be written."""
+    from pyspec.report.timeline_html import render_html
+    from tracecheck import read_logs
+    from tracecheck.html import log_timeline
+
+    records = read_logs(logs, mapping.log) if mapping is not None and result.records else iter(())
+    page = render_html(log_timeline(result, mapping, records, frontier))
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(page)
+    except OSError as e:
+        print(render_error(UsageError(f"cannot write {path}: {e.strerror}", code="TC311")), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

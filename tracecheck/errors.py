@@ -55,6 +55,8 @@ CODES: tuple[ErrorCode, ...] = (
     ErrorCode("TC304", UsageError, "an unknown engine (`engine=` in Python)"),
     ErrorCode("TC305", UsageError, "`--invariants` with `--engine z3`"),
     ErrorCode("TC306", UsageError, "`assert_conforms(no_invariant_violations=True)` with no invariant to check"),
+    ErrorCode("TC310", UsageError, "`--html` with standard input as a log (the page reads the logs again)"),
+    ErrorCode("TC311", UsageError, "`--html FILE` that cannot be written"),
 )
 register_codes(CODES)
 

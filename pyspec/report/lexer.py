@@ -9,8 +9,8 @@ for is an `Error` token.
 
 from __future__ import annotations
 
-from pygments.lexer import RegexLexer, bygroups, words
-from pygments.token import (Comment, Error, Keyword, Name, Number, Operator, Punctuation, String, Text,
+from pygments.lexer import RegexLexer, bygroups, words  # type: ignore[import-untyped]
+from pygments.token import (Comment, Error, Keyword, Name, Number, Operator, Punctuation, String, Text,  # type: ignore[import-untyped]
                             Whitespace)
 
 __all__ = ["PyspecLexer"]

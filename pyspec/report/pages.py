@@ -166,7 +166,7 @@ def _check_value(v: Any, where: str, bad: Callable[[str], UsageError]) -> None:
 
 def itf_timeline(doc: dict[str, Any], outer: dict[str, Any], name: str) -> Timeline:
     """The page of an ITF trace; `outer` is pyspec's result around it ({} for a bare trace)."""
-    meta = doc.get("#meta") if isinstance(doc.get("#meta"), dict) else {}
+    meta: dict[str, Any] = doc["#meta"] if isinstance(doc.get("#meta"), dict) else {}
     title = str(outer.get("spec") or meta.get("source") or name)
     verdict = str(outer.get("verdict") or "trace")
     violated = outer.get("violated") if verdict == "violated" else None

@@ -94,6 +94,7 @@ class Timeline:
     excerpts: tuple[Excerpt, ...] = ()
     loop: int | None = None  # a lasso: the event the last one loops back to
     selected: int | None = None  # the event selected when the page opens
+    number_from: int = 0  # the number shown for the first event (0: a trace's initial state; 1: a log's first record)
 
 
 # ---- values in the Informal Trace Format -----------------------------------------------------
@@ -160,7 +161,7 @@ def _steps(doc: dict[str, Any]) -> tuple[tuple[str, ...], list[_Step]]:
     if not names and states:
         names = tuple(k for k in states[0] if not k.startswith("#"))
     shown = tuple(n for n in names if not n.startswith("mbt::"))
-    out = []
+    out: list[_Step] = []
     for st in states:
         meta = st.get("#meta") if isinstance(st.get("#meta"), dict) else {}
         action = meta.get("action")

@@ -13,8 +13,11 @@ import html
 import json
 from typing import Any
 
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
+from pygments import highlight  # type: ignore[import-untyped]
+from pygments.formatters import HtmlFormatter  # type: ignore[import-untyped]
+from pygments.lexer import Lexer  # type: ignore[import-untyped]
+from pygments.lexers import TextLexer, get_lexer_for_filename  # type: ignore[import-untyped]
+from pygments.util import ClassNotFound  # type: ignore[import-untyped]
 
 from pyspec.report.lexer import PyspecLexer
 from pyspec.report.timeline import Excerpt, Timeline
@@ -36,14 +39,21 @@ def _data(tl: Timeline) -> dict[str, Any]:
         "seriesLabel": tl.series_label,
         "loop": tl.loop,
         "selected": tl.selected,
+        "base": tl.number_from,
     }
 
 
 def _excerpt_html(x: Excerpt) -> str:
     hl = [n - x.first + 1 for n in x.marked]
     fmt = HtmlFormatter(cssclass="src", linenos="inline", linenostart=x.first, hl_lines=hl)
+    lexer: Lexer = PyspecLexer()
+    if not x.file.endswith(".spec"):
+        try:
+            lexer = get_lexer_for_filename(x.file)
+        except ClassNotFound:
+            lexer = TextLexer()
     return (f'<figure class="excerpt"><figcaption>{html.escape(x.title)}</figcaption>'
-            f"{highlight(x.text, PyspecLexer(), fmt)}</figure>")
+            f"{highlight(x.text, lexer, fmt)}</figure>")
 
 
 def render_html(tl: Timeline) -> str:
@@ -161,7 +171,7 @@ _SCRIPT = r"""
   "use strict";
   var D = JSON.parse(document.getElementById("timeline-data").textContent);
   var ROW = 26, GUT = 56, LW = Math.max(130, Math.min(220, Math.floor(900 / Math.max(1, D.lanes.length)))), SW = D.series.length ? 110 : 0;
-  var N = D.events.length, L = D.lanes.length;
+  var N = D.events.length, L = D.lanes.length, BASE = D.base || 0;
   var COLORS = ["#2f6fd0", "#d9480f", "#2b8a3e", "#ae3ec9", "#0c8599", "#e67700", "#5f3dc4", "#c2255c", "#5c940d", "#1864ab"];
   var chart = document.getElementById("chart"), head = document.getElementById("head"), body = document.getElementById("body");
   var rows = document.getElementById("rows"), svg = document.getElementById("arrows"), sel = document.getElementById("selection");
@@ -201,10 +211,10 @@ _SCRIPT = r"""
 
   function drawOverview() {
     if (!D.series.length || N < 2) return;
-    var W = 600, H = 44, step = Math.max(1, Math.ceil(D.series.length / W)), pts = [], lm = Math.log(seriesMax + 1);
+    var W = 600, H = 54, step = Math.max(1, Math.ceil(D.series.length / W)), pts = [], lm = Math.log(seriesMax + 1);
     for (var k = 0; k < D.series.length; k += step) {
       var p = D.series[k];
-      pts.push((p[0] / (N - 1) * W).toFixed(1) + "," + (H - 2 - Math.log(p[1] + 1) / lm * (H - 6)).toFixed(1));
+      pts.push((p[0] / (N - 1) * W).toFixed(1) + "," + (H - 3 - Math.log(p[1] + 1) / lm * (H - 18)).toFixed(1));
     }
     var marks = "";
     D.bands.forEach(function (bd) {
@@ -233,7 +243,7 @@ _SCRIPT = r"""
     var out = [];
     for (var i = start; i < end; i++) {
       var e = D.events[i], y = i * ROW;
-      out.push('<div class="idx" style="top:' + y + 'px">' + i + "</div>");
+      out.push('<div class="idx" style="top:' + y + 'px">' + (i + BASE) + "</div>");
       out.push('<div class="event ' + e[2] + (i === selected ? " selected" : "") + '" data-i="' + i + '" style="top:' + (y + 3) + "px;left:" +
         (laneX(e[0]) + 6) + "px;width:" + (LW - 12) + "px;--c:" + color(e[0]) + '" title="' + esc(e[1]) + '">' + esc(e[1]) + "</div>");
       if (SW && seriesAt[i] !== undefined) {
@@ -247,7 +257,7 @@ _SCRIPT = r"""
       if (a[1] < start || a[0] > end) return;
       p += path(a[0], a[1], "") + "<title>" + esc(a[2]) + "</title></path>";
     });
-    if (D.loop !== null && D.loop !== undefined && N) p += path(N - 1, D.loop, "loop") + "<title>lasso: back to step " + D.loop + "</title></path>";
+    if (D.loop !== null && D.loop !== undefined && N) p += path(N - 1, D.loop, "loop") + "<title>lasso: back to step " + (D.loop + BASE) + "</title></path>";
     svg.innerHTML = p;
   }
 
@@ -273,7 +283,7 @@ _SCRIPT = r"""
     if (y < chart.scrollTop || y + ROW > chart.scrollTop + view) chart.scrollTop = Math.max(0, y - view / 2);
     render(true);
     var e = D.events[i], lane = D.lanes[e[0]];
-    var s = "<h2>" + i + ": " + esc(e[1]) + "</h2>";
+    var s = "<h2>" + (i + BASE) + ": " + esc(e[1]) + "</h2>";
     s += '<p class="where">lane: ' + esc(lane ? lane[1] : "") + (seriesAt[i] !== undefined ? "; " + esc(D.seriesLabel) + ": " + seriesAt[i] : "") + "</p>";
     if (e[3]) s += '<div class="note">' + esc(e[3]) + "</div>";
     if (e[4]) s += '<pre class="raw">' + esc(e[4]) + "</pre>";
