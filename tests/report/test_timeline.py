@@ -1,0 +1,263 @@
+"""The timeline model and its builders (pyspec traces, ITF files, tracecheck logs), the HTML page
+as text, the spec lexer, and the --html / view commands. The pages in a browser: tests/browser."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pygments.lexers
+import pytest
+from pygments.token import Error
+
+import pyspec
+import tracecheck
+from pyspec.cli import main as pyspec_main
+from pyspec.report.lexer import PyspecLexer
+from pyspec.report.pages import itf_timeline, load_itf, proof_timeline, result_timeline
+from pyspec.report.timeline import format_itf, lanes_pragma, timeline_from_itf, timeline_from_trace
+from pyspec.report.timeline_html import render_html
+from tracecheck.cli import main as tracecheck_main
+from tracecheck.html import FrontierSeries, log_timeline
+
+ROOT = Path(__file__).resolve().parents[2]
+PAUSE = sorted((ROOT / "examples" / "docs" / "systems" / "election-pause").glob("*.jsonl"))
+
+
+def election(fd: str = "S"):
+    spec = pyspec.load(str(ROOT / "specs" / "leader_election.spec"), {"FD": f'"{fd}"'})
+    return spec, pyspec.check(spec)
+
+
+def page_data(html: str) -> dict:
+    m = re.search(r'<script type="application/json" id="timeline-data">(.*?)</script>', html, re.S)
+    assert m, "the page carries its data"
+    return json.loads(m.group(1))
+
+
+# ---- the lexer -------------------------------------------------------------------------------
+
+
+def test_lexer_is_registered_with_pygments():
+    assert isinstance(pygments.lexers.get_lexer_by_name("pyspec"), PyspecLexer)
+    source = (ROOT / "specs" / "paxos.spec").read_text()  # *.spec is also RPM's: the text decides
+    assert isinstance(pygments.lexers.get_lexer_for_filename("x.spec", source), PyspecLexer)
+    assert isinstance(pygments.lexers.guess_lexer(source), PyspecLexer)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "specs").glob("*.spec")), ids=lambda p: p.name)
+def test_every_library_spec_lexes_without_error_tokens(path):
+    tokens = list(PyspecLexer().get_tokens(path.read_text()))
+    assert [v for t, v in tokens if t is Error] == []
+    assert "".join(v for _, v in tokens) == path.read_text()  # nothing lost
+
+
+def test_lexer_marks_what_the_grammar_has_no_token_for():
+    tokens = list(PyspecLexer().get_tokens("invariant X: a $ b\n"))
+    assert [v for t, v in tokens if t is Error] == ["$"]
+    kinds = {v: str(t) for t, v in PyspecLexer().get_tokens("action Step(p: Proc):\n    leader'[p] = True\n")}
+    assert kinds["Step"] == "Token.Name.Function" and kinds["leader'"] == "Token.Name.Variable.Instance"
+    assert kinds["True"] == "Token.Keyword.Constant"
+
+
+# ---- pyspec traces ---------------------------------------------------------------------------
+
+
+def test_election_counterexample_lanes_steps_and_violation():
+    spec, r = election()
+    tl = result_timeline(r, spec, "pyspec check leader_election.spec (FD=S)")
+    assert [ln.label for ln in tl.lanes] == ["process 0", "process 1", "process 2", "env"]
+    assert [(e.label, tl.lanes[e.lane].key) for e in tl.events] == [
+        ("initial state", "env"), ("Step(p=0)", "0"), ("Step(p=1)", "1")]
+    last = tl.events[-1]
+    assert "violation" in last.marks and "AtMostOneLeader" in last.note
+    assert last.changed == ("suspects", "leader")
+    assert dict(last.state)["leader"] == "{0: True, 1: True, 2: False}"
+    assert tl.selected == 2
+    assert [x.marked for x in tl.excerpts] and "AtMostOneLeader" in tl.excerpts[0].text
+
+
+def test_holding_result_gives_a_page_without_events():
+    spec, r = election("P")
+    tl = result_timeline(r, spec, "h")
+    assert tl.events == () and tl.verdict == "holds"
+    assert "<!DOCTYPE html>" in render_html(tl)
+
+
+MSG_SPEC = """\
+spec Ping
+type Proc = 0 .. 1
+type Msg = {src: Proc, dst: Proc}
+var sent: set[Msg]
+var got: map[Proc, 0 .. 3]
+init:
+    sent = {}
+    got = {p: 0 for p in Proc}
+action Send(src: Proc, dst: Proc):
+    require src != dst and len(sent) == 0
+    sent' = sent | {{src: src, dst: dst}}
+action Receive(dst: Proc):
+    require any(m.dst == dst for m in sent) and got[dst] < 3
+    sent' = {m for m in sent if m.dst != dst}
+    got'[dst] = got[dst] + 1
+invariant Quiet: got[1] == 0
+"""
+
+
+def test_messages_are_arrows_from_the_send_to_the_receive():
+    spec = pyspec.loads(MSG_SPEC)
+    r = pyspec.check(spec)
+    assert r.violated == "Quiet"
+    tl = timeline_from_trace(r.trace, spec, title="Ping", verdict="violated", violated="Quiet")
+    labels = [e.label for e in tl.events]
+    assert labels == ["initial state", "Send(src=0, dst=1)", "Receive(dst=1)"]
+    assert [(a.source, a.target) for a in tl.arrows] == [(1, 2)]
+    assert tl.events[1].lane == 0 and tl.events[2].lane == 1  # Send on src's lane, Receive on dst's
+
+
+def test_lanes_pragma_overrides_the_process_type():
+    assert lanes_pragma("spec S\n# timeline: lanes = Acceptor\n") == "Acceptor"
+    assert lanes_pragma("spec S\n# lanes = Acceptor\n") is None
+    spec = pyspec.loads(MSG_SPEC)
+    r = pyspec.check(spec)
+    tl = timeline_from_trace(r.trace, spec, title="Ping", verdict="violated", lane_type="Msg")
+    assert len(tl.lanes) == 5  # the four Msg values, and env
+    assert all(tl.lanes[e.lane].key == "env" for e in tl.events)  # Msg is no parameter's type
+
+
+def test_proof_page_shows_the_counterexample_to_induction():
+    spec = pyspec.loads(MSG_SPEC)
+    p = pyspec.prove(spec, "Quiet")
+    tl = proof_timeline(p, spec, "pyspec prove")
+    assert tl.verdict == "not inductive"
+    assert tl.events[0].label.startswith("pre-state") and "violation" in tl.events[-1].marks
+
+
+# ---- ITF -------------------------------------------------------------------------------------
+
+
+def test_format_itf_reads_like_the_spec():
+    assert format_itf({"#set": [1, 2]}) == "{1, 2}"
+    assert format_itf({"#map": [[0, True], [1, False]]}) == "{0: True, 1: False}"
+    assert format_itf({"#tup": [1, "a"]}) == '(1, "a")'
+    assert format_itf({"#bigint": "123456789012345678901"}) == "123456789012345678901"
+    assert format_itf({"tag": "Phase1a", "value": {"bal": 1}}) == "Phase1a(bal=1)"
+    assert format_itf({"bal": 1, "val": 0}) == "{bal: 1, val: 0}"
+
+
+# A trace as Quint writes it with --mbt: the action and its nondeterministic picks as variables.
+QUINT = {
+    "#meta": {"format": "ITF", "source": "election.qnt"},
+    "vars": ["leader", "mbt::actionTaken", "mbt::nondetPicks"],
+    "states": [
+        {"#meta": {"index": 0}, "leader": {"#map": [["n1", False], ["n2", False]]}, "mbt::actionTaken": "init",
+         "mbt::nondetPicks": {"p": {"tag": "None", "value": {"#tup": []}}}},
+        {"#meta": {"index": 1}, "leader": {"#map": [["n1", True], ["n2", False]]}, "mbt::actionTaken": "elect",
+         "mbt::nondetPicks": {"p": {"tag": "Some", "value": "n1"}}},
+        {"#meta": {"index": 2}, "leader": {"#map": [["n1", True], ["n2", True]]}, "mbt::actionTaken": "elect",
+         "mbt::nondetPicks": {"p": {"tag": "Some", "value": "n2"}}},
+    ],
+    "loop": 1,
+}
+
+
+def test_quint_itf_lanes_from_map_keys_and_picks():
+    tl = timeline_from_itf(QUINT, title="q")
+    assert [ln.label for ln in tl.lanes] == ["n1", "n2", "env"]
+    assert [(e.label, e.lane) for e in tl.events] == [("initial state", 2), ('elect(p="n1")', 0), ('elect(p="n2")', 1)]
+    assert [n for n, _ in tl.events[0].state] == ["leader"]  # the mbt:: variables are not state
+    assert tl.loop == 1 and "loop" in tl.events[1].marks
+
+
+def test_view_reads_our_json_and_bare_itf(tmp_path, capsys):
+    spec, r = election()
+    from pyspec.report.result import to_json
+
+    (tmp_path / "r.json").write_text(json.dumps(to_json(r)))
+    (tmp_path / "q.itf.json").write_text(json.dumps(QUINT))
+    assert pyspec_main(["view", str(tmp_path / "r.json"), "-o", str(tmp_path / "r.html")]) == 0
+    data = page_data((tmp_path / "r.html").read_text())
+    assert data["verdict"] == "violated" and len(data["lanes"]) == 4 and "violation" in data["events"][-1][2]
+    assert pyspec_main(["view", str(tmp_path / "q.itf.json"), "-o", str(tmp_path / "q.html")]) == 0
+    assert "3 states on 3 lanes" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("[1, 2]", "the top level is a JSON array"),
+    ('{"states": []}', 'no "states" array, or it is empty'),
+    ('{"vars": ["x"], "states": [{"y": 1}]}', "state 0 has no value for variable 'x'"),
+    ('{"vars": ["x"], "states": [{"x": {"#map": [1]}}]}', "#map holds [key, value] pairs"),
+    ('{"verdict": "holds", "trace": null}', "a result without a trace"),
+])
+def test_bad_itf_is_a_clean_error(tmp_path, text, fragment):
+    (tmp_path / "t.json").write_text(text)
+    with pytest.raises(pyspec.UsageError) as info:
+        load_itf(str(tmp_path / "t.json"))
+    assert info.value.code == "PS621" and fragment in info.value.message
+
+
+def test_same_input_same_page(tmp_path):
+    spec, r = election()
+    a = render_html(result_timeline(r, spec, "h"))
+    spec, r = election()
+    assert render_html(result_timeline(r, spec, "h")) == a
+    assert "http://" not in a.replace("http://www.w3.org/2000/svg", "") and "https://" not in a  # nothing fetched
+
+
+def test_page_escapes_script_ends_in_data():
+    tl = timeline_from_itf({"vars": ["x"], "states": [{"x": "</script><b>"}]}, title="t")
+    html = render_html(tl)
+    assert "</script><b>" not in html and page_data(html)["events"][0][5] == [["x", '"</script><b>"']]
+
+
+# ---- tracecheck logs -------------------------------------------------------------------------
+
+
+def test_paused_leader_log_lanes_band_and_frontier():
+    m = tracecheck.load_mapping(ROOT / "examples" / "systems" / "election.toml")
+    series = FrontierSeries()
+    r = tracecheck.validate(m, PAUSE, invariants=["AtMostOneActingLeader"], on_frontier=series)
+    assert r.conforms
+    tl = log_timeline(r, m, tracecheck.read_logs(PAUSE, m.log), series.points)
+    assert [ln.label for ln in tl.lanes] == ["node 0", "node 1", "node 2", "storage"]
+    assert len(tl.events) == r.records == 53
+    assert [(b.first, b.last) for b in tl.bands] == [(23, 38)]  # records 24..39
+    assert tl.selected == 23 and tl.number_from == 1
+    assert len(tl.series) == 53 and all(v >= 1 for _, v in tl.series)
+    assert tl.events[23].label == "Lead(p=1)" and "node-1.jsonl:3" in tl.events[23].detail
+
+
+def test_diverging_log_marks_the_record_with_the_explanation(tmp_path):
+    d = ROOT / "examples" / "tracecheck"
+    logs = sorted((d / "sample-diverging").glob("*.jsonl"))
+    out = tmp_path / "div.html"
+    rc = tracecheck_main(["validate", "--mapping", str(d / "leader_election.toml"), *map(str, logs), "--html", str(out)])
+    assert rc == 1
+    data = page_data(out.read_text())
+    marked = [i for i, e in enumerate(data["events"]) if "divergence" in e[2]]
+    assert marked == [6] and data["selected"] == 6
+    assert "suspects[node] == out" in data["events"][6][3] and "the record says out = {0}" in data["events"][6][3]
+    assert 'class="hll"' in out.read_text()  # the failing clause's line, highlighted
+
+
+def test_frontier_series_stays_bounded():
+    s = FrontierSeries(limit=100)
+    for i in range(1, 10_001):
+        s(i, i % 7)
+    assert len(s.points) <= 100 and s.points[0][0] % s.every == 0
+    assert [i for i, _ in s.points] == sorted(i for i, _ in s.points)
+
+
+def test_html_with_standard_input_is_refused(tmp_path, capsys):
+    rc = tracecheck_main(["validate", "--mapping", str(ROOT / "examples" / "systems" / "election.toml"), "-",
+                          "--html", str(tmp_path / "x.html")])
+    assert rc == 2 and "error[TC310]" in capsys.readouterr().err
+
+
+def test_check_html_writes_the_page(tmp_path):
+    out = tmp_path / "e.html"
+    rc = pyspec_main(["check", str(ROOT / "specs" / "leader_election.spec"), "-D", "FD=S", "--html", str(out)])
+    assert rc == 1
+    data = page_data(out.read_text())
+    assert [e[1] for e in data["events"]] == ["initial state", "Step(p=0)", "Step(p=1)"]
