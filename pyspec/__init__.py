@@ -34,7 +34,7 @@ from pyspec.errors import (
     UsageError,
 )
 from pyspec.lang.typed import CheckedSpec as Spec
-from pyspec.report.errors import render_error
+from pyspec.report.errors import error_json, render_error
 from pyspec.result import Result, Step, Trace, Verdict
 
 __all__ = [
@@ -70,4 +70,5 @@ __all__ = [
     "UsageError",
     "Span",
     "render_error",
+    "error_json",
 ]

@@ -19,6 +19,7 @@ from pyspec.lang.scope import did_you_mean
 from pyspec.lang.typed import CheckedSpec
 from pyspec.lang.types import format_value
 from pyspec.limits import Budget, LimitReached
+from pyspec.progress import watch
 from pyspec.result import ProofResult, Result, SynthResult, Verdict
 
 
@@ -68,7 +69,6 @@ def check(
     max_states: int | None = None,
     deadlock: bool = False,
     time_limit: float | None = None,
-    progress=None,
     reachables=None,
     max_memory: float | None = None,
     started: float | None = None,
@@ -84,7 +84,7 @@ def check(
     _seconds("--time-limit", time_limit, zero=True)
     _megabytes(max_memory)
     names = _names(spec, invariants)
-    opts = ExploreOptions(names, max_states, deadlock, time_limit, progress,
+    opts = ExploreOptions(names, max_states, deadlock, time_limit,
                           reachables=_reachables(spec, reachables), max_memory=max_memory,
                           started=time.perf_counter() if started is None else started)
     compiled = _compile_within(spec, names, time_limit, max_memory, opts.started)
@@ -96,7 +96,7 @@ def check(
 def _compile_within(spec: CheckedSpec, names, time_limit, max_memory, started) -> CompiledSpec | Result:
     """The compiled spec, or INCOMPLETE when a limit is passed while compiling."""
     try:
-        with Budget(time_limit, max_memory, started):
+        with watch(lambda: (None, "compiling the spec")), Budget(time_limit, max_memory, started):
             return compile_spec(spec)
     except LimitReached as stop:
         return stopped_before_search(spec, names, stop, "compiling the spec (folding constants, enumerating "

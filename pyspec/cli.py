@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from pyspec import api
-from pyspec.errors import PyspecError, SpecErrors, UsageError
+from pyspec.errors import PyspecError, UsageError
 from pyspec.lang.types import format_value
-from pyspec.report.errors import render_error
+from pyspec.report.errors import error_json, render_error
 from pyspec.report.result import render_json, render_text
 from pyspec.report.show import render_spec
 from pyspec.limits import Budget, LimitReached, default_max_memory
+from pyspec.progress import Interrupted, Session, enabled as progress_enabled
 from pyspec.result import EXIT_BAD_INPUT, EXIT_INTERNAL, Verdict
 
 
@@ -51,7 +52,18 @@ class Options:
     k: int = 1
     witness: tuple[str, ...] = ()
     max_memory: float | None = None
+    progress: bool | None = None  # None: on when stderr is a terminal
     html: str | None = None  # also write the HTML timeline of the result's trace here
+
+
+def version() -> str:
+    """The installed distribution's version ("0.1.0")."""
+    from importlib.metadata import PackageNotFoundError, version as _version
+
+    try:
+        return _version("pyspec")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
 
 
 def _param(text: str) -> tuple[str, str]:
@@ -63,6 +75,7 @@ def _param(text: str) -> tuple[str, str]:
 
 def _build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="pyspec", description="Check executable specifications of distributed protocols.")
+    p.add_argument("--version", action="version", version=f"pyspec {version()}")
     memory = default_max_memory()  # MB, shown in --help
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -85,6 +98,11 @@ def _build_parser() -> argparse.ArgumentParser:
                              "enumerating, encoding, searching and solving alike (checked every 20 ms of CPU "
                              "time, inside one expansion too; each Z3 check gets at most the time left)")
         sp.add_argument("--max-memory", type=float, default=memory, metavar="MB", help=memory_help)
+        progress(sp)
+
+    def progress(sp):
+        sp.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="report progress on stderr about every 2 s (default: only when stderr is a terminal)")
 
     c = sub.add_parser("check", help="check invariants on every reachable state (or by BMC)")
     common(c)
@@ -102,11 +120,12 @@ def _build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("simulate", help="random walks, seeded")
     common(s)
-    s.add_argument("--invariant", action="append", dest="invariants", metavar="NAME")
-    s.add_argument("--runs", type=int, default=100)
-    s.add_argument("--steps", type=int, default=50)
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--deadlock", action="store_true")
+    s.add_argument("--invariant", action="append", dest="invariants", metavar="NAME",
+                   help="check only this invariant (repeatable); default: all")
+    s.add_argument("--runs", type=int, default=100, metavar="N", help="number of random walks (default: 100)")
+    s.add_argument("--steps", type=int, default=50, metavar="N", help="steps per walk at most (default: 50)")
+    s.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same walks (default: 0)")
+    s.add_argument("--deadlock", action="store_true", help="also report a walk that reaches a state with no enabled action")
     page(s)
     limits(s)
 
@@ -139,6 +158,7 @@ def _build_parser() -> argparse.ArgumentParser:
     su.add_argument("suite", help="the suite file, e.g. specs/suite.toml")
     su.add_argument("--only", metavar="TEXT", help="run only the rows whose name contains TEXT")
     su.add_argument("--json", action="store_true")
+    progress(su)
     return p
 
 
@@ -162,6 +182,7 @@ def _options(ns: argparse.Namespace) -> Options:
         k=getattr(ns, "k", 1),
         witness=tuple(getattr(ns, "witness", ()) or ()),
         max_memory=getattr(ns, "max_memory", None),
+        progress=getattr(ns, "progress", None),
         html=getattr(ns, "html", None),
     )
 
@@ -179,22 +200,43 @@ def _header(o: Options, spec) -> str:
 
 def run_suite(path: str, only: str | None, as_json: bool) -> int:
     from pyspec.report.suite import header, render_suite, row_line, suite_json, widths
+    from pyspec.result import SuiteResult
     from pyspec.suite import load_suite, run_suite as _run_suite
 
-    if as_json:
-        res = _run_suite(path, only)
-        print(json.dumps(suite_json(res), indent=2))
-        return 0 if res.ok else 1
+    done: list = []  # the rows run so far, for the summary when Ctrl-C stops the suite
     ws = widths(r.name for r in load_suite(path) if not only or only.lower() in r.name.lower())
-    print(header(ws), flush=True)
-    res = _run_suite(path, only, progress=lambda rr: print(row_line(rr, ws), flush=True))
-    print(render_suite(res, printed_rows=True))
+
+    def row(rr) -> None:
+        done.append(rr)
+        if not as_json:
+            print(row_line(rr, ws), flush=True)
+
+    if not as_json:
+        print(header(ws), flush=True)
+    try:
+        res = _run_suite(path, only, progress=row)
+    except Interrupted as stop:
+        res = SuiteResult(path, tuple(done))
+        reason = f"stopped: {stop.reason} after {len(done)} row(s); {stop.hint}"
+        if as_json:
+            print(json.dumps({**suite_json(res), "ok": False, "verdict": Verdict.INCOMPLETE.value,
+                              "reason": reason}, indent=2))
+        else:
+            print(render_suite(res, printed_rows=True) + f"\nINCOMPLETE: {reason}")
+        return Verdict.INCOMPLETE.exit_code
+    if as_json:
+        print(json.dumps(suite_json(res), indent=2))
+    else:
+        print(render_suite(res, printed_rows=True))
     return 0 if res.ok else 1
 
 
 def run(o: Options) -> int:
     started = time.perf_counter()
     api.check_limits(o.time_limit, o.max_memory)  # before any bound is armed
+    if o.command == "check" and o.engine != "bmc" and o.depth is not None:
+        raise UsageError(f"--depth {o.depth} needs --engine bmc: the explicit engine explores every depth",
+                         hint="add --engine bmc, or bound the explicit search with --max-states", code="PS615")
     try:  # the limits hold while the spec is parsed, typed and its params evaluated too
         with Budget(o.time_limit, o.max_memory, started):
             spec = api.load(o.spec, o.params)
@@ -281,22 +323,7 @@ def run_view(trace: str, output: str) -> int:
 
 
 def _error_json(e: PyspecError) -> dict:
-    errors = e.errors if isinstance(e, SpecErrors) else (e,)
-    return {
-        "verdict": "error",
-        "exit_code": EXIT_BAD_INPUT,
-        "errors": [
-            {
-                "code": x.code,
-                "message": x.message,
-                "file": x.span.file if x.span else None,
-                "line": x.span.line if x.span else None,
-                "col": x.span.col if x.span else None,
-                "hint": x.hint,
-            }
-            for x in errors
-        ],
-    }
+    return error_json(e)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -305,20 +332,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         ns = parser.parse_args(argv)
     except SystemExit as e:
         return int(e.code or 0)
-    try:
-        if ns.command == "suite":
-            return run_suite(ns.suite, ns.only, ns.json)
-        if ns.command == "view":
-            return run_view(ns.trace, ns.output)
-        return run(_options(ns))
+    try:  # Ctrl-C stops the work like a limit (pyspec.progress): INCOMPLETE with what was done
+        with Session(progress_enabled(getattr(ns, "progress", None), sys.stderr)):
+            if ns.command == "suite":
+                return run_suite(ns.suite, ns.only, ns.json)
+            if ns.command == "view":
+                return run_view(ns.trace, ns.output)
+            return run(_options(ns))
     except PyspecError as e:
         print(render_error(e), file=sys.stderr)
         if getattr(ns, "json", False):
             print(json.dumps(_error_json(e), indent=2))
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except (LimitReached, KeyboardInterrupt) as stop:  # Ctrl-C outside an engine (loading, printing)
+        reason = f"stopped: {stop.reason if isinstance(stop, LimitReached) else Interrupted().reason}"
+        if getattr(ns, "json", False):
+            print(json.dumps({"verdict": Verdict.INCOMPLETE.value, "exit_code": Verdict.INCOMPLETE.exit_code,
+                              "reason": reason}, indent=2))
+        else:
+            print(f"pyspec {ns.command}\nINCOMPLETE: {reason}")
+        return Verdict.INCOMPLETE.exit_code
     except BrokenPipeError:
         return 0
     except Exception:  # the one place a bug becomes exit 70 instead of a misleading verdict

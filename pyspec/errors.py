@@ -283,6 +283,7 @@ register_codes(
             "PS612": "suite file without `[[check]]` rows",
             "PS613": "a malformed suite row",
             "PS614": "`--only` matches no suite row",
+            "PS615": "`--depth` without `--engine bmc` (the explicit engine explores every depth)",
             "PS620": "`pyspec view`: trace file missing or unreadable",
             "PS621": "`pyspec view`: a file that is not an ITF trace",
             "PS622": "`--html FILE` that cannot be written",

@@ -14,6 +14,7 @@ from typing import Any
 
 from pyspec import api
 from pyspec.errors import PyspecError, UsageError
+from pyspec.progress import stop_if_interrupted, watch
 from pyspec.result import Result, Row, RowResult, SuiteResult, Verdict
 
 ENGINES = ("explicit", "bmc", "prove", "simulate", "synth")
@@ -133,14 +134,18 @@ def _run(row: Row) -> Result:
 
 
 def run_suite(path: str, only: str | None = None, progress=None) -> SuiteResult:
+    """Run the rows (those whose name contains `only`), calling `progress(row_result)` after
+    each. Raises pyspec.progress.Interrupted when Ctrl-C stops a row."""
     rows = load_suite(path)
     if only:
         rows = [r for r in rows if only.lower() in r.name.lower()]
         if not rows:
             raise UsageError(f"no row of {path} matches {only!r}", code="PS614")
     out = []
-    for row in rows:
-        rr = run_row(row)
+    for i, row in enumerate(rows, 1):
+        with watch(lambda: (None, f"row {i} of {len(rows)}, {row.name}")):
+            rr = run_row(row)
+        stop_if_interrupted()  # Ctrl-C in a row: its engine returned INCOMPLETE, the suite stops (Interrupted)
         out.append(rr)
         if progress is not None:
             progress(rr)

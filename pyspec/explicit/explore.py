@@ -10,11 +10,11 @@ import gc
 import time
 from array import array
 from dataclasses import dataclass
-from typing import Callable
 
 from pyspec.errors import SpecEvalError
 from pyspec.explicit.compiled import CompiledSpec
 from pyspec.limits import Budget, LimitReached, resident_mb
+from pyspec.progress import watch
 from pyspec.reference import instance_text, no_initial_state
 from pyspec.result import Reach, Reachability, Result, Step, Trace, Verdict
 
@@ -25,14 +25,12 @@ class ExploreOptions:
     max_states: int | None = None
     deadlock: bool = False
     time_limit: float | None = None  # seconds
-    progress: Callable[[dict], None] | None = None
     reachables: tuple[str, ...] | None = None  # None: the spec's own reachable properties
     max_memory: float | None = None  # MB of resident set
     started: float | None = None  # time.perf_counter() when the time limit's clock started (None: now)
 
 
 _NO_PARENT = -1
-_CHUNK = 4096  # states between progress reports
 _POLL = 256  # expansions between checks of the limits when no timer is armed (see pyspec.limits)
 
 
@@ -50,21 +48,32 @@ def explore(compiled: CompiledSpec, opts: ExploreOptions = ExploreOptions()) -> 
     t0 = time.perf_counter()
     c0 = time.process_time()
 
+    # What the progress reporter reads from another thread (pyspec.progress): the state list,
+    # the queue's head and the depth, written at the loop's checkpoints; the phase before it.
+    track: list = [(), 0, 0, "enumerating the initial states"]
+
+    def probe() -> tuple[int, str]:
+        n = len(track[0])
+        if track[3]:
+            return n, f"{track[3]}, {n:,} states"
+        return n, f"{n:,} states, depth {track[2]}, queue {n - track[1]:,}"
+
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of tuples and no cycles: the cyclic collector only costs time here
     try:
         # The limits hold in every phase: a timer interrupts init enumeration and one long
         # expansion alike (pyspec.limits); the loop below polls only when no timer is armed.
-        with Budget(opts.time_limit, opts.max_memory, opts.started) as budget:
-            return _bfs(compiled, opts, names, failing, successors, t0, c0, budget)
+        with watch(probe), Budget(opts.time_limit, opts.max_memory, opts.started) as budget:
+            return _bfs(compiled, opts, names, failing, successors, t0, c0, budget, track)
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
-def _bfs(compiled, opts, names, failing, successors, t0, c0, budget: Budget) -> Result:
+def _bfs(compiled, opts, names, failing, successors, t0, c0, budget: Budget, track: list) -> Result:
     spec = compiled.spec
     states: list[tuple] = []
+    track[0] = states
     seen: dict[tuple, int] = {}
     parent = array("q")
     via = array("l")
@@ -133,7 +142,7 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0, budget: Budget) -> 
                 reach_fn = _reached(compiled, reach_fn, rnames, first, s, len(states) - 1, 0, None)
             if bad is not None:
                 return finish(Verdict.VIOLATED, 0, len(states) - 1, bad)
-        phase = ""
+        phase = track[3] = ""
         limit = opts.max_states if opts.max_states is not None else 1 << 62
         poll = None if budget.armed else budget.poll  # the timer checks the limits, else poll here
         deadlock = opts.deadlock
@@ -149,10 +158,10 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0, budget: Budget) -> 
         push_parent = parent.append
         push_via = via.append
         checkpoint = _POLL
-        report_at = _CHUNK
         while head < len(states):
             if head == next_depth_at:
                 depth += 1
+                track[2] = depth
                 next_depth_at = len(states)
             s = states[head]
             try:
@@ -190,11 +199,9 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0, budget: Budget) -> 
             head += 1
             if head >= checkpoint:
                 checkpoint = head + _POLL
+                track[1] = head
                 if poll is not None:
                     poll()
-                if opts.progress is not None and len(states) >= report_at:
-                    report_at = len(states) + _CHUNK
-                    opts.progress(stats(depth))
         return finish(Verdict.HOLDS, depth)
     except LimitReached as stop:
         at = f"while {phase}" if phase else f"at depth {depth}"

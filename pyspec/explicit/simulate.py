@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pyspec.errors import SpecEvalError
 from pyspec.explicit.compiled import CompiledSpec
 from pyspec.limits import Budget, LimitReached, resident_mb
+from pyspec.progress import watch
 from pyspec.reference import no_initial_state
 from pyspec.result import Result, Step, Trace, Verdict
 
@@ -32,8 +33,12 @@ def simulate(compiled: CompiledSpec, opts: SimulateOptions = SimulateOptions()) 
     names = opts.invariants if opts.invariants is not None else compiled.spec.default_invariants()
     t0 = time.perf_counter()
     progress = [0, 0, 0]  # runs, steps, distinct states: for the summary when a limit stops the walks
+
+    def probe() -> tuple[int, str]:  # read by the progress reporter (pyspec.progress)
+        return progress[1], f"run {progress[0] + 1:,} of {opts.runs:,}, {progress[1]:,} steps, {progress[2]:,} distinct states"
+
     try:
-        with Budget(opts.time_limit, opts.max_memory, opts.started) as budget:
+        with watch(probe, "steps"), Budget(opts.time_limit, opts.max_memory, opts.started) as budget:
             return _walk(compiled, opts, names, t0, progress, None if budget.armed else budget.poll)
     except LimitReached as stop:
         rss = resident_mb()

@@ -53,6 +53,29 @@ def render_error(err: PyspecError, sources: dict[str, str] | None = None) -> str
     return "\n".join(_render_one(e, sources) for e in errors)
 
 
+def error_json(err: PyspecError) -> dict:
+    """An error as the JSON object `--json` prints on bad input (exit 2), for every command:
+    {"verdict": "error", "exit_code": 2, "errors": [{code, message, file, line, col, hint}]}."""
+    from pyspec.result import EXIT_BAD_INPUT
+
+    errors = err.errors if isinstance(err, SpecErrors) else (err,)
+    return {
+        "verdict": "error",
+        "exit_code": EXIT_BAD_INPUT,
+        "errors": [
+            {
+                "code": x.code,
+                "message": x.message,
+                "file": x.span.file if x.span else None,
+                "line": x.span.line if x.span else None,
+                "col": x.span.col if x.span else None,
+                "hint": x.hint,
+            }
+            for x in errors
+        ],
+    }
+
+
 def _render_one(e: PyspecError, sources: dict[str, str] | None) -> str:
     where = f"{e.span}: " if e.span is not None else ""
     out = [f"{where}error[{e.code}]: {e.message}"]

@@ -17,6 +17,7 @@ import z3
 from pyspec.errors import SpecEvalError, UsageError
 from pyspec.lang.typed import CheckedSpec
 from pyspec.limits import LimitReached
+from pyspec.progress import watch
 from pyspec.reference import Reference, instance_text, no_initial_state
 from pyspec.result import Reach, Reachability, Result, Trace, Verdict
 from pyspec.symbolic.encode import Encoding
@@ -51,7 +52,8 @@ def bmc(
     names = tuple(invariants) if invariants is not None else spec.default_invariants()
     rnames = tuple(reachables) if reachables is not None else spec.default_reachables()
     t0 = time.perf_counter()
-    enc = encode(spec, bitvectors)
+    with watch(lambda: (None, "encoding the spec for Z3")):
+        enc = encode(spec, bitvectors)
     return run(enc, Oracle(reference, enc.instances), names, depth, timeout, t0, rnames)
 
 
@@ -104,95 +106,100 @@ def run(
             else f"Z3 could not decide {what} at depth 0 ({reason})",
         )
 
-    at = [0]  # the depth being checked
-    try:
-        init_err = zb(enc.init.error)
-        with frame(solver):
-            solver.add(init_err)
-            r = solver.check()
-        if r == z3.unknown:
-            return undecided(0, "the initial states")
-        if r == z3.sat:
-            e = oracle.init_error()
-            if e is None:
-                raise EncodingMismatch("Z3 found an evaluation error in init that the explicit engine does not raise")
-            raise e.with_step("in init", None)
-        solver.add(zb(enc.init.formula), zb(enc.type_ok(0)))
-        if not some_initial_state(solver, oracle):
-            return undecided(0, "whether there is an initial state")
+    at: list = [0, time.perf_counter()]  # the depth being checked, and since when (read by the progress reporter)
 
-        inv_bad = or_all(or_(not_(p.formula), p.error) for n, p in ((n, enc.invariants[n]) for n in names))
-        step_err = or_all(p.error for p in enc.steps)
-        for k in range(depth + 1):
-            at[0] = k
-            tk = time.perf_counter()
-            if k > 0:
-                # No type constraint on state k: every variable of it equals a value the step
-                # computed, which is within its type unless the step raised an evaluation error,
-                # and depth k - 1 was just checked for those (measured on Paxos at depth 10:
-                # 15.1 s with the constraints, 10.5 s without).
-                solver.add(zb(enc.next(k - 1)))
+    def probe() -> tuple[None, str]:
+        return None, f"solving depth {at[0]} of {depth} ({time.perf_counter() - at[1]:,.0f} s on it)"
+
+    with watch(probe):
+        try:
+            init_err = zb(enc.init.error)
             with frame(solver):
-                solver.add(zb(enc.at(inv_bad, k)))
+                solver.add(init_err)
                 r = solver.check()
-                model = solver.model() if r == z3.sat else None
             if r == z3.unknown:
-                per_depth.append(time.perf_counter() - tk)
-                return undecided(k, "the invariants")
-            if model is not None:
-                trace = _trace(enc, oracle, model, k)
-                state = trace.steps[-1].state
-                try:
-                    bad = oracle.first_failing(state, names)
-                except SpecEvalError as e:  # the explicit engine agrees: the invariant cannot be evaluated
-                    raise e.with_step("while checking invariants", trace) from None
-                if bad is None:
-                    raise EncodingMismatch(f"Z3 found a violation in {state} that the explicit engine does not see")
-                per_depth.append(time.perf_counter() - tk)
-                return result(Verdict.VIOLATED, k, violated=bad, trace=trace)
-            for n in reachables:
-                if n in found:
-                    continue
-                part = enc.reachables[n]
+                return undecided(0, "the initial states")
+            if r == z3.sat:
+                e = oracle.init_error()
+                if e is None:
+                    raise EncodingMismatch("Z3 found an evaluation error in init that the explicit engine does not raise")
+                raise e.with_step("in init", None)
+            solver.add(zb(enc.init.formula), zb(enc.type_ok(0)))
+            if not some_initial_state(solver, oracle):
+                return undecided(0, "whether there is an initial state")
+
+            inv_bad = or_all(or_(not_(p.formula), p.error) for n, p in ((n, enc.invariants[n]) for n in names))
+            step_err = or_all(p.error for p in enc.steps)
+            for k in range(depth + 1):
+                at[0] = k
+                at[1] = tk = time.perf_counter()
+                if k > 0:
+                    # No type constraint on state k: every variable of it equals a value the step
+                    # computed, which is within its type unless the step raised an evaluation error,
+                    # and depth k - 1 was just checked for those (measured on Paxos at depth 10:
+                    # 15.1 s with the constraints, 10.5 s without).
+                    solver.add(zb(enc.next(k - 1)))
                 with frame(solver):
-                    solver.add(zb(enc.at(or_(part.formula, part.error), k)))
+                    solver.add(zb(enc.at(inv_bad, k)))
                     r = solver.check()
                     model = solver.model() if r == z3.sat else None
                 if r == z3.unknown:
                     per_depth.append(time.perf_counter() - tk)
-                    return undecided(k, f"whether {n} is reached")
-                if model is not None:
-                    trace = _trace(enc, oracle, model, k)
-                    try:
-                        hit = oracle.reference.reachable_fn((n,))(trace.steps[-1].state)
-                    except SpecEvalError as e:
-                        raise e.with_step("while checking reachable properties", trace) from None
-                    if hit is None:
-                        raise EncodingMismatch(f"Z3 found {n} true in {trace.steps[-1].state}, the explicit engine does not")
-                    found[n] = trace
-            if k < depth and step_err is not False:
-                with frame(solver):
-                    solver.add(zb(enc.at(step_err, k)))
-                    r = solver.check()
-                    model = solver.model() if r == z3.sat else None
-                if r == z3.unknown:
-                    per_depth.append(time.perf_counter() - tk)
-                    return undecided(k, "whether the actions can be evaluated")
+                    return undecided(k, "the invariants")
                 if model is not None:
                     trace = _trace(enc, oracle, model, k)
                     state = trace.steps[-1].state
-                    for inst in range(len(enc.steps)):  # the first failing instance, as explore names it
-                        err = oracle.step_error(state, [inst])
-                        if err is not None:
-                            raise err.with_step(f"in {instance_text(oracle.reference, inst)}", trace)
-                    raise EncodingMismatch(f"Z3 found an evaluation error in {state} that the explicit engine does not raise")
-            per_depth.append(time.perf_counter() - tk)
-    except LimitReached as stop:  # the deadline or memory bound, between or inside Z3 checks
-        if not stop_incomplete:
-            raise
-        k = at[0]
-        done = f"; no violation up to depth {k - 1}" if k > 0 else ""
-        return result(Verdict.INCOMPLETE, k - 1, reason=f"stopped: {stop.reason} at depth {k}{done}; {stop.hint}")
+                    try:
+                        bad = oracle.first_failing(state, names)
+                    except SpecEvalError as e:  # the explicit engine agrees: the invariant cannot be evaluated
+                        raise e.with_step("while checking invariants", trace) from None
+                    if bad is None:
+                        raise EncodingMismatch(f"Z3 found a violation in {state} that the explicit engine does not see")
+                    per_depth.append(time.perf_counter() - tk)
+                    return result(Verdict.VIOLATED, k, violated=bad, trace=trace)
+                for n in reachables:
+                    if n in found:
+                        continue
+                    part = enc.reachables[n]
+                    with frame(solver):
+                        solver.add(zb(enc.at(or_(part.formula, part.error), k)))
+                        r = solver.check()
+                        model = solver.model() if r == z3.sat else None
+                    if r == z3.unknown:
+                        per_depth.append(time.perf_counter() - tk)
+                        return undecided(k, f"whether {n} is reached")
+                    if model is not None:
+                        trace = _trace(enc, oracle, model, k)
+                        try:
+                            hit = oracle.reference.reachable_fn((n,))(trace.steps[-1].state)
+                        except SpecEvalError as e:
+                            raise e.with_step("while checking reachable properties", trace) from None
+                        if hit is None:
+                            raise EncodingMismatch(f"Z3 found {n} true in {trace.steps[-1].state}, the explicit engine does not")
+                        found[n] = trace
+                if k < depth and step_err is not False:
+                    with frame(solver):
+                        solver.add(zb(enc.at(step_err, k)))
+                        r = solver.check()
+                        model = solver.model() if r == z3.sat else None
+                    if r == z3.unknown:
+                        per_depth.append(time.perf_counter() - tk)
+                        return undecided(k, "whether the actions can be evaluated")
+                    if model is not None:
+                        trace = _trace(enc, oracle, model, k)
+                        state = trace.steps[-1].state
+                        for inst in range(len(enc.steps)):  # the first failing instance, as explore names it
+                            err = oracle.step_error(state, [inst])
+                            if err is not None:
+                                raise err.with_step(f"in {instance_text(oracle.reference, inst)}", trace)
+                        raise EncodingMismatch(f"Z3 found an evaluation error in {state} that the explicit engine does not raise")
+                per_depth.append(time.perf_counter() - tk)
+        except LimitReached as stop:  # the deadline or memory bound, between or inside Z3 checks
+            if not stop_incomplete:
+                raise
+            k = at[0]
+            done = f"; no violation up to depth {k - 1}" if k > 0 else ""
+            return result(Verdict.INCOMPLETE, k - 1, reason=f"stopped: {stop.reason} at depth {k}{done}; {stop.hint}")
     missing = [n for n in reachables if n not in found]
     if missing:
         return result(

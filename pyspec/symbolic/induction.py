@@ -21,6 +21,7 @@ import z3
 from pyspec.errors import UsageError
 from pyspec.lang.typed import CheckedSpec
 from pyspec.limits import LimitReached
+from pyspec.progress import watch
 from pyspec.reference import Reference
 from pyspec.result import CTI, Obligation, ProofResult, Result, Status, Verdict
 from pyspec.symbolic import bmc as _bmc
@@ -60,14 +61,21 @@ def prove(
     if k < 1:
         raise UsageError("--k must be at least 1", code="PS602")
     t0 = time.perf_counter()
-    enc = _bmc.encode(spec, bitvectors)
+    with watch(lambda: (None, "encoding the spec for Z3")):
+        enc = _bmc.encode(spec, bitvectors)
     oracle = Oracle(reference, enc.instances)
     p = _Prover(enc, oracle, names, k, timeout)
     obligations: list[Obligation] = []
+    total = len(spec.actions) + 1
+
+    def probe() -> tuple[None, str]:  # read by the progress reporter (pyspec.progress)
+        return None, f"obligation {min(len(obligations) + 1, total)} of {total}"
+
     try:
-        obligations.append(p.initiation() if k == 1 else p.base_case())
-        for ai, a in enumerate(spec.actions):
-            obligations.append(p.consecution(ai))
+        with watch(probe):
+            obligations.append(p.initiation() if k == 1 else p.base_case())
+            for ai, a in enumerate(spec.actions):
+                obligations.append(p.consecution(ai))
     except LimitReached as stop:  # the deadline or memory bound: UNKNOWN, with the obligations done
         done = f" after {len(obligations)} of {len(spec.actions) + 1} obligations"
         verdict, violated, trace, reason = Verdict.UNKNOWN, None, None, f"stopped: {stop.reason}{done}; {stop.hint}"

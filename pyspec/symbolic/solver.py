@@ -9,6 +9,7 @@ from typing import Iterator
 import z3
 
 from pyspec.limits import poll_budgets, time_left
+from pyspec.progress import interrupted_by_user
 
 
 class _BoundedSolver(z3.Solver):
@@ -27,6 +28,8 @@ class _BoundedSolver(z3.Solver):
             self.set("timeout", max(1, int(min(bounds) * 1000)))
         result = super().check(*assumptions)
         if result == z3.unknown:
+            if self.reason_unknown() == "interrupted from keyboard":  # Z3 caught the Ctrl-C itself
+                interrupted_by_user()
             poll_budgets(0.1)  # unknown because the deadline came: stop with the budget's reason
         return result
 

@@ -31,6 +31,7 @@ import z3
 from pyspec.errors import UsageError
 from pyspec.lang import typed as T
 from pyspec.lang.typed import CheckedSpec
+from pyspec.progress import watch
 from pyspec.reference import CompileReference, Reference, no_initial_state
 from pyspec.result import Result, SynthResult, Verdict
 from pyspec.symbolic.bmc import encode
@@ -65,8 +66,9 @@ def synth(
             code="PS606",
         )
     base = _without_table_choice(spec, unknowns)
-    enc = encode(base)
-    q = _Query(enc, unknowns, names, depth, timeout)
+    with watch(lambda: (None, "encoding the spec for Z3")):
+        enc = encode(base)
+        q = _Query(enc, unknowns, names, depth, timeout)
     stats: dict[str, Any] = {"depth": depth, "encode_seconds": round(time.perf_counter() - t0, 3)}
 
     def done(verdict: Verdict, **kw) -> Result:
@@ -83,8 +85,9 @@ def synth(
                     code="PS607",
                 )
             raise no_initial_state(spec)
-        vacuous = q.vacuous()
-        table, runs = q.cegis(stats)
+        with watch(q.probe):
+            vacuous = q.vacuous()
+            table, runs = q.cegis(stats)
     except _Undecided as u:
         return SynthResult(done(Verdict.UNKNOWN, reason=str(u)), stats=stats)
     oracle = None
@@ -197,6 +200,7 @@ class _Query:
     def __init__(self, enc: Encoding, unknowns: tuple[int, ...], names: tuple[str, ...], depth: int, timeout) -> None:
         self.enc, self.unknowns, self.names, self.depth = enc, unknowns, names, depth
         self.timeout = timeout
+        self.at = [0, 0, 0]  # candidate round, runs found, depth being verified: for the progress reporter
         ctx = enc.ctx
         s0, s1 = enc.state(0), enc.state(1)
         nvars = len(s0.vals)
@@ -225,6 +229,13 @@ class _Query:
 
     def _solver(self) -> z3.Solver:
         return new_solver(self.timeout)
+
+    def probe(self) -> tuple[None, str]:
+        """What the search is doing, for the progress reporter (pyspec.progress)."""
+        rounds, runs, k = self.at
+        if not rounds:
+            return None, "looking for properties no run can break"
+        return None, f"candidate table {rounds}, {runs} run(s) found, verifying depth {k} of {self.depth}"
 
     def _check(self, s: z3.Solver, what: str, *assumptions) -> bool:
         r = s.check(*assumptions)
@@ -288,6 +299,7 @@ class _Query:
         rounds = 0
         while True:
             rounds += 1
+            self.at[0] = rounds
             t = time.perf_counter()
             if not self._check(synthesiser, "a candidate table", *lits):
                 t_syn += time.perf_counter() - t
@@ -302,6 +314,7 @@ class _Query:
             verifier.add(z3.Implies(fix, zb(and_all(eq_const(ctx, x, v) for x, v in zip(self._table(0), cand)))))
             run = None
             for k in range(self.depth + 1):
+                self.at[2] = k
                 with frame(verifier):
                     verifier.add(zb(enc.at(self.bad, k)))
                     if self._check(verifier, f"the candidate table at depth {k}", fix, *acts[:k]):
@@ -315,6 +328,7 @@ class _Query:
             synthesiser.add(z3.Implies(lit, zb(self._run_constraint(run, len(runs) + 1))))
             runs.append(run)
             lits.append(lit)
+            self.at[1] = len(runs)
 
     def _decode_run(self, m: z3.ModelRef, k: int, cand: tuple) -> tuple:
         enc = self.enc
