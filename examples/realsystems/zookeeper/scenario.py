@@ -45,10 +45,12 @@ WORK = 0.3              # a leader's time between its check (heartbeat) and its 
 
 @dataclass
 class Run:
-    """What a scenario left behind: the logs to check, and every pid it started."""
+    """What a scenario left behind: the logs to check, every pid it started and the servers'
+    ports (all gone once run() returns), and PostgreSQL's final row."""
     out_dir: str
     logs: list[str] = field(default_factory=list)
     pids: dict[str, int] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
     final: dict = field(default_factory=dict)
 
 
@@ -93,14 +95,16 @@ def _pause_between_check_and_write(client: subprocess.Popen, path: str, attempts
     raise RuntimeError(f"could not stop client 0 between a heartbeat and its write in {attempts} attempts")
 
 
-def run(out_dir: str, fenced: bool, session_timeout: float = SESSION_TIMEOUT, work: float = WORK) -> Run:
+def run(out_dir: str, fenced: bool, session_timeout: float = SESSION_TIMEOUT, work: float = WORK,
+        result: Run | None = None) -> Run:
     """Run the scenario, writing into out_dir; every process is stopped by pid before it
-    returns or raises. Raises TimeoutError when a bounded wait runs out."""
+    returns or raises. Raises TimeoutError when a bounded wait runs out. Fills and returns
+    `result` (a new Run by default): its pids and ports are known even when it raises."""
     os.makedirs(out_dir, exist_ok=True)
     for name in os.listdir(out_dir):
         if name.endswith((".jsonl", ".out")):
             os.remove(os.path.join(out_dir, name))
-    result = Run(out_dir)
+    result = result if result is not None else Run(out_dir)
     harness = Harness(os.path.join(out_dir, "harness.jsonl"))
     zk = ZooKeeper(out_dir)
     pg = Postgres(log_dir=out_dir)
@@ -108,9 +112,9 @@ def run(out_dir: str, fenced: bool, session_timeout: float = SESSION_TIMEOUT, wo
     logs = [os.path.join(out_dir, f"client-{i}.jsonl") for i in range(2)]
     try:
         zk.start()
-        result.pids["zookeeper"] = zk.pid
+        result.pids["zookeeper"], result.ports["zookeeper"] = zk.pid, zk.port
         pg.start()
-        result.pids["postgres"] = pg.pid
+        result.pids["postgres"], result.ports["postgres"] = pg.pid, pg.port
         with psycopg.connect(pg.dsn, autocommit=True) as db:
             db.execute("CREATE TABLE protected (id int PRIMARY KEY, value text NOT NULL, token bigint NOT NULL)")
             db.execute("INSERT INTO protected VALUES (1, '', 0)")

@@ -1,0 +1,53 @@
+"""Fixtures for the real-system scenarios: skip when a system is not installed, and check that
+a scenario leaves no process and no listening port behind."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+from examples.realsystems import proc  # noqa: E402
+
+
+def _zookeeper_missing() -> str | None:
+    from examples.realsystems.postgres import pg_bin
+    from examples.realsystems.zookeeper.server import classpath
+    if shutil.which("java") is None:
+        return "java is not installed"
+    try:
+        classpath()
+        pg_bin()
+    except FileNotFoundError as e:
+        return str(e)
+    return None
+
+
+@pytest.fixture
+def zookeeper_run(tmp_path):
+    """Run the ZooKeeper scenario (the test calls it with fenced=True/False); afterwards every
+    pid it started must be gone and every server port closed."""
+    missing = _zookeeper_missing()
+    if missing:
+        pytest.skip(missing)
+    from examples.realsystems.zookeeper import scenario
+    runs = []
+
+    def go(fenced: bool):
+        out = str(tmp_path / ("fenced" if fenced else "unfenced"))
+        r = scenario.Run(out)
+        runs.append(r)   # before it runs: checked below even when the scenario raises
+        return scenario.run(out, fenced, result=r)
+
+    yield go
+    for r in runs:
+        left = {name: pid for name, pid in r.pids.items() if proc.alive(pid)}
+        listening = {name: port for name, port in r.ports.items() if proc.port_open(port)}
+        assert not left, f"processes left running: {left}"
+        assert not listening, f"ports still listening: {listening}"
