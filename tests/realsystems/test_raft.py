@@ -35,18 +35,13 @@ def _params(logs):
 
 @pytest.fixture
 def raft_run(tmp_path):
-    """Run a scenario (the test calls it); afterwards every node's pid must be gone."""
-    runs = []
-
-    def go(**kw):
-        r = scenario.run(str(tmp_path), **kw)
-        runs.append(r)
-        return r
-
-    yield go
-    for r in runs:
-        left = [pid for pid in r.pids if proc.alive(pid)]
-        assert not left, f"nodes left running: {left}"
+    """Run a scenario (the test calls it); afterwards every node's pid must be gone, whether
+    the run passed or failed."""
+    pids: list[int] = []
+    yield lambda **kw: scenario.run(str(tmp_path), pids=pids, **kw)
+    assert pids, "the scenario started nothing"
+    left = [pid for pid in pids if proc.alive(pid)]
+    assert not left, f"nodes left running: {left}"
 
 
 def test_healthy_cluster_conforms_with_one_leader(raft_run):

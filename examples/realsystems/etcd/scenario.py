@@ -57,14 +57,16 @@ def logged(path: str, event: str) -> dict | None:
 
 
 def run(out_dir: str, *, fencing: str = "none", pause: bool = True, ttl: int = 2,
-        timeout: float = 30.0) -> EtcdRun:
-    """Run the scenario; raises TimeoutError if a step does not happen within `timeout` s."""
+        timeout: float = 30.0, pids: dict[str, int] | None = None) -> EtcdRun:
+    """Run the scenario; raises TimeoutError if a step does not happen within `timeout` s.
+    `pids`, if given, is filled with every process started, as it starts (so that a caller can
+    check they are gone even when the run fails)."""
     os.makedirs(out_dir, exist_ok=True)
     logs = [os.path.join(out_dir, f"client-{i}.jsonl") for i in range(2)]
     for path in logs:
         if os.path.exists(path):
             os.remove(path)
-    result = EtcdRun(logs=logs)
+    result = EtcdRun(logs=logs, pids=pids if pids is not None else {})
     etcd, pg, clients = Etcd(out_dir), Postgres(log_dir=out_dir), []
     try:
         etcd.start()

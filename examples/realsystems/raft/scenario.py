@@ -62,10 +62,13 @@ def current_leader(logs: list[str]) -> tuple[int, int] | None:
     return best
 
 
-def run(out_dir: str, *, pause: bool = True, settle: float = 0.5, timeout: float = 20.0) -> RaftRun:
+def run(out_dir: str, *, pause: bool = True, settle: float = 0.5, timeout: float = 20.0,
+        pids: list[int] | None = None) -> RaftRun:
     """Start the cluster, wait for a leader, (with `pause`) SIGSTOP it until another node leads
     in a higher term, SIGCONT it, wait until it has heard of the new term, run `settle` seconds
-    more, stop every node. Raises TimeoutError if a step does not happen within `timeout` s."""
+    more, stop every node. Raises TimeoutError if a step does not happen within `timeout` s.
+    `pids`, if given, is filled with the nodes' pids as they start (so that a caller can check
+    they are gone even when the run fails)."""
     os.makedirs(out_dir, exist_ok=True)
     ports: list[int] = []
     while len(ports) < N:
@@ -77,7 +80,7 @@ def run(out_dir: str, *, pause: bool = True, settle: float = 0.5, timeout: float
         if os.path.exists(path):
             os.remove(path)
     procs = []
-    result = RaftRun(logs=logs, pids=[])
+    result = RaftRun(logs=logs, pids=pids if pids is not None else [])
     try:
         for i in range(N):
             p = proc.start([sys.executable, NODE, "--id", str(i), "--ports", ",".join(map(str, ports)),
