@@ -268,8 +268,12 @@ _SCRIPT = r"""
       var bend = LW / 2 - 4;
       x1 += LW / 2 - 6; x2 += LW / 2 - 6;
       d = "M" + x1 + "," + y1 + " C" + (x1 + bend) + "," + y1 + " " + (x2 + bend) + "," + y2 + " " + x2 + "," + y2;
-    } else {
-      d = "M" + x1 + "," + (y1 + 8) + " L" + x2 + "," + (y2 - 8);
+    } else {  // edge to edge, so the arrow is never hidden under the boxes it joins
+      var right = lt > ls;
+      x1 = laneX(ls) + (right ? LW - 6 : 6);
+      x2 = laneX(lt) + (right ? 6 : LW - 6);
+      var mid = (x1 + x2) / 2;
+      d = "M" + x1 + "," + y1 + " C" + mid + "," + y1 + " " + mid + "," + y2 + " " + x2 + "," + y2;
     }
     return '<path class="' + cls + '" d="' + d + '" marker-end="url(#head)">';
   }

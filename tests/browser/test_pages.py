@@ -1,0 +1,175 @@
+"""The timeline pages in a real browser (Debian's chromium, headless): the lanes drawn, the
+violating step or diverging record marked, a selected step's state shown (by click and by
+keyboard), nothing on the console. A screenshot of each page goes to test-artifacts/; with
+PYSPEC_UPDATE_SCREENSHOTS=1 the README's two screenshots under docs/img/ are refreshed too."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pyspec.cli import main as pyspec_main
+from pyspec.report.timeline import Event, Lane, Timeline
+from pyspec.report.timeline_html import render_html
+from tracecheck.cli import main as tracecheck_main
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC_SHOTS = {"election-fd-s": "timeline-election-fd-s.png", "election-pause": "timeline-election-pause.png"}
+
+
+def _samples():
+    """tests/report/test_timeline.py, for its sample spec and Quint trace (loaded by path, as
+    pytest imports test files without packages)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("timeline_samples", ROOT / "tests" / "report" / "test_timeline.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("pages")
+    out = {name: d / f"{name}.html" for name in ("election-fd-s", "election-pause", "diverging", "ping", "quint", "big")}
+    assert pyspec_main(["check", str(ROOT / "specs" / "leader_election.spec"), "-D", "FD=S", "--html",
+                        str(out["election-fd-s"])]) == 1
+    pause = sorted((ROOT / "examples" / "docs" / "systems" / "election-pause").glob("*.jsonl"))
+    assert tracecheck_main(["validate", "--mapping", str(ROOT / "examples" / "systems" / "election.toml"), "--invariants",
+                            *map(str, pause), "--html", str(out["election-pause"])]) == 0
+    tc = ROOT / "examples" / "tracecheck"
+    diverging = sorted((tc / "sample-diverging").glob("*.jsonl"))
+    assert tracecheck_main(["validate", "--mapping", str(tc / "leader_election.toml"), *map(str, diverging),
+                            "--html", str(out["diverging"])]) == 1
+    samples = _samples()
+    MSG_SPEC, QUINT = samples.MSG_SPEC, samples.QUINT
+    (d / "ping.spec").write_text(MSG_SPEC)
+    assert pyspec_main(["check", str(d / "ping.spec"), "--html", str(out["ping"])]) == 1
+    (d / "quint.itf.json").write_text(json.dumps(QUINT))
+    assert pyspec_main(["view", str(d / "quint.itf.json"), "-o", str(out["quint"])]) == 0
+    lanes = tuple(Lane(str(i), f"node {i}") for i in range(4))
+    events = tuple(Event(i % 4, f"Step(p={i % 4})", (("seq", str(i)),)) for i in range(10_000))
+    out["big"].write_text(render_html(Timeline("big", "conforms", (), lanes, events, number_from=1)))
+    return out
+
+
+@pytest.fixture
+def shot(artifacts):
+    def take(opened, name: str) -> None:
+        path = artifacts / f"{name}.png"
+        opened.page.screenshot(path=str(path))
+        assert path.stat().st_size > 1000
+        if name in DOC_SHOTS and os.environ.get("PYSPEC_UPDATE_SCREENSHOTS") == "1":
+            shutil.copyfile(path, ROOT / "docs" / "img" / DOC_SHOTS[name])
+
+    return take
+
+
+def selection_title(page) -> str:
+    return page.locator("#selection h2").inner_text()
+
+
+def test_election_counterexample(pages, open_page, shot):
+    o = open_page(pages["election-fd-s"])
+    page = o.page
+    assert page.locator(".lane-head").all_inner_texts() == ["process 0", "process 1", "process 2", "env"]
+    bad = page.locator(".event.violation")
+    assert bad.count() == 1 and bad.inner_text() == "Step(p=1)" and bad.is_visible()
+    # the violating step is selected on opening, with the invariant named
+    assert selection_title(page) == "2: Step(p=1)"
+    assert "invariant AtMostOneLeader is false" in page.locator("#selection .note").inner_text()
+    assert page.locator("#source .hll").count() >= 1  # the invariant's source, marked
+    shot(o, "election-fd-s")
+    # click: the state after Step(p=0), with the changed variable marked
+    page.locator('.event[data-i="1"]').click()
+    assert selection_title(page) == "1: Step(p=0)"
+    rows = page.locator("#selection table.state tr")
+    assert rows.count() == 6
+    assert page.locator("#selection tr.changed th").all_inner_texts() == ["leader"]
+    assert "{0: True, 1: False, 2: False}" in page.locator('#selection tr[data-var="leader"] td').inner_text()
+    assert page.locator(".event.selected").inner_text() == "Step(p=0)"
+    # keyboard
+    page.keyboard.press("ArrowDown")
+    assert selection_title(page) == "2: Step(p=1)"
+    page.keyboard.press("k")
+    page.keyboard.press("ArrowUp")
+    assert selection_title(page) == "0: initial state"
+    page.keyboard.press("End")
+    assert selection_title(page) == "2: Step(p=1)"
+    assert o.problems == []
+
+
+def test_paused_leader_log(pages, open_page, shot):
+    o = open_page(pages["election-pause"])
+    page = o.page
+    assert page.locator(".lane-head").all_inner_texts() == ["node 0", "node 1", "node 2", "storage"]
+    band = page.locator(".band")
+    assert band.count() == 1 and "AtMostOneActingLeader false (definitely)" in band.inner_text()
+    # opened at the span's first record (record 24: node 1's first act as leader)
+    assert selection_title(page) == "24: Lead(p=1)"
+    assert "node-1.jsonl:3" in page.locator("#selection pre.raw").inner_text()
+    assert "frontier (candidate states): 3" in page.locator("#selection .where").first.inner_text()
+    assert page.locator("#overview svg polyline").count() == 1
+    shot(o, "election-pause")
+    page.locator('.event[data-i="20"]').click()
+    assert selection_title(page) == "21: Lead(p=0)"
+    assert page.locator('#selection tr[data-var="event"] td').inner_text() == "lead"
+    page.keyboard.press("j")
+    assert selection_title(page).startswith("22: ")
+    assert o.problems == []
+
+
+def test_diverging_log(pages, open_page, shot):
+    o = open_page(pages["diverging"])
+    page = o.page
+    assert page.locator(".lane-head").count() == 4
+    bad = page.locator(".event.divergence")
+    assert bad.count() == 1 and bad.get_attribute("data-i") == "6"
+    note = page.locator("#selection .note").inner_text()
+    assert "DIVERGES at record 7" in note and "suspects[node] == out" in note
+    assert "suspects[node] == out" in page.locator("#source .hll").first.inner_text()
+    shot(o, "diverging")
+    page.locator('.event[data-i="0"]').click()
+    assert selection_title(page) == "1: Step(p=0)"
+    assert page.locator("#selection .note").count() == 0
+    assert o.problems == []
+
+
+def test_messages_are_drawn_as_arrows(pages, open_page, shot):
+    o = open_page(pages["ping"])
+    page = o.page
+    assert page.locator(".lane-head").count() == 3
+    assert page.locator("#arrows path[marker-end]").count() == 1
+    assert "sent: {dst: 1, src: 0}" in page.locator("#arrows path title").first.text_content()
+    shot(o, "ping")
+    assert o.problems == []
+
+
+def test_quint_trace_with_a_loop(pages, open_page, shot):
+    o = open_page(pages["quint"])
+    page = o.page
+    assert page.locator(".lane-head").all_inner_texts() == ["n1", "n2", "env"]
+    assert page.locator("#arrows path.loop").count() == 1
+    assert page.locator(".event.loop").count() == 1
+    shot(o, "quint")
+    assert o.problems == []
+
+
+def test_a_long_log_draws_only_the_rows_in_view(pages, open_page, shot):
+    o = open_page(pages["big"])
+    page = o.page
+    drawn = page.locator(".event").count()
+    assert 0 < drawn < 300  # of 10,000
+    page.locator("#chart").focus()
+    page.keyboard.press("End")
+    assert selection_title(page) == "10000: Step(p=3)"
+    assert page.locator('.event[data-i="9999"]').is_visible()
+    page.keyboard.press("PageUp")
+    assert selection_title(page) == "9980: Step(p=3)"
+    shot(o, "big")
+    assert o.problems == []
