@@ -256,6 +256,9 @@ CASES = [
     Case("PS613", _suite("[[check]]\nspec = 'tiny.spec'\nexpect = 'holds'\ncolour = 'red'\n"), "unknown key(s) colour"),
     Case("PS613", ("pyspec", ["suite", "{d}/s2.toml"]), "engine must be one of"),
     Case("PS614", _suite("[[check]]\nspec = 'tiny.spec'\nexpect = 'holds'\n", only="zzz"), "matches 'zzz'"),
+    Case("PS620", ("pyspec", ["view", "{d}/none.itf.json", "-o", "{d}/t.html"]), "no such trace file"),
+    Case("PS621", ("pyspec", ["view", "{d}/m.toml", "-o", "{d}/t.html"]), "not JSON"),
+    Case("PS622", ("pyspec", ["check", "{d}/tiny.spec", "--max-states", "1", "--html", "{d}/no-dir/t.html"]), "cannot write"),
     # tracecheck: the mapping
     Case("TC101", lambda d: raised(lambda: tracecheck.load_mapping(d / "none.toml")), "no such mapping file"),
     Case("TC102", _mapping("[fields]", "[fields"), "invalid TOML", (7, 8)),
@@ -299,6 +302,10 @@ CASES = [
     Case("TC305", _logs(UP0, engine="z3", invariants=["Few"]), "--invariants needs the explicit engine"),
     Case("TC305", ("tracecheck", ["validate", "--mapping", "{d}/m.toml", "--engine", "z3", "--invariants", "{d}/up.jsonl"]),
          "--invariants needs the explicit engine"),
+    Case("TC310", ("tracecheck", ["validate", "--mapping", "{d}/m.toml", "--html", "{d}/t.html", "-"]),
+         "cannot read standard input"),
+    Case("TC311", ("tracecheck", ["validate", "--mapping", "{d}/m.toml", "--html", "{d}/no-dir/t.html", "{d}/up.jsonl"]),
+         "cannot write"),
     Case("TC306", lambda d: raised(lambda: assert_conforms(d / "m.toml", [d / "up.jsonl"], no_invariant_violations=True,
                                                           invariants=())), "no invariant to check"),
 ]
