@@ -15,7 +15,7 @@ the one stored with the last accepted write (`UPDATE ... WHERE token <= %s`), in
 so PostgreSQL does the check atomically.
 
 Events (JSON lines, `time` wall-clock seconds, `node` the client id): granted {token, lease,
-ttl}, read {token, value}, write {token, value, ok}, release {released}, done, gave_up.
+ttl, ttl_left (what etcd says is left of it)}, read {token, value}, write {token, value, ok}, release {released}, done, gave_up.
 Every record of the storage's answer is written after PostgreSQL or etcd answered.
 """
 
@@ -84,7 +84,7 @@ def main(argv=None) -> int:
     (value, meta), = etcd.get(lock.key, metadata=True)
     assert value == lock.uuid.encode(), "the lock key is not ours right after taking it"
     token = int(meta["create_revision"])
-    log.event("granted", token=token, lease=lock.lease.id, ttl=lock.lease.ttl())
+    log.event("granted", token=token, lease=lock.lease.id, ttl=a.ttl, ttl_left=lock.lease.ttl())
     stop = threading.Event()
     alive = threading.Thread(target=keep_alive, args=(url, lock.lease.id, a.ttl, stop), daemon=True)
     alive.start()
