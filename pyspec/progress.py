@@ -17,6 +17,8 @@ A `Session` (entered by `pyspec` and `tracecheck` around one command) does two t
   INCOMPLETE (or UNKNOWN) result with what was done so far, exit 3. Z3 catches Ctrl-C inside a
   check and answers unknown ("interrupted from keyboard"); `pyspec.symbolic.solver` then raises
   the signal again, here.
+
+tracecheck imports this module (public, like `pyspec.limits`).
 """
 
 from __future__ import annotations

@@ -180,7 +180,7 @@ def _reaching(graph: Graph, sources: Iterable[str], forbidden: tuple[str, ...]) 
 
 ENGINES = ("pyspec.explicit", "pyspec.symbolic", "pyspec.api", "pyspec.suite")
 FRONT = ("pyspec.api", "pyspec.suite", "pyspec.cli")
-TRACECHECK_MAY_USE = {"pyspec", "pyspec.errors", "pyspec.limits", "pyspec.result", "pyspec.types",
+TRACECHECK_MAY_USE = {"pyspec", "pyspec.errors", "pyspec.limits", "pyspec.progress", "pyspec.result", "pyspec.types",
                       "pyspec.report.timeline", "pyspec.report.timeline_html"}  # the HTML pages (tracecheck/html.py)
 
 

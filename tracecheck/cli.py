@@ -7,6 +7,7 @@ No checking logic lives here. User errors render as `file:line:col` with the lin
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -14,10 +15,11 @@ import traceback
 from dataclasses import dataclass
 from typing import Sequence
 
-from pyspec import render_error
+from pyspec import error_json, render_error
 from pyspec.errors import PyspecError, UsageError
 from pyspec.limits import Budget, LimitReached, default_max_memory
-from pyspec.result import EXIT_BAD_INPUT, EXIT_INTERNAL
+from pyspec.progress import Interrupted, Session, enabled as progress_enabled, watch
+from pyspec.result import EXIT_BAD_INPUT, EXIT_INTERNAL, Verdict
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,6 +44,36 @@ class Options:
     junit: str | None
     max_memory: float | None = None
     html: str | None = None  # also write the HTML timeline of the log here
+    progress: bool | None = None  # None: on when stderr is a terminal
+
+
+def _version() -> str:
+    """The installed distribution's version (tracecheck ships with pyspec)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pyspec")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def _record_probe(series, engine: str):
+    """An `on_frontier` hook that keeps the record and the frontier's size for the progress
+    reporter (and passes them on to `series`, the HTML page's), and the probe that reads them."""
+    track = [0, 0]
+
+    def hook(n: int, size: int) -> None:
+        track[0] = n
+        track[1] = size
+        if series is not None:
+            series(n, size)
+
+    def probe() -> tuple[int | None, str]:
+        if engine == "z3":  # the states stay symbolic: no frontier to count
+            return None, "records encoded for Z3"
+        return track[0], f"record {track[0]:,}, frontier of {track[1]:,} states"
+
+    return hook, probe
 
 
 def _param(text: str) -> tuple[str, str]:
@@ -53,6 +85,7 @@ def _param(text: str) -> tuple[str, str]:
 
 def _build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="tracecheck", description="Check the logs of a running system against a pyspec specification.")
+    p.add_argument("--version", action="version", version=f"tracecheck {_version()}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     v = sub.add_parser("validate", help="is the log a behaviour of the spec? (exit 0 conforms, 1 diverges, 3 incomplete)")
     v.add_argument("logs", nargs="+", metavar="LOG", help="log files (plain or gzip), one per node is normal; - for stdin")
@@ -75,7 +108,9 @@ def _build_parser() -> argparse.ArgumentParser:
                         f"memory, {memory} MB here)")
     v.add_argument("--engine", choices=("explicit", "z3"), default="explicit")
     v.add_argument("--json", action="store_true", help="machine-readable output")
-    v.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE")
+    v.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE (bad input too: one error)")
+    v.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="report progress on stderr about every 2 s (default: only when stderr is a terminal)")
     v.add_argument("--html", metavar="FILE", help="also write the log as a self-contained HTML timeline to FILE "
                                                   "(per-node lanes, invariant spans, the divergence; docs/timelines.md)")
     return p
@@ -85,7 +120,7 @@ def parse_options(argv: Sequence[str] | None) -> Options:
     ns = _build_parser().parse_args(argv)
     return Options(ns.mapping, tuple(ns.logs), dict(ns.params), ns.hidden, tuple(ns.invariant) if ns.invariant else None,
                    ns.invariants, ns.max_frontier, ns.time_limit, ns.engine, ns.json, ns.junit, ns.max_memory,
-                   ns.html)
+                   ns.html, ns.progress)
 
 
 def run(o: Options) -> int:
@@ -113,9 +148,11 @@ def run(o: Options) -> int:
         invariants = o.invariants
         if invariants is None and o.all_invariants:
             invariants = mapping.default_invariants()
-        result = tracecheck.validate(mapping, o.logs, hidden=o.hidden, invariants=invariants, max_frontier=o.max_frontier,
-                                     time_limit=o.time_limit, engine=o.engine, max_memory=o.max_memory,
-                                     started=started, on_frontier=series)
+        hook, probe = _record_probe(series, o.engine)
+        with watch(probe, "records"):
+            result = tracecheck.validate(mapping, o.logs, hidden=o.hidden, invariants=invariants, max_frontier=o.max_frontier,
+                                         time_limit=o.time_limit, engine=o.engine, max_memory=o.max_memory,
+                                         started=started, on_frontier=hook)
     print(render_json(result) if o.json else render_text(result))
     if o.html:
         err = _write_html(o.html, result, mapping, o.logs, series.points if series is not None else [])
@@ -150,14 +187,30 @@ def _write_html(path: str, result, mapping, logs: tuple[str, ...], frontier: lis
 
 def main(argv: Sequence[str] | None = None) -> int:
     o = parse_options(argv)
-    try:
-        return run(o)
+    try:  # Ctrl-C stops the work like a limit (pyspec.progress): INCOMPLETE with what was done
+        with Session(progress_enabled(o.progress, sys.stderr)):
+            return run(o)
     except PyspecError as e:
         print(render_error(e), file=sys.stderr)
+        if o.json:
+            print(json.dumps(error_json(e), indent=2))
+        if o.junit:
+            from tracecheck.report import render_junit_error
+
+            try:
+                with open(o.junit, "w", encoding="utf-8") as f:
+                    f.write(render_junit_error(render_error(e), f"error[{e.code}]: {e.message}"))
+            except OSError as w:
+                print(f"tracecheck: error: cannot write {o.junit}: {w.strerror}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("tracecheck: interrupted", file=sys.stderr)
-        return 130
+    except (LimitReached, KeyboardInterrupt) as stop:  # Ctrl-C outside the validator (loading, printing)
+        reason = f"stopped: {(stop if isinstance(stop, LimitReached) else Interrupted()).reason}"
+        if o.json:
+            print(json.dumps({"verdict": Verdict.INCOMPLETE.value, "exit_code": Verdict.INCOMPLETE.exit_code,
+                              "reason": reason}, indent=2))
+        else:
+            print(f"tracecheck validate\nINCOMPLETE: {reason}")
+        return Verdict.INCOMPLETE.exit_code
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BAD_INPUT

@@ -218,4 +218,16 @@ def render_junit(r: TraceResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["render_text", "render_json", "render_junit", "to_json", "headline", "span_text"]
+def render_junit_error(err_text: str, message: str) -> str:
+    """A JUnit report for bad input (exit 2): one test case, in error, whose text is the
+    rendered error, so that CI shows why no log was checked."""
+    return "\n".join([
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<testsuites><testsuite name="tracecheck" tests="1" failures="0" errors="1" time="0">',
+        f'<testcase classname="tracecheck" name="tracecheck validate" time="0"><error message={quoteattr(message)} '
+        f'type="bad input">{escape(err_text)}</error></testcase>',
+        "</testsuite></testsuites>",
+    ]) + "\n"
+
+
+__all__ = ["render_text", "render_json", "render_junit", "render_junit_error", "to_json", "headline", "span_text"]

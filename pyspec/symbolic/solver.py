@@ -3,6 +3,7 @@ push/pop frames that are popped also when a check raises."""
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -10,6 +11,9 @@ import z3
 
 from pyspec.limits import poll_budgets, time_left
 from pyspec.progress import interrupted_by_user
+
+
+_CANCELED = ("interrupted from keyboard", "canceled")  # Z3's reasons for a check stopped by SIGINT
 
 
 class _BoundedSolver(z3.Solver):
@@ -26,9 +30,11 @@ class _BoundedSolver(z3.Solver):
         bounds = [b for b in (self.own_timeout, seconds, time_left()) if b is not None]
         if bounds:
             self.set("timeout", max(1, int(min(bounds) * 1000)))
+        t0 = time.perf_counter()
         result = super().check(*assumptions)
         if result == z3.unknown:
-            if self.reason_unknown() == "interrupted from keyboard":  # Z3 caught the Ctrl-C itself
+            # Z3 catches Ctrl-C inside a check itself and cancels it: an early "canceled" is the user's
+            if self.reason_unknown() in _CANCELED and (not bounds or time.perf_counter() - t0 < 0.9 * min(bounds)):
                 interrupted_by_user()
             poll_budgets(0.1)  # unknown because the deadline came: stop with the budget's reason
         return result
