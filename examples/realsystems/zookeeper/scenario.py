@@ -6,8 +6,9 @@ and unmodified, as separate processes on 127.0.0.1:
 1. start a standalone ZooKeeper (tick 200 ms) and a PostgreSQL server, each by pid, each with a
    fresh data directory; create the protected row;
 2. start client 0, wait until it leads; start client 1 (it queues behind client 0);
-3. SIGSTOP client 0 right after a `heartbeat` (it checked that it leads, its write is next);
-   retried at the next heartbeat, at most 5 times, if the stop landed anywhere else;
+3. SIGSTOP client 0 right after a `heartbeat` (it checked that it leads, and sleeps `--work`
+   seconds before its write): the stop is kept if the heartbeat is still client 0's last record
+   and less than half of `--work` old, else undone and retried at the next heartbeat (5 times);
 4. wait until client 1 leads (client 0's session expired: the server deleted its znode) and
    until PostgreSQL has accepted a write of client 1;
 5. SIGCONT client 0: it writes with its old token; wait until it has logged that write and
@@ -16,7 +17,7 @@ and unmodified, as separate processes on 127.0.0.1:
 Every wait is bounded. Logs in DIR: client-0.jsonl, client-1.jsonl, harness.jsonl (pause,
 resume, and the final row), and the servers' and clients' output (*.out). Check them with
 
-    tracecheck validate -m examples/realsystems/zookeeper/zk.toml -D STORE=none --hidden 1 --invariants DIR/*.jsonl
+    tracecheck validate -m examples/realsystems/zookeeper/zk.toml -D STORE=none --invariants DIR/*.jsonl
 
 (`STORE=fenced` for a `--fenced` run). Prints the log files.
 """
@@ -80,16 +81,19 @@ def _events(path: str, event: str, **match: object) -> list[dict]:
     return [r for r in read_log(path) if r.get("event") == event and all(r.get(k) == v for k, v in match.items())]
 
 
-def _pause_between_check_and_write(client: subprocess.Popen, path: str, attempts: int = 5) -> None:
+def _pause_between_check_and_write(client: subprocess.Popen, path: str, work: float, attempts: int = 5) -> None:
     """SIGSTOP the client just after a heartbeat record, so that its next act is a write.
-    Whether the stop landed there is read back from the log; if not, SIGCONT and retry."""
+    The stop landed there if the heartbeat is still its last record and the stop came less
+    than work/2 seconds after it (the client sleeps `work` seconds after logging a heartbeat,
+    so it was still asleep); otherwise SIGCONT and retry at the next heartbeat."""
     for _ in range(attempts):
         seen = len(_events(path, "heartbeat"))
         proc.wait_until(lambda: len(_events(path, "heartbeat")) > seen, 10, "client 0's next heartbeat",
                         interval=0.005)
         os.kill(client.pid, signal.SIGSTOP)
+        stopped_by = time.monotonic_ns()
         records = read_log(path)
-        if records and records[-1]["event"] == "heartbeat":
+        if records[-1]["event"] == "heartbeat" and stopped_by - records[-1]["mono"] < work * 0.5e9:
             return
         os.kill(client.pid, signal.SIGCONT)
     raise RuntimeError(f"could not stop client 0 between a heartbeat and its write in {attempts} attempts")
@@ -134,7 +138,7 @@ def run(out_dir: str, fenced: bool, session_timeout: float = SESSION_TIMEOUT, wo
         proc.wait_until(lambda: _events(logs[0], "became_leader"), 30, "client 0 to lead")
         start_client(1)
         proc.wait_until(lambda: _events(logs[1], "state", state="CONNECTED"), 30, "client 1 to connect")
-        _pause_between_check_and_write(old, logs[0])
+        _pause_between_check_and_write(old, logs[0], work)
         harness("pause", target=0, signal="SIGSTOP")
         proc.wait_until(lambda: _events(logs[1], "became_leader"), 8 * session_timeout + 10,
                         "client 1 to lead while client 0 is paused")
