@@ -9,6 +9,7 @@ readers (files -> records, merged in log order) -> validate (frontier search) ->
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from typing import Callable, Iterable
@@ -19,6 +20,9 @@ from tracecheck.readers import read_logs
 from tracecheck.report import render_json, render_junit, render_text
 from tracecheck.result import Divergence, InvariantSpan, TraceResult
 from tracecheck.validate import Options, stopped_before_records
+
+
+Z3_AFTER = 10_000  # --engine auto: Z3 takes over past this many states consistent with the log
 
 
 def check_limits(time_limit: float | None, max_memory: float | None) -> None:
@@ -41,10 +45,12 @@ def validate(
     max_frontier: int = 100_000,
     time_limit: float | None = None,
     params: dict[str, str] | None = None,
-    engine: str = "explicit",
+    engine: str = "auto",
     max_memory: float | None = None,
     started: float | None = None,
     on_frontier: Callable[[int, int], None] | None = None,
+    spec: str | os.PathLike | None = None,
+    z3_after: int = Z3_AFTER,
 ) -> TraceResult:
     """Validate the logs at `logs` (paths, str or PathLike; "-" is standard input) against the
     mapping (a path, str or PathLike, or a loaded `Mapping`). Returns a TraceResult whose
@@ -52,15 +58,23 @@ def validate(
     explains) or INCOMPLETE (a bound stopped it). Raises MappingError, LogError or another
     PyspecError for bad input. The time limit counts from `started` (a time.perf_counter()
     value; default: now) and holds while the mapping loads too. `on_frontier(record index,
-    frontier size)` is called after each explained record (explicit engine only)."""
+    frontier size)` is called after each explained record (explicit engine only). `spec`
+    replaces the mapping's spec file (like `params` its params).
+
+    engine: "explicit", "z3", or "auto" (the default): explicit, and when more than `z3_after`
+    states are consistent with the log, Z3 from the first record again (the result's
+    `stats["switched"]` says where); auto stays explicit when the run needs it (invariants,
+    `old(...)`, a clock skew, standard input)."""
     import time
 
     from pyspec.errors import UsageError
     from pyspec.limits import Budget, LimitReached
     from tracecheck.validate import validate_records
 
-    if engine not in ("explicit", "z3"):
-        raise UsageError(f"unknown engine '{engine}'", hint="engines: explicit, z3", code="TC304")
+    if engine not in ("explicit", "z3", "auto"):
+        raise UsageError(f"unknown engine '{engine}'", hint="engines: auto, explicit, z3", code="TC304")
+    if z3_after < 1:
+        raise UsageError(f"--z3-after must be at least 1, not {z3_after}", code="TC301")
     check_limits(time_limit, max_memory)
     started = time.perf_counter() if started is None else started
     paths = tuple(os.fspath(p) for p in logs)
@@ -69,7 +83,7 @@ def validate(
     else:
         try:
             with Budget(time_limit, max_memory, started):
-                m = load_mapping(mapping, params)
+                m = load_mapping(mapping, params, spec)
         except LimitReached as stop:
             return stopped_before_records("the spec", os.fspath(mapping), paths, engine, stop,
                                           "loading the mapping and its spec", started)
@@ -80,7 +94,33 @@ def validate(
         from tracecheck.validate_z3 import validate_records_z3
 
         return validate_records_z3(m, read_logs(paths, m.log), opts, paths)
-    return validate_records(m, read_logs(paths, m.log), opts, paths)
+    stays = _explicit_only(m, opts, paths) if engine == "auto" else "explicit"
+    if stays is not None or z3_after >= max_frontier:
+        return validate_records(m, read_logs(paths, m.log), opts, paths)
+    first = validate_records(m, read_logs(paths, m.log), dataclasses.replace(opts, switch_at=z3_after), paths)
+    if not first.stats.get("switch"):
+        return first
+    from tracecheck.validate_z3 import validate_records_z3
+
+    at = first.stopped_at
+    note = (f"the explicit frontier passed {z3_after:,} states at record {at.index if at else first.records:,}"
+            f"{f' ({at.where()})' if at else ''} after {first.stats.get('seconds', 0):.2f} s; "
+            "Z3 checked the log from the first record")
+    second = validate_records_z3(m, read_logs(paths, m.log), opts, paths)
+    return dataclasses.replace(second, stats={**second.stats, "switched": note})
+
+
+def _explicit_only(m: Mapping, opts: Options, paths: tuple[str, ...]) -> str | None:
+    """Why --engine auto cannot move to Z3 for this run (None: it can)."""
+    if opts.invariants:
+        return "invariants are evaluated on explicit states"
+    if m.uses_pre_state:
+        return "an observation reads the state before the step"
+    if m.log.skew:
+        return "records within the clock skew are searched in either order"
+    if "-" in paths:
+        return "standard input cannot be read twice"
+    return None
 
 
 __all__ = [

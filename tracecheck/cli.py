@@ -45,6 +45,8 @@ class Options:
     max_memory: float | None = None
     html: str | None = None  # also write the HTML timeline of the log here
     progress: bool | None = None  # None: on when stderr is a terminal
+    spec: str | None = None  # --spec: instead of the mapping's spec file
+    z3_after: int = 10_000  # --engine auto: Z3 takes over past this many states
 
 
 def _version() -> str:
@@ -106,7 +108,12 @@ def _build_parser() -> argparse.ArgumentParser:
     v.add_argument("--max-memory", type=float, default=memory, metavar="MB",
                    help=f"stop (incomplete) when the resident set passes MB megabytes (default: 75%% of physical "
                         f"memory, {memory} MB here)")
-    v.add_argument("--engine", choices=("explicit", "z3"), default="explicit")
+    v.add_argument("--engine", choices=("auto", "explicit", "z3"), default="auto",
+                   help="auto (default): explicit, then Z3 from the first record when more than --z3-after states are "
+                        "consistent with the log")
+    v.add_argument("--z3-after", type=int, default=10_000, metavar="N",
+                   help="with --engine auto, move to Z3 past N states (default 10,000)")
+    v.add_argument("--spec", metavar="FILE", help="check against this spec instead of the mapping's [spec] file")
     v.add_argument("--json", action="store_true", help="machine-readable output")
     v.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE (bad input too: one error)")
     v.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
@@ -120,7 +127,7 @@ def parse_options(argv: Sequence[str] | None) -> Options:
     ns = _build_parser().parse_args(argv)
     return Options(ns.mapping, tuple(ns.logs), dict(ns.params), ns.hidden, tuple(ns.invariant) if ns.invariant else None,
                    ns.invariants, ns.max_frontier, ns.time_limit, ns.engine, ns.json, ns.junit, ns.max_memory,
-                   ns.html, ns.progress)
+                   ns.html, ns.progress, ns.spec, ns.z3_after)
 
 
 def run(o: Options) -> int:
@@ -141,7 +148,7 @@ def run(o: Options) -> int:
     tracecheck.check_limits(o.time_limit, o.max_memory)
     try:
         with Budget(o.time_limit, o.max_memory, started):
-            mapping = tracecheck.load_mapping(o.mapping, o.params)
+            mapping = tracecheck.load_mapping(o.mapping, o.params, o.spec)
     except LimitReached as stop:
         result = stopped_before_records("the spec", o.mapping, o.logs, o.engine, stop, "loading the mapping and its spec", started)
     else:
@@ -152,7 +159,7 @@ def run(o: Options) -> int:
         with watch(probe, "records"):
             result = tracecheck.validate(mapping, o.logs, hidden=o.hidden, invariants=invariants, max_frontier=o.max_frontier,
                                          time_limit=o.time_limit, engine=o.engine, max_memory=o.max_memory,
-                                         started=started, on_frontier=hook)
+                                         started=started, on_frontier=hook, z3_after=o.z3_after)
     print(render_json(result) if o.json else render_text(result))
     if o.html:
         err = _write_html(o.html, result, mapping, o.logs, series.points if series is not None else [])

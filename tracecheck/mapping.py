@@ -9,6 +9,7 @@ is a `MappingError` whose span points at the line of the mapping file.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 import os
 import re
@@ -25,10 +26,12 @@ from tracecheck.locate import Locator
 
 _NAME = re.compile(r"^[A-Za-z_]\w*$")
 
-_TOP = ("spec", "log", "fields", "hidden", "rule")
+_TOP = ("spec", "log", "fields", "values", "hidden", "rule")
 _SPEC_KEYS = ("file", "params")
-_LOG_KEYS = ("format", "pattern", "grammar", "grammar_file", "order", "clock", "node", "kind", "unmatched")
-_FIELD_KEYS = ("path", "type", "optional")
+_LOG_KEYS = ("format", "pattern", "grammar", "grammar_file", "order", "clock", "node", "kind", "unmatched", "skew")
+_FIELD_KEYS = ("path", "type", "optional", "values")
+_OPEN = "?"  # an argument the search chooses
+_OLD = re.compile(r"\bold\s*\(")
 _HIDDEN_KEYS = ("actions", "bound")
 _RULE_KEYS = ("name", "when", "action", "args", "observe")
 
@@ -45,17 +48,49 @@ class FieldDecl:
     optional: bool
     convert: Converter = field(compare=False)
     span: Span = field(compare=False)
+    table: str | None = None  # the value table the logged value goes through, by name
+
+
+@dataclass(frozen=True, slots=True)
+class ValueTable:
+    """Logged value -> the value the field's type reads: a table of logged texts, or a regular
+    expression whose first group is the value (`pattern = 'c(\\d+)'`). A list's elements go
+    through it one by one."""
+
+    name: str
+    entries: dict[str, Any] | None
+    pattern: Any  # compiled regex or None
+    span: Span = field(compare=False)
+
+    def translate(self, v: Any) -> Any:
+        if isinstance(v, list):
+            return [self.translate(x) for x in v]
+        key = v if isinstance(v, str) else json.dumps(v)
+        if self.entries is not None:
+            try:
+                return self.entries[key]
+            except KeyError:
+                shown = ", ".join(json.dumps(k) for k in list(self.entries)[:6]) + (", ..." if len(self.entries) > 6 else "")
+                raise ValueError(f"{json.dumps(v)} is not in value table '{self.name}' ({shown})") from None
+        m = self.pattern.fullmatch(key)
+        if m is None:
+            raise ValueError(f"{json.dumps(v)} does not match value table '{self.name}' (pattern {self.pattern.pattern!r})")
+        return m.group(1) if m.re.groups else m.group(0)
 
 
 @dataclass(frozen=True, slots=True)
 class Arg:
-    """An action argument: a bare field (`field`), or an expression over fields (`expr`)."""
+    """An action argument: a bare field (`field`), an expression over fields (`expr`), or open
+    (`"?"`, neither: the search tries every value of the parameter's type). A bare field that
+    is optional leaves the argument open in a record without it."""
 
     formal: str
     text: str
     field: str | None
     expr: Any  # pyspec.Expression or None
     fields: tuple[str, ...]
+    open: bool = False
+    optional: bool = False  # a bare optional field: open when absent
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,13 +105,16 @@ class Observation:
     fields: tuple[str, ...]
     span: Span
     sides: tuple[str, Any, str, Any] | None = None
+    # `old(e)`: (binding name, e checked on its own) for each, evaluated in the state before
+    # the step and bound in `expr` under the name
+    pre: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
     index: int
     name: str
-    when: tuple[tuple[tuple[str, ...], Any], ...]
+    when: tuple[tuple[tuple[str, ...], tuple[Any, ...]], ...]  # path -> the values it may have
     action: str | None  # None: the record only observes the state
     args: tuple[Arg, ...]
     observe: tuple[Observation, ...]
@@ -93,6 +131,7 @@ class LogFormat:
     clock: tuple[str, ...] | None
     node: tuple[str, ...] | None
     unmatched: str  # "reject" or "ignore"
+    skew: float = 0.0  # timestamps closer than this may be in either order
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +146,18 @@ class Mapping:
     hidden: tuple[str, ...]
     hidden_bound: int
     locator: Locator = field(compare=False, repr=False)
+    overrides: tuple[str, ...] = ()  # what the command line set: "--spec FILE", "-D N=3"
+
+    @property
+    def uses_pre_state(self) -> bool:
+        return any(o.pre for r in self.rules for o in r.observe)
+
+    def param_origin(self, name: str) -> str:
+        """How param `name` got its value: "-D N=3", "the mapping's [spec] params" or "the spec's default"."""
+        for o in self.overrides:
+            if o.startswith(f"-D {name}="):
+                return o
+        return "the mapping's [spec] params" if name in self.params else "the spec's default"
 
     def default_invariants(self) -> tuple[str, ...]:
         """The invariants checked when none is named: the spec's own (an included file's are
@@ -114,9 +165,11 @@ class Mapping:
         return tuple(i.name for i in self.spec.invariants if i.default)
 
 
-def load_mapping(path: str | os.PathLike, params: dict[str, str] | None = None) -> Mapping:
-    """Read and check a mapping file; `params` (-D NAME=VALUE) override the mapping's params.
-    Raises MappingError (with the mapping's file and line) or the spec's own errors."""
+def load_mapping(path: str | os.PathLike, params: dict[str, str] | None = None,
+                 spec: str | os.PathLike | None = None) -> Mapping:
+    """Read and check a mapping file; `params` (-D NAME=VALUE) override the mapping's params
+    and `spec` (--spec FILE, relative to the working directory) its spec file. Raises
+    MappingError (with the mapping's file and line) or the spec's own errors."""
     path = os.fspath(path)
     try:
         text = read_small_file(path, "mapping file")
@@ -124,7 +177,7 @@ def load_mapping(path: str | os.PathLike, params: dict[str, str] | None = None) 
         raise MappingError(f"no such mapping file: {path}", code="TC101") from None
     except (OSError, UnicodeDecodeError) as e:
         raise MappingError(f"cannot read mapping file {path}: {e}", code="TC101") from None
-    return loads_mapping(text, path, params)
+    return loads_mapping(text, path, params, spec)
 
 
 MAX_FILE = 16 << 20  # bytes: a mapping or grammar file larger than this is not one
@@ -145,7 +198,8 @@ def read_small_file(path: str, what: str) -> str:
     return data.decode("utf-8").replace("\r\n", "\n")
 
 
-def loads_mapping(text: str, file: str | os.PathLike = "<mapping>", params: dict[str, str] | None = None) -> Mapping:
+def loads_mapping(text: str, file: str | os.PathLike = "<mapping>", params: dict[str, str] | None = None,
+                  spec: str | os.PathLike | None = None) -> Mapping:
     """Like `load_mapping`, for the text of a mapping; relative paths are resolved against
     `file`'s directory."""
     file = os.fspath(file)
@@ -157,7 +211,7 @@ def loads_mapping(text: str, file: str | os.PathLike = "<mapping>", params: dict
         line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
         raise MappingError(f"invalid TOML: {msg}", Span(file, line, col, line, col + 1), code="TC102") from None
-    return _Loader(file, doc, loc, params or {}).run()
+    return _Loader(file, doc, loc, params or {}, None if spec is None else os.fspath(spec)).run()
 
 
 def _toml_kind(v: Any) -> str:
@@ -167,8 +221,8 @@ def _toml_kind(v: Any) -> str:
 
 
 class _Loader:
-    def __init__(self, file: str, doc: dict, loc: Locator, params: dict[str, str]) -> None:
-        self.file, self.doc, self.loc, self.overrides = file, doc, loc, params
+    def __init__(self, file: str, doc: dict, loc: Locator, params: dict[str, str], spec: str | None = None) -> None:
+        self.file, self.doc, self.loc, self.overrides, self.spec_override = file, doc, loc, params, spec
         self.base = os.path.dirname(file) if file not in ("<mapping>", "-") else "."
 
     # ---- helpers --------------------------------------------------------------------------
@@ -211,19 +265,29 @@ class _Loader:
         self.keys(self.doc, _TOP, None, what="the mapping (top level)")
         self.load_spec()
         log = self.load_log()
+        self.log = log
+        self.tables = self.load_values()
         self.fields = self.load_fields()
         self.field_types = {n: self.field_type_text(n) for n in self.fields}
         hidden, bound = self.load_hidden()
         rules = self.load_rules()
-        return Mapping(self.file, self.spec, self.compiled, self.params, log, self.fields, rules, hidden, bound, self.loc)
+        overrides = ((f"--spec {self.spec_override}",) if self.spec_override is not None else ()) + tuple(
+            f"-D {k}={v}" for k, v in self.overrides.items())
+        return Mapping(self.file, self.spec, self.compiled, self.params, log, self.fields, rules, hidden, bound, self.loc,
+                       overrides)
 
     def load_spec(self) -> None:
         if "spec" not in self.doc:
             raise self.err("the mapping has no [spec] table", hint='add [spec] with file = "path/to/x.spec"', code="TC104")
         t = self.keys(self.doc["spec"], _SPEC_KEYS, "spec")
-        if "file" not in t:
+        if self.spec_override is not None:  # --spec: instead of the mapping's file, from the working directory
+            path = self.spec_override
+            if "file" in t:
+                self.string(t["file"], "spec", "file")
+        elif "file" not in t:
             raise self.err("[spec] has no 'file'", "spec", hint='file = "path/to/x.spec" (relative to the mapping)', code="TC104")
-        path = os.path.normpath(os.path.join(self.base, self.string(t["file"], "spec", "file")))
+        else:
+            path = os.path.normpath(os.path.join(self.base, self.string(t["file"], "spec", "file")))
         params = {}
         given = t.get("params", {})
         if not isinstance(given, dict):
@@ -242,9 +306,15 @@ class _Loader:
             self.spec = pyspec.load(path, params)
         except PyspecError as e:
             errors = e.errors if isinstance(e, SpecErrors) else (e,)
+            given_by = ", ".join(f"-D {k}={v}" for k, v in self.overrides.items())
             if errors and all(isinstance(x, pyspec.ParamError) for x in errors):
-                raise self.err(f"spec params: {e.message.removeprefix('-D ')}", "spec", key="params", hint=e.hint, code="TC105") from None
+                by = f" (with {given_by} from the command line)" if given_by else ""
+                raise self.err(f"spec params{by}: {e.message.removeprefix('-D ')}", "spec", key="params", hint=e.hint,
+                               code="TC105") from None
             if e.span is None or getattr(e, "code", "") == "PS001":
+                if self.spec_override is not None:
+                    raise MappingError(f"spec given by --spec {self.spec_override} (instead of the mapping's [spec] file): "
+                                       f"{e.message}", hint=e.hint, code="TC105") from None
                 raise self.err(f"spec: {e.message}", "spec", key="file", hint=e.hint, code="TC105") from None
             raise
         self.compiled = pyspec.compile_spec(self.spec)
@@ -283,7 +353,13 @@ class _Loader:
         unmatched = t.get("unmatched", "reject")
         if unmatched not in ("reject", "ignore"):
             raise self.err(f"unmatched must be \"reject\" or \"ignore\", not '{unmatched}'", "log", key="unmatched", code="TC106")
-        return LogFormat(fmt, pattern, grammar, order, clock, node, unmatched)
+        skew = t.get("skew", 0)
+        if isinstance(skew, bool) or not isinstance(skew, (int, float)) or not 0 <= skew < float("inf"):
+            raise self.err("skew must be a number of clock units, 0 or more", "log", key="skew",
+                           hint="skew = 0.001 (timestamps in seconds: a millisecond)", code="TC106")
+        if skew and order != "timestamp":
+            raise self.err(f'skew is for order = "timestamp" (wall clocks), not "{order}"', "log", key="skew", code="TC106")
+        return LogFormat(fmt, pattern, grammar, order, clock, node, unmatched, float(skew))
 
     def load_grammar(self, t: dict):
         import lark
@@ -343,8 +419,66 @@ class _Loader:
             if groups and len(path) == 1 and path[0] not in groups:
                 raise MappingError(f"field '{name}': the pattern has no group named '{path[0]}'", span,
                                    hint="groups: " + ", ".join(sorted(groups)), code="TC107")
-            out[name] = FieldDecl(name, path, ty, bool(decl.get("optional", False)), conv, span)
+            table = None
+            if "values" in decl:
+                table = self.field_table(name, decl["values"], ty, conv)
+                conv = _through(table.translate, conv)
+            optional = decl.get("optional", False)
+            if not isinstance(optional, bool):
+                raise self.err(f"field '{name}': optional must be true or false", "fields", key="optional", code="TC107")
+            out[name] = FieldDecl(name, path, ty, optional, conv, span, None if table is None else table.name)
         return out
+
+    def load_values(self) -> dict[str, ValueTable]:
+        """[values.NAME]: value tables, each `"logged" = value` entries or `pattern = 're(gex)'`."""
+        t = self.doc.get("values", {})
+        if not isinstance(t, dict):
+            raise self.err("[values] must be a table of value tables", key="values", code="TC114")
+        return {name: self.value_table(name, v, f"values.{name}") for name, v in t.items()}
+
+    def value_table(self, name: str, t: Any, where: str) -> ValueTable:
+        span = self.loc.span(where, 0) if (where, 0) in self.loc._blocks else self.loc.span("values", 0, key=name)
+        if not isinstance(t, dict) or not t:
+            raise MappingError(f"value table '{name}' must be a non-empty table: \"logged\" = value entries, "
+                               "or pattern = 'regex with one (group)'", span,
+                               hint='[values.client]\n"c1" = 0\n"c2" = 1', code="TC114")
+        if "pattern" in t:
+            if len(t) != 1 or not isinstance(t["pattern"], str):
+                raise MappingError(f"value table '{name}': a pattern table holds only pattern = 'regex'", span,
+                                   hint="write the entries in a table of their own", code="TC114")
+            try:
+                rx = re.compile(t["pattern"])
+            except re.error as e:
+                raise MappingError(f"value table '{name}': bad regular expression: {e}", span, code="TC114") from None
+            if rx.groups > 1:
+                raise MappingError(f"value table '{name}': the pattern has {rx.groups} groups; the value is the one group",
+                                   span, hint=r"use (?:...) for groups that are not the value", code="TC114")
+            return ValueTable(name, None, rx, span)
+        for k, v in t.items():
+            if isinstance(v, (dict, list)) or not isinstance(v, (bool, int, str)):
+                raise self.err(f"value table '{name}': \"{k}\" must map to an integer, a boolean or a string, "
+                               f"not {_toml_kind(v) if not isinstance(v, dict) else 'a table'}", where, key=k, code="TC114")
+        return ValueTable(name, dict(t), None, span)
+
+    def field_table(self, field_name: str, v: Any, ty: Type, conv: Converter) -> ValueTable:
+        """The value table of a field (`values = "client"` or an inline table), every entry
+        checked against the field's type."""
+        if isinstance(v, str):
+            table = self.tables.get(v)
+            if table is None:
+                known = ", ".join(self.tables) or "none"
+                raise self.err(f"field '{field_name}': no value table '{v}'", "fields", key="values", needle=f'"{v}"',
+                               hint=f"value tables ([values.NAME]): {known}", code="TC114")
+        else:
+            table = self.value_table(field_name, v, "fields")
+        for k, x in (table.entries or {}).items():
+            try:
+                conv(x)
+            except ValueError as e:
+                where = f"values.{table.name}" if (f"values.{table.name}", 0) in self.loc._blocks else "fields"
+                raise self.err(f"value table '{table.name}': \"{k}\" = {json.dumps(x)}: {e}, so it is not a {ty.show()} "
+                               f"(field '{field_name}')", where, key=k, code="TC114") from None
+        return table
 
     def doc_log_groups(self) -> list[str]:
         t = self.doc.get("log", {})
@@ -391,7 +525,7 @@ class _Loader:
         when = r.get("when", {})
         if not isinstance(when, dict):
             raise self.err("'when' must be a table: when = { event = \"step\" }", "rule", i, key="when", code="TC103")
-        conds = tuple((self.path(k, "rule", k, i), v) for k, v in when.items())
+        conds = tuple(self.when_condition(k, v, i) for k, v in when.items())
         name = r.get("name") or (", ".join(f"{k} = {json.dumps(v)}" for k, v in when.items()) or f"rule {i + 1}")
         action = r.get("action")
         formals: tuple = ()
@@ -412,7 +546,8 @@ class _Loader:
         for f in formals:
             if f.name not in args_t:
                 raise self.err(f"rule gives no value for {action}'s parameter '{f.name}'", "rule", i, key="action",
-                               hint=f'args = {{ {f.name} = "a field or an expression over fields" }}', code="TC109")
+                               hint=f'args = {{ {f.name} = "a field or an expression over fields" }}, or '
+                                    f'{f.name} = "?" to leave it open (the search tries every {f.ty.show()})', code="TC109")
             args.append(self.load_arg(f, args_t[f.name], i))
         obs_t = r.get("observe", [])
         if isinstance(obs_t, str):
@@ -430,8 +565,67 @@ class _Loader:
         decl = self.doc["fields"][name]
         return decl if isinstance(decl, str) else decl["type"]
 
+    def when_condition(self, key: str, v: Any, i: int) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+        """A `when` key and its values, checked against the fields: a declared field (by name
+        or path) must be able to hold each value; a key of a text log must be a field its
+        pattern or grammar gives; a key of a JSON log that is not declared must not look like a
+        typo of a name the mapping knows. A list is any of its values."""
+        path = self.path(key, "rule", key, i)
+        values = tuple(v) if isinstance(v, list) else (v,)
+        if not values or not all(isinstance(x, (str, int, float)) for x in values):
+            what = "an empty list" if not values else f"{_toml_kind(v) if not isinstance(v, dict) else 'a table'}"
+            raise self.err(f"when {key}: a value must be a string, a number or a boolean (a list: any of them), not {what}",
+                           "rule", i, key=key, hint='when = { event = "step" } or when = { event = ["step", "tick"] }',
+                           code="TC113")
+        decl = self.fields.get(key) or next((f for f in self.fields.values() if f.path == path), None)
+        if decl is not None:
+            for x in values:
+                try:
+                    decl.convert(x)
+                except ValueError as e:
+                    raise self.err(f"when {key} = {json.dumps(x)}: {e}, so no record can match (field '{decl.name}' is a "
+                                   f"{decl.ty.show()})", "rule", i, key=key, code="TC113") from None
+            return decl.path, values
+        names = self.log_field_names()
+        if names is not None:
+            if key not in names:
+                close = difflib.get_close_matches(key, sorted(names), n=1)
+                raise self.err(f"when {key}: the log's {'pattern' if self.log.pattern is not None else 'grammar'} gives "
+                               f"no field '{key}', so no record can match", "rule", i, key=key,
+                               hint=(f"did you mean '{close[0]}'? " if close else "") + "fields: " + ", ".join(sorted(names)),
+                               code="TC113")
+            return path, values
+        known = {".".join(f.path) for f in self.fields.values()} | set(self.fields)
+        known |= {".".join(p) for p in (self.log.clock, self.log.node) if p}
+        counts: dict[str, int] = {}
+        for r in self.doc.get("rule", []):
+            if isinstance(r, dict) and isinstance(r.get("when"), dict):
+                for k in r["when"]:
+                    counts[k] = counts.get(k, 0) + 1
+        others = sorted(k for k in known | {k for k, c in counts.items() if c >= counts.get(key, 0) and k != key}
+                        if k != key)
+        close = difflib.get_close_matches(key, others, n=1, cutoff=0.75)
+        if close and key not in known:
+            raise self.err(f"when {key}: '{key}' is no field of [fields] and looks like a typo of '{close[0]}'", "rule", i,
+                           key=key, hint=f"did you mean '{close[0]}'? declare the record's keys in [fields] to have them "
+                                         "checked", code="TC113")
+        return path, values
+
+    def log_field_names(self) -> set[str] | None:
+        """The fields a text log's pattern or grammar gives (None for JSON lines)."""
+        if self.log.pattern is not None:
+            return set(self.log.pattern.groupindex)
+        if self.log.grammar is not None:
+            g = self.log.grammar
+            names = {t.name.lower() for t in g.terminals if not t.name.startswith("__")}
+            names |= {r.origin.name for r in g.rules if isinstance(r.origin.name, str) and not r.origin.name.startswith("_")}
+            return names
+        return None
+
     def load_arg(self, formal, text: Any, i: int) -> Arg:
         text = self.string(text, "rule", formal.name, i)
+        if text.strip() == _OPEN:
+            return Arg(formal.name, text, None, None, (), open=True)
         e = self.expression(text, self.field_types, f"argument {formal.name}", "rule", i, formal.name)
         if _reads_state(e.expr):
             raise self.err(f"argument {formal.name} = `{text}` reads spec variables; arguments come from the record's fields",
@@ -443,19 +637,65 @@ class _Loader:
             if type(f.ty) is not type(formal.ty):
                 raise self.err(f"argument {formal.name}: field '{f.name}' has type {f.ty.show()}, the action expects {formal.ty.show()}",
                                "rule", i, key=formal.name, needle=text, code="TC111")
-            return Arg(formal.name, text, f.name, None, used)
+            return Arg(formal.name, text, f.name, None, used, optional=f.optional)
         if type(e.ty) is not type(formal.ty):
             raise self.err(f"argument {formal.name} = `{text}` has type {e.ty.show()}, the action expects {formal.ty.show()}",
                            "rule", i, key=formal.name, needle=text, code="TC111")
         return Arg(formal.name, text, None, e, used)
 
     def load_observation(self, text: str, i: int) -> Observation:
-        e = self.expression(text, self.field_types, "observation", "rule", i, "observe")
+        rewritten, olds = self.pre_state(text, i)
+        bindings = dict(self.field_types)
+        pre: list[tuple[str, Any]] = []
+        used: list[str] = []
+        for name, inner in olds:
+            ie = self.expression(inner, self.field_types, f"observation `{text}`: old(...)", "rule", i, "observe")
+            bindings[name] = ie.ty.show()
+            pre.append((name, ie))
+            used.extend(f for f in _fields_read(ie) if f not in used)
+        e = self.expression(rewritten, bindings, "observation", "rule", i, "observe") if olds else \
+            self.expression(text, bindings, "observation", "rule", i, "observe")
         span = self.loc.span("rule", i, "observe", needle=text)
         if not isinstance(e.ty, BoolT):
             raise MappingError(f"observation `{text}` has type {e.ty.show()}; an observation must be true or false",
                                span, hint=f"compare it with a field: {text} == some_field", code="TC112")
-        return Observation(text, e, _fields_read(e), span, self.sides(text, e))
+        used.extend(f for f in _fields_read(e) if f not in used and f in self.fields)
+        return Observation(text, e, tuple(used), span, None if olds else self.sides(text, e), tuple(pre))
+
+    def pre_state(self, text: str, i: int) -> tuple[str, list[tuple[str, str]]]:
+        """`text` with each `old(e)` replaced by a name bound to e's value in the state before
+        the step, and (name, e) for each."""
+        out: list[str] = []
+        olds: list[tuple[str, str]] = []
+        pos = 0
+        for m in _OLD.finditer(text):
+            if m.start() < pos:
+                continue
+            depth, j, quote = 1, m.end(), ""
+            while j < len(text) and depth:
+                ch = text[j]
+                if quote:
+                    quote = "" if ch == quote else quote
+                elif ch in "\"'":
+                    quote = ch
+                elif ch == "(":
+                    depth += 1
+                elif ch == ")":
+                    depth -= 1
+                j += 1
+            inner = text[m.end() : j - 1]
+            if depth or not inner.strip():
+                raise self.err(f"observation `{text}`: old( needs an expression and a closing parenthesis",
+                               "rule", i, key="observe", needle=text, hint="old(holder) == who", code="TC110")
+            if _OLD.search(inner):
+                raise self.err(f"observation `{text}`: old(...) inside old(...)", "rule", i, key="observe", needle=text,
+                               code="TC110")
+            name = f"old__{len(olds) + 1}"
+            out.append(text[pos : m.start()] + name)
+            olds.append((name, inner))
+            pos = j
+        out.append(text[pos:])
+        return "".join(out), olds
 
     def sides(self, text: str, e) -> tuple[str, Any, str, Any] | None:
         """(state side text, its Expression, logged side text, its Expression) when the typed
@@ -506,6 +746,13 @@ def _field_of(e, node: Any) -> str | None:
         if bound is not None and bound[0] == node.slot:
             return node.name
     return None
+
+
+def _through(translate: Converter, convert: Converter) -> Converter:
+    def both(v: Any) -> Any:
+        return convert(translate(v))
+
+    return both
 
 
 def _fields_read(e) -> tuple[str, ...]:

@@ -46,13 +46,17 @@ def render_text(r: TraceResult) -> str:
     out = [f"tracecheck: {logs} against {r.spec} ({r.mapping}), at most {_count(r.hidden, 'hidden step')} before each record",
            headline(r)]
     s = r.stats
+    if s.get("switched"):
+        out.append(f"engine auto: {s['switched']}")
     if r.verdict is Verdict.CONFORMS:
         if r.frontier < 0:
             out.append(f"the states consistent with the log were kept symbolically (z3, {s.get('states', 0):,} states in the path); "
                        f"{s.get('seconds', 0):.2f} s, {s.get('records_per_second', 0):,} records/s")
         else:
-            out.append(f"{_count(r.frontier, 'spec state')} consistent with the whole log; peak frontier {s.get('peak_frontier', 0):,}; "
-                       f"{s.get('seconds', 0):.2f} s, {s.get('records_per_second', 0):,} records/s")
+            opened = (f" (open arguments: up to {s['open_instances']:,} action instances per record)"
+                      if s.get("open_instances") else "")
+            out.append(f"{_count(r.frontier, 'spec state')} consistent with the whole log; peak frontier {s.get('peak_frontier', 0):,}"
+                       f"{opened}; {s.get('seconds', 0):.2f} s, {s.get('records_per_second', 0):,} records/s")
     elif r.verdict is Verdict.INCOMPLETE and s.get("before_records"):
         out.append(f"stopped before the first record after {s.get('seconds', 0):.2f} s; no record was read")
     elif r.verdict is Verdict.INCOMPLETE and r.stopped_at is None and r.divergence is None and r.matched == 0:

@@ -49,10 +49,17 @@ class Options:
     started: float | None = None  # time.perf_counter() when the clock started (default: at run)
     # called with (record index, frontier size) after each explained record (the HTML page's series)
     on_frontier: Callable[[int, int], None] | None = None
+    # --engine auto: stop (INCOMPLETE, stats["switch"]) when more states than this are
+    # consistent with the log, so that Z3 takes over
+    switch_at: int | None = None
 
 
 class _Bound(Exception):
     """A limit stopped the search (frontier size or time); carries the reason."""
+
+
+class _Switch(_Bound):
+    """The frontier passed --engine auto's bound: Z3 takes over."""
 
 
 def validate_records(mapping: Mapping, records: Iterable[Record], opts: Options = Options(), logs: tuple[str, ...] = ()) -> TraceResult:
@@ -112,6 +119,10 @@ class _Validator:
             for r in m.rules
         ]
         self.inst_memo: dict[tuple, Any] = {}
+        self.open_memo: dict[tuple, list] = {}
+        self.open_peak = 1  # the most instances one record stood for (open arguments)
+        self.switched = False
+        self.domains: dict[tuple, frozenset] = {}
         self.step_memo: dict[tuple, tuple] = {}
         self.hidden_memo: dict[tuple, tuple] = {}
         self.inv_memo: dict[tuple, tuple] = {}
@@ -183,6 +194,7 @@ class _Validator:
             where = None if record is None else RecordRef(n, record.file, record.line, record.raw)
             rss = resident_mb()
             reason = (b.reason if isinstance(b, LimitReached) else str(b)) + (f" at record {n} ({where.where()})" if where else "")
+            self.switched = isinstance(b, _Switch)
             if isinstance(b, LimitReached):
                 reason += f", frontier of {len(frontier):,} states" + (f", {rss:,.0f} MB resident"
                                                                          if rss is not None and "MB resident" not in reason else "")
@@ -213,13 +225,22 @@ class _Validator:
         return out
 
     def instance(self, rule: Rule, values: dict[str, Any], record: Record) -> tuple[str, tuple] | str:
-        """(action, args) of the record, or a message when the args are outside their types."""
+        """(action, args) of the record, OPEN for an argument the search chooses, or a message
+        when the action has no such instance. Raises LogError (TC211) for an argument outside
+        its parameter's type, naming the parameter, its type and the params set on the command
+        line (a wrong -D is the usual cause)."""
         assert rule.action is not None, "callers pass only rules that name an action"
-        args = []
+        args: list[Any] = []
         for a in rule.args:
+            if a.open:
+                args.append(OPEN)
+                continue
             if a.field is not None:
                 v = values[a.field]
                 if v is MISSING:
+                    if a.optional:
+                        args.append(OPEN)
+                        continue
                     raise LogError(f"record has no field '{a.field}' (argument {a.formal} of {rule.action})", _span(record),
                                    code="TC208")
             else:
@@ -230,13 +251,55 @@ class _Validator:
         key = (rule.action, tuple(args))
         got = self.inst_memo.get(key)
         if got is None:
+            self.check_args(rule, key[1], record)
             try:
-                pyspec.instance(self.c, rule.action, key[1])
+                for concrete in self.concrete(key):
+                    pyspec.instance(self.c, rule.action, concrete[1])
                 got = key
             except UsageError as e:
                 got = e.message
+            if len(self.inst_memo) >= _MEMO_LIMIT:
+                self.inst_memo.clear()
             self.inst_memo[key] = got
         return got
+
+    def check_args(self, rule: Rule, args: tuple, record: Record) -> None:
+        action = self.m.spec.action(rule.action)
+        for a, f, v in zip(rule.args, action.formals, args):
+            if v is OPEN:
+                continue
+            dom = self.domains.get((rule.action, f.name))
+            if dom is None:
+                dom = self.domains[(rule.action, f.name)] = frozenset(domain(f.ty))
+            if v not in dom:
+                by = [o for o in self.m.overrides if o.startswith("-D ")]
+                raise LogError(f"argument {f.name} = {format_value(f.ty, v) if _fits(f.ty, v) else repr(v)} of "
+                               f"{rule.action} (from `{a.text}`) is outside the parameter's type {f.ty.show()}",
+                               _span(record),
+                               hint=("the type follows the spec's params, set here by " + ", ".join(by) + ": do they match "
+                                     "the system that wrote the log?") if by else
+                                    "do the spec's params (-D NAME=VALUE) match the system that wrote the log?",
+                               code="TC211")
+
+    def concrete(self, inst: tuple[str, tuple]) -> list[tuple[str, tuple]]:
+        """The instances `inst` stands for: one per value of each OPEN argument."""
+        if OPEN not in inst[1]:
+            return [inst]
+        got = self.open_memo.get(inst)
+        if got is None:
+            action = self.m.spec.action(inst[0])
+            choices = [domain(f.ty) if v is OPEN else (v,) for f, v in zip(action.formals, inst[1])]
+            got = self.open_memo[inst] = [(inst[0], args) for args in itertools.product(*choices)]
+        return got
+
+    def successors(self, s: tuple, inst: tuple[str, tuple]) -> list:
+        if OPEN not in inst[1]:
+            return pyspec.successors(self.c, s, inst[0], inst[1])
+        out: dict = {}
+        for a, args in self.concrete(inst):
+            for t in pyspec.successors(self.c, s, a, args):
+                out[t] = None
+        return list(out)
 
     def expand(self, frontier: list) -> list:
         """The frontier after up to H hidden steps (every state reached on the way included)."""
@@ -269,6 +332,7 @@ class _Validator:
             if len(seen) > limit:
                 raise _Bound(f"{len(seen):,} states after hidden steps exceed --max-frontier {limit:,} "
                              f"(lower --hidden, or log more of the state)")
+            self.switch_if(len(seen))
             if not nxt:
                 break
             layer = nxt
@@ -291,10 +355,9 @@ class _Validator:
             good = memo.get(key)
             if good is None:
                 if obs is None:
-                    obs = [(o.expr, {f: values[f] for f in o.fields}) for o in rule.observe
-                           if all(values[f] is not MISSING for f in o.fields)]
-                succs = [s] if inst is None else pyspec.successors(self.c, s, inst[0], inst[1])
-                good = tuple(t for t in succs if all(e.evaluate(t, v) for e, v in obs))
+                    obs = [observer(o, values) for o in rule.observe if all(values[f] is not MISSING for f in o.fields)]
+                succs = [s] if inst is None else self.successors(s, inst)
+                good = tuple(t for t in succs if all(f(s, t) for f in obs))
                 if len(memo) >= _MEMO_LIMIT:
                     memo.clear()
                 memo[key] = good
@@ -302,7 +365,16 @@ class _Validator:
                 out[t] = None
         if len(out) > self.opts.max_frontier:
             raise _Bound(f"{len(out):,} states consistent with the log exceed --max-frontier {self.opts.max_frontier:,}")
+        self.switch_if(len(out))
+        if inst is not None and OPEN in inst[1]:
+            k = len(self.concrete(inst))
+            if k > self.open_peak:
+                self.open_peak = k
         return list(out)
+
+    def switch_if(self, size: int) -> None:
+        if self.opts.switch_at is not None and size > self.opts.switch_at:
+            raise _Switch(f"the explicit frontier passed {self.opts.switch_at:,} states ({size:,})")
 
     # ---- invariants ---------------------------------------------------------------------------
 
@@ -352,6 +424,10 @@ class _Validator:
         seconds = time.perf_counter() - t0
         stats = {"seconds": round(seconds, 3), "records_per_second": int(n / seconds) if seconds > 0 else 0,
                  "peak_frontier": peak}
+        if self.open_peak > 1:
+            stats["open_instances"] = self.open_peak
+        if self.switched:
+            stats["switch"] = True
         return TraceResult(verdict, self.m.spec.name, self.m.file, self.logs, "explicit", self.H, n, matched, ignored,
                            frontier, invariants=self.inv_names, violations=tuple(spans), more_violations=more,
                            stats=stats, **kw)
@@ -380,18 +456,26 @@ class _Validator:
         itf = {v.name: to_itf(v.ty, x) for v, x in zip(spec.vars, state)}
         reasons: list[Reason] = []
         if inst is not None:
-            blocked = pyspec.explain(self.c, state, inst[0], inst[1])
-            if blocked is not None:
-                reasons.append(Reason(blocked.kind, blocked.message, str(blocked.span), _clause(blocked.span), tuple(blocked.values)))
+            options = self.concrete(inst)
+            blocked = None
+            for a, args in options:
+                blocked = pyspec.explain(self.c, state, a, args)
+                if blocked is None:
+                    break
+            if blocked is not None:  # every choice of the open arguments blocked: the last one's reason
+                message = blocked.message
+                if len(options) > 1:
+                    message = f"{message} for every choice of the open arguments ({len(options)} tried; the last: {_show_step(spec, options[-1])})"
+                reasons.append(Reason(blocked.kind, message, str(blocked.span), _clause(blocked.span), tuple(blocked.values)))
                 return Candidate(shown, itf, tuple(reasons))
-            succs = pyspec.successors(self.c, state, inst[0], inst[1])
+            succs = self.successors(state, inst)
         else:
             succs = [state]
         active = [o for o in rule.observe if all(values[f] is not MISSING for f in o.fields)]
         failing = []
         for o in active:
-            v = {f: values[f] for f in o.fields}
-            if not any(o.expr.evaluate(t, v) for t in succs):
+            holds = observer(o, values)
+            if not any(holds(state, t) for t in succs):
                 failing.append(o)
         for o in failing:
             reasons.append(self.observation_reason(o, values, state, succs))
@@ -399,8 +483,8 @@ class _Validator:
             held: list = []
             narrowed = succs
             for o in active:
-                v = {f: values[f] for f in o.fields}
-                keep = [t for t in narrowed if o.expr.evaluate(t, v)]
+                holds = observer(o, values)
+                keep = [t for t in narrowed if holds(state, t)]
                 if not keep:
                     why = self.observation_reason(o, values, state, narrowed)
                     given = " and ".join(f"`{h.text}`" for h in held)
@@ -435,13 +519,14 @@ class _Dispatch:
         self.rules = rules
         paths = {tuple(p for p, _ in r.when) for r in rules}
         self.table: dict | None = None
-        if len(paths) == 1 and len(next(iter(paths))) == 1 and all(isinstance(r.when[0][1], (str, int)) for r in rules):
+        if len(paths) == 1 and len(next(iter(paths))) == 1 and all(
+                isinstance(v, (str, int)) and not isinstance(v, bool) for r in rules for v in r.when[0][1]):
             self.path = next(iter(paths))[0]
             table: dict = {}
             for r in rules:
-                v = r.when[0][1]
-                table.setdefault(v, r)
-                table.setdefault(str(v), r)
+                for v in r.when[0][1]:
+                    table.setdefault(v, r)
+                    table.setdefault(str(v), r)
             self.table = table
             self.key = self.path[0] if len(self.path) == 1 else None
 
@@ -453,9 +538,44 @@ class _Dispatch:
             except TypeError:  # an unhashable value (a list, an object) matches no rule
                 return None
         for r in self.rules:
-            if all(_same(get_path(data, p), want) for p, want in r.when):
+            if all(any(_same(got, w) for w in want) for p, want in r.when for got in (get_path(data, p),)):
                 return r
         return None
+
+
+class _Open:
+    """An action argument the search chooses (`"?"` in the mapping, or an absent optional field)."""
+
+    def __repr__(self) -> str:
+        return "?"
+
+
+OPEN = _Open()
+
+
+def _fits(ty, v: Any) -> bool:
+    try:
+        format_value(ty, v)
+        return True
+    except Exception:  # a value of another shape: shown with repr
+        return False
+
+
+def observer(o, values: dict[str, Any]) -> Callable[[tuple, tuple], bool]:
+    """Observation `o` on one record's values, as a function of (state before, state after)."""
+    e = o.expr
+    v = {f: values[f] for f in o.fields if f in e.bindings}
+    if not o.pre:
+        return lambda s, t: e.evaluate(t, v)
+    pre = [(name, ie, {f: values[f] for f in o.fields if f in ie.bindings}) for name, ie in o.pre]
+
+    def holds(s: tuple, t: tuple) -> bool:
+        w = dict(v)
+        for name, ie, iv in pre:
+            w[name] = ie.evaluate(s, iv)
+        return e.evaluate(t, w)
+
+    return holds
 
 
 def _same(got: Any, want: Any) -> bool:
@@ -470,7 +590,8 @@ def _arg_tuples(action) -> list[tuple]:
 
 def _show_step(spec, inst: tuple[str, tuple]) -> str:
     action = spec.action(inst[0])
-    return f"{inst[0]}(" + ", ".join(f"{f.name}={format_value(f.ty, v)}" for f, v in zip(action.formals, inst[1])) + ")"
+    return f"{inst[0]}(" + ", ".join(f"{f.name}=" + ("?" if v is OPEN else format_value(f.ty, v))
+                                     for f, v in zip(action.formals, inst[1])) + ")"
 
 
 def _span(r: Record) -> Span:

@@ -34,7 +34,19 @@ def validate_records_z3(mapping: Mapping, records: Iterable[Record], opts: Optio
     log need the explicit engine (UsageError)."""
     if opts.invariants:
         raise UsageError("--invariants needs the explicit engine", hint="drop --engine z3", code="TC305")
+    z3_unsupported(mapping)
     return within_limits(mapping, opts, logs, "z3", lambda: _Z3Validator(mapping, opts, logs, window).run(records))
+
+
+def z3_unsupported(m: Mapping) -> None:
+    """Raise UsageError (TC307) for a mapping only the explicit engine can check."""
+    if m.uses_pre_state:
+        o = next(o for r in m.rules for o in r.observe if o.pre)
+        raise UsageError(f"observation `{o.text}` reads the state before the step (old(...)), which only the explicit "
+                         "engine does", hint="use --engine explicit (or auto, which then stays explicit)", code="TC307")
+    if m.log.skew:
+        raise UsageError(f"[log] skew = {m.log.skew:g} (records in either order) needs the explicit engine",
+                         hint="use --engine explicit (or auto, which then stays explicit)", code="TC307")
 
 
 class _Z3Validator(_Validator):
@@ -88,7 +100,7 @@ class _Z3Validator(_Validator):
                 pending.append((None, n, record, rule, values))
             else:
                 lit = ts.add_record(
-                    None if inst is None else ts.instance(*inst),
+                    None if inst is None else tuple(ts.instance(*c) for c in self.concrete(inst)),
                     self.hidden_idx,
                     self.H,
                     [(o.expr, {f: values[f] for f in o.fields}) for o in rule.observe

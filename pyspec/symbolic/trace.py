@@ -48,16 +48,18 @@ class TraceSolver:
         out.append(zb(or_all(options)))
         self.k = k + 1
 
-    def add_record(self, inst: int | None, hidden: tuple[int, ...], max_hidden: int, observations) -> z3.BoolRef:
+    def add_record(self, inst: int | tuple[int, ...] | None, hidden: tuple[int, ...], max_hidden: int,
+                   observations) -> z3.BoolRef:
         """One record: up to `max_hidden` steps of the `hidden` instances, then the record's
-        own step (`inst`; None: the record only observes), then `observations`, a list of
+        own step (`inst`, or one of the instances of a tuple: a record that leaves arguments
+        open; None: the record only observes), then `observations`, a list of
         (pyspec.Expression, {binding: value}) that must hold in the state reached. The
         constraints hold under the returned literal: pass it to `check`, then `commit` it."""
         out: list = []
         for _ in range(max_hidden if hidden else 0):
             self._step(hidden, True, out)
         if inst is not None:
-            self._step((inst,), False, out)
+            self._step(inst if isinstance(inst, tuple) else (inst,), False, out)
         for expr, values in observations:
             out.append(zb(self._observe(expr, values, self.k)))
         self._records += 1

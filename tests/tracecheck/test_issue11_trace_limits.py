@@ -50,7 +50,8 @@ def _run(tmp_path, *args: str):
     (tmp_path / "grow.jsonl").write_text('{"event": "tick"}\n' * 84)
     t0 = time.perf_counter()
     p = subprocess.run([TRACECHECK, "validate", "-m", str(tmp_path / "grow.toml"), str(tmp_path / "grow.jsonl"),
-                        "--max-frontier", "100000000", *args], capture_output=True, text=True, timeout=120)
+                        "--max-frontier", "100000000", "--engine", "explicit", *args], capture_output=True, text=True,
+                       timeout=120)
     return p, time.perf_counter() - t0
 
 
