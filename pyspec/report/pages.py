@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from pyspec.errors import Span, UsageError
 from pyspec.report.timeline import Timeline, invariant_excerpts, timeline_from_itf, timeline_from_trace
-from pyspec.result import ProofResult, Result, Status
+from pyspec.result import ProofResult, Result, Status, Verdict
 
 Reader = Callable[[str], "str | None"]
 
@@ -42,9 +42,9 @@ def result_timeline(r: Result, spec: Any, header: str, read: Reader = read_sourc
     if r.trace is None:
         summary.append("no trace to draw: the result has no counterexample")
         return Timeline(spec.name, r.verdict.value, tuple(summary), (), ())
-    violated = r.violated if r.verdict.value == "violated" else None
+    violated = r.violated if r.verdict is Verdict.VIOLATED else None
     excerpts = invariant_excerpts(spec, [violated], read) if violated else ()
-    if r.verdict.value == "deadlock":
+    if r.verdict is Verdict.DEADLOCK:
         summary.append("the last state enables no action")
     return timeline_from_trace(r.trace, spec, title=spec.name, verdict=r.verdict.value, violated=violated,
                                summary=summary, lane_type=_lane_type(spec, read), excerpts=excerpts)

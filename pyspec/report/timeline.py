@@ -172,9 +172,8 @@ def _steps(doc: dict[str, Any]) -> tuple[tuple[str, ...], list[_Step]]:
             if isinstance(picks, dict):
                 args = tuple((k, x["value"]) for k, x in picks.items()
                              if isinstance(x, dict) and x.get("tag") == "Some" and "value" in x)
-        if action in ("init", "step", "q::init") and not args and len(out) == 0:
-            action = None
-        out.append(_Step(action if len(out) else None, args, {n: st.get(n) for n in shown}))
+        # the first state is the initial one, whatever its action says (Quint: "init")
+        out.append(_Step(action if out else None, args if out else (), {n: st.get(n) for n in shown}))
     return shown, out
 
 

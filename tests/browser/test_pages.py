@@ -36,7 +36,9 @@ def _samples():
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("pages")
-    out = {name: d / f"{name}.html" for name in ("election-fd-s", "election-pause", "diverging", "ping", "quint", "big")}
+    out = {name: d / f"{name}.html" for name in ("election-fd-s", "election-pause", "diverging", "ping", "quint", "big",
+                                                 "holds")}
+    assert pyspec_main(["check", str(ROOT / "specs" / "leader_election.spec"), "-D", "FD=P", "--html", str(out["holds"])]) == 0
     # relative paths, as a user types them (the page shows them; the screenshots go in the README)
     assert pyspec_main(["check", os.path.relpath(ROOT / "specs" / "leader_election.spec"), "-D", "FD=S", "--html",
                         str(out["election-fd-s"])]) == 1
@@ -173,4 +175,15 @@ def test_a_long_log_draws_only_the_rows_in_view(pages, open_page, shot):
     page.keyboard.press("PageUp")
     assert selection_title(page) == "9980: Step(p=3)"
     shot(o, "big")
+    assert o.problems == []
+
+
+def test_a_result_without_a_trace(pages, open_page, shot):
+    o = open_page(pages["holds"])
+    page = o.page
+    assert page.locator(".verdict").inner_text() == "HOLDS"
+    assert page.locator(".event").count() == 0 and page.locator(".lane-head").count() == 0
+    assert "no trace to draw" in page.locator(".summary").inner_text()
+    page.keyboard.press("ArrowDown")  # nothing to select, and no error either
+    shot(o, "holds")
     assert o.problems == []
