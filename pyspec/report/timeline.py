@@ -248,9 +248,11 @@ def timeline_from_itf(
     lane_list = [Lane(format_itf(v), f"process {format_itf(v)}" if not isinstance(v, str) else v) for v in lane_values]
     env = len(lane_list)
 
-    def lane_of(s: _Step) -> int:
-        if s.action is None:
+    def lane_of(i: int, s: _Step) -> int:
+        if i == 0:
             return env
+        if s.action is None:  # no action recorded (Apalache): the one process whose map entries changed
+            return _changed_lane(steps[i - 1], s, index, env)
         wanted: str | None = ""
         if lane_args is not None and s.action in lane_args:
             wanted = lane_args[s.action]
@@ -261,7 +263,7 @@ def timeline_from_itf(
                 return index[_canon(v)]
         return env
 
-    placed = [lane_of(s) for s in steps]
+    placed = [lane_of(i, s) for i, s in enumerate(steps)]
     events = []
     prev: dict[str, str] | None = None
     for i, s in enumerate(steps):
@@ -270,9 +272,11 @@ def timeline_from_itf(
         prev = canon
         marks: list[str] = []
         note = ""
-        if s.action is None:
+        if i == 0:
             label = first_label
             marks.append("initial")
+        elif s.action is None:
+            label = "step (action not recorded): " + (", ".join(changed) + " changed" if changed else "nothing changed")
         else:
             label = f"{s.action}(" + ", ".join(f"{n}={format_itf(v)}" for n, v in s.args) + ")"
         if violated and i == len(steps) - 1:
@@ -292,6 +296,20 @@ def timeline_from_itf(
         lines.append(f"{dropped:,} message arrows not drawn (more than {_MAX_ARROWS:,})")
     return Timeline(title, verdict, tuple(lines), tuple(lane_list), tuple(events), tuple(arrows), excerpts=tuple(excerpts),
                     loop=loop, selected=len(events) - 1 if violated and events else (loop if loop is not None else None))
+
+
+def _changed_lane(before: _Step, after: _Step, index: dict[str, int], env: int) -> int:
+    """The lane of the only process whose entries in map-valued variables changed, else env."""
+    lanes: set[int] = set()
+    for n, v in after.state.items():
+        old = before.state.get(n)
+        if not (isinstance(v, dict) and "#map" in v and isinstance(old, dict) and "#map" in old):
+            continue
+        was = {_canon(k): _canon(x) for k, x in old["#map"]}
+        for k, x in v["#map"]:
+            if was.get(_canon(k)) != _canon(x) and _canon(k) in index:
+                lanes.add(index[_canon(k)])
+    return lanes.pop() if len(lanes) == 1 else env
 
 
 def _with_mark(e: Event, mark: str, note: str) -> Event:

@@ -261,3 +261,17 @@ def test_check_html_writes_the_page(tmp_path):
     assert rc == 1
     data = page_data(out.read_text())
     assert [e[1] for e in data["events"]] == ["initial state", "Step(p=0)", "Step(p=1)"]
+
+
+def test_apalache_itf_without_actions_places_steps_by_the_map_entry_that_changed():
+    doc = {"vars": ["leader", "round"], "states": [
+        {"#meta": {"index": 0}, "leader": {"#map": [[0, False], [1, False]]}, "round": 0},
+        {"#meta": {"index": 1}, "leader": {"#map": [[0, False], [1, True]]}, "round": 0},
+        {"#meta": {"index": 2}, "leader": {"#map": [[0, False], [1, True]]}, "round": 1},
+    ]}
+    tl = timeline_from_itf(doc, title="a", violated="AtMostOne")
+    assert [ln.key for ln in tl.lanes] == ["0", "1", "env"]
+    assert [(e.label, tl.lanes[e.lane].key) for e in tl.events] == [
+        ("initial state", "env"), ("step (action not recorded): leader changed", "1"),
+        ("step (action not recorded): round changed", "env")]
+    assert tl.events[-1].marks == ("violation",) and tl.selected == 2
