@@ -39,11 +39,11 @@ def zookeeper_run(tmp_path):
     from examples.realsystems.zookeeper import scenario
     runs = []
 
-    def go(fenced: bool):
-        out = str(tmp_path / ("fenced" if fenced else "unfenced"))
+    def go(fenced: bool, pause: bool = True):
+        out = str(tmp_path / (("fenced" if fenced else "unfenced") + ("" if pause else "-no-pause")))
         r = scenario.Run(out)
         runs.append(r)   # before it runs: checked below even when the scenario raises
-        return scenario.run(out, fenced, result=r)
+        return scenario.run(out, fenced, result=r, pause=pause)
 
     yield go
     for r in runs:

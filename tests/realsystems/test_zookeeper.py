@@ -125,6 +125,20 @@ def test_paused_leader_fenced_postgres_rejects_the_stale_write(zookeeper_run):
     assert _where(against_unfenced.divergence.record) == f"client-0.jsonl:{line}"
 
 
+@pytest.mark.slow
+def test_control_without_pause_one_leader_no_stale_write(zookeeper_run):
+    """The same processes, nobody paused: client 0 leads and writes for as long as the paused
+    run takes, client 1 waits; the log conforms and no invariant is false on it."""
+    r = zookeeper_run(fenced=False, pause=False)
+    _assert_stopped(r)
+    recs = _records(r.logs)
+    assert [x["client"] for f in recs.values() for x in f if x["event"] == "became_leader"] == [0]
+    assert len([x for x in recs["client-0.jsonl"] if x["event"] == "write" and x["accepted"]]) >= 8
+    assert r.final["value"].startswith("client-0/")
+    result = assert_conforms(MAP, r.logs, params={"STORE": "none"}, invariants=INVS, no_invariant_violations=True)
+    assert not result.violations and result.invariants == tuple(INVS)
+
+
 @pytest.mark.parametrize("store, stale", [("none", True), ("fenced", False)])
 def test_committed_samples(store, stale):
     """The sample runs shown in docs/realsystems.md (no servers needed)."""

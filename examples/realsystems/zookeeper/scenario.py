@@ -2,6 +2,7 @@
 and unmodified, as separate processes on 127.0.0.1:
 
     python -m examples.realsystems.zookeeper.scenario --out DIR --unfenced   # or --fenced
+    python -m examples.realsystems.zookeeper.scenario --out DIR --unfenced --no-pause   # the control
 
 1. start a standalone ZooKeeper (tick 200 ms) and a PostgreSQL server, each by pid, each with a
    fresh data directory; create the protected row;
@@ -100,10 +101,12 @@ def _pause_between_check_and_write(client: subprocess.Popen, path: str, work: fl
 
 
 def run(out_dir: str, fenced: bool, session_timeout: float = SESSION_TIMEOUT, work: float = WORK,
-        result: Run | None = None) -> Run:
+        result: Run | None = None, pause: bool = True) -> Run:
     """Run the scenario, writing into out_dir; every process is stopped by pid before it
     returns or raises. Raises TimeoutError when a bounded wait runs out. Fills and returns
-    `result` (a new Run by default): its pids and ports are known even when it raises."""
+    `result` (a new Run by default): its pids and ports are known even when it raises.
+    pause=False is the control: no SIGSTOP; client 0 leads and writes for about as long as
+    the paused run takes (session timeout + 1 s), and client 1 waits."""
     os.makedirs(out_dir, exist_ok=True)
     for name in os.listdir(out_dir):
         if name.endswith((".jsonl", ".out")):
@@ -138,16 +141,23 @@ def run(out_dir: str, fenced: bool, session_timeout: float = SESSION_TIMEOUT, wo
         proc.wait_until(lambda: _events(logs[0], "became_leader"), 30, "client 0 to lead")
         start_client(1)
         proc.wait_until(lambda: _events(logs[1], "state", state="CONNECTED"), 30, "client 1 to connect")
-        _pause_between_check_and_write(old, logs[0], work)
-        harness("pause", target=0, signal="SIGSTOP")
-        proc.wait_until(lambda: _events(logs[1], "became_leader"), 8 * session_timeout + 10,
-                        "client 1 to lead while client 0 is paused")
-        proc.wait_until(lambda: _events(logs[1], "write", accepted=True), 10, "PostgreSQL to accept client 1's write")
-        before = len(_events(logs[0], "write"))
-        harness("resume", target=0, signal="SIGCONT")
-        os.kill(old.pid, signal.SIGCONT)
-        proc.wait_until(lambda: len(_events(logs[0], "write")) > before and _events(logs[0], "state", state="LOST"),
-                        8 * session_timeout + 10, "client 0's write after resuming, and kazoo's LOST")
+        if pause:
+            _pause_between_check_and_write(old, logs[0], work)
+            harness("pause", target=0, signal="SIGSTOP")
+            proc.wait_until(lambda: _events(logs[1], "became_leader"), 8 * session_timeout + 10,
+                            "client 1 to lead while client 0 is paused")
+            proc.wait_until(lambda: _events(logs[1], "write", accepted=True), 10,
+                            "PostgreSQL to accept client 1's write")
+            before = len(_events(logs[0], "write"))
+            harness("resume", target=0, signal="SIGCONT")
+            os.kill(old.pid, signal.SIGCONT)
+            proc.wait_until(lambda: len(_events(logs[0], "write")) > before and _events(logs[0], "state", state="LOST"),
+                            8 * session_timeout + 10, "client 0's write after resuming, and kazoo's LOST")
+        else:
+            before = len(_events(logs[0], "write"))
+            more = int((session_timeout + 1) / work) + 1
+            proc.wait_until(lambda: len(_events(logs[0], "write")) >= before + more, 8 * (session_timeout + 1) + 10,
+                            f"{more} more writes of client 0")
         for c in clients:
             proc.stop(c)
         with psycopg.connect(pg.dsn, autocommit=True) as db:
@@ -173,10 +183,11 @@ def main(argv: list[str] | None = None) -> int:
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--fenced", action="store_true", help="PostgreSQL rejects a lower token")
     g.add_argument("--unfenced", action="store_true", help="PostgreSQL writes whatever it is sent")
+    p.add_argument("--no-pause", action="store_true", help="the control: nobody is paused")
     p.add_argument("--session-timeout", type=float, default=SESSION_TIMEOUT)
     p.add_argument("--work", type=float, default=WORK)
     args = p.parse_args(argv)
-    result = run(args.out, args.fenced, args.session_timeout, args.work)
+    result = run(args.out, args.fenced, args.session_timeout, args.work, pause=not args.no_pause)
     for path in result.logs:
         print(path)
     return 0
