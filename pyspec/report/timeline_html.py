@@ -154,7 +154,7 @@ main{flex:1;min-height:0;display:grid;grid-template-columns:minmax(0,1fr) 460px}
 .note{border-left:4px solid #d62828;background:#fde2e1;padding:6px 8px;margin:6px 0;white-space:pre-wrap}
 pre.raw{background:#f3f5f7;padding:6px;white-space:pre-wrap;word-break:break-all;margin:6px 0}
 table.state{border-collapse:collapse;width:100%;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px}
-table.state th{text-align:left;vertical-align:top;padding:2px 8px 2px 0;white-space:nowrap;font-weight:600}
+table.state th{text-align:left;vertical-align:top;padding:2px 12px 2px 0;white-space:nowrap;font-weight:600;width:1%}
 table.state td{padding:2px 0;word-break:break-word}
 table.state tr.changed{background:#fff4c2}
 table.state tr.changed th::after{content:"'";color:#a15c00}
