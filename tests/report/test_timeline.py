@@ -275,3 +275,18 @@ def test_apalache_itf_without_actions_places_steps_by_the_map_entry_that_changed
         ("initial state", "env"), ("step (action not recorded): leader changed", "1"),
         ("step (action not recorded): round changed", "env")]
     assert tl.events[-1].marks == ("violation",) and tl.selected == 2
+
+
+def test_demo_pages_script_writes_both_pages(tmp_path, capsys):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("demo_pages", ROOT / "examples" / "demo_pages.py")
+    assert spec is not None and spec.loader is not None
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    assert demo.main([str(tmp_path)]) == 0
+    election = page_data((tmp_path / "election-fd-s.html").read_text())
+    pause = page_data((tmp_path / "election-pause.html").read_text())
+    assert "violation" in election["events"][-1][2] and len(election["lanes"]) == 4
+    assert len(pause["events"]) == 53 and len(pause["bands"]) == 1
+    assert capsys.readouterr().out.count("wrote ") == 2
