@@ -15,8 +15,9 @@ the one stored with the last accepted write (`UPDATE ... WHERE token <= %s`), in
 so PostgreSQL does the check atomically.
 
 Events (JSON lines, `time` wall-clock seconds, `node` the client id): granted {token, lease,
-ttl, ttl_left (what etcd says is left of it)}, read {token, value}, write {token, value, ok}, release {released}, done, gave_up.
-Every record of the storage's answer is written after PostgreSQL or etcd answered.
+ttl, ttl_left (what etcd says is left of it)}, read {token, value}, write {token, value, ok},
+release (written before the request), released {ok} (etcd's answer: was the key still ours?),
+done, gave_up. Every record but `release` is written after PostgreSQL or etcd answered.
 """
 
 from __future__ import annotations
@@ -101,7 +102,10 @@ def main(argv=None) -> int:
         ok = cur.rowcount == 1
         log.event("write", token=token, value=v + 1, ok=ok)
     if ok:
-        log.event("release", released=lock.release())
+        # Logged before the request: the client stops believing it holds the lock before etcd
+        # frees it, so the next holder's grant is always later in the merged log.
+        log.event("release")
+        log.event("released", ok=lock.release())
     stop.set()
     log.event("done")
     return 0

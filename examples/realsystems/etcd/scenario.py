@@ -86,8 +86,9 @@ def run(out_dir: str, *, fencing: str = "none", pause: bool = True, ttl: int = 2
             result.pids[f"client-{i}"] = c.pid
             return c
 
-        # Client 0 thinks long enough for the harness to see its read and pause it there.
-        c0 = start(0, 1.0 if pause else 0.3)
+        # Client 0 thinks long enough for the harness to see its read and pause it there (the
+        # think time runs on during the pause, so it costs little).
+        c0 = start(0, 3.0 if pause else 0.3)
         proc.wait_until(lambda: logged(logs[0], "read"), timeout, "client 0 to take the lock and read")
         if pause:
             stopped = time.monotonic()
