@@ -23,6 +23,7 @@ system:
 
 demo: $(STAMP) system
 	$(BIN)/pyspec suite specs/suite.toml
+	$(BIN)/python examples/demo_pages.py demo-output
 
 test: $(STAMP) system
 	$(BIN)/python -m pytest -p no:cacheprovider
