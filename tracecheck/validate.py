@@ -141,6 +141,8 @@ class _Validator:
             return self._run(records, t0, budget)
 
     def _run(self, records: Iterable[Record], t0: float, budget: Budget) -> TraceResult:
+        if self.m.log.skew:
+            return self._run_skewed(records, t0, budget)
         self.poll = None if budget.armed else budget.poll
         frontier: list = []
         recent: deque[RecordRef] = deque(maxlen=self.opts.recent)
@@ -202,6 +204,95 @@ class _Validator:
                                reason=reason, stopped_at=where)
         verdict, why = end_of_log(n, matched, self.m.log.format)
         return self.result(verdict, n, matched, ignored, len(frontier), spans, open_spans, more, t0, peak, reason=why)
+
+    def _run_skewed(self, records: Iterable[Record], t0: float, budget: Budget) -> TraceResult:
+        """`_run` for wall clocks with a skew bound: records of different nodes whose timestamps
+        are closer than the bound form a batch, and the batch is explained when some order of
+        its records (each node's own order kept) is, every order searched like hidden steps.
+        A batch no order explains is reported at the first record its logged order fails on."""
+        self.poll = None if budget.armed else budget.poll
+        frontier: list = []
+        recent: deque[RecordRef] = deque(maxlen=self.opts.recent)
+        n = matched = ignored = peak = 0
+        spans: list[InvariantSpan] = []
+        open_spans: dict[str, list] = {}
+        more = 0
+        record = None
+        try:
+            try:
+                frontier = list(dict.fromkeys(self.c.initial_states()))
+            except LimitReached as stop:
+                raise _Bound(f"{stop.reason} while enumerating the initial states") from None
+            for batch in _batches(records, self.m.log.skew):
+                items = []
+                for record in batch:
+                    n += 1
+                    budget.poll()
+                    rule = self.dispatch.find(record.data) if record.data is not None else None
+                    if rule is None:
+                        if self.m.log.unmatched == "reject":
+                            raise LogError("record matches no rule of the mapping" if record.data is not None
+                                           else "line does not match the mapping's pattern", _span(record),
+                                           hint='set [log] unmatched = "ignore" to skip such records', code="TC206")
+                        ignored += 1
+                        continue
+                    items.append((n, rule, self.bind(rule, record), record))
+                if not items:
+                    continue
+                try:
+                    nxt = self.step_orders(frontier, items)
+                    if not nxt:  # no order explains the batch: the logged order names the record
+                        f = frontier
+                        for k, rule, values, record in items:
+                            g = self.step(f, rule, values, record)
+                            if not g:
+                                return self.diverged(f, rule, values, record, k, recent, matched, ignored, spans,
+                                                     open_spans, more, t0, peak)
+                            f = g
+                            matched += 1
+                            recent.append(RecordRef(k, record.file, record.line, record.raw))
+                        raise AssertionError("the logged order of a batch explains it, but no order did")
+                except SpecEvalError as e:
+                    raise LogError(f"evaluating a rule on this record: {e.message}", _span(items[-1][3]),
+                                   notes=((e.span, "here"),) if e.span else (), code="TC207") from None
+                frontier = nxt
+                peak = max(peak, len(frontier))
+                matched += len(items)
+                for k, _, _, r in items:
+                    recent.append(RecordRef(k, r.file, r.line, r.raw))
+                    if self.opts.on_frontier is not None:
+                        self.opts.on_frontier(k, len(frontier))
+                if self.inv_fns:
+                    k, _, _, r = items[-1]
+                    more += self.track_invariants(frontier, RecordRef(k, r.file, r.line, r.raw), open_spans, spans)
+        except (_Bound, LimitReached) as b:
+            where = None if record is None else RecordRef(n, record.file, record.line, record.raw)
+            reason = (b.reason if isinstance(b, LimitReached) else str(b)) + (f" at record {n} ({where.where()})" if where else "")
+            return self.result(Verdict.INCOMPLETE, n, matched, ignored, len(frontier), spans, open_spans, more, t0, peak,
+                               reason=reason, stopped_at=where)
+        verdict, why = end_of_log(n, matched, self.m.log.format)
+        return self.result(verdict, n, matched, ignored, len(frontier), spans, open_spans, more, t0, peak, reason=why)
+
+    def step_orders(self, frontier: list, items: list) -> list:
+        """The states after the records of `items` (k, rule, values, record) in any order that
+        keeps each node's own order: a search over the set of records taken so far."""
+        if len(items) == 1:
+            _, rule, values, record = items[0]
+            return self.step(frontier, rule, values, record)
+        nodes = [it[3].node for it in items]
+        full = (1 << len(items)) - 1
+        layers: dict[int, dict] = {0: dict.fromkeys(frontier)}
+        for mask in sorted(range(full), key=lambda m: (bin(m).count("1"), m)):
+            states = layers.get(mask)
+            if not states:
+                continue
+            for j, (_, rule, values, record) in enumerate(items):
+                if mask >> j & 1 or any(not mask >> i & 1 for i in range(j) if nodes[i] == nodes[j]):
+                    continue
+                nxt = self.step(list(states), rule, values, record)
+                if nxt:
+                    layers.setdefault(mask | 1 << j, {}).update(dict.fromkeys(nxt))
+        return list(layers.get(full, ()))
 
     def bind(self, rule: Rule, record: Record) -> dict[str, Any]:
         """The rule's fields, converted to spec values; MISSING for an absent optional field."""
@@ -576,6 +667,39 @@ def observer(o, values: dict[str, Any]) -> Callable[[tuple, tuple], bool]:
         return e.evaluate(t, w)
 
     return holds
+
+
+_BATCH = 6  # records searched in every order at most: 6! orders when all nodes differ
+
+
+def _batches(records: Iterable[Record], skew: float) -> Iterable[list[Record]]:
+    """Runs of consecutive records, each closer than `skew` to the one before it (at most
+    _BATCH records: a longer run is cut)."""
+    batch: list[Record] = []
+    last: float | None = None
+    for r in records:
+        t = _seconds_of(r.clock)
+        if batch and (t is None or last is None or t - last >= skew or len(batch) >= _BATCH):
+            yield batch
+            batch = []
+        batch.append(r)
+        last = t
+    if batch:
+        yield batch
+
+
+def _seconds_of(clock: Any) -> float | None:
+    """A merged timestamp as a number: (0, number) as it is, (1, ISO-8601 text) in seconds."""
+    if not isinstance(clock, tuple):
+        return None
+    if clock[0] == 0:
+        return float(clock[1])
+    try:
+        import datetime
+
+        return datetime.datetime.fromisoformat(str(clock[1]).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
 
 
 def _same(got: Any, want: Any) -> bool:
