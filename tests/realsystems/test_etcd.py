@@ -38,12 +38,16 @@ pytestmark = pytest.mark.skipif(not os.path.exists("/usr/bin/etcd") or not _post
 @pytest.fixture
 def etcd_run(tmp_path):
     """Run a scenario (the test calls it); afterwards every pid it started, etcd's, PostgreSQL's
-    and the clients', must be gone, whether the run passed or failed."""
+    and the clients', must be gone and every server port closed, whether the run passed or
+    failed."""
     pids: dict[str, int] = {}
-    yield lambda **kw: scenario.run(str(tmp_path), pids=pids, **kw)
+    ports: dict[str, int] = {}
+    yield lambda **kw: scenario.run(str(tmp_path), pids=pids, ports=ports, **kw)
     assert pids, "the scenario started nothing"
     left = {name: pid for name, pid in pids.items() if proc.alive(pid)}
+    listening = {name: port for name, port in ports.items() if proc.port_open(port)}
     assert not left, f"processes left running: {left}"
+    assert not listening, f"ports still listening: {listening}"
 
 
 def _records(logs):

@@ -35,13 +35,16 @@ def _params(logs):
 
 @pytest.fixture
 def raft_run(tmp_path):
-    """Run a scenario (the test calls it); afterwards every node's pid must be gone, whether
-    the run passed or failed."""
+    """Run a scenario (the test calls it); afterwards every node's pid must be gone and every
+    node's port closed, whether the run passed or failed."""
     pids: list[int] = []
-    yield lambda **kw: scenario.run(str(tmp_path), pids=pids, **kw)
-    assert pids, "the scenario started nothing"
+    ports: list[int] = []
+    yield lambda **kw: scenario.run(str(tmp_path), pids=pids, ports=ports, **kw)
+    assert pids and ports, "the scenario started nothing"
     left = [pid for pid in pids if proc.alive(pid)]
+    listening = [port for port in ports if proc.port_open(port)]
     assert not left, f"nodes left running: {left}"
+    assert not listening, f"ports still listening: {listening}"
 
 
 def test_healthy_cluster_conforms_with_one_leader(raft_run):

@@ -39,6 +39,7 @@ CLIENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lockclient.py
 class EtcdRun:
     logs: list[str]
     pids: dict[str, int] = field(default_factory=dict)
+    ports: dict[str, int] = field(default_factory=dict)
     paused_for: float = 0.0
     register: tuple[int, int] | None = None   # (value, token) in the storage at the end
 
@@ -57,22 +58,26 @@ def logged(path: str, event: str) -> dict | None:
 
 
 def run(out_dir: str, *, fencing: str = "none", pause: bool = True, ttl: int = 2,
-        timeout: float = 30.0, pids: dict[str, int] | None = None) -> EtcdRun:
+        timeout: float = 30.0, pids: dict[str, int] | None = None,
+        ports: dict[str, int] | None = None) -> EtcdRun:
     """Run the scenario; raises TimeoutError if a step does not happen within `timeout` s.
-    `pids`, if given, is filled with every process started, as it starts (so that a caller can
-    check they are gone even when the run fails)."""
+    `pids` and `ports`, if given, are filled with every process started and every port a server
+    listens on, as they start (so that a caller can check they are gone and closed even when
+    the run fails)."""
     os.makedirs(out_dir, exist_ok=True)
     logs = [os.path.join(out_dir, f"client-{i}.jsonl") for i in range(2)]
     for path in logs:
         if os.path.exists(path):
             os.remove(path)
-    result = EtcdRun(logs=logs, pids=pids if pids is not None else {})
+    result = EtcdRun(logs=logs, pids=pids if pids is not None else {}, ports=ports if ports is not None else {})
     etcd, pg, clients = Etcd(out_dir), Postgres(log_dir=out_dir), []
     try:
         etcd.start()
         result.pids["etcd"] = etcd.pid
+        result.ports.update({"etcd client": etcd.port, "etcd peer": etcd.peer_port})
         pg.start()
         result.pids["postgres"] = pg.pid
+        result.ports["postgres"] = pg.port
         with psycopg.connect(pg.dsn, autocommit=True) as db:
             db.execute("CREATE TABLE register (id int PRIMARY KEY, value int NOT NULL, token bigint NOT NULL)")
             db.execute("INSERT INTO register VALUES (1, 0, 0)")

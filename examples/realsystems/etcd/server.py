@@ -26,6 +26,7 @@ class Etcd:
         self.name = name
         self.dir = ""
         self.port = 0
+        self.peer_port = 0
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -49,10 +50,10 @@ class Etcd:
         if not os.path.exists(ETCD):
             raise FileNotFoundError(f"{ETCD} not found (apt-get install etcd-server)")
         self.dir = tempfile.mkdtemp(prefix="pyspec-etcd-")
-        self.port, peer = proc.free_port(), proc.free_port()
-        while peer == self.port:
-            peer = proc.free_port()
-        client_url, peer_url = f"http://{proc.HOST}:{self.port}", f"http://{proc.HOST}:{peer}"
+        self.port, self.peer_port = proc.free_port(), proc.free_port()
+        while self.peer_port == self.port:
+            self.peer_port = proc.free_port()
+        client_url, peer_url = f"http://{proc.HOST}:{self.port}", f"http://{proc.HOST}:{self.peer_port}"
         argv = [ETCD, "--name", self.name, "--data-dir", os.path.join(self.dir, "data"),
                 "--listen-client-urls", client_url, "--advertise-client-urls", client_url,
                 "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls", peer_url,

@@ -63,14 +63,14 @@ def current_leader(logs: list[str]) -> tuple[int, int] | None:
 
 
 def run(out_dir: str, *, pause: bool = True, settle: float = 0.5, timeout: float = 20.0,
-        pids: list[int] | None = None) -> RaftRun:
+        pids: list[int] | None = None, ports: list[int] | None = None) -> RaftRun:
     """Start the cluster, wait for a leader, (with `pause`) SIGSTOP it until another node leads
     in a higher term, SIGCONT it, wait until it has heard of the new term, run `settle` seconds
     more, stop every node. Raises TimeoutError if a step does not happen within `timeout` s.
-    `pids`, if given, is filled with the nodes' pids as they start (so that a caller can check
-    they are gone even when the run fails)."""
+    `pids` and `ports`, if given, are filled with the nodes' pids and TCP ports before they
+    start (so that a caller can check they are gone and closed even when the run fails)."""
     os.makedirs(out_dir, exist_ok=True)
-    ports: list[int] = []
+    ports = ports if ports is not None else []
     while len(ports) < N:
         port = proc.free_port()
         if port not in ports:
