@@ -62,6 +62,10 @@ class JsonLog:
         self.f.write(json.dumps(rec) + "\n")
 
 
+if not hasattr(SyncObj, "_SyncObj__setCurrentTerm"):   # the hook below would never run
+    raise SystemExit("this pysyncobj has no SyncObj.__setCurrentTerm to hook: terms and votes cannot be logged")
+
+
 class LoggedNode(SyncObj):
     """A SyncObj that logs its term and vote changes (no replicated state of its own)."""
 
