@@ -288,3 +288,38 @@ def test_tracecheck_json_and_junit_on_bad_input(tmp_path, bad):
     import xml.etree.ElementTree as ET
 
     ET.fromstring(xml)  # well-formed
+
+
+# ---- pyspec.progress in-process: the line, watch without a session, Ctrl-C inside z3 ----------
+
+
+def test_progress_line_names_the_probes_and_the_rate():
+    import io
+
+    from pyspec.progress import Session, watch
+
+    counter = [0]
+    session = Session(progress=True, stream=io.StringIO(), every=3600)  # the thread never ticks here
+    with session:
+        with watch(lambda: (None, "row 1 of 2, paxos")), watch(lambda: (counter[0], f"{counter[0]:,} states"), "states"):
+            counter[0] = 1500
+            line = session.line()
+    assert line.startswith("progress: ") and ", row 1 of 2, paxos, 1,500 states, " in line, line
+    assert " states/s" in line
+    assert session.stream.getvalue() == ""  # nothing written but by the thread
+    with watch(lambda: (None, "no session")):  # without a session, watch does nothing
+        pass
+
+
+def test_ctrl_c_inside_z3_bindings_is_delivered_just_after():
+    # An exception raised inside z3's Python bindings may cross ctypes (an internal error): the
+    # handler asks again in 10 ms, and the signal then stops the work outside them.
+    import types
+
+    from pyspec.progress import Interrupted, Session, _on_sigint
+
+    z3_frame = types.SimpleNamespace(f_globals={"__name__": "z3.z3core"})
+    with Session(progress=False):
+        _on_sigint(signal.SIGINT, z3_frame)  # no exception here
+        with pytest.raises(Interrupted):
+            threading.Event().wait(60)  # the signal interrupts the wait
