@@ -55,6 +55,37 @@ def test_check_reports_states_depth_queue_rate_and_memory():
     assert all(" queue " in x and " states/s" in x and " MB resident" in x for x in lines), lines
 
 
+def test_check_on_a_terminal_reports_progress_by_default():
+    import pty
+
+    leader, follower = pty.openpty()
+    chunks: list[bytes] = []
+
+    def read() -> None:  # concurrently, so that a full terminal buffer never blocks the command
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the other end closed: everything was read
+                return
+            if not chunk:
+                return
+            chunks.append(chunk)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        proc = subprocess.Popen([script("pyspec"), "check", PAXOS, "--max-states", "20000"], stdout=subprocess.PIPE,
+                                stderr=follower, text=True, env=FAST, cwd=ROOT)
+        os.close(follower)
+        out, _ = proc.communicate(timeout=300)
+        reader.join(timeout=30)
+    finally:
+        os.close(leader)
+    assert proc.returncode == 3 and not _progress_lines(out), out
+    err = b"".join(chunks).decode().replace("\r\n", "\n")
+    assert _progress_lines(err), err
+
+
 def test_check_without_progress_on_a_pipe_prints_none():
     for flags in ((), ("--no-progress",)):
         p = _run("pyspec", "check", PAXOS, "--max-states", "20000", *flags)
