@@ -111,7 +111,7 @@ def _build_parser() -> argparse.ArgumentParser:
     c.add_argument("--engine", choices=("explicit", "bmc"), default="explicit")
     c.add_argument("--max-states", type=int, default=None, help="stop (verdict incomplete) after N states")
     limits(c)
-    c.add_argument("--depth", type=int, default=None, help="BMC depth")
+    c.add_argument("--depth", type=int, default=None, metavar="K", help="BMC depth (with --engine bmc only)")
     c.add_argument("--timeout", type=float, default=None, metavar="S", help="BMC: Z3 timeout per check (unknown when hit)")
     c.add_argument("--deadlock", action="store_true", help="also report a reachable state with no enabled action")
     c.add_argument("--witness", action="append", default=[], metavar="NAME",
