@@ -179,8 +179,8 @@ def test_issue10_explain_agrees_with_successors_after_entry_update():
     blocked = pyspec.explain(c, s0, "Guarded", (0,))
     assert pyspec.successors(c, s0, "Guarded", (0,)) == []
     assert blocked is not None and blocked.kind == "require"
-    # the values are the engine's at that point: m' has entry 0 updated
-    assert ("m'", "{0: True, 1: False}") in blocked.values
+    # the values are the engine's at that point, and only the entries the clause read (issue 12)
+    assert ("m'[1]", "False") in blocked.values and not any(k == "m'" for k, _ in blocked.values)
     assert (blocked.span.line, blocked.span.col) == (14, 13)
 
 

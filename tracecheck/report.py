@@ -102,7 +102,8 @@ def _divergence(d: Divergence) -> list[str]:
 def _reason(why) -> str:
     if why.kind == "require":
         vals = ", ".join(f"{k} = {v}" for k, v in why.values)
-        return f"require `{why.clause}` is false ({why.where})" + (f" with {vals}" if vals else "")
+        inner = "" if why.message == "require is false" else f"; {why.message}"
+        return f"require `{why.clause}` is false ({why.where})" + (f" with {vals}" if vals else "") + inner
     if why.kind == "observation":
         return f"observation `{why.clause}` fails ({why.where}): {why.message}"
     if why.where:

@@ -18,7 +18,7 @@ from pyspec.explicit.compiled import CompiledSpec
 from pyspec.explicit.evaluator import LOCALS, Compiler
 from pyspec.lang import typed as T
 from pyspec.lang.analysis import children
-from pyspec.lang.types import format_value
+from pyspec.lang.types import domain, format_value
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,15 +38,24 @@ class _Explainer:
         self.last: Blocked | None = None
         compiler = Compiler(spec, observer=self._observe)
         self.runs = [compiler.block(a.body, _emit) for a in spec.actions]
+        self.keys = _Keys(Compiler(spec))
 
     def _observe(self, s: T.Stmt, clauses: tuple, env: list) -> None:
         if isinstance(s, T.Require):
             clause = next((x for x, f in clauses if not f(env)), s.cond)
-            self.last = Blocked("require", clause.span, "require is false", _reads(clause, env))
+            reads = _reads(clause, env, self.keys)
+            if _within(clause.span, s.span):
+                self.last = Blocked("require", clause.span, "require is false", reads)
+            else:  # the clause comes from a def expanded here: report it at the caller's require
+                at = s.span
+                words = len("require ")
+                caller = Span(at.file, at.line, at.col + words, at.end_line, at.end_col) if at.end_line > at.line or \
+                    at.end_col > at.col + words else at
+                self.last = Blocked("require", caller, f"false in the def's body at {clause.span}", reads)
         else:
             assert isinstance(s, T.Choose)
             self.last = Blocked(
-                "empty choice", s.span, f"'{s.name} in ...' has nothing to choose from", _reads(s.domain, env)
+                "empty choice", s.span, f"'{s.name} in ...' has nothing to choose from", _reads(s.domain, env, self.keys)
             )
 
 
@@ -77,12 +86,60 @@ def _emit(env: list) -> None:
     env[2].append(True)
 
 
-def _reads(e: T.Expr, env: list) -> tuple[tuple[str, str], ...]:
+class _Keys:
+    """Map keys evaluated in a blocked step's environment, each key expression compiled once."""
+
+    def __init__(self, compiler: Compiler) -> None:
+        self.compiler = compiler
+        self.fns: dict[int, Any] = {}
+        self.kept: list = []  # the nodes, so that their ids stay theirs
+
+    def value(self, key: T.Expr, env: list) -> Any:
+        fn = self.fns.get(id(key))
+        if fn is None:
+            fn = self.fns[id(key)] = self.compiler.expr(key)
+            self.kept.append(key)
+        return fn(env)
+
+
+def _within(inner: Span, outer: Span) -> bool:
+    """Whether `inner` starts inside `outer` (the same file, between its first and last line)."""
+    return inner.file == outer.file and outer.line <= inner.line <= max(outer.end_line, outer.line)
+
+
+def _reads(e: T.Expr, env: list, keys: _Keys | None = None) -> tuple[tuple[str, str], ...]:
     """The state variables and locals an expression reads, with their values (free locals
-    only: a comprehension's own variables have no single value)."""
+    only: a comprehension's own variables have no single value). A map variable read only at
+    keys that do not depend on a comprehension's variables is shown by those entries
+    (`role[3] = "f"`), not whole."""
     out: dict[str, str] = {}
 
+    def entry(x: T.MapGet, bound: frozenset) -> bool:
+        obj = x.obj
+        if keys is None or not isinstance(obj, (T.Var, T.Primed)) or _mentions(x.key, bound):
+            return False
+        try:
+            k = keys.value(x.key, env)
+        except SpecEvalError:
+            return False
+        if isinstance(obj, T.Var):
+            state, name = env[0], obj.name
+        else:
+            state, name = (env[1] if env[1] is not None else env[0]), obj.name + "'"
+        m = state[obj.index]
+        mt = obj.ty
+        try:
+            i = list(domain(mt.key)).index(k)  # type: ignore[attr-defined]
+            shown = format_value(mt.value, m[i])  # type: ignore[attr-defined]
+        except (ValueError, IndexError, TypeError, AttributeError):
+            return False
+        out.setdefault(f"{name}[{format_value(x.key.ty, k)}]", shown)
+        return True
+
     def visit(x: Any, bound: frozenset) -> None:
+        if isinstance(x, T.MapGet) and entry(x, bound):
+            visit(x.key, bound)
+            return
         if isinstance(x, T.Var):
             out.setdefault(x.name, format_value(x.ty, env[0][x.index]))
         elif isinstance(x, T.Primed):
@@ -98,3 +155,10 @@ def _reads(e: T.Expr, env: list) -> tuple[tuple[str, str], ...]:
 
     visit(e, frozenset())
     return tuple(out.items())
+
+
+def _mentions(e: T.Expr, slots: frozenset) -> bool:
+    """Whether `e` reads one of the local `slots` (a comprehension's own variables)."""
+    if isinstance(e, T.Local) and e.slot in slots:
+        return True
+    return any(_mentions(c, slots) for c in children(e))
