@@ -311,8 +311,11 @@ class _Validator:
                 out[name] = convert(raw)
             except ValueError as e:
                 decl = self.m.fields[name]
+                by = [o for o in self.m.overrides if o.startswith("-D ")]
                 raise LogError(f"field '{name}' ({'.'.join(path)}): {e}, so it is not a {decl.ty.show()}",
-                               _span(record), code="TC209") from None
+                               _span(record), code="TC209",
+                               hint=("the type follows the spec's params, set here by " + ", ".join(by) +
+                                     ": do they match the system that wrote the log?") if by else None) from None
         return out
 
     def instance(self, rule: Rule, values: dict[str, Any], record: Record) -> tuple[str, tuple] | str:
