@@ -218,6 +218,12 @@ class Expression:
         self.bindings = {name: (slot, ty) for name, slot, ty in bound}
         self._fn = compiled._compiler.expr(expr)  # compiled once
         self._size = 4 + max(nlocals, compiled._compiler.nlocals)
+        self._compiled, self._bound, self._nlocals = compiled, tuple(bound), nlocals
+
+    def part(self, node) -> "Expression":
+        """The subexpression `node` (a node of `self.expr`) as an Expression with the same
+        bindings, without checking any text again (tracecheck reports each side of `a == b`)."""
+        return Expression(self._compiled, node, self._bound, self._nlocals)
 
     def evaluate(self, state: tuple, values: dict[str, Any] | None = None) -> Any:
         """The value in `state` with the bindings set to `values` (raises SpecEvalError)."""

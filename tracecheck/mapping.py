@@ -245,9 +245,10 @@ class _Loader:
         return v
 
     def expression(self, text: str, bindings: dict[str, str], what: str, table, index, key):
-        """A pyspec Expression, with a spec error re-placed at the text's place in the mapping."""
+        """A pyspec Expression, with a spec error re-placed at the text's place in the mapping.
+        Only the bindings the text names are passed: each one's type is parsed per expression."""
         try:
-            return pyspec.expression(self.compiled, text, bindings, file=self.file)
+            return pyspec.expression(self.compiled, text, _named(text, bindings), file=self.file)
         except PyspecError as e:
             errors = e.errors if isinstance(e, SpecErrors) else (e,)
             base = self.loc.span(table, index, key, needle=text)
@@ -711,12 +712,8 @@ class _Loader:
         if texts is None:
             return None
         state_text, logged_text = texts if left_reads else texts[::-1]
-        try:
-            se = pyspec.expression(self.compiled, state_text, self.field_types, file=self.file)
-            le = pyspec.expression(self.compiled, logged_text, self.field_types, file=self.file)
-        except PyspecError:  # a side whose type comes from the other one (`{}`): no sides shown
-            return None
-        return (state_text, se, logged_text, le)
+        state_node, logged_node = (b.left, b.right) if left_reads else (b.right, b.left)
+        return (state_text, e.part(state_node), logged_text, e.part(logged_node))
 
 
 # ---- reading a checked expression's typed tree ------------------------------------------------
@@ -746,6 +743,15 @@ def _field_of(e, node: Any) -> str | None:
         if bound is not None and bound[0] == node.slot:
             return node.name
     return None
+
+
+_WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+def _named(text: str, bindings: dict[str, str]) -> dict[str, str]:
+    """The bindings whose names occur in `text` as words."""
+    words = set(_WORD.findall(text))
+    return {k: v for k, v in bindings.items() if k in words}
 
 
 def _through(translate: Converter, convert: Converter) -> Converter:
