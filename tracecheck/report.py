@@ -84,8 +84,10 @@ def _divergence(d: Divergence) -> list[str]:
     tried = "" if d.hidden == 0 else f", {_count(d.candidates, 'state')} after up to {_count(d.hidden, 'hidden step')}"
     shown = len(d.explained)
     if d.frontier < 0:
-        out.append("no behaviour of the spec explains the log up to this record (z3: unsatisfiable)"
-                   + ("; one state consistent with the log before it, and why it fails:" if shown else ""))
+        some = ("; one state consistent with the log before it, and why it fails:" if shown == 1 else
+                f"; one state consistent with the log before it and states up to {_count(d.hidden, 'hidden step')} "
+                "from it, and why each fails:")
+        out.append("no behaviour of the spec explains the log up to this record (z3: unsatisfiable)" + (some if shown else ""))
     else:
         out.append(f"{_count(d.frontier, 'spec state')} consistent with the log before it{tried}; "
                    + ("why each fails:" if shown == d.candidates else f"why the first {shown} fail:"))

@@ -23,7 +23,7 @@ from tracecheck.errors import LogError
 from tracecheck.mapping import Mapping
 from tracecheck.readers.record import MISSING, Record
 from tracecheck.result import Divergence, RecordRef, TraceResult, end_of_log
-from tracecheck.validate import Options, _show_step, _span, _started, _Validator, within_limits
+from tracecheck.validate import Options, _Bound, _show_step, _span, _started, _Validator, within_limits
 
 WINDOW = 32  # records per solver check
 
@@ -166,9 +166,10 @@ class _Z3Validator(_Validator):
         else:
             step = "(observation only)" if inst is None else _show_step(self.m.spec, inst)
             example = last_state if last_state is not None else self.c.initial_states()[0]
-            try:
-                explained = (self.explain(example, rule, values, inst),) if self.H == 0 else ()
-            except SpecEvalError:
+            try:  # the model's state, then (with hidden steps) states up to H hidden steps from it
+                tried = self.expand([example])[: self.opts.explain] if self.H else [example]
+                explained = tuple(self.explain(t, rule, values, inst) for t in tried)
+            except (SpecEvalError, _Bound):
                 explained = ()
         div = Divergence(ref, rule.name, step, observed, tuple(recent), -1, -1, self.H, explained)
         return self._result(Verdict.DIVERGES, k, matched, ignored, t0, divergence=div)

@@ -37,6 +37,9 @@ def test_auto_finds_the_divergence_after_switching(tmp_path):
     r = tracecheck.validate(MAPPING, [log])
     assert r.verdict is Verdict.DIVERGES and r.divergence.record.index == 40
     assert r.engine == "z3" and "passed 10,000 states" in r.stats["switched"]
+    # with hidden steps, the model's state and states a hidden step from it, each with its reason
+    reasons = [why for c in r.divergence.explained for why in c.reasons]
+    assert reasons and all(why.kind == "require" and why.clause == "holder == c" for why in reasons)
 
 
 def test_explicit_alone_stops_at_its_bound_on_the_same_log(tmp_path):
