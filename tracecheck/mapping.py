@@ -81,8 +81,8 @@ class ValueTable:
 @dataclass(frozen=True, slots=True)
 class Arg:
     """An action argument: a bare field (`field`), an expression over fields (`expr`), or open
-    (`"?"`, neither: the search tries every value of the parameter's type). A bare field that
-    is optional leaves the argument open in a record without it."""
+    (`"?"`, neither: the search tries every value of the parameter's type). An argument that
+    reads an optional field is open in a record without it."""
 
     formal: str
     text: str

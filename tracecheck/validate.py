@@ -338,8 +338,9 @@ class _Validator:
                     raise LogError(f"record has no field '{a.field}' (argument {a.formal} of {rule.action})", _span(record),
                                    code="TC208")
             else:
-                if any(values[f] is MISSING for f in a.fields):
-                    raise LogError(f"record lacks a field that argument {a.formal} = `{a.text}` reads", _span(record), code="TC208")
+                if any(values[f] is MISSING for f in a.fields):  # an optional field, absent: open
+                    args.append(OPEN)
+                    continue
                 v = a.expr.evaluate(self.dummy, {f: values[f] for f in a.fields})
             args.append(v)
         key = (rule.action, tuple(args))

@@ -286,3 +286,12 @@ def test_loading_a_mapping_checks_the_spec_once(tmp_path, monkeypatch):
     mapping = tracecheck.load_mapping(m)
     assert len(mapping.rules[2].observe) == 40
     assert len(calls) == 1
+
+
+def test_argument_expression_over_an_absent_optional_field_is_open(tmp_path):
+    text = MAPPING.replace('who = { type = "Client", values = "client" }',
+                           'who = { type = "Client", values = "client", optional = true }').replace(
+        'action = "Acquire"\nargs = { c = "who" }', 'action = "Acquire"\nargs = { c = "who if who > 0 else 1" }')
+    records = [{"event": "ask", "who": "c3"}, {"event": "acquire"}, {"event": "release", "who": "c3"}]
+    m, log = _write(tmp_path, text, records)
+    assert tracecheck.validate(m, [log]).verdict is Verdict.CONFORMS
