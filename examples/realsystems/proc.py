@@ -12,6 +12,7 @@ The API is small and stable (other scenarios import it):
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import signal
@@ -104,3 +105,13 @@ def wait_until(pred: Callable[[], T], timeout: float, what: str, interval: float
         if time.monotonic() >= deadline:
             raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(interval)
+
+
+def read_jsonl(path: str) -> list[dict]:
+    """The complete lines of a JSON-lines log (a line still being written is left out; a log
+    not yet created is empty)."""
+    try:
+        with open(path) as f:
+            return [json.loads(line) for line in f if line.endswith("\n")]
+    except FileNotFoundError:
+        return []

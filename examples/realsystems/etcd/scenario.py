@@ -15,7 +15,6 @@ whatever happens, and `run` returns the pids so that a test can check they are g
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sys
@@ -44,13 +43,7 @@ class EtcdRun:
     register: tuple[int, int] | None = None   # (value, token) in the storage at the end
 
 
-def read_log(path: str) -> list[dict]:
-    try:
-        with open(path) as f:
-            lines = f.read().split("\n")[:-1]
-    except FileNotFoundError:
-        return []
-    return [json.loads(line) for line in lines]
+read_log = proc.read_jsonl  # the complete lines of a JSON-lines log
 
 
 def logged(path: str, event: str) -> dict | None:

@@ -11,7 +11,6 @@ happens, and `run` returns the pids so that a test can check they are gone.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sys
@@ -40,14 +39,7 @@ class RaftRun:
     notes: list[str] = field(default_factory=list)
 
 
-def read_log(path: str) -> list[dict]:
-    """The complete lines of a node's log (the last one may be half-written)."""
-    try:
-        with open(path) as f:
-            lines = f.read().split("\n")[:-1]
-    except FileNotFoundError:
-        return []
-    return [json.loads(line) for line in lines]
+read_log = proc.read_jsonl  # the complete lines of a JSON-lines log
 
 
 def current_leader(logs: list[str]) -> tuple[int, int] | None:

@@ -56,12 +56,7 @@ class Run:
     final: dict = field(default_factory=dict)
 
 
-def read_log(path: str) -> list[dict]:
-    """The complete lines of a JSON-lines log (a line still being written is left out)."""
-    if not os.path.exists(path):
-        return []
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.endswith("\n")]
+read_log = proc.read_jsonl  # the complete lines of a JSON-lines log
 
 
 class Harness:
