@@ -34,6 +34,10 @@ class Locator:
                 start = i
         self._blocks[current] = (start, len(self.lines))
 
+    def has(self, table: str, index: int = 0) -> bool:
+        """Whether the text has the header of table `table` (the `index`-th of an array)."""
+        return (table, index) in self._blocks
+
     def span(self, table: str | None = None, index: int = 0, key: str | None = None, needle: str | None = None) -> Span:
         """The place of `needle` (a value's text) or else of `key` inside table `table` (the
         `index`-th of an array of tables), or else of the table's header."""

@@ -438,7 +438,7 @@ class _Loader:
         return {name: self.value_table(name, v, f"values.{name}") for name, v in t.items()}
 
     def value_table(self, name: str, t: Any, where: str) -> ValueTable:
-        span = self.loc.span(where, 0) if (where, 0) in self.loc._blocks else self.loc.span("values", 0, key=name)
+        span = self.loc.span(where, 0) if self.loc.has(where) else self.loc.span("values", 0, key=name)
         if not isinstance(t, dict) or not t:
             raise MappingError(f"value table '{name}' must be a non-empty table: \"logged\" = value entries, "
                                "or pattern = 'regex with one (group)'", span,
@@ -476,7 +476,7 @@ class _Loader:
             try:
                 conv(x)
             except ValueError as e:
-                where = f"values.{table.name}" if (f"values.{table.name}", 0) in self.loc._blocks else "fields"
+                where = f"values.{table.name}" if self.loc.has(f"values.{table.name}") else "fields"
                 raise self.err(f"value table '{table.name}': \"{k}\" = {json.dumps(x)}: {e}, so it is not a {ty.show()} "
                                f"(field '{field_name}')", where, key=k, code="TC114") from None
         return table
