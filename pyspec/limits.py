@@ -145,6 +145,23 @@ def time_left() -> float | None:
     return min(left) if left else None
 
 
+def memory_left() -> float | None:
+    """MB the process may still grow before the nearest memory bound of the budgets entered now
+    (None: no bound): what Z3, whose allocations the timer cannot interrupt, may take."""
+    bounds = [b.max_memory for b in _ACTIVE if b.max_memory is not None and b._active]
+    if not bounds:
+        return None
+    rss = resident_mb() or 0.0
+    return max(0.0, min(bounds) - rss)
+
+
+def memory_exhausted(where: str) -> None:
+    """Raise LimitReached for the nearest memory bound: Z3 ran out of the memory it was given
+    (`where`: what it was doing)."""
+    bound = min(b.max_memory for b in _ACTIVE if b.max_memory is not None)
+    raise LimitReached(f"memory limit of {bound:,.0f} MB reached ({where})", "raise --max-memory or lower the params")
+
+
 def poll_budgets(slack: float = 0.0) -> None:
     """Poll every budget entered now (raises LimitReached when one is passed, or will be within
     `slack` seconds: a Z3 check given the time left may stop a little early)."""
@@ -152,4 +169,5 @@ def poll_budgets(slack: float = 0.0) -> None:
         b.poll(slack)
 
 
-__all__ = ["Budget", "LimitReached", "default_max_memory", "poll_budgets", "resident_mb", "time_left"]
+__all__ = ["Budget", "LimitReached", "default_max_memory", "memory_exhausted", "memory_left", "poll_budgets",
+           "resident_mb", "time_left"]

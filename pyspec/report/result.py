@@ -49,7 +49,7 @@ def render_text(r: Result, header: str | None = None, witness: tuple[str, ...] =
             f"{_count(s['states'], 'distinct state')}, depth {s['depth']}, "
             f"{_count(s.get('transitions', 0), 'transition')}, {s['seconds']:.2f} s{rate}"
         )
-    elif r.engine == "bmc" and "seconds" in s and "depth" not in s:
+    elif r.engine == "bmc" and "seconds" in s and s.get("depth", -1) < 0:
         out.append(f"no depth checked, {s['seconds']:.2f} s")
     elif r.engine == "bmc" and "seconds" in s:
         enc = f" (encoding {s['encode_seconds']:.2f} s)" if "encode_seconds" in s else ""

@@ -9,7 +9,7 @@ from typing import Iterator
 
 import z3
 
-from pyspec.limits import poll_budgets, time_left
+from pyspec.limits import memory_exhausted, memory_left, poll_budgets, time_left
 from pyspec.progress import interrupted_by_user
 
 
@@ -30,9 +30,22 @@ class _BoundedSolver(z3.Solver):
         bounds = [b for b in (self.own_timeout, seconds, time_left()) if b is not None]
         if bounds:
             self.set("timeout", max(1, int(min(bounds) * 1000)))
+        memory = memory_left()  # Z3's own bound, during the check only: the timer cannot stop its C code
         t0 = time.perf_counter()
-        result = super().check(*assumptions)
+        try:
+            if memory is not None:
+                z3.set_param("memory_max_size", max(16, int(memory)))
+            result = super().check(*assumptions)
+        except z3.Z3Exception as e:
+            if memory is not None and "out of memory" in str(e):
+                memory_exhausted("in a Z3 check")
+            raise
+        finally:
+            if memory is not None:
+                z3.set_param("memory_max_size", 0)  # a global of Z3's: no bound outside the check
         if result == z3.unknown:
+            if memory is not None and self.reason_unknown() == "out of memory":
+                memory_exhausted("in a Z3 check")
             # Z3 catches Ctrl-C inside a check itself and cancels it: an early "canceled" is the user's
             if self.reason_unknown() in _CANCELED and (not bounds or time.perf_counter() - t0 < 0.9 * min(bounds)):
                 interrupted_by_user()

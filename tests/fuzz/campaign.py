@@ -39,6 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 TIME_LIMIT = 2.0  # what every run is given (--time-limit / --timeout)
 GRACE = 8.0  # a run that takes longer than its limit plus this is a hang
+MAX_MEMORY = 3000  # MB: every run's --max-memory
+WORKER_MEMORY = 8 << 30  # bytes of address space per worker (see _cap_address_space)
 
 SMALL = {"N": "2", "NA": "2", "NV": "2", "MaxBallot": "1", "MaxToken": "1"}
 KEYWORDS = (
@@ -235,7 +237,7 @@ def make_case(rng: random.Random, corpus, includes) -> Case:
     files["mapping.toml"] = mtext.encode("utf-8", "surrogatepass")
     extra = rng.choice(((), ("--invariants",), ("--engine", "z3"), ("--hidden", "1"), ("--json",)))
     argv = ("tracecheck", "validate", "--mapping", "{dir}/mapping.toml", "--time-limit", str(TIME_LIMIT),
-            "--max-frontier", "20000", *extra, *(f"{{dir}}/{n}" for n in sorted(logs)))
+            "--max-memory", str(MAX_MEMORY), "--max-frontier", "20000", *extra, *(f"{{dir}}/{n}" for n in sorted(logs)))
     return Case(kind, files, argv, mapping)
 
 
@@ -246,19 +248,20 @@ def _spec_case(rng: random.Random, kind: str, src: str, includes: dict[str, byte
     spec = "{dir}/fuzz.spec"
     roll = rng.random()
     if roll < 0.70:
-        argv = ("pyspec", "check", spec, *params, "--max-states", "3000", "--time-limit", str(TIME_LIMIT))
+        argv = ("pyspec", "check", spec, *params, "--max-states", "3000", "--time-limit", str(TIME_LIMIT),
+                "--max-memory", str(MAX_MEMORY))
     elif roll < 0.78:
         argv = ("pyspec", "show", spec, *params)
     elif roll < 0.86:
         argv = ("pyspec", "check", spec, *params, "--engine", "bmc", "--depth", "2", "--timeout", str(TIME_LIMIT),
-                "--time-limit", str(TIME_LIMIT))
+                "--time-limit", str(TIME_LIMIT), "--max-memory", str(MAX_MEMORY))
     elif roll < 0.93:
         argv = ("pyspec", "simulate", spec, *params, "--runs", "3", "--steps", "20", "--seed", "1",
-                "--time-limit", str(TIME_LIMIT))
+                "--time-limit", str(TIME_LIMIT), "--max-memory", str(MAX_MEMORY))
     else:
         inv = re.findall(r"^invariant\s+(\w+)", src, re.M)
         argv = ("pyspec", "prove", spec, *params, "--invariant", inv[0] if inv else "I0", "--timeout", str(TIME_LIMIT),
-                "--time-limit", str(TIME_LIMIT))
+                "--time-limit", str(TIME_LIMIT), "--max-memory", str(MAX_MEMORY))
     return Case(kind, files, argv, note)
 
 
@@ -291,6 +294,7 @@ def run_case(case: Case) -> tuple[int | str, float, str]:
 def _worker(args: tuple[int, int, int]) -> list[tuple[str, int | str, float, str, Case | None]]:
     seed, start, count = args
     sys.setrecursionlimit(10_000)
+    _cap_address_space()
     corpus, includes = _spec_corpus(), _includes()
     out = []
     for i in range(start, start + count):
@@ -302,7 +306,19 @@ def _worker(args: tuple[int, int, int]) -> list[tuple[str, int | str, float, str
     return out
 
 
-def campaign(inputs: int, seed: int, jobs: int = 1, chunk: int = 200, crashes: str | None = None) -> tuple[Counter, list]:
+def _cap_address_space() -> None:
+    """A worker may not grow past WORKER_MEMORY of address space: a run that outgrows its
+    --max-memory faster than the bound is checked fails with MemoryError (an internal error the
+    campaign records with its input) instead of being killed by the kernel, which would lose the
+    input and stall the pool."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY or soft > WORKER_MEMORY:
+        resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY, hard))
+
+
+def campaign(inputs: int, seed: int, jobs: int = 1, chunk: int = 50, crashes: str | None = None) -> tuple[Counter, list]:
     """Run `inputs` cases; return counts per (kind, exit code) and the failures (each also
     written to `crashes` as soon as it is found, when given)."""
     tasks = [(seed, s, min(chunk, inputs - s)) for s in range(0, inputs, chunk)]
@@ -313,7 +329,14 @@ def campaign(inputs: int, seed: int, jobs: int = 1, chunk: int = 200, crashes: s
         # handler thread, and a child forked while another thread holds a lock can hang forever
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             results = pool.imap(_worker, tasks)
-            for r in results:
+            for seed_, start, count in tasks:
+                try:  # a chunk whose worker died never answers: a failure, not a silent stall
+                    r = results.next(timeout=count * (TIME_LIMIT + GRACE) * 2)
+                except multiprocessing.TimeoutError:
+                    failures.append((None, "stalled", 0.0, f"chunk of inputs {start}..{start + count - 1} never finished"))
+                    print(f"  chunk {start}..{start + count - 1} never finished (a worker died?); stopping", file=sys.stderr)
+                    pool.terminate()
+                    break
                 _collect(r, counts, failures, crashes)
     else:
         for t in tasks:
