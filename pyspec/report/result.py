@@ -82,7 +82,10 @@ def _reachability(r: Result, x: Reachability, witness: tuple[str, ...]) -> list[
         return [f"UNREACHABLE: {x.name}: no reachable state satisfies it; the invariants may hold vacuously"]
     if x.status is Reach.NOT_REACHED:
         if r.engine == "bmc":
-            return [f"reachable {x.name}: not reached up to depth {r.stats.get('depth', 0)}"]
+            depth = r.stats.get("depth", 0)
+            if depth < 0:
+                return [f"reachable {x.name}: not reached (no depth was fully checked)"]
+            return [f"reachable {x.name}: not reached up to depth {depth}"]
         return [f"reachable {x.name}: not reached before the search stopped"]
     assert x.trace is not None and x.depth is not None, "a reached property carries its witness"
     if x.name not in witness:
