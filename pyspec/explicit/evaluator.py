@@ -18,7 +18,7 @@ from typing import Any, Callable
 from pyspec.errors import SpecEvalError
 from pyspec.lang import typed as T
 from pyspec.lang.analysis import Analysis, conjuncts, facts_right, facts_true
-from pyspec.lang.ops import OPS, Fail, Op, fail
+from pyspec.lang.ops import OPS, Fail, Op, fail, int_range
 from pyspec.lang.types import (
     IntT,
     MapT,
@@ -138,7 +138,7 @@ class Compiler:
     def _c_RangeSet(self, e: T.RangeSet):
         lo = self.expr(e.lo)
         hi = self.expr(e.hi)
-        return lambda env: frozenset(range(lo(env), hi(env) + 1))
+        return lambda env: int_range(lo(env), hi(env))
 
     def _c_SetLit(self, e: T.SetLit):
         fns = tuple(self.expr(x) for x in e.elems)

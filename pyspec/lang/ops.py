@@ -113,6 +113,22 @@ FAILURES: dict[Fail, FailRule] = {
 }
 
 
+_RANGE_CHUNK = 1 << 16
+
+
+def int_range(lo: int, hi: int) -> frozenset:
+    """The value of `lo .. hi`: the integers from lo to hi. A large range is built a chunk at a
+    time, so that the time and memory limits (pyspec.limits, a timer that runs between
+    bytecodes) can stop it: `frozenset(range(1, 10**20))` is one call into C that never returns
+    to them."""
+    if hi - lo < _RANGE_CHUNK:
+        return frozenset(range(lo, hi + 1))
+    out: set[int] = set()
+    for a in range(lo, hi + 1, _RANGE_CHUNK):
+        out.update(range(a, min(a + _RANGE_CHUNK, hi + 1)))
+    return frozenset(out)
+
+
 def fail(kind: Fail, span: Span, *args: Any) -> NoReturn:
     """Raise the evaluation error `kind` at `span`; `args` are what its message shows."""
     rule = FAILURES[kind]

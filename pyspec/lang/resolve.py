@@ -11,7 +11,7 @@ from typing import Any
 from pyspec.errors import ParamError, PyspecError, SpecErrors, SpecNameError, SpecTypeError
 from pyspec.lang import ast as A
 from pyspec.lang import typed as T
-from pyspec.lang.ops import FAILURES, OPS, fails
+from pyspec.lang.ops import FAILURES, OPS, fails, int_range
 from pyspec.lang.scope import CheckerState, Frame, name_error
 from pyspec.lang.types import (
     BOOL,
@@ -173,7 +173,7 @@ def _const_value(e: T.Expr) -> Any:
     if isinstance(e, T.TupleLit):
         return tuple(_const_value(x) for x in e.elems)
     if isinstance(e, T.RangeSet):
-        return frozenset(range(_const_value(e.lo), _const_value(e.hi) + 1))
+        return int_range(_const_value(e.lo), _const_value(e.hi))
     if isinstance(e, T.Builtin) and e.func == "len":
         return len(_const_value(e.arg))
     _const_fail(e, "must be a constant: literals, params and arithmetic on them")

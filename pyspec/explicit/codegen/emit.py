@@ -189,7 +189,7 @@ class ExprEmitter:
         return t
 
     def _x_RangeSet(self, e: T.RangeSet) -> str:
-        return f"frozenset(range({self.ex(e.lo)}, {self.ex(e.hi)} + 1))"
+        return f"int_range({self.ex(e.lo)}, {self.ex(e.hi)})"
 
     def _x_SetLit(self, e: T.SetLit) -> str:
         if not e.elems:

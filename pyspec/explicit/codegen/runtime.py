@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 
 from pyspec.explicit.evaluator import _MISSING, _out_of_type
-from pyspec.lang.ops import Fail, fail
+from pyspec.lang.ops import Fail, fail, int_range
 from pyspec.lang.types import Type, contains
 
 
@@ -77,5 +77,6 @@ _HELPERS = {
     "all": all,
     "any": any,
     "range": range,
+    "int_range": int_range,
     "tuple": tuple,
 }
