@@ -234,6 +234,8 @@ def run_suite(path: str, only: str | None, as_json: bool) -> int:
 def run(o: Options) -> int:
     started = time.perf_counter()
     api.check_limits(o.time_limit, o.max_memory)  # before any bound is armed
+    if o.html:
+        check_page_path(o.html)  # before the work, not after it
     if o.command == "check" and o.engine != "bmc" and o.depth is not None:
         raise UsageError(f"--depth {o.depth} needs --engine bmc: the explicit engine explores every depth",
                          hint="add --engine bmc, or bound the explicit search with --max-states", code="PS615")
@@ -275,7 +277,7 @@ def run(o: Options) -> int:
         if o.html:
             from pyspec.report.pages import proof_timeline
 
-            write_page(o.html, proof_timeline(proof, spec, _header(o, spec)))
+            _page_after_verdict(o.html, lambda: proof_timeline(proof, spec, _header(o, spec)))
         return proof.exit_code
     elif o.command == "synth":
         from pyspec.report.synth import render_synth_json, render_synth_text
@@ -294,8 +296,24 @@ def run(o: Options) -> int:
     if o.html:
         from pyspec.report.pages import result_timeline
 
-        write_page(o.html, result_timeline(result, spec, _header(o, spec)))
+        _page_after_verdict(o.html, lambda: result_timeline(result, spec, _header(o, spec)))
     return result.exit_code
+
+
+def check_page_path(path: str) -> None:
+    """UsageError PS622 now, before any work, when no page can be written to `path` (a
+    directory, or a directory that does not exist or is not writable)."""
+    import os
+
+    parent = os.path.dirname(os.path.abspath(path))
+    why = ("it is a directory" if os.path.isdir(path)
+           else f"no such directory: {parent}" if not os.path.isdir(parent)
+           else f"{parent} is not writable" if not os.access(parent, os.W_OK)
+           else f"{path} is not writable" if os.path.exists(path) and not os.access(path, os.W_OK)
+           else None)
+    if why is not None:
+        raise UsageError(f"cannot write {path}: {why}", hint="give --html a file in a writable directory",
+                         code="PS622")
 
 
 def write_page(path: str, timeline) -> None:
@@ -309,21 +327,27 @@ def write_page(path: str, timeline) -> None:
         raise UsageError(f"cannot write {path}: {e.strerror}", code="PS622") from None
 
 
+def _page_after_verdict(path: str, build) -> None:
+    """Write the page of a verdict already printed: a failure is reported on stderr and leaves
+    the verdict's exit code (and stdout, which may hold its JSON) alone."""
+    try:
+        write_page(path, build())
+    except PyspecError as e:
+        print(render_error(e), file=sys.stderr)
+
+
 def run_view(trace: str, output: str) -> int:
     """`pyspec view`: an ITF trace -> its HTML timeline. Exit 0 once the page is written."""
     import os
 
     from pyspec.report.pages import itf_timeline, load_itf
 
+    check_page_path(output)
     doc, outer = load_itf(trace)
     tl = itf_timeline(doc, outer, os.path.basename(trace))
     write_page(output, tl)
     print(f"pyspec view: {len(tl.events)} states on {len(tl.lanes)} lanes written to {output}")
     return 0
-
-
-def _error_json(e: PyspecError) -> dict:
-    return error_json(e)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -342,7 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PyspecError as e:
         print(render_error(e), file=sys.stderr)
         if getattr(ns, "json", False):
-            print(json.dumps(_error_json(e), indent=2))
+            print(json.dumps(error_json(e), indent=2))
         return EXIT_BAD_INPUT
     except (LimitReached, KeyboardInterrupt) as stop:  # Ctrl-C outside an engine (loading, printing)
         reason = f"stopped: {stop.reason if isinstance(stop, LimitReached) else Interrupted().reason}"

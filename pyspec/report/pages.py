@@ -99,6 +99,8 @@ def load_itf(path: str) -> tuple[dict[str, Any], dict[str, Any]]:
         raise UsageError(f"cannot read trace file {path}: {getattr(e, 'strerror', None) or e}", code="PS620") from None
     try:
         doc = json.loads(text)
+    except RecursionError:
+        raise UsageError(f"{path} is not an ITF trace: JSON nested too deeply", code="PS621") from None
     except json.JSONDecodeError as e:
         raise UsageError(f"not JSON: {e.msg}", Span(path, e.lineno, e.colno, e.lineno, e.colno + 1),
                          hint="pyspec view reads an ITF trace (.itf.json), or the output of pyspec ... --json",
@@ -109,7 +111,10 @@ def load_itf(path: str) -> tuple[dict[str, Any], dict[str, Any]]:
     elif isinstance(doc, dict) and "states" not in doc and "verdict" in doc:
         raise UsageError(f"{path} holds a result without a trace (verdict {doc.get('verdict')!r})",
                          hint="only a result with a counterexample has a trace to draw", code="PS621")
-    _check_itf(doc, path)
+    try:
+        _check_itf(doc, path)
+    except RecursionError:
+        raise UsageError(f"{path} is not an ITF trace: values nested too deeply", code="PS621") from None
     return doc, outer
 
 
@@ -129,18 +134,33 @@ def _check_itf(doc: Any, path: str) -> None:
     for i, st in enumerate(states):
         if not isinstance(st, dict):
             raise bad(f"state {i} is not an object")
-        for n in names or ():
+        meta = st.get("#meta", {})
+        if not isinstance(meta, dict):
+            raise bad(f'state {i}: "#meta" must be an object')
+        if "action" in meta and not isinstance(meta["action"], str):
+            raise bad(f'state {i}: "#meta" action must be a name')
+        if "args" in meta:
+            if not isinstance(meta["args"], dict):
+                raise bad(f'state {i}: "#meta" args must be an object of name: value')
+            _check_value(meta["args"], f"state {i}, action arguments", bad)
+        for n in names if names is not None else [k for k in st if not k.startswith("#")]:
             if n not in st:
                 raise bad(f"state {i} has no value for variable '{n}'")
             _check_value(st[n], f"state {i}, variable '{n}'", bad)
 
 
-def _check_value(v: Any, where: str, bad: Callable[[str], UsageError]) -> None:
+_MAX_NESTING = 64  # levels of values inside values: deeper is no trace of a spec (and would overflow the stack)
+
+
+def _check_value(v: Any, where: str, bad: Callable[[str], UsageError], depth: int = 0) -> None:
     if isinstance(v, (bool, int, float, str)) or v is None:
         return
+    if depth >= _MAX_NESTING:
+        raise bad(f"{where}: values nested more than {_MAX_NESTING} levels deep")
+    depth += 1
     if isinstance(v, list):
         for x in v:
-            _check_value(x, where, bad)
+            _check_value(x, where, bad, depth)
         return
     if not isinstance(v, dict):
         raise bad(f"{where}: unexpected value {v!r}")
@@ -149,19 +169,19 @@ def _check_value(v: Any, where: str, bad: Callable[[str], UsageError]) -> None:
         if not isinstance(xs, list):
             raise bad(f"{where}: #set and #tup hold arrays")
         for x in xs:
-            _check_value(x, where, bad)
+            _check_value(x, where, bad, depth)
     elif "#map" in v:
         if not isinstance(v["#map"], list) or not all(isinstance(p, list) and len(p) == 2 for p in v["#map"]):
             raise bad(f"{where}: #map holds [key, value] pairs")
         for k, x in v["#map"]:
-            _check_value(k, where, bad)
-            _check_value(x, where, bad)
+            _check_value(k, where, bad, depth)
+            _check_value(x, where, bad, depth)
     elif "#bigint" in v:
         if not (isinstance(v["#bigint"], str) and v["#bigint"].lstrip("-").isdigit()):
             raise bad(f"{where}: #bigint holds a string of digits")
     else:
         for x in v.values():
-            _check_value(x, where, bad)
+            _check_value(x, where, bad, depth)
 
 
 def itf_timeline(doc: dict[str, Any], outer: dict[str, Any], name: str) -> Timeline:

@@ -290,3 +290,27 @@ def test_demo_pages_script_writes_both_pages(tmp_path, capsys):
     assert "violation" in election["events"][-1][2] and len(election["lanes"]) == 4
     assert len(pause["events"]) == 53 and len(pause["bands"]) == 1
     assert capsys.readouterr().out.count("wrote ") == 2
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ('{"vars":["x"],"states":[{"x":1},{"#meta":{"action":"A","args":[1,2]},"x":2}]}', '"#meta" args must be an object'),
+    ('{"vars":["x"],"states":[{"#meta":[],"x":1}]}', '"#meta" must be an object'),
+    ("[" * 200000 + "]" * 200000, "nested too deeply"),
+    ('{"states":[{"x":' + '{"#set":[' * 450 + "1" + "]}" * 450 + "}]}", "nested more than 64 levels"),
+])
+def test_view_of_a_malformed_trace_is_PS621_not_an_internal_error(tmp_path, text, fragment):
+    """Found in review: these gave AttributeError / RecursionError (exit 70)."""
+    from tests.cli_helpers import assert_user_error, run_cli
+
+    (tmp_path / "t.itf.json").write_text(text)
+    p = run_cli("pyspec", "view", tmp_path / "t.itf.json", "-o", tmp_path / "t.html")
+    assert_user_error(p, "PS621", fragment)
+
+
+def test_an_unwritable_html_path_is_PS622_before_the_run(tmp_path):
+    """Found in review: the check ran in full, printed its verdict, then failed on the page."""
+    from tests.cli_helpers import assert_user_error, run_cli
+
+    p = run_cli("pyspec", "check", "specs/leader_election.spec", "-D", "FD=S", "--json", "--html", tmp_path / "no" / "x.html")
+    assert_user_error(p, "PS622", "no such directory")
+    assert p.stdout.count('"verdict"') == 1 and '"error"' in p.stdout  # no verdict was printed before the error
