@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 import pyspec
@@ -52,6 +52,22 @@ class Options:
     # --engine auto: stop (INCOMPLETE, stats["switch"]) when more states than this are
     # consistent with the log, so that Z3 takes over
     switch_at: int | None = None
+
+
+@dataclass(slots=True)
+class _Progress:
+    """How far a run got: what the result reports however the run ends."""
+
+    recent: deque
+    frontier: list = field(default_factory=list)
+    record: Record | None = None  # the record being read
+    n: int = 0
+    matched: int = 0
+    ignored: int = 0
+    peak: int = 0
+    more: int = 0  # invariant spans closed but not kept
+    spans: list = field(default_factory=list)
+    open_spans: dict = field(default_factory=dict)
 
 
 class _Bound(Exception):
@@ -141,33 +157,61 @@ class _Validator:
             return self._run(records, t0, budget)
 
     def _run(self, records: Iterable[Record], t0: float, budget: Budget) -> TraceResult:
-        if self.m.log.skew:
-            return self._run_skewed(records, t0, budget)
+        """Setup, limits and the result shared by both loops (`_loop`, `_loop_skewed`)."""
         self.poll = None if budget.armed else budget.poll
-        frontier: list = []
-        recent: deque[RecordRef] = deque(maxlen=self.opts.recent)
-        n = matched = ignored = peak = 0
-        spans: list[InvariantSpan] = []
-        open_spans: dict[str, list] = {}
-        more = 0
-        unmatched_reject = self.m.log.unmatched == "reject"
-        find_rule = self.dispatch.find
-        on_frontier = self.opts.on_frontier
-        record = None
+        st = _Progress(deque(maxlen=self.opts.recent))
+        loop = self._loop_skewed if self.m.log.skew else self._loop
         try:
             try:
-                frontier = list(dict.fromkeys(self.c.initial_states()))
+                st.frontier = list(dict.fromkeys(self.c.initial_states()))
             except LimitReached as stop:
                 raise _Bound(f"{stop.reason} while enumerating the initial states") from None
+            done = loop(records, st, t0, budget)
+            if done is not None:
+                return done
+        except (_Bound, LimitReached) as b:
+            record, n = st.record, st.n
+            where = None if record is None else RecordRef(n, record.file, record.line, record.raw)
+            reason = (b.reason if isinstance(b, LimitReached) else str(b)) + (f" at record {n} ({where.where()})" if where else "")
+            self.switched = isinstance(b, _Switch)
+            if isinstance(b, LimitReached):
+                rss = resident_mb()
+                reason += f", frontier of {len(st.frontier):,} states" + (f", {rss:,.0f} MB resident"
+                                                                            if rss is not None and "MB resident" not in reason else "")
+            return self.finish(Verdict.INCOMPLETE, st, t0, reason=reason, stopped_at=where)
+        verdict, why = end_of_log(st.n, st.matched, self.m.log.format)
+        return self.finish(verdict, st, t0, reason=why)
+
+    def finish(self, verdict: Verdict, st: _Progress, t0: float, **kw) -> TraceResult:
+        return self.result(verdict, st.n, st.matched, st.ignored, len(st.frontier), st.spans, st.open_spans, st.more, t0,
+                           st.peak, **kw)
+
+    def rule_of(self, record: Record) -> Rule | None:
+        """The rule `record` matches; None for a record to ignore; LogError (TC206) for one to reject."""
+        rule = self.dispatch.find(record.data) if record.data is not None else None
+        if rule is None and self.m.log.unmatched == "reject":
+            raise LogError("record matches no rule of the mapping" if record.data is not None
+                           else "line does not match the mapping's pattern",
+                           _span(record), hint='set [log] unmatched = "ignore" to skip such records', code="TC206")
+        return rule
+
+    def _loop(self, records: Iterable[Record], st: _Progress, t0: float, budget: Budget) -> TraceResult | None:
+        """Records one at a time; the DIVERGES result, or None at the end of the log. Counters
+        live in locals (the hot loop) and are written back to `st` however the loop ends."""
+        frontier = st.frontier
+        recent = st.recent
+        n = matched = ignored = peak = more = 0
+        spans, open_spans = st.spans, st.open_spans
+        rule_of = self.rule_of
+        on_frontier = self.opts.on_frontier
+        keep_recent = bool(self.opts.recent)
+        record = None
+        try:
             for record in records:
                 n += 1
                 budget.poll()  # per record always (a record costs far more); inside one, the timer
-                rule = find_rule(record.data) if record.data is not None else None
+                rule = rule_of(record)
                 if rule is None:
-                    if unmatched_reject:
-                        raise LogError("record matches no rule of the mapping" if record.data is not None
-                                       else "line does not match the mapping's pattern",
-                                       _span(record), hint='set [log] unmatched = "ignore" to skip such records', code="TC206")
                     ignored += 1
                     continue
                 values = self.bind(rule, record)
@@ -186,92 +230,80 @@ class _Validator:
                     peak = len(frontier)
                 matched += 1
                 ref = None
-                if self.opts.recent:
+                if keep_recent:
                     ref = RecordRef(n, record.file, record.line, record.raw)
                     recent.append(ref)
                 if self.inv_fns:
                     more += self.track_invariants(frontier, ref or RecordRef(n, record.file, record.line, record.raw),
                                                   open_spans, spans)
-        except (_Bound, LimitReached) as b:
-            where = None if record is None else RecordRef(n, record.file, record.line, record.raw)
-            rss = resident_mb()
-            reason = (b.reason if isinstance(b, LimitReached) else str(b)) + (f" at record {n} ({where.where()})" if where else "")
-            self.switched = isinstance(b, _Switch)
-            if isinstance(b, LimitReached):
-                reason += f", frontier of {len(frontier):,} states" + (f", {rss:,.0f} MB resident"
-                                                                         if rss is not None and "MB resident" not in reason else "")
-            return self.result(Verdict.INCOMPLETE, n, matched, ignored, len(frontier), spans, open_spans, more, t0, peak,
-                               reason=reason, stopped_at=where)
-        verdict, why = end_of_log(n, matched, self.m.log.format)
-        return self.result(verdict, n, matched, ignored, len(frontier), spans, open_spans, more, t0, peak, reason=why)
+        finally:
+            st.frontier, st.record = frontier, record
+            st.n, st.matched, st.ignored, st.peak, st.more = n, matched, ignored, peak, more
+        return None
 
-    def _run_skewed(self, records: Iterable[Record], t0: float, budget: Budget) -> TraceResult:
-        """`_run` for wall clocks with a skew bound: records of different nodes whose timestamps
+    def _loop_skewed(self, records: Iterable[Record], st: _Progress, t0: float, budget: Budget) -> TraceResult | None:
+        """`_loop` for wall clocks with a skew bound: records of different nodes whose timestamps
         are closer than the bound form a batch, and the batch is explained when some order of
         its records (each node's own order kept) is, every order searched like hidden steps.
-        A batch no order explains is reported at the first record its logged order fails on."""
-        self.poll = None if budget.armed else budget.poll
-        frontier: list = []
-        recent: deque[RecordRef] = deque(maxlen=self.opts.recent)
-        n = matched = ignored = peak = 0
-        spans: list[InvariantSpan] = []
-        open_spans: dict[str, list] = {}
-        more = 0
-        record = None
-        try:
-            try:
-                frontier = list(dict.fromkeys(self.c.initial_states()))
-            except LimitReached as stop:
-                raise _Bound(f"{stop.reason} while enumerating the initial states") from None
-            for batch in _batches(records, self.m.log.skew):
-                items = []
-                for record in batch:
-                    n += 1
-                    budget.poll()
-                    rule = self.dispatch.find(record.data) if record.data is not None else None
-                    if rule is None:
-                        if self.m.log.unmatched == "reject":
-                            raise LogError("record matches no rule of the mapping" if record.data is not None
-                                           else "line does not match the mapping's pattern", _span(record),
-                                           hint='set [log] unmatched = "ignore" to skip such records', code="TC206")
-                        ignored += 1
-                        continue
-                    items.append((n, rule, self.bind(rule, record), record))
-                if not items:
+        A batch no order explains is reported at the first record its logged order fails on,
+        unless a run of records within the skew was cut into batches of _BATCH before it: the
+        orders across the cut were not searched, so the result is INCOMPLETE, not DIVERGES."""
+        cut: tuple[int, int] | None = None  # the first run cut by the cap: (its first record, the cut)
+        for batch, run_start, was_cut in _batches(records, self.m.log.skew):
+            items = []
+            for record in batch:
+                st.record = record
+                st.n += 1
+                budget.poll()
+                rule = self.rule_of(record)
+                if rule is None:
+                    st.ignored += 1
                     continue
-                try:
-                    nxt = self.step_orders(frontier, items)
-                    if not nxt:  # no order explains the batch: the logged order names the record
-                        f = frontier
-                        for k, rule, values, record in items:
-                            g = self.step(f, rule, values, record)
-                            if not g:
-                                return self.diverged(f, rule, values, record, k, recent, matched, ignored, spans,
-                                                     open_spans, more, t0, peak)
-                            f = g
-                            matched += 1
-                            recent.append(RecordRef(k, record.file, record.line, record.raw))
-                        raise AssertionError("the logged order of a batch explains it, but no order did")
-                except SpecEvalError as e:
-                    raise LogError(f"evaluating a rule on this record: {e.message}", _span(items[-1][3]),
-                                   notes=((e.span, "here"),) if e.span else (), code="TC207") from None
-                frontier = nxt
-                peak = max(peak, len(frontier))
-                matched += len(items)
-                for k, _, _, r in items:
-                    recent.append(RecordRef(k, r.file, r.line, r.raw))
-                    if self.opts.on_frontier is not None:
-                        self.opts.on_frontier(k, len(frontier))
-                if self.inv_fns:
-                    k, _, _, r = items[-1]
-                    more += self.track_invariants(frontier, RecordRef(k, r.file, r.line, r.raw), open_spans, spans)
-        except (_Bound, LimitReached) as b:
-            where = None if record is None else RecordRef(n, record.file, record.line, record.raw)
-            reason = (b.reason if isinstance(b, LimitReached) else str(b)) + (f" at record {n} ({where.where()})" if where else "")
-            return self.result(Verdict.INCOMPLETE, n, matched, ignored, len(frontier), spans, open_spans, more, t0, peak,
-                               reason=reason, stopped_at=where)
-        verdict, why = end_of_log(n, matched, self.m.log.format)
-        return self.result(verdict, n, matched, ignored, len(frontier), spans, open_spans, more, t0, peak, reason=why)
+                items.append((st.n, rule, self.bind(rule, record), record))
+            if was_cut and cut is None:
+                cut = (run_start, st.n)
+            if not items:
+                continue
+            try:
+                nxt = self.step_orders(st.frontier, items)
+                if not nxt:  # no order explains the batch: the logged order names the record
+                    f = st.frontier
+                    for k, rule, values, record in items:
+                        g = self.step(f, rule, values, record)
+                        if not g:
+                            if cut is not None:
+                                return self.cut_short(st, cut, k, record, t0)
+                            return self.diverged(f, rule, values, record, k, st.recent, st.matched, st.ignored, st.spans,
+                                                 st.open_spans, st.more, t0, st.peak)
+                        f = g
+                        st.matched += 1
+                        st.recent.append(RecordRef(k, record.file, record.line, record.raw))
+                    raise AssertionError("the logged order of a batch explains it, but no order did")
+            except SpecEvalError as e:
+                raise LogError(f"evaluating a rule on this record: {e.message}", _span(items[-1][3]),
+                               notes=((e.span, "here"),) if e.span else (), code="TC207") from None
+            st.frontier = nxt
+            st.peak = max(st.peak, len(nxt))
+            st.matched += len(items)
+            for k, _, _, r in items:
+                st.recent.append(RecordRef(k, r.file, r.line, r.raw))
+                if self.opts.on_frontier is not None:
+                    self.opts.on_frontier(k, len(nxt))
+            if self.inv_fns:
+                k, _, _, r = items[-1]
+                st.more += self.track_invariants(nxt, RecordRef(k, r.file, r.line, r.raw), st.open_spans, st.spans)
+        return None
+
+    def cut_short(self, st: _Progress, cut: tuple[int, int], k: int, record: Record, t0: float) -> TraceResult:
+        """INCOMPLETE where only a divergence could be claimed if the cut batches were searched as one."""
+        where = RecordRef(k, record.file, record.line, record.raw)
+        first, at = cut
+        reason = (f"no order searched explains record {k} ({where.where()}), but more than {_BATCH} records are within "
+                  f"the skew of each other (records {first}-{at + 1}, cut after record {at}): orders were searched only "
+                  f"inside batches of {_BATCH}, so an order across the cut may explain the log "
+                  f"(a smaller [log] skew keeps the runs short)")
+        st.n = k
+        return self.finish(Verdict.INCOMPLETE, st, t0, reason=reason, stopped_at=where)
 
     def step_orders(self, frontier: list, items: list) -> list:
         """The states after the records of `items` (k, rule, values, record) in any order that
@@ -311,11 +343,8 @@ class _Validator:
                 out[name] = convert(raw)
             except ValueError as e:
                 decl = self.m.fields[name]
-                by = [o for o in self.m.overrides if o.startswith("-D ")]
                 raise LogError(f"field '{name}' ({'.'.join(path)}): {e}, so it is not a {decl.ty.show()}",
-                               _span(record), code="TC209",
-                               hint=("the type follows the spec's params, set here by " + ", ".join(by) +
-                                     ": do they match the system that wrote the log?") if by else None) from None
+                               _span(record), code="TC209", hint=self.params_hint(None)) from None
         return out
 
     def instance(self, rule: Rule, values: dict[str, Any], record: Record) -> tuple[str, tuple] | str:
@@ -367,14 +396,17 @@ class _Validator:
             if dom is None:
                 dom = self.domains[(rule.action, f.name)] = frozenset(domain(f.ty))
             if v not in dom:
-                by = [o for o in self.m.overrides if o.startswith("-D ")]
                 raise LogError(f"argument {f.name} = {format_value(f.ty, v) if _fits(f.ty, v) else repr(v)} of "
                                f"{rule.action} (from `{a.text}`) is outside the parameter's type {f.ty.show()}",
-                               _span(record),
-                               hint=("the type follows the spec's params, set here by " + ", ".join(by) + ": do they match "
-                                     "the system that wrote the log?") if by else
-                                    "do the spec's params (-D NAME=VALUE) match the system that wrote the log?",
-                               code="TC211")
+                               _span(record), code="TC211",
+                               hint=self.params_hint("do the spec's params (-D NAME=VALUE) match the system that wrote the log?"))
+
+    def params_hint(self, otherwise: str | None) -> str | None:
+        """The hint for a logged value outside its type: the -D params set on the command line."""
+        by = [o for o in self.m.overrides if o.startswith("-D ")]
+        if not by:
+            return otherwise
+        return "the type follows the spec's params, set here by " + ", ".join(by) + ": do they match the system that wrote the log?"
 
     def concrete(self, inst: tuple[str, tuple]) -> list[tuple[str, tuple]]:
         """The instances `inst` stands for: one per value of each OPEN argument."""
@@ -676,20 +708,29 @@ def observer(o, values: dict[str, Any]) -> Callable[[tuple, tuple], bool]:
 _BATCH = 6  # records searched in every order at most: 6! orders when all nodes differ
 
 
-def _batches(records: Iterable[Record], skew: float) -> Iterable[list[Record]]:
-    """Runs of consecutive records, each closer than `skew` to the one before it (at most
-    _BATCH records: a longer run is cut)."""
+def _batches(records: Iterable[Record], skew: float) -> Iterable[tuple[list[Record], int, bool]]:
+    """Runs of consecutive records, each closer than `skew` to the one before it, as (batch,
+    index of the first record of its run, cut): at most _BATCH records a batch, and `cut` says
+    this batch was cut by that cap while the next record is still within the skew."""
     batch: list[Record] = []
     last: float | None = None
+    n = run_start = 0
     for r in records:
+        n += 1
         t = _seconds_of(r.clock)
-        if batch and (t is None or last is None or t - last >= skew or len(batch) >= _BATCH):
-            yield batch
-            batch = []
+        if batch:
+            close = t is not None and last is not None and t - last < skew
+            if not close or len(batch) >= _BATCH:
+                yield batch, run_start, close
+                batch = []
+                if not close:
+                    run_start = n
+        else:
+            run_start = n
         batch.append(r)
         last = t
     if batch:
-        yield batch
+        yield batch, run_start, False
 
 
 def _seconds_of(clock: Any) -> float | None:
