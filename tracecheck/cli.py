@@ -143,6 +143,7 @@ def run(o: Options) -> int:
         if "-" in o.logs:
             raise UsageError("--html reads the logs a second time, so it cannot read standard input",
                              hint="save the log to a file first", code="TC310")
+        _check_writable(o.html)
         series = FrontierSeries()
     mapping = None
     tracecheck.check_limits(o.time_limit, o.max_memory)
@@ -161,10 +162,8 @@ def run(o: Options) -> int:
                                          time_limit=o.time_limit, engine=o.engine, max_memory=o.max_memory,
                                          started=started, on_frontier=hook, z3_after=o.z3_after)
     print(render_json(result) if o.json else render_text(result))
-    if o.html:
-        err = _write_html(o.html, result, mapping, o.logs, series.points if series is not None else [])
-        if err:
-            return err
+    if o.html:  # a page that cannot be built or written is a note on stderr: the verdict's exit code stands
+        _write_html(o.html, result, mapping, o.logs, series.points if series is not None else [], o, started)
     if o.junit:
         try:
             with open(o.junit, "w", encoding="utf-8") as f:
@@ -175,21 +174,44 @@ def run(o: Options) -> int:
     return result.exit_code
 
 
-def _write_html(path: str, result, mapping, logs: tuple[str, ...], frontier: list) -> int:
-    """Writes the timeline page; 0, or the exit code of a page that cannot be written."""
+def _check_writable(path: str) -> None:
+    """TC311 before the run when the --html page could not be written at its end."""
+    where = os.path.dirname(os.path.abspath(path))
+    why = None
+    if os.path.isdir(path):
+        why = "it is a directory"
+    elif not os.path.isdir(where):
+        why = f"directory {where} does not exist"
+    elif not os.access(where, os.W_OK | os.X_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        why = "permission denied"
+    if why is not None:
+        raise UsageError(f"cannot write --html {path}: {why}", hint="choose a file in a writable directory", code="TC311")
+
+
+def _write_html(path: str, result, mapping, logs: tuple[str, ...], frontier: list, o: Options, started: float) -> None:
+    """Writes the timeline page, built under the run's time and memory limits (counted from
+    `started`); a page that cannot be built or written is reported on stderr."""
     from pyspec.report.timeline_html import render_html
     from tracecheck import read_logs
     from tracecheck.html import log_timeline
 
-    records = read_logs(logs, mapping.log) if mapping is not None and result.records else iter(())
-    page = render_html(log_timeline(result, mapping, records, frontier))
+    try:
+        with Budget(o.time_limit, o.max_memory, started):
+            records = read_logs(logs, mapping.log) if mapping is not None and result.records else iter(())
+            page = render_html(log_timeline(result, mapping, records, frontier))
+    except LimitReached as stop:
+        print(f"tracecheck: note: the HTML page {path} was not written: {stop.reason} while building it; {stop.hint}",
+              file=sys.stderr)
+        return
+    except PyspecError as e:
+        print(render_error(e), file=sys.stderr)
+        print(f"tracecheck: note: the HTML page {path} was not written", file=sys.stderr)
+        return
     try:
         with open(path, "w", encoding="utf-8") as f:
             f.write(page)
     except OSError as e:
         print(render_error(UsageError(f"cannot write {path}: {e.strerror}", code="TC311")), file=sys.stderr)
-        return EXIT_BAD_INPUT
-    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

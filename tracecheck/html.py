@@ -9,8 +9,10 @@ pyspec.report.timeline_html.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+from collections import deque
 from typing import Any, Iterable
 
 from pyspec.report.timeline import Band, Event, Excerpt, Lane, Timeline, excerpt
@@ -22,6 +24,7 @@ from tracecheck.validate import _Dispatch
 
 _RAW = 2000  # characters of a record's raw line kept on the page
 _SPANS_LISTED = 10
+_MAX_EVENTS = 5000  # records drawn at most (the last ones read): a page stays small; the summary says so
 
 __all__ = ["FrontierSeries", "log_timeline"]
 
@@ -129,13 +132,21 @@ def _read(path: str) -> str | None:
 def log_timeline(r: TraceResult, m: Mapping | None, records: Iterable[Record],
                  frontier: Iterable[tuple[int, int]] = (), read: Any = _read) -> Timeline:
     """The timeline of a validation: `records` are the merged log again (read_logs), of which
-    the first `r.records` are drawn (those the validation read); `frontier` holds
-    (record index, frontier size) pairs; `read(path) -> str | None` reads spec source."""
-    kept: list[Record] = []
-    for rec in records:
-        if len(kept) >= r.records:
-            break
-        kept.append(rec)
+    the first `r.records` are read (those the validation read; never one more, and a generator
+    is closed after them) and the last _MAX_EVENTS of those drawn (the divergence or the stop
+    is the last record read); `frontier` holds (record index, frontier size) pairs;
+    `read(path) -> str | None` reads spec source."""
+    kept: deque[Record] = deque(maxlen=_MAX_EVENTS)
+    count = 0
+    try:
+        for rec in itertools.islice(records, r.records):
+            count += 1
+            kept.append(rec)
+    finally:
+        close = getattr(records, "close", None)
+        if close is not None:
+            close()
+    first = count - len(kept) + 1  # the index of the first record drawn
     nodes: dict[str, Any] = {}
     for rec in kept:
         node = rec.node if rec.node is not None else rec.file
@@ -146,7 +157,7 @@ def log_timeline(r: TraceResult, m: Mapping | None, records: Iterable[Record],
     find = _Dispatch(m.rules).find if m is not None else (lambda data: None)
     d = r.divergence
     events = []
-    for n, rec in enumerate(kept, 1):
+    for n, rec in enumerate(kept, first):
         node = rec.node if rec.node is not None else rec.file
         rule = find(rec.data) if (rec.data is not None and m is not None) else None
         marks: tuple[str, ...] = ()
@@ -159,10 +170,11 @@ def log_timeline(r: TraceResult, m: Mapping | None, records: Iterable[Record],
         raw = rec.raw if len(rec.raw) <= _RAW else rec.raw[: _RAW - 3] + "..."
         events.append(Event(lane_of[f"{type(node).__name__}:{node}"], _label(rule, rec.data, m) if m else "(record)",
                             state, (), f"{os.path.basename(rec.file)}:{rec.line}\n{raw}", marks, note))
-    bands = tuple(Band(v.first.index - 1, v.last.index - 1, f"{v.invariant} false ({v.certainty})",
+    last = first + len(events) - 1  # the index of the last record drawn
+    bands = tuple(Band(max(v.first.index, first) - first, v.last.index - first, f"{v.invariant} false ({v.certainty})",
                        v.definite == v.records)
-                  for v in r.violations if v.last.index <= len(events))
-    series = tuple((i - 1, size) for i, size in frontier if 1 <= i <= len(events))
+                  for v in r.violations if first <= v.last.index <= last)
+    series = tuple((i - first, size) for i, size in frontier if first <= i <= last)
     logs = ", ".join(os.path.basename(p) for p in r.logs) or "(records)"
     summary = [f"tracecheck validate: {logs} against {r.spec} ({r.mapping})", headline(r)]
     summary.extend(span_text(v) for v in r.violations[:_SPANS_LISTED])
@@ -170,13 +182,16 @@ def log_timeline(r: TraceResult, m: Mapping | None, records: Iterable[Record],
         summary.append(f"... and {len(r.violations) - _SPANS_LISTED + r.more_violations:,} more invariant spans")
     if r.invariants and not r.violations:
         summary.append(f"invariants {', '.join(r.invariants)}: true after every record")
+    if first > 1:
+        summary.append(f"records 1-{first - 1:,} not drawn: a page draws the last {_MAX_EVENTS:,} records read "
+                       f"(records {first:,}-{last:,})")
     selected = None
-    if d is not None and d.record.index <= len(events):
-        selected = d.record.index - 1
-    elif r.stopped_at is not None and r.stopped_at.index <= len(events):
-        selected = r.stopped_at.index - 1
+    if d is not None and first <= d.record.index <= last:
+        selected = d.record.index - first
+    elif r.stopped_at is not None and first <= r.stopped_at.index <= last:
+        selected = r.stopped_at.index - first
     elif bands:
         selected = bands[0].first
     excerpts = _excerpts(d, read) if d is not None else ()
     return Timeline(f"{r.spec}: {logs}", r.verdict.value, tuple(summary), lanes, tuple(events), (), bands, series,
-                    "frontier (candidate states)" if series else "", excerpts, None, selected, number_from=1)
+                    "frontier (candidate states)" if series else "", excerpts, None, selected, number_from=first)
