@@ -153,6 +153,8 @@ def run(o: Options) -> int:
     except LimitReached as stop:
         result = stopped_before_records("the spec", o.mapping, o.logs, o.engine, stop, "loading the mapping and its spec", started)
     else:
+        for w in mapping.warnings:  # the mapping loads; what may be a mistake is said on stderr
+            print(w, file=sys.stderr)
         invariants = o.invariants
         if invariants is None and o.all_invariants:
             invariants = mapping.default_invariants()

@@ -40,7 +40,7 @@ CODES: tuple[ErrorCode, ...] = (
     ErrorCode("TC111", MappingError, "a rule argument that reads spec variables or has the wrong type"),
     ErrorCode("TC112", MappingError, "an observation that is not a boolean"),
     ErrorCode("TC113", MappingError, "a `when` key or value no record can match (a key the log's fields do not have, "
-                                     "a typo of one, a value outside the field's type, a table)"),
+                                     "a value outside the field's type, a table)"),
     ErrorCode("TC114", MappingError, "a bad value table (`[values.NAME]`, a field's `values`)"),
     ErrorCode("TC201", LogError, "log file missing or unreadable"),
     ErrorCode("TC202", LogError, "a JSON-lines record that is not one complete JSON object"),

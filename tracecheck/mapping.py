@@ -37,6 +37,20 @@ _RULE_KEYS = ("name", "when", "action", "args", "observe")
 
 
 @dataclass(frozen=True, slots=True)
+class MappingWarning:
+    """Something in the mapping that looks wrong but may be right (a `when` key that is no
+    declared field and looks like a typo of one): the mapping loads, and the CLI prints it."""
+
+    span: Span
+    message: str
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        return (f"{self.span.file}:{self.span.line}:{self.span.col}: warning: {self.message}"
+                + (f"\nhint: {self.hint}" if self.hint else ""))
+
+
+@dataclass(frozen=True, slots=True)
 class FieldDecl:
     """A typed record field: where it is in a record (a path of keys, or a regex group) and
     the spec type its value converts to. An optional field may be absent: the observations
@@ -48,7 +62,6 @@ class FieldDecl:
     optional: bool
     convert: Converter = field(compare=False)
     span: Span = field(compare=False)
-    table: str | None = None  # the value table the logged value goes through, by name
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,17 +160,11 @@ class Mapping:
     hidden_bound: int
     locator: Locator = field(compare=False, repr=False)
     overrides: tuple[str, ...] = ()  # what the command line set: "--spec FILE", "-D N=3"
+    warnings: tuple[MappingWarning, ...] = ()  # what may be wrong but may be right (the CLI prints them)
 
     @property
     def uses_pre_state(self) -> bool:
         return any(o.pre for r in self.rules for o in r.observe)
-
-    def param_origin(self, name: str) -> str:
-        """How param `name` got its value: "-D N=3", "the mapping's [spec] params" or "the spec's default"."""
-        for o in self.overrides:
-            if o.startswith(f"-D {name}="):
-                return o
-        return "the mapping's [spec] params" if name in self.params else "the spec's default"
 
     def default_invariants(self) -> tuple[str, ...]:
         """The invariants checked when none is named: the spec's own (an included file's are
@@ -224,6 +231,7 @@ class _Loader:
     def __init__(self, file: str, doc: dict, loc: Locator, params: dict[str, str], spec: str | None = None) -> None:
         self.file, self.doc, self.loc, self.overrides, self.spec_override = file, doc, loc, params, spec
         self.base = os.path.dirname(file) if file not in ("<mapping>", "-") else "."
+        self.warnings: list[MappingWarning] = []
 
     # ---- helpers --------------------------------------------------------------------------
 
@@ -275,7 +283,7 @@ class _Loader:
         overrides = ((f"--spec {self.spec_override}",) if self.spec_override is not None else ()) + tuple(
             f"-D {k}={v}" for k, v in self.overrides.items())
         return Mapping(self.file, self.spec, self.compiled, self.params, log, self.fields, rules, hidden, bound, self.loc,
-                       overrides)
+                       overrides, tuple(self.warnings))
 
     def load_spec(self) -> None:
         if "spec" not in self.doc:
@@ -427,7 +435,7 @@ class _Loader:
             optional = decl.get("optional", False)
             if not isinstance(optional, bool):
                 raise self.err(f"field '{name}': optional must be true or false", "fields", key="optional", code="TC107")
-            out[name] = FieldDecl(name, path, ty, optional, conv, span, None if table is None else table.name)
+            out[name] = FieldDecl(name, path, ty, optional, conv, span)
         return out
 
     def load_values(self) -> dict[str, ValueTable]:
@@ -569,8 +577,8 @@ class _Loader:
     def when_condition(self, key: str, v: Any, i: int) -> tuple[tuple[str, ...], tuple[Any, ...]]:
         """A `when` key and its values, checked against the fields: a declared field (by name
         or path) must be able to hold each value; a key of a text log must be a field its
-        pattern or grammar gives; a key of a JSON log that is not declared must not look like a
-        typo of a name the mapping knows. A list is any of its values."""
+        pattern or grammar gives; a key of a JSON log that is not declared and looks like a typo
+        of a name the mapping knows is a warning (it may be a real key). A list is any of its values."""
         path = self.path(key, "rule", key, i)
         values = tuple(v) if isinstance(v, list) else (v,)
         if not values or not all(isinstance(x, (str, int, float)) for x in values):
@@ -606,10 +614,10 @@ class _Loader:
         others = sorted(k for k in known | {k for k, c in counts.items() if c >= counts.get(key, 0) and k != key}
                         if k != key)
         close = difflib.get_close_matches(key, others, n=1, cutoff=0.75)
-        if close and key not in known:
-            raise self.err(f"when {key}: '{key}' is no field of [fields] and looks like a typo of '{close[0]}'", "rule", i,
-                           key=key, hint=f"did you mean '{close[0]}'? declare the record's keys in [fields] to have them "
-                                         "checked", code="TC113")
+        if close and key not in known:  # maybe a typo, maybe a real key of the records: a warning
+            self.warnings.append(MappingWarning(
+                self.loc.span("rule", i, key), f"when {key}: '{key}' is no field of [fields] and looks like a typo of "
+                f"'{close[0]}'", f"did you mean '{close[0]}'? declare the record's keys in [fields] to have them checked"))
         return path, values
 
     def log_field_names(self) -> set[str] | None:
@@ -833,4 +841,4 @@ def _place(text: str, file: str, span: Span) -> tuple[int, int] | None:
     return lo, hi
 
 
-__all__ = ["Mapping", "Rule", "Arg", "Observation", "FieldDecl", "LogFormat", "load_mapping", "loads_mapping"]
+__all__ = ["Mapping", "MappingWarning", "Rule", "Arg", "Observation", "FieldDecl", "LogFormat", "load_mapping", "loads_mapping"]
