@@ -94,8 +94,11 @@ def validate(
         from tracecheck.validate_z3 import validate_records_z3
 
         return validate_records_z3(m, read_logs(paths, m.log), opts, paths)
-    stays = _explicit_only(m, opts, paths) if engine == "auto" else "explicit"
-    if stays is not None or z3_after >= max_frontier:
+    from tracecheck.validate_z3 import explicit_only
+
+    # --engine auto stays explicit for what Z3 does not check, and for standard input (read once)
+    stays = engine != "auto" or "-" in paths or explicit_only(m, opts.invariants) is not None
+    if stays or z3_after >= max_frontier:
         return validate_records(m, read_logs(paths, m.log), opts, paths)
     first = validate_records(m, read_logs(paths, m.log), dataclasses.replace(opts, switch_at=z3_after), paths)
     if not first.stats.get("switch"):
@@ -108,19 +111,6 @@ def validate(
             "Z3 checked the log from the first record")
     second = validate_records_z3(m, read_logs(paths, m.log), opts, paths)
     return dataclasses.replace(second, stats={**second.stats, "switched": note})
-
-
-def _explicit_only(m: Mapping, opts: Options, paths: tuple[str, ...]) -> str | None:
-    """Why --engine auto cannot move to Z3 for this run (None: it can)."""
-    if opts.invariants:
-        return "invariants are evaluated on explicit states"
-    if m.uses_pre_state:
-        return "an observation reads the state before the step"
-    if m.log.skew:
-        return "records within the clock skew are searched in either order"
-    if "-" in paths:
-        return "standard input cannot be read twice"
-    return None
 
 
 __all__ = [

@@ -32,21 +32,25 @@ def validate_records_z3(mapping: Mapping, records: Iterable[Record], opts: Optio
                         logs: tuple[str, ...] = (), window: int = WINDOW) -> TraceResult:
     """Like `validate.validate_records`, with the states kept symbolically. Invariants on the
     log need the explicit engine (UsageError)."""
-    if opts.invariants:
-        raise UsageError("--invariants needs the explicit engine", hint="drop --engine z3", code="TC305")
-    z3_unsupported(mapping)
+    unsupported = explicit_only(mapping, opts.invariants)
+    if unsupported is not None:
+        raise unsupported
     return within_limits(mapping, opts, logs, "z3", lambda: _Z3Validator(mapping, opts, logs, window).run(records))
 
 
-def z3_unsupported(m: Mapping) -> None:
-    """Raise UsageError (TC307) for a mapping only the explicit engine can check."""
+def explicit_only(m: Mapping, invariants: tuple[str, ...] | None = None) -> UsageError | None:
+    """What in this run only the explicit engine checks, as the error `--engine z3` gives
+    (TC305, TC307); None when Z3 can check it (and `--engine auto` may move to Z3)."""
+    if invariants:
+        return UsageError("--invariants needs the explicit engine", hint="drop --engine z3", code="TC305")
     if m.uses_pre_state:
         o = next(o for r in m.rules for o in r.observe if o.pre)
-        raise UsageError(f"observation `{o.text}` reads the state before the step (old(...)), which only the explicit "
-                         "engine does", hint="use --engine explicit (or auto, which then stays explicit)", code="TC307")
+        return UsageError(f"observation `{o.text}` reads the state before the step (old(...)), which only the explicit "
+                          "engine does", hint="use --engine explicit (or auto, which then stays explicit)", code="TC307")
     if m.log.skew:
-        raise UsageError(f"[log] skew = {m.log.skew:g} (records in either order) needs the explicit engine",
-                         hint="use --engine explicit (or auto, which then stays explicit)", code="TC307")
+        return UsageError(f"[log] skew = {m.log.skew:g} (records in either order) needs the explicit engine",
+                          hint="use --engine explicit (or auto, which then stays explicit)", code="TC307")
+    return None
 
 
 class _Z3Validator(_Validator):
