@@ -202,7 +202,8 @@ def _write_html(path: str, result, mapping, logs: tuple[str, ...], frontier: lis
             records = read_logs(logs, mapping.log) if mapping is not None and result.records else iter(())
             page = render_html(log_timeline(result, mapping, records, frontier))
     except LimitReached as stop:
-        print(f"tracecheck: note: the HTML page {path} was not written: {stop.reason} while building it; {stop.hint}",
+        print(f"tracecheck: note: the HTML page {path} was not written: {stop.reason} while building it "
+              "(the page is built within --time-limit and --max-memory)",
               file=sys.stderr)
         return
     except PyspecError as e:
