@@ -37,7 +37,18 @@ from pyspec.lang.typed import CheckedSpec as Spec
 from pyspec.report.errors import error_json, render_error
 from pyspec.result import Result, Step, Trace, Verdict
 
+def version() -> str:
+    """The installed distribution's version ("0.1.0"; tracecheck ships with pyspec)."""
+    from importlib.metadata import PackageNotFoundError, version as _version
+
+    try:
+        return _version("pyspec")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 __all__ = [
+    "version",
     "load",
     "loads",
     "check",

@@ -14,6 +14,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Sequence
 
+import pyspec
 from pyspec import api
 from pyspec.errors import PyspecError, UsageError
 from pyspec.lang.types import format_value
@@ -56,16 +57,6 @@ class Options:
     html: str | None = None  # also write the HTML timeline of the result's trace here
 
 
-def version() -> str:
-    """The installed distribution's version ("0.1.0")."""
-    from importlib.metadata import PackageNotFoundError, version as _version
-
-    try:
-        return _version("pyspec")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        return "unknown"
-
-
 def _param(text: str) -> tuple[str, str]:
     if "=" not in text:
         raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
@@ -75,7 +66,7 @@ def _param(text: str) -> tuple[str, str]:
 
 def _build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="pyspec", description="Check executable specifications of distributed protocols.")
-    p.add_argument("--version", action="version", version=f"pyspec {version()}")
+    p.add_argument("--version", action="version", version=f"pyspec {pyspec.version()}")
     memory = default_max_memory()  # MB, shown in --help
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 

@@ -16,11 +16,12 @@ tracecheck imports this module (public, like `pyspec.types`).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
 import time
-from typing import Any
+from typing import Any, Iterator
 
 _TICK = 0.02  # seconds of CPU time between checks of the bounds
 _ACTIVE: list[Budget] = []  # the budgets entered and not yet left, innermost last
@@ -75,28 +76,30 @@ class Budget:
         self._old_handler: Any = None
 
     def __enter__(self) -> Budget:
-        self._active = True
-        outer = any(b._owns_timer for b in _ACTIVE)
-        _ACTIVE.append(self)
-        if self.deadline is None and self.max_memory is None:
+        with _signals_held():  # an enclosing budget's tick or Ctrl-C must not leave this half entered
+            self._active = True
+            outer = any(b._owns_timer for b in _ACTIVE)
+            _ACTIVE.append(self)
+            if self.deadline is None and self.max_memory is None:
+                return self
+            if outer:  # an enclosing budget's timer polls every budget entered (nested phases)
+                self.armed = True
+                return self
+            if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+                return self
+            if signal.getsignal(signal.SIGPROF) not in (signal.SIG_DFL, None) or signal.getitimer(signal.ITIMER_PROF)[0]:
+                return self  # someone else's (a profiler): poll instead
+            self._old_handler = signal.signal(signal.SIGPROF, self._on_tick)
+            signal.setitimer(signal.ITIMER_PROF, _TICK, _TICK)
+            self.armed = self._owns_timer = True
             return self
-        if outer:  # an enclosing budget's timer polls every budget entered (nested phases)
-            self.armed = True
-            return self
-        if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-            return self
-        if signal.getsignal(signal.SIGPROF) not in (signal.SIG_DFL, None) or signal.getitimer(signal.ITIMER_PROF)[0]:
-            return self  # someone else's (a profiler): poll instead
-        self._old_handler = signal.signal(signal.SIGPROF, self._on_tick)
-        signal.setitimer(signal.ITIMER_PROF, _TICK, _TICK)
-        self.armed = self._owns_timer = True
-        return self
 
     def __exit__(self, *exc) -> None:
-        self._active = False
-        self._disarm()
-        if self in _ACTIVE:
-            _ACTIVE.remove(self)
+        with _signals_held():  # nor half left: a stale budget would bound later work
+            self._active = False
+            self._disarm()
+            if self in _ACTIVE:
+                _ACTIVE.remove(self)
 
     def _disarm(self) -> None:
         self.armed = False
@@ -138,10 +141,25 @@ class Budget:
         return None if self.deadline is None else max(0.0, self.deadline - time.perf_counter())
 
 
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGPROF (the ticks) and SIGINT while the budgets' bookkeeping changes: their Python
+    handlers, which may raise, run once it is done (main thread only; elsewhere no-op)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = {signal.SIGPROF, signal.SIGINT}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 def time_left() -> float | None:
     """Seconds before the nearest deadline of the budgets entered now (None: no deadline): what a
     call into C that the timer cannot interrupt (one Z3 check) may spend."""
-    left = [r for r in (b.remaining() for b in _ACTIVE) if r is not None]
+    left = [r for r in (b.remaining() for b in _ACTIVE if b._active) if r is not None]
     return min(left) if left else None
 
 
@@ -158,7 +176,7 @@ def memory_left() -> float | None:
 def memory_exhausted(where: str) -> None:
     """Raise LimitReached for the nearest memory bound: Z3 ran out of the memory it was given
     (`where`: what it was doing)."""
-    bound = min(b.max_memory for b in _ACTIVE if b.max_memory is not None)
+    bound = min((b.max_memory for b in _ACTIVE if b.max_memory is not None and b._active), default=0.0)
     raise LimitReached(f"memory limit of {bound:,.0f} MB reached ({where})", "raise --max-memory or lower the params")
 
 

@@ -169,8 +169,8 @@ def watch(probe: Probe, unit: str = "states") -> Iterator[None]:
     if session is None or not session.progress:
         yield
         return
-    session.push(probe, unit)
     try:
+        session.push(probe, unit)
         yield
     finally:
         session.pop()

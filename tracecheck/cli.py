@@ -15,6 +15,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Sequence
 
+import pyspec
 from pyspec import error_json, render_error
 from pyspec.errors import PyspecError, UsageError
 from pyspec.limits import Budget, LimitReached, default_max_memory
@@ -49,16 +50,6 @@ class Options:
     z3_after: int = 10_000  # --engine auto: Z3 takes over past this many states
 
 
-def _version() -> str:
-    """The installed distribution's version (tracecheck ships with pyspec)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("pyspec")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        return "unknown"
-
-
 def _record_probe(series, engine: str):
     """An `on_frontier` hook that keeps the record and the frontier's size for the progress
     reporter (and passes them on to `series`, the HTML page's), and the probe that reads them."""
@@ -87,7 +78,7 @@ def _param(text: str) -> tuple[str, str]:
 
 def _build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="tracecheck", description="Check the logs of a running system against a pyspec specification.")
-    p.add_argument("--version", action="version", version=f"tracecheck {_version()}")
+    p.add_argument("--version", action="version", version=f"tracecheck {pyspec.version()}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     v = sub.add_parser("validate", help="is the log a behaviour of the spec? (exit 0 conforms, 1 diverges, 3 incomplete)")
     v.add_argument("logs", nargs="+", metavar="LOG", help="log files (plain or gzip), one per node is normal; - for stdin")

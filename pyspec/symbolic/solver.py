@@ -13,9 +13,6 @@ from pyspec.limits import memory_exhausted, memory_left, poll_budgets, time_left
 from pyspec.progress import interrupted_by_user
 
 
-_CANCELED = ("interrupted from keyboard", "canceled")  # Z3's reasons for a check stopped by SIGINT
-
-
 class _BoundedSolver(z3.Solver):
     """A solver whose every check gets at most its own timeout and the time left before the
     deadline of the `Budget` in force (the timer cannot interrupt Z3's C code): past the deadline
@@ -30,11 +27,14 @@ class _BoundedSolver(z3.Solver):
         bounds = [b for b in (self.own_timeout, seconds, time_left()) if b is not None]
         if bounds:
             self.set("timeout", max(1, int(min(bounds) * 1000)))
-        memory = memory_left()  # Z3's own bound, during the check only: the timer cannot stop its C code
+        # Z3's own memory bound during the check (the timer cannot stop its C code): what Z3 holds
+        # now (part of the resident set already) plus what the budget leaves
+        memory = memory_left()
         t0 = time.perf_counter()
         try:
             if memory is not None:
-                z3.set_param("memory_max_size", max(16, int(memory)))
+                held = z3.z3core.Z3_get_estimated_alloc_size() / (1 << 20)
+                z3.set_param("memory_max_size", max(16, int(held + memory)))
             result = super().check(*assumptions)
         except z3.Z3Exception as e:
             if memory is not None and "out of memory" in str(e):
@@ -46,8 +46,11 @@ class _BoundedSolver(z3.Solver):
         if result == z3.unknown:
             if memory is not None and self.reason_unknown() == "out of memory":
                 memory_exhausted("in a Z3 check")
-            # Z3 catches Ctrl-C inside a check itself and cancels it: an early "canceled" is the user's
-            if self.reason_unknown() in _CANCELED and (not bounds or time.perf_counter() - t0 < 0.9 * min(bounds)):
+            # Z3 catches Ctrl-C inside a check itself and cancels it: "interrupted from keyboard" is
+            # always the user's; "canceled" (a timeout says it too) only when it came early
+            why = self.reason_unknown()
+            if why == "interrupted from keyboard" or (
+                    why == "canceled" and (not bounds or time.perf_counter() - t0 < 0.9 * min(bounds))):
                 interrupted_by_user()
             poll_budgets(0.1)  # unknown because the deadline came: stop with the budget's reason
         return result
