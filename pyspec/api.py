@@ -18,7 +18,7 @@ from pyspec.lang.load import load, loads
 from pyspec.lang.scope import did_you_mean
 from pyspec.lang.typed import CheckedSpec
 from pyspec.lang.types import format_value
-from pyspec.limits import Budget, LimitReached
+from pyspec.limits import Budget, LimitReached, check_bounds
 from pyspec.progress import watch
 from pyspec.result import ProofResult, Result, SynthResult, Verdict
 
@@ -81,8 +81,7 @@ def check(
     domains) and init enumeration included: INCOMPLETE when one is passed."""
     if max_states is not None and max_states < 1:
         raise UsageError("--max-states must be at least 1", code="PS602")
-    _seconds("--time-limit", time_limit, zero=True)
-    _megabytes(max_memory)
+    check_limits(time_limit, max_memory)
     names = _names(spec, invariants)
     opts = ExploreOptions(names, max_states, deadlock, time_limit,
                           reachables=_reachables(spec, reachables), max_memory=max_memory,
@@ -103,15 +102,9 @@ def _compile_within(spec: CheckedSpec, names, time_limit, max_memory, started) -
                                      "parameter domains)", started)
 
 
-def _megabytes(value: float | None) -> None:
-    if value is not None and not (math.isfinite(value) and value > 0):
-        raise UsageError(f"--max-memory must be a finite number of MB above 0, not {value:g}", code="PS602")
-
-
 def check_limits(time_limit: float | None, max_memory: float | None) -> None:
     """Raise UsageError (PS602) for a time limit or memory bound no run can honour."""
-    _seconds("--time-limit", time_limit, zero=True)
-    _megabytes(max_memory)
+    check_bounds(time_limit, max_memory, "PS602")
 
 
 def simulate(spec: CheckedSpec, runs=100, steps=50, seed=0, invariants=None, deadlock=False,
@@ -120,8 +113,7 @@ def simulate(spec: CheckedSpec, runs=100, steps=50, seed=0, invariants=None, dea
     """Random walks; `max_memory` (MB resident) and `time_limit` give INCOMPLETE when passed."""
     if runs < 1 or steps < 0:
         raise UsageError("--runs must be at least 1 and --steps at least 0", code="PS602")
-    _seconds("--time-limit", time_limit, zero=True)
-    _megabytes(max_memory)
+    check_limits(time_limit, max_memory)
     names = _names(spec, invariants)
     started = time.perf_counter() if started is None else started
     compiled = _compile_within(spec, names, time_limit, max_memory, started)
@@ -135,8 +127,7 @@ def _bounded(spec: CheckedSpec, engine: str, names, time_limit, max_memory, star
     """`work()` under the time and memory bounds (compiling the reference, encoding, each Z3
     check: `new_solver` caps every check by the time left); a bound passed gives `wrap(result)`
     of an INCOMPLETE (bmc) or UNKNOWN (prove, synth) Result that says where it stopped."""
-    _seconds("--time-limit", time_limit, zero=True)
-    _megabytes(max_memory)
+    check_limits(time_limit, max_memory)
     started = time.perf_counter() if started is None else started
     try:
         with Budget(time_limit, max_memory, started):

@@ -17,6 +17,7 @@ tracecheck imports this module (public, like `pyspec.types`).
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import signal
 import threading
@@ -36,6 +37,18 @@ class LimitReached(BaseException):
         super().__init__(reason)
         self.reason = reason
         self.hint = hint
+
+
+def check_bounds(time_limit: float | None, max_memory: float | None, code: str) -> None:
+    """Raise UsageError (`code`: each tool's own) for a time limit or memory bound that no run
+    can honour: inf, nan or a negative number (a time limit of 0 stops at the first check)."""
+    from pyspec.errors import UsageError
+
+    if time_limit is not None and not (math.isfinite(time_limit) and time_limit >= 0):
+        raise UsageError(f"--time-limit must be a finite number of seconds, 0 or more, not {time_limit:g}",
+                         hint="leave --time-limit out for no limit", code=code)
+    if max_memory is not None and not (math.isfinite(max_memory) and max_memory > 0):
+        raise UsageError(f"--max-memory must be a finite number of MB above 0, not {max_memory:g}", code=code)
 
 
 def resident_mb() -> float | None:
@@ -187,5 +200,5 @@ def poll_budgets(slack: float = 0.0) -> None:
         b.poll(slack)
 
 
-__all__ = ["Budget", "LimitReached", "default_max_memory", "memory_exhausted", "memory_left", "poll_budgets",
+__all__ = ["Budget", "LimitReached", "check_bounds", "default_max_memory", "memory_exhausted", "memory_left", "poll_budgets",
            "resident_mb", "time_left"]

@@ -10,7 +10,6 @@ readers (files -> records, merged in log order) -> validate (frontier search) ->
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 from typing import Callable, Iterable
 
@@ -27,13 +26,9 @@ Z3_AFTER = 10_000  # --engine auto: Z3 takes over past this many states consiste
 
 def check_limits(time_limit: float | None, max_memory: float | None) -> None:
     """Raise UsageError (TC301) for a time limit or memory bound no run can honour."""
-    from pyspec.errors import UsageError
+    from pyspec.limits import check_bounds
 
-    if time_limit is not None and not (math.isfinite(time_limit) and time_limit >= 0):  # 0: stop at once
-        raise UsageError(f"--time-limit must be a finite number of seconds, 0 or more, not {time_limit:g}",
-                         hint="leave --time-limit out for no limit", code="TC301")
-    if max_memory is not None and not (math.isfinite(max_memory) and max_memory > 0):
-        raise UsageError(f"--max-memory must be a finite number of MB above 0, not {max_memory:g}", code="TC301")
+    check_bounds(time_limit, max_memory, "TC301")
 
 
 def validate(
