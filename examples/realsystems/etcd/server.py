@@ -58,7 +58,10 @@ class Etcd:
                 "--listen-client-urls", client_url, "--advertise-client-urls", client_url,
                 "--listen-peer-urls", peer_url, "--initial-advertise-peer-urls", peer_url,
                 "--initial-cluster", f"{self.name}={peer_url}", "--initial-cluster-state", "new",
-                "--listen-metrics-urls", "", "--log-level", "warn", "--logger", "zap"]
+                "--listen-metrics-urls", "", "--log-level", "warn", "--logger", "zap",
+                # a small quota: etcd 3.4 then maps quota + 10% for its database instead of 10 GB,
+                # which a machine short of free memory refuses ("cannot allocate memory")
+                "--quota-backend-bytes", str(64 << 20)]
         # The packaged etcd reads ETCD_* variables; none of the caller's may leak in.
         env = {k: "" for k in os.environ if k.startswith("ETCD_")}
         self.proc = proc.start(argv, os.path.join(self.log_dir, "etcd.out"), env=env or None)
