@@ -25,6 +25,7 @@ import time
 from typing import Any, Iterator
 
 _TICK = 0.02  # seconds of CPU time between checks of the bounds
+_FREE = (signal.SIG_DFL, signal.SIG_IGN, None)  # SIGPROF dispositions no one else is using
 _ACTIVE: list[Budget] = []  # the budgets entered and not yet left, innermost last
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
@@ -100,7 +101,7 @@ class Budget:
                 return self
             if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
                 return self
-            if signal.getsignal(signal.SIGPROF) not in (signal.SIG_DFL, None) or signal.getitimer(signal.ITIMER_PROF)[0]:
+            if signal.getsignal(signal.SIGPROF) not in _FREE or signal.getitimer(signal.ITIMER_PROF)[0]:
                 return self  # someone else's (a profiler): poll instead
             self._old_handler = signal.signal(signal.SIGPROF, self._on_tick)
             signal.setitimer(signal.ITIMER_PROF, _TICK, _TICK)
@@ -119,7 +120,11 @@ class Budget:
         if self._owns_timer:
             self._owns_timer = False
             signal.setitimer(signal.ITIMER_PROF, 0, 0)
-            signal.signal(signal.SIGPROF, self._old_handler if self._old_handler is not None else signal.SIG_DFL)
+            # Never back to SIG_DFL, whose action for SIGPROF ends the process: a tick generated
+            # just before the timer stopped, still pending (held by _signals_held), would kill us
+            # (seen: exit -27 in the test suite). SIG_IGN discards it, and counts as free.
+            old = self._old_handler
+            signal.signal(signal.SIGPROF, signal.SIG_IGN if old in _FREE else old)
 
     def _on_tick(self, signum, frame) -> None:
         # Never inside z3's bindings: an exception raised there crosses ctypes, which turns it
