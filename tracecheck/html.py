@@ -15,7 +15,7 @@ import os
 from collections import deque
 from typing import Any, Iterable
 
-from pyspec.report.timeline import Band, Event, Excerpt, Lane, Timeline, excerpt
+from pyspec.report.timeline import Band, Event, Excerpt, Lane, Timeline, excerpt, read_source
 from tracecheck.mapping import Mapping, Rule
 from tracecheck.readers.record import MISSING, Record, get_path
 from tracecheck.report import _reason, headline, span_text
@@ -121,16 +121,8 @@ def _excerpts(d: Divergence, read: Any) -> tuple[Excerpt, ...]:
     return tuple(out)
 
 
-def _read(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8") as f:
-            return f.read()
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
 def log_timeline(r: TraceResult, m: Mapping | None, records: Iterable[Record],
-                 frontier: Iterable[tuple[int, int]] = (), read: Any = _read) -> Timeline:
+                 frontier: Iterable[tuple[int, int]] = (), read: Any = read_source) -> Timeline:
     """The timeline of a validation: `records` are the merged log again (read_logs), of which
     the first `r.records` are read (those the validation read; never one more, and a generator
     is closed after them) and the last _MAX_EVENTS of those drawn (the divergence or the stop

@@ -12,21 +12,12 @@ import json
 from typing import Any, Callable
 
 from pyspec.errors import Span, UsageError
-from pyspec.report.timeline import Timeline, invariant_excerpts, timeline_from_itf, timeline_from_trace
+from pyspec.report.timeline import Timeline, invariant_excerpts, read_source, timeline_from_itf, timeline_from_trace
 from pyspec.result import ProofResult, Result, Status, Verdict
 
 Reader = Callable[[str], "str | None"]
 
 __all__ = ["result_timeline", "proof_timeline", "load_itf", "itf_timeline", "read_source"]
-
-
-def read_source(path: str) -> str | None:
-    """A spec file's text, or None when it cannot be read (the page then has no excerpt)."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            return f.read()
-    except (OSError, UnicodeDecodeError):
-        return None
 
 
 def _lane_type(spec: Any, read: Reader) -> str | None:

@@ -97,6 +97,15 @@ class Timeline:
     number_from: int = 0  # the number shown for the first event (0: a trace's initial state; 1: a log's first record)
 
 
+def read_source(path: str) -> str | None:
+    """A spec file's text, or None when it cannot be read (the page then has no excerpt)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
 # ---- values in the Informal Trace Format -----------------------------------------------------
 
 
