@@ -142,7 +142,7 @@ def _build_parser() -> argparse.ArgumentParser:
     common(sh)
 
     vw = sub.add_parser("view", help="write the HTML timeline of an ITF trace (ours, Apalache's or Quint's)")
-    vw.add_argument("trace", help="an ITF trace (.itf.json), or the output of pyspec check/simulate ... --json")
+    vw.add_argument("trace", help="an ITF trace (.itf.json), the output of pyspec check/simulate/prove ... --json, or - (stdin)")
     vw.add_argument("-o", "--output", required=True, metavar="FILE", help="the HTML file to write")
 
     su = sub.add_parser("suite", help="run every check of a TOML suite file against its expected verdict")
@@ -268,7 +268,7 @@ def run(o: Options) -> int:
         if o.html:
             from pyspec.report.pages import proof_timeline
 
-            _page_after_verdict(o.html, lambda: proof_timeline(proof, spec, _header(o, spec)))
+            _page_after_verdict(o.html, lambda: proof_timeline(proof, spec, _header(o, spec), explainer=_explainer(spec)))
         return proof.exit_code
     elif o.command == "synth":
         from pyspec.report.synth import render_synth_json, render_synth_text
@@ -287,7 +287,7 @@ def run(o: Options) -> int:
     if o.html:
         from pyspec.report.pages import result_timeline
 
-        _page_after_verdict(o.html, lambda: result_timeline(result, spec, _header(o, spec)))
+        _page_after_verdict(o.html, lambda: result_timeline(result, spec, _header(o, spec), explainer=_explainer(spec)))
     return result.exit_code
 
 
@@ -319,23 +319,43 @@ def write_page(path: str, timeline) -> None:
 
 
 def _page_after_verdict(path: str, build) -> None:
-    """Write the page of a verdict already printed: a failure is reported on stderr and leaves
-    the verdict's exit code (and stdout, which may hold its JSON) alone."""
+    """Write the page of a verdict already printed, and say so on stderr: a failure is
+    reported there too and leaves the verdict's exit code (and stdout, which may hold its
+    JSON) alone."""
     try:
         write_page(path, build())
     except PyspecError as e:
         print(render_error(e), file=sys.stderr)
+    else:
+        print(f"wrote the timeline to {path}", file=sys.stderr)
+
+
+def _explainer(spec):
+    """What the pages ask the engine (each step's choices, a false invariant's values)."""
+    from pyspec.explicit.explain import TraceExplainer
+
+    return TraceExplainer(spec)
 
 
 def run_view(trace: str, output: str) -> int:
-    """`pyspec view`: an ITF trace -> its HTML timeline. Exit 0 once the page is written."""
+    """`pyspec view`: an ITF trace (a file, or "-" for standard input) -> its HTML timeline.
+    Exit 0 once the page is written."""
     import os
 
-    from pyspec.report.pages import itf_timeline, load_itf
+    from pyspec.report.pages import itf_timeline, load_itf, parse_itf
 
     check_page_path(output)
-    doc, outer = load_itf(trace)
-    tl = itf_timeline(doc, outer, os.path.basename(trace))
+    if trace == "-":
+        try:
+            text = sys.stdin.read()
+        except UnicodeDecodeError as e:
+            raise UsageError(f"cannot read the trace from standard input: {e}", code="PS620") from None
+        doc, outer = parse_itf(text, "-")
+        name = "(standard input)"
+    else:
+        doc, outer = load_itf(trace)
+        name = os.path.basename(trace)
+    tl = itf_timeline(doc, outer, name)
     write_page(output, tl)
     print(f"pyspec view: {len(tl.events)} states on {len(tl.lanes)} lanes written to {output}")
     return 0

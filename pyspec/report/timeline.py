@@ -50,6 +50,8 @@ class Event:
     detail: str = ""
     marks: tuple[str, ...] = ()
     note: str = ""
+    picks: tuple[tuple[str, str], ...] = ()  # (name, value) of each choice the step made (`m in S`)
+    delta: tuple[tuple[str, str, str], ...] = ()  # (set variable, added, removed), formatted
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +158,7 @@ class _Step:
     action: str | None
     args: tuple[tuple[str, Any], ...]  # (name, ITF value)
     state: dict[str, Any]
+    picks: tuple[tuple[str, Any], ...] = ()  # (name, ITF value) of each choice the step made
 
 
 _QUINT_ACTION = "mbt::actionTaken"
@@ -181,8 +184,12 @@ def _steps(doc: dict[str, Any]) -> tuple[tuple[str, ...], list[_Step]]:
             if isinstance(picks, dict):
                 args = tuple((k, x["value"]) for k, x in picks.items()
                              if isinstance(x, dict) and x.get("tag") == "Some" and "value" in x)
+        picks: tuple[tuple[str, Any], ...] = ()
+        if isinstance(meta.get("picks"), dict):
+            picks = tuple((str(k), x) for k, x in meta["picks"].items())
         # the first state is the initial one, whatever its action says (Quint: "init")
-        out.append(_Step(action if out else None, args if out else (), {n: st.get(n) for n in shown}))
+        out.append(_Step(action if out else None, args if out else (), {n: st.get(n) for n in shown},
+                         picks if out else ()))
     return shown, out
 
 
@@ -235,26 +242,41 @@ def timeline_from_itf(
     violated: str | None = None,
     summary: Sequence[str] = (),
     lanes: Sequence[Any] | None = None,
-    lane_args: dict[str, str | None] | None = None,
+    lane_args: dict[str, Any] | None = None,
     excerpts: Sequence[Excerpt] = (),
     first_label: str = "initial state",
+    lane_groups: Sequence[tuple[str, Sequence[Any]]] | None = None,
+    invariant_reads: tuple[tuple[str, str], ...] = (),
 ) -> Timeline:
     """A timeline of an ITF trace. `lanes`: the process values (ITF), inferred when None;
-    `lane_args`: per action, the argument naming its process (None: no process; an action
-    not listed: its first argument whose value is a process). A violated invariant marks the
-    last state; an ITF `loop` index marks the lasso's loop."""
+    `lane_groups`: instead, (type name, its values) for each type whose values are lanes
+    (lanes "Acceptor 0", ..., "Ballot 0", ...); `lane_args`: per action, the argument naming
+    its process (None: no process; with groups, (argument, type name); an action not listed:
+    its first argument whose value is a process). A violated invariant marks the last state,
+    with `invariant_reads` (what its false conjunct reads) in its note; an ITF `loop` index
+    marks the lasso's loop. A step's `#meta` `picks` (the values its choices took) are shown
+    in its label and details, and draw message arrows."""
     names, steps = _steps(doc)
-    lane_values: list[Any]
-    if lanes is not None:
-        lane_values = list(lanes)
+    index: dict[tuple[str, str], int] = {}
+    lane_list: list[Lane] = []
+    if lane_groups is not None:
+        for group, values in lane_groups:
+            for v in values:
+                index[(group, _canon(v))] = len(lane_list)
+                lane_list.append(Lane(format_itf(v), f"{group} {format_itf(v)}"))
     else:
-        lane_values = _lanes_from_maps(steps) or []
-        if not lane_values:
-            by_args = _lanes_from_args(steps)
-            if by_args is not None:
-                lane_values = by_args[0]
-    index = {_canon(v): i for i, v in enumerate(lane_values)}
-    lane_list = [Lane(format_itf(v), f"process {format_itf(v)}" if not isinstance(v, str) else v) for v in lane_values]
+        lane_values: list[Any]
+        if lanes is not None:
+            lane_values = list(lanes)
+        else:
+            lane_values = _lanes_from_maps(steps) or []
+            if not lane_values:
+                by_args = _lanes_from_args(steps)
+                if by_args is not None:
+                    lane_values = by_args[0]
+        for v in lane_values:
+            index[("", _canon(v))] = len(lane_list)
+            lane_list.append(Lane(format_itf(v), f"process {format_itf(v)}" if not isinstance(v, str) else v))
     env = len(lane_list)
 
     def lane_of(i: int, s: _Step) -> int:
@@ -262,14 +284,17 @@ def timeline_from_itf(
             return env
         if s.action is None:  # no action recorded (Apalache): the one process whose map entries changed
             return _changed_lane(steps[i - 1], s, index, env)
-        wanted: str | None = ""
+        wanted: Any = ""
+        group = ""
         if lane_args is not None and s.action in lane_args:
             wanted = lane_args[s.action]
             if wanted is None:
                 return env
+            if isinstance(wanted, tuple):
+                wanted, group = wanted
         for n, v in s.args:
-            if (wanted == "" or n == wanted) and _canon(v) in index:
-                return index[_canon(v)]
+            if (wanted == "" or n == wanted) and (group, _canon(v)) in index:
+                return index[(group, _canon(v))]
         return env
 
     placed = [lane_of(i, s) for i, s in enumerate(steps)]
@@ -288,11 +313,17 @@ def timeline_from_itf(
             label = "step (action not recorded): " + (", ".join(changed) + " changed" if changed else "nothing changed")
         else:
             label = f"{s.action}(" + ", ".join(f"{n}={format_itf(v)}" for n, v in s.args) + ")"
+            if s.picks:
+                label += " with " + ", ".join(f"{n} = {format_itf(v)}" for n, v in s.picks)
         if violated and i == len(steps) - 1:
             marks.append("violation")
             note = f"invariant {violated} is false in this state"
-        events.append(Event(placed[i], label, tuple((n, format_itf(s.state.get(n))) for n in names), changed,
-                            marks=tuple(marks), note=note))
+            if invariant_reads:
+                note += "\n" + "\n".join(f"  {k} = {v}" for k, v in invariant_reads)
+        shown = tuple((n, format_itf(s.state.get(n))) for n in names)
+        delta = _set_changes(names, steps[i - 1], s) if i > 0 else ()
+        picks = tuple((n, format_itf(v)) for n, v in s.picks)
+        events.append(Event(placed[i], label, shown, changed, marks=tuple(marks), note=note, picks=picks, delta=delta))
     loop = doc.get("loop") if isinstance(doc.get("loop"), int) and 0 <= doc["loop"] < len(events) else None
     if loop is not None:
         events[loop] = _with_mark(events[loop], "loop", "the lasso's loop starts here")
@@ -307,7 +338,24 @@ def timeline_from_itf(
                     loop=loop, selected=len(events) - 1 if violated and events else (loop if loop is not None else None))
 
 
-def _changed_lane(before: _Step, after: _Step, index: dict[str, int], env: int) -> int:
+def _set_changes(names: tuple[str, ...], before: _Step, after: _Step) -> tuple[tuple[str, str, str], ...]:
+    """(variable, added, removed) for each set-valued variable the step changed, the elements
+    in the order the trace lists them ("" when none)."""
+    out = []
+    for n in names:
+        old, new = before.state.get(n), after.state.get(n)
+        if not (isinstance(old, dict) and "#set" in old and isinstance(new, dict) and "#set" in new):
+            continue
+        was = {_canon(x) for x in old["#set"]}
+        now = {_canon(x) for x in new["#set"]}
+        added = [x for x in new["#set"] if _canon(x) not in was]
+        removed = [x for x in old["#set"] if _canon(x) not in now]
+        if added or removed:
+            out.append((n, format_itf({"#set": added}) if added else "", format_itf({"#set": removed}) if removed else ""))
+    return tuple(out)
+
+
+def _changed_lane(before: _Step, after: _Step, index: dict[tuple[str, str], int], env: int) -> int:
     """The lane of the only process whose entries in map-valued variables changed, else env."""
     lanes: set[int] = set()
     for n, v in after.state.items():
@@ -316,13 +364,14 @@ def _changed_lane(before: _Step, after: _Step, index: dict[str, int], env: int) 
             continue
         was = {_canon(k): _canon(x) for k, x in old["#map"]}
         for k, x in v["#map"]:
-            if was.get(_canon(k)) != _canon(x) and _canon(k) in index:
-                lanes.add(index[_canon(k)])
+            if was.get(_canon(k)) != _canon(x) and ("", _canon(k)) in index:
+                lanes.add(index[("", _canon(k))])
     return lanes.pop() if len(lanes) == 1 else env
 
 
 def _with_mark(e: Event, mark: str, note: str) -> Event:
-    return Event(e.lane, e.label, e.state, e.changed, e.detail, e.marks + (mark,), (e.note + "; " if e.note else "") + note)
+    return Event(e.lane, e.label, e.state, e.changed, e.detail, e.marks + (mark,), (e.note + "; " if e.note else "") + note,
+                 e.picks, e.delta)
 
 
 def _fields(elem: Any) -> dict[str, str]:
@@ -338,17 +387,34 @@ def _fields(elem: Any) -> dict[str, str]:
 
 
 def _message_arrows(names: tuple[str, ...], steps: list[_Step]) -> tuple[list[Arrow], int]:
-    """An element added to a set-valued variable at step i: an arrow from i to the first later
-    step that removes it, or whose arguments equal the element's fields of the same names."""
+    """Messages: an element of a set-valued variable that a step picked with a choice (`m in
+    {...}`, the engine's pick) is an arrow from the step that added it (the first state when
+    it was there from the start) to each step that picked it. An element nobody picked,
+    added at step i: an arrow from i to the first later step that removes it, or whose
+    arguments equal the element's fields of the same names."""
     set_vars = [n for n in names if steps and all(isinstance(s.state.get(n), dict) and "#set" in s.state[n] for s in steps)]
     arrows: list[Arrow] = []
     dropped = 0
     args = [{n: _canon(v) for n, v in s.args} for s in steps]
     for var in set_vars:
         members = [{_canon(x): x for x in s.state[var]["#set"]} for s in steps]
+        picked: set[str] = set()
+        for j in range(1, len(steps)):
+            for _, v in steps[j].picks:
+                key = _canon(v)
+                if key not in members[j - 1]:
+                    continue
+                picked.add(key)
+                i = j - 1
+                while i > 0 and key in members[i - 1]:
+                    i -= 1
+                if len(arrows) < _MAX_ARROWS:
+                    arrows.append(Arrow(i, j, f"{var}: {format_itf(v)}"))
+                else:
+                    dropped += 1
         for i in range(1, len(steps)):
             for key, elem in members[i].items():
-                if key in members[i - 1]:
+                if key in members[i - 1] or key in picked:
                     continue
                 fields = _fields(elem)
                 for j in range(i + 1, len(steps)):
@@ -393,6 +459,89 @@ def process_type(spec: Any, lane_type: str | None = None) -> tuple[str, Type] | 
     return n, t
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def declared_types(action: Any, source: str | None) -> tuple[str | None, ...]:
+    """The type name each parameter of `action` is declared with (`a: Acceptor` -> "Acceptor"),
+    read from its signature in `source` (the file its span names); None for a parameter
+    whose type is not a plain name, or for all of them when the source is not at hand. Types
+    equal in structure (`Acceptor` and `Ballot` are both 0 .. 2) differ only in their name."""
+    unknown = (None,) * len(action.formals)
+    if source is None or not action.span.line:
+        return unknown
+    lines = source.split("\n")
+    if action.span.line > len(lines):
+        return unknown
+    text = "\n".join(lines[action.span.line - 1 :])[max(0, action.span.col - 1) :]
+    m = re.match(r"\s*" + re.escape(action.name) + r"\s*\(", text)
+    if m is None:
+        return unknown
+    depth, parts, cur = 1, [], ""
+    for ch in text[m.end() :]:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0:
+                break
+        if ch == "," and depth == 1:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    else:
+        return unknown
+    parts.append(cur)
+    parts = [x for x in parts if x.strip()]
+    if len(parts) != len(action.formals):
+        return unknown
+    out: list[str | None] = []
+    for part in parts:
+        _, _, ty = part.partition(":")
+        out.append(ty.strip() if _NAME.fullmatch(ty.strip()) else None)
+    return tuple(out)
+
+
+def lane_plan(spec: Any, read: Any = None, lane_type: str | None = None
+              ) -> tuple[list[tuple[str, Type]], dict[str, tuple[str, str] | None]]:
+    """The lanes of a spec's traces, from its own types: (the lane types in declaration order,
+    per action (its parameter, that parameter's lane type) or None for no lane: env).
+
+    An action acts on the lane of its first parameter declared with a named scalar type
+    (`Phase1b(a: Acceptor)` on the Acceptor lanes, `Phase1a(b: Ballot)` on the Ballot
+    lanes); every such type is a lane type. `lane_type` (the `# timeline: lanes = T` comment)
+    names the only lane type instead. `read(path) -> str | None` gives the source the
+    parameters' type names are read from; without it, a parameter's type is the first
+    declared type equal to it."""
+    named = [(n, t) for n, t in spec.types if isinstance(t, Type) and not isinstance(t, (SetT, MapT))]
+    by_name = dict(named)
+    sources: dict[str, str | None] = {}
+    chosen: dict[str, tuple[str, str] | None] = {}
+    used: set[str] = set()
+    for a in spec.actions:
+        file = a.span.file
+        if read is not None and file and file not in sources:
+            sources[file] = read(file)
+        decl = declared_types(a, sources.get(file))
+        pick: tuple[str, str] | None = None
+        for f, d in zip(a.formals, decl):
+            if d is None:  # the type's name is not known: the first declared type equal to it
+                d = next((n for n, t in named if t == f.ty), None)
+            if d is None or d not in by_name or by_name[d] != f.ty:
+                continue
+            if lane_type is None or d == lane_type:
+                pick = (f.name, d)
+                break
+        chosen[a.name] = pick
+        if pick is not None:
+            used.add(pick[1])
+    if lane_type is not None and lane_type in by_name:
+        used.add(lane_type)  # named by the spec's comment: its lanes, even when no action acts on one
+    types = [(n, t) for n, t in named if n in used]
+    return types, chosen
+
+
 def timeline_from_trace(
     trace: Trace,
     spec: Any = None,
@@ -404,21 +553,25 @@ def timeline_from_trace(
     lane_type: str | None = None,
     excerpts: Sequence[Excerpt] = (),
     first_label: str = "initial state",
+    picks: Sequence[Sequence[tuple[str, Any, Any]]] | None = None,
+    invariant_reads: tuple[tuple[str, str], ...] = (),
+    read: Any = read_source,
 ) -> Timeline:
-    """A pyspec trace as a timeline. With the `spec` (a checked spec), lanes are the values of
-    its process type (see `process_type`) and each action's process is its first parameter
-    of that type; without it, they are inferred as for any ITF trace."""
-    lanes: list[Any] | None = None
-    lane_args: dict[str, str | None] | None = None
+    """A pyspec trace as a timeline. With the `spec` (a checked spec), lanes come from its
+    types (see `lane_plan`); without it, they are inferred as for any ITF trace. `picks`:
+    per step, the (name, value, type) of each choice it made, as the engine reports them
+    (`pyspec.explicit.explain.TraceExplainer`); `invariant_reads`: what the violated
+    invariant's false conjunct reads, (text, value) pairs."""
+    groups: list[tuple[str, Sequence[Any]]] | None = None
+    lane_args: dict[str, Any] | None = None
     if spec is not None:
-        found = process_type(spec, lane_type)
-        if found is not None:
-            _, t = found
-            lanes = [to_itf(t, v) for v in domain(t)]
-            lane_args = {a.name: next((f.name for f in a.formals if f.ty == t), None) for a in spec.actions}
-    doc = trace_to_itf(trace, title)
-    return timeline_from_itf(doc, title=title, verdict=verdict, violated=violated, summary=summary, lanes=lanes,
-                             lane_args=lane_args, excerpts=excerpts, first_label=first_label)
+        types, chosen = lane_plan(spec, read, lane_type)
+        groups = [(n, [to_itf(t, v) for v in domain(t)]) for n, t in types]
+        lane_args = dict(chosen)
+    doc = trace_to_itf(trace, title, picks=picks)
+    return timeline_from_itf(doc, title=title, verdict=verdict, violated=violated, summary=summary,
+                             lane_args=lane_args, excerpts=excerpts, first_label=first_label, lane_groups=groups,
+                             invariant_reads=invariant_reads)
 
 
 # ---- spec source -----------------------------------------------------------------------------
@@ -449,4 +602,5 @@ def invariant_excerpts(spec: Any, names: Iterable[str], read: Any) -> tuple[Exce
 
 
 __all__ = ["Timeline", "Lane", "Event", "Arrow", "Band", "Excerpt", "timeline_from_itf", "timeline_from_trace",
-           "format_itf", "lanes_pragma", "process_type", "excerpt", "invariant_excerpts", "ENV"]
+           "format_itf", "lanes_pragma", "process_type", "lane_plan", "declared_types", "excerpt", "invariant_excerpts",
+           "ENV"]

@@ -30,8 +30,9 @@ def _data(tl: Timeline) -> dict[str, Any]:
         "title": tl.title,
         "verdict": tl.verdict,
         "lanes": [[ln.key, ln.label] for ln in tl.lanes],
-        # compact rows: lane, label, marks, note, detail, state pairs, changed names
-        "events": [[e.lane, e.label, " ".join(e.marks), e.note, e.detail, [list(p) for p in e.state], list(e.changed)]
+        # compact rows: lane, label, marks, note, detail, state pairs, changed names, choices, set changes
+        "events": [[e.lane, e.label, " ".join(e.marks), e.note, e.detail, [list(p) for p in e.state], list(e.changed),
+                    [list(p) for p in e.picks], [list(d) for d in e.delta]]
                    for e in tl.events],
         "arrows": [[a.source, a.target, a.label] for a in tl.arrows],
         "bands": [[b.first, b.last, b.label, b.strong] for b in tl.bands],
@@ -146,6 +147,12 @@ main{flex:1;min-height:0;display:grid;grid-template-columns:minmax(0,1fr) 460px}
 .event.violation,.event.divergence{background:#fde2e1;border-color:#d62828;border-left-color:#d62828;font-weight:700;color:#8b0f12}
 .event.stopped{background:#fff1cc;border-color:#c98a00}
 .event.loop{box-shadow:0 0 0 2px #7b3fb3}
+.event.witness{background:#dcf5e3;border-color:#2b8a3e;border-left-color:#2b8a3e;font-weight:700;color:#17663a}
+table.state caption{text-align:left;color:#555;padding:2px 0;font-family:system-ui,sans-serif}
+table.state.picks{margin-bottom:8px;background:#eef4ff}
+.added{color:#17663a}
+.removed{color:#a4161a}
+details summary{color:#69737d;cursor:pointer;font-family:system-ui,sans-serif;font-size:11px}
 .fbar{position:absolute;height:10px;margin-top:8px;background:#8fb3e8;border-radius:2px}
 .fnum{position:absolute;font-size:11px;color:#555;padding-top:6px;font-variant-numeric:tabular-nums}
 #detail{overflow:auto;padding:8px 14px;background:#fff}
@@ -291,12 +298,25 @@ _SCRIPT = r"""
     s += '<p class="where">lane: ' + esc(lane ? lane[1] : "") + (seriesAt[i] !== undefined ? "; " + esc(D.seriesLabel) + ": " + seriesAt[i] : "") + "</p>";
     if (e[3]) s += '<div class="note">' + esc(e[3]) + "</div>";
     if (e[4]) s += '<pre class="raw">' + esc(e[4]) + "</pre>";
+    if (e[7] && e[7].length) {
+      s += '<table class="state picks"><caption>chosen by this step (the engine\'s path)</caption><tbody>';
+      e[7].forEach(function (kv) {
+        s += '<tr data-pick="' + esc(kv[0]) + '"><th>' + esc(kv[0]) + "</th><td>" + esc(kv[1]) + "</td></tr>";
+      });
+      s += "</tbody></table>";
+    }
     if (e[5].length) {
-      var changed = {};
+      var changed = {}, delta = {};
       e[6].forEach(function (n) { changed[n] = true; });
+      (e[8] || []).forEach(function (d) { delta[d[0]] = d; });
       s += '<table class="state"><tbody>';
       e[5].forEach(function (kv) {
-        s += '<tr class="' + (changed[kv[0]] ? "changed" : "") + '" data-var="' + esc(kv[0]) + '"><th>' + esc(kv[0]) + "</th><td>" + esc(kv[1]) + "</td></tr>";
+        var d = delta[kv[0]], cell = esc(kv[1]);
+        if (d) {  // a set: what the step added and removed, the whole value folded
+          cell = (d[1] ? '<div class="added">+ ' + esc(d[1]) + "</div>" : "") + (d[2] ? '<div class="removed">&minus; ' + esc(d[2]) + "</div>" : "") +
+            '<details><summary>whole value</summary>' + esc(kv[1]) + "</details>";
+        }
+        s += '<tr class="' + (changed[kv[0]] ? "changed" : "") + '" data-var="' + esc(kv[0]) + '"><th>' + esc(kv[0]) + "</th><td>" + cell + "</td></tr>";
       });
       s += "</tbody></table>";
       if (e[6].length) s += '<p class="where">changed by this step (highlighted): ' + esc(e[6].join(", ")) + "</p>";

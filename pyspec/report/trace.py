@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from pyspec.lang.types import format_value, to_itf
 from pyspec.result import Step, Trace
@@ -33,15 +33,19 @@ def render_trace(trace: Trace) -> str:
     return "\n".join(lines)
 
 
-def trace_to_itf(trace: Trace, spec_name: str, extra_meta: dict[str, Any] | None = None) -> dict[str, Any]:
+def trace_to_itf(trace: Trace, spec_name: str, extra_meta: dict[str, Any] | None = None,
+                 picks: Sequence[Sequence[tuple[str, Any, Any]]] | None = None) -> dict[str, Any]:
     """The trace in the Informal Trace Format of Apalache and Quint: every state in full, with
-    the action that reached it under `#meta`."""
+    the action that reached it under `#meta` (and, given `picks`, per step the (name, value,
+    type) of each choice the step made, as `#meta` `picks`)."""
     states = []
     for i, step in enumerate(trace.steps):
         st: dict[str, Any] = {"#meta": {"index": i}}
         if step.action is not None:
             st["#meta"]["action"] = step.action
             st["#meta"]["args"] = {n: to_itf(t, v) for n, v, t in step.args}
+            if picks is not None and i < len(picks) and picks[i]:
+                st["#meta"]["picks"] = {n: to_itf(t, v) for n, v, t in picks[i]}
         for var, value in zip(trace.vars, step.state):
             st[var.name] = to_itf(var.ty, value)
         states.append(st)

@@ -67,9 +67,9 @@ def test_lexer_marks_what_the_grammar_has_no_token_for():
 def test_election_counterexample_lanes_steps_and_violation():
     spec, r = election()
     tl = result_timeline(r, spec, "pyspec check leader_election.spec (FD=S)")
-    assert [ln.label for ln in tl.lanes] == ["process 0", "process 1", "process 2", "env"]
+    assert [ln.label for ln in tl.lanes] == ["Proc 0", "Proc 1", "Proc 2", "env"]
     assert [(e.label, tl.lanes[e.lane].key) for e in tl.events] == [
-        ("initial state", "env"), ("Step(p=0)", "0"), ("Step(p=1)", "1")]
+        ("initial state", "env"), ("Step(p=0)", "0"), ("Step(p=1)", "1")]  # no explainer: no choices shown
     last = tl.events[-1]
     assert "violation" in last.marks and "AtMostOneLeader" in last.note
     assert last.changed == ("suspects", "leader")
@@ -78,11 +78,22 @@ def test_election_counterexample_lanes_steps_and_violation():
     assert [x.marked for x in tl.excerpts] and "AtMostOneLeader" in tl.excerpts[0].text
 
 
-def test_holding_result_gives_a_page_without_events():
+def test_holding_result_page_shows_the_search_and_a_witness_of_each_reachable():
     spec, r = election("P")
     tl = result_timeline(r, spec, "h")
-    assert tl.events == () and tl.verdict == "holds"
+    assert tl.verdict == "holds"
+    assert any(line.endswith("transitions") and "distinct states" in line for line in tl.summary)
+    assert "reachable LeaderElected: first reached at depth 1 (its witness is drawn below)" in tl.summary
+    assert "witness" in tl.events[-1].marks and "LeaderElected is true" in tl.events[-1].note
+    assert tl.selected == len(tl.events) - 1
     assert "<!DOCTYPE html>" in render_html(tl)
+
+
+def test_holding_result_without_a_reachable_has_no_events():
+    spec = pyspec.loads(MSG_SPEC.replace("invariant Quiet: got[1] == 0", "invariant Small: got[1] <= 3"))
+    r = pyspec.check(spec)
+    tl = result_timeline(r, spec, "h")
+    assert tl.events == () and "no trace to draw: the result has no counterexample" in tl.summary
 
 
 MSG_SPEC = """\
@@ -260,7 +271,8 @@ def test_check_html_writes_the_page(tmp_path):
     rc = pyspec_main(["check", str(ROOT / "specs" / "leader_election.spec"), "-D", "FD=S", "--html", str(out)])
     assert rc == 1
     data = page_data(out.read_text())
-    assert [e[1] for e in data["events"]] == ["initial state", "Step(p=0)", "Step(p=1)"]
+    assert [e[1] for e in data["events"]] == ["initial state", "Step(p=0) with out = {}", "Step(p=1) with out = {0}"]
+    assert [e[7] for e in data["events"]] == [[], [["out", "{}"]], [["out", "{0}"]]]  # the detector outputs it chose
 
 
 def test_apalache_itf_without_actions_places_steps_by_the_map_entry_that_changed():
