@@ -38,7 +38,8 @@ def _explained(explainer: Any, trace: Any, violated: str | None, read: Reader) -
         found = explainer.false_conjunct(violated, trace.steps[-1].state, read)
         if found is not None:
             span, reads = found
-            out["invariant_reads"] = ((f"false conjunct ({span.file}:{span.line})", _clause_text(span, read)), *reads)
+            out["invariant_clause"] = f"`{_clause_text(span, read)}` ({span.file}:{span.line}) is false, reading:"
+            out["invariant_reads"] = reads
     return out
 
 

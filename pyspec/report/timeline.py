@@ -247,6 +247,7 @@ def timeline_from_itf(
     first_label: str = "initial state",
     lane_groups: Sequence[tuple[str, Sequence[Any]]] | None = None,
     invariant_reads: tuple[tuple[str, str], ...] = (),
+    invariant_clause: str = "",
 ) -> Timeline:
     """A timeline of an ITF trace. `lanes`: the process values (ITF), inferred when None;
     `lane_groups`: instead, (type name, its values) for each type whose values are lanes
@@ -318,6 +319,8 @@ def timeline_from_itf(
         if violated and i == len(steps) - 1:
             marks.append("violation")
             note = f"invariant {violated} is false in this state"
+            if invariant_clause:
+                note += "\n" + invariant_clause
             if invariant_reads:
                 note += "\n" + "\n".join(f"  {k} = {v}" for k, v in invariant_reads)
         shown = tuple((n, format_itf(s.state.get(n))) for n in names)
@@ -555,6 +558,7 @@ def timeline_from_trace(
     first_label: str = "initial state",
     picks: Sequence[Sequence[tuple[str, Any, Any]]] | None = None,
     invariant_reads: tuple[tuple[str, str], ...] = (),
+    invariant_clause: str = "",
     read: Any = read_source,
 ) -> Timeline:
     """A pyspec trace as a timeline. With the `spec` (a checked spec), lanes come from its
@@ -571,7 +575,7 @@ def timeline_from_trace(
     doc = trace_to_itf(trace, title, picks=picks)
     return timeline_from_itf(doc, title=title, verdict=verdict, violated=violated, summary=summary,
                              lane_args=lane_args, excerpts=excerpts, first_label=first_label, lane_groups=groups,
-                             invariant_reads=invariant_reads)
+                             invariant_reads=invariant_reads, invariant_clause=invariant_clause)
 
 
 # ---- spec source -----------------------------------------------------------------------------

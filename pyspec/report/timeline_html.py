@@ -124,7 +124,7 @@ h2{font-size:14px;margin:10px 0 6px}
 .summary{margin:4px 0;padding-left:18px;color:#3b4450}
 .keys{margin:2px 0;color:#69737d;font-size:12px}
 #overview svg{display:block;cursor:pointer}
-main{flex:1;min-height:0;display:grid;grid-template-columns:minmax(0,1fr) 460px}
+main{flex:1;min-height:0;display:grid;grid-template-columns:minmax(0,1fr) minmax(340px,min(460px,36vw))}
 #chart{overflow:auto;position:relative;outline:none;border-right:1px solid #d8dde3}
 #chart:focus-visible{box-shadow:inset 0 0 0 2px #4c8dff}
 #head{position:sticky;top:0;z-index:5;height:30px;background:#fff;border-bottom:1px solid #d8dde3}
@@ -140,7 +140,7 @@ main{flex:1;min-height:0;display:grid;grid-template-columns:minmax(0,1fr) 460px}
 #arrows path{fill:none;stroke:#2f6fd0;stroke-width:1.5}
 #arrows path.loop{stroke:#7b3fb3;stroke-dasharray:5 3}
 .idx{position:absolute;left:0;width:48px;text-align:right;color:#8a949e;font-size:11px;padding-top:6px;font-variant-numeric:tabular-nums}
-.event{position:absolute;height:20px;padding:2px 6px;border-radius:4px;background:#fff;border:1px solid #b8c2cc;border-left:4px solid var(--c);white-space:nowrap;overflow:hidden;text-overflow:ellipsis;cursor:pointer;font-size:12px}
+.event{position:absolute;height:20px;padding:2px 6px;max-width:none;border-radius:4px;background:#fff;border:1px solid #b8c2cc;border-left:4px solid var(--c);white-space:nowrap;overflow:hidden;text-overflow:ellipsis;cursor:pointer;font-size:12px}
 .event:hover{background:#eef4ff}
 .event.selected{outline:2px solid #1d4fd7;outline-offset:1px;background:#e6efff;z-index:2}
 .event.initial{border-style:dashed;color:#555}
@@ -168,7 +168,7 @@ table.state tr.changed th::after{content:"'";color:#a15c00}
 .excerpt{margin:8px 0}
 .excerpt figcaption{color:#555;margin-bottom:2px}
 .src{background:#f6f8fa;padding:4px 6px;overflow:auto;border-radius:4px}
-.src pre{margin:0;font-size:12px}
+.src pre{margin:0;font-size:12px;white-space:pre-wrap;overflow-wrap:anywhere}
 .src .hll{background:#ffd6d6;display:block}
 .legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin:0 3px 0 10px;vertical-align:-1px}
 """
@@ -177,8 +177,24 @@ _SCRIPT = r"""
 (function () {
   "use strict";
   var D = JSON.parse(document.getElementById("timeline-data").textContent);
-  var ROW = 26, GUT = 56, LW = Math.max(130, Math.min(220, Math.floor(900 / Math.max(1, D.lanes.length)))), SW = D.series.length ? 110 : 0;
   var N = D.events.length, L = D.lanes.length, BASE = D.base || 0;
+  var ROW = 26, GUT = 56, SW = D.series.length ? 110 : 0;
+  // lanes share the chart's width (at least 96 px each: more lanes scroll sideways)
+  var avail = (document.getElementById("chart").clientWidth || 900) - GUT - SW - 24;
+  var LW = Math.max(96, Math.min(220, Math.floor(avail / Math.max(1, L))));
+  var CHART = GUT + L * LW;  // the right edge of the last lane
+  // each row holds one event: its box is as wide as its label, over the neighbouring lanes if
+  // need be (never past the last lane: a box near it grows to the left)
+  var measure = document.createElement("canvas").getContext("2d"), boxW = [];
+  function boxWidth(i) {
+    if (boxW[i] === undefined) {
+      var e = D.events[i];
+      measure.font = (/violation|divergence|witness/.test(e[2]) ? "700 " : "") + "12px system-ui,-apple-system,'Segoe UI',Roboto,sans-serif";
+      boxW[i] = Math.min(CHART - GUT - 8, Math.max(LW - 12, Math.ceil(measure.measureText(e[1]).width * 1.08) + 22));
+    }
+    return boxW[i];
+  }
+  function boxLeft(i) { return Math.max(GUT + 2, Math.min(laneX(D.events[i][0]) + 6, CHART - 2 - boxWidth(i))); }
   var COLORS = ["#2f6fd0", "#d9480f", "#2b8a3e", "#ae3ec9", "#0c8599", "#e67700", "#5f3dc4", "#c2255c", "#5c940d", "#1864ab"];
   var chart = document.getElementById("chart"), head = document.getElementById("head"), body = document.getElementById("body");
   var rows = document.getElementById("rows"), svg = document.getElementById("arrows"), sel = document.getElementById("selection");
@@ -252,7 +268,7 @@ _SCRIPT = r"""
       var e = D.events[i], y = i * ROW;
       out.push('<div class="idx" style="top:' + y + 'px">' + (i + BASE) + "</div>");
       out.push('<div class="event ' + e[2] + (i === selected ? " selected" : "") + '" data-i="' + i + '" style="top:' + (y + 3) + "px;left:" +
-        (laneX(e[0]) + 6) + "px;width:" + (LW - 12) + "px;--c:" + color(e[0]) + '" title="' + esc(e[1]) + '">' + esc(e[1]) + "</div>");
+        boxLeft(i) + "px;width:" + boxWidth(i) + "px;--c:" + color(e[0]) + '" title="' + esc(e[1]) + '">' + esc(e[1]) + "</div>");
       if (SW && seriesAt[i] !== undefined) {
         var v = seriesAt[i], w = Math.max(2, Math.log(v + 1) / Math.log(seriesMax + 1) * (SW - 50));
         out.push('<div class="fbar" style="top:' + y + "px;left:" + (laneX(L) + 6) + "px;width:" + w.toFixed(1) + 'px"></div><div class="fnum" style="top:' + y + "px;left:" + (laneX(L) + w + 10) + 'px">' + v + "</div>");
@@ -273,12 +289,18 @@ _SCRIPT = r"""
     var x1 = laneX(ls) + LW / 2, y1 = s * ROW + ROW / 2, x2 = laneX(lt) + LW / 2, y2 = t * ROW + ROW / 2, d;
     if (ls === lt || cls) {
       var bend = LW / 2 - 4;
-      x1 += LW / 2 - 6; x2 += LW / 2 - 6;
+      x1 = boxLeft(s) + boxWidth(s); x2 = boxLeft(t) + boxWidth(t);
       d = "M" + x1 + "," + y1 + " C" + (x1 + bend) + "," + y1 + " " + (x2 + bend) + "," + y2 + " " + x2 + "," + y2;
     } else {  // edge to edge, so the arrow is never hidden under the boxes it joins
       var right = lt > ls;
-      x1 = laneX(ls) + (right ? LW - 6 : 6);
-      x2 = laneX(lt) + (right ? 6 : LW - 6);
+      x1 = right ? boxLeft(s) + boxWidth(s) : boxLeft(s);
+      x2 = right ? boxLeft(t) : boxLeft(t) + boxWidth(t);
+      if (right ? x2 < x1 + 12 : x2 > x1 - 12) {  // wide boxes overlap: leave from the side and bend round
+        x1 = boxLeft(s) + boxWidth(s); x2 = boxLeft(t) + boxWidth(t);
+        var out = Math.max(x1, x2) + 24;
+        d = "M" + x1 + "," + y1 + " C" + out + "," + y1 + " " + out + "," + y2 + " " + x2 + "," + y2;
+        return '<path class="' + cls + '" d="' + d + '" marker-end="url(#head)">';
+      }
       var mid = (x1 + x2) / 2;
       d = "M" + x1 + "," + y1 + " C" + mid + "," + y1 + " " + mid + "," + y2 + " " + x2 + "," + y2;
     }
