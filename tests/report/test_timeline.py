@@ -326,3 +326,60 @@ def test_an_unwritable_html_path_is_PS622_before_the_run(tmp_path):
     p = run_cli("pyspec", "check", "specs/leader_election.spec", "-D", "FD=S", "--json", "--html", tmp_path / "no" / "x.html")
     assert_user_error(p, "PS622", "no such directory")
     assert p.stdout.count('"verdict"') == 1 and '"error"' in p.stdout  # no verdict was printed before the error
+
+
+# ---- what a step chose and changed, what a false invariant reads -----------------------------
+
+
+def test_a_set_variable_shows_what_the_step_added_and_removed():
+    spec = pyspec.loads(MSG_SPEC)
+    r = pyspec.check(spec)
+    tl = timeline_from_trace(r.trace, spec, title="Ping", verdict="violated", violated="Quiet")
+    assert tl.events[1].delta == (("sent", "{{dst: 1, src: 0}}", ""),)
+    assert tl.events[2].delta == (("sent", "", "{{dst: 1, src: 0}}"),)
+    data = page_data(render_html(tl))
+    assert data["events"][2][8] == [["sent", "", "{{dst: 1, src: 0}}"]]
+
+
+def test_a_violated_invariant_shows_the_values_its_false_conjunct_reads():
+    from pyspec.explicit.explain import TraceExplainer
+
+    spec = pyspec.load(str(ROOT / "specs" / "paxos.spec"))
+    p = pyspec.prove(spec, "Agreement")
+    tl = proof_timeline(p, spec, "h", explainer=TraceExplainer(spec))
+    note = tl.events[-1].note
+    assert "`len(Chosen) <= 1` (" in note and "paxos.spec:34) is false, reading:" in note
+    assert "  len(Chosen) = 2" in note and "  Chosen = {0, 1}" in note and "  msgs = {" in note
+
+
+def test_the_choices_are_the_engines_path_to_the_next_state():
+    from pyspec.explicit.explain import TraceExplainer
+
+    spec = pyspec.load(str(ROOT / "specs" / "paxos.spec"), {"MaxBallot": "1"})
+    x = TraceExplainer(spec)
+    st = pyspec.check(spec).reachable[0].trace.steps
+    (name, value, _), = x.picks(st[1].state, "Phase1b", (("a", 0, None),), st[2].state)
+    assert (name, value) == ("m", ("Phase1a", 0))
+    assert x.picks(st[1].state, "Phase1b", (("a", 0, None),), st[1].state) == ()  # no path reaches it: nothing shown
+
+
+def test_view_reads_prove_json_and_standard_input(tmp_path, capsys, monkeypatch):
+    import io
+
+    p = tmp_path / "proof.json"
+    assert pyspec_main(["prove", str(ROOT / "specs" / "paxos.spec"), "--invariant", "Agreement", "--json"]) == 4
+    p.write_text(capsys.readouterr().out)
+    assert pyspec_main(["view", str(p), "-o", str(tmp_path / "p.html")]) == 0
+    data = page_data((tmp_path / "p.html").read_text())
+    assert data["verdict"] == "not inductive" and data["events"][0][1] == "pre-state (satisfies the invariant)"
+    assert "violation" in data["events"][-1][2]
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(QUINT)))
+    assert pyspec_main(["view", "-", "-o", str(tmp_path / "q.html")]) == 0
+    assert "3 states on 3 lanes written to" in capsys.readouterr().out
+    assert "pyspec view (standard input)" in (tmp_path / "q.html").read_text()
+
+
+def test_html_says_where_it_wrote_the_page(tmp_path, capsys):
+    out = tmp_path / "e.html"
+    assert pyspec_main(["check", str(ROOT / "specs" / "leader_election.spec"), "-D", "FD=S", "--html", str(out)]) == 1
+    assert capsys.readouterr().err == f"wrote the timeline to {out}\n"
