@@ -206,6 +206,8 @@ def _write_html(path: str, result, mapping, logs: tuple[str, ...], frontier: lis
             f.write(page)
     except OSError as e:
         print(render_error(UsageError(f"cannot write {path}: {e.strerror}", code="TC311")), file=sys.stderr)
+    else:
+        print(f"wrote the timeline to {path}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

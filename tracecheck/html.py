@@ -95,6 +95,17 @@ def _explanation(r: TraceResult, d: Divergence) -> str:
     return "\n".join(lines)
 
 
+def _candidate_tables(d: Divergence) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """The spec states the report explains (those consistent with the log before the record,
+    or up to the hidden steps from them), each as a table, as the text report prints them."""
+    shown = [c for c in d.explained if c.state]
+    out = []
+    for i, c in enumerate(shown, 1):
+        of = f" of {d.candidates:,}" if d.candidates > 1 else ""
+        out.append((f"candidate state {i}{of} before the record (why it fails: above)", c.state))
+    return tuple(out)
+
+
 def _where(text: str | None) -> tuple[str, int] | None:
     if not text:
         return None
@@ -154,14 +165,16 @@ def log_timeline(r: TraceResult, m: Mapping | None, records: Iterable[Record],
         rule = find(rec.data) if (rec.data is not None and m is not None) else None
         marks: tuple[str, ...] = ()
         note = ""
+        tables: tuple = ()
         if d is not None and d.record.index == n:
             marks, note = ("divergence",), _explanation(r, d)
+            tables = _candidate_tables(d)
         elif r.stopped_at is not None and r.stopped_at.index == n:
             marks, note = ("stopped",), f"INCOMPLETE: {r.reason}"
         state = tuple((k, _show(v)) for k, v in (rec.data or {}).items())
         raw = rec.raw if len(rec.raw) <= _RAW else rec.raw[: _RAW - 3] + "..."
         events.append(Event(lane_of[f"{type(node).__name__}:{node}"], _label(rule, rec.data, m) if m else "(record)",
-                            state, (), f"{os.path.basename(rec.file)}:{rec.line}\n{raw}", marks, note))
+                            state, (), f"{os.path.basename(rec.file)}:{rec.line}\n{raw}", marks, note, tables=tables))
     last = first + len(events) - 1  # the index of the last record drawn
     bands = tuple(Band(max(v.first.index, first) - first, v.last.index - first, f"{v.invariant} false ({v.certainty})",
                        v.definite == v.records)
@@ -173,7 +186,8 @@ def log_timeline(r: TraceResult, m: Mapping | None, records: Iterable[Record],
     if len(r.violations) > _SPANS_LISTED or r.more_violations:
         summary.append(f"... and {len(r.violations) - _SPANS_LISTED + r.more_violations:,} more invariant spans")
     if r.invariants and not r.violations:
-        summary.append(f"invariants {', '.join(r.invariants)}: true after every record")
+        upto = "" if r.conforms else " explained (up to the divergence or the stop)"
+        summary.append(f"invariants {', '.join(r.invariants)}: true after every record{upto}")
     if first > 1:
         summary.append(f"records 1-{first - 1:,} not drawn: a page draws the last {_MAX_EVENTS:,} records read "
                        f"(records {first:,}-{last:,})")

@@ -103,7 +103,7 @@ def _holding_page(r: Result, spec: Any, summary: list[str], read: Reader, explai
 def _marked(e: Any, note: str) -> Any:
     from pyspec.report.timeline import Event
 
-    return Event(e.lane, e.label, e.state, e.changed, e.detail, e.marks + ("witness",), note, e.picks, e.delta)
+    return Event(e.lane, e.label, e.state, e.changed, e.detail, e.marks + ("witness",), note, e.picks, e.delta, e.tables)
 
 
 def _headline(r: Result) -> str:

@@ -52,6 +52,7 @@ class Event:
     note: str = ""
     picks: tuple[tuple[str, str], ...] = ()  # (name, value) of each choice the step made (`m in S`)
     delta: tuple[tuple[str, str, str], ...] = ()  # (set variable, added, removed), formatted
+    tables: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()  # more (caption, name-value rows) to show
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,7 +375,7 @@ def _changed_lane(before: _Step, after: _Step, index: dict[tuple[str, str], int]
 
 def _with_mark(e: Event, mark: str, note: str) -> Event:
     return Event(e.lane, e.label, e.state, e.changed, e.detail, e.marks + (mark,), (e.note + "; " if e.note else "") + note,
-                 e.picks, e.delta)
+                 e.picks, e.delta, e.tables)
 
 
 def _fields(elem: Any) -> dict[str, str]:

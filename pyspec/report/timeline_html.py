@@ -30,9 +30,11 @@ def _data(tl: Timeline) -> dict[str, Any]:
         "title": tl.title,
         "verdict": tl.verdict,
         "lanes": [[ln.key, ln.label] for ln in tl.lanes],
-        # compact rows: lane, label, marks, note, detail, state pairs, changed names, choices, set changes
+        # compact rows: lane, label, marks, note, detail, state pairs, changed names, choices, set changes,
+        # more tables (caption, pairs)
         "events": [[e.lane, e.label, " ".join(e.marks), e.note, e.detail, [list(p) for p in e.state], list(e.changed),
-                    [list(p) for p in e.picks], [list(d) for d in e.delta]]
+                    [list(p) for p in e.picks], [list(d) for d in e.delta],
+                    [[c, [list(p) for p in rows]] for c, rows in e.tables]]
                    for e in tl.events],
         "arrows": [[a.source, a.target, a.label] for a in tl.arrows],
         "bands": [[b.first, b.last, b.label, b.strong] for b in tl.bands],
@@ -130,7 +132,7 @@ main{flex:1;min-height:0;display:grid;grid-template-columns:minmax(0,1fr) minmax
 #head{position:sticky;top:0;z-index:5;height:30px;background:#fff;border-bottom:1px solid #d8dde3}
 .lane-head,.series-head,.gutter-head{position:absolute;top:0;height:30px;padding:7px 6px;font-weight:600;white-space:nowrap;overflow:hidden;text-overflow:ellipsis;text-align:center}
 .lane-head{border-left:4px solid var(--c)}
-.series-head{color:#555;font-weight:500}
+.series-head{color:#555;font-weight:500;font-size:12px}
 #body{position:relative}
 .guide{position:absolute;top:0;bottom:0;width:0;border-left:1px dashed #d5dbe1}
 .band{position:absolute;background:rgba(214,40,40,.13);border-top:1px solid rgba(214,40,40,.55);border-bottom:1px solid rgba(214,40,40,.55);pointer-events:none}
@@ -150,6 +152,7 @@ main{flex:1;min-height:0;display:grid;grid-template-columns:minmax(0,1fr) minmax
 .event.witness{background:#dcf5e3;border-color:#2b8a3e;border-left-color:#2b8a3e;font-weight:700;color:#17663a}
 table.state caption{text-align:left;color:#555;padding:2px 0;font-family:system-ui,sans-serif}
 table.state.picks{margin-bottom:8px;background:#eef4ff}
+table.state.extra{margin-bottom:8px;background:#f6f8fa}
 .added{color:#17663a}
 .removed{color:#a4161a}
 details summary{color:#69737d;cursor:pointer;font-family:system-ui,sans-serif;font-size:11px}
@@ -178,7 +181,7 @@ _SCRIPT = r"""
   "use strict";
   var D = JSON.parse(document.getElementById("timeline-data").textContent);
   var N = D.events.length, L = D.lanes.length, BASE = D.base || 0;
-  var ROW = 26, GUT = 56, SW = D.series.length ? 110 : 0;
+  var ROW = 26, GUT = 56, SW = D.series.length ? 150 : 0;
   // lanes share the chart's width (at least 96 px each: more lanes scroll sideways)
   var avail = (document.getElementById("chart").clientWidth || 900) - GUT - SW - 24;
   var LW = Math.max(96, Math.min(220, Math.floor(avail / Math.max(1, L))));
@@ -320,6 +323,11 @@ _SCRIPT = r"""
     s += '<p class="where">lane: ' + esc(lane ? lane[1] : "") + (seriesAt[i] !== undefined ? "; " + esc(D.seriesLabel) + ": " + seriesAt[i] : "") + "</p>";
     if (e[3]) s += '<div class="note">' + esc(e[3]) + "</div>";
     if (e[4]) s += '<pre class="raw">' + esc(e[4]) + "</pre>";
+    (e[9] || []).forEach(function (tb) {
+      s += '<table class="state extra"><caption>' + esc(tb[0]) + "</caption><tbody>";
+      tb[1].forEach(function (kv) { s += '<tr data-var="' + esc(kv[0]) + '"><th>' + esc(kv[0]) + "</th><td>" + esc(kv[1]) + "</td></tr>"; });
+      s += "</tbody></table>";
+    });
     if (e[7] && e[7].length) {
       s += '<table class="state picks"><caption>chosen by this step (the engine\'s path)</caption><tbody>';
       e[7].forEach(function (kv) {

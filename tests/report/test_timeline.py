@@ -383,3 +383,18 @@ def test_html_says_where_it_wrote_the_page(tmp_path, capsys):
     out = tmp_path / "e.html"
     assert pyspec_main(["check", str(ROOT / "specs" / "leader_election.spec"), "-D", "FD=S", "--html", str(out)]) == 1
     assert capsys.readouterr().err == f"wrote the timeline to {out}\n"
+
+
+def test_diverging_log_page_shows_the_candidate_states_and_says_it_wrote_the_page(tmp_path, capsys):
+    d = ROOT / "examples" / "docs" / "systems" / "paxos-bug-forget-promise"
+    out = tmp_path / "px.html"
+    rc = tracecheck_main(["validate", "--mapping", str(ROOT / "examples" / "systems" / "paxos.toml"), "--invariant", "Agreement",
+                          *map(str, sorted(d.glob("*.jsonl"))), "--html", str(out)])
+    assert rc == 1 and capsys.readouterr().err.endswith(f"wrote the timeline to {out}\n")
+    data = page_data(out.read_text())
+    e = data["events"][data["selected"]]
+    assert "divergence" in e[2] and e[1] == "Phase2b(a=0, b=0, v=0)"
+    (caption, rows), = e[9]
+    assert caption.startswith("candidate state 1 before the record")
+    assert dict(rows)["maxBal"] == "{0: 1, 1: 1, 2: 1}" and [n for n, _ in rows] == ["maxBal", "maxVBal", "maxVal", "msgs"]
+    assert "invariants Agreement: true after every record explained (up to the divergence or the stop)" in out.read_text()
