@@ -193,7 +193,7 @@ def _refuted_obligation(doc: dict[str, Any], path: str) -> tuple[dict[str, Any],
             continue
         cti = o.get("cti")
         if isinstance(cti, dict) and isinstance(cti.get("states"), dict):
-            broken = cti.get("broken") if isinstance(cti.get("broken"), list) else []
+            broken: list[Any] = cti["broken"] if isinstance(cti.get("broken"), list) else []
             outer = {**doc, "violated": ", ".join(map(str, broken)) or doc.get("violated"),
                      "first_label": "pre-state (satisfies the invariant)",
                      "obligation": f"obligation {o.get('name')} refuted: a counterexample to induction "

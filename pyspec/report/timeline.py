@@ -7,12 +7,15 @@ series of numbers along the events (tracecheck's frontier sizes) and spec source
 `pyspec.report.timeline_html` draws it; this module builds it from a pyspec `Trace` or from any
 trace in the Informal Trace Format (ours, Apalache's, Quint's); tracecheck builds one from a log.
 
-Lanes are inferred, never guessed silently: the process type is the named type that action
-parameters and map keys use most (a comment `# timeline: lanes = TYPE` in the spec overrides
-it); a step goes to the lane of its first argument of that type, the others (the initial state,
-environment steps) to a lane "env". Messages are honest and simple: an element added to a
-set-valued variable at step i is an arrow from step i to the first later step that removes it or
-whose arguments equal the element's fields of the same names.
+Lanes are inferred, never guessed silently: for a pyspec trace, from the spec's types (an
+action acts on the lane of its first parameter declared with a named type, and every such type
+gives a lane per value; a comment `# timeline: lanes = TYPE` in the spec names the only lane
+type instead); for an ITF trace without types, from the keys that most maps share. The
+initial state and the actions with no such parameter go to a lane "env". Messages are honest
+and simple: an element of a set-valued variable that a step picked with a choice (the engine
+says which) is an arrow from the step that added it; an element nobody picked, added at step
+i, is an arrow from i to the first later step that removes it or whose arguments equal the
+element's fields of the same names.
 """
 
 from __future__ import annotations
@@ -181,9 +184,9 @@ def _steps(doc: dict[str, Any]) -> tuple[tuple[str, ...], list[_Step]]:
         args: tuple[tuple[str, Any], ...] = tuple((str(k), x) for k, x in (meta.get("args") or {}).items())
         if action is None and isinstance(st.get(_QUINT_ACTION), str):
             action = st[_QUINT_ACTION]
-            picks = st.get(_QUINT_PICKS)
-            if isinstance(picks, dict):
-                args = tuple((k, x["value"]) for k, x in picks.items()
+            nondet = st.get(_QUINT_PICKS)
+            if isinstance(nondet, dict):
+                args = tuple((k, x["value"]) for k, x in nondet.items()
                              if isinstance(x, dict) and x.get("tag") == "Some" and "value" in x)
         picks: tuple[tuple[str, Any], ...] = ()
         if isinstance(meta.get("picks"), dict):
@@ -442,27 +445,6 @@ def lanes_pragma(source: str) -> str | None:
     return m.group(1) if m else None
 
 
-def process_type(spec: Any, lane_type: str | None = None) -> tuple[str, Type] | None:
-    """The spec's process type: `lane_type` if given (None if the spec has no such type), else
-    the named type most used by action parameters and as the key of map variables (ties: the
-    type declared first)."""
-    named = [(n, t) for n, t in spec.types if isinstance(t, Type)]
-    if lane_type is not None:
-        return next(((n, t) for n, t in named if n == lane_type), None)
-    scores: list[tuple[int, int, str, Type]] = []
-    for order, (n, t) in enumerate(named):
-        if isinstance(t, (SetT, MapT)):
-            continue
-        uses = sum(1 for a in spec.actions if any(f.ty == t for f in a.formals))
-        uses += sum(1 for v in spec.vars if isinstance(v.ty, MapT) and v.ty.key == t)
-        if uses:
-            scores.append((uses, -order, n, t))
-    if not scores:
-        return None
-    _, _, n, t = max(scores, key=lambda s: (s[0], s[1]))
-    return n, t
-
-
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -607,5 +589,5 @@ def invariant_excerpts(spec: Any, names: Iterable[str], read: Any) -> tuple[Exce
 
 
 __all__ = ["Timeline", "Lane", "Event", "Arrow", "Band", "Excerpt", "timeline_from_itf", "timeline_from_trace",
-           "format_itf", "lanes_pragma", "process_type", "lane_plan", "declared_types", "excerpt", "invariant_excerpts",
+           "format_itf", "lanes_pragma", "lane_plan", "declared_types", "excerpt", "invariant_excerpts",
            "ENV"]

@@ -162,6 +162,7 @@ details summary{color:#69737d;cursor:pointer;font-family:system-ui,sans-serif;fo
 #selection h2{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;word-break:break-word}
 .where{color:#555;margin:2px 0}
 .note{border-left:4px solid #d62828;background:#fde2e1;padding:6px 8px;margin:6px 0;white-space:pre-wrap}
+.note.ok{border-left-color:#2b8a3e;background:#dcf5e3}
 pre.raw{background:#f3f5f7;padding:6px;white-space:pre-wrap;word-break:break-all;margin:6px 0}
 table.state{border-collapse:collapse;width:100%;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px}
 table.state th{text-align:left;vertical-align:top;padding:2px 12px 2px 0;white-space:nowrap;font-weight:600;width:1%}
@@ -181,7 +182,7 @@ _SCRIPT = r"""
   "use strict";
   var D = JSON.parse(document.getElementById("timeline-data").textContent);
   var N = D.events.length, L = D.lanes.length, BASE = D.base || 0;
-  var ROW = 26, GUT = 56, SW = D.series.length ? 150 : 0;
+  var ROW = 26, GUT = 56, SW = D.series.length ? 180 : 0;
   // lanes share the chart's width (at least 96 px each: more lanes scroll sideways)
   var avail = (document.getElementById("chart").clientWidth || 900) - GUT - SW - 24;
   var LW = Math.max(96, Math.min(220, Math.floor(avail / Math.max(1, L))));
@@ -321,7 +322,7 @@ _SCRIPT = r"""
     var e = D.events[i], lane = D.lanes[e[0]];
     var s = "<h2>" + (i + BASE) + ": " + esc(e[1]) + "</h2>";
     s += '<p class="where">lane: ' + esc(lane ? lane[1] : "") + (seriesAt[i] !== undefined ? "; " + esc(D.seriesLabel) + ": " + seriesAt[i] : "") + "</p>";
-    if (e[3]) s += '<div class="note">' + esc(e[3]) + "</div>";
+    if (e[3]) s += '<div class="note' + (/witness/.test(e[2]) ? " ok" : "") + '">' + esc(e[3]) + "</div>";
     if (e[4]) s += '<pre class="raw">' + esc(e[4]) + "</pre>";
     (e[9] || []).forEach(function (tb) {
       s += '<table class="state extra"><caption>' + esc(tb[0]) + "</caption><tbody>";

@@ -37,7 +37,7 @@ def _samples():
 def pages(tmp_path_factory) -> dict[str, Path]:
     d = tmp_path_factory.mktemp("pages")
     out = {name: d / f"{name}.html" for name in ("election-fd-s", "election-pause", "diverging", "ping", "quint", "big",
-                                                 "holds")}
+                                                 "holds", "duel", "paxos-log")}
     assert pyspec_main(["check", str(ROOT / "specs" / "leader_election.spec"), "-D", "FD=P", "--html", str(out["holds"])]) == 0
     # relative paths, as a user types them (the page shows them; the screenshots go in the README)
     assert pyspec_main(["check", os.path.relpath(ROOT / "specs" / "leader_election.spec"), "-D", "FD=S", "--html",
@@ -49,6 +49,11 @@ def pages(tmp_path_factory) -> dict[str, Path]:
     diverging = sorted((tc / "sample-diverging").glob("*.jsonl"))
     assert tracecheck_main(["validate", "--mapping", str(tc / "leader_election.toml"), *map(str, diverging),
                             "--html", str(out["diverging"])]) == 1
+    assert pyspec_main(["check", os.path.relpath(ROOT / "specs" / "paxos_oracle.spec"), "-D", "ORACLE=duel", "-D", "Chaos=false",
+                        "-D", "MaxBallot=3", "--invariant", "ChosenSoonAfterGST", "--html", str(out["duel"])]) == 1
+    forget = sorted((ROOT / "examples" / "docs" / "systems" / "paxos-bug-forget-promise").glob("*.jsonl"))
+    assert tracecheck_main(["validate", "--mapping", os.path.relpath(ROOT / "examples" / "systems" / "paxos.toml"),
+                            "--invariant", "Agreement", *map(os.path.relpath, forget), "--html", str(out["paxos-log"])]) == 1
     samples = _samples()
     MSG_SPEC, QUINT = samples.MSG_SPEC, samples.QUINT
     (d / "ping.spec").write_text(MSG_SPEC)
@@ -80,30 +85,32 @@ def selection_title(page) -> str:
 def test_election_counterexample(pages, open_page, shot):
     o = open_page(pages["election-fd-s"])
     page = o.page
-    assert page.locator(".lane-head").all_inner_texts() == ["process 0", "process 1", "process 2", "env"]
+    assert page.locator(".lane-head").all_inner_texts() == ["Proc 0", "Proc 1", "Proc 2", "env"]
     bad = page.locator(".event.violation")
-    assert bad.count() == 1 and bad.inner_text() == "Step(p=1)" and bad.is_visible()
-    # the violating step is selected on opening, with the invariant named
-    assert selection_title(page) == "2: Step(p=1)"
+    assert bad.count() == 1 and bad.inner_text() == "Step(p=1) with out = {0}" and bad.is_visible()
+    # the violating step is selected on opening, with the invariant named and what it reads
+    assert selection_title(page) == "2: Step(p=1) with out = {0}"
+    assert "{p for p in Live if leader[p]} = {0, 1}" in page.locator("#selection .note").inner_text()
+    assert page.locator('#selection table.picks tr[data-pick="out"] td').inner_text() == "{0}"
     assert "invariant AtMostOneLeader is false" in page.locator("#selection .note").inner_text()
     assert page.locator("#source .hll").count() >= 1  # the invariant's source, marked
     shot(o, "election-fd-s")
     # click: the state after Step(p=0), with the changed variable marked
     page.locator('.event[data-i="1"]').click()
-    assert selection_title(page) == "1: Step(p=0)"
-    rows = page.locator("#selection table.state tr")
+    assert selection_title(page) == "1: Step(p=0) with out = {}"
+    rows = page.locator("#selection table.state:not(.picks) tr")
     assert rows.count() == 6
     assert page.locator("#selection tr.changed th").all_inner_texts() == ["leader"]
     assert "{0: True, 1: False, 2: False}" in page.locator('#selection tr[data-var="leader"] td').inner_text()
-    assert page.locator(".event.selected").inner_text() == "Step(p=0)"
+    assert page.locator(".event.selected").inner_text() == "Step(p=0) with out = {}"
     # keyboard
     page.keyboard.press("ArrowDown")
-    assert selection_title(page) == "2: Step(p=1)"
+    assert selection_title(page) == "2: Step(p=1) with out = {0}"
     page.keyboard.press("k")
     page.keyboard.press("ArrowUp")
     assert selection_title(page) == "0: initial state"
     page.keyboard.press("End")
-    assert selection_title(page) == "2: Step(p=1)"
+    assert selection_title(page) == "2: Step(p=1) with out = {0}"
     assert o.problems == []
 
 
@@ -178,12 +185,52 @@ def test_a_long_log_draws_only_the_rows_in_view(pages, open_page, shot):
     assert o.problems == []
 
 
-def test_a_result_without_a_trace(pages, open_page, shot):
+def test_a_holding_result_shows_the_search_and_a_witness(pages, open_page, shot):
     o = open_page(pages["holds"])
     page = o.page
     assert page.locator(".verdict").inner_text() == "HOLDS"
-    assert page.locator(".event").count() == 0 and page.locator(".lane-head").count() == 0
-    assert "no trace to draw" in page.locator(".summary").inner_text()
-    page.keyboard.press("ArrowDown")  # nothing to select, and no error either
+    summary = page.locator(".summary").inner_text()
+    assert "distinct states" in summary and "reachable LeaderElected: first reached at depth 1" in summary
+    assert page.locator(".event.witness").count() == 1
+    assert "reachable LeaderElected is true in this state" in page.locator("#selection .note").inner_text()
     shot(o, "holds")
+    assert o.problems == []
+
+
+def not_cut(page, selector: str) -> list[str]:
+    """The texts of the elements matching `selector` whose content is wider than their box, or
+    that end past the right edge of the scrolling chart's content."""
+    return page.eval_on_selector_all(selector, """(els) => els.filter((el) => {
+        const chart = document.getElementById("chart");
+        return el.scrollWidth > el.clientWidth + 1 || (chart.contains(el) && el.offsetLeft + el.offsetWidth > chart.scrollWidth);
+    }).map((el) => el.textContent)""")
+
+
+def test_dueling_leaders_on_their_ballot_lanes_with_message_arrows(pages, open_page, shot):
+    o = open_page(pages["duel"])
+    page = o.page
+    assert page.locator(".lane-head").all_inner_texts() == [
+        "Acceptor 0", "Acceptor 1", "Acceptor 2", "Ballot 0", "Ballot 1", "Ballot 2", "Ballot 3", "env"]
+    assert not_cut(page, ".event") == [] and not_cut(page, ".lane-head") == []
+    chart = page.locator("#chart").bounding_box()
+    env = page.locator(".lane-head").last.bounding_box()
+    assert chart is not None and env is not None and env["x"] + env["width"] <= chart["x"] + chart["width"]  # the last lane fits
+    assert page.locator("#arrows path[marker-end]").count() == 3
+    assert selection_title(page) == "8: Phase1b(a=2) with m = Phase1a(bal=3)"
+    assert "msgs' " not in page.locator("#selection").inner_text()
+    assert page.locator('#selection tr[data-var="msgs"] .added').inner_text() == "+ {Phase1b(acc=2, bal=3, mbal=-1, mval=-1)}"
+    assert not_cut(page, "#source .src pre") == []  # source lines wrap, none cut at the right
+    shot(o, "duel")
+    assert o.problems == []
+
+
+def test_diverging_six_node_log_shows_the_candidate_state(pages, open_page, shot):
+    o = open_page(pages["paxos-log"])
+    page = o.page
+    assert page.locator(".lane-head").count() == 6
+    assert not_cut(page, ".event") == [] and not_cut(page, ".lane-head") == []
+    assert selection_title(page) == "22: Phase2b(a=0, b=0, v=0)"
+    assert "candidate state 1 before the record" in page.locator("#selection table.extra caption").inner_text()
+    assert page.locator('#selection table.extra tr[data-var="maxBal"] td').inner_text() == "{0: 1, 1: 1, 2: 1}"
+    shot(o, "paxos-log")
     assert o.problems == []

@@ -127,7 +127,7 @@ def test_messages_are_arrows_from_the_send_to_the_receive():
     assert tl.events[1].lane == 0 and tl.events[2].lane == 1  # Send on src's lane, Receive on dst's
 
 
-def test_lanes_pragma_overrides_the_process_type():
+def test_lanes_pragma_names_the_only_lane_type():
     assert lanes_pragma("spec S\n# timeline: lanes = Acceptor\n") == "Acceptor"
     assert lanes_pragma("spec S\n# lanes = Acceptor\n") is None
     spec = pyspec.loads(MSG_SPEC)
