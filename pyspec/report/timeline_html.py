@@ -49,12 +49,14 @@ def _data(tl: Timeline) -> dict[str, Any]:
 def _excerpt_html(x: Excerpt) -> str:
     hl = [n - x.first + 1 for n in x.marked]
     fmt = HtmlFormatter(cssclass="src", linenos="inline", linenostart=x.first, hl_lines=hl)
-    lexer: Lexer = PyspecLexer()
+    # stripnl=False: an excerpt that starts at a blank line keeps it, so the line numbers and
+    # the marked lines stay those of the file
+    lexer: Lexer = PyspecLexer(stripnl=False)
     if not x.file.endswith(".spec"):
         try:
-            lexer = get_lexer_for_filename(x.file)
+            lexer = get_lexer_for_filename(x.file, stripnl=False)
         except ClassNotFound:
-            lexer = TextLexer()
+            lexer = TextLexer(stripnl=False)
     return (f'<figure class="excerpt"><figcaption>{html.escape(x.title)}</figcaption>'
             f"{highlight(x.text, lexer, fmt)}</figure>")
 

@@ -398,3 +398,14 @@ def test_diverging_log_page_shows_the_candidate_states_and_says_it_wrote_the_pag
     assert caption.startswith("candidate state 1 before the record")
     assert dict(rows)["maxBal"] == "{0: 1, 1: 1, 2: 1}" and [n for n, _ in rows] == ["maxBal", "maxVBal", "maxVal", "msgs"]
     assert "invariants Agreement: true after every record explained (up to the divergence or the stop)" in out.read_text()
+
+
+def test_an_excerpt_starting_at_a_blank_line_keeps_the_files_line_numbers():
+    import html as html_mod
+
+    from pyspec.report.timeline import Excerpt, Timeline
+
+    x = Excerpt("invariant Small (s.spec:28)", "s.spec", 27, "\ninvariant Small:\n    x <= 1\n", (28, 29))
+    html = render_html(Timeline("t", "violated", (), (), (), excerpts=(x,)))
+    marked = re.findall(r'<span class="hll">(.*?)</span>\n', html)
+    assert [html_mod.unescape(re.sub(r"<[^>]+>", "", m)) for m in marked] == ["28invariant Small:", "29    x <= 1"]
