@@ -154,7 +154,7 @@ main{flex:1;min-height:0;display:grid;grid-template-columns:minmax(0,1fr) minmax
 .event.witness{background:#dcf5e3;border-color:#2b8a3e;border-left-color:#2b8a3e;font-weight:700;color:#17663a}
 table.state caption{text-align:left;color:#555;padding:2px 0;font-family:system-ui,sans-serif}
 table.state.picks{margin-bottom:8px;background:#eef4ff}
-table.state.extra{margin-bottom:8px;background:#f6f8fa}
+table.state.extra{margin:10px 0 8px;background:#f6f8fa}
 .added{color:#17663a}
 .removed{color:#a4161a}
 details summary{color:#69737d;cursor:pointer;font-family:system-ui,sans-serif;font-size:11px}
@@ -326,11 +326,6 @@ _SCRIPT = r"""
     s += '<p class="where">lane: ' + esc(lane ? lane[1] : "") + (seriesAt[i] !== undefined ? "; " + esc(D.seriesLabel) + ": " + seriesAt[i] : "") + "</p>";
     if (e[3]) s += '<div class="note' + (/witness/.test(e[2]) ? " ok" : "") + '">' + esc(e[3]) + "</div>";
     if (e[4]) s += '<pre class="raw">' + esc(e[4]) + "</pre>";
-    (e[9] || []).forEach(function (tb) {
-      s += '<table class="state extra"><caption>' + esc(tb[0]) + "</caption><tbody>";
-      tb[1].forEach(function (kv) { s += '<tr data-var="' + esc(kv[0]) + '"><th>' + esc(kv[0]) + "</th><td>" + esc(kv[1]) + "</td></tr>"; });
-      s += "</tbody></table>";
-    });
     if (e[7] && e[7].length) {
       s += '<table class="state picks"><caption>chosen by this step (the engine\'s path)</caption><tbody>';
       e[7].forEach(function (kv) {
@@ -354,6 +349,11 @@ _SCRIPT = r"""
       s += "</tbody></table>";
       if (e[6].length) s += '<p class="where">changed by this step (highlighted): ' + esc(e[6].join(", ")) + "</p>";
     }
+    (e[9] || []).forEach(function (tb) {
+      s += '<table class="state extra"><caption>' + esc(tb[0]) + "</caption><tbody>";
+      tb[1].forEach(function (kv) { s += '<tr data-var="' + esc(kv[0]) + '"><th>' + esc(kv[0]) + "</th><td>" + esc(kv[1]) + "</td></tr>"; });
+      s += "</tbody></table>";
+    });
     sel.innerHTML = s;
     sel.dataset.index = String(i);
   }
