@@ -34,8 +34,8 @@ def _explained(explainer: Any, trace: Any, violated: str | None, read: Reader) -
     if explainer is None:
         return {}
     out: dict[str, Any] = {"picks": explainer.trace_picks(trace)}
-    if violated and "," not in violated:
-        found = explainer.false_conjunct(violated, trace.steps[-1].state, read)
+    if violated:  # a counterexample to induction may break several: the first one's values
+        found = explainer.false_conjunct(violated.split(", ")[0], trace.steps[-1].state, read)
         if found is not None:
             span, reads = found
             out["invariant_clause"] = f"`{_clause_text(span, read)}` ({span.file}:{span.line}) is false, reading:"
@@ -168,7 +168,11 @@ def parse_itf(text: str, path: str) -> tuple[dict[str, Any], dict[str, Any]]:
     except RecursionError:
         raise UsageError(f"{path} is not an ITF trace: JSON nested too deeply", code="PS621") from None
     except json.JSONDecodeError as e:
-        raise UsageError(f"not JSON: {e.msg}", Span(path, e.lineno, e.colno, e.lineno, e.colno + 1) if path != "-" else None,
+        if path == "-":
+            raise UsageError(f"standard input is not JSON: {e.msg} at line {e.lineno}, column {e.colno}",
+                             hint="pyspec view - reads an ITF trace, or the output of pyspec ... --json, on standard input",
+                             code="PS621") from None
+        raise UsageError(f"not JSON: {e.msg}", Span(path, e.lineno, e.colno, e.lineno, e.colno + 1),
                          hint="pyspec view reads an ITF trace (.itf.json), or the output of pyspec ... --json",
                          code="PS621") from None
     outer: dict[str, Any] = {}

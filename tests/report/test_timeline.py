@@ -409,3 +409,13 @@ def test_an_excerpt_starting_at_a_blank_line_keeps_the_files_line_numbers():
     html = render_html(Timeline("t", "violated", (), (), (), excerpts=(x,)))
     marked = re.findall(r'<span class="hll">(.*?)</span>\n', html)
     assert [html_mod.unescape(re.sub(r"<[^>]+>", "", m)) for m in marked] == ["28invariant Small:", "29    x <= 1"]
+
+
+def test_view_of_standard_input_that_is_not_json_is_PS621(tmp_path):
+    import subprocess
+    import sys
+
+    p = subprocess.run([sys.executable, "-m", "pyspec.cli", "view", "-", "-o", str(tmp_path / "x.html")], input="nope\n",
+                       capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert p.returncode == 2 and "error[PS621]: standard input is not JSON: Expecting value at line 1, column 1" in p.stderr
+    assert "Traceback" not in p.stderr and not (tmp_path / "x.html").exists()
