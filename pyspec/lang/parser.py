@@ -46,6 +46,26 @@ _TERMINALS = {
 }
 
 
+class _DedentAt(Exception):
+    """A line whose indentation matches no enclosing block: its line and indentation width."""
+
+    def __init__(self, line: int, indent: str) -> None:
+        super().__init__(line)
+        self.line = line
+        self.indent = indent
+
+
+class _Indenter(PythonIndenter):
+    """lark's Python indenter that says which line's indentation matches no enclosing block
+    (lark's DedentError names only the widths). A tab counts as 8 spaces, as lark counts it."""
+
+    def handle_NL(self, token: Token):
+        try:
+            yield from super().handle_NL(token)
+        except DedentError:
+            raise _DedentAt(token.end_line or 1, token.rsplit("\n", 1)[1]) from None
+
+
 @functools.cache
 def _lark() -> Lark:
     grammar = resources.files("pyspec.lang").joinpath("grammar.lark").read_text()
@@ -56,7 +76,7 @@ def _lark() -> Lark:
     parser = Lark(
         grammar,
         parser="lalr",
-        postlex=PythonIndenter(),
+        postlex=_Indenter(),
         propagate_positions=True,
         maybe_placeholders=True,
         start=["start", "expr_start", "type_start"],
@@ -163,8 +183,8 @@ def _parse_start(source: str, file: str, start: str):
         tree = _lark().parse(text, start=start)
     except UnexpectedInput as e:
         raise _translate(e, file, text) from None
-    except DedentError:
-        raise SpecSyntaxError("unexpected indentation", _line_span(file, text, 1), code="PS102") from None
+    except _DedentAt as e:
+        raise _dedent_error(file, text, e) from None
     try:
         return _Build(file).transform(tree)
     except VisitError as e:
@@ -187,14 +207,8 @@ def parse(source: str, file: str = "<string>") -> A.Spec:
         tree = _lark().parse(text, start="start")
     except UnexpectedInput as e:
         raise _translate(e, file, text) from None
-    except DedentError as e:
-        line = _guess_dedent_line(text)
-        raise SpecSyntaxError(
-            "this line's indentation matches no enclosing block",
-            _line_span(file, text, line),
-            hint="indent it exactly as far as a line above it",
-            code="PS102",
-        ) from None
+    except _DedentAt as e:
+        raise _dedent_error(file, text, e) from None
     try:
         return _Build(file).transform(tree)
     except VisitError as e:
@@ -203,24 +217,31 @@ def parse(source: str, file: str = "<string>") -> A.Spec:
         raise
 
 
-def _guess_dedent_line(text: str) -> int:
-    stack = [0]
-    depth = 0
-    for n, line in enumerate(text.split("\n"), 1):
-        s = line.strip()
-        if not s or s.startswith("#"):
-            continue
-        depth += line.count("(") + line.count("[") + line.count("{")
-        indent = len(line) - len(line.lstrip())
-        if indent > stack[-1]:
-            stack.append(indent)
-        else:
-            while indent < stack[-1]:
-                stack.pop()
-            if indent != stack[-1]:
-                return n
-        depth -= line.count(")") + line.count("]") + line.count("}")
-    return 1
+def _dedent_error(file: str, text: str, e: _DedentAt) -> SpecSyntaxError:
+    hint = "indent it exactly as far as a line above it"
+    notes: tuple[tuple[Span, str], ...] = ()
+    tabbed = e.line if "\t" in e.indent else _last_tab_indented(text, e.line)
+    if tabbed is not None:
+        hint += "; a tab counts as 8 spaces, so indent with spaces only"
+        if tabbed != e.line:
+            notes = ((_line_span(file, text, tabbed), "this line is indented with a tab"),)
+    return SpecSyntaxError(
+        "this line's indentation matches no enclosing block",
+        _line_span(file, text, e.line),
+        hint=hint,
+        notes=notes,
+        code="PS102",
+    )
+
+
+def _last_tab_indented(text: str, before: int) -> int | None:
+    """The last line before `before` whose indentation holds a tab, if any."""
+    lines = text.split("\n")
+    for n in range(min(before, len(lines) + 1) - 1, 0, -1):
+        line = lines[n - 1]
+        if "\t" in line[: len(line) - len(line.lstrip())]:
+            return n
+    return None
 
 
 def _translate(e: UnexpectedInput, file: str, text: str) -> SpecSyntaxError:
@@ -250,10 +271,13 @@ def _translate(e: UnexpectedInput, file: str, text: str) -> SpecSyntaxError:
         line = tok.line if tok.line else text.count("\n")
         if tok.type == "_INDENT":  # the token sits on the newline before the indented line
             line = _next_real_line(text, line + 1)
+            hint = "this line is indented more than the block it belongs to"
+            if _last_tab_indented(text, line + 1) == line:
+                hint += "; a tab counts as 8 spaces, so indent with spaces only"
             return SpecSyntaxError(
                 "unexpected indentation" + _expected(expected),
                 _line_span(file, text, line),
-                hint="this line is indented more than the block it belongs to",
+                hint=hint,
                 code="PS102",
             )
         if tok.type == "$END" or (tok.type == "_DEDENT" and _at_end(text, tok)):

@@ -278,3 +278,19 @@ def test_loads_does_not_ignore_a_missing_include(tmp_path, monkeypatch):
     with pytest.raises(PyspecError) as info:
         pyspec.loads('spec S\ninclude "nope.spec"\nvar x: 0 .. 3\ninit:\n    x = 0\n', file="t.spec")
     assert info.value.code == "PS218"
+
+
+def test_tab_and_spaces_mixed_point_at_the_inconsistent_line_and_the_tab():
+    # lark counts a tab as 8 spaces: line 6 is indented 10, line 7 dedents to 4, which no block has
+    src = H + "action A():\n  \trequire x < 3\n    x' = 1\n"
+    e = syntax_error(src)
+    assert (e.code, e.span.line, e.span.col) == ("PS102", 7, 5)
+    assert e.hint is not None and "a tab counts as 8 spaces" in e.hint
+    assert [(s.line, note) for s, note in e.notes] == [(6, "this line is indented with a tab")]
+
+
+def test_tab_indented_line_that_matches_no_block_is_the_one_reported():
+    src = H + "action A():\n    require x < 3\n\tx' = 1\n    x' = 2\n"
+    e = syntax_error(src)
+    assert (e.code, e.span.line, e.span.col) == ("PS102", 7, 2)
+    assert e.hint is not None and "a tab counts as 8 spaces" in e.hint
