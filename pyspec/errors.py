@@ -185,6 +185,8 @@ register_codes(
             "PS105": "`|` continuation lines after a type that is not a union",
             "PS106": "an expression block whose first line starts with `or`",
             "PS107": "a docstring that is never closed",
+            "PS108": "an expression nested too deeply (more than 200 levels)",
+            "PS109": "an integer literal of more than 4,000 digits",
         },
     )
     + _codes(

@@ -14,7 +14,7 @@ import sys
 from importlib import resources
 
 import lark
-from lark import Lark, Token, Transformer, Tree, v_args
+from lark import Lark, Token, Transformer_NonRecursive, Tree, v_args
 from lark.exceptions import (
     UnexpectedCharacters,
     UnexpectedEOF,
@@ -185,6 +185,7 @@ def _parse_start(source: str, file: str, start: str):
         raise _translate(e, file, text) from None
     except _DedentAt as e:
         raise _dedent_error(file, text, e) from None
+    _check_depth(tree, file)
     try:
         return _Build(file).transform(tree)
     except VisitError as e:
@@ -209,12 +210,38 @@ def parse(source: str, file: str = "<string>") -> A.Spec:
         raise _translate(e, file, text) from None
     except _DedentAt as e:
         raise _dedent_error(file, text, e) from None
+    _check_depth(tree, file)
     try:
         return _Build(file).transform(tree)
     except VisitError as e:
         if isinstance(e.orig_exc, PyspecError):
             raise e.orig_exc from None
         raise
+
+
+MAX_DEPTH = 200
+"""Levels of nesting a spec's syntax tree may have (`not not ... x`, `f(f(...))`, `a + b + ...`
+of 200 terms): every later phase walks the tree recursively, and this bound keeps them within
+Python's stack. Chains of `and`/`or` are flat here and balanced in the AST (`_fold`), so a
+1,000-line invariant block is fine."""
+
+MAX_INT_DIGITS = 4000
+"""Digits an integer literal may have (Python converts at most 4,300 from text by default)."""
+
+
+def _check_depth(tree: Tree, file: str) -> None:
+    """Raise PS108 when `tree` nests more than MAX_DEPTH levels (measured without recursion)."""
+    stack: list[tuple[Tree, int]] = [(tree, 1)]
+    while stack:
+        t, d = stack.pop()
+        if d > MAX_DEPTH:
+            raise SpecSyntaxError(
+                f"expression nested too deeply (more than {MAX_DEPTH} levels)",
+                _span_of(file, t.meta),
+                hint="split it with defs, or write a long chain of 'and' as lines of a block",
+                code="PS108",
+            )
+        stack.extend((c, d + 1) for c in t.children if isinstance(c, Tree))
 
 
 def _dedent_error(file: str, text: str, e: _DedentAt) -> SpecSyntaxError:
@@ -386,8 +413,9 @@ def _s(items):
 
 
 @v_args(meta=True)
-class _Build(Transformer):
-    """lark parse tree -> surface AST, one method per grammar rule."""
+class _Build(Transformer_NonRecursive):
+    """lark parse tree -> surface AST, one method per grammar rule. Non-recursive, so the depth
+    of a tree is bounded by `_check_depth`, not by Python's stack."""
 
     def __init__(self, file: str) -> None:
         super().__init__()
@@ -475,9 +503,9 @@ class _Build(Transformer):
     def expr_block(self, meta, items):
         if len(items) == 1 and not isinstance(items[0], tuple):
             return items[0]
-        conjuncts: list[A.Expr] = []
+        groups: list[list[A.Expr]] = []  # each: the lines of one conjunct, joined by 'or'
         for kind, e in items:
-            if kind == "or" and not conjuncts:
+            if kind == "or" and not groups:
                 raise SpecSyntaxError(
                     "the first line of an expression block cannot start with 'or'",
                     e.span,
@@ -485,10 +513,10 @@ class _Build(Transformer):
                     code="PS106",
                 )
             if kind == "or":
-                prev = conjuncts.pop()
-                conjuncts.append(A.BinOp("or", prev, e, span=_join(prev.span, e.span)))
+                groups[-1].append(e)
             else:
-                conjuncts.append(e)
+                groups.append([e])
+        conjuncts = [g[0] if len(g) == 1 else _fold("or", g, _join(g[0].span, g[-1].span)) for g in groups]
         return _fold("and", conjuncts, self.sp(meta)) if len(conjuncts) > 1 else conjuncts[0]
 
     def and_line(self, meta, items):
@@ -574,7 +602,15 @@ class _Build(Transformer):
 
     # ---- expressions
     def int_lit(self, meta, items):
-        return A.IntLit(int(items[0]), span=self.sp(meta))
+        text = str(items[0])
+        if len(text) > MAX_INT_DIGITS:
+            raise SpecSyntaxError(
+                f"an integer literal of {len(text):,} digits (limit {MAX_INT_DIGITS:,})",
+                self.sp(meta),
+                hint="every type is finite: write a range of a size the checkers can explore",
+                code="PS109",
+            )
+        return A.IntLit(int(text), span=self.sp(meta))
 
     def str_lit(self, meta, items):
         return A.StrLit(str(items[0])[1:-1], span=self.sp(meta))
@@ -705,7 +741,16 @@ def _join(a: Span, b: Span) -> Span:
     return Span(a.file, a.line, a.col, b.end_line, b.end_col)
 
 
+_FLAT = 16  # chains up to this length fold to the left, as Python groups them
+
+
 def _fold(op: str, items, span: Span) -> A.Expr:
+    """`a op b op c ...` as BinOps. A longer chain (only `and`/`or`, which are associative, with
+    the same left-to-right evaluation and short-circuit however grouped) becomes a balanced tree
+    of left-folded runs, so its depth grows with the log of its length: later phases recurse."""
+    if len(items) > _FLAT:
+        mid = len(items) // 2
+        return A.BinOp(op, _fold(op, items[:mid], span), _fold(op, items[mid:], span), span=span)
     acc = items[0]
     for x in items[1:]:
         acc = A.BinOp(op, acc, x, span=span)
