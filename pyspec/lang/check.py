@@ -58,7 +58,8 @@ class _Checker(StmtRules, ExprRules, Desugar, Resolver):
         # params and type aliases in declaration order: each may use the ones above it
         for decl in d:
             if isinstance(decl, A.Param):
-                self._guard(self._param, decl)
+                if self._guard(self._param, decl) is None and decl.name not in self.params:
+                    self.broken.add(decl.name)
             elif isinstance(decl, A.TypeDef):
                 if self._guard(self._typedef, decl) is None and decl.name not in self.types:
                     self.broken.add(decl.name)
@@ -75,7 +76,8 @@ class _Checker(StmtRules, ExprRules, Desugar, Resolver):
             raise SpecErrors(self._distinct(self.errors))
         for decl in d:
             if isinstance(decl, A.VarDecl):
-                self._guard(self._vardecl, decl)
+                if self._guard(self._vardecl, decl) is None and decl.name not in self.vars:
+                    self.broken.add(decl.name)
         inits = [x for x in d if isinstance(x, A.Init)]
         init = None
         by_file: dict[str, A.Init] = {}

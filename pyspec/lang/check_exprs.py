@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyspec.errors import Span, SpecNameError, SpecTypeError
+from pyspec.errors import Span, SpecErrors, SpecNameError, SpecTypeError
 from pyspec.lang import ast as A
 from pyspec.lang import typed as T
 from pyspec.lang.ops import Op
@@ -93,11 +93,15 @@ class ExprRules(CheckerState):
             ut, fields = self.variants[e.name]
             if not fields:
                 return T.Construct(e.name, (), ut, span=e.span)
+        if e.name in self.broken:  # its declaration's error is reported already
+            raise SpecErrors(())
         cands = set(fr.names()) | set(self.vars) | set(self.params) | set(self.defs) | set(self.types)
         raise name_error(f"unknown name '{e.name}'", e.span, e.name, cands, "PS200")
 
     def _e_Primed(self, e: A.Primed, fr: Frame) -> T.Expr:
         if e.name not in self.vars:
+            if e.name in self.broken:  # its declaration's error is reported already
+                raise SpecErrors(())
             raise name_error(f"unknown variable '{e.name}'", e.span, e.name, self.vars, "PS204")
         if not fr.in_action:
             where = "init" if fr.in_init else "an invariant or def"
