@@ -187,6 +187,13 @@ class ExprRules(CheckerState):
             name = {"|": Op.UNION, "&": Op.INTER, "-": Op.DIFF}[op]
             return T.Binary(name, left, right, u if name == Op.UNION else lt, span=e.span)
         if op in ("+", "-", "*", "//", "%"):
+            if op == "+" and isinstance(left.ty, SetT):
+                raise SpecTypeError(
+                    f"the left side of '+' must be an integer, found {left.ty.show()}",
+                    e.left.span,
+                    hint="sets are joined with '|': write s | {x} to add x ('-' removes)",
+                    code="PS315",
+                )
             li = self._int(left, e.left.span, f"the left side of '{op}'")
             ri = self._int(right, e.right.span, f"the right side of '{op}'")
             name = {"+": Op.ADD, "-": Op.SUB, "*": Op.MUL, "//": Op.DIV, "%": Op.MOD}[op]

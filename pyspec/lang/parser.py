@@ -275,9 +275,7 @@ def _translate(e: UnexpectedInput, file: str, text: str) -> SpecSyntaxError:
     if isinstance(e, UnexpectedCharacters):
         assert e.pos_in_stream is not None, "lark sets it for UnexpectedCharacters"
         ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else "?"
-        hint = None
-        if ch == "'":
-            hint = "strings use double quotes; a prime (x') follows a variable name directly"
+        hint = _character_hint(text[e.pos_in_stream : e.pos_in_stream + 8])
         return SpecSyntaxError(
             f"unexpected character {ch!r}",
             Span(file, e.line, e.column, e.line, e.column + 1),
@@ -325,7 +323,7 @@ def _translate(e: UnexpectedInput, file: str, text: str) -> SpecSyntaxError:
                 code="PS102",
             )
     message = f"unexpected {_token_text(tok)}" + _expected(expected)
-    return SpecSyntaxError(message, span, hint=_hint(tok, expected), code="PS100")
+    return SpecSyntaxError(message, span, hint=_hint(tok, expected, text), code="PS100")
 
 
 def _next_real_line(text: str, start: int) -> int:
@@ -398,13 +396,68 @@ def _expected(expected) -> str:
     return "; expected " + ", ".join(names)
 
 
-def _hint(tok: Token, expected: set[str]) -> str | None:
+# What to write instead of a habit from TLA+, Python or C, keyed by the text at the error.
+_QUANTIFIER = {
+    "all": "for 'for all', write all(P for x in S)",
+    "any": "for 'there exists', write any(P for x in S)",
+}
+_CHARACTER_HINTS = (
+    ("'", "strings use double quotes; a prime (x') follows a variable name directly"),
+    ("\\A", _QUANTIFIER["all"]),
+    ("\\E", _QUANTIFIER["any"]),
+    ("/\\", "write 'and' for /\\"),
+    ("\\/", "write 'or' for \\/"),
+    ("\\notin", "write 'not in' for \\notin"),
+    ("\\in", "write 'in' for \\in"),
+    ("\\cup", "write '|' for \\cup (set union)"),
+    ("\\cap", "write '&' for \\cap (set intersection)"),
+    ("\\subseteq", "write '<=' for \\subseteq"),
+    ("!", "write 'not' for !"),
+)
+
+
+def _character_hint(at: str) -> str | None:
+    """A hint for an unexpected character, from the text that starts with it."""
+    for start, hint in _CHARACTER_HINTS:
+        if at.startswith(start):
+            return hint
+    if at.startswith("\\"):
+        return "pyspec has no backslash operators: and, or, not, in, all(...), any(...)"
+    return None
+
+
+def _hint(tok: Token, expected: set[str], text: str) -> str | None:
+    before = text[: tok.start_pos].rsplit("\n", 1)[-1] if tok.start_pos is not None else ""
+    after = text[tok.start_pos :].split("\n", 1)[0] if tok.start_pos is not None else ""
+    line = before.lstrip()
+    if tok.type == "EQUAL" and after.startswith("=>"):
+        return "write 'implies' for =>"
     if tok.type == "EQUAL" and "COMP_OP" in expected:
         return "use '==' to compare; '=' assigns"
+    if tok.type == "COLON" and "LPAR" in expected and line.startswith("action "):
+        return f"an action's parameters go in parentheses, even none: action {before.split()[-1]}():"
     if tok.type == "_NEWLINE" and "COLON" in expected:
         return "a block header ends with ':'"
     if tok.type == "NAME" and str(tok) in ("let", "var", "const") and "NAME" not in expected:
         return f"'{tok}' is not a statement here"
+    if before.rstrip().endswith(("forall", "\\A")):
+        return _QUANTIFIER["all"]
+    if before.rstrip().endswith(("exists", "\\E")):
+        return _QUANTIFIER["any"]
+    if line.startswith(("type ", "|")) and "LPAR" in expected and tok.type in ("VBAR", "_NEWLINE"):
+        return "every variant of a union type has parentheses, even one without fields: A() | B(x: T)"
+    if tok.type == "COMP_OP" and after.startswith("<<"):
+        return "a tuple is written (a, b), not <<a, b>>"
+    if tok.type == "COMP_OP" and "COMP_OP" not in expected:
+        return "comparisons do not chain: write a < b and b < c"
+    if tok.type == "LSQB" and "LSQB" not in expected:
+        if "|->" in after or "\\in" in after:
+            return "a map is written {x: e for x in S}, not [x \\in S |-> e]"
+        return "there are no lists: a tuple is (a, b), a set {a, b}, a map {k: e for k in S}"
+    if tok.type == "AMPERSAND" and before.endswith("&"):
+        return "write 'and' for &&"
+    if tok.type == "VBAR" and before.endswith("|"):
+        return "write 'or' for ||"
     return None
 
 
