@@ -11,6 +11,7 @@ from typing import Any
 
 from pyspec.errors import Span, SpecErrors, SpecNameError, SpecTypeError
 from pyspec.lang import ast as A
+from pyspec.lang.ast import MAX_DEPTH
 from pyspec.lang import typed as T
 from pyspec.lang.ops import Op
 from pyspec.lang.scope import BUILTINS, CheckerState, Frame, name_error
@@ -53,7 +54,22 @@ class ExprRules(CheckerState):
 
     def _expr(self, e: A.Expr, fr: Frame) -> T.Expr:
         m = getattr(self, "_e_" + type(e).__name__)
-        return m(e, fr)
+        # the parser bounds the source's nesting; defs expanded in place can multiply it
+        self.expr_depth += 1
+        try:
+            if self.expr_depth > MAX_DEPTH:
+                if self.too_deep:  # reported once: every def above the deep one would repeat it
+                    raise SpecErrors(())
+                self.too_deep = True
+                raise SpecNameError(
+                    f"defs nest too deeply: expanded, this expression nests more than {MAX_DEPTH} levels",
+                    e.span,
+                    hint="make the defs shallower, or split the property into several",
+                    code="PS216",
+                )
+            return m(e, fr)
+        finally:
+            self.expr_depth -= 1
 
     def _e_IntLit(self, e: A.IntLit, fr: Frame) -> T.Expr:
         return T.Const(e.value, IntT(e.value, e.value), span=e.span)

@@ -26,6 +26,7 @@ from lark.indenter import DedentError, PythonIndenter
 
 from pyspec.errors import PyspecError, Span, SpecSyntaxError
 from pyspec.lang import ast as A
+from pyspec.lang.ast import MAX_DEPTH
 
 # Terminal names as a user would call them.
 _TERMINALS = {
@@ -219,18 +220,14 @@ def parse(source: str, file: str = "<string>") -> A.Spec:
         raise
 
 
-MAX_DEPTH = 200
-"""Levels of nesting a spec's syntax tree may have (`not not ... x`, `f(f(...))`, `a + b + ...`
-of 200 terms): every later phase walks the tree recursively, and this bound keeps them within
-Python's stack. Chains of `and`/`or` are flat here and balanced in the AST (`_fold`), so a
-1,000-line invariant block is fine."""
-
 MAX_INT_DIGITS = 4000
 """Digits an integer literal may have (Python converts at most 4,300 from text by default)."""
 
 
 def _check_depth(tree: Tree, file: str) -> None:
-    """Raise PS108 when `tree` nests more than MAX_DEPTH levels (measured without recursion)."""
+    """Raise PS108 when `tree` nests more than MAX_DEPTH levels (measured without recursion).
+    Chains of `and`/`or` are flat in lark's tree and balanced in the AST (`_fold`), so a
+    1,000-line invariant block is fine."""
     stack: list[tuple[Tree, int]] = [(tree, 1)]
     while stack:
         t, d = stack.pop()

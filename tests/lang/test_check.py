@@ -279,6 +279,13 @@ def test_a_variable_of_a_bad_type_is_reported_once_not_at_every_use():
     assert [(e.code, e.span.line) for e in errors_of(src)] == [("PS302", 2)]
 
 
+def test_defs_that_expand_beyond_the_nesting_limit_are_one_PS216_not_a_recursion_error():
+    # each def nests 40 levels around the one before: 60 of them expand to 2,400 levels
+    defs = "".join(f"def f{i} = " + "not " * 40 + (f"f{i - 1}" if i else "x == 1") + "\n" for i in range(60))
+    (e,) = errors_of(H + defs + "invariant I: f59\n")
+    assert e.code == "PS216" and "nests more than 200 levels" in e.message
+
+
 def test_param_with_newline_is_a_param_error():
     (e,) = errors_of(PARAMS, {"N": "1\ndef y = 2"})
     assert isinstance(e, ParamError) and e.code == "PS502"
