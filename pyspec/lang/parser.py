@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 import stat
 import sys
 from importlib import resources
@@ -445,7 +446,7 @@ def _hint(tok: Token, expected: set[str], text: str) -> str | None:
         return "every variant of a union type has parentheses, even one without fields: A() | B(x: T)"
     if tok.type == "COMP_OP" and after.startswith("<<"):
         return "a tuple is written (a, b), not <<a, b>>"
-    if tok.type == "COMP_OP" and "COMP_OP" not in expected:
+    if tok.type == "COMP_OP" and "COMP_OP" not in expected and re.search(r"[<>]|[=!]=", before):
         return "comparisons do not chain: write a < b and b < c"
     if tok.type == "LSQB" and "LSQB" not in expected:
         if "|->" in after or "\\in" in after:

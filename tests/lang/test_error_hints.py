@@ -61,3 +61,8 @@ def test_hints_do_not_fire_on_correct_neighbours():
         "invariant K: {p: 0 for p in 0 .. 2} == {p: 0 for p in 0 .. 2} and (1, 2) == (1, 2)\n"
     )
     assert pyspec.loads(src, file="t.spec")
+
+
+def test_a_comparison_with_nothing_before_it_is_not_called_a_chain():
+    e = first_error(H + "invariant I: < 3\n")
+    assert e.code == "PS100" and (e.hint is None or "chain" not in e.hint)
