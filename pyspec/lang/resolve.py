@@ -12,7 +12,7 @@ from pyspec.errors import ParamError, PyspecError, SpecErrors, SpecNameError, Sp
 from pyspec.lang import ast as A
 from pyspec.lang import typed as T
 from pyspec.lang.ops import FAILURES, OPS, fails, int_range
-from pyspec.lang.scope import CheckerState, Frame, name_error
+from pyspec.lang.scope import CheckerState, Frame, did_you_mean, name_error
 from pyspec.lang.types import (
     BOOL,
     DOMAIN_LIMIT,
@@ -64,6 +64,14 @@ class Resolver(CheckerState):
         self.params[p.name] = (value, ty)
 
     def _typedef(self, d: A.TypeDef) -> bool:
+        t = d.type
+        if isinstance(t, A.NamedType) and t.name not in self.types and t.name not in self.broken:
+            raise SpecNameError(
+                f"unknown type '{t.name}'",
+                t.span,
+                hint=did_you_mean(t.name, self.types) or f"a union variant without fields is written {t.name}()",
+                code="PS202",
+            )
         if d.name not in self.types:
             self.types[d.name] = self._type(d.type, name=d.name)
         return True

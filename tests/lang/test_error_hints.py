@@ -16,6 +16,7 @@ H = "spec S\nvar x: 0 .. 3\ninit:\n    x = 0\n"
 CASES = [
     ("nullary-variant-without-parens", "type M = A | B(p: bool)", "PS100", 5, 12, "even one without fields: A()"),
     ("last-variant-without-parens", "type M = A() | B", "PS100", 5, 17, "even one without fields"),
+    ("only-variant-without-parens", "type M = A", "PS202", 5, 10, "written A()"),
     ("continued-variant-without-parens", "type M = A()\n    | B", "PS100", 6, 8, "even one without fields"),
     ("action-without-parens", "action Go:\n    x' = 1", "PS100", 5, 10, "action Go():"),
     ("forall", "invariant I: forall p in 0 .. 2: p >= 0", "PS100", 5, 21, "all(P for x in S)"),
