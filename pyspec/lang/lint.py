@@ -89,14 +89,15 @@ def _lost_entry_updates(body: tuple[T.Stmt, ...], spec: T.CheckedSpec) -> Iterat
 def _entry_pairs(
     body: tuple[T.Stmt, ...], facts: tuple[T.Expr, ...], before: tuple[T.Assign, ...]
 ) -> Iterator[tuple[T.Assign, T.Assign]]:
-    """(earlier, later) entry assignments of one variable on one path whose first keys are not
-    provably different; `facts`: conditions true on the path (requires and if conditions)."""
+    """(earlier, later) entry assignments of one variable on one path whose keys are not
+    provably different at any level; `facts`: conditions true on the path (requires and if
+    conditions)."""
     for i, s in enumerate(body):
         if isinstance(s, T.Require):
             facts = facts + tuple(conjuncts(s.cond))
         elif isinstance(s, T.Assign) and s.path:
             for a in before:
-                if a.var == s.var and not _distinct(a.path[0], s.path[0], facts):
+                if a.var == s.var and not any(_distinct(x, y, facts) for x, y in zip(a.path, s.path)):
                     yield a, s
             before = before + (s,)
         elif isinstance(s, T.If):

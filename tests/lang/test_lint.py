@@ -76,6 +76,15 @@ def test_entry_updates_that_compose_or_cannot_meet_do_not_warn():
         assert warnings(src) == [], src
 
 
+def test_nested_entries_with_different_inner_keys_do_not_warn():
+    src = (
+        "spec M\nvar m: map[0 .. 1, map[0 .. 1, 0 .. 3]]\ninit:\n    m = {p: {q: 0 for q in 0 .. 1} for p in 0 .. 1}\n"
+        "action A(p: 0 .. 1):\n    m'[p][0] = 1\n    m'[p][1] = m[p][1] + 0\n"
+    )
+    assert warnings(src) == []
+    assert warnings(src.replace("m'[p][1] = m[p][1]", "m'[1 - p][0] = m[1 - p][0]")) == [("PS702", 7, 5)]
+
+
 def test_updates_on_one_path_after_an_if_are_paired():
     src = RING + "    if v == 0:\n        chan'[p] = {}\n    chan'[Succ(p)] = chan[Succ(p)] | {v}\n"
     assert warnings(src) == [("PS702", 12, 5)]
