@@ -49,7 +49,7 @@ _TERMINALS = {
 
 
 class _DedentAt(Exception):
-    """A line whose indentation matches no enclosing block: its line and indentation width."""
+    """A line whose indentation matches no enclosing block: its number and its indentation."""
 
     def __init__(self, line: int, indent: str) -> None:
         super().__init__(line)
@@ -236,7 +236,8 @@ def _check_depth(tree: Tree, file: str) -> None:
             raise SpecSyntaxError(
                 f"expression nested too deeply (more than {MAX_DEPTH} levels)",
                 _span_of(file, t.meta),
-                hint="split it with defs, or write a long chain of 'and' as lines of a block",
+                hint="nest fewer operators (defs count as nested where they are used); "
+                "a chain of 'and' or 'or' may be as long as needed",
                 code="PS108",
             )
         stack.extend((c, d + 1) for c in t.children if isinstance(c, Tree))
