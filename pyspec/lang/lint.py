@@ -3,7 +3,7 @@
 A warning never changes a verdict; `CheckedSpec.warnings` carries them and the CLI prints them
 on stderr, drawn like errors. Each kind has a PS7xx code in `pyspec.errors.ERROR_CODES`:
 
-- PS701: a local assigned and never read, one edit from a variable's name: most likely the
+- PS701: a local assigned and never read, one typo from a variable's name: most likely the
   variable's next value with the prime forgotten (`tmPreparred = ...` for `tmPrepared' = ...`).
 - PS702: two entry updates of one map on one path, whose keys are not provably different,
   the later one computed from the old map (`chan'[p] = ...` then `chan'[q] = chan[q] | {v}`):
@@ -55,7 +55,8 @@ def _dead_locals(body: tuple[T.Stmt, ...], names: tuple[str, ...]) -> Iterator[S
 
 
 def _one_edit(a: str, b: str) -> bool:
-    """Are a and b different and one insertion, deletion or substitution apart?"""
+    """Are a and b different and one insertion, deletion, substitution or swap of two adjacent
+    characters apart?"""
     if a == b or abs(len(a) - len(b)) > 1:
         return False
     if len(a) > len(b):
@@ -64,7 +65,8 @@ def _one_edit(a: str, b: str) -> bool:
     while i < len(a) and a[i] == b[i]:
         i += 1
     if len(a) == len(b):
-        return a[i + 1 :] == b[i + 1 :]
+        swapped = i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+        return a[i + 1 :] == b[i + 1 :] or swapped
     return a[i:] == b[i + 1 :]
 
 

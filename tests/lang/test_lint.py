@@ -48,6 +48,16 @@ def test_a_misspelt_assignment_without_prime_warns():
     assert w.hint == "to give the variable its next value, write tmPrepared' = ..."
 
 
+def test_one_edit_is_an_insertion_deletion_substitution_or_swap():
+    from pyspec.lang.lint import _one_edit
+
+    near = [("tmPreparred", "tmPrepared"), ("tmPrepard", "tmPrepared"), ("tmPrepaxed", "tmPrepared")]
+    near += [("tmPrepraed", "tmPrepared")]
+    far = [("tmPrepared", "tmPrepared"), ("tmPrep", "tmPrepared"), ("xy", "yz"), ("abcd", "badc")]
+    assert all(_one_edit(a, b) and _one_edit(b, a) for a, b in near)
+    assert not any(_one_edit(a, b) for a, b in far)
+
+
 def test_a_local_that_is_read_or_unlike_any_variable_does_not_warn():
     read = "    tmPreparred = tmPrepared | {r}\n    require len(tmPreparred) > 0\n    tmState' = \"done\"\n"
     unlike = "    extra = tmPrepared | {r}\n    tmState' = \"done\"\n"
