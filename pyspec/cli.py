@@ -18,7 +18,7 @@ import pyspec
 from pyspec import api
 from pyspec.errors import PyspecError, UsageError
 from pyspec.lang.types import format_value
-from pyspec.report.errors import error_json, render_error
+from pyspec.report.errors import error_json, render_error, render_warnings
 from pyspec.report.result import render_json, render_text
 from pyspec.report.show import render_spec
 from pyspec.limits import Budget, LimitReached, default_max_memory
@@ -233,6 +233,8 @@ def run(o: Options) -> int:
     try:  # the limits hold while the spec is parsed, typed and its params evaluated too
         with Budget(o.time_limit, o.max_memory, started):
             spec = api.load(o.spec, o.params)
+        if spec.warnings:
+            print(render_warnings(spec.warnings), file=sys.stderr)
     except LimitReached as stop:
         print(f"pyspec {o.command} {o.spec}\nINCOMPLETE: stopped: {stop.reason} while loading the spec; {stop.hint}")
         return Verdict.INCOMPLETE.exit_code

@@ -91,6 +91,11 @@ class SpecEvalError(SpecError):
         return err
 
 
+class SpecWarning(SpecError):
+    """Never raised: a likely mistake in a spec that checks (pyspec.lang.lint), carried in
+    `CheckedSpec.warnings` and printed by the CLI like an error, as `warning[PS7nn]`."""
+
+
 class ParamError(PyspecError):
     """A `-D NAME=VALUE` override that names no param or does not fit its type."""
 
@@ -185,6 +190,8 @@ register_codes(
             "PS105": "`|` continuation lines after a type that is not a union",
             "PS106": "an expression block whose first line starts with `or`",
             "PS107": "a docstring that is never closed",
+            "PS108": "an expression nested too deeply (more than 200 levels)",
+            "PS109": "an integer literal of more than 4,000 digits",
         },
     )
     + _codes(
@@ -287,6 +294,13 @@ register_codes(
             "PS620": "`pyspec view`: trace file missing or unreadable",
             "PS621": "`pyspec view`: a file that is not an ITF trace",
             "PS622": "`--html FILE` that cannot be written",
+        },
+    )
+    + _codes(
+        SpecWarning,
+        {
+            "PS701": "warning: a local never read, one edit from a variable's name (a forgotten prime?)",
+            "PS702": "warning: an entry update that replaces an earlier one of the same map where the keys are equal",
         },
     )
 )

@@ -389,3 +389,24 @@ if __name__ == "__main__":  # python tests/test_error_codes.py PS|TC: print the 
     import sys
 
     print(doc_table_text(sys.argv[1] if len(sys.argv) > 1 else "PS"))
+
+
+@pytest.mark.parametrize(
+    "src, line, col",
+    [
+        ("spec Big\nvar s: set[0 .. 100000]\ninit:\n    s = {}\naction A(k: 0 .. 1):\n    s' = s | {k}\n", 2, 5),
+        (
+            "spec Big\nvar x: 0 .. 3\ninit:\n    x = 0\naction A():\n"
+            "    require len(subsets({k for k in 0 .. 40 if k >= x})) > 1\n    x' = 1\n",
+            6, 17,
+        ),
+    ],
+    ids=["variable-of-a-large-type", "subsets-of-a-large-set"],
+)
+def test_a_spec_z3_cannot_encode_is_refused_at_the_place_that_is_too_large(src, line, col):
+    with pytest.raises(UsageError) as info:
+        pyspec.bmc(pyspec.loads(src, file="big.spec"), depth=1)
+    e = info.value
+    assert e.code == "PS607" and e.span is not None
+    assert (e.span.file, e.span.line, e.span.col) == ("big.spec", line, col)
+    assert e.hint is not None and "shrink" in e.hint

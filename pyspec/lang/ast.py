@@ -13,6 +13,11 @@ from pyspec.errors import Span
 
 _NOSPAN = Span("<none>", 0, 0, 0, 0)
 
+MAX_DEPTH = 200
+"""Levels of nesting a spec's tree may have (`not not ... x`, `f(f(...))`, `a + b + ...` of 200
+terms), in the source (the parser, PS108) and with defs expanded (the checker, PS216): every
+later phase walks the tree recursively, and this bound keeps them within Python's stack."""
+
 
 def _span() -> Span:
     return field(default=_NOSPAN, compare=False, kw_only=True, repr=False)

@@ -8,10 +8,12 @@ again.
 
 The rules live in the parts the checker is made of: names in scope (`scope.py`), declarations
 and types (`resolve.py`), statements (`check_stmts.py`), expressions (`check_exprs.py`) and
-the rewrites (`desugar.py`).
+the rewrites (`desugar.py`). A spec that checks carries the warnings of `lint.py`.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from pyspec.errors import ParamError, PyspecError, Span, SpecErrors, SpecNameError
 from pyspec.lang import ast as A
@@ -19,6 +21,7 @@ from pyspec.lang import typed as T
 from pyspec.lang.check_exprs import ExprRules
 from pyspec.lang.check_stmts import StmtRules
 from pyspec.lang.desugar import Desugar
+from pyspec.lang.lint import lint
 from pyspec.lang.resolve import Resolver
 from pyspec.lang.scope import NOSPAN, Frame, did_you_mean
 from pyspec.lang.types import Type, format_value
@@ -58,7 +61,8 @@ class _Checker(StmtRules, ExprRules, Desugar, Resolver):
         # params and type aliases in declaration order: each may use the ones above it
         for decl in d:
             if isinstance(decl, A.Param):
-                self._guard(self._param, decl)
+                if self._guard(self._param, decl) is None and decl.name not in self.params:
+                    self.broken.add(decl.name)
             elif isinstance(decl, A.TypeDef):
                 if self._guard(self._typedef, decl) is None and decl.name not in self.types:
                     self.broken.add(decl.name)
@@ -75,7 +79,8 @@ class _Checker(StmtRules, ExprRules, Desugar, Resolver):
             raise SpecErrors(self._distinct(self.errors))
         for decl in d:
             if isinstance(decl, A.VarDecl):
-                self._guard(self._vardecl, decl)
+                if self._guard(self._vardecl, decl) is None and decl.name not in self.vars:
+                    self.broken.add(decl.name)
         inits = [x for x in d if isinstance(x, A.Init)]
         init = None
         by_file: dict[str, A.Init] = {}
@@ -109,7 +114,7 @@ class _Checker(StmtRules, ExprRules, Desugar, Resolver):
         if self.errors:
             raise SpecErrors(self._distinct(self.errors))
         assert init is not None
-        return T.CheckedSpec(
+        checked = T.CheckedSpec(
             name=self.spec.name,
             doc=self.spec.doc,
             file=self.spec.file,
@@ -123,6 +128,7 @@ class _Checker(StmtRules, ExprRules, Desugar, Resolver):
             reachables=reachables,
             scope=self.frozen_scope(),
         )
+        return dataclasses.replace(checked, warnings=lint(checked))
 
     @staticmethod
     def _distinct(errors: list[PyspecError]) -> tuple[PyspecError, ...]:

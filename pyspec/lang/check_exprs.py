@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyspec.errors import Span, SpecNameError, SpecTypeError
+from pyspec.errors import Span, SpecErrors, SpecNameError, SpecTypeError
 from pyspec.lang import ast as A
+from pyspec.lang.ast import MAX_DEPTH
 from pyspec.lang import typed as T
 from pyspec.lang.ops import Op
 from pyspec.lang.scope import BUILTINS, CheckerState, Frame, name_error
@@ -53,7 +54,22 @@ class ExprRules(CheckerState):
 
     def _expr(self, e: A.Expr, fr: Frame) -> T.Expr:
         m = getattr(self, "_e_" + type(e).__name__)
-        return m(e, fr)
+        # the parser bounds the source's nesting; defs expanded in place can multiply it
+        self.expr_depth += 1
+        try:
+            if self.expr_depth > MAX_DEPTH:
+                if self.too_deep:  # reported once: every def above the deep one would repeat it
+                    raise SpecErrors(())
+                self.too_deep = True
+                raise SpecNameError(
+                    f"defs nest too deeply: expanded, this expression nests more than {MAX_DEPTH} levels",
+                    e.span,
+                    hint="make the defs shallower, or split the property into several",
+                    code="PS216",
+                )
+            return m(e, fr)
+        finally:
+            self.expr_depth -= 1
 
     def _e_IntLit(self, e: A.IntLit, fr: Frame) -> T.Expr:
         return T.Const(e.value, IntT(e.value, e.value), span=e.span)
@@ -93,11 +109,15 @@ class ExprRules(CheckerState):
             ut, fields = self.variants[e.name]
             if not fields:
                 return T.Construct(e.name, (), ut, span=e.span)
+        if e.name in self.broken:  # its declaration's error is reported already
+            raise SpecErrors(())
         cands = set(fr.names()) | set(self.vars) | set(self.params) | set(self.defs) | set(self.types)
         raise name_error(f"unknown name '{e.name}'", e.span, e.name, cands, "PS200")
 
     def _e_Primed(self, e: A.Primed, fr: Frame) -> T.Expr:
         if e.name not in self.vars:
+            if e.name in self.broken:  # its declaration's error is reported already
+                raise SpecErrors(())
             raise name_error(f"unknown variable '{e.name}'", e.span, e.name, self.vars, "PS204")
         if not fr.in_action:
             where = "init" if fr.in_init else "an invariant or def"
@@ -183,6 +203,13 @@ class ExprRules(CheckerState):
             name = {"|": Op.UNION, "&": Op.INTER, "-": Op.DIFF}[op]
             return T.Binary(name, left, right, u if name == Op.UNION else lt, span=e.span)
         if op in ("+", "-", "*", "//", "%"):
+            if op == "+" and isinstance(left.ty, SetT):
+                raise SpecTypeError(
+                    f"the left side of '+' must be an integer, found {left.ty.show()}",
+                    e.left.span,
+                    hint="sets are joined with '|': write s | {x} to add x ('-' removes)",
+                    code="PS315",
+                )
             li = self._int(left, e.left.span, f"the left side of '{op}'")
             ri = self._int(right, e.right.span, f"the right side of '{op}'")
             name = {"+": Op.ADD, "-": Op.SUB, "*": Op.MUL, "//": Op.DIV, "%": Op.MOD}[op]

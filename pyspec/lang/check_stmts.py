@@ -6,7 +6,7 @@ at an `if`), what may be read primed, and what init must give a value.
 
 from __future__ import annotations
 
-from pyspec.errors import SpecNameError, SpecTypeError
+from pyspec.errors import SpecErrors, SpecNameError, SpecTypeError
 from pyspec.lang import ast as A
 from pyspec.lang import typed as T
 from pyspec.lang.scope import CheckerState, Frame, name_error
@@ -152,6 +152,8 @@ class StmtRules(CheckerState):
             loc = fr.bind(tgt.name, value_ty, tgt.span)
             return T.Let(loc.slot, tgt.name, rhs, span=s.span)
         if not is_var:
+            if tgt.name in self.broken:  # its declaration's error is reported already
+                raise SpecErrors(())
             raise name_error(f"unknown variable '{tgt.name}'", tgt.span, tgt.name, self.vars, "PS204")
         if tgt.name in self.unknowns:
             raise SpecNameError(

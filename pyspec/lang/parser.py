@@ -9,12 +9,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 import stat
 import sys
 from importlib import resources
 
 import lark
-from lark import Lark, Token, Transformer, Tree, v_args
+from lark import Lark, Token, Transformer_NonRecursive, Tree, v_args
 from lark.exceptions import (
     UnexpectedCharacters,
     UnexpectedEOF,
@@ -26,6 +27,7 @@ from lark.indenter import DedentError, PythonIndenter
 
 from pyspec.errors import PyspecError, Span, SpecSyntaxError
 from pyspec.lang import ast as A
+from pyspec.lang.ast import MAX_DEPTH
 
 # Terminal names as a user would call them.
 _TERMINALS = {
@@ -46,6 +48,26 @@ _TERMINALS = {
 }
 
 
+class _DedentAt(Exception):
+    """A line whose indentation matches no enclosing block: its number and its indentation."""
+
+    def __init__(self, line: int, indent: str) -> None:
+        super().__init__(line)
+        self.line = line
+        self.indent = indent
+
+
+class _Indenter(PythonIndenter):
+    """lark's Python indenter that says which line's indentation matches no enclosing block
+    (lark's DedentError names only the widths). A tab counts as 8 spaces, as lark counts it."""
+
+    def handle_NL(self, token: Token):
+        try:
+            yield from super().handle_NL(token)
+        except DedentError:
+            raise _DedentAt(token.end_line or 1, token.rsplit("\n", 1)[1]) from None
+
+
 @functools.cache
 def _lark() -> Lark:
     grammar = resources.files("pyspec.lang").joinpath("grammar.lark").read_text()
@@ -56,7 +78,7 @@ def _lark() -> Lark:
     parser = Lark(
         grammar,
         parser="lalr",
-        postlex=PythonIndenter(),
+        postlex=_Indenter(),
         propagate_positions=True,
         maybe_placeholders=True,
         start=["start", "expr_start", "type_start"],
@@ -163,8 +185,9 @@ def _parse_start(source: str, file: str, start: str):
         tree = _lark().parse(text, start=start)
     except UnexpectedInput as e:
         raise _translate(e, file, text) from None
-    except DedentError:
-        raise SpecSyntaxError("unexpected indentation", _line_span(file, text, 1), code="PS102") from None
+    except _DedentAt as e:
+        raise _dedent_error(file, text, e) from None
+    _check_depth(tree, file)
     try:
         return _Build(file).transform(tree)
     except VisitError as e:
@@ -187,14 +210,9 @@ def parse(source: str, file: str = "<string>") -> A.Spec:
         tree = _lark().parse(text, start="start")
     except UnexpectedInput as e:
         raise _translate(e, file, text) from None
-    except DedentError as e:
-        line = _guess_dedent_line(text)
-        raise SpecSyntaxError(
-            "this line's indentation matches no enclosing block",
-            _line_span(file, text, line),
-            hint="indent it exactly as far as a line above it",
-            code="PS102",
-        ) from None
+    except _DedentAt as e:
+        raise _dedent_error(file, text, e) from None
+    _check_depth(tree, file)
     try:
         return _Build(file).transform(tree)
     except VisitError as e:
@@ -203,33 +221,60 @@ def parse(source: str, file: str = "<string>") -> A.Spec:
         raise
 
 
-def _guess_dedent_line(text: str) -> int:
-    stack = [0]
-    depth = 0
-    for n, line in enumerate(text.split("\n"), 1):
-        s = line.strip()
-        if not s or s.startswith("#"):
-            continue
-        depth += line.count("(") + line.count("[") + line.count("{")
-        indent = len(line) - len(line.lstrip())
-        if indent > stack[-1]:
-            stack.append(indent)
-        else:
-            while indent < stack[-1]:
-                stack.pop()
-            if indent != stack[-1]:
-                return n
-        depth -= line.count(")") + line.count("]") + line.count("}")
-    return 1
+MAX_INT_DIGITS = 4000
+"""Digits an integer literal may have (Python converts at most 4,300 from text by default)."""
+
+
+def _check_depth(tree: Tree, file: str) -> None:
+    """Raise PS108 when `tree` nests more than MAX_DEPTH levels (measured without recursion).
+    Chains of `and`/`or` are flat in lark's tree and balanced in the AST (`_fold`), so a
+    1,000-line invariant block is fine."""
+    stack: list[tuple[Tree, int]] = [(tree, 1)]
+    while stack:
+        t, d = stack.pop()
+        if d > MAX_DEPTH:
+            raise SpecSyntaxError(
+                f"expression nested too deeply (more than {MAX_DEPTH} levels)",
+                _span_of(file, t.meta),
+                hint="nest fewer operators (defs count as nested where they are used); "
+                "a chain of 'and' or 'or' may be as long as needed",
+                code="PS108",
+            )
+        stack.extend((c, d + 1) for c in t.children if isinstance(c, Tree))
+
+
+def _dedent_error(file: str, text: str, e: _DedentAt) -> SpecSyntaxError:
+    hint = "indent it exactly as far as a line above it"
+    notes: tuple[tuple[Span, str], ...] = ()
+    tabbed = e.line if "\t" in e.indent else _last_tab_indented(text, e.line)
+    if tabbed is not None:
+        hint += "; a tab counts as 8 spaces, so indent with spaces only"
+        if tabbed != e.line:
+            notes = ((_line_span(file, text, tabbed), "this line is indented with a tab"),)
+    return SpecSyntaxError(
+        "this line's indentation matches no enclosing block",
+        _line_span(file, text, e.line),
+        hint=hint,
+        notes=notes,
+        code="PS102",
+    )
+
+
+def _last_tab_indented(text: str, before: int) -> int | None:
+    """The last line before `before` whose indentation holds a tab, if any."""
+    lines = text.split("\n")
+    for n in range(min(before, len(lines) + 1) - 1, 0, -1):
+        line = lines[n - 1]
+        if "\t" in line[: len(line) - len(line.lstrip())]:
+            return n
+    return None
 
 
 def _translate(e: UnexpectedInput, file: str, text: str) -> SpecSyntaxError:
     if isinstance(e, UnexpectedCharacters):
         assert e.pos_in_stream is not None, "lark sets it for UnexpectedCharacters"
         ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else "?"
-        hint = None
-        if ch == "'":
-            hint = "strings use double quotes; a prime (x') follows a variable name directly"
+        hint = _character_hint(text[e.pos_in_stream : e.pos_in_stream + 8])
         return SpecSyntaxError(
             f"unexpected character {ch!r}",
             Span(file, e.line, e.column, e.line, e.column + 1),
@@ -250,10 +295,13 @@ def _translate(e: UnexpectedInput, file: str, text: str) -> SpecSyntaxError:
         line = tok.line if tok.line else text.count("\n")
         if tok.type == "_INDENT":  # the token sits on the newline before the indented line
             line = _next_real_line(text, line + 1)
+            hint = "this line is indented more than the block it belongs to"
+            if _last_tab_indented(text, line + 1) == line:
+                hint += "; a tab counts as 8 spaces, so indent with spaces only"
             return SpecSyntaxError(
                 "unexpected indentation" + _expected(expected),
                 _line_span(file, text, line),
-                hint="this line is indented more than the block it belongs to",
+                hint=hint,
                 code="PS102",
             )
         if tok.type == "$END" or (tok.type == "_DEDENT" and _at_end(text, tok)):
@@ -274,7 +322,7 @@ def _translate(e: UnexpectedInput, file: str, text: str) -> SpecSyntaxError:
                 code="PS102",
             )
     message = f"unexpected {_token_text(tok)}" + _expected(expected)
-    return SpecSyntaxError(message, span, hint=_hint(tok, expected), code="PS100")
+    return SpecSyntaxError(message, span, hint=_hint(tok, expected, text), code="PS100")
 
 
 def _next_real_line(text: str, start: int) -> int:
@@ -347,13 +395,68 @@ def _expected(expected) -> str:
     return "; expected " + ", ".join(names)
 
 
-def _hint(tok: Token, expected: set[str]) -> str | None:
+# What to write instead of a habit from TLA+, Python or C, keyed by the text at the error.
+_QUANTIFIER = {
+    "all": "for 'for all', write all(P for x in S)",
+    "any": "for 'there exists', write any(P for x in S)",
+}
+_CHARACTER_HINTS = (
+    ("'", "strings use double quotes; a prime (x') follows a variable name directly"),
+    ("\\A", _QUANTIFIER["all"]),
+    ("\\E", _QUANTIFIER["any"]),
+    ("/\\", "write 'and' for /\\"),
+    ("\\/", "write 'or' for \\/"),
+    ("\\notin", "write 'not in' for \\notin"),
+    ("\\in", "write 'in' for \\in"),
+    ("\\cup", "write '|' for \\cup (set union)"),
+    ("\\cap", "write '&' for \\cap (set intersection)"),
+    ("\\subseteq", "write '<=' for \\subseteq"),
+    ("!", "write 'not' for !"),
+)
+
+
+def _character_hint(at: str) -> str | None:
+    """A hint for an unexpected character, from the text that starts with it."""
+    for start, hint in _CHARACTER_HINTS:
+        if at.startswith(start):
+            return hint
+    if at.startswith("\\"):
+        return "pyspec has no backslash operators: and, or, not, in, all(...), any(...)"
+    return None
+
+
+def _hint(tok: Token, expected: set[str], text: str) -> str | None:
+    before = text[: tok.start_pos].rsplit("\n", 1)[-1] if tok.start_pos is not None else ""
+    after = text[tok.start_pos :].split("\n", 1)[0] if tok.start_pos is not None else ""
+    line = before.lstrip()
+    if tok.type == "EQUAL" and after.startswith("=>"):
+        return "write 'implies' for =>"
     if tok.type == "EQUAL" and "COMP_OP" in expected:
         return "use '==' to compare; '=' assigns"
+    if tok.type == "COLON" and "LPAR" in expected and line.startswith("action "):
+        return f"an action's parameters go in parentheses, even none: action {before.split()[-1]}():"
     if tok.type == "_NEWLINE" and "COLON" in expected:
         return "a block header ends with ':'"
     if tok.type == "NAME" and str(tok) in ("let", "var", "const") and "NAME" not in expected:
         return f"'{tok}' is not a statement here"
+    if before.rstrip().endswith(("forall", "\\A")):
+        return _QUANTIFIER["all"]
+    if before.rstrip().endswith(("exists", "\\E")):
+        return _QUANTIFIER["any"]
+    if line.startswith(("type ", "|")) and "LPAR" in expected and tok.type in ("VBAR", "_NEWLINE"):
+        return "every variant of a union type has parentheses, even one without fields: A() | B(x: T)"
+    if tok.type == "COMP_OP" and after.startswith("<<"):
+        return "a tuple is written (a, b), not <<a, b>>"
+    if tok.type == "COMP_OP" and "COMP_OP" not in expected and re.search(r"[<>]|[=!]=", before):
+        return "comparisons do not chain: write a < b and b < c"
+    if tok.type == "LSQB" and "LSQB" not in expected:
+        if "|->" in after or "\\in" in after:
+            return "a map is written {x: e for x in S}, not [x \\in S |-> e]"
+        return "there are no lists: a tuple is (a, b), a set {a, b}, a map {k: e for k in S}"
+    if tok.type == "AMPERSAND" and before.endswith("&"):
+        return "write 'and' for &&"
+    if tok.type == "VBAR" and before.endswith("|"):
+        return "write 'or' for ||"
     return None
 
 
@@ -362,8 +465,9 @@ def _s(items):
 
 
 @v_args(meta=True)
-class _Build(Transformer):
-    """lark parse tree -> surface AST, one method per grammar rule."""
+class _Build(Transformer_NonRecursive):
+    """lark parse tree -> surface AST, one method per grammar rule. Non-recursive, so the depth
+    of a tree is bounded by `_check_depth`, not by Python's stack."""
 
     def __init__(self, file: str) -> None:
         super().__init__()
@@ -451,9 +555,9 @@ class _Build(Transformer):
     def expr_block(self, meta, items):
         if len(items) == 1 and not isinstance(items[0], tuple):
             return items[0]
-        conjuncts: list[A.Expr] = []
+        groups: list[list[A.Expr]] = []  # each: the lines of one conjunct, joined by 'or'
         for kind, e in items:
-            if kind == "or" and not conjuncts:
+            if kind == "or" and not groups:
                 raise SpecSyntaxError(
                     "the first line of an expression block cannot start with 'or'",
                     e.span,
@@ -461,10 +565,10 @@ class _Build(Transformer):
                     code="PS106",
                 )
             if kind == "or":
-                prev = conjuncts.pop()
-                conjuncts.append(A.BinOp("or", prev, e, span=_join(prev.span, e.span)))
+                groups[-1].append(e)
             else:
-                conjuncts.append(e)
+                groups.append([e])
+        conjuncts = [g[0] if len(g) == 1 else _fold("or", g, _join(g[0].span, g[-1].span)) for g in groups]
         return _fold("and", conjuncts, self.sp(meta)) if len(conjuncts) > 1 else conjuncts[0]
 
     def and_line(self, meta, items):
@@ -550,7 +654,15 @@ class _Build(Transformer):
 
     # ---- expressions
     def int_lit(self, meta, items):
-        return A.IntLit(int(items[0]), span=self.sp(meta))
+        text = str(items[0])
+        if len(text) > MAX_INT_DIGITS:
+            raise SpecSyntaxError(
+                f"an integer literal of {len(text):,} digits (limit {MAX_INT_DIGITS:,})",
+                self.sp(meta),
+                hint="every type is finite: write a range of a size the checkers can explore",
+                code="PS109",
+            )
+        return A.IntLit(int(text), span=self.sp(meta))
 
     def str_lit(self, meta, items):
         return A.StrLit(str(items[0])[1:-1], span=self.sp(meta))
@@ -681,7 +793,16 @@ def _join(a: Span, b: Span) -> Span:
     return Span(a.file, a.line, a.col, b.end_line, b.end_col)
 
 
+_FLAT = 16  # chains up to this length fold to the left, as Python groups them
+
+
 def _fold(op: str, items, span: Span) -> A.Expr:
+    """`a op b op c ...` as BinOps. A longer chain (only `and`/`or`, which are associative, with
+    the same left-to-right evaluation and short-circuit however grouped) becomes a balanced tree
+    of left-folded runs, so its depth grows with the log of its length: later phases recurse."""
+    if len(items) > _FLAT:
+        mid = len(items) // 2
+        return A.BinOp(op, _fold(op, items[:mid], span), _fold(op, items[mid:], span), span=span)
     acc = items[0]
     for x in items[1:]:
         acc = A.BinOp(op, acc, x, span=span)

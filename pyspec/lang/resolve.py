@@ -12,7 +12,7 @@ from pyspec.errors import ParamError, PyspecError, SpecErrors, SpecNameError, Sp
 from pyspec.lang import ast as A
 from pyspec.lang import typed as T
 from pyspec.lang.ops import FAILURES, OPS, fails, int_range
-from pyspec.lang.scope import CheckerState, Frame, name_error
+from pyspec.lang.scope import CheckerState, Frame, did_you_mean, name_error
 from pyspec.lang.types import (
     BOOL,
     DOMAIN_LIMIT,
@@ -48,7 +48,7 @@ class Resolver(CheckerState):
                 self._expect(te, ty, te.span, f"param '{p.name}'")
                 value = self._const(te)
             except PyspecError as e:
-                raise ParamError(f"-D {p.name}={text}: {e.message}", hint=e.hint, code="PS502") from None
+                raise ParamError(f"-D {p.name}={_cut(text)}: {e.message}", hint=e.hint, code="PS502") from None
             if not contains(ty, value):
                 raise ParamError(f"-D {p.name}={text}: not a value of {ty.show()}", code="PS504")
         elif p.default is None:
@@ -64,6 +64,14 @@ class Resolver(CheckerState):
         self.params[p.name] = (value, ty)
 
     def _typedef(self, d: A.TypeDef) -> bool:
+        t = d.type
+        if isinstance(t, A.NamedType) and t.name not in self.types and t.name not in self.broken:
+            raise SpecNameError(
+                f"unknown type '{t.name}'",
+                t.span,
+                hint=did_you_mean(t.name, self.types) or f"a union variant without fields is written {t.name}()",
+                code="PS202",
+            )
         if d.name not in self.types:
             self.types[d.name] = self._type(d.type, name=d.name)
         return True
@@ -203,9 +211,14 @@ def _parse_value(text: str) -> A.Expr:
         raise ParamError(f"cannot read {text!r} as a value: it spans several lines", code="PS502")
     try:
         spec = parse(f"spec _\ndef _v = {text}\n", "<-D>")
-    except PyspecError:
-        raise ParamError(f"cannot read {text!r} as a value", code="PS502") from None
+    except PyspecError as e:
+        why = f": {e.message}" if e.code in ("PS108", "PS109") else ""  # too large, not unreadable
+        raise ParamError(f"cannot read {_cut(text)!r} as a value{why}", code="PS502") from None
     if len(spec.decls) != 1 or not isinstance(spec.decls[0], A.Def):
         raise ParamError(f"cannot read {text!r} as a value", code="PS502")
     return spec.decls[0].body
 
+
+def _cut(text: str, keep: int = 60) -> str:
+    """A `-D` value as messages quote it: at most `keep` characters, then how many more."""
+    return text if len(text) <= keep else f"{text[:keep]}... ({len(text) - keep:,} more characters)"

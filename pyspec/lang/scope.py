@@ -79,7 +79,9 @@ class CheckerState:
         self.var_infos: list[T.VarInfo] = []
         self.defs: dict[str, A.Def] = {}
         self.def_stack: list[str] = []
-        self.broken: set[str] = set()  # type aliases whose definition failed: no cascade
+        self.expr_depth = 0  # expressions being checked, one inside the other (defs expanded)
+        self.too_deep = False  # an expression nesting beyond MAX_DEPTH was reported
+        self.broken: set[str] = set()  # params, type aliases, variables whose declaration failed: no cascade
         self.unknowns: set[str] = set()  # variables declared `unknown`
         if scope is not None:
             self.given = dict(scope.given)

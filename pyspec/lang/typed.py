@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pyspec.errors import Span
+from pyspec.errors import Span, SpecWarning
 from pyspec.lang import ast as A
 from pyspec.lang.ops import Op
 from pyspec.lang.types import MapT, SetT, Type, UnionT
@@ -356,6 +356,8 @@ class CheckedSpec:
     # (tracecheck mappings) are checked in the same scope without checking the spec again
     # (lang.check.check_expression).
     scope: Scope | None = field(default=None, compare=False, repr=False)
+    # likely mistakes found after checking (pyspec.lang.lint); they change no verdict
+    warnings: tuple[SpecWarning, ...] = field(default=(), compare=False, repr=False)
 
     def var_index(self, name: str) -> int | None:
         for i, v in enumerate(self.vars):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pyspec.errors import PyspecError, Span, SpecErrors
+from pyspec.errors import PyspecError, Span, SpecErrors, SpecWarning
 
 
 _SHOWN = 200  # characters of a long line shown around the caret (a log line may be 1 MiB)
@@ -53,6 +53,11 @@ def render_error(err: PyspecError, sources: dict[str, str] | None = None) -> str
     return "\n".join(_render_one(e, sources) for e in errors)
 
 
+def render_warnings(warnings: tuple[SpecWarning, ...], sources: dict[str, str] | None = None) -> str:
+    """Warnings drawn like errors (`file:line:col: warning[PS7nn]: ...`), one after another."""
+    return "\n".join(_render_one(w, sources) for w in warnings)
+
+
 def error_json(err: PyspecError) -> dict:
     """An error as the JSON object `--json` prints on bad input (exit 2), for every command:
     {"verdict": "error", "exit_code": 2, "errors": [{code, message, file, line, col, hint}]}."""
@@ -78,7 +83,8 @@ def error_json(err: PyspecError) -> dict:
 
 def _render_one(e: PyspecError, sources: dict[str, str] | None) -> str:
     where = f"{e.span}: " if e.span is not None else ""
-    out = [f"{where}error[{e.code}]: {e.message}"]
+    kind = "warning" if isinstance(e, SpecWarning) else "error"
+    out = [f"{where}{kind}[{e.code}]: {e.message}"]
     if e.span is not None:
         out.extend(_excerpt(e.span, sources))
     for span, note in e.notes:

@@ -62,7 +62,12 @@ def encode(spec: CheckedSpec, bitvectors: bool = True) -> Encoding:
     try:
         return Encoding(spec, bitvectors=bitvectors)
     except EncodingError as e:
-        raise UsageError(f"the Z3 engines cannot encode this spec: {e}", code="PS607") from None
+        raise UsageError(
+            f"the Z3 engines cannot encode this spec: {e}",
+            e.span,
+            hint="shrink the type or the set here; the explicit engine (pyspec check) does not encode it for Z3",
+            code="PS607",
+        ) from None
 
 
 def run(

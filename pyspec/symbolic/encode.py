@@ -26,7 +26,7 @@ from pyspec.symbolic.decode import decode, fresh, is_true_in, lift
 from pyspec.symbolic.encode_expr import EvalErr
 from pyspec.symbolic.ints import Ctx
 from pyspec.symbolic.paths import Encoder, Path
-from pyspec.symbolic.values import eq, eq_const, eq_leaves
+from pyspec.symbolic.values import EncodingError, eq, eq_const, eq_leaves
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,9 +124,16 @@ class Encoding:
         if s is None:
             leaves: list = []
             cons: list = []
-            vals = tuple(fresh(self.ctx, v.ty, v.name, f"@{k}", leaves, cons) for v in self.spec.vars)
+            vals = tuple(self._fresh(v, k, leaves, cons) for v in self.spec.vars)
             s = self._states[k] = SymState(vals, tuple(leaves), and_all(cons))
         return s
+
+    def _fresh(self, v: T.VarInfo, k: int, leaves: list, cons: list) -> Any:
+        try:
+            return fresh(self.ctx, v.ty, v.name, f"@{k}", leaves, cons)
+        except EncodingError as e:
+            e.span = e.span or v.span  # the variable whose type is too large
+            raise
 
     def at(self, f: Any, k: int) -> Any:
         """A template formula over states 0 and 1, moved to states k and k + 1."""

@@ -106,28 +106,33 @@ class ExprEncoder:
             self.errors.append(EvalErr(c, span, kind))
 
     def expr(self, e: T.Expr, p: Path, g: Bool) -> Any:
-        """The value of e on path p; g: the condition under which e is evaluated at all.
+        """The value of e on path p; g: the condition under which e is evaluated at all. An
+        EncodingError leaves with the span of the innermost expression it arose in.
 
         An expression that reads no state and only locals whose values are known has one
         value per binding of those locals; it is computed once (measured: Paxos's nested
         quantifiers over message constants went from 460,000 evaluations to a few thousand)."""
-        deps = self.analysis.deps(e)
-        if STATE not in deps and NEXT not in deps and not isinstance(e, (T.Const, T.Local)):
-            known = p.known
-            try:
-                key = (id(e), tuple([known[d] for d in deps]) if deps else ())
-            except KeyError:
-                key = None
-            if key is not None:
-                hit = self.cache.get(key)
-                if hit is not None:
-                    return hit
-                n = self.partial
-                v = getattr(self, "_x_" + type(e).__name__)(e, p, g)
-                if self.partial == n:  # where evaluation may fail, the guard matters: not shared
-                    self.cache[key] = v
-                return v
-        return getattr(self, "_x_" + type(e).__name__)(e, p, g)
+        try:
+            deps = self.analysis.deps(e)
+            if STATE not in deps and NEXT not in deps and not isinstance(e, (T.Const, T.Local)):
+                known = p.known
+                try:
+                    key = (id(e), tuple([known[d] for d in deps]) if deps else ())
+                except KeyError:
+                    key = None
+                if key is not None:
+                    hit = self.cache.get(key)
+                    if hit is not None:
+                        return hit
+                    n = self.partial
+                    v = getattr(self, "_x_" + type(e).__name__)(e, p, g)
+                    if self.partial == n:  # where evaluation may fail, the guard matters: not shared
+                        self.cache[key] = v
+                    return v
+            return getattr(self, "_x_" + type(e).__name__)(e, p, g)
+        except EncodingError as err:
+            err.span = err.span or e.span
+            raise
 
     def _x_Const(self, e: T.Const, p, g):
         return lift(self.ctx, e.ty, e.value)

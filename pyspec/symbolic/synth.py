@@ -81,6 +81,7 @@ def synth(
                 raise UsageError(
                     f"the Z3 engines cannot encode this spec: init reads {_unknown_names(spec, unknowns)}, "
                     "whose table synthesis leaves free, so no initial state is found",
+                    spec.init.span,
                     hint="move the requirement on the table into the actions or the invariants",
                     code="PS607",
                 )

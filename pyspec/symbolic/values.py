@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import z3
 
+from pyspec.errors import Span
 from pyspec.lang.types import AnyT, EnumT, IntT, MapT, RecordT, SetT, TupleT, Type, UnionT, contains, sort_key
 from pyspec.symbolic.boolean import Bool, and_, and_all, eq_b, implies_, ite_b, not_, or_, or_all
 from pyspec.symbolic.z3raw import mk_eq, mk_ite
@@ -43,7 +44,10 @@ UNIVERSE_LIMIT = 1 << 16  # the most elements a symbolic set may range over
 
 class EncodingError(Exception):
     """The spec cannot be encoded within the symbolic engine's limits (a set over too many
-    possible elements); raised as a UsageError by the engines."""
+    possible elements); raised as a UsageError by the engines. `span`: the innermost
+    expression or the variable declaration being encoded, set where it is caught on the way up."""
+
+    span: Span | None = None
 
 
 # ---- values ------------------------------------------------------------------------------------

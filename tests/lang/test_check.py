@@ -268,6 +268,24 @@ def test_no_init_points_at_the_header():
     assert e.code == "PS210" and (e.span.line, e.span.col) == (3, 1)
 
 
+def test_a_bad_d_value_is_the_only_error_not_a_cascade_of_unknown_names():
+    src = "spec S\nparam N: int = 2\ntype P = 0 .. N - 1\nvar x: P\ninit:\n    x = N - 1\ninvariant I: x < N\n"
+    (e,) = errors_of(src, {"N": "abc"})
+    assert e.code == "PS502" and "unknown name 'abc'" in e.message
+
+
+def test_a_variable_of_a_bad_type_is_reported_once_not_at_every_use():
+    src = "spec S\nvar x: int\ninit:\n    x = 0\naction A():\n    require x < 3\n    x' = x + 1\ninvariant I: x < 5\n"
+    assert [(e.code, e.span.line) for e in errors_of(src)] == [("PS302", 2)]
+
+
+def test_defs_that_expand_beyond_the_nesting_limit_are_one_PS216_not_a_recursion_error():
+    # each def nests 40 levels around the one before: 60 of them expand to 2,400 levels
+    defs = "".join(f"def f{i} = " + "not " * 40 + (f"f{i - 1}" if i else "x == 1") + "\n" for i in range(60))
+    (e,) = errors_of(H + defs + "invariant I: f59\n")
+    assert e.code == "PS216" and "nests more than 200 levels" in e.message
+
+
 def test_param_with_newline_is_a_param_error():
     (e,) = errors_of(PARAMS, {"N": "1\ndef y = 2"})
     assert isinstance(e, ParamError) and e.code == "PS502"

@@ -259,3 +259,40 @@ def test_cli_on_mutants(capsys, spec_dir, name, mutation):
 def test_cli_on_random_mutants(capsys, spec_dir, m):
     _, _, src = m
     run_cli(capsys, spec_dir / "_cli_mutant.spec", src)
+
+
+# ---- deep and long expressions --------------------------------------------------------------------
+
+WRAPPERS = ["not {}", "not ({})", "- {}", "({})", "({} == True)", "({} + 1)", "{{{}}} == {{1}}", "max({}, 1)"]
+
+
+@st.composite
+def deep_expressions(draw):
+    """An invariant nesting up to 300 wrappers (well-typed or not), or a chain of up to 1,500
+    conjuncts or disjuncts, each possibly wrapped."""
+    if draw(st.booleans()):
+        e = "x"
+        for w in draw(st.lists(st.sampled_from(WRAPPERS), max_size=300)):
+            e = w.format(e)
+        return e
+    op = draw(st.sampled_from([" and ", " or "]))
+    leaf = draw(st.sampled_from(["x <= 3", "not x == 9", "(x > 0 or x == 0)"]))
+    return op.join([leaf] * draw(st.integers(1, 1500)))
+
+
+@settings(max_examples=max(10, settings.default.max_examples // 2), deadline=None)
+@given(e=deep_expressions())
+def test_deep_or_long_expressions_load_or_fail_cleanly(e):
+    """pyspec.lang (parser, checker, lint, analysis) never overflows the stack: a spec loads or
+    gives a PyspecError (PS108 for the deepest)."""
+    from pyspec.lang.analysis import Analysis
+
+    try:
+        spec = pyspec.loads("spec S\nvar x: 0 .. 3\ninit:\n    x = 0\ninvariant I: " + e + "\n", file=SNIPPET_FILE)
+    except PyspecError as err:
+        assert_clean(err, {SNIPPET_FILE: "spec S\nvar x: 0 .. 3\ninit:\n    x = 0\ninvariant I: " + e + "\n"})
+        return
+    a = Analysis()
+    for inv in spec.invariants:
+        a.deps(inv.expr)
+        a.may_fail(inv.expr)

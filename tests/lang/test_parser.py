@@ -66,6 +66,9 @@ CASES = [
         "spec S\ntype T = 0 .. 1\n    | A()\nvar x: 0 .. 3\ninit:\n    x = 0\n",
         2, 10, "only a union type continues",
     ),
+    # the syntax tree's levels: spec, invariant, its block, then 198 `not`s make 201
+    case("nested-too-deeply", "PS108", H + "invariant I: " + "not " * 201 + "x == 1\n", 5, 14 + 4 * 197, "nested too deeply"),
+    case("integer-literal-too-long", "PS109", H + "invariant I: x < " + "9" * 5000 + "\n", 5, 18, "5,000 digits"),
 ]
 
 UNREACHABLE: dict[str, str] = {}
@@ -278,3 +281,52 @@ def test_loads_does_not_ignore_a_missing_include(tmp_path, monkeypatch):
     with pytest.raises(PyspecError) as info:
         pyspec.loads('spec S\ninclude "nope.spec"\nvar x: 0 .. 3\ninit:\n    x = 0\n', file="t.spec")
     assert info.value.code == "PS218"
+
+
+def test_tab_and_spaces_mixed_point_at_the_inconsistent_line_and_the_tab():
+    # lark counts a tab as 8 spaces: line 6 is indented 10, line 7 dedents to 4, which no block has
+    src = H + "action A():\n  \trequire x < 3\n    x' = 1\n"
+    e = syntax_error(src)
+    assert (e.code, e.span.line, e.span.col) == ("PS102", 7, 5)
+    assert e.hint is not None and "a tab counts as 8 spaces" in e.hint
+    assert [(s.line, note) for s, note in e.notes] == [(6, "this line is indented with a tab")]
+
+
+def test_tab_indented_line_that_matches_no_block_is_the_one_reported():
+    src = H + "action A():\n    require x < 3\n\tx' = 1\n    x' = 2\n"
+    e = syntax_error(src)
+    assert (e.code, e.span.line, e.span.col) == ("PS102", 7, 2)
+    assert e.hint is not None and "a tab counts as 8 spaces" in e.hint
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        " and ".join(["x < 3"] * 1000),
+        " or ".join(["x < 3"] * 1000),
+        "\n" + "".join("    x < 3\n" for _ in range(1000)),
+        "\n    x > 9\n" + "".join("    or x <= 3\n" for _ in range(1000)),
+    ],
+    ids=["and-chain", "or-chain", "block-of-lines", "block-of-or-lines"],
+)
+def test_a_chain_of_a_thousand_conjuncts_is_checked(body):
+    spec = pyspec.loads(H + "invariant I: " + body.lstrip(" ") + "\n", file="t.spec")
+    assert pyspec.check(spec).verdict.name == "HOLDS"
+
+
+def test_long_chains_keep_their_operands_in_order():
+    items = [f"x == {i % 4}" for i in range(40)]
+    tree = parse(H + "invariant I: " + " or ".join(items) + "\n", "t.spec").decls[-1].expr
+
+    def leaves(e):
+        return leaves(e.left) + leaves(e.right) if getattr(e, "op", None) == "or" else [e.right.value]
+
+    assert leaves(tree) == [i % 4 for i in range(40)]
+
+
+def test_deep_nesting_within_the_limit_is_checked():
+    # 195 of either: the deepest trees the limit lets through (spec, invariant, block and
+    # comparison levels around them, a name's level below)
+    for src in ("not " * 195 + "x == 1", "- " * 195 + "x <= 3"):
+        spec = pyspec.loads(H + "invariant I: " + src + "\n", file="t.spec")
+        assert pyspec.check(spec).verdict.name in ("HOLDS", "VIOLATED")

@@ -1,4 +1,4 @@
-"""Issue 11: bad input that crashed pyspec (exit 70) is now a located user error (exit 2).
+"""Bad input that once crashed pyspec (exit 70) is a located user error (exit 2).
 
 Each test runs the installed console script, as a user would, and checks the exit code, the
 error code, a message fragment, and that no traceback escaped.
@@ -167,3 +167,35 @@ def test_a_spec_with_comments_before_its_header_still_loads(tmp_path):
     (tmp_path / "lib.spec").write_text("# a library\n\n# of defs\nspec Lib\ndef One = 1\n")
     p = run("check", _including(tmp_path, "lib.spec"))
     assert p.returncode == 0, p.stderr
+
+
+def _with_invariant(tmp_path, expr: str):
+    path = tmp_path / "deep.spec"
+    path.write_text("spec Deep\nvar x: 0 .. 3\ninit:\n    x = 0\ninvariant I: " + expr + "\n")
+    return path
+
+
+@pytest.mark.parametrize("expr", ["not " * 490 + "x == 1", "- " * 490 + "x <= 3"], ids=["not", "minus"])
+def test_nested_unary_operators_beyond_the_limit_are_PS108(tmp_path, expr):
+    p = run("show", _with_invariant(tmp_path, expr))
+    assert_user_error(p, "PS108", "expression nested too deeply (more than 200 levels)")
+
+
+def test_an_integer_literal_of_5000_digits_is_PS109(tmp_path):
+    p = run("show", _with_invariant(tmp_path, "x < " + "9" * 5000))
+    assert_user_error(p, "PS109", "an integer literal of 5,000 digits (limit 4,000)")
+
+
+def test_a_5000_digit_d_value_is_a_param_error(tmp_path):
+    path = tmp_path / "p.spec"
+    path.write_text("spec P\nparam N: int = 2\nvar x: 0 .. N\ninit:\n    x = 0\n")
+    p = run("show", "-D", "N=" + "9" * 5000, path)
+    assert_user_error(p, "PS502", "5,000 digits")
+    assert p.stderr.count("error[") == 1
+
+
+def test_a_thousand_term_and_chain_is_shown_and_checked(tmp_path):
+    path = _with_invariant(tmp_path, " and ".join(["x <= 3"] * 1000))
+    for args in (("show", path), ("check", path)):
+        p = run(*args)
+        assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
