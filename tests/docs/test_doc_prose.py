@@ -91,3 +91,13 @@ def test_every_exit_code_list_names_every_code(doc: str):
 
 def test_exit_codes_are_the_documented_ones():
     assert EXIT_CODES == [0, 1, 2, 3, 4, 70]
+
+
+def test_realsystems_page_says_to_activate_the_venv_and_how_to_merge_skewed_clocks():
+    """Its commands need the venv's client libraries; its logs share one clock, and the page
+    says what logs of several machines would need (`[log] skew`, which tracecheck has)."""
+    page = (ROOT / "docs/realsystems.md").read_text(encoding="utf-8")
+    assert ". .venv/bin/activate" in page
+    assert "`[log] skew" in page
+    tracecheck_page = (ROOT / "docs/tracecheck.md").read_text(encoding="utf-8")
+    assert "`[log] skew = S`" in tracecheck_page  # the option the page points to exists
