@@ -16,7 +16,8 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.docs_figures import Figures, begin_marker, end_marker, load_note, replace_block  # noqa: E402
 
 PAGE = (ROOT / "docs/performance.md").read_text(encoding="utf-8")
-WRITERS = ("benchmarks/explore.py", "benchmarks/explore.py --large", "benchmarks/bmc.py", "benchmarks/synth.py")
+WRITERS = ("benchmarks/explore.py", "benchmarks/explore.py --large", "benchmarks/bmc.py", "benchmarks/synth.py",
+           "benchmarks/timeline_render.py")
 
 
 @pytest.mark.parametrize("name", WRITERS)
