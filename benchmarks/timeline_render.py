@@ -5,7 +5,9 @@ The time is the page's own `performance.now()` when its script has drawn the fir
 selected a record (navigation start -> ready: reading the file, parsing the HTML and the JSON,
 drawing); the wall time from `goto` to ready is printed beside it. Median of several loads.
 
-Run: .venv/bin/python benchmarks/timeline_render.py [--records N] [--loads K]
+Run: .venv/bin/python benchmarks/timeline_render.py [--records N] [--loads K] [--update-docs]
+
+`--update-docs` writes the printed figures into docs/performance.md (benchmarks/docs_figures.py).
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ ROOT = os.path.dirname(HERE)
 # this directory's tracecheck.py (a benchmark) would shadow the tracecheck package
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != HERE]
 sys.path.append(os.path.join(ROOT, "examples", "tracecheck"))
+sys.path.append(ROOT)  # benchmarks.docs_figures
 
 import leader_logs  # noqa: E402
+from benchmarks.docs_figures import Figures  # noqa: E402
 from pyspec.cli import main as pyspec_main  # noqa: E402
 from tracecheck.cli import main as tracecheck_main  # noqa: E402
 
@@ -59,7 +63,11 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--records", type=int, default=10_000)
     ap.add_argument("--loads", type=int, default=5)
+    ap.add_argument("--update-docs", action="store_true", help="write the figures into docs/performance.md")
     a = ap.parse_args(argv)
+    if a.update_docs and a.records != 10_000:
+        ap.error("the page shows a 10,000-record log: --update-docs needs --records 10000")
+    fig = Figures("benchmarks/timeline_render.py")
     from playwright.sync_api import sync_playwright
 
     tmp = tempfile.mkdtemp(prefix="timeline-bench-")
@@ -84,15 +92,17 @@ def main(argv=None) -> int:
                 big_page, big_wall = _loads(ctx, big, a.loads)
             finally:
                 ctx.close()
-        print(f"timeline page of a {a.records:,}-record log ({os.path.getsize(big) / 1e6:.1f} MB; "
-              f"validated and written in {build_s:.2f} s)")
-        print(f"  render (navigation start -> drawn, in the page): {big_page:,.0f} ms   wall from goto: {big_wall:,.0f} ms")
-        print(f"baseline: the 3-step election counterexample page ({os.path.getsize(small) / 1e3:.0f} kB)")
-        print(f"  render (navigation start -> drawn, in the page): {base_page:,.0f} ms   wall from goto: {base_wall:,.0f} ms")
-        print(f"ratio log page / baseline: {big_page / base_page:.2f}x (in the page), {big_wall / base_wall:.2f}x (wall); "
-              f"median of {a.loads} loads each")
+        fig.emit(f"timeline page of a {a.records:,}-record log ({os.path.getsize(big) / 1e6:.1f} MB; "
+                 f"validated and written in {build_s:.2f} s)")
+        fig.emit(f"  render (navigation start -> drawn, in the page): {big_page:,.0f} ms   wall from goto: {big_wall:,.0f} ms")
+        fig.emit(f"baseline: the 3-step election counterexample page ({os.path.getsize(small) / 1e3:.0f} kB)")
+        fig.emit(f"  render (navigation start -> drawn, in the page): {base_page:,.0f} ms   wall from goto: {base_wall:,.0f} ms")
+        fig.emit(f"ratio log page / baseline: {big_page / base_page:.2f}x (in the page), {big_wall / base_wall:.2f}x (wall); "
+                 f"median of {a.loads} loads each")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    if a.update_docs:
+        fig.write()
     return 0
 
 

@@ -28,12 +28,14 @@ HOST = "127.0.0.1"
 
 
 class Log:
-    """Appends records to a JSON-lines file, one flushed line per event. On restart it resumes
-    the Lamport clock from the last record already in the file, so a node's clock never goes
-    backwards across restarts."""
+    """Appends records to a JSON-lines file, one flushed line per event, creating the file's
+    directory when it does not exist yet (the processes of a run started by hand all write into
+    one new directory, whichever starts first). On restart it resumes the Lamport clock from the
+    last record already in the file, so a node's clock never goes backwards across restarts."""
 
     def __init__(self, path: str, node, rank: int) -> None:
         self.node, self.rank, self.lamport = node, rank, 0
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         if os.path.exists(path):
             with open(path, "rb") as f:
                 lines = f.read().splitlines()

@@ -26,11 +26,12 @@ Volatile parts are masked on both sides before comparing, and nothing else: dura
 `per_second`, and the absolute path of the repository. State counts, depths, transitions,
 record numbers and traces are compared as they are.
 
-Commands run: `pyspec`, `tracecheck`, the file viewers `cat`, `head`, `tail`, `sed -n`, `grep`
+Commands run: `pyspec`, `tracecheck` (also as `python -m pyspec`, `python -m tracecheck`), the file viewers `cat`, `head`, `tail`, `sed -n`, `grep`
 (on files in the repository), and the read-only scripts in `PURE_SCRIPTS`. Anything else is
 collected and skipped with its kind (`python` scripts that start processes or write files, shell
 assignments, ...); `test_no_checker_command_is_skipped` fails if a skipped line runs pyspec or
-tracecheck, and `test_commands_were_found` fails if a doc has none.
+tracecheck, and `test_commands_were_found` fails if a doc has none. Python examples and blocks
+that show output without a `$` command are test_python_blocks.py's.
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ class Command:
         first = words[0] if words else ""
         if first in CHECKERS:
             return first
+        if first == "python" and len(words) > 2 and words[1] == "-m" and words[2] in CHECKERS:
+            return words[2]  # `python -m pyspec`: the same command
         if first in VIEWERS:
             return "viewer"
         if first == "python" and len(words) > 1 and words[1] in PURE_SCRIPTS:
