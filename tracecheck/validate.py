@@ -264,21 +264,30 @@ class _Validator:
                 cut = (run_start, st.n)
             if not items:
                 continue
+            after: list[list] | None = [] if self.inv_fns else None
             try:
-                nxt = self.step_orders(st.frontier, items)
+                nxt = self.step_orders(st.frontier, items, after)
                 if not nxt:  # no order explains the batch: the logged order names the record
                     f = st.frontier
-                    for k, rule, values, record in items:
+                    for i, (k, rule, values, record) in enumerate(items):
                         g = self.step(f, rule, values, record)
                         if not g:
-                            if cut is not None:
-                                return self.cut_short(st, cut, k, record, t0)
-                            return self.diverged(f, rule, values, record, k, st.recent, st.matched, st.ignored, st.spans,
-                                                 st.open_spans, st.more, t0, st.peak)
+                            break
                         f = g
+                    else:
+                        raise AssertionError("the logged order of a batch explains it, but no order did")
+                    explained = items[:i]
+                    if explained and after is not None:  # the records before it, in the orders that explain them
+                        after.clear()
+                        self.step_orders(st.frontier, explained, after)
+                        self.track_batch(explained, after, st)
+                    for k2, _, _, r in explained:
                         st.matched += 1
-                        st.recent.append(RecordRef(k, record.file, record.line, record.raw))
-                    raise AssertionError("the logged order of a batch explains it, but no order did")
+                        st.recent.append(RecordRef(k2, r.file, r.line, r.raw))
+                    if cut is not None:
+                        return self.cut_short(st, cut, k, record, t0)
+                    return self.diverged(f, rule, values, record, k, st.recent, st.matched, st.ignored, st.spans,
+                                         st.open_spans, st.more, t0, st.peak)
             except SpecEvalError as e:
                 raise LogError(f"evaluating a rule on this record: {e.message}", _span(items[-1][3]),
                                notes=((e.span, "here"),) if e.span else (), code="TC207") from None
@@ -289,10 +298,16 @@ class _Validator:
                 st.recent.append(RecordRef(k, r.file, r.line, r.raw))
                 if self.opts.on_frontier is not None:
                     self.opts.on_frontier(k, len(nxt))
-            if self.inv_fns:
-                k, _, _, r = items[-1]
-                st.more += self.track_invariants(nxt, RecordRef(k, r.file, r.line, r.raw), st.open_spans, st.spans)
+            if after is not None:
+                self.track_batch(items, after, st)
         return None
+
+    def track_batch(self, items: list, after: list[list], st: _Progress) -> None:
+        """Invariants after each record of a batch, in log order, on the states right after that
+        record in the orders that explain the batch (`after`, from step_orders): a violation
+        names the record whose step made it, even when a later record of the batch undoes it."""
+        for (k, _, _, r), states in zip(items, after):
+            st.more += self.track_invariants(states, RecordRef(k, r.file, r.line, r.raw), st.open_spans, st.spans)
 
     def cut_short(self, st: _Progress, cut: tuple[int, int], k: int, record: Record, t0: float) -> TraceResult:
         """INCOMPLETE where only a divergence could be claimed if the cut batches were searched as one."""
@@ -305,26 +320,62 @@ class _Validator:
         st.n = k
         return self.finish(Verdict.INCOMPLETE, st, t0, reason=reason, stopped_at=where)
 
-    def step_orders(self, frontier: list, items: list) -> list:
+    def step_orders(self, frontier: list, items: list, after: list[list] | None = None) -> list:
         """The states after the records of `items` (k, rule, values, record) in any order that
-        keeps each node's own order: a search over the set of records taken so far."""
+        keeps each node's own order: a search over the set of records taken so far. When `after`
+        is a list, it receives per item (in the order of `items`) the states right after that
+        record in the orders that explain all of `items`: the states an invariant must hold in."""
         if len(items) == 1:
             _, rule, values, record = items[0]
-            return self.step(frontier, rule, values, record)
+            nxt = self.step(frontier, rule, values, record)
+            if after is not None:
+                after.append(nxt)
+            return nxt
         nodes = [it[3].node for it in items]
         full = (1 << len(items)) - 1
+        masks = sorted(range(full), key=lambda m: (bin(m).count("1"), m))
         layers: dict[int, dict] = {0: dict.fromkeys(frontier)}
-        for mask in sorted(range(full), key=lambda m: (bin(m).count("1"), m)):
+        # with `after`: per set of records taken, (record, {state before: its successors})
+        edges: dict[int, list[tuple[int, dict]]] = {}
+        for mask in masks:
             states = layers.get(mask)
             if not states:
                 continue
             for j, (_, rule, values, record) in enumerate(items):
                 if mask >> j & 1 or any(not mask >> i & 1 for i in range(j) if nodes[i] == nodes[j]):
                     continue
-                nxt = self.step(list(states), rule, values, record)
+                if after is None:
+                    nxt = self.step(list(states), rule, values, record)
+                else:
+                    per = {s: self.step([s], rule, values, record) for s in states}
+                    edges.setdefault(mask, []).append((j, per))
+                    nxt = [t for ts in per.values() for t in ts]
                 if nxt:
-                    layers.setdefault(mask | 1 << j, {}).update(dict.fromkeys(nxt))
-        return list(layers.get(full, ()))
+                    layer = layers.setdefault(mask | 1 << j, {})
+                    layer.update(dict.fromkeys(nxt))
+                    if len(layer) > self.opts.max_frontier:
+                        raise _Bound(f"{len(layer):,} states consistent with the log exceed --max-frontier "
+                                     f"{self.opts.max_frontier:,}")
+        out = list(layers.get(full, ()))
+        if after is not None:
+            # backwards from the full set: keep the steps that lie on an order explaining every record
+            posts: list[dict] = [{} for _ in items]
+            alive: dict[int, set] = {full: set(out)}
+            for mask in reversed(masks):
+                here: set = set()
+                for j, per in edges.get(mask, ()):
+                    ok = alive.get(mask | 1 << j)
+                    if not ok:
+                        continue
+                    post = posts[j]
+                    for s, ts in per.items():
+                        for t in ts:
+                            if t in ok:
+                                here.add(s)
+                                post[t] = None
+                alive[mask] = here
+            after.extend(list(p) for p in posts)
+        return out
 
     def bind(self, rule: Rule, record: Record) -> dict[str, Any]:
         """The rule's fields, converted to spec values; MISSING for an absent optional field."""

@@ -12,7 +12,7 @@ from pyspec.result import Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
 
-from test_issue12_skew import MAPPING as SKEW_MAPPING  # noqa: E402
+from test_skew_reordering import MAPPING as SKEW_MAPPING  # noqa: E402
 
 
 # ---- 1. [log] skew: more than 6 records within the skew ---------------------------------------
