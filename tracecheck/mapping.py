@@ -39,11 +39,14 @@ _RULE_KEYS = ("name", "when", "action", "args", "observe")
 @dataclass(frozen=True, slots=True)
 class MappingWarning:
     """Something in the mapping that looks wrong but may be right (a `when` key that is no
-    declared field and looks like a typo of one): the mapping loads, and the CLI prints it."""
+    declared field and looks like a typo of one): the mapping loads, and the CLI prints it.
+    With `path`, it is said only when no record read has that path (a real key of the
+    records is no typo): decided after the records are read (Mapping.suspect_keys)."""
 
     span: Span
     message: str
     hint: str | None = None
+    path: tuple[str, ...] | None = None
 
     def __str__(self) -> str:
         return (f"{self.span.file}:{self.span.line}:{self.span.col}: warning: {self.message}"
@@ -62,6 +65,7 @@ class FieldDecl:
     optional: bool
     convert: Converter = field(compare=False)
     span: Span = field(compare=False)
+    table: str | None = None  # the value table the logged values go through
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +165,8 @@ class Mapping:
     locator: Locator = field(compare=False, repr=False)
     overrides: tuple[str, ...] = ()  # what the command line set: "--spec FILE", "-D N=3"
     warnings: tuple[MappingWarning, ...] = ()  # what may be wrong but may be right (the CLI prints them)
+    # `when` keys that look like typos: a warning only if no record read has the key's path
+    suspect_keys: tuple[MappingWarning, ...] = ()
 
     @property
     def uses_pre_state(self) -> bool:
@@ -232,6 +238,7 @@ class _Loader:
         self.file, self.doc, self.loc, self.overrides, self.spec_override = file, doc, loc, params, spec
         self.base = os.path.dirname(file) if file not in ("<mapping>", "-") else "."
         self.warnings: list[MappingWarning] = []
+        self.suspects: list[MappingWarning] = []
 
     # ---- helpers --------------------------------------------------------------------------
 
@@ -283,7 +290,7 @@ class _Loader:
         overrides = ((f"--spec {self.spec_override}",) if self.spec_override is not None else ()) + tuple(
             f"-D {k}={v}" for k, v in self.overrides.items())
         return Mapping(self.file, self.spec, self.compiled, self.params, log, self.fields, rules, hidden, bound, self.loc,
-                       overrides, tuple(self.warnings))
+                       overrides, tuple(self.warnings), tuple(self.suspects))
 
     def load_spec(self) -> None:
         if "spec" not in self.doc:
@@ -435,7 +442,7 @@ class _Loader:
             optional = decl.get("optional", False)
             if not isinstance(optional, bool):
                 raise self.err(f"field '{name}': optional must be true or false", "fields", key="optional", code="TC107")
-            out[name] = FieldDecl(name, path, ty, optional, conv, span)
+            out[name] = FieldDecl(name, path, ty, optional, conv, span, table.name if table is not None else None)
         return out
 
     def load_values(self) -> dict[str, ValueTable]:
@@ -534,6 +541,7 @@ class _Loader:
         when = r.get("when", {})
         if not isinstance(when, dict):
             raise self.err("'when' must be a table: when = { event = \"step\" }", "rule", i, key="when", code="TC103")
+        self.untranslated: list[tuple[str, str, MappingError]] = []
         conds = tuple(self.when_condition(k, v, i) for k, v in when.items())
         name = r.get("name") or (", ".join(f"{k} = {json.dumps(v)}" for k, v in when.items()) or f"rule {i + 1}")
         action = r.get("action")
@@ -567,6 +575,9 @@ class _Loader:
         used: list[str] = []
         for x in [*(a.fields for a in args), *(o.fields for o in observe)]:
             used.extend(n for n in x if n not in used)
+        for field_name, _, error in self.untranslated:
+            if field_name in used:  # every record the `when` selects would fail to convert the field it reads
+                raise error
         return Rule(i, name, conds, action, tuple(args), observe, tuple(used), self.loc.span("rule", i))
 
     def field_type_text(self, name: str) -> str:
@@ -592,6 +603,13 @@ class _Loader:
                 try:
                     decl.convert(x)
                 except ValueError as e:
+                    if decl.table is not None:
+                        # a value table translates the values its field takes, not every value logged at that
+                        # path (records of another kind may log others there): an error only if the rule reads it
+                        self.untranslated.append((decl.name, key, self.err(
+                            f"when {key} = {json.dumps(x)}: {e}, and the rule reads field '{decl.name}', so every record "
+                            f"it selects fails to convert", "rule", i, key=key, code="TC113")))
+                        continue
                     raise self.err(f"when {key} = {json.dumps(x)}: {e}, so no record can match (field '{decl.name}' is a "
                                    f"{decl.ty.show()})", "rule", i, key=key, code="TC113") from None
             return decl.path, values
@@ -614,10 +632,11 @@ class _Loader:
         others = sorted(k for k in known | {k for k, c in counts.items() if c >= counts.get(key, 0) and k != key}
                         if k != key)
         close = difflib.get_close_matches(key, others, n=1, cutoff=0.75)
-        if close and key not in known:  # maybe a typo, maybe a real key of the records: a warning
-            self.warnings.append(MappingWarning(
-                self.loc.span("rule", i, key), f"when {key}: '{key}' is no field of [fields] and looks like a typo of "
-                f"'{close[0]}'", f"did you mean '{close[0]}'? declare the record's keys in [fields] to have them checked"))
+        if close and key not in known:  # maybe a typo, maybe a real key of the records: decided on the records
+            self.suspects.append(MappingWarning(
+                self.loc.span("rule", i, key), f"when {key}: no record read has a key '{key}', and it looks like a typo "
+                f"of '{close[0]}'", f"did you mean '{close[0]}'? declare the record's keys in [fields] to have them checked",
+                path))
         return path, values
 
     def log_field_names(self) -> set[str] | None:

@@ -98,6 +98,8 @@ class TraceResult:
     reason: str | None = None  # why INCOMPLETE
     stopped_at: RecordRef | None = None  # the record where a bound stopped the run
     stats: dict[str, Any] = field(default_factory=dict)
+    # what may be wrong in the mapping, decided on the records read (a `when` key none of them has)
+    warnings: tuple[str, ...] = ()
 
     @property
     def exit_code(self) -> int:
