@@ -64,6 +64,8 @@ def _record_probe(series, engine: str):
     def probe() -> tuple[int | None, str]:
         if engine == "z3":  # the states stay symbolic: no frontier to count
             return None, "records encoded for Z3"
+        if not track[0]:  # setting up (the initial states) or reading the first record: nothing to count yet
+            return None, "before the first record"
         return track[0], f"record {track[0]:,}, frontier of {track[1]:,} states"
 
     return hook, probe
