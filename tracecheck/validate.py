@@ -134,6 +134,10 @@ class _Validator:
              for n in r.fields for d in [m.fields[n]]]
             for r in m.rules
         ]
+        # per rule: may an argument be open (`"?"`, or reading an optional field)? (else no OPEN test per record)
+        self.may_open = [any(a.open or a.optional or any(m.fields[f].optional for f in a.fields) for a in r.args)
+                         for r in m.rules]
+        self.max_frontier, self.switch_at = opts.max_frontier, opts.switch_at
         self.inst_memo: dict[tuple, Any] = {}
         self.open_memo: dict[tuple, list] = {}
         self.open_peak = 1  # the most instances one record stood for (open arguments)
@@ -199,24 +203,35 @@ class _Validator:
         """Records one at a time; the DIVERGES result, or None at the end of the log. Counters
         live in locals (the hot loop) and are written back to `st` however the loop ends."""
         frontier = st.frontier
-        recent = st.recent
+        recent = st.recent  # (index, record) pairs: a RecordRef is built only for a report
         n = matched = ignored = peak = more = 0
         spans, open_spans = st.spans, st.open_spans
-        rule_of = self.rule_of
+        find = self.dispatch.find
+        bind, step = self.bind, self.step
         on_frontier = self.opts.on_frontier
         keep_recent = bool(self.opts.recent)
+        inv = bool(self.inv_fns)
+        # With a timer armed (pyspec.limits), it checks the bounds every 20 ms of CPU time: a
+        # poll per record would only add a read of /proc per record for the memory bound (the
+        # CLI's default), which doubled the time per record. The first record is polled so that
+        # a limit already passed stops the run there; then every 256th as a backstop.
+        poll_all = not budget.armed
+        poll = budget.poll
         record = None
         try:
             for record in records:
                 n += 1
-                budget.poll()  # per record always (a record costs far more); inside one, the timer
-                rule = rule_of(record)
+                if poll_all or n & 255 == 1:
+                    poll()
+                data = record.data
+                rule = find(data) if data is not None else None
                 if rule is None:
+                    self.rule_of(record)  # LogError (TC206) when unmatched records are rejected
                     ignored += 1
                     continue
-                values = self.bind(rule, record)
+                values = bind(rule, record)
                 try:
-                    nxt = self.step(frontier, rule, values, record)
+                    nxt = step(frontier, rule, values, record)
                 except SpecEvalError as e:
                     raise LogError(f"evaluating rule '{rule.name}' on this record: {e.message}", _span(record),
                                    notes=((e.span, "here"),) if e.span else (), code="TC207") from None
@@ -224,17 +239,16 @@ class _Validator:
                     return self.diverged(frontier, rule, values, record, n, recent, matched, ignored, spans, open_spans,
                                          more, t0, peak)
                 frontier = nxt
+                size = len(nxt)
                 if on_frontier is not None:
-                    on_frontier(n, len(frontier))
-                if len(frontier) > peak:
-                    peak = len(frontier)
+                    on_frontier(n, size)
+                if size > peak:
+                    peak = size
                 matched += 1
-                ref = None
                 if keep_recent:
-                    ref = RecordRef(n, record.file, record.line, record.raw)
-                    recent.append(ref)
-                if self.inv_fns:
-                    more += self.track_invariants(frontier, ref or RecordRef(n, record.file, record.line, record.raw),
+                    recent.append((n, record))
+                if inv:
+                    more += self.track_invariants(frontier, RecordRef(n, record.file, record.line, record.raw),
                                                   open_spans, spans)
         finally:
             st.frontier, st.record = frontier, record
@@ -283,7 +297,7 @@ class _Validator:
                         self.track_batch(explained, after, st)
                     for k2, _, _, r in explained:
                         st.matched += 1
-                        st.recent.append(RecordRef(k2, r.file, r.line, r.raw))
+                        st.recent.append((k2, r))
                     if cut is not None:
                         return self.cut_short(st, cut, k, record, t0)
                     return self.diverged(f, rule, values, record, k, st.recent, st.matched, st.ignored, st.spans,
@@ -295,7 +309,7 @@ class _Validator:
             st.peak = max(st.peak, len(nxt))
             st.matched += len(items)
             for k, _, _, r in items:
-                st.recent.append(RecordRef(k, r.file, r.line, r.raw))
+                st.recent.append((k, r))
                 if self.opts.on_frontier is not None:
                     self.opts.on_frontier(k, len(nxt))
             if after is not None:
@@ -541,10 +555,11 @@ class _Validator:
                 memo[key] = good
             for t in good:
                 out[t] = None
-        if len(out) > self.opts.max_frontier:
-            raise _Bound(f"{len(out):,} states consistent with the log exceed --max-frontier {self.opts.max_frontier:,}")
-        self.switch_if(len(out))
-        if inst is not None and OPEN in inst[1]:
+        if len(out) > self.max_frontier:
+            raise _Bound(f"{len(out):,} states consistent with the log exceed --max-frontier {self.max_frontier:,}")
+        if self.switch_at is not None:
+            self.switch_if(len(out))
+        if inst is not None and self.may_open[rule.index] and OPEN in inst[1]:
             k = len(self.concrete(inst))
             if k > self.open_peak:
                 self.open_peak = k
@@ -625,7 +640,8 @@ class _Validator:
         else:
             step = "(observation only)" if inst is None else _show_step(self.m.spec, inst)
             explained = tuple(self.explain(s, rule, values, inst) for s in candidates[: self.opts.explain])
-        div = Divergence(ref, rule.name, step, observed, tuple(recent), len(frontier), len(candidates), self.H, explained)
+        shown = tuple(RecordRef(k, r.file, r.line, r.raw) for k, r in recent)
+        div = Divergence(ref, rule.name, step, observed, shown, len(frontier), len(candidates), self.H, explained)
         return self.result(Verdict.DIVERGES, n, matched, ignored, 0, spans, open_spans, more, t0, peak, divergence=div)
 
     def explain(self, state: tuple, rule: Rule, values: dict, inst) -> Candidate:
