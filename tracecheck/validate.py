@@ -12,13 +12,14 @@ record's values, and real logs repeat them constantly).
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 import pyspec
-from pyspec.errors import Span, SpecEvalError, UsageError
+from pyspec.errors import PyspecError, Span, SpecEvalError, UsageError
 from pyspec.types import domain, format_value, to_itf
 from pyspec.limits import Budget, LimitReached, resident_mb
 from pyspec.result import Verdict
@@ -139,6 +140,7 @@ class _Validator:
                          for r in m.rules]
         self.max_frontier, self.switch_at = opts.max_frontier, opts.switch_at
         self.inst_memo: dict[tuple, Any] = {}
+        self.read_memo: dict[tuple, Any] = {}  # (action, a name a false require reads) -> its Expression
         self.open_memo: dict[tuple, list] = {}
         self.open_peak = 1  # the most instances one record stood for (open arguments)
         self.switched = False
@@ -631,7 +633,7 @@ class _Validator:
         explained: no state is consistent with `record`, so nothing is known after it."""
         ref = RecordRef(n, record.file, record.line, record.raw)
         inst = self.instance(rule, values, record) if rule.action is not None else None
-        observed = tuple((k, "(absent)" if v is MISSING else format_value(self.m.fields[k].ty, v)) for k, v in values.items())
+        observed, observed_itf = self.observed(values)
         candidates = self.expand(frontier)
         explained: tuple[Candidate, ...]
         if isinstance(inst, str):
@@ -641,8 +643,43 @@ class _Validator:
             step = "(observation only)" if inst is None else _show_step(self.m.spec, inst)
             explained = tuple(self.explain(s, rule, values, inst) for s in candidates[: self.opts.explain])
         shown = tuple(RecordRef(k, r.file, r.line, r.raw) for k, r in recent)
-        div = Divergence(ref, rule.name, step, observed, shown, len(frontier), len(candidates), self.H, explained)
+        div = Divergence(ref, rule.name, step, observed, shown, len(frontier), len(candidates), self.H, explained,
+                         observed_itf)
         return self.result(Verdict.DIVERGES, n, matched, ignored, 0, spans, open_spans, more, t0, peak, divergence=div)
+
+    def observed(self, values: dict) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, Any], ...]]:
+        """The record's values of the rule's fields, formatted and as ITF (None for an absent one)."""
+        fields = self.m.fields
+        shown = tuple((k, "(absent)" if v is MISSING else format_value(fields[k].ty, v)) for k, v in values.items())
+        return shown, tuple((k, None if v is MISSING else to_itf(fields[k].ty, v)) for k, v in values.items())
+
+    def read_values(self, names: tuple[tuple[str, str], ...], state: tuple, inst: tuple[str, tuple]) -> tuple[tuple[str, Any], ...]:
+        """The ITF values of what a false `require` reads (`names`: as pyspec.explain shows them:
+        `holder`, `pending[3]`, a parameter `c`), each evaluated as an expression in `state` with
+        the action's arguments; a name whose value the step was building (`holder'`) or that is
+        no expression here (a local of the action) is left out."""
+        action = self.m.spec.action(inst[0])
+        params = {f.name: (f.ty.show(), v) for f, v in zip(action.formals, inst[1])}
+        out = []
+        for name, _ in names:
+            if name.endswith("'"):
+                continue
+            key = (inst[0], name)
+            e = self.read_memo.get(key, MISSING)
+            if e is MISSING:
+                try:
+                    e = pyspec.expression(self.c, name, {p: t for p, (t, _) in params.items() if re.search(rf"\b{p}\b", name)})
+                except PyspecError:
+                    e = None
+                self.read_memo[key] = e
+            if e is None:
+                continue
+            try:
+                v = e.evaluate(state, {p: params[p][1] for p in e.bindings})
+            except SpecEvalError:
+                continue
+            out.append((name, to_itf(e.ty, v)))
+        return tuple(out)
 
     def explain(self, state: tuple, rule: Rule, values: dict, inst) -> Candidate:
         spec = self.m.spec
@@ -660,7 +697,8 @@ class _Validator:
                 message = blocked.message
                 if len(options) > 1:
                     message = f"{message} for every choice of the open arguments ({len(options)} tried; the last: {_show_step(spec, options[-1])})"
-                reasons.append(Reason(blocked.kind, message, str(blocked.span), _clause(blocked.span), tuple(blocked.values)))
+                reasons.append(Reason(blocked.kind, message, str(blocked.span), _clause(blocked.span), tuple(blocked.values),
+                                      self.read_values(tuple(blocked.values), state, options[-1])))
                 return Candidate(shown, itf, tuple(reasons))
             succs = self.successors(state, inst)
         else:
@@ -683,7 +721,7 @@ class _Validator:
                     why = self.observation_reason(o, values, state, narrowed)
                     given = " and ".join(f"`{h.text}`" for h in held)
                     reasons.append(Reason("observation", f"in the successors where {given} holds, " + why.message,
-                                          why.where, why.clause, why.values))
+                                          why.where, why.clause, why.values, why.itf, why.allowed))
                     break
                 held.append(o)
                 narrowed = keep
@@ -695,11 +733,18 @@ class _Validator:
             return Reason("observation", f"`{o.text}` is false in all {len(succs)} successors", where, o.text)
         state_text, se, logged_text, le = o.sides
         lv = {f: values[f] for f in o.fields if f in se.bindings or f in le.bindings}
-        logged = format_value(le.ty, le.evaluate(state, {k: v for k, v in lv.items() if k in le.bindings}))
-        allowed = sorted({format_value(se.ty, se.evaluate(t, {k: v for k, v in lv.items() if k in se.bindings})) for t in succs})
+        value = le.evaluate(state, {k: v for k, v in lv.items() if k in le.bindings})
+        logged = format_value(le.ty, value)
+        options: dict[str, Any] = {}
+        for t in succs:
+            v = se.evaluate(t, {k: v for k, v in lv.items() if k in se.bindings})
+            options.setdefault(format_value(se.ty, v), v)
+        allowed = sorted(options)
         return Reason("observation",
                       f"the record says {logged_text} = {logged}; the spec allows {state_text} = " + " or ".join(allowed),
-                      where, o.text, ((logged_text, logged), (state_text, " or ".join(allowed))))
+                      where, o.text, ((logged_text, logged), (state_text, " or ".join(allowed))),
+                      ((logged_text, to_itf(le.ty, value)),),
+                      ((state_text, tuple(to_itf(se.ty, options[a]) for a in allowed)),))
 
     def __repr__(self) -> str:
         return f"<validator {self.m.spec.name}>"
