@@ -13,6 +13,7 @@ import difflib
 import json
 import os
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -34,6 +35,7 @@ _OPEN = "?"  # an argument the search chooses
 _OLD = re.compile(r"\bold\s*\(")
 _HIDDEN_KEYS = ("actions", "bound")
 _RULE_KEYS = ("name", "when", "action", "args", "observe")
+_FLOAT_MAX = sys.float_info.max  # a skew is compared as a float: an integer beyond it is no skew
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +226,22 @@ def loads_mapping(text: str, file: str | os.PathLike = "<mapping>", params: dict
         line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
         raise MappingError(f"invalid TOML: {msg}", Span(file, line, col, line, col + 1), code="TC102") from None
+    except ValueError:  # tomllib's int() of a literal past Python's digit limit (a plain ValueError)
+        raise _long_integer(file, text) from None
     return _Loader(file, doc, loc, params or {}, None if spec is None else os.fspath(spec)).run()
+
+
+def _long_integer(file: str, text: str) -> MappingError:
+    """TC102 at the first integer literal longer than Python converts (sys.get_int_max_str_digits)."""
+    limit = sys.get_int_max_str_digits()
+    for i, line in enumerate(text.split("\n"), 1):
+        for m in re.finditer(r"\d[\d_]*", line):
+            digits = sum(c.isdigit() for c in m.group())
+            if digits > limit:
+                return MappingError(f"invalid TOML: an integer of {digits:,} digits, more than the {limit:,} that can be "
+                                    "read", Span(file, i, m.start() + 1, i, m.end() + 1),
+                                    hint="no spec type holds such a number; check the value", code="TC102")
+    return MappingError(f"invalid TOML: an integer of more than {limit:,} digits", Span(file, 1, 1, 1, 2), code="TC102")
 
 
 def _toml_kind(v: Any) -> str:
@@ -370,8 +387,8 @@ class _Loader:
         if unmatched not in ("reject", "ignore"):
             raise self.err(f"unmatched must be \"reject\" or \"ignore\", not '{unmatched}'", "log", key="unmatched", code="TC106")
         skew = t.get("skew", 0)
-        if isinstance(skew, bool) or not isinstance(skew, (int, float)) or not 0 <= skew < float("inf"):
-            raise self.err("skew must be a number of clock units, 0 or more", "log", key="skew",
+        if isinstance(skew, bool) or not isinstance(skew, (int, float)) or not 0 <= skew < float("inf") or skew > _FLOAT_MAX:
+            raise self.err("skew must be a finite number of clock units, 0 or more", "log", key="skew",
                            hint="skew = 0.001 (timestamps in seconds: a millisecond)", code="TC106")
         if skew and order != "timestamp":
             raise self.err(f'skew is for order = "timestamp" (wall clocks), not "{order}"', "log", key="skew", code="TC106")

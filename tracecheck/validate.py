@@ -831,7 +831,7 @@ def _batches(records: Iterable[Record], skew: float) -> Iterable[tuple[list[Reco
         n += 1
         t = _seconds_of(r.clock)
         if batch:
-            close = t is not None and last is not None and t - last < skew
+            close = t is not None and last is not None and _within(t, last, skew)
             if not close or len(batch) >= _BATCH:
                 yield batch, run_start, close
                 batch = []
@@ -845,12 +845,21 @@ def _batches(records: Iterable[Record], skew: float) -> Iterable[tuple[list[Reco
         yield batch, run_start, False
 
 
+def _within(t: float, last: float, skew: float) -> bool:
+    """t - last < skew, for timestamps that may be integers too large for a float (exact then)."""
+    try:
+        return t - last < skew
+    except OverflowError:  # an integer beyond a float's range minus a float: astronomically apart
+        return False
+
+
 def _seconds_of(clock: Any) -> float | None:
-    """A merged timestamp as a number: (0, number) as it is, (1, ISO-8601 text) in seconds."""
+    """A merged timestamp as a number: (0, number) as it is (an int stays exact), (1, ISO-8601
+    text) in seconds."""
     if not isinstance(clock, tuple):
         return None
     if clock[0] == 0:
-        return float(clock[1])
+        return clock[1]
     try:
         import datetime
 
