@@ -231,6 +231,11 @@ def loads_mapping(text: str, file: str | os.PathLike = "<mapping>", params: dict
     return _Loader(file, doc, loc, params or {}, None if spec is None else os.fspath(spec)).run()
 
 
+def _cut(text: str, width: int = 80) -> str:
+    """`text` as a message quotes it: cut short past `width` characters (the excerpt shows the line)."""
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def _long_integer(file: str, text: str) -> MappingError:
     """TC102 at the first integer literal longer than Python converts (sys.get_int_max_str_digits)."""
     limit = sys.get_int_max_str_digits()
@@ -290,7 +295,7 @@ class _Loader:
                 width = max(1, first.span.end_col - first.span.col) if first.span.end_line == 1 else 1
                 span = Span(self.file, base.line, base.col + first.span.col - 1, base.line,
                             base.col + first.span.col - 1 + width)
-            raise MappingError(f"{what} `{text}`: {first.message}", span, hint=first.hint, code="TC110") from None
+            raise MappingError(f"{what} `{_cut(text)}`: {first.message}", span, hint=first.hint, code="TC110") from None
 
     # ---- the tables -----------------------------------------------------------------------
 
@@ -442,7 +447,7 @@ class _Loader:
             try:
                 ty = pyspec.expression(self.compiled, "True", {name: type_text}, file=self.file).bindings[name][1]
             except PyspecError as e:
-                raise MappingError(f"field '{name}': bad type '{type_text}': {e.message}", self.loc.span("fields", 0, name, needle=type_text),
+                raise MappingError(f"field '{name}': bad type '{_cut(type_text)}': {e.message}", self.loc.span("fields", 0, name, needle=type_text),
                                    hint=e.hint, code="TC107") from None
             try:
                 conv = converter(ty)

@@ -95,3 +95,23 @@ def test_engine_z3_with_a_time_limit_of_0_is_incomplete_never_an_error_about_a_t
     _Z3Validator(mapping, Options(time_limit=0.0), (log,), 4)  # raised PS602 about "timeout"
     r = tracecheck.validate(mapping, [log], engine="z3", time_limit=0.0)
     assert r.verdict is Verdict.INCOMPLETE and "time limit" in r.reason
+
+
+def _parser_refuses_long_literals() -> bool:
+    from pyspec.errors import ERROR_CODES
+
+    return "PS109" in ERROR_CODES  # pyspec's parser: an integer literal past the digit limit is PS109
+
+
+@pytest.mark.skipif(not _parser_refuses_long_literals(), reason="needs pyspec's PS109 (long integer literals)")
+@pytest.mark.parametrize("edit, code", [
+    (("NC = 3", f'NC = "{BIG}"'), "TC105"),  # a param given as text, read by pyspec as -D is
+    (('who = "Client"', f'who = "0 .. {BIG}"'), "TC107"),  # a field's type
+    (('args = { c = "who" }', f'args = {{ c = "who" }}\nobserve = ["holder < {BIG}"]'), "TC110"),  # an observation
+])
+def test_an_integer_past_the_digit_limit_in_a_mapping_expression_is_a_user_error(tmp_path, capsys, edit, code):
+    m, log = _files(tmp_path, [json.dumps({"ts": 1, "node": "a", "event": "ask", "who": 1})], skew="",
+                    mapping=MAPPING.replace(*edit))
+    assert main(["validate", "-m", m, log]) == 2
+    err = capsys.readouterr().err
+    assert f"error[{code}]" in err and "4,400 digits" in err and BIG not in err.split("\n")[0], err[:300]
