@@ -34,7 +34,7 @@ def converter(ty: Type) -> Converter:
                 except ValueError:
                     if len(v) > 40 and v.strip().lstrip("+-").isdigit():  # past Python's digit limit
                         raise ValueError(f"an integer of {len(v.strip().lstrip('+-')):,} digits") from None
-                    raise ValueError(f"{_show(v) if len(v) <= 40 else _show(v[:40]) + '...'} is not an integer") from None
+                    raise ValueError(f"{repr(v) if len(v) <= 40 else repr(v[:40]) + '...'} is not an integer") from None
             if isinstance(v, bool) or not isinstance(v, int):
                 raise ValueError(f"{_show(v)} is not an integer")
             if lo is not None and hi is not None and not lo <= v <= hi:
