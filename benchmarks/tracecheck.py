@@ -1,7 +1,8 @@
 """tracecheck throughput and memory: records/second validating simulated leader-election logs,
 against a bare `json.loads` loop over the same files in the same run (the floor: tracecheck
 must at least parse every line), peak memory (tracemalloc) as the log grows, and throughput on
-partially observed logs as the hidden-step bound H grows.
+partially observed logs as the hidden-step bound H grows, and the cost of the CLI's default memory
+bound (a timer checks it; per record it once read /proc, which halved the rate).
 
 Run: .venv/bin/python benchmarks/tracecheck.py [--sizes 10000,100000,1000000] [--quick]
 """
@@ -26,6 +27,7 @@ sys.path.insert(0, os.path.join(ROOT, "examples", "tracecheck"))
 
 import leader_logs  # noqa: E402
 import tracecheck  # noqa: E402
+from pyspec.limits import default_max_memory  # noqa: E402
 
 MAPPING = os.path.join(ROOT, "examples", "tracecheck", "leader_election.toml")
 
@@ -80,6 +82,18 @@ def main(argv=None) -> int:
             print(f"{n:>10,} {base_rate:>17,.0f} {ours_rate:>17,.0f} {ours_rate / base_rate:>7.2f} {peak / 2**20:>9.2f}")
         if len(rows) >= 2:
             print(f"peak memory at {rows[-1][0]:,} / at {rows[-2][0]:,} records: {rows[-1][3] / rows[-2][3]:.2f}x")
+        n = min(sizes[-1], 100_000)
+        paths = leader_logs.generate(os.path.join(tmp, f"limits-{n}"), n, seed=0)
+        print(f"\nunder the CLI's limits ({n:,} records; --max-memory 75% of RAM, a timer checks it): best of 3, alternated")
+        best = {"no limits": float("inf"), "--max-memory": float("inf")}
+        for _ in range(3):
+            for label, kw in (("no limits", {}), ("--max-memory", {"max_memory": float(default_max_memory() or 1 << 20)})):
+                r, s = _timed(lambda: tracecheck.validate(mapping, paths, engine="explicit", **kw))
+                assert r.conforms, r.verdict
+                best[label] = min(best[label], s)
+        print(f"{'':>14} {'records/s':>11} {'ratio':>7}")
+        for label, s in best.items():
+            print(f"{label:>14} {n / s:>11,.0f} {best['no limits'] / s:>7.2f}")
         n = 10_000
         print(f"\npartially observed logs ({n:,} Step records; Crash and Stabilize not logged)")
         print(f"{'H':>3} {'verdict':>10} {'records/s':>11} {'peak frontier':>14}")

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from tracecheck.errors import LogError, MappingError
-from tracecheck.mapping import Mapping, load_mapping, loads_mapping
+from tracecheck.mapping import Mapping, MappingWarning, load_mapping, loads_mapping
 from tracecheck.readers import read_logs
+from tracecheck.readers.record import MISSING, Record, get_path
 from tracecheck.report import render_json, render_junit, render_text
 from tracecheck.result import Divergence, InvariantSpan, TraceResult
 from tracecheck.validate import Options, stopped_before_records
@@ -64,7 +65,6 @@ def validate(
 
     from pyspec.errors import UsageError
     from pyspec.limits import Budget, LimitReached
-    from tracecheck.validate import validate_records
 
     if engine not in ("explicit", "z3", "auto"):
         raise UsageError(f"unknown engine '{engine}'", hint="engines: auto, explicit, z3", code="TC304")
@@ -82,20 +82,60 @@ def validate(
         except LimitReached as stop:
             return stopped_before_records("the spec", os.fspath(mapping), paths, engine, stop,
                                           "loading the mapping and its spec", started)
-    opts = Options(hidden=hidden, invariants=tuple(invariants) if invariants is not None else None,
-                   max_frontier=max_frontier, time_limit=time_limit, max_memory=max_memory, started=started,
-                   on_frontier=on_frontier)
+    keys = _KeyWatch(m)
+    try:
+        result = _run(m, paths, keys, engine, z3_after, Options(
+            hidden=hidden, invariants=tuple(invariants) if invariants is not None else None, max_frontier=max_frontier,
+            time_limit=time_limit, max_memory=max_memory, started=started, on_frontier=on_frontier))
+    except LogError as e:
+        unseen = keys.unseen()
+        if e.code == "TC206" and unseen:  # a record that fits no rule may be the typo's doing: say so at the error
+            e.notes = e.notes + tuple((w.span, w.message) for w in unseen)
+            e.hint = unseen[0].hint
+        raise
+    unseen = keys.unseen()
+    return dataclasses.replace(result, warnings=result.warnings + tuple(str(w) for w in unseen)) if unseen else result
+
+
+class _KeyWatch:
+    """The mapping's suspect `when` keys (Mapping.suspect_keys) not yet found in a record read:
+    a key some record has is no typo."""
+
+    def __init__(self, m: Mapping) -> None:
+        self.suspects = m.suspect_keys
+        self.missing = {w.path for w in m.suspect_keys if w.path is not None}
+
+    def records(self, records: Iterable[Record]) -> Iterator[Record]:
+        missing = self.missing
+        for r in records:
+            if missing and r.data is not None:
+                found = [p for p in missing if get_path(r.data, p) is not MISSING]
+                missing.difference_update(found)
+            yield r
+
+    def unseen(self) -> list[MappingWarning]:
+        return [w for w in self.suspects if w.path in self.missing]
+
+
+def _run(m: Mapping, paths: tuple[str, ...], keys: _KeyWatch, engine: str, z3_after: int, opts: Options) -> TraceResult:
+    """One validation by `engine` (see validate), the records read through `keys`."""
+    from tracecheck.validate import validate_records
+
+    def read() -> Iterable[Record]:
+        return keys.records(read_logs(paths, m.log))
+
+    max_frontier = opts.max_frontier
     if engine == "z3":
         from tracecheck.validate_z3 import validate_records_z3
 
-        return validate_records_z3(m, read_logs(paths, m.log), opts, paths)
+        return validate_records_z3(m, read(), opts, paths)
     from tracecheck.validate_z3 import explicit_only
 
     # --engine auto stays explicit for what Z3 does not check, and for standard input (read once)
     stays = engine != "auto" or "-" in paths or explicit_only(m, opts.invariants) is not None
     if stays or z3_after >= max_frontier:
-        return validate_records(m, read_logs(paths, m.log), opts, paths)
-    first = validate_records(m, read_logs(paths, m.log), dataclasses.replace(opts, switch_at=z3_after), paths)
+        return validate_records(m, read(), opts, paths)
+    first = validate_records(m, read(), dataclasses.replace(opts, switch_at=z3_after), paths)
     if not first.stats.get("switch"):
         return first
     from tracecheck.validate_z3 import validate_records_z3
@@ -104,7 +144,7 @@ def validate(
     note = (f"the explicit frontier passed {z3_after:,} states at record {at.index if at else first.records:,}"
             f"{f' ({at.where()})' if at else ''} after {first.stats.get('seconds', 0):.2f} s; "
             "Z3 checked the log from the first record")
-    second = validate_records_z3(m, read_logs(paths, m.log), opts, paths)
+    second = validate_records_z3(m, read(), opts, paths)
     return dataclasses.replace(second, stats={**second.stats, "switched": note})
 
 

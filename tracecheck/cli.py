@@ -64,6 +64,8 @@ def _record_probe(series, engine: str):
     def probe() -> tuple[int | None, str]:
         if engine == "z3":  # the states stay symbolic: no frontier to count
             return None, "records encoded for Z3"
+        if not track[0]:  # setting up (the initial states) or reading the first record: nothing to count yet
+            return None, "before the first record"
         return track[0], f"record {track[0]:,}, frontier of {track[1]:,} states"
 
     return hook, probe
@@ -154,6 +156,8 @@ def run(o: Options) -> int:
             result = tracecheck.validate(mapping, o.logs, hidden=o.hidden, invariants=invariants, max_frontier=o.max_frontier,
                                          time_limit=o.time_limit, engine=o.engine, max_memory=o.max_memory,
                                          started=started, on_frontier=hook, z3_after=o.z3_after)
+        for text in result.warnings:  # decided on the records read (a `when` key none of them has)
+            print(text, file=sys.stderr)
     print(render_json(result) if o.json else render_text(result))
     if o.html:  # a page that cannot be built or written is a note on stderr: the verdict's exit code stands
         _write_html(o.html, result, mapping, o.logs, series.points if series is not None else [], o, started)

@@ -32,7 +32,9 @@ def converter(ty: Type) -> Converter:
                 try:
                     v = int(v.strip())
                 except ValueError:
-                    raise ValueError(f"{v!r} is not an integer") from None
+                    if len(v) > 40 and v.strip().lstrip("+-").isdigit():  # past Python's digit limit
+                        raise ValueError(f"an integer of {len(v.strip().lstrip('+-')):,} digits") from None
+                    raise ValueError(f"{repr(v) if len(v) <= 40 else repr(v[:40]) + '...'} is not an integer") from None
             if isinstance(v, bool) or not isinstance(v, int):
                 raise ValueError(f"{_show(v)} is not an integer")
             if lo is not None and hi is not None and not lo <= v <= hi:

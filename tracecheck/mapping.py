@@ -13,6 +13,7 @@ import difflib
 import json
 import os
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -34,16 +35,20 @@ _OPEN = "?"  # an argument the search chooses
 _OLD = re.compile(r"\bold\s*\(")
 _HIDDEN_KEYS = ("actions", "bound")
 _RULE_KEYS = ("name", "when", "action", "args", "observe")
+_FLOAT_MAX = sys.float_info.max  # a skew is compared as a float: an integer beyond it is no skew
 
 
 @dataclass(frozen=True, slots=True)
 class MappingWarning:
     """Something in the mapping that looks wrong but may be right (a `when` key that is no
-    declared field and looks like a typo of one): the mapping loads, and the CLI prints it."""
+    declared field and looks like a typo of one): the mapping loads, and the CLI prints it.
+    With `path`, it is said only when no record read has that path (a real key of the
+    records is no typo): decided after the records are read (Mapping.suspect_keys)."""
 
     span: Span
     message: str
     hint: str | None = None
+    path: tuple[str, ...] | None = None
 
     def __str__(self) -> str:
         return (f"{self.span.file}:{self.span.line}:{self.span.col}: warning: {self.message}"
@@ -62,6 +67,7 @@ class FieldDecl:
     optional: bool
     convert: Converter = field(compare=False)
     span: Span = field(compare=False)
+    table: str | None = None  # the value table the logged values go through
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +167,8 @@ class Mapping:
     locator: Locator = field(compare=False, repr=False)
     overrides: tuple[str, ...] = ()  # what the command line set: "--spec FILE", "-D N=3"
     warnings: tuple[MappingWarning, ...] = ()  # what may be wrong but may be right (the CLI prints them)
+    # `when` keys that look like typos: a warning only if no record read has the key's path
+    suspect_keys: tuple[MappingWarning, ...] = ()
 
     @property
     def uses_pre_state(self) -> bool:
@@ -218,7 +226,27 @@ def loads_mapping(text: str, file: str | os.PathLike = "<mapping>", params: dict
         line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
         raise MappingError(f"invalid TOML: {msg}", Span(file, line, col, line, col + 1), code="TC102") from None
+    except ValueError:  # tomllib's int() of a literal past Python's digit limit (a plain ValueError)
+        raise _long_integer(file, text) from None
     return _Loader(file, doc, loc, params or {}, None if spec is None else os.fspath(spec)).run()
+
+
+def _cut(text: str, width: int = 80) -> str:
+    """`text` as a message quotes it: cut short past `width` characters (the excerpt shows the line)."""
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _long_integer(file: str, text: str) -> MappingError:
+    """TC102 at the first integer literal longer than Python converts (sys.get_int_max_str_digits)."""
+    limit = sys.get_int_max_str_digits()
+    for i, line in enumerate(text.split("\n"), 1):
+        for m in re.finditer(r"\d[\d_]*", line):
+            digits = sum(c.isdigit() for c in m.group())
+            if digits > limit:
+                return MappingError(f"invalid TOML: an integer of {digits:,} digits, more than the {limit:,} that can be "
+                                    "read", Span(file, i, m.start() + 1, i, m.end() + 1),
+                                    hint="no spec type holds such a number; check the value", code="TC102")
+    return MappingError(f"invalid TOML: an integer of more than {limit:,} digits", Span(file, 1, 1, 1, 2), code="TC102")
 
 
 def _toml_kind(v: Any) -> str:
@@ -232,6 +260,7 @@ class _Loader:
         self.file, self.doc, self.loc, self.overrides, self.spec_override = file, doc, loc, params, spec
         self.base = os.path.dirname(file) if file not in ("<mapping>", "-") else "."
         self.warnings: list[MappingWarning] = []
+        self.suspects: list[MappingWarning] = []
 
     # ---- helpers --------------------------------------------------------------------------
 
@@ -266,7 +295,7 @@ class _Loader:
                 width = max(1, first.span.end_col - first.span.col) if first.span.end_line == 1 else 1
                 span = Span(self.file, base.line, base.col + first.span.col - 1, base.line,
                             base.col + first.span.col - 1 + width)
-            raise MappingError(f"{what} `{text}`: {first.message}", span, hint=first.hint, code="TC110") from None
+            raise MappingError(f"{what} `{_cut(text)}`: {first.message}", span, hint=first.hint, code="TC110") from None
 
     # ---- the tables -----------------------------------------------------------------------
 
@@ -283,7 +312,7 @@ class _Loader:
         overrides = ((f"--spec {self.spec_override}",) if self.spec_override is not None else ()) + tuple(
             f"-D {k}={v}" for k, v in self.overrides.items())
         return Mapping(self.file, self.spec, self.compiled, self.params, log, self.fields, rules, hidden, bound, self.loc,
-                       overrides, tuple(self.warnings))
+                       overrides, tuple(self.warnings), tuple(self.suspects))
 
     def load_spec(self) -> None:
         if "spec" not in self.doc:
@@ -363,8 +392,8 @@ class _Loader:
         if unmatched not in ("reject", "ignore"):
             raise self.err(f"unmatched must be \"reject\" or \"ignore\", not '{unmatched}'", "log", key="unmatched", code="TC106")
         skew = t.get("skew", 0)
-        if isinstance(skew, bool) or not isinstance(skew, (int, float)) or not 0 <= skew < float("inf"):
-            raise self.err("skew must be a number of clock units, 0 or more", "log", key="skew",
+        if isinstance(skew, bool) or not isinstance(skew, (int, float)) or not 0 <= skew < float("inf") or skew > _FLOAT_MAX:
+            raise self.err("skew must be a finite number of clock units, 0 or more", "log", key="skew",
                            hint="skew = 0.001 (timestamps in seconds: a millisecond)", code="TC106")
         if skew and order != "timestamp":
             raise self.err(f'skew is for order = "timestamp" (wall clocks), not "{order}"', "log", key="skew", code="TC106")
@@ -418,7 +447,7 @@ class _Loader:
             try:
                 ty = pyspec.expression(self.compiled, "True", {name: type_text}, file=self.file).bindings[name][1]
             except PyspecError as e:
-                raise MappingError(f"field '{name}': bad type '{type_text}': {e.message}", self.loc.span("fields", 0, name, needle=type_text),
+                raise MappingError(f"field '{name}': bad type '{_cut(type_text)}': {e.message}", self.loc.span("fields", 0, name, needle=type_text),
                                    hint=e.hint, code="TC107") from None
             try:
                 conv = converter(ty)
@@ -435,7 +464,7 @@ class _Loader:
             optional = decl.get("optional", False)
             if not isinstance(optional, bool):
                 raise self.err(f"field '{name}': optional must be true or false", "fields", key="optional", code="TC107")
-            out[name] = FieldDecl(name, path, ty, optional, conv, span)
+            out[name] = FieldDecl(name, path, ty, optional, conv, span, table.name if table is not None else None)
         return out
 
     def load_values(self) -> dict[str, ValueTable]:
@@ -534,6 +563,7 @@ class _Loader:
         when = r.get("when", {})
         if not isinstance(when, dict):
             raise self.err("'when' must be a table: when = { event = \"step\" }", "rule", i, key="when", code="TC103")
+        self.untranslated: list[tuple[str, str, MappingError]] = []
         conds = tuple(self.when_condition(k, v, i) for k, v in when.items())
         name = r.get("name") or (", ".join(f"{k} = {json.dumps(v)}" for k, v in when.items()) or f"rule {i + 1}")
         action = r.get("action")
@@ -567,6 +597,9 @@ class _Loader:
         used: list[str] = []
         for x in [*(a.fields for a in args), *(o.fields for o in observe)]:
             used.extend(n for n in x if n not in used)
+        for field_name, _, error in self.untranslated:
+            if field_name in used:  # every record the `when` selects would fail to convert the field it reads
+                raise error
         return Rule(i, name, conds, action, tuple(args), observe, tuple(used), self.loc.span("rule", i))
 
     def field_type_text(self, name: str) -> str:
@@ -592,6 +625,13 @@ class _Loader:
                 try:
                     decl.convert(x)
                 except ValueError as e:
+                    if decl.table is not None:
+                        # a value table translates the values its field takes, not every value logged at that
+                        # path (records of another kind may log others there): an error only if the rule reads it
+                        self.untranslated.append((decl.name, key, self.err(
+                            f"when {key} = {json.dumps(x)}: {e}, and the rule reads field '{decl.name}', so every record "
+                            f"it selects fails to convert", "rule", i, key=key, code="TC113")))
+                        continue
                     raise self.err(f"when {key} = {json.dumps(x)}: {e}, so no record can match (field '{decl.name}' is a "
                                    f"{decl.ty.show()})", "rule", i, key=key, code="TC113") from None
             return decl.path, values
@@ -614,10 +654,11 @@ class _Loader:
         others = sorted(k for k in known | {k for k, c in counts.items() if c >= counts.get(key, 0) and k != key}
                         if k != key)
         close = difflib.get_close_matches(key, others, n=1, cutoff=0.75)
-        if close and key not in known:  # maybe a typo, maybe a real key of the records: a warning
-            self.warnings.append(MappingWarning(
-                self.loc.span("rule", i, key), f"when {key}: '{key}' is no field of [fields] and looks like a typo of "
-                f"'{close[0]}'", f"did you mean '{close[0]}'? declare the record's keys in [fields] to have them checked"))
+        if close and key not in known:  # maybe a typo, maybe a real key of the records: decided on the records
+            self.suspects.append(MappingWarning(
+                self.loc.span("rule", i, key), f"when {key}: no record read has a key '{key}', and it looks like a typo "
+                f"of '{close[0]}'", f"did you mean '{close[0]}'? declare the record's keys in [fields] to have them checked",
+                path))
         return path, values
 
     def log_field_names(self) -> set[str] | None:

@@ -166,14 +166,15 @@ def to_json(r: TraceResult) -> dict[str, Any]:
             "record": ref(d.record),
             "rule": d.rule,
             "step": d.step,
-            "observed": dict(d.observed),
+            "observed": dict(d.observed_itf) if d.observed_itf else {k: None for k, _ in d.observed},
             "recent": [ref(x) for x in d.recent],
             "frontier": d.frontier,
             "candidates": d.candidates,
             "explained": [
                 {"state": c.itf,
                  "reasons": [{"kind": w.kind, "message": w.message, "where": w.where, "clause": w.clause,
-                              "values": dict(w.values)} for w in c.reasons]}
+                              "values": dict(w.itf), "allowed": {k: list(v) for k, v in w.allowed},
+                              "shown": dict(w.values)} for w in c.reasons]}
                 for c in d.explained
             ],
         }

@@ -37,6 +37,11 @@ class Reason:
     where: str | None = None  # file:line:col of the spec clause
     clause: str | None = None  # its text
     values: tuple[tuple[str, str], ...] = ()  # what the clause reads, formatted
+    # the same values as JSON values (ITF: {"#set": [...]}, {"#map": [...]}, {"#bigint": "..."}),
+    # for those whose value is known (not a value the step was still building, e.g. `x'`)
+    itf: tuple[tuple[str, Any], ...] = ()
+    # an observation's spec side: every value the successors allow (as ITF), in the message's order
+    allowed: tuple[tuple[str, tuple[Any, ...]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +64,7 @@ class Divergence:
     candidates: int  # states tried (the frontier after up to H hidden steps)
     hidden: int
     explained: tuple[Candidate, ...]  # the first few candidates, each with its reasons
+    observed_itf: tuple[tuple[str, Any], ...] = ()  # the fields the rule reads, as ITF (None: absent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +104,8 @@ class TraceResult:
     reason: str | None = None  # why INCOMPLETE
     stopped_at: RecordRef | None = None  # the record where a bound stopped the run
     stats: dict[str, Any] = field(default_factory=dict)
+    # what may be wrong in the mapping, decided on the records read (a `when` key none of them has)
+    warnings: tuple[str, ...] = ()
 
     @property
     def exit_code(self) -> int:

@@ -12,13 +12,14 @@ record's values, and real logs repeat them constantly).
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 import pyspec
-from pyspec.errors import Span, SpecEvalError, UsageError
+from pyspec.errors import PyspecError, Span, SpecEvalError, UsageError
 from pyspec.types import domain, format_value, to_itf
 from pyspec.limits import Budget, LimitReached, resident_mb
 from pyspec.result import Verdict
@@ -134,7 +135,12 @@ class _Validator:
              for n in r.fields for d in [m.fields[n]]]
             for r in m.rules
         ]
+        # per rule: may an argument be open (`"?"`, or reading an optional field)? (else no OPEN test per record)
+        self.may_open = [any(a.open or a.optional or any(m.fields[f].optional for f in a.fields) for a in r.args)
+                         for r in m.rules]
+        self.max_frontier, self.switch_at = opts.max_frontier, opts.switch_at
         self.inst_memo: dict[tuple, Any] = {}
+        self.read_memo: dict[tuple, Any] = {}  # (action, a name a false require reads) -> its Expression
         self.open_memo: dict[tuple, list] = {}
         self.open_peak = 1  # the most instances one record stood for (open arguments)
         self.switched = False
@@ -199,24 +205,35 @@ class _Validator:
         """Records one at a time; the DIVERGES result, or None at the end of the log. Counters
         live in locals (the hot loop) and are written back to `st` however the loop ends."""
         frontier = st.frontier
-        recent = st.recent
+        recent = st.recent  # (index, record) pairs: a RecordRef is built only for a report
         n = matched = ignored = peak = more = 0
         spans, open_spans = st.spans, st.open_spans
-        rule_of = self.rule_of
+        find = self.dispatch.find
+        bind, step = self.bind, self.step
         on_frontier = self.opts.on_frontier
         keep_recent = bool(self.opts.recent)
+        inv = bool(self.inv_fns)
+        # With a timer armed (pyspec.limits), it checks the bounds every 20 ms of CPU time: a
+        # poll per record would only add a read of /proc per record for the memory bound (the
+        # CLI's default), which doubled the time per record. The first record is polled so that
+        # a limit already passed stops the run there; then every 256th as a backstop.
+        poll_all = not budget.armed
+        poll = budget.poll
         record = None
         try:
             for record in records:
                 n += 1
-                budget.poll()  # per record always (a record costs far more); inside one, the timer
-                rule = rule_of(record)
+                if poll_all or n & 255 == 1:
+                    poll()
+                data = record.data
+                rule = find(data) if data is not None else None
                 if rule is None:
+                    self.rule_of(record)  # LogError (TC206) when unmatched records are rejected
                     ignored += 1
                     continue
-                values = self.bind(rule, record)
+                values = bind(rule, record)
                 try:
-                    nxt = self.step(frontier, rule, values, record)
+                    nxt = step(frontier, rule, values, record)
                 except SpecEvalError as e:
                     raise LogError(f"evaluating rule '{rule.name}' on this record: {e.message}", _span(record),
                                    notes=((e.span, "here"),) if e.span else (), code="TC207") from None
@@ -224,17 +241,16 @@ class _Validator:
                     return self.diverged(frontier, rule, values, record, n, recent, matched, ignored, spans, open_spans,
                                          more, t0, peak)
                 frontier = nxt
+                size = len(nxt)
                 if on_frontier is not None:
-                    on_frontier(n, len(frontier))
-                if len(frontier) > peak:
-                    peak = len(frontier)
+                    on_frontier(n, size)
+                if size > peak:
+                    peak = size
                 matched += 1
-                ref = None
                 if keep_recent:
-                    ref = RecordRef(n, record.file, record.line, record.raw)
-                    recent.append(ref)
-                if self.inv_fns:
-                    more += self.track_invariants(frontier, ref or RecordRef(n, record.file, record.line, record.raw),
+                    recent.append((n, record))
+                if inv:
+                    more += self.track_invariants(frontier, RecordRef(n, record.file, record.line, record.raw),
                                                   open_spans, spans)
         finally:
             st.frontier, st.record = frontier, record
@@ -264,21 +280,30 @@ class _Validator:
                 cut = (run_start, st.n)
             if not items:
                 continue
+            after: list[list] | None = [] if self.inv_fns else None
             try:
-                nxt = self.step_orders(st.frontier, items)
+                nxt = self.step_orders(st.frontier, items, after)
                 if not nxt:  # no order explains the batch: the logged order names the record
                     f = st.frontier
-                    for k, rule, values, record in items:
+                    for i, (k, rule, values, record) in enumerate(items):
                         g = self.step(f, rule, values, record)
                         if not g:
-                            if cut is not None:
-                                return self.cut_short(st, cut, k, record, t0)
-                            return self.diverged(f, rule, values, record, k, st.recent, st.matched, st.ignored, st.spans,
-                                                 st.open_spans, st.more, t0, st.peak)
+                            break
                         f = g
+                    else:
+                        raise AssertionError("the logged order of a batch explains it, but no order did")
+                    explained = items[:i]
+                    if explained and after is not None:  # the records before it, in the orders that explain them
+                        after.clear()
+                        self.step_orders(st.frontier, explained, after)
+                        self.track_batch(explained, after, st)
+                    for k2, _, _, r in explained:
                         st.matched += 1
-                        st.recent.append(RecordRef(k, record.file, record.line, record.raw))
-                    raise AssertionError("the logged order of a batch explains it, but no order did")
+                        st.recent.append((k2, r))
+                    if cut is not None:
+                        return self.cut_short(st, cut, k, record, t0)
+                    return self.diverged(f, rule, values, record, k, st.recent, st.matched, st.ignored, st.spans,
+                                         st.open_spans, st.more, t0, st.peak)
             except SpecEvalError as e:
                 raise LogError(f"evaluating a rule on this record: {e.message}", _span(items[-1][3]),
                                notes=((e.span, "here"),) if e.span else (), code="TC207") from None
@@ -286,13 +311,19 @@ class _Validator:
             st.peak = max(st.peak, len(nxt))
             st.matched += len(items)
             for k, _, _, r in items:
-                st.recent.append(RecordRef(k, r.file, r.line, r.raw))
+                st.recent.append((k, r))
                 if self.opts.on_frontier is not None:
                     self.opts.on_frontier(k, len(nxt))
-            if self.inv_fns:
-                k, _, _, r = items[-1]
-                st.more += self.track_invariants(nxt, RecordRef(k, r.file, r.line, r.raw), st.open_spans, st.spans)
+            if after is not None:
+                self.track_batch(items, after, st)
         return None
+
+    def track_batch(self, items: list, after: list[list], st: _Progress) -> None:
+        """Invariants after each record of a batch, in log order, on the states right after that
+        record in the orders that explain the batch (`after`, from step_orders): a violation
+        names the record whose step made it, even when a later record of the batch undoes it."""
+        for (k, _, _, r), states in zip(items, after):
+            st.more += self.track_invariants(states, RecordRef(k, r.file, r.line, r.raw), st.open_spans, st.spans)
 
     def cut_short(self, st: _Progress, cut: tuple[int, int], k: int, record: Record, t0: float) -> TraceResult:
         """INCOMPLETE where only a divergence could be claimed if the cut batches were searched as one."""
@@ -305,26 +336,62 @@ class _Validator:
         st.n = k
         return self.finish(Verdict.INCOMPLETE, st, t0, reason=reason, stopped_at=where)
 
-    def step_orders(self, frontier: list, items: list) -> list:
+    def step_orders(self, frontier: list, items: list, after: list[list] | None = None) -> list:
         """The states after the records of `items` (k, rule, values, record) in any order that
-        keeps each node's own order: a search over the set of records taken so far."""
+        keeps each node's own order: a search over the set of records taken so far. When `after`
+        is a list, it receives per item (in the order of `items`) the states right after that
+        record in the orders that explain all of `items`: the states an invariant must hold in."""
         if len(items) == 1:
             _, rule, values, record = items[0]
-            return self.step(frontier, rule, values, record)
+            nxt = self.step(frontier, rule, values, record)
+            if after is not None:
+                after.append(nxt)
+            return nxt
         nodes = [it[3].node for it in items]
         full = (1 << len(items)) - 1
+        masks = sorted(range(full), key=lambda m: (bin(m).count("1"), m))
         layers: dict[int, dict] = {0: dict.fromkeys(frontier)}
-        for mask in sorted(range(full), key=lambda m: (bin(m).count("1"), m)):
+        # with `after`: per set of records taken, (record, {state before: its successors})
+        edges: dict[int, list[tuple[int, dict]]] = {}
+        for mask in masks:
             states = layers.get(mask)
             if not states:
                 continue
             for j, (_, rule, values, record) in enumerate(items):
                 if mask >> j & 1 or any(not mask >> i & 1 for i in range(j) if nodes[i] == nodes[j]):
                     continue
-                nxt = self.step(list(states), rule, values, record)
+                if after is None:
+                    nxt = self.step(list(states), rule, values, record)
+                else:
+                    per = {s: self.step([s], rule, values, record) for s in states}
+                    edges.setdefault(mask, []).append((j, per))
+                    nxt = [t for ts in per.values() for t in ts]
                 if nxt:
-                    layers.setdefault(mask | 1 << j, {}).update(dict.fromkeys(nxt))
-        return list(layers.get(full, ()))
+                    layer = layers.setdefault(mask | 1 << j, {})
+                    layer.update(dict.fromkeys(nxt))
+                    if len(layer) > self.opts.max_frontier:
+                        raise _Bound(f"{len(layer):,} states consistent with the log exceed --max-frontier "
+                                     f"{self.opts.max_frontier:,}")
+        out = list(layers.get(full, ()))
+        if after is not None:
+            # backwards from the full set: keep the steps that lie on an order explaining every record
+            posts: list[dict] = [{} for _ in items]
+            alive: dict[int, set] = {full: set(out)}
+            for mask in reversed(masks):
+                here: set = set()
+                for j, per in edges.get(mask, ()):
+                    ok = alive.get(mask | 1 << j)
+                    if not ok:
+                        continue
+                    post = posts[j]
+                    for s, ts in per.items():
+                        for t in ts:
+                            if t in ok:
+                                here.add(s)
+                                post[t] = None
+                alive[mask] = here
+            after.extend(list(p) for p in posts)
+        return out
 
     def bind(self, rule: Rule, record: Record) -> dict[str, Any]:
         """The rule's fields, converted to spec values; MISSING for an absent optional field."""
@@ -490,10 +557,11 @@ class _Validator:
                 memo[key] = good
             for t in good:
                 out[t] = None
-        if len(out) > self.opts.max_frontier:
-            raise _Bound(f"{len(out):,} states consistent with the log exceed --max-frontier {self.opts.max_frontier:,}")
-        self.switch_if(len(out))
-        if inst is not None and OPEN in inst[1]:
+        if len(out) > self.max_frontier:
+            raise _Bound(f"{len(out):,} states consistent with the log exceed --max-frontier {self.max_frontier:,}")
+        if self.switch_at is not None:
+            self.switch_if(len(out))
+        if inst is not None and self.may_open[rule.index] and OPEN in inst[1]:
             k = len(self.concrete(inst))
             if k > self.open_peak:
                 self.open_peak = k
@@ -565,7 +633,7 @@ class _Validator:
         explained: no state is consistent with `record`, so nothing is known after it."""
         ref = RecordRef(n, record.file, record.line, record.raw)
         inst = self.instance(rule, values, record) if rule.action is not None else None
-        observed = tuple((k, "(absent)" if v is MISSING else format_value(self.m.fields[k].ty, v)) for k, v in values.items())
+        observed, observed_itf = self.observed(values)
         candidates = self.expand(frontier)
         explained: tuple[Candidate, ...]
         if isinstance(inst, str):
@@ -574,8 +642,44 @@ class _Validator:
         else:
             step = "(observation only)" if inst is None else _show_step(self.m.spec, inst)
             explained = tuple(self.explain(s, rule, values, inst) for s in candidates[: self.opts.explain])
-        div = Divergence(ref, rule.name, step, observed, tuple(recent), len(frontier), len(candidates), self.H, explained)
+        shown = tuple(RecordRef(k, r.file, r.line, r.raw) for k, r in recent)
+        div = Divergence(ref, rule.name, step, observed, shown, len(frontier), len(candidates), self.H, explained,
+                         observed_itf)
         return self.result(Verdict.DIVERGES, n, matched, ignored, 0, spans, open_spans, more, t0, peak, divergence=div)
+
+    def observed(self, values: dict) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, Any], ...]]:
+        """The record's values of the rule's fields, formatted and as ITF (None for an absent one)."""
+        fields = self.m.fields
+        shown = tuple((k, "(absent)" if v is MISSING else format_value(fields[k].ty, v)) for k, v in values.items())
+        return shown, tuple((k, None if v is MISSING else to_itf(fields[k].ty, v)) for k, v in values.items())
+
+    def read_values(self, names: tuple[tuple[str, str], ...], state: tuple, inst: tuple[str, tuple]) -> tuple[tuple[str, Any], ...]:
+        """The ITF values of what a false `require` reads (`names`: as pyspec.explain shows them:
+        `holder`, `pending[3]`, a parameter `c`), each evaluated as an expression in `state` with
+        the action's arguments; a name whose value the step was building (`holder'`) or that is
+        no expression here (a local of the action) is left out."""
+        action = self.m.spec.action(inst[0])
+        params = {f.name: (f.ty.show(), v) for f, v in zip(action.formals, inst[1])}
+        out = []
+        for name, _ in names:
+            if name.endswith("'"):
+                continue
+            key = (inst[0], name)
+            e = self.read_memo.get(key, MISSING)
+            if e is MISSING:
+                try:
+                    e = pyspec.expression(self.c, name, {p: t for p, (t, _) in params.items() if re.search(rf"\b{p}\b", name)})
+                except PyspecError:
+                    e = None
+                self.read_memo[key] = e
+            if e is None:
+                continue
+            try:
+                v = e.evaluate(state, {p: params[p][1] for p in e.bindings})
+            except SpecEvalError:
+                continue
+            out.append((name, to_itf(e.ty, v)))
+        return tuple(out)
 
     def explain(self, state: tuple, rule: Rule, values: dict, inst) -> Candidate:
         spec = self.m.spec
@@ -593,7 +697,8 @@ class _Validator:
                 message = blocked.message
                 if len(options) > 1:
                     message = f"{message} for every choice of the open arguments ({len(options)} tried; the last: {_show_step(spec, options[-1])})"
-                reasons.append(Reason(blocked.kind, message, str(blocked.span), _clause(blocked.span), tuple(blocked.values)))
+                reasons.append(Reason(blocked.kind, message, str(blocked.span), _clause(blocked.span), tuple(blocked.values),
+                                      self.read_values(tuple(blocked.values), state, options[-1])))
                 return Candidate(shown, itf, tuple(reasons))
             succs = self.successors(state, inst)
         else:
@@ -616,7 +721,7 @@ class _Validator:
                     why = self.observation_reason(o, values, state, narrowed)
                     given = " and ".join(f"`{h.text}`" for h in held)
                     reasons.append(Reason("observation", f"in the successors where {given} holds, " + why.message,
-                                          why.where, why.clause, why.values))
+                                          why.where, why.clause, why.values, why.itf, why.allowed))
                     break
                 held.append(o)
                 narrowed = keep
@@ -628,11 +733,18 @@ class _Validator:
             return Reason("observation", f"`{o.text}` is false in all {len(succs)} successors", where, o.text)
         state_text, se, logged_text, le = o.sides
         lv = {f: values[f] for f in o.fields if f in se.bindings or f in le.bindings}
-        logged = format_value(le.ty, le.evaluate(state, {k: v for k, v in lv.items() if k in le.bindings}))
-        allowed = sorted({format_value(se.ty, se.evaluate(t, {k: v for k, v in lv.items() if k in se.bindings})) for t in succs})
+        value = le.evaluate(state, {k: v for k, v in lv.items() if k in le.bindings})
+        logged = format_value(le.ty, value)
+        options: dict[str, Any] = {}
+        for t in succs:
+            v = se.evaluate(t, {k: v for k, v in lv.items() if k in se.bindings})
+            options.setdefault(format_value(se.ty, v), v)
+        allowed = sorted(options)
         return Reason("observation",
                       f"the record says {logged_text} = {logged}; the spec allows {state_text} = " + " or ".join(allowed),
-                      where, o.text, ((logged_text, logged), (state_text, " or ".join(allowed))))
+                      where, o.text, ((logged_text, logged), (state_text, " or ".join(allowed))),
+                      ((logged_text, to_itf(le.ty, value)),),
+                      ((state_text, tuple(to_itf(se.ty, options[a]) for a in allowed)),))
 
     def __repr__(self) -> str:
         return f"<validator {self.m.spec.name}>"
@@ -719,7 +831,7 @@ def _batches(records: Iterable[Record], skew: float) -> Iterable[tuple[list[Reco
         n += 1
         t = _seconds_of(r.clock)
         if batch:
-            close = t is not None and last is not None and t - last < skew
+            close = t is not None and last is not None and _within(t, last, skew)
             if not close or len(batch) >= _BATCH:
                 yield batch, run_start, close
                 batch = []
@@ -733,12 +845,21 @@ def _batches(records: Iterable[Record], skew: float) -> Iterable[tuple[list[Reco
         yield batch, run_start, False
 
 
+def _within(t: float, last: float, skew: float) -> bool:
+    """t - last < skew, for timestamps that may be integers too large for a float (exact then)."""
+    try:
+        return t - last < skew
+    except OverflowError:  # an integer beyond a float's range minus a float: astronomically apart
+        return False
+
+
 def _seconds_of(clock: Any) -> float | None:
-    """A merged timestamp as a number: (0, number) as it is, (1, ISO-8601 text) in seconds."""
+    """A merged timestamp as a number: (0, number) as it is (an int stays exact), (1, ISO-8601
+    text) in seconds."""
     if not isinstance(clock, tuple):
         return None
     if clock[0] == 0:
-        return float(clock[1])
+        return clock[1]
     try:
         import datetime
 

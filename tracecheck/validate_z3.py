@@ -18,7 +18,6 @@ import pyspec
 from pyspec.errors import SpecEvalError, UsageError
 from pyspec.limits import Budget, LimitReached, resident_mb
 from pyspec.result import Verdict
-from pyspec.types import format_value
 from tracecheck.errors import LogError
 from tracecheck.mapping import Mapping
 from tracecheck.readers.record import MISSING, Record
@@ -57,7 +56,9 @@ class _Z3Validator(_Validator):
     def __init__(self, m: Mapping, opts: Options, logs: tuple[str, ...], window: int) -> None:
         super().__init__(m, opts, logs)
         self.window = max(1, window)
-        self.ts = pyspec.trace_solver(m.spec, timeout=opts.time_limit)
+        # no solver timeout of its own: each check gets the time left of --time-limit (run), and a
+        # limit of 0 is tracecheck's to report (INCOMPLETE), not an error about a Z3 timeout
+        self.ts = pyspec.trace_solver(m.spec)
         self.hidden_idx = tuple(self.ts.instance(a, args) for a, args in self.hidden_insts)
         self.budget = Budget()  # replaced by run's
 
@@ -160,8 +161,7 @@ class _Z3Validator(_Validator):
     def _diverged(self, record, k, rule, values, last_state, recent, matched, ignored, t0) -> TraceResult:
         ref = RecordRef(k, record.file, record.line, record.raw)
         inst = self.instance(rule, values, record) if rule.action is not None else None
-        observed = tuple((f, "(absent)" if v is MISSING else format_value(self.m.fields[f].ty, v))
-                         for f, v in values.items())
+        observed, observed_itf = self.observed(values)
         explained: tuple[Candidate, ...]
         if isinstance(inst, str):
             from tracecheck.result import Candidate, Reason
@@ -175,7 +175,7 @@ class _Z3Validator(_Validator):
                 explained = tuple(self.explain(t, rule, values, inst) for t in tried)
             except (SpecEvalError, _Bound):
                 explained = ()
-        div = Divergence(ref, rule.name, step, observed, tuple(recent), -1, -1, self.H, explained)
+        div = Divergence(ref, rule.name, step, observed, tuple(recent), -1, -1, self.H, explained, observed_itf)
         return self._result(Verdict.DIVERGES, k, matched, ignored, t0, divergence=div)
 
     def _incomplete(self, pending_item, why, n, matched, ignored, t0) -> TraceResult:

@@ -12,7 +12,7 @@ from pyspec.result import Verdict
 
 ROOT = Path(__file__).resolve().parents[2]
 
-from test_issue12_skew import MAPPING as SKEW_MAPPING  # noqa: E402
+from test_skew_reordering import MAPPING as SKEW_MAPPING  # noqa: E402
 
 
 # ---- 1. [log] skew: more than 6 records within the skew ---------------------------------------
@@ -146,22 +146,7 @@ def test_a_page_that_cannot_be_written_at_the_end_keeps_the_verdict(tmp_path, ca
     assert "TC311" in out.err and "cannot write" in out.err
 
 
-# ---- 5. a `when` key that looks like a typo is a warning, not an error ------------------------
-
-def test_a_when_key_that_looks_like_a_typo_may_be_a_real_key(tmp_path, capsys):
-    text = SKEW_MAPPING.replace("SKEW", "").replace('when = { event = "ask" }', 'when = { event = "ask", nodes = 3 }')
-    m = tmp_path / "m.toml"
-    m.write_text(text)
-    line = text.split("\n").index('when = { event = "ask", nodes = 3 }') + 1
-    (w,) = tracecheck.load_mapping(m).warnings
-    assert "'nodes'" in w.message and "typo of 'node'" in w.message and w.span.line == line
-    log = tmp_path / "log.jsonl"
-    log.write_text(json.dumps({"ts": 1, "node": "orch", "event": "ask", "who": "c1", "nodes": 3}) + "\n"
-                   + json.dumps({"ts": 2, "node": "server", "event": "acquire", "who": "c1"}) + "\n")
-    assert main(["validate", "-m", str(m), str(log)]) == 0
-    err = capsys.readouterr().err
-    assert f"m.toml:{line}:" in err and "warning: when nodes" in err
-
+# ---- 5. a `when` value a declared field cannot hold (typo keys: test_mapping_when.py) ------------
 
 def test_a_when_value_a_declared_field_cannot_hold_is_still_an_error(tmp_path):
     from pyspec.errors import PyspecError

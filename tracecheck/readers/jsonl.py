@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Iterator
 
@@ -28,6 +29,11 @@ def read_jsonl(path: str) -> Iterator[Record]:
                            hint="a log record should be a flat JSON object; this line looks corrupted or hostile",
                            code="TC202") from None
         except ValueError as e:
+            if not isinstance(e, json.JSONDecodeError):  # int() of a number past Python's digit limit
+                col, end, digits = _long_number(text)
+                raise LogError(f"a number of {digits:,} digits, more than the {sys.get_int_max_str_digits():,} that can "
+                               "be read", Span(name, n, col, n, end), hint="no spec type holds such a number; the "
+                               "line looks corrupted or hostile", code="TC202") from None
             col = getattr(e, "colno", 1)
             truncated = not text.rstrip().endswith("}")
             what = "truncated JSON line (it ends before the object does)" if truncated else "invalid JSON"
@@ -36,6 +42,15 @@ def read_jsonl(path: str) -> Iterator[Record]:
         if not isinstance(data, dict):
             raise LogError(f"expected a JSON object, found {type(data).__name__}", Span(name, n, 1, n, len(text) + 1), code="TC202")
         yield Record(name, n, text, data)
+
+
+def _long_number(text: str) -> tuple[int, int, int]:
+    """The first run of digits longer than Python converts: (1-based column, end column, digits)."""
+    limit = sys.get_int_max_str_digits()
+    for m in re.finditer(r"\d+", text):
+        if len(m.group()) > limit:
+            return m.start() + 1, m.end() + 1, len(m.group())
+    return 1, 2, limit + 1
 
 
 def _nesting(text: str) -> tuple[int, int]:

@@ -1,6 +1,6 @@
-"""Issue 12: logs written by different processes with wall clocks. A record stamped 0.3 ms
-before the orchestrator's record that caused it made a real run diverge; `[log] skew` declares
-the bound under which records may be in either order, and the search tries every such order."""
+"""Logs written by different processes with wall clocks. A record stamped 0.3 ms before the
+orchestrator's record that caused it made a real run diverge; `[log] skew` declares the bound
+under which records may be in either order, and the search tries every such order."""
 
 from __future__ import annotations
 
