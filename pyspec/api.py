@@ -148,9 +148,11 @@ _PHASE = {  # where `_bounded` catches a limit: what the engine's own loop has n
 
 
 def bmc(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None = None, reachables=None,
-        time_limit: float | None = None, max_memory: float | None = None, started: float | None = None) -> Result:
+        time_limit: float | None = None, max_memory: float | None = None, started: float | None = None,
+        deadlock: bool = False) -> Result:
     """Bounded model checking with Z3 to `depth` steps (see pyspec.symbolic.bmc); each of
     `reachables` (default: the spec's own) must be reached within the bound, else UNKNOWN.
+    `deadlock`: a state within the bound where no action is enabled gives DEADLOCK.
     `time_limit`/`max_memory` give INCOMPLETE when passed, in any phase."""
     if depth < 0:
         raise UsageError("--depth must be at least 0", code="PS602")
@@ -162,7 +164,7 @@ def bmc(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None = 
     # Every Z3 model is replayed through the explicit engine, handed to the symbolic one here.
     return _bounded(spec, "bmc", names, time_limit, max_memory, started,
                     lambda: _bmc(spec, depth=depth, invariants=names, timeout=timeout, reference=compile_spec(spec),
-                                 reachables=reach),
+                                 reachables=reach, deadlock=deadlock),
                     lambda r: r)
 
 

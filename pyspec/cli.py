@@ -246,7 +246,7 @@ def run(o: Options) -> int:
             if o.depth is None:
                 raise UsageError("--engine bmc needs --depth K", code="PS608")
             result = api.bmc(spec, depth=o.depth, invariants=o.invariants, timeout=o.timeout, reachables=reach,
-                             time_limit=o.time_limit, max_memory=o.max_memory, started=started)
+                             time_limit=o.time_limit, max_memory=o.max_memory, started=started, deadlock=o.deadlock)
         else:
             result = api.check(
                 spec,

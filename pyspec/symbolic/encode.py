@@ -21,7 +21,7 @@ import z3
 from pyspec.lang import typed as T
 from pyspec.lang.analysis import Analysis
 from pyspec.lang.types import EnumT, Type, domain
-from pyspec.symbolic.boolean import and_, and_all, or_all
+from pyspec.symbolic.boolean import and_, and_all, not_, or_all
 from pyspec.symbolic.decode import decode, fresh, is_true_in, lift
 from pyspec.symbolic.encode_expr import EvalErr
 from pyspec.symbolic.ints import Ctx
@@ -112,6 +112,9 @@ class Encoding:
                 self.instances.append((ai, args))
         s0, s1 = self.state(0), self.state(1)
         self.init = self._init(s0)
+        # Per instance: some path through its body gets past every `require` and choice from
+        # state 0 (its next state then exists: each path fixes it by equalities on state 1).
+        self.enabled: list[Any] = []
         self.steps: list[Part] = [self._instance(i, s0, s1) for i in range(len(self.instances))]
         self.invariants: dict[str, Part] = {inv.name: self._invariant(inv, s0) for inv in spec.invariants}
         self.reachables: dict[str, Part] = {r.name: self._invariant(r, s0) for r in spec.reachables}
@@ -149,6 +152,11 @@ class Encoding:
     def next(self, k: int) -> Any:
         """Some action instance leads from state k to state k + 1."""
         return self.at(or_all(p.formula for p in self.steps), k)
+
+    def deadlocked(self, k: int) -> Any:
+        """No action instance is enabled in state k (and none raises an evaluation error there,
+        which the explicit engine would report instead of a deadlock)."""
+        return self.at(and_(not_(or_all(self.enabled)), not_(or_all(p.error for p in self.steps))), k)
 
     def step_error(self, k: int) -> Any:
         """Running some action instance in state k raises an evaluation error."""
@@ -191,6 +199,7 @@ class Encoding:
         a = self.spec.actions[ai]
         bound = {f.slot: (lift(ctx, f.ty, v), v) for f, v in zip(a.formals, args)}
         paths, errors = self.run(a.body, s0.vals, bound)
+        self.enabled.append(or_all(p.guard for p in paths))
         frame = [eq(ctx, s1.vals[i], s0.vals[i]) for i in range(len(s0.vals)) if i not in a.assigned]
         # Each path's next-state equalities, one per leaf; an equality every path shares
         # (a leaf that no path changes differently) is stated once, outside the disjunction
