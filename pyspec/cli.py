@@ -222,14 +222,30 @@ def run_suite(path: str, only: str | None, as_json: bool) -> int:
     return 0 if res.ok else 1
 
 
+def _refuse_unused(o: Options) -> None:
+    """No option is silently dropped: one the chosen engine does not read is a UsageError
+    before any work (tests/test_cli_flags_are_honoured.py keeps this list complete)."""
+    if o.command != "check":
+        return  # every other command reads each of its options
+    if o.engine != "bmc" and o.depth is not None:
+        raise UsageError(f"--depth {o.depth} needs --engine bmc: the explicit engine explores every depth",
+                         hint="add --engine bmc, or bound the explicit search with --max-states", code="PS615")
+    if o.engine != "bmc" and o.timeout is not None:
+        raise UsageError(f"--timeout {o.timeout:g} is Z3's limit per check: the explicit engine does not use it",
+                         hint="bound the explicit search with --time-limit S (the whole run) or --max-states N, "
+                              "or add --engine bmc --depth K", code="PS630")
+    if o.engine == "bmc" and o.max_states is not None:
+        raise UsageError(f"--max-states {o.max_states} bounds the explicit engine's search: --engine bmc does not "
+                         "count states", hint="bound BMC with --depth K (and --time-limit S or --timeout S), "
+                                              "or leave out --engine bmc", code="PS630")
+
+
 def run(o: Options) -> int:
     started = time.perf_counter()
     api.check_limits(o.time_limit, o.max_memory)  # before any bound is armed
     if o.html:
         check_page_path(o.html)  # before the work, not after it
-    if o.command == "check" and o.engine != "bmc" and o.depth is not None:
-        raise UsageError(f"--depth {o.depth} needs --engine bmc: the explicit engine explores every depth",
-                         hint="add --engine bmc, or bound the explicit search with --max-states", code="PS615")
+    _refuse_unused(o)
     try:  # the limits hold while the spec is parsed, typed and its params evaluated too
         with Budget(o.time_limit, o.max_memory, started):
             spec = api.load(o.spec, o.params)

@@ -287,6 +287,8 @@ register_codes(
             "PS620": "`pyspec view`: trace file missing or unreadable",
             "PS621": "`pyspec view`: a file that is not an ITF trace",
             "PS622": "`--html FILE` that cannot be written",
+            "PS630": "an option the chosen engine does not use (`--max-states` with `--engine bmc`, "
+            "`--timeout` without it)",
         },
     )
 )

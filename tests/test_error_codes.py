@@ -259,6 +259,9 @@ CASES = [
     Case("PS620", ("pyspec", ["view", "{d}/none.itf.json", "-o", "{d}/t.html"]), "no such trace file"),
     Case("PS621", ("pyspec", ["view", "{d}/m.toml", "-o", "{d}/t.html"]), "not JSON"),
     Case("PS622", ("pyspec", ["check", "{d}/tiny.spec", "--max-states", "1", "--html", "{d}/no-dir/t.html"]), "cannot write"),
+    Case("PS630", ("pyspec", ["check", "{d}/tiny.spec", "--timeout", "5"]), "the explicit engine does not use it"),
+    Case("PS630", ("pyspec", ["check", "{d}/tiny.spec", "--engine", "bmc", "--depth", "2", "--max-states", "9"]),
+         "--engine bmc does not count states"),
     # tracecheck: the mapping
     Case("TC101", lambda d: raised(lambda: tracecheck.load_mapping(d / "none.toml")), "no such mapping file"),
     Case("TC102", _mapping("[fields]", "[fields"), "invalid TOML", (7, 8)),
