@@ -152,6 +152,8 @@ class ExprEncoder:
     def _x_Binary(self, e: T.Binary, p, g):
         op = e.op
         sem = OPS[op]
+        if sem.lazy and isinstance(e.left, T.Binary) and e.left.op == op:
+            return self._lazy_chain(e, p, g)
         a = self.expr(e.left, p, g)
         if op == Op.AND:
             if a is False:
@@ -165,6 +167,24 @@ class ExprEncoder:
         if sem.failure is not None:
             self.record_error(g, self.ctx.int_eq_const(b, 0), e.span, sem.failure)
         return sem.sym(self.algebra, a, b, e.ty)
+
+    def _lazy_chain(self, e: T.Binary, p, g):
+        """`a and b and c ...` (or `or`) over its operands in one loop, each encoded under the
+        operands before it (as nested `and`s would be), without recursing once per operator."""
+        and_op = e.op == Op.AND
+        nodes = [e]
+        while isinstance(nodes[-1].left, T.Binary) and nodes[-1].left.op == e.op:
+            nodes.append(nodes[-1].left)
+        terms: list = []
+        guard = g
+        for x in [nodes[-1].left, *(n.right for n in reversed(nodes))]:
+            v = self.expr(x, p, guard)
+            if v is (not and_op):  # False decides an `and`, True an `or`: the rest is never evaluated
+                return v
+            if v is not and_op:
+                terms.append(v)
+                guard = _g(guard, v if and_op else not_(v))
+        return and_(*terms) if and_op else or_(*terms)
 
     def _x_IfExp(self, e: T.IfExp, p, g):
         c = self.expr(e.cond, p, g)
