@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from pyspec.errors import SpecEvalError
 from pyspec.lang import typed as T
-from pyspec.lang.analysis import Analysis, conjuncts, facts_false, facts_right, facts_true
+from pyspec.lang.analysis import Analysis, chain_operands, conjuncts, facts_false, facts_right, facts_true
 from pyspec.lang.ops import OPS, Fail, Op, fail, int_range
 from pyspec.lang.types import (
     IntT,
@@ -571,15 +571,6 @@ class Compiler:
 
 
 _MISSING = object()
-
-
-def chain_operands(e: T.Binary) -> list[T.Expr]:
-    """The operands of the left-nested chain of `e.op` that `e` ends (`((a op b) op c) op d`
-    -> [a, b, c, d]), found without recursion: the parser folds each long chain this way."""
-    nodes = [e]
-    while isinstance(nodes[-1].left, T.Binary) and nodes[-1].left.op == e.op:
-        nodes.append(nodes[-1].left)
-    return [nodes[-1].left, *(n.right for n in reversed(nodes))]
 
 
 class _Facts:

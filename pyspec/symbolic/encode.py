@@ -65,25 +65,24 @@ def collect_strings(spec: T.CheckedSpec) -> list[str]:
             for f in getattr(t, "__slots__", ()):
                 walk(getattr(t, f))
 
-    def walk(x: Any) -> None:
-        if isinstance(x, (str, int, bool, type(None))):
-            return
-        if id(x) in visited:
-            return
-        visited.add(id(x))
-        if isinstance(x, Type):
-            ty(x)
-            return
-        if isinstance(x, (tuple, list, frozenset)):
-            for y in x:
-                walk(y)
-            return
-        slots = getattr(type(x), "__slots__", None)
-        if slots is None:
-            return
-        for f in slots:
-            if f != "span" and hasattr(x, f):
-                walk(getattr(x, f))
+    def walk(root: Any) -> None:
+        # depth first, in order, with a stack of its own: a long chain of `and`s is a deep tree
+        stack = [root]
+        while stack:
+            x = stack.pop()
+            if isinstance(x, (str, int, bool, type(None))) or id(x) in visited:
+                continue
+            visited.add(id(x))
+            if isinstance(x, Type):
+                ty(x)
+                continue
+            if isinstance(x, (tuple, list, frozenset)):
+                stack.extend(reversed(list(x)))
+                continue
+            slots = getattr(type(x), "__slots__", None)
+            if slots is None:
+                continue
+            stack.extend(reversed([getattr(x, f) for f in slots if f != "span" and hasattr(x, f)]))
 
     walk(spec.params)
     walk(spec.vars)

@@ -13,9 +13,9 @@ from typing import Any
 
 from pyspec.errors import SpecEvalError
 from pyspec.explicit.codegen.runtime import _HELPERS
-from pyspec.explicit.evaluator import Compiler, chain_operands
+from pyspec.explicit.evaluator import Compiler
 from pyspec.lang import typed as T
-from pyspec.lang.analysis import facts_false, facts_right, facts_true
+from pyspec.lang.analysis import chain_operands, facts_false, facts_right, facts_true
 from pyspec.lang.ops import OPS, Op
 from pyspec.lang.types import (
     BoolT,
