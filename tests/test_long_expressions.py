@@ -120,3 +120,18 @@ def test_engines_take_a_thousand_operands(tmp_path):
     assert api.bmc(spec, 3).verdict is Verdict.NO_VIOLATION_UP_TO
     for name in ("Many", "AnyOf", "Sum", "Union"):
         assert api.prove(spec, name).verdict is Verdict.PROVED, name
+
+
+def test_a_param_integer_past_pythons_4300_digits_is_a_user_error(tmp_path):
+    path = tmp_path / "p.spec"
+    path.write_text("spec P\nparam M: int = 3\nvar x: 0 .. 3\ninit:\n    x = 0\naction A():\n"
+                    "    require x < 3 and M > 0\n    x' = x + 1\ninvariant Ok: x <= 3\n")
+    many = "1" * 4400
+    for value, says in ((many, "an integer of 4,400 digits; at most 4,300 can be read"),
+                        ("9" * 3000 + " * " + "9" * 3000, "an integer of more than 4,300 digits")):
+        for command in (["check"], ["simulate"], ["check", "--engine", "bmc", "--depth", "2"], ["show"]):
+            rc, out, err = _run([command[0], str(path), *command[1:], "-D", f"M={value}"])
+            assert rc == 2 and "error[PS502]" in err and says in err and "hint:" in err, (command, err[-300:])
+            assert many not in err  # the message shows the value cut short
+    rc, out, _ = _run(["check", str(path), "-D", "M=" + "1" * 4300])
+    assert rc == 0, out
