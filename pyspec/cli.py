@@ -122,7 +122,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
     pr = sub.add_parser("prove", help="prove an invariant inductive (or k-inductive) with Z3")
     common(pr)
-    pr.add_argument("--invariant", required=True, metavar="NAME", help="the invariant to prove")
+    pr.add_argument("--invariant", required=True, action="append", dest="invariants", metavar="NAME",
+                    help="the invariant to prove (one; strengthen it with --with)")
     pr.add_argument("--with", dest="aux", action="append", default=[], metavar="AUX",
                     help="an auxiliary invariant to strengthen it with (repeatable)")
     pr.add_argument("--k", type=int, default=1, help="k-induction depth (default 1: plain induction)")
@@ -179,8 +180,6 @@ def _options(ns: argparse.Namespace) -> Options:
 
 
 def _invariants(ns: argparse.Namespace) -> tuple[str, ...] | None:
-    if ns.command == "prove":
-        return (ns.invariant,)
     return tuple(ns.invariants) if getattr(ns, "invariants", None) else None
 
 
@@ -225,6 +224,10 @@ def run_suite(path: str, only: str | None, as_json: bool) -> int:
 def _refuse_unused(o: Options) -> None:
     """No option is silently dropped: one the chosen engine does not read is a UsageError
     before any work (tests/test_cli_flags_are_honoured.py keeps this list complete)."""
+    if o.command == "prove" and o.invariants is not None and len(o.invariants) > 1:
+        raise UsageError(f"prove takes one --invariant, not {len(o.invariants)} ({', '.join(o.invariants)})",
+                         hint="prove them one at a time; to prove one with the help of another, "
+                              f"--invariant {o.invariants[0]} --with {o.invariants[1]}", code="PS631")
     if o.command != "check":
         return  # every other command reads each of its options
     if o.engine != "bmc" and o.depth is not None:

@@ -289,6 +289,7 @@ register_codes(
             "PS622": "`--html FILE` that cannot be written",
             "PS630": "an option the chosen engine does not use (`--max-states` with `--engine bmc`, "
             "`--timeout` without it)",
+            "PS631": "`pyspec prove` with more than one `--invariant` (it proves one; `--with` adds helpers)",
         },
     )
 )

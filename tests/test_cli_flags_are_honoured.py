@@ -252,3 +252,9 @@ def test_suite_rows_honour_deadlock_and_refuse_keys_their_engine_does_not_use(fi
                                         f'expect = "holds"\n{key}\n')
         rc, out, err = _run(["suite", str(files / "bad.toml")])
         assert rc == 2 and "error[PS613]" in err and f"engine {engine} does not use {key.split()[0]}" in err, err
+
+
+def test_prove_refuses_a_second_invariant_rather_than_proving_only_the_last(files):
+    spec = str(files / "tpc.spec")
+    rc, out, err = _run(["prove", spec, "--invariant", "Consistent", "--invariant", "NotAllPrepared"])
+    assert rc == 2 and "error[PS631]" in err and "--invariant Consistent --with NotAllPrepared" in err, err

@@ -262,6 +262,8 @@ CASES = [
     Case("PS630", ("pyspec", ["check", "{d}/tiny.spec", "--timeout", "5"]), "the explicit engine does not use it"),
     Case("PS630", ("pyspec", ["check", "{d}/tiny.spec", "--engine", "bmc", "--depth", "2", "--max-states", "9"]),
          "--engine bmc does not count states"),
+    Case("PS631", ("pyspec", ["prove", "{d}/tiny.spec", "--invariant", "Few", "--invariant", "Few"]),
+         "prove takes one --invariant, not 2"),
     # tracecheck: the mapping
     Case("TC101", lambda d: raised(lambda: tracecheck.load_mapping(d / "none.toml")), "no such mapping file"),
     Case("TC102", _mapping("[fields]", "[fields"), "invalid TOML", (7, 8)),
