@@ -290,6 +290,7 @@ register_codes(
             "PS630": "an option the chosen engine does not use (`--max-states` with `--engine bmc`, "
             "`--timeout` without it)",
             "PS631": "`pyspec prove` with more than one `--invariant` (it proves one; `--with` adds helpers)",
+            "PS632": "an expression nested more deeply than the engines can read",
         },
     )
 )

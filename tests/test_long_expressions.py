@@ -135,3 +135,40 @@ def test_a_param_integer_past_pythons_4300_digits_is_a_user_error(tmp_path):
             assert many not in err  # the message shows the value cut short
     rc, out, _ = _run(["check", str(path), "-D", "M=" + "1" * 4300])
     assert rc == 0, out
+
+
+NOTS = ("spec D\nvar x: 0 .. 3\ninit:\n    x = 0\naction A():\n    require x < 3\n    x' = x + 1\n"
+        "invariant Deep: " + "not " * 250 + "(x > 5)\n")
+
+
+@pytest.mark.parametrize("engine", ["check", "simulate", "bmc", "prove"])
+def test_nesting_past_what_an_engine_can_read_is_a_user_error(engine):
+    # The front end stops (today) before the engines do; a lower recursion limit stands for a
+    # front end that accepts more than an engine can read.
+    from pyspec import loads
+    from pyspec.errors import UsageError
+
+    spec = loads(NOTS)
+    run = {"check": lambda: api.check(spec), "simulate": lambda: api.simulate(spec, runs=2),
+           "bmc": lambda: api.bmc(spec, 2), "prove": lambda: api.prove(spec, "Deep")}[engine]
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(350)
+    try:
+        with pytest.raises(UsageError) as e:
+            run()
+    finally:
+        sys.setrecursionlimit(limit)
+    assert e.value.code == "PS632" and "nested 252 levels deep" in e.value.message
+    assert (e.value.span.line, e.value.span.col) == (8, 17)  # the invariant's expression
+
+
+def test_a_recursion_error_of_a_shallow_spec_is_not_blamed_on_the_spec(monkeypatch):
+    from pyspec import loads
+    from pyspec.explicit import compiled
+
+    def broken(self, names):
+        raise RecursionError("a bug")
+
+    monkeypatch.setattr(compiled.CompiledSpec, "invariant_fn", broken)
+    with pytest.raises(RecursionError):
+        api.check(loads(NOTS.replace("not " * 250, "")))
