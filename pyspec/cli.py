@@ -228,6 +228,9 @@ def _refuse_unused(o: Options) -> None:
         raise UsageError(f"prove takes one --invariant, not {len(o.invariants)} ({', '.join(o.invariants)})",
                          hint="prove them one at a time; to prove one with the help of another, "
                               f"--invariant {o.invariants[0]} --with {o.invariants[1]}", code="PS631")
+    if o.command == "prove" and o.invariants and o.invariants[0] in o.aux:
+        raise UsageError(f"--with {o.invariants[0]} names the invariant being proved: it adds nothing",
+                         hint="--with takes other invariants that make the one proved inductive", code="PS631")
     if o.command != "check":
         return  # every other command reads each of its options
     if o.engine != "bmc" and o.depth is not None:

@@ -289,7 +289,8 @@ register_codes(
             "PS622": "`--html FILE` that cannot be written",
             "PS630": "an option the chosen engine does not use (`--max-states` with `--engine bmc`, "
             "`--timeout` without it)",
-            "PS631": "`pyspec prove` with more than one `--invariant` (it proves one; `--with` adds helpers)",
+            "PS631": "`pyspec prove` with more than one `--invariant` (it proves one; `--with` adds helpers), "
+            "or `--with` naming the invariant it proves",
             "PS632": "an expression nested more deeply than the engines can read",
         },
     )

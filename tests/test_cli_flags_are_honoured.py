@@ -81,7 +81,7 @@ ROUTED = {
     "--runs": (["--runs", "3"], "runs", 3),
     "--steps": (["--steps", "4"], "steps", 4),
     "--seed": (["--seed", "5"], "seed", 5),
-    "--with": (["--with", "Consistent"], "aux", ("Consistent",)),
+    "--with": (["--with", "NotAllPrepared"], "aux", ("NotAllPrepared",)),
     "--k": (["--k", "2"], "k", 2),
 }
 
@@ -258,3 +258,8 @@ def test_prove_refuses_a_second_invariant_rather_than_proving_only_the_last(file
     spec = str(files / "tpc.spec")
     rc, out, err = _run(["prove", spec, "--invariant", "Consistent", "--invariant", "NotAllPrepared"])
     assert rc == 2 and "error[PS631]" in err and "--invariant Consistent --with NotAllPrepared" in err, err
+
+
+def test_prove_refuses_with_naming_the_invariant_it_proves(files):
+    rc, out, err = _run(["prove", str(files / "tpc.spec"), "--invariant", "Consistent", "--with", "Consistent"])
+    assert rc == 2 and "error[PS631]" in err and "names the invariant being proved" in err, err
