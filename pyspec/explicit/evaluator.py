@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from pyspec.errors import SpecEvalError
 from pyspec.lang import typed as T
-from pyspec.lang.analysis import Analysis, chain_operands, conjuncts, facts_false, facts_right, facts_true
+from pyspec.lang.analysis import Analysis, chain_operands, conjuncts, facts_false, facts_right, facts_true, long_chain
 from pyspec.lang.ops import OPS, Fail, Op, fail, int_range
 from pyspec.lang.types import (
     IntT,
@@ -100,7 +100,7 @@ class Compiler:
     def _c_Binary(self, e: T.Binary):
         op = e.op
         sem = OPS[op]
-        if isinstance(e.left, T.Binary) and e.left.op == op and (sem.lazy or sem.failure is None):
+        if long_chain(e) and (sem.lazy or sem.failure is None):
             return self._lazy_chain(e) if sem.lazy else self._chain(e)
         a = self.expr(e.left)
         if sem.lazy:

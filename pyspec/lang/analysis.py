@@ -73,6 +73,16 @@ def chain_operands(e: T.Binary) -> list[T.Expr]:
     return [nodes[-1].left, *(n.right for n in reversed(nodes))]
 
 
+def long_chain(e: T.Binary, least: int = 8) -> bool:
+    """`e` ends a left-nested chain of at least `least` operands of its operator: where the
+    engines switch from one recursion per operator to one loop (shorter chains keep the
+    nested form, whose closures and Z3 terms are the ones measured)."""
+    n = 2
+    while isinstance(e.left, T.Binary) and e.left.op == e.op and n < least:
+        e, n = e.left, n + 1
+    return n >= least
+
+
 def conjuncts(e: T.Expr) -> list[T.Expr]:
     if isinstance(e, T.Binary) and e.op == Op.AND:
         return [c for x in chain_operands(e) for c in conjuncts(x)]
@@ -234,6 +244,7 @@ __all__ = [
     "Analysis",
     "chain_operands",
     "children",
+    "long_chain",
     "conjuncts",
     "facts_false",
     "facts_right",

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from pyspec.errors import Span
 from pyspec.lang import typed as T
-from pyspec.lang.analysis import NEXT, STATE, Analysis, chain_operands
+from pyspec.lang.analysis import NEXT, STATE, Analysis, chain_operands, long_chain
 from pyspec.lang.ops import OPS, Fail, Op
 from pyspec.lang.types import MapT, SetT, Type, sort_key
 from pyspec.symbolic.boolean import Bool, and_, and_all, not_, or_, or_all
@@ -152,7 +152,7 @@ class ExprEncoder:
     def _x_Binary(self, e: T.Binary, p, g):
         op = e.op
         sem = OPS[op]
-        if isinstance(e.left, T.Binary) and e.left.op == op:
+        if long_chain(e):
             return self._lazy_chain(e, p, g) if sem.lazy else self._chain(e, p, g)
         a = self.expr(e.left, p, g)
         if op == Op.AND:
