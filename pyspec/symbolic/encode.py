@@ -111,9 +111,7 @@ class Encoding:
                 self.instances.append((ai, args))
         s0, s1 = self.state(0), self.state(1)
         self.init = self._init(s0)
-        # Per instance: some path through its body gets past every `require` and choice from
-        # state 0 (its next state then exists: each path fixes it by equalities on state 1).
-        self.enabled: list[Any] = []
+        self._enabled: dict[int, Any] = {}
         self.steps: list[Part] = [self._instance(i, s0, s1) for i in range(len(self.instances))]
         self.invariants: dict[str, Part] = {inv.name: self._invariant(inv, s0) for inv in spec.invariants}
         self.reachables: dict[str, Part] = {r.name: self._invariant(r, s0) for r in spec.reachables}
@@ -152,10 +150,25 @@ class Encoding:
         """Some action instance leads from state k to state k + 1."""
         return self.at(or_all(p.formula for p in self.steps), k)
 
+    def enabled(self, inst: int) -> Any:
+        """Action instance `inst` is enabled in state 0: the condition of one of its paths holds
+        (every `require` and choice on it), and its next state then exists, since each path fixes
+        it by equalities on state 1.
+
+        Built on first use, from the paths run again: keeping the paths' conditions from
+        `_instance` for it, even unused, keeps Z3 terms alive that would be freed, which changes
+        Z3's term numbering and with it the models (the counterexamples) of every other query."""
+        f = self._enabled.get(inst)
+        if f is None:
+            paths, _ = self._paths(inst, self.state(0))
+            f = self._enabled[inst] = or_all(p.guard for p in paths)
+        return f
+
     def deadlocked(self, k: int) -> Any:
         """No action instance is enabled in state k (and none raises an evaluation error there,
         which the explicit engine would report instead of a deadlock)."""
-        return self.at(and_(not_(or_all(self.enabled)), not_(or_all(p.error for p in self.steps))), k)
+        some = or_all(self.enabled(i) for i in range(len(self.instances)))
+        return self.at(and_(not_(some), not_(or_all(p.error for p in self.steps))), k)
 
     def step_error(self, k: int) -> Any:
         """Running some action instance in state k raises an evaluation error."""
@@ -192,13 +205,17 @@ class Encoding:
         )
         return Part(formula, or_all(e.cond for e in errors), tuple(errors))
 
-    def _instance(self, inst: int, s0: SymState, s1: SymState) -> Part:
-        ctx = self.ctx
+    def _paths(self, inst: int, s0: SymState) -> tuple[list[Path], list[EvalErr]]:
+        """The paths of action instance `inst` from state `s0`, and the evaluation errors met."""
         ai, args = self.instances[inst]
         a = self.spec.actions[ai]
-        bound = {f.slot: (lift(ctx, f.ty, v), v) for f, v in zip(a.formals, args)}
-        paths, errors = self.run(a.body, s0.vals, bound)
-        self.enabled.append(or_all(p.guard for p in paths))
+        bound = {f.slot: (lift(self.ctx, f.ty, v), v) for f, v in zip(a.formals, args)}
+        return self.run(a.body, s0.vals, bound)
+
+    def _instance(self, inst: int, s0: SymState, s1: SymState) -> Part:
+        ctx = self.ctx
+        a = self.spec.actions[self.instances[inst][0]]
+        paths, errors = self._paths(inst, s0)
         frame = [eq(ctx, s1.vals[i], s0.vals[i]) for i in range(len(s0.vals)) if i not in a.assigned]
         # Each path's next-state equalities, one per leaf; an equality every path shares
         # (a leaf that no path changes differently) is stated once, outside the disjunction

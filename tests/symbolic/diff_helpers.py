@@ -100,8 +100,8 @@ def check_state(spec, enc: Encoding, compiled, state) -> None:
         solver.pop()
         assert got == expected, f"{what}: explicit {sorted(map(repr, expected))} symbolic {sorted(map(repr, got))}"
         # the enabledness BMC's deadlock search reads: true exactly when there is a successor
-        enabled = solver.check(_b(enc.enabled[inst])) == z3.sat
-        disabled = solver.check(z3.Not(_b(enc.enabled[inst]))) == z3.sat
+        enabled = solver.check(_b(enc.enabled(inst))) == z3.sat
+        disabled = solver.check(z3.Not(_b(enc.enabled(inst)))) == z3.sat
         assert enabled != disabled and enabled == bool(expected), f"{what}: enabled {enabled}/{disabled}, explicit {expected}"
 
 
