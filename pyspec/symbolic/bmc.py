@@ -84,6 +84,7 @@ def run(
     """The BMC loop over an existing encoding (shared with k-induction's base case). A limit
     passed gives INCOMPLETE (`stop_incomplete`) or is raised on (LimitReached) to the caller."""
     spec = enc.spec
+    none = "no violation and no deadlock" if deadlock else "no violation"  # what a depth without a finding shows
     encode_seconds = time.perf_counter() - t0
     solver = new_solver(timeout)
     per_depth: list[float] = []
@@ -107,7 +108,7 @@ def run(
         return result(
             Verdict.UNKNOWN,
             k - 1,
-            reason=f"Z3 could not decide {what} at depth {k} ({reason}); no violation up to depth {k - 1}"
+            reason=f"Z3 could not decide {what} at depth {k} ({reason}); {none} up to depth {k - 1}"
             if k > 0
             else f"Z3 could not decide {what} at depth 0 ({reason})",
         )
@@ -224,17 +225,16 @@ def run(
             if not stop_incomplete:
                 raise
             k = at[0]
-            done = f"; no violation up to depth {k - 1}" if k > 0 else ""
+            done = f"; {none} up to depth {k - 1}" if k > 0 else ""
             return result(Verdict.INCOMPLETE, k - 1, reason=f"stopped: {stop.reason} at depth {k}{done}; {stop.hint}")
     missing = [n for n in reachables if n not in found]
     if missing:
         return result(
             Verdict.UNKNOWN,
             depth,
-            reason=f"no violation up to depth {depth}, but {', '.join(missing)} not reached up to depth {depth}; "
+            reason=f"{none} up to depth {depth}, but {', '.join(missing)} not reached up to depth {depth}; "
             "a bound cannot show it unreachable: raise --depth, or check it with the explicit engine",
         )
-    none = "no violation and no deadlock" if deadlock else "no violation"
     return result(Verdict.NO_VIOLATION_UP_TO, depth, reason=f"{none} up to depth {depth}")
 
 
