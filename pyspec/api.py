@@ -7,20 +7,68 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
-from pyspec.errors import UsageError
+from pyspec.errors import Span, UsageError
 from pyspec.explicit.compiled import CompiledSpec
 from pyspec.explicit.evaluator import LOCALS
 from pyspec.explicit.explore import ExploreOptions, explore, stopped_before_search
 from pyspec.explicit.simulate import SimulateOptions, simulate as _simulate
 from pyspec.lang.load import load, loads
 from pyspec.lang.scope import did_you_mean
+from pyspec.lang import typed as T
 from pyspec.lang.typed import CheckedSpec
-from pyspec.lang.types import format_value
+from pyspec.lang.types import Type, format_value
 from pyspec.limits import Budget, LimitReached, check_bounds
 from pyspec.progress import watch
 from pyspec.result import ProofResult, Result, SynthResult, Verdict
+
+
+# An engine reads an expression by recursion (a chain of one operator, in a loop): past this
+# depth a RecursionError is the spec's nesting, below it a bug (exit 70 with its traceback).
+_DEEP = 100
+
+
+@contextmanager
+def _nesting(spec: CheckedSpec) -> Iterator[None]:
+    """Turn an engine's RecursionError on a deeply nested expression into UsageError PS632,
+    at the deepest expression: the front end may accept a nesting that an engine cannot read."""
+    try:
+        yield
+    except RecursionError:
+        depth, span = _deepest(spec)
+        if depth < _DEEP:
+            raise
+        raise UsageError(f"an expression nested {depth:,} levels deep is more than the engines can read",
+                         span, hint="split it: name its parts with `def`s, or write one long condition as "
+                                    "several `require` lines or invariants", code="PS632") from None
+
+
+def _deepest(spec: CheckedSpec) -> tuple[int, Span | None]:
+    """The nesting depth of the spec's deepest expression (not counting the links of a chain
+    of one operator, which every engine reads in a loop) and where it is, without recursion."""
+    best: tuple[int, Span | None] = (0, None)
+    stack: list[tuple[Any, int, Any, Any]] = [((spec.init, spec.actions, spec.invariants, spec.reachables), 0, None, None)]
+    seen: set[int] = set()
+    while stack:
+        x, depth, parent, root = stack.pop()  # root: the outermost expression around x
+        if isinstance(x, (str, int, bool, float, type(None), Type)) or id(x) in seen:
+            continue
+        seen.add(id(x))
+        if isinstance(x, T.Expr):
+            root = root or x
+            if not (isinstance(parent, T.Binary) and isinstance(x, T.Binary) and x.op == parent.op and x is parent.left):
+                depth += 1
+            if depth > best[0]:
+                best = (depth, root.span)
+        if isinstance(x, (tuple, list, frozenset)):
+            stack.extend((y, depth, parent, root) for y in x)
+            continue
+        for f in getattr(type(x), "__slots__", ()):
+            if f != "span" and hasattr(x, f):
+                stack.append((getattr(x, f), depth, x, root))
+    return best
 
 
 def _names(spec: CheckedSpec, invariants) -> tuple[str, ...] | None:
@@ -86,10 +134,11 @@ def check(
     opts = ExploreOptions(names, max_states, deadlock, time_limit,
                           reachables=_reachables(spec, reachables), max_memory=max_memory,
                           started=time.perf_counter() if started is None else started)
-    compiled = _compile_within(spec, names, time_limit, max_memory, opts.started)
-    if isinstance(compiled, Result):
-        return compiled
-    return explore(compiled, opts)
+    with _nesting(spec):
+        compiled = _compile_within(spec, names, time_limit, max_memory, opts.started)
+        if isinstance(compiled, Result):
+            return compiled
+        return explore(compiled, opts)
 
 
 def _compile_within(spec: CheckedSpec, names, time_limit, max_memory, started) -> CompiledSpec | Result:
@@ -116,11 +165,12 @@ def simulate(spec: CheckedSpec, runs=100, steps=50, seed=0, invariants=None, dea
     check_limits(time_limit, max_memory)
     names = _names(spec, invariants)
     started = time.perf_counter() if started is None else started
-    compiled = _compile_within(spec, names, time_limit, max_memory, started)
-    if isinstance(compiled, Result):
-        return compiled
-    return _simulate(compiled, SimulateOptions(runs, steps, seed, names, deadlock, max_memory=max_memory,
-                                               time_limit=time_limit, started=started))
+    with _nesting(spec):
+        compiled = _compile_within(spec, names, time_limit, max_memory, started)
+        if isinstance(compiled, Result):
+            return compiled
+        return _simulate(compiled, SimulateOptions(runs, steps, seed, names, deadlock, max_memory=max_memory,
+                                                   time_limit=time_limit, started=started))
 
 
 def _bounded(spec: CheckedSpec, engine: str, names, time_limit, max_memory, started, work, wrap):
@@ -130,7 +180,7 @@ def _bounded(spec: CheckedSpec, engine: str, names, time_limit, max_memory, star
     check_limits(time_limit, max_memory)
     started = time.perf_counter() if started is None else started
     try:
-        with Budget(time_limit, max_memory, started):
+        with Budget(time_limit, max_memory, started), _nesting(spec):
             return work()
     except LimitReached as stop:
         verdict = Verdict.INCOMPLETE if engine == "bmc" else Verdict.UNKNOWN
@@ -148,9 +198,11 @@ _PHASE = {  # where `_bounded` catches a limit: what the engine's own loop has n
 
 
 def bmc(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None = None, reachables=None,
-        time_limit: float | None = None, max_memory: float | None = None, started: float | None = None) -> Result:
+        time_limit: float | None = None, max_memory: float | None = None, started: float | None = None,
+        deadlock: bool = False) -> Result:
     """Bounded model checking with Z3 to `depth` steps (see pyspec.symbolic.bmc); each of
     `reachables` (default: the spec's own) must be reached within the bound, else UNKNOWN.
+    `deadlock`: a state within the bound where no action is enabled gives DEADLOCK.
     `time_limit`/`max_memory` give INCOMPLETE when passed, in any phase."""
     if depth < 0:
         raise UsageError("--depth must be at least 0", code="PS602")
@@ -162,7 +214,7 @@ def bmc(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None = 
     # Every Z3 model is replayed through the explicit engine, handed to the symbolic one here.
     return _bounded(spec, "bmc", names, time_limit, max_memory, started,
                     lambda: _bmc(spec, depth=depth, invariants=names, timeout=timeout, reference=compile_spec(spec),
-                                 reachables=reach),
+                                 reachables=reach, deadlock=deadlock),
                     lambda r: r)
 
 

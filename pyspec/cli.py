@@ -122,7 +122,8 @@ def _build_parser() -> argparse.ArgumentParser:
 
     pr = sub.add_parser("prove", help="prove an invariant inductive (or k-inductive) with Z3")
     common(pr)
-    pr.add_argument("--invariant", required=True, metavar="NAME", help="the invariant to prove")
+    pr.add_argument("--invariant", required=True, action="append", dest="invariants", metavar="NAME",
+                    help="the invariant to prove (one; strengthen it with --with)")
     pr.add_argument("--with", dest="aux", action="append", default=[], metavar="AUX",
                     help="an auxiliary invariant to strengthen it with (repeatable)")
     pr.add_argument("--k", type=int, default=1, help="k-induction depth (default 1: plain induction)")
@@ -179,8 +180,6 @@ def _options(ns: argparse.Namespace) -> Options:
 
 
 def _invariants(ns: argparse.Namespace) -> tuple[str, ...] | None:
-    if ns.command == "prove":
-        return (ns.invariant,)
     return tuple(ns.invariants) if getattr(ns, "invariants", None) else None
 
 
@@ -222,14 +221,37 @@ def run_suite(path: str, only: str | None, as_json: bool) -> int:
     return 0 if res.ok else 1
 
 
+def _refuse_unused(o: Options) -> None:
+    """No option is silently dropped: one the chosen engine does not read is a UsageError
+    before any work (tests/test_cli_flags_are_honoured.py keeps this list complete)."""
+    if o.command == "prove" and o.invariants is not None and len(o.invariants) > 1:
+        raise UsageError(f"prove takes one --invariant, not {len(o.invariants)} ({', '.join(o.invariants)})",
+                         hint="prove them one at a time; to prove one with the help of another, "
+                              f"--invariant {o.invariants[0]} --with {o.invariants[1]}", code="PS631")
+    if o.command == "prove" and o.invariants and o.invariants[0] in o.aux:
+        raise UsageError(f"--with {o.invariants[0]} names the invariant being proved: it adds nothing",
+                         hint="--with takes other invariants that make the one proved inductive", code="PS631")
+    if o.command != "check":
+        return  # every other command reads each of its options
+    if o.engine != "bmc" and o.depth is not None:
+        raise UsageError(f"--depth {o.depth} needs --engine bmc: the explicit engine explores every depth",
+                         hint="add --engine bmc, or bound the explicit search with --max-states", code="PS615")
+    if o.engine != "bmc" and o.timeout is not None:
+        raise UsageError(f"--timeout {o.timeout:g} is Z3's limit per check: the explicit engine does not use it",
+                         hint="bound the explicit search with --time-limit S (the whole run) or --max-states N, "
+                              "or add --engine bmc --depth K", code="PS630")
+    if o.engine == "bmc" and o.max_states is not None:
+        raise UsageError(f"--max-states {o.max_states} bounds the explicit engine's search: --engine bmc does not "
+                         "count states", hint="bound BMC with --depth K (and --time-limit S or --timeout S), "
+                                              "or leave out --engine bmc", code="PS630")
+
+
 def run(o: Options) -> int:
     started = time.perf_counter()
     api.check_limits(o.time_limit, o.max_memory)  # before any bound is armed
     if o.html:
         check_page_path(o.html)  # before the work, not after it
-    if o.command == "check" and o.engine != "bmc" and o.depth is not None:
-        raise UsageError(f"--depth {o.depth} needs --engine bmc: the explicit engine explores every depth",
-                         hint="add --engine bmc, or bound the explicit search with --max-states", code="PS615")
+    _refuse_unused(o)
     try:  # the limits hold while the spec is parsed, typed and its params evaluated too
         with Budget(o.time_limit, o.max_memory, started):
             spec = api.load(o.spec, o.params)
@@ -248,7 +270,7 @@ def run(o: Options) -> int:
             if o.depth is None:
                 raise UsageError("--engine bmc needs --depth K", code="PS608")
             result = api.bmc(spec, depth=o.depth, invariants=o.invariants, timeout=o.timeout, reachables=reach,
-                             time_limit=o.time_limit, max_memory=o.max_memory, started=started)
+                             time_limit=o.time_limit, max_memory=o.max_memory, started=started, deadlock=o.deadlock)
         else:
             result = api.check(
                 spec,

@@ -294,6 +294,11 @@ register_codes(
             "PS620": "`pyspec view`: trace file missing or unreadable",
             "PS621": "`pyspec view`: a file that is not an ITF trace",
             "PS622": "`--html FILE` that cannot be written",
+            "PS630": "an option the chosen engine does not use (`--max-states` with `--engine bmc`, "
+            "`--timeout` without it)",
+            "PS631": "`pyspec prove` with more than one `--invariant` (it proves one; `--with` adds helpers), "
+            "or `--with` naming the invariant it proves",
+            "PS632": "an expression nested more deeply than the engines can read",
         },
     )
     + _codes(

@@ -31,6 +31,14 @@ _VERDICTS = {v.value: v for v in Verdict} | {
 _KEYS = {"name", "spec", "params", "property", "properties", "engine", "bound", "expect", "length",
          "states", "with", "k", "timeout", "runs", "steps", "seed", "deadlock", "note"}
 
+_ENGINE_KEYS = {  # the keys only some engines read
+    "bound": ("explicit", "bmc", "synth"),
+    "deadlock": ("explicit", "simulate", "bmc"),
+    "timeout": ("bmc", "prove", "synth"),
+    "runs": ("simulate",), "steps": ("simulate",), "seed": ("simulate",),
+    "with": ("prove",), "k": ("prove",),
+}
+
 
 def load_suite(path: str) -> list[Row]:
     """Read a suite file. Raises UsageError naming the file (and row) for a malformed file."""
@@ -59,6 +67,10 @@ def _row(path: str, base: str, n: int, c: dict[str, Any]) -> Row:
     engine = c.get("engine", "explicit")
     if engine not in ENGINES:
         raise UsageError(f"{where}: engine must be one of {', '.join(ENGINES)}", code="PS613")
+    unused = sorted(k for k in c if k in _ENGINE_KEYS and engine not in _ENGINE_KEYS[k])
+    if unused:  # never silently dropped
+        raise UsageError(f"{where}: engine {engine} does not use {', '.join(unused)}",
+                         hint=" ".join(f"'{k}' is for {', '.join(_ENGINE_KEYS[k])};" for k in unused)[:-1], code="PS613")
     expect = _VERDICTS.get(str(c["expect"]).lower())
     if expect is None:
         raise UsageError(f"{where}: unknown expected verdict {c['expect']!r}", code="PS613")
@@ -117,11 +129,12 @@ def _run(row: Row) -> Result:
     if row.engine == "explicit":
         return api.check(spec, invariants=row.properties, max_states=row.bound, deadlock=row.deadlock)
     if row.engine == "simulate":
-        return api.simulate(spec, runs=row.runs, steps=row.steps, seed=row.seed, invariants=row.properties)
+        return api.simulate(spec, runs=row.runs, steps=row.steps, seed=row.seed, invariants=row.properties,
+                            deadlock=row.deadlock)
     if row.engine == "bmc":
         if row.bound is None:
             raise UsageError("a bmc row needs 'bound' (the depth)", code="PS613")
-        return api.bmc(spec, depth=row.bound, invariants=row.properties, timeout=row.timeout)
+        return api.bmc(spec, depth=row.bound, invariants=row.properties, timeout=row.timeout, deadlock=row.deadlock)
     if row.engine == "prove":
         if not row.properties or len(row.properties) != 1:
             raise UsageError("a prove row needs exactly one 'property'", code="PS613")

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from pyspec.errors import SpecEvalError
 from pyspec.lang import typed as T
-from pyspec.lang.analysis import Analysis, conjuncts, facts_right, facts_true
+from pyspec.lang.analysis import Analysis, chain_operands, conjuncts, facts_false, facts_right, facts_true, long_chain
 from pyspec.lang.ops import OPS, Fail, Op, fail, int_range
 from pyspec.lang.types import (
     IntT,
@@ -100,6 +100,8 @@ class Compiler:
     def _c_Binary(self, e: T.Binary):
         op = e.op
         sem = OPS[op]
+        if long_chain(e) and (sem.lazy or sem.failure is None):
+            return self._lazy_chain(e) if sem.lazy else self._chain(e)
         a = self.expr(e.left)
         if sem.lazy:
             with _Facts(self, facts_right(e)):
@@ -128,6 +130,55 @@ class Compiler:
             k = LOCALS + e.right.slot
             return lambda env: py(a(env), env[k])
         return lambda env: py(a(env), b(env))
+
+    def _chain(self, e: T.Binary):
+        """`a + b + c ...` (one operator that cannot fail) as a loop over the operands: one
+        closure per operator would recurse once per operand at every evaluation."""
+        py = OPS[e.op].py
+        fns = [self.expr(x) for x in chain_operands(e)]
+        first, rest = fns[0], tuple(fns[1:])
+
+        def chain(env):
+            v = first(env)
+            for f in rest:
+                v = py(v, f(env))
+            return v
+
+        return chain
+
+    def _lazy_chain(self, e: T.Binary):
+        """`a and b and c ...` (or `or`) as one loop over the operands, left to right, rather
+        than one closure per operator: a 1,000-line invariant block is one chain, and nested
+        closures would recurse once per operand at every evaluation."""
+        operands = chain_operands(e)
+        facts_of = facts_true if e.op == Op.AND else facts_false
+        fns = []
+        facts: dict[int, str] = {}  # the tag facts the operands so far establish, as facts_right gives them
+        for x in operands:
+            with _Facts(self, facts):
+                fns.append(self.expr(x))
+            facts = {**facts, **facts_of(x)}
+        first, rest = fns[0], tuple(fns[1:])
+        if e.op == Op.AND:
+            def conj(env):
+                v = first(env)
+                for f in rest:
+                    if not v:
+                        return v
+                    v = f(env)
+                return v
+
+            return conj
+
+        def disj(env):
+            v = first(env)
+            for f in rest:
+                if v:
+                    return v
+                v = f(env)
+            return v
+
+        return disj
 
     def _c_IfExp(self, e: T.IfExp):
         c = self.expr(e.cond)

@@ -68,11 +68,7 @@ def _walk(compiled: CompiledSpec, opts: SimulateOptions, names, t0: float, progr
         for _ in range(opts.steps):
             if bad is not None:
                 break
-            try:
-                succ = successors(state)
-            except SpecEvalError as e:
-                e.trace = Trace(compiled.spec.vars, tuple(walk))
-                raise
+            succ = _successors(successors, state, compiled, walk)
             if not succ:
                 if opts.deadlock:
                     return _result(compiled, Verdict.DEADLOCK, names, "deadlock", walk, run, total_steps, t0, distinct, opts)
@@ -83,9 +79,20 @@ def _walk(compiled: CompiledSpec, opts: SimulateOptions, names, t0: float, progr
             distinct.add(state)
             total_steps += 1
             bad = failing(state)
+        else:  # the walk used all its steps: its last state may be deadlocked too (with --steps 0, its first)
+            if opts.deadlock and bad is None and not _successors(successors, state, compiled, walk):
+                return _result(compiled, Verdict.DEADLOCK, names, "deadlock", walk, run, total_steps, t0, distinct, opts)
         if bad is not None:
             return _result(compiled, Verdict.VIOLATED, names, bad, walk, run, total_steps, t0, distinct, opts)
     return _result(compiled, Verdict.NO_VIOLATION_UP_TO, names, None, None, opts.runs, total_steps, t0, distinct, opts)
+
+
+def _successors(successors, state: tuple, compiled: CompiledSpec, walk: list) -> list:
+    try:
+        return successors(state)
+    except SpecEvalError as e:
+        e.trace = Trace(compiled.spec.vars, tuple(walk))
+        raise
 
 
 def _result(compiled, verdict, names, prop, walk, runs, steps, t0, distinct, opts) -> Result:

@@ -63,9 +63,29 @@ def children(e: Any) -> tuple:
     raise AssertionError(type(e).__name__)
 
 
+def chain_operands(e: T.Binary) -> list[T.Expr]:
+    """The operands of the left-nested chain of `e.op` that `e` ends (`((a op b) op c) op d`
+    -> [a, b, c, d]), found without recursion: the parser folds a long chain (an invariant
+    block of a thousand `and` lines) this way, and each reader walks it in a loop."""
+    nodes = [e]
+    while isinstance(nodes[-1].left, T.Binary) and nodes[-1].left.op == e.op:
+        nodes.append(nodes[-1].left)
+    return [nodes[-1].left, *(n.right for n in reversed(nodes))]
+
+
+def long_chain(e: T.Binary, least: int = 8) -> bool:
+    """`e` ends a left-nested chain of at least `least` operands of its operator: where the
+    engines switch from one recursion per operator to one loop (shorter chains keep the
+    nested form, whose closures and Z3 terms are the ones measured)."""
+    n = 2
+    while isinstance(e.left, T.Binary) and e.left.op == e.op and n < least:
+        e, n = e.left, n + 1
+    return n >= least
+
+
 def conjuncts(e: T.Expr) -> list[T.Expr]:
     if isinstance(e, T.Binary) and e.op == Op.AND:
-        return conjuncts(e.left) + conjuncts(e.right)
+        return [c for x in chain_operands(e) for c in conjuncts(x)]
     return [e]
 
 
@@ -74,7 +94,10 @@ def facts_true(c: T.Expr) -> dict[int, str]:
     if isinstance(c, T.IsTag) and isinstance(c.obj, T.Local):
         return {c.obj.slot: c.tag}
     if isinstance(c, T.Binary) and c.op == Op.AND:
-        return {**facts_true(c.left), **facts_true(c.right)}
+        out: dict[int, str] = {}
+        for x in chain_operands(c):
+            out.update(facts_true(x))
+        return out
     if isinstance(c, T.Unary) and c.op == Op.NOT:
         return facts_false(c.operand)
     return {}
@@ -85,7 +108,10 @@ def facts_false(c: T.Expr) -> dict[int, str]:
     if isinstance(c, T.Unary) and c.op == Op.NOT:
         return facts_true(c.operand)
     if isinstance(c, T.Binary) and c.op == Op.OR:
-        return {**facts_false(c.left), **facts_false(c.right)}
+        out: dict[int, str] = {}
+        for x in chain_operands(c):
+            out.update(facts_false(x))
+        return out
     return {}
 
 
@@ -114,6 +140,17 @@ class Analysis:
             d = frozenset({NEXT})
         elif isinstance(e, T.Local):
             d = frozenset({e.slot})
+        elif isinstance(e, T.Binary) and isinstance(e.left, T.Binary) and e.left.op == e.op:
+            # a long chain: each node's deps from the one inside it, in a loop
+            nodes = [e]
+            while isinstance(nodes[-1].left, T.Binary) and nodes[-1].left.op == e.op:
+                nodes.append(nodes[-1].left)
+            d = self.deps(nodes[-1].left)
+            for n in reversed(nodes):
+                d = d | self.deps(n.right)
+                if n is not e:
+                    self._deps[id(n)] = d
+                    self._keep.append(n)
         else:
             d = _NONE
             for c in children(e):
@@ -157,6 +194,17 @@ class Analysis:
         if isinstance(e, (T.Const, T.Var, T.Primed, T.Local)):
             return False
         if isinstance(e, T.Binary):
+            if isinstance(e.left, T.Binary) and e.left.op == e.op and (OPS[e.op].lazy or OPS[e.op].failure is None):
+                # a long chain, in a loop; each operand under the facts the ones before establish
+                operands = chain_operands(e)
+                if not OPS[e.op].lazy:
+                    return any(self.may_fail(x, facts) for x in operands)
+                facts_of = facts_true if e.op == Op.AND else facts_false
+                for x in operands:
+                    if self.may_fail(x, facts):
+                        return True
+                    facts = {**facts, **facts_of(x)}
+                return False
             if OPS[e.op].lazy:
                 return self.may_fail(e.left, facts) or self.may_fail(e.right, {**facts, **facts_right(e)})
             if OPS[e.op].failure is not None and not (isinstance(e.right, T.Const) and e.right.value != 0):
@@ -194,7 +242,9 @@ __all__ = [
     "NEXT",
     "STATE",
     "Analysis",
+    "chain_operands",
     "children",
+    "long_chain",
     "conjuncts",
     "facts_false",
     "facts_right",

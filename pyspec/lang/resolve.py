@@ -6,6 +6,7 @@ the operator table).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pyspec.errors import ParamError, PyspecError, SpecErrors, SpecNameError, SpecTypeError
@@ -43,12 +44,19 @@ class Resolver(CheckerState):
                 if text not in ty.values:
                     raise ParamError(f"-D {p.name}={text}: not a value of {ty.show()}", code="PS504")
                 text = f'"{text}"'  # -D FD=S for an enumeration param: the quotes are optional
+            _readable_digits(p.name, text)
             try:
                 te = self._expr(_parse_value(text), Frame())
                 self._expect(te, ty, te.span, f"param '{p.name}'")
                 value = self._const(te)
             except PyspecError as e:
                 raise ParamError(f"-D {p.name}={_cut(text)}: {e.message}", hint=e.hint, code="PS502") from None
+            try:
+                repr(value)  # every report prints it: Python writes at most 4,300 digits of an int
+            except ValueError:
+                raise ParamError(f"-D {p.name}={_cut(text)}: the value is an integer of more than "
+                                 f"{_MAX_DIGITS:,} digits, which no report can print",
+                                 hint="give a smaller value", code="PS502") from None
             if not contains(ty, value):
                 raise ParamError(f"-D {p.name}={text}: not a value of {ty.show()}", code="PS504")
         elif p.default is None:
@@ -198,6 +206,18 @@ def _show_raw(value: Any) -> str:
     if isinstance(value, frozenset):
         return "{" + ", ".join(_show_raw(v) for v in sorted(value, key=repr)) + "}"
     return repr(value)
+
+
+_MAX_DIGITS = 4300  # Python's limit on converting between int and decimal text (sys.get_int_max_str_digits)
+
+
+def _readable_digits(name: str, text: str) -> None:
+    """ParamError PS502 for a `-D` text with an integer literal Python cannot read (more than
+    4,300 digits), before the parser meets it."""
+    longest = max((len(m) for m in re.findall(r"\d+", text)), default=0)
+    if longest > _MAX_DIGITS:
+        raise ParamError(f"-D {name}={_cut(text)}: an integer of {longest:,} digits; at most {_MAX_DIGITS:,} can be read",
+                         hint="give a smaller value", code="PS502")
 
 
 def _parse_value(text: str) -> A.Expr:

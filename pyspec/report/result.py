@@ -67,7 +67,7 @@ def render_text(r: Result, header: str | None = None, witness: tuple[str, ...] =
         n = len(r.trace)
         kind = "shortest counterexample" if r.engine in ("explicit", "bmc") else "counterexample"
         if r.verdict is Verdict.DEADLOCK:
-            kind = "shortest path to the deadlocked state" if r.engine == "explicit" else "path to the deadlocked state"
+            kind = "shortest path to the deadlocked state" if r.engine in ("explicit", "bmc") else "path to the deadlocked state"
         out.append(f"{kind}, {n} step{'s' if n != 1 else ''}:")
         out.append(render_trace(r.trace))
         if r.violated and r.verdict is Verdict.VIOLATED:

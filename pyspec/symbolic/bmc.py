@@ -36,6 +36,7 @@ def bmc(
     *,
     reference: Reference,
     reachables: tuple[str, ...] | None = None,
+    deadlock: bool = False,
 ) -> Result:
     """Check `invariants` (default: all) in every state reachable in at most `depth` steps;
     `reference` is the spec's reference semantics (pyspec.api passes the explicit engine's).
@@ -48,13 +49,17 @@ def bmc(
 
     Each of `reachables` (default: the spec's own `reachable` properties) is searched for at
     every depth too, giving a shortest witness; one not reached within `depth` makes a run
-    without violation UNKNOWN, since a bound cannot show a state unreachable."""
+    without violation UNKNOWN, since a bound cannot show a state unreachable.
+
+    `deadlock`: also look for a state reachable in at most `depth` steps in which no action
+    instance is enabled; the shallowest gives DEADLOCK with its trace, replayed like any other
+    (the explicit engine must find no successor of its last state)."""
     names = tuple(invariants) if invariants is not None else spec.default_invariants()
     rnames = tuple(reachables) if reachables is not None else spec.default_reachables()
     t0 = time.perf_counter()
     with watch(lambda: (None, "encoding the spec for Z3")):
         enc = encode(spec, bitvectors)
-    return run(enc, Oracle(reference, enc.instances), names, depth, timeout, t0, rnames)
+    return run(enc, Oracle(reference, enc.instances), names, depth, timeout, t0, rnames, deadlock=deadlock)
 
 
 def encode(spec: CheckedSpec, bitvectors: bool = True) -> Encoding:
@@ -79,10 +84,12 @@ def run(
     t0: float,
     reachables: tuple[str, ...] = (),
     stop_incomplete: bool = True,
+    deadlock: bool = False,
 ) -> Result:
     """The BMC loop over an existing encoding (shared with k-induction's base case). A limit
     passed gives INCOMPLETE (`stop_incomplete`) or is raised on (LimitReached) to the caller."""
     spec = enc.spec
+    none = "no violation and no deadlock" if deadlock else "no violation"  # what a depth without a finding shows
     encode_seconds = time.perf_counter() - t0
     solver = new_solver(timeout)
     per_depth: list[float] = []
@@ -106,7 +113,7 @@ def run(
         return result(
             Verdict.UNKNOWN,
             k - 1,
-            reason=f"Z3 could not decide {what} at depth {k} ({reason}); no violation up to depth {k - 1}"
+            reason=f"Z3 could not decide {what} at depth {k} ({reason}); {none} up to depth {k - 1}"
             if k > 0
             else f"Z3 could not decide {what} at depth 0 ({reason})",
         )
@@ -198,22 +205,42 @@ def run(
                             if err is not None:
                                 raise err.with_step(f"in {instance_text(oracle.reference, inst)}", trace)
                         raise EncodingMismatch(f"Z3 found an evaluation error in {state} that the explicit engine does not raise")
+                if deadlock:
+                    # After the step errors of depth k, as the explicit BFS raises an error of
+                    # a state's expansion before it can call the state deadlocked.
+                    with frame(solver):
+                        solver.add(zb(enc.deadlocked(k)))
+                        r = solver.check()
+                        model = solver.model() if r == z3.sat else None
+                    if r == z3.unknown:
+                        per_depth.append(time.perf_counter() - tk)
+                        return undecided(k, "whether a state is deadlocked")
+                    if model is not None:
+                        trace = _trace(enc, oracle, model, k)
+                        state = trace.steps[-1].state
+                        err = oracle.step_error(state)
+                        if err is not None:
+                            raise EncodingMismatch(f"Z3 found {state} deadlocked, the explicit engine raises: {err.message}")
+                        if oracle.reference.step_fn()(state):
+                            raise EncodingMismatch(f"Z3 found {state} deadlocked, the explicit engine steps from it")
+                        per_depth.append(time.perf_counter() - tk)
+                        return result(Verdict.DEADLOCK, k, violated="deadlock", trace=trace)
                 per_depth.append(time.perf_counter() - tk)
         except LimitReached as stop:  # the deadline or memory bound, between or inside Z3 checks
             if not stop_incomplete:
                 raise
             k = at[0]
-            done = f"; no violation up to depth {k - 1}" if k > 0 else ""
+            done = f"; {none} up to depth {k - 1}" if k > 0 else ""
             return result(Verdict.INCOMPLETE, k - 1, reason=f"stopped: {stop.reason} at depth {k}{done}; {stop.hint}")
     missing = [n for n in reachables if n not in found]
     if missing:
         return result(
             Verdict.UNKNOWN,
             depth,
-            reason=f"no violation up to depth {depth}, but {', '.join(missing)} not reached up to depth {depth}; "
+            reason=f"{none} up to depth {depth}, but {', '.join(missing)} not reached up to depth {depth}; "
             "a bound cannot show it unreachable: raise --depth, or check it with the explicit engine",
         )
-    return result(Verdict.NO_VIOLATION_UP_TO, depth, reason=f"no violation up to depth {depth}")
+    return result(Verdict.NO_VIOLATION_UP_TO, depth, reason=f"{none} up to depth {depth}")
 
 
 def some_initial_state(solver: z3.Solver, oracle: Oracle) -> bool:

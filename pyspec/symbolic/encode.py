@@ -21,7 +21,7 @@ import z3
 from pyspec.lang import typed as T
 from pyspec.lang.analysis import Analysis
 from pyspec.lang.types import EnumT, Type, domain
-from pyspec.symbolic.boolean import and_, and_all, or_all
+from pyspec.symbolic.boolean import and_, and_all, not_, or_all
 from pyspec.symbolic.decode import decode, fresh, is_true_in, lift
 from pyspec.symbolic.encode_expr import EvalErr
 from pyspec.symbolic.ints import Ctx
@@ -65,25 +65,24 @@ def collect_strings(spec: T.CheckedSpec) -> list[str]:
             for f in getattr(t, "__slots__", ()):
                 walk(getattr(t, f))
 
-    def walk(x: Any) -> None:
-        if isinstance(x, (str, int, bool, type(None))):
-            return
-        if id(x) in visited:
-            return
-        visited.add(id(x))
-        if isinstance(x, Type):
-            ty(x)
-            return
-        if isinstance(x, (tuple, list, frozenset)):
-            for y in x:
-                walk(y)
-            return
-        slots = getattr(type(x), "__slots__", None)
-        if slots is None:
-            return
-        for f in slots:
-            if f != "span" and hasattr(x, f):
-                walk(getattr(x, f))
+    def walk(root: Any) -> None:
+        # depth first, in order, with a stack of its own: a long chain of `and`s is a deep tree
+        stack = [root]
+        while stack:
+            x = stack.pop()
+            if isinstance(x, (str, int, bool, type(None))) or id(x) in visited:
+                continue
+            visited.add(id(x))
+            if isinstance(x, Type):
+                ty(x)
+                continue
+            if isinstance(x, (tuple, list, frozenset)):
+                stack.extend(reversed(list(x)))
+                continue
+            slots = getattr(type(x), "__slots__", None)
+            if slots is None:
+                continue
+            stack.extend(reversed([getattr(x, f) for f in slots if f != "span" and hasattr(x, f)]))
 
     walk(spec.params)
     walk(spec.vars)
@@ -112,6 +111,7 @@ class Encoding:
                 self.instances.append((ai, args))
         s0, s1 = self.state(0), self.state(1)
         self.init = self._init(s0)
+        self._enabled: dict[int, Any] = {}
         self.steps: list[Part] = [self._instance(i, s0, s1) for i in range(len(self.instances))]
         self.invariants: dict[str, Part] = {inv.name: self._invariant(inv, s0) for inv in spec.invariants}
         self.reachables: dict[str, Part] = {r.name: self._invariant(r, s0) for r in spec.reachables}
@@ -157,6 +157,26 @@ class Encoding:
         """Some action instance leads from state k to state k + 1."""
         return self.at(or_all(p.formula for p in self.steps), k)
 
+    def enabled(self, inst: int) -> Any:
+        """Action instance `inst` is enabled in state 0: the condition of one of its paths holds
+        (every `require` and choice on it), and its next state then exists, since each path fixes
+        it by equalities on state 1.
+
+        Built on first use, from the paths run again: keeping the paths' conditions from
+        `_instance` for it, even unused, keeps Z3 terms alive that would be freed, which changes
+        Z3's term numbering and with it the models (the counterexamples) of every other query."""
+        f = self._enabled.get(inst)
+        if f is None:
+            paths, _ = self._paths(inst, self.state(0))
+            f = self._enabled[inst] = or_all(p.guard for p in paths)
+        return f
+
+    def deadlocked(self, k: int) -> Any:
+        """No action instance is enabled in state k (and none raises an evaluation error there,
+        which the explicit engine would report instead of a deadlock)."""
+        some = or_all(self.enabled(i) for i in range(len(self.instances)))
+        return self.at(and_(not_(some), not_(or_all(p.error for p in self.steps))), k)
+
     def step_error(self, k: int) -> Any:
         """Running some action instance in state k raises an evaluation error."""
         return self.at(or_all(p.error for p in self.steps), k)
@@ -192,12 +212,17 @@ class Encoding:
         )
         return Part(formula, or_all(e.cond for e in errors), tuple(errors))
 
-    def _instance(self, inst: int, s0: SymState, s1: SymState) -> Part:
-        ctx = self.ctx
+    def _paths(self, inst: int, s0: SymState) -> tuple[list[Path], list[EvalErr]]:
+        """The paths of action instance `inst` from state `s0`, and the evaluation errors met."""
         ai, args = self.instances[inst]
         a = self.spec.actions[ai]
-        bound = {f.slot: (lift(ctx, f.ty, v), v) for f, v in zip(a.formals, args)}
-        paths, errors = self.run(a.body, s0.vals, bound)
+        bound = {f.slot: (lift(self.ctx, f.ty, v), v) for f, v in zip(a.formals, args)}
+        return self.run(a.body, s0.vals, bound)
+
+    def _instance(self, inst: int, s0: SymState, s1: SymState) -> Part:
+        ctx = self.ctx
+        a = self.spec.actions[self.instances[inst][0]]
+        paths, errors = self._paths(inst, s0)
         frame = [eq(ctx, s1.vals[i], s0.vals[i]) for i in range(len(s0.vals)) if i not in a.assigned]
         # Each path's next-state equalities, one per leaf; an equality every path shares
         # (a leaf that no path changes differently) is stated once, outside the disjunction

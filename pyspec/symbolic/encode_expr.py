@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from pyspec.errors import Span
 from pyspec.lang import typed as T
-from pyspec.lang.analysis import NEXT, STATE, Analysis
+from pyspec.lang.analysis import NEXT, STATE, Analysis, chain_operands, long_chain
 from pyspec.lang.ops import OPS, Fail, Op
 from pyspec.lang.types import MapT, SetT, Type, sort_key
 from pyspec.symbolic.boolean import Bool, and_, and_all, not_, or_, or_all
@@ -157,6 +157,8 @@ class ExprEncoder:
     def _x_Binary(self, e: T.Binary, p, g):
         op = e.op
         sem = OPS[op]
+        if long_chain(e):
+            return self._lazy_chain(e, p, g) if sem.lazy else self._chain(e, p, g)
         a = self.expr(e.left, p, g)
         if op == Op.AND:
             if a is False:
@@ -170,6 +172,36 @@ class ExprEncoder:
         if sem.failure is not None:
             self.record_error(g, self.ctx.int_eq_const(b, 0), e.span, sem.failure)
         return sem.sym(self.algebra, a, b, e.ty)
+
+    def _chain(self, e: T.Binary, p, g):
+        """`a + b + c ...` (a left-nested chain of one strict operator) node by node from the
+        innermost, in a loop: the same terms and errors as the recursion, without its depth."""
+        sem = OPS[e.op]
+        nodes = [e]
+        while isinstance(nodes[-1].left, T.Binary) and nodes[-1].left.op == e.op:
+            nodes.append(nodes[-1].left)
+        a = self.expr(nodes[-1].left, p, g)
+        for n in reversed(nodes):
+            b = self.expr(n.right, p, g)
+            if sem.failure is not None:
+                self.record_error(g, self.ctx.int_eq_const(b, 0), n.span, sem.failure)
+            a = sem.sym(self.algebra, a, b, n.ty)
+        return a
+
+    def _lazy_chain(self, e: T.Binary, p, g):
+        """`a and b and c ...` (or `or`) over its operands in one loop, each encoded under the
+        operands before it (as nested `and`s would be), without recursing once per operator."""
+        and_op = e.op == Op.AND
+        terms: list = []
+        guard = g
+        for x in chain_operands(e):
+            v = self.expr(x, p, guard)
+            if v is (not and_op):  # False decides an `and`, True an `or`: the rest is never evaluated
+                return v
+            if v is not and_op:
+                terms.append(v)
+                guard = _g(guard, v if and_op else not_(v))
+        return and_(*terms) if and_op else or_(*terms)
 
     def _x_IfExp(self, e: T.IfExp, p, g):
         c = self.expr(e.cond, p, g)

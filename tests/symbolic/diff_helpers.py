@@ -1,6 +1,6 @@
 """Shared machinery of the explicit-vs-symbolic differential tests: in one explicit state,
-compare the successors of every action instance, whether evaluation fails, and every
-invariant; and the initial states."""
+compare the successors of every action instance, whether it is enabled, whether evaluation
+fails, and every invariant; and the initial states."""
 
 from __future__ import annotations
 
@@ -99,6 +99,10 @@ def check_state(spec, enc: Encoding, compiled, state) -> None:
         got = models(enc, solver, 1)
         solver.pop()
         assert got == expected, f"{what}: explicit {sorted(map(repr, expected))} symbolic {sorted(map(repr, got))}"
+        # the enabledness BMC's deadlock search reads: true exactly when there is a successor
+        enabled = solver.check(_b(enc.enabled(inst))) == z3.sat
+        disabled = solver.check(z3.Not(_b(enc.enabled(inst)))) == z3.sat
+        assert enabled != disabled and enabled == bool(expected), f"{what}: enabled {enabled}/{disabled}, explicit {expected}"
 
 
 def reachable(compiled, limit: int) -> list[tuple]:

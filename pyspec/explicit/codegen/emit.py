@@ -15,7 +15,7 @@ from pyspec.errors import SpecEvalError
 from pyspec.explicit.codegen.runtime import _HELPERS
 from pyspec.explicit.evaluator import Compiler
 from pyspec.lang import typed as T
-from pyspec.lang.analysis import facts_right
+from pyspec.lang.analysis import chain_operands, facts_false, facts_right, facts_true
 from pyspec.lang.ops import OPS, Op
 from pyspec.lang.types import (
     BoolT,
@@ -138,6 +138,11 @@ class ExprEmitter:
     def _x_Binary(self, e: T.Binary) -> str:
         op = e.op
         sem = OPS[op]
+        if isinstance(e.left, T.Binary) and e.left.op == op:
+            if sem.lazy:
+                return self._lazy_chain(e)
+            if op in _FLAT:
+                return self._flat_chain(e)
         if sem.lazy:
             a = self.ex(e.left)
             if a in ("True", "False"):  # a folded left side decides, or leaves the right side
@@ -170,6 +175,65 @@ class ExprEmitter:
         else:
             b = self.ex(e.right)
         return sem.src.format(a, b)
+
+    def _lazy_chain(self, e: T.Binary) -> str:
+        """`a and b and c ...` (or `or`) emitted flat: one parenthesised chain of the operands
+        that need no statements, and, from an operand that does, one temporary tested before
+        each such operand (`if t:` at the same indentation each time). Nesting one level per
+        operator would stop Python's compiler at 200 operands ("too many nested parentheses")."""
+        and_ = e.op == Op.AND
+        decide, neutral = ("False", "True") if and_ else ("True", "False")
+        word = " and " if and_ else " or "
+        test = "if {0}:" if and_ else "if not {0}:"
+        facts_of = facts_true if and_ else facts_false
+
+        def joined(parts: list[str]) -> str:
+            return parts[0] if len(parts) == 1 else "(" + word.join(parts) + ")"
+
+        parts: list[str] = []  # the value so far; empty while every operand was the neutral constant
+        t = None
+        facts: dict[int, str] = {}  # what the operands so far establish, as facts_right gives it
+        for x in chain_operands(e):
+            with _Facts(self, facts):
+                if not parts:  # evaluated unconditionally, as the nested form's first operand
+                    s = self.ex(x)
+                    lines: list[str] = []
+                else:
+                    with self.capture() as cap:
+                        s = self.ex(x)
+                    lines = cap.lines
+            facts = {**facts, **facts_of(x)}
+            if not parts:
+                if s == decide:
+                    return s
+                if s != neutral:
+                    parts = [s]
+                continue
+            if not lines:
+                parts.append(s)
+                continue
+            if t is None:
+                t = self.tmp()
+            if parts != [t]:
+                self.emit(f"{t} = {joined(parts)}")
+            self.emit(test.format(t))
+            cap.replay(1)
+            self.emit(f"    {t} = {s}")
+            parts = [t]
+        return joined(parts) if parts else neutral
+
+    def _flat_chain(self, e: T.Binary) -> str:
+        """`a + b + c ...` (a left-nested chain of one left-associative operator) as one
+        Python chain, which Python groups the same way, instead of one parenthesis per operator."""
+        sem = OPS[e.op]
+        word = sem.src.format("", "")[1:-1]  # "( + )" -> " + "
+        return "(" + word.join(self._operand(x, i > 0 and e.op in _SET_OPS)
+                               for i, x in enumerate(chain_operands(e))) + ")"
+
+    def _operand(self, x: T.Expr, display: bool) -> str:
+        if display and isinstance(x, T.SetLit) and x.elems:
+            return "{" + ", ".join(self.ex(y) for y in x.elems) + "}"
+        return self.ex(x)
 
     def _x_IfExp(self, e: T.IfExp) -> str:
         c = self.ex(e.cond)
@@ -304,6 +368,12 @@ class ExprEmitter:
     def order_args(self, elem_ty: Type) -> str:
         """The arguments after the list to `sorted` that give the declared order of `elem_ty`."""
         return "" if plainly_ordered(elem_ty) else f", key={self.const(sort_key(elem_ty), '_key')}"
+
+
+# Left-associative operators Python groups as the spec does, so a chain needs no inner parentheses
+# (not comparisons, which Python chains, nor // and %, whose divisor is checked first).
+_FLAT = frozenset({Op.ADD, Op.SUB, Op.MUL, Op.UNION, Op.INTER, Op.DIFF})
+_SET_OPS = frozenset({Op.UNION, Op.INTER, Op.DIFF})
 
 
 class _Capture:

@@ -105,16 +105,27 @@ def generate_invariants(compiled, names: tuple[str, ...]) -> Generated:
     if nvars:
         gen.emit(", ".join(f"s{i}" for i in range(nvars)) + ", = state")
     prologue = len(gen.lines)
+    fallback = []
     for n in names:
         inv = gen.spec.invariant(n)
         assert inv is not None, "callers pass names of the spec's invariants"
         gen.known_tags = {}
-        x = gen.ex(inv.expr)
-        gen.emit(f"if {_negate(x)}: return {n!r}")
+        start = len(gen.lines)
+        try:
+            x = gen.ex(inv.expr)
+            gen.emit(f"if {_negate(x)}: return {n!r}")
+            # Python's own limits (nesting of brackets and blocks) show only when compiling
+            compile("def _probe(state):\n" + "\n".join(gen.lines[start:]) + "\n", "<probe>", "exec")
+        except (RecursionError, SyntaxError, MemoryError):
+            del gen.lines[start:]
+            gen.ind = 1
+            gen.emit(f"if not {gen.const(compiled.invariants[n], '_closure')}([state, None, None] + [None] * {compiled._inv_nlocals}): "
+                     f"return {n!r}")
+            fallback.append(n)
     gen.emit("return None")
     _declare_caches(gen, prologue)
     fn, source = _compile(gen, "first_failing")
-    return Generated(fn, source)
+    return Generated(fn, source, tuple(fallback))
 
 
 def _declare_caches(gen: _Gen, at: int) -> None:
