@@ -7,68 +7,20 @@ from __future__ import annotations
 
 import math
 import time
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
-from pyspec.errors import Span, UsageError
+from pyspec.errors import UsageError
 from pyspec.explicit.compiled import CompiledSpec
 from pyspec.explicit.evaluator import LOCALS
 from pyspec.explicit.explore import ExploreOptions, explore, stopped_before_search
 from pyspec.explicit.simulate import SimulateOptions, simulate as _simulate
 from pyspec.lang.load import load, loads
 from pyspec.lang.scope import did_you_mean
-from pyspec.lang import typed as T
 from pyspec.lang.typed import CheckedSpec
-from pyspec.lang.types import Type, format_value
+from pyspec.lang.types import format_value
 from pyspec.limits import Budget, LimitReached, check_bounds
 from pyspec.progress import watch
 from pyspec.result import ProofResult, Result, SynthResult, Verdict
-
-
-# An engine reads an expression by recursion (a chain of one operator, in a loop): past this
-# depth a RecursionError is the spec's nesting, below it a bug (exit 70 with its traceback).
-_DEEP = 100
-
-
-@contextmanager
-def _nesting(spec: CheckedSpec) -> Iterator[None]:
-    """Turn an engine's RecursionError on a deeply nested expression into UsageError PS632,
-    at the deepest expression: the front end may accept a nesting that an engine cannot read."""
-    try:
-        yield
-    except RecursionError:
-        depth, span = _deepest(spec)
-        if depth < _DEEP:
-            raise
-        raise UsageError(f"an expression nested {depth:,} levels deep is more than the engines can read",
-                         span, hint="split it: name its parts with `def`s, or write one long condition as "
-                                    "several `require` lines or invariants", code="PS632") from None
-
-
-def _deepest(spec: CheckedSpec) -> tuple[int, Span | None]:
-    """The nesting depth of the spec's deepest expression (not counting the links of a chain
-    of one operator, which every engine reads in a loop) and where it is, without recursion."""
-    best: tuple[int, Span | None] = (0, None)
-    stack: list[tuple[Any, int, Any, Any]] = [((spec.init, spec.actions, spec.invariants, spec.reachables), 0, None, None)]
-    seen: set[int] = set()
-    while stack:
-        x, depth, parent, root = stack.pop()  # root: the outermost expression around x
-        if isinstance(x, (str, int, bool, float, type(None), Type)) or id(x) in seen:
-            continue
-        seen.add(id(x))
-        if isinstance(x, T.Expr):
-            root = root or x
-            if not (isinstance(parent, T.Binary) and isinstance(x, T.Binary) and x.op == parent.op and x is parent.left):
-                depth += 1
-            if depth > best[0]:
-                best = (depth, root.span)
-        if isinstance(x, (tuple, list, frozenset)):
-            stack.extend((y, depth, parent, root) for y in x)
-            continue
-        for f in getattr(type(x), "__slots__", ()):
-            if f != "span" and hasattr(x, f):
-                stack.append((getattr(x, f), depth, x, root))
-    return best
 
 
 def _names(spec: CheckedSpec, invariants) -> tuple[str, ...] | None:
@@ -134,11 +86,10 @@ def check(
     opts = ExploreOptions(names, max_states, deadlock, time_limit,
                           reachables=_reachables(spec, reachables), max_memory=max_memory,
                           started=time.perf_counter() if started is None else started)
-    with _nesting(spec):
-        compiled = _compile_within(spec, names, time_limit, max_memory, opts.started)
-        if isinstance(compiled, Result):
-            return compiled
-        return explore(compiled, opts)
+    compiled = _compile_within(spec, names, time_limit, max_memory, opts.started)
+    if isinstance(compiled, Result):
+        return compiled
+    return explore(compiled, opts)
 
 
 def _compile_within(spec: CheckedSpec, names, time_limit, max_memory, started) -> CompiledSpec | Result:
@@ -165,12 +116,11 @@ def simulate(spec: CheckedSpec, runs=100, steps=50, seed=0, invariants=None, dea
     check_limits(time_limit, max_memory)
     names = _names(spec, invariants)
     started = time.perf_counter() if started is None else started
-    with _nesting(spec):
-        compiled = _compile_within(spec, names, time_limit, max_memory, started)
-        if isinstance(compiled, Result):
-            return compiled
-        return _simulate(compiled, SimulateOptions(runs, steps, seed, names, deadlock, max_memory=max_memory,
-                                                   time_limit=time_limit, started=started))
+    compiled = _compile_within(spec, names, time_limit, max_memory, started)
+    if isinstance(compiled, Result):
+        return compiled
+    return _simulate(compiled, SimulateOptions(runs, steps, seed, names, deadlock, max_memory=max_memory,
+                                               time_limit=time_limit, started=started))
 
 
 def _bounded(spec: CheckedSpec, engine: str, names, time_limit, max_memory, started, work, wrap):
@@ -180,7 +130,7 @@ def _bounded(spec: CheckedSpec, engine: str, names, time_limit, max_memory, star
     check_limits(time_limit, max_memory)
     started = time.perf_counter() if started is None else started
     try:
-        with Budget(time_limit, max_memory, started), _nesting(spec):
+        with Budget(time_limit, max_memory, started):
             return work()
     except LimitReached as stop:
         verdict = Verdict.INCOMPLETE if engine == "bmc" else Verdict.UNKNOWN

@@ -191,7 +191,7 @@ register_codes(
             "PS106": "an expression block whose first line starts with `or`",
             "PS107": "a docstring that is never closed",
             "PS108": "an expression nested too deeply (more than 200 levels)",
-            "PS109": "an integer literal of more than 4,000 digits",
+            "PS109": "an integer literal of more than 4,300 digits",
         },
     )
     + _codes(
@@ -298,7 +298,6 @@ register_codes(
             "`--timeout` without it)",
             "PS631": "`pyspec prove` with more than one `--invariant` (it proves one; `--with` adds helpers), "
             "or `--with` naming the invariant it proves",
-            "PS632": "an expression nested more deeply than the engines can read",
         },
     )
     + _codes(

@@ -183,7 +183,7 @@ def test_nested_unary_operators_beyond_the_limit_are_PS108(tmp_path, expr):
 
 def test_an_integer_literal_of_5000_digits_is_PS109(tmp_path):
     p = run("show", _with_invariant(tmp_path, "x < " + "9" * 5000))
-    assert_user_error(p, "PS109", "an integer literal of 5,000 digits (limit 4,000)")
+    assert_user_error(p, "PS109", "an integer literal of 5,000 digits (limit 4,300)")
 
 
 def test_a_5000_digit_d_value_is_a_param_error(tmp_path):

@@ -185,20 +185,6 @@ def _api(fn):
     return lambda d: raised(lambda: fn(pyspec.load(str(d / "tiny.spec"))))
 
 
-def _too_deep(d):
-    """A nesting the front end takes and an engine cannot read (a low recursion limit stands in
-    for a deeper nesting, which the front end stops today before the engines do)."""
-    import sys
-
-    spec = pyspec.loads("spec D\nvar x: 0 .. 3\ninit:\n    x = 0\ninvariant Deep: " + "not " * 250 + "(x > 5)\n")
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(350)
-    try:
-        return raised(lambda: pyspec.check(spec))
-    finally:
-        sys.setrecursionlimit(limit)
-
-
 def _suite(text: str | None, only: str | None = None):
     def run(d):
         p = d / "s.toml"
@@ -278,7 +264,6 @@ CASES = [
          "--engine bmc does not count states"),
     Case("PS631", ("pyspec", ["prove", "{d}/tiny.spec", "--invariant", "Few", "--invariant", "Few"]),
          "prove takes one --invariant, not 2"),
-    Case("PS632", _too_deep, "an expression nested 252 levels deep", (5, 17)),
     # tracecheck: the mapping
     Case("TC101", lambda d: raised(lambda: tracecheck.load_mapping(d / "none.toml")), "no such mapping file"),
     Case("TC102", _mapping("[fields]", "[fields"), "invalid TOML", (7, 8)),

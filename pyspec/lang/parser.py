@@ -221,14 +221,14 @@ def parse(source: str, file: str = "<string>") -> A.Spec:
         raise
 
 
-MAX_INT_DIGITS = 4000
-"""Digits an integer literal may have (Python converts at most 4,300 from text by default)."""
+MAX_INT_DIGITS = 4300
+"""Digits an integer literal may have: as many as Python converts from text by default."""
 
 
 def _check_depth(tree: Tree, file: str) -> None:
     """Raise PS108 when `tree` nests more than MAX_DEPTH levels (measured without recursion).
-    Chains of `and`/`or` are flat in lark's tree and balanced in the AST (`_fold`), so a
-    1,000-line invariant block is fine."""
+    Chains of `and`, `or`, `|`, `&`, `+` and `*` are flat in lark's tree and balanced in the AST
+    (`_fold`), so a 1,000-line invariant block is fine."""
     stack: list[tuple[Tree, int]] = [(tree, 1)]
     while stack:
         t, d = stack.pop()
@@ -237,7 +237,7 @@ def _check_depth(tree: Tree, file: str) -> None:
                 f"expression nested too deeply (more than {MAX_DEPTH} levels)",
                 _span_of(file, t.meta),
                 hint="nest fewer operators (defs count as nested where they are used); "
-                "a chain of 'and' or 'or' may be as long as needed",
+                "a chain of one of 'and', 'or', '|', '&', '+', '*' may be as long as needed",
                 code="PS108",
             )
         stack.extend((c, d + 1) for c in t.children if isinstance(c, Tree))
@@ -710,11 +710,28 @@ class _Build(Transformer_NonRecursive):
     def range_exp(self, meta, items):
         return A.RangeExp(items[0], items[1], span=self.sp(meta))
 
-    def union_op(self, meta, items):
-        return A.BinOp("|", items[0], items[1], span=self.sp(meta))
+    def union_chain(self, meta, items):
+        return _fold("|", items, None)
 
-    def inter_op(self, meta, items):
-        return A.BinOp("&", items[0], items[1], span=self.sp(meta))
+    def inter_chain(self, meta, items):
+        return _fold("&", items, None)
+
+    def arith_chain(self, meta, items):
+        """`a + b - c ...` (or `*`, `//`, `%`): balanced like `_fold` when every operator is the
+        same associative one, else grouped to the left as Python does (PS108 past MAX_DEPTH)."""
+        operands, ops = items[0::2], [str(t) for t in items[1::2]]
+        if len(set(ops)) == 1 and ops[0] in ("+", "*"):
+            return _fold(ops[0], operands, None)
+        if len(operands) > MAX_DEPTH:
+            raise SpecSyntaxError(
+                f"a chain of {len(operands):,} operands mixing {' and '.join(sorted(set(ops)))} nests "
+                f"more than {MAX_DEPTH} levels", self.sp(meta),
+                hint="split it with `def`s; a chain of only `+` (or only `*`) may be as long as needed",
+                code="PS108")
+        acc = operands[0]
+        for op, x in zip(ops, operands[1:]):
+            acc = A.BinOp(op, acc, x, span=_join(acc.span, x.span))
+        return acc
 
     def arith(self, meta, items):
         return A.BinOp(str(items[1]), items[0], items[2], span=self.sp(meta))
@@ -796,16 +813,18 @@ def _join(a: Span, b: Span) -> Span:
 _FLAT = 16  # chains up to this length fold to the left, as Python groups them
 
 
-def _fold(op: str, items, span: Span) -> A.Expr:
-    """`a op b op c ...` as BinOps. A longer chain (only `and`/`or`, which are associative, with
-    the same left-to-right evaluation and short-circuit however grouped) becomes a balanced tree
-    of left-folded runs, so its depth grows with the log of its length: later phases recurse."""
+def _fold(op: str, items, span: Span | None) -> A.Expr:
+    """`a op b op c ...` as BinOps. A longer chain (only of an associative operator, evaluated
+    left to right with the same short-circuit however grouped) becomes a balanced tree of
+    left-folded runs, so its depth grows with the log of its length: later phases recurse.
+    Every BinOp gets `span`, or, when it is None, the span from its left operand to its right."""
     if len(items) > _FLAT:
         mid = len(items) // 2
-        return A.BinOp(op, _fold(op, items[:mid], span), _fold(op, items[mid:], span), span=span)
+        left, right = _fold(op, items[:mid], span), _fold(op, items[mid:], span)
+        return A.BinOp(op, left, right, span=span or _join(left.span, right.span))
     acc = items[0]
     for x in items[1:]:
-        acc = A.BinOp(op, acc, x, span=span)
+        acc = A.BinOp(op, acc, x, span=span or _join(acc.span, x.span))
     return acc
 
 
