@@ -219,6 +219,10 @@ register_codes(
             "PS218": "included file not found",
             "PS219": "an unknown function assigned",
             "PS220": "a local or parameter named like a state variable or param",
+            "PS221": "`include ... with NAME = e` where the included file has no param NAME, or sets it twice",
+            "PS222": "`include ... with` for a file already included (a file is spliced once)",
+            "PS223": "`extend action` for an action that does not exist, or with other parameter names",
+            "PS224": "`extend action` with a statement other than `require`",
         },
     )
     + _codes(

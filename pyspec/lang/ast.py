@@ -381,12 +381,33 @@ class Reachable:
 
 
 @dataclass(frozen=True, slots=True)
-class Include:
-    path: str
+class Setting:
+    """`NAME = expr` after `include "FILE" with`: the included param NAME's default."""
+
+    name: str
+    value: Expr
     span: Span = _span()
 
 
-Decl = Param | TypeDef | VarDecl | Init | Action | Def | Invariant | Reachable | Include
+@dataclass(frozen=True, slots=True)
+class Include:
+    path: str
+    settings: tuple[Setting, ...] = ()
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Extend:
+    """`extend action NAME(p, ...)`: `require` lines that strengthen the guard of the action
+    NAME (declared in this file or an included one); the checker merges them into it."""
+
+    name: str
+    formals: tuple[str, ...]
+    body: tuple[Stmt, ...]
+    span: Span = _span()
+
+
+Decl = Param | TypeDef | VarDecl | Init | Action | Extend | Def | Invariant | Reachable | Include
 
 
 @dataclass(frozen=True, slots=True)

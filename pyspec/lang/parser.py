@@ -495,7 +495,15 @@ class _Build(Transformer_NonRecursive):
         return (str(name), _docstring(doc) if doc is not None else None, span)
 
     def include(self, meta, items):
-        return A.Include(str(items[0])[1:-1], span=self.sp(meta))
+        return A.Include(str(items[0])[1:-1], _s(items[1:]), span=self.sp(meta))
+
+    def setting(self, meta, items):
+        return A.Setting(str(items[0]), items[1], span=_span_of(self.file, items[0]))
+
+    def extend(self, meta, items):
+        name, *formals, block = items
+        doc, body = block
+        return A.Extend(str(name), tuple(str(f) for f in formals if f is not None), body, span=_span_of(self.file, name))
 
     def param(self, meta, items):
         name, ty, default = items

@@ -44,7 +44,7 @@ class PyspecLexer(RegexLexer):
             (r"(param|var|unknown)(\s+)([A-Za-z_][A-Za-z0-9_]*)",
              bygroups(Keyword.Declaration, Whitespace, Name.Variable)),
             (words(("and", "or", "not", "in", "is", "implies"), suffix=r"\b"), Operator.Word),
-            (words(("elif", "else", "for", "if", "include", "init", "pass", "require"), suffix=r"\b"), Keyword),
+            (words(("elif", "else", "extend", "for", "if", "include", "init", "pass", "require", "with"), suffix=r"\b"), Keyword),
             (words(("bool", "int", "map", "set", "tuple"), suffix=r"\b"), Keyword.Type),
             (words(("True", "False", "true", "false"), suffix=r"\b"), Keyword.Constant),
             (words(("all", "any", "len", "min", "max", "sum"), suffix=r"\b"), Name.Builtin),
