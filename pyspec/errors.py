@@ -223,6 +223,8 @@ register_codes(
             "PS222": "`include ... with` for a file already included (a file is spliced once)",
             "PS223": "`extend action` for an action that does not exist, or with other parameter names",
             "PS224": "`extend action` with a statement other than `require`",
+            "PS225": "a statement `NAME(...)` where NAME is not a proc",
+            "PS226": "a proc that calls itself, directly or through other procs",
         },
     )
     + _codes(
@@ -256,7 +258,7 @@ register_codes(
             "PS327": "`.field` on a value that is neither record nor union",
             "PS328": "a constructor with wrong, missing or duplicated fields",
             "PS329": "wrong arguments to a built-in",
-            "PS330": "wrong arguments to a def",
+            "PS330": "wrong arguments to a def or proc",
             "PS331": "not a constant where one is needed (range bounds, param defaults)",
             "PS332": "an assignment whose value is never within the variable's type",
             "PS333": "an action parameter or map key type with more than 1,048,576 (2^20) values",

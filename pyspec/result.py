@@ -99,6 +99,10 @@ class Result:
     stats: dict[str, Any] = field(default_factory=dict)
     reason: str | None = None  # why UNKNOWN or INCOMPLETE, in the user's terms
     reachable: tuple[Reachability, ...] = ()  # the `reachable` properties checked, in order
+    # the spec's `constraint`s in force: the verdict covers only the states reachable through
+    # states that satisfy them ("HOLDS under constraint X")
+    constraints: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # what may make the verdict vacuous, for the report
 
     @property
     def exit_code(self) -> int:

@@ -48,7 +48,9 @@ class CompiledSpec:
                 self.instances.append((ai, args))
         self.invariants: dict[str, Fn] = {inv.name: c.expr(inv.expr) for inv in spec.invariants}
         self.reachables: dict[str, Fn] = {r.name: c.expr(r.expr) for r in spec.reachables}
-        self._inv_nlocals = max([i.nlocals for i in spec.invariants] + [r.nlocals for r in spec.reachables], default=0)
+        self._inv_nlocals = max([i.nlocals for i in spec.invariants] + [r.nlocals for r in spec.reachables]
+                                + [k.nlocals for k in spec.constraints], default=0)
+        self._constraints = tuple(c.expr(k.expr) for k in spec.constraints)
         self._compiler = c
 
     def initial_states(self, limit: int | None = None) -> list[tuple]:
@@ -67,8 +69,20 @@ class CompiledSpec:
             self._instance_table = table
         return table
 
+    def expands(self, state: tuple) -> bool:
+        """Does `state` satisfy every `constraint` of the spec (so that the actions run in it)?
+        Every way to step a state (`run_instance`, `step_fn`) asks this first: a state that
+        violates a constraint has no successors, and is no deadlock."""
+        if not self._constraints:
+            return True
+        env = [state, None, None] + [None] * self._inv_nlocals
+        return all(f(env) for f in self._constraints)
+
     def run_instance(self, state: tuple, inst: int) -> list[tuple]:
-        """Every next state of `state` under action instance `inst` (empty when disabled)."""
+        """Every next state of `state` under action instance `inst` (empty when disabled, or
+        when `state` violates a constraint)."""
+        if self._constraints and not self.expands(state):
+            return []
         ai, args = self.instances[inst]
         a = self.spec.actions[ai]
         env: list[Any] = [state, None, []] + [None] * self._nlocals[ai]
@@ -78,7 +92,19 @@ class CompiledSpec:
         return env[2]
 
     def step_fn(self) -> Callable[[tuple], list]:
-        """A fast `fn(state) -> [(instance, next state), ...]` for the BFS inner loop."""
+        """A fast `fn(state) -> [(instance, next state), ...]` for the BFS inner loop (no
+        successors for a state that violates a constraint: see `expands`)."""
+        step = self._step_fn()
+        if not self._constraints:
+            return step
+        expands = self.expands
+
+        def constrained(state):
+            return step(state) if expands(state) else []
+
+        return constrained
+
+    def _step_fn(self) -> Callable[[tuple], list]:
         if self.codegen:
             return generate_successors(self).fn
         rows: list[tuple[int, Run, list[Any]]] = []

@@ -303,6 +303,14 @@ class If(Stmt):
     span: Span = _span()
 
 
+@dataclass(frozen=True, slots=True)
+class CallStmt(Stmt):
+    """`NAME(args)` as a statement: a call of the proc NAME, inlined by the checker."""
+
+    call: Call
+    span: Span = _span()
+
+
 # ---- declarations ----------------------------------------------------------------------------
 
 
@@ -354,6 +362,17 @@ class Action:
 
 
 @dataclass(frozen=True, slots=True)
+class Proc:
+    """`proc NAME(p: T, ...)`: statements run where `NAME(args)` is called, as if written there."""
+
+    name: str
+    formals: tuple[Formal, ...]
+    body: tuple[Stmt, ...]
+    doc: str | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class Def:
     name: str
     formals: tuple[Formal, ...] | None  # None: a constant, `def Quorum = ...`
@@ -377,6 +396,15 @@ class Reachable:
     name: str
     expr: Expr
     default: bool = True  # False for an included file's: checked only when named
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    """`constraint NAME: expr`: a state that violates it is checked but not expanded."""
+
+    name: str
+    expr: Expr
     span: Span = _span()
 
 
@@ -407,7 +435,7 @@ class Extend:
     span: Span = _span()
 
 
-Decl = Param | TypeDef | VarDecl | Init | Action | Extend | Def | Invariant | Reachable | Include
+Decl = Param | TypeDef | VarDecl | Init | Action | Extend | Proc | Def | Invariant | Reachable | Constraint | Include
 
 
 @dataclass(frozen=True, slots=True)

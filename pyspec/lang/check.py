@@ -55,6 +55,8 @@ class _Checker(StmtRules, ExprRules, Desugar, Resolver):
         for decl in d:
             if isinstance(decl, A.Def):
                 self.defs[decl.name] = decl
+            elif isinstance(decl, A.Proc):
+                self.procs.setdefault(decl.name, decl)
         for decl in d:  # an invariant's name, in an expression, stands for its formula
             if isinstance(decl, A.Invariant) and decl.name not in self.defs:
                 self.defs[decl.name] = A.Def(decl.name, None, None, decl.expr, span=decl.span)
@@ -108,9 +110,14 @@ class _Checker(StmtRules, ExprRules, Desugar, Resolver):
         reachables = tuple(
             r for r in (self._guard(self._reachable, x) for x in d if isinstance(x, A.Reachable)) if r
         )
+        constraints = tuple(
+            c for c in (self._guard(self._constraint, x) for x in d if isinstance(x, A.Constraint)) if c
+        )
         for y in d:
             if isinstance(y, A.Def) and self.defs.get(y.name) is y:
                 self._guard(self._check_def_alone, y)
+            elif isinstance(y, A.Proc) and self.procs.get(y.name) is y and y.name not in self.called:
+                self._guard(self._proc_alone, y)
         if self.errors:
             raise SpecErrors(self._distinct(self.errors))
         assert init is not None
@@ -126,6 +133,7 @@ class _Checker(StmtRules, ExprRules, Desugar, Resolver):
             invariants=invariants,
             defs=tuple((x.name, _def_signature(x)) for x in d if isinstance(x, A.Def)),
             reachables=reachables,
+            constraints=constraints,
             scope=self.frozen_scope(),
         )
         return dataclasses.replace(checked, warnings=lint(checked))

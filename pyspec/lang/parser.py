@@ -537,6 +537,14 @@ class _Build(Transformer_NonRecursive):
         doc, body = block
         return A.Action(str(name), _s(formals), body, doc, span=_span_of(self.file, name))
 
+    def proc(self, meta, items):
+        name, *formals, block = items
+        doc, body = block
+        return A.Proc(str(name), _s(formals), body, doc, span=_span_of(self.file, name))
+
+    def constraint(self, meta, items):
+        return A.Constraint(str(items[0]), items[1], span=_span_of(self.file, items[0]))
+
     def formal(self, meta, items):
         return A.Formal(str(items[0]), items[1], span=self.sp(meta))
 
@@ -601,6 +609,9 @@ class _Build(Transformer_NonRecursive):
 
     def choose(self, meta, items):
         return A.Choose(items[0], items[1], span=self.sp(meta))
+
+    def call_stmt(self, meta, items):
+        return A.CallStmt(self.call(meta, items), span=self.sp(meta))
 
     def pass_stmt(self, meta, items):
         return None

@@ -78,6 +78,8 @@ class CheckerState:
         self.vars: dict[str, tuple[int, Type]] = {}
         self.var_infos: list[T.VarInfo] = []
         self.defs: dict[str, A.Def] = {}
+        self.procs: dict[str, A.Proc] = {}
+        self.called: set[str] = set()  # the procs some body calls (the others are checked alone)
         self.def_stack: list[str] = []
         self.expr_depth = 0  # expressions being checked, one inside the other (defs expanded)
         self.too_deep = False  # an expression nesting beyond MAX_DEPTH was reported

@@ -10,6 +10,7 @@ from typing import Any
 
 from pyspec.lang.types import format_value, to_itf
 from pyspec.report.trace import render_step_header, render_trace, trace_to_itf
+from pyspec.report.result import under_constraints
 from pyspec.result import CTI, ProofResult, Verdict
 
 _HEADLINE = {
@@ -38,9 +39,9 @@ def render_proof_text(pr: ProofResult, header: str | None = None) -> str:
             line += f"  ({o.reason})"
         out.append(line)
     r = pr.result
-    out.append(
-        _HEADLINE[r.verdict].format(inv=_what(pr), violated=r.violated, what=_what(pr), reason=r.reason)
-    )
+    out.append(under_constraints(
+        _HEADLINE[r.verdict].format(inv=_what(pr), violated=r.violated, what=_what(pr), reason=r.reason), r))
+    out.extend(f"warning: {w}" for w in r.warnings)
     for o in pr.obligations:
         if o.trace is not None:
             n = len(o.trace)
@@ -108,6 +109,8 @@ def proof_to_json(pr: ProofResult) -> dict[str, Any]:
         "violated": r.violated,
         "reason": r.reason,
         "stats": pr.stats,
+        **({"constraints": list(r.constraints)} if r.constraints else {}),
+        **({"warnings": list(r.warnings)} if r.warnings else {}),
         "obligations": [
             {
                 "name": o.name,
