@@ -186,7 +186,7 @@ register_codes(
             "PS101": "unexpected character (e.g. single quotes)",
             "PS102": "indentation that matches no enclosing block, or a missing indented block",
             "PS103": "unexpected end of file (an empty file, a bracket never closed)",
-            "PS104": "`{k: v}` with a key that is not a name (maps need a comprehension)",
+            "PS104": "a `{k: v}` literal mixing name keys (a record) and other keys (a map)",
             "PS105": "`|` continuation lines after a type that is not a union",
             "PS106": "an expression block whose first line starts with `or`",
             "PS107": "a docstring that is never closed",
@@ -262,6 +262,7 @@ register_codes(
             "PS331": "not a constant where one is needed (range bounds, param defaults)",
             "PS332": "an assignment whose value is never within the variable's type",
             "PS333": "an action parameter or map key type with more than 1,048,576 (2^20) values",
+            "PS334": "a map literal that gives a key twice, or no value for a key of its key type",
         },
     )
     + _codes(

@@ -201,6 +201,14 @@ class RecordLit(Expr):
 
 
 @dataclass(frozen=True, slots=True)
+class MapLit(Expr):
+    """`{k1: v1, k2: v2}` with keys that are not bare names (those make a record)."""
+
+    pairs: tuple[tuple[Expr, Expr], ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class CompFor:
     var: str
     iter: Expr

@@ -787,18 +787,22 @@ class _Build(Transformer_NonRecursive):
         return A.MapComp(key, value, tuple(gens), span=self.sp(meta))
 
     def dict_lit(self, meta, items):
+        """`{a: 1, b: 2}` with name keys is a record; `{0: 1, "x": 2}`, with keys that are not
+        bare names, a map literal. One literal cannot mix them."""
         pairs = list(zip(items[0::2], items[1::2]))
-        fields = []
-        for key, value in pairs:
-            if not isinstance(key, A.Name):
+        names = [isinstance(key, A.Name) for key, _ in pairs]
+        if not any(names):
+            return A.MapLit(tuple(pairs), span=self.sp(meta))
+        for (key, _), is_name in zip(pairs, names):
+            if not is_name:
                 raise SpecSyntaxError(
                     "a record field must be a name",
                     key.span,
-                    hint="write a map as a comprehension: {k: v for k in Keys}",
+                    hint="name keys make a record, other keys a map literal: a literal cannot mix them "
+                    "(for a map keyed by names, write a comprehension: {k: v for k in Keys})",
                     code="PS104",
                 )
-            fields.append((key.name, value))
-        return A.RecordLit(tuple(fields), span=self.sp(meta))
+        return A.RecordLit(tuple((key.name, value) for key, value in pairs), span=self.sp(meta))
 
     def comp_for(self, meta, items):
         var, it, *conds = items

@@ -18,7 +18,7 @@ from pyspec.lang import typed as T
 from pyspec.lang.types import Type, UnionT
 
 NOSPAN = Span("<none>", 0, 0, 0, 0)
-BUILTINS = ("len", "min", "max", "all", "any", "subsets", "sum")
+BUILTINS = ("len", "min", "max", "all", "any", "subsets", "sum", "permutations")
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
