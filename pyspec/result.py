@@ -11,6 +11,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from pyspec.errors import Span
 from pyspec.lang.typed import VarInfo
 from pyspec.lang.types import Type
 
@@ -121,6 +122,19 @@ class Status(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class FalsePart:
+    """One conjunct of an invariant that is false in a state (`span`: where it is written), with
+    the binding that falsifies it when it is a quantifier `all(... for p in S)` (the first in
+    declared order, as (name, formatted value) pairs, nested quantifiers' names included), or
+    the evaluation error's message when it cannot be evaluated there."""
+
+    invariant: str
+    span: Span
+    binding: tuple[tuple[str, str], ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CTI:
     """A counterexample to induction: `trace` holds the k pre-states (its first step has no
     action, the others the actions between them) and, unless `error` is set, the post-state
@@ -133,6 +147,7 @@ class CTI:
     broken: tuple[str, ...]
     error: str | None = None
     broken_errors: tuple[tuple[str, str], ...] = ()  # broken conjuncts that fail to evaluate
+    parts: tuple[FalsePart, ...] = ()  # every conjunct of the broken invariants false after the step
 
 
 @dataclass(frozen=True, slots=True)

@@ -116,6 +116,16 @@ class ExprRules(CheckerState):
                 return T.Construct(e.name, (), ut, span=e.span)
         if e.name in self.broken:  # its declaration's error is reported already
             raise SpecErrors(())
+        if e.name in fr.ended:
+            raise SpecNameError(
+                f"unknown name '{e.name}': it is bound inside an `if` branch, and a name bound in a branch "
+                "is visible only in that branch, up to its end",
+                e.span,
+                notes=((fr.ended[e.name], f"'{e.name}' is bound here, inside the branch"),),
+                hint=f"bind '{e.name}' before the `if` (for a value that differs by branch, "
+                f"{e.name} = a if c else b), or move what reads it into the branch",
+                code="PS200",
+            )
         cands = set(fr.names()) | set(self.vars) | set(self.params) | set(self.defs) | set(self.types)
         raise name_error(f"unknown name '{e.name}'", e.span, e.name, cands, "PS200")
 

@@ -132,8 +132,8 @@ class StmtRules(CheckerState):
             assert f.type is not None, "the grammar requires a type on every proc parameter"
             self._expect(ta, self._type(f.type), a.span, f"argument '{f.name}' of '{proc.name}'")
             args[f.name] = ta
-        saved = fr.scopes
-        fr.scopes = [args]
+        saved, saved_ended = fr.scopes, fr.ended
+        fr.scopes, fr.ended = [args], {}
         self.def_stack.append(proc.name)
         try:
             return self._block(proc.body, fr)
@@ -143,7 +143,7 @@ class StmtRules(CheckerState):
             raise
         finally:
             self.def_stack.pop()
-            fr.scopes = saved
+            fr.scopes, fr.ended = saved, saved_ended
 
     def _stmt(self, s: A.Stmt, fr: Frame) -> T.Stmt:
         if isinstance(s, A.Require):
@@ -156,12 +156,12 @@ class StmtRules(CheckerState):
             before = (dict(fr.assigned), dict(fr.maybe))
             fr.scopes.append({})
             then = self._block(s.then, fr)
-            fr.scopes.pop()
+            _ended(fr, fr.scopes.pop())
             after_then = (fr.assigned, fr.maybe)
             fr.assigned, fr.maybe = dict(before[0]), dict(before[1])
             fr.scopes.append({})
             orelse = self._block(s.orelse, fr)
-            fr.scopes.pop()
+            _ended(fr, fr.scopes.pop())
             fr.assigned = {k: v for k, v in after_then[0].items() if k in fr.assigned}
             fr.maybe = {**after_then[1], **fr.maybe}
             return T.If(c, then, orelse, span=s.span)
@@ -287,3 +287,9 @@ class StmtRules(CheckerState):
         if choose:
             return T.Choose(None, index, tgt.name, rhs, check, span=s.span)
         return T.Assign(index, tgt.name, (), (), rhs, check, span=s.span)
+
+
+def _ended(fr: Frame, scope: dict[str, T.Expr]) -> None:
+    """Remember the names a finished `if` branch bound, for the message when one is read after."""
+    for name, x in scope.items():
+        fr.ended.setdefault(name, x.span)

@@ -44,6 +44,8 @@ class Frame:
     assigned: dict[int, str] = field(default_factory=dict)
     maybe: dict[int, str] = field(default_factory=dict)
     ever: set[int] = field(default_factory=set)
+    # names bound inside an `if` branch that has ended -> where (for the "unknown name" message)
+    ended: dict[str, Span] = field(default_factory=dict)
 
     def bind(self, name: str, ty: Type, span: Span) -> T.Local:
         slot = self.nlocals
