@@ -9,6 +9,7 @@ import pytest
 
 import pyspec
 from pyspec.errors import PyspecError, SpecErrors
+from pyspec.explicit.codegen import generate_successors
 from pyspec.explicit.compiled import CompiledSpec
 from pyspec.explicit.explore import ExploreOptions, explore
 from pyspec.report.proof import render_proof_text
@@ -69,6 +70,7 @@ def one_error(src: str) -> PyspecError:
 
 def counts(spec) -> list[tuple]:
     """(verdict, states, transitions) in the closures and in the generated code."""
+    assert generate_successors(CompiledSpec(spec)).fallback == ()  # every action really is generated code
     return [(r.verdict, r.stats["states"], r.stats["transitions"])
             for r in (explore(CompiledSpec(spec, codegen=g), ExploreOptions()) for g in (False, True))]
 
