@@ -5,11 +5,12 @@ tracecheck and user code use only what `pyspec/__init__.py` re-exports from here
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from typing import Any
 
-from pyspec.errors import UsageError
+from pyspec.errors import PyspecError, UsageError
 from pyspec.explicit.compiled import CompiledSpec
 from pyspec.explicit.evaluator import LOCALS
 from pyspec.explicit.explore import ExploreOptions, explore, stopped_before_search
@@ -89,7 +90,34 @@ def check(
     compiled = _compile_within(spec, names, time_limit, max_memory, opts.started)
     if isinstance(compiled, Result):
         return compiled
-    return explore(compiled, opts)
+    return _constrained(spec, explore(compiled, opts), compiled)
+
+
+def _constrained(spec: CheckedSpec, r: Result, compiled: CompiledSpec | None = None) -> Result:
+    """`r` marked with the spec's constraints, and warned when they may make it vacuous: a
+    verdict that found nothing wrong covers only the states reachable through constrained
+    states, and when every initial state violates a constraint nothing was expanded at all."""
+    if not spec.constraints:
+        return r
+    names = tuple(c.name for c in spec.constraints)
+    warnings = list(r.warnings)
+    if r.verdict in (Verdict.HOLDS, Verdict.PROVED, Verdict.NO_VIOLATION_UP_TO):
+        which = f"constraint{'s' if len(names) > 1 else ''} {', '.join(names)}"
+        warnings.append(f"{which}: states that violate it were not expanded, so the verdict covers only the "
+                        "states reachable through states that satisfy it")
+        try:
+            c = compiled or compile_spec(spec)
+            inits = c.initial_states(_VACUITY_INITS)
+            if inits and not any(c.expands(s) for s in inits):
+                warnings.append(f"every initial state violates {which}: no state was expanded, "
+                                "so the verdict is vacuous")
+        except (LimitReached, PyspecError):  # too many initial states to look at, or init fails: no warning
+            pass
+    return dataclasses.replace(r, constraints=names, warnings=tuple(warnings))
+
+
+_VACUITY_INITS = 100_000
+"""At most this many initial states are enumerated again to warn that none satisfies the constraints."""
 
 
 def _compile_within(spec: CheckedSpec, names, time_limit, max_memory, started) -> CompiledSpec | Result:
@@ -119,8 +147,9 @@ def simulate(spec: CheckedSpec, runs=100, steps=50, seed=0, invariants=None, dea
     compiled = _compile_within(spec, names, time_limit, max_memory, started)
     if isinstance(compiled, Result):
         return compiled
-    return _simulate(compiled, SimulateOptions(runs, steps, seed, names, deadlock, max_memory=max_memory,
-                                               time_limit=time_limit, started=started))
+    return _constrained(spec, _simulate(compiled, SimulateOptions(runs, steps, seed, names, deadlock,
+                                                                  max_memory=max_memory, time_limit=time_limit,
+                                                                  started=started)), compiled)
 
 
 def _bounded(spec: CheckedSpec, engine: str, names, time_limit, max_memory, started, work, wrap):
@@ -162,10 +191,11 @@ def bmc(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None = 
     from pyspec.symbolic.bmc import bmc as _bmc  # z3 is a dependency: a failed import is a bug
 
     # Every Z3 model is replayed through the explicit engine, handed to the symbolic one here.
-    return _bounded(spec, "bmc", names, time_limit, max_memory, started,
-                    lambda: _bmc(spec, depth=depth, invariants=names, timeout=timeout, reference=compile_spec(spec),
-                                 reachables=reach, deadlock=deadlock),
-                    lambda r: r)
+    return _constrained(spec, _bounded(spec, "bmc", names, time_limit, max_memory, started,
+                                       lambda: _bmc(spec, depth=depth, invariants=names, timeout=timeout,
+                                                    reference=compile_spec(spec), reachables=reach,
+                                                    deadlock=deadlock),
+                                       lambda r: r))
 
 
 def prove(spec: CheckedSpec, invariant: str, aux=(), k: int = 1, timeout: float | None = None,
@@ -180,9 +210,10 @@ def prove(spec: CheckedSpec, invariant: str, aux=(), k: int = 1, timeout: float 
     _names(spec, (invariant, *aux))
     from pyspec.symbolic.induction import prove as _prove
 
-    return _bounded(spec, "prove", (invariant,), time_limit, max_memory, started,
-                    lambda: _prove(spec, invariant, aux=tuple(aux), k=k, timeout=timeout, reference=compile_spec(spec)),
-                    lambda r: ProofResult(r, (), invariant, tuple(aux), k, {**r.stats, "solver_seconds": 0.0}))
+    proof = _bounded(spec, "prove", (invariant,), time_limit, max_memory, started,
+                     lambda: _prove(spec, invariant, aux=tuple(aux), k=k, timeout=timeout, reference=compile_spec(spec)),
+                     lambda r: ProofResult(r, (), invariant, tuple(aux), k, {**r.stats, "solver_seconds": 0.0}))
+    return dataclasses.replace(proof, result=_constrained(spec, proof.result))
 
 
 def synth(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None = None,
@@ -197,9 +228,10 @@ def synth(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None 
     _seconds("--timeout", timeout)
     names = _names(spec, invariants)
     from pyspec.symbolic.synth import synth as _synth
-    return _bounded(spec, "synth", names, time_limit, max_memory, started,
-                    lambda: _synth(spec, depth=depth, invariants=names, timeout=timeout, compile_reference=compile_spec),
-                    lambda r: SynthResult(r))
+    sr = _bounded(spec, "synth", names, time_limit, max_memory, started,
+                  lambda: _synth(spec, depth=depth, invariants=names, timeout=timeout, compile_reference=compile_spec),
+                  lambda r: SynthResult(r))
+    return dataclasses.replace(sr, result=_constrained(spec, sr.result))
 
 
 class Expression:
@@ -286,6 +318,7 @@ def describe(spec: CheckedSpec) -> dict[str, Any]:
         "actions": {a.name: {f.name: f.ty.show() for f in a.formals} for a in spec.actions},
         "invariants": [i.name for i in spec.invariants],
         "reachable": [r.name for r in spec.reachables],
+        **({"constraints": [c.name for c in spec.constraints]} if spec.constraints else {}),
         "defs": [sig for _, sig in spec.defs],
     }
 

@@ -55,6 +55,7 @@ class Options:
     max_memory: float | None = None
     progress: bool | None = None  # None: on when stderr is a terminal
     html: str | None = None  # also write the HTML timeline of the result's trace here
+    include_path: tuple[str, ...] = ()  # -I DIR: folders searched by `include`
 
 
 def _param(text: str) -> tuple[str, str]:
@@ -74,6 +75,9 @@ def _build_parser() -> argparse.ArgumentParser:
         sp.add_argument("spec", help="the .spec file")
         sp.add_argument("-D", dest="params", action="append", type=_param, default=[], metavar="NAME=VALUE",
                         help="override a param (repeatable)")
+        sp.add_argument("-I", dest="include_path", action="append", default=[], metavar="DIR",
+                        help="look for included files in DIR too, after the including file's folder (repeatable; "
+                             "then PYSPEC_PATH, then the library shipped with pyspec)")
         sp.add_argument("--json", action="store_true", help="machine-readable output (traces in ITF)")
 
     def page(sp):
@@ -176,6 +180,7 @@ def _options(ns: argparse.Namespace) -> Options:
         max_memory=getattr(ns, "max_memory", None),
         progress=getattr(ns, "progress", None),
         html=getattr(ns, "html", None),
+        include_path=tuple(getattr(ns, "include_path", ()) or ()),
     )
 
 
@@ -254,7 +259,7 @@ def run(o: Options) -> int:
     _refuse_unused(o)
     try:  # the limits hold while the spec is parsed, typed and its params evaluated too
         with Budget(o.time_limit, o.max_memory, started):
-            spec = api.load(o.spec, o.params)
+            spec = api.load(o.spec, o.params, include_path=o.include_path)
         if spec.warnings:
             print(render_warnings(spec.warnings), file=sys.stderr)
     except LimitReached as stop:

@@ -186,7 +186,7 @@ register_codes(
             "PS101": "unexpected character (e.g. single quotes)",
             "PS102": "indentation that matches no enclosing block, or a missing indented block",
             "PS103": "unexpected end of file (an empty file, a bracket never closed)",
-            "PS104": "`{k: v}` with a key that is not a name (maps need a comprehension)",
+            "PS104": "a `{k: v}` literal mixing name keys (a record) and other keys (a map)",
             "PS105": "`|` continuation lines after a type that is not a union",
             "PS106": "an expression block whose first line starts with `or`",
             "PS107": "a docstring that is never closed",
@@ -219,6 +219,12 @@ register_codes(
             "PS218": "included file not found",
             "PS219": "an unknown function assigned",
             "PS220": "a local or parameter named like a state variable or param",
+            "PS221": "`include ... with NAME = e` where the included file has no param NAME, or sets it twice",
+            "PS222": "`include ... with` for a file already included (a file is spliced once)",
+            "PS223": "`extend action` for an action that does not exist, or with other parameter names",
+            "PS224": "`extend action` with a statement other than `require`",
+            "PS225": "a statement `NAME(...)` where NAME is not a proc",
+            "PS226": "a proc that calls itself, directly or through other procs",
         },
     )
     + _codes(
@@ -252,10 +258,11 @@ register_codes(
             "PS327": "`.field` on a value that is neither record nor union",
             "PS328": "a constructor with wrong, missing or duplicated fields",
             "PS329": "wrong arguments to a built-in",
-            "PS330": "wrong arguments to a def",
+            "PS330": "wrong arguments to a def or proc",
             "PS331": "not a constant where one is needed (range bounds, param defaults)",
             "PS332": "an assignment whose value is never within the variable's type",
             "PS333": "an action parameter or map key type with more than 1,048,576 (2^20) values",
+            "PS334": "a map literal that gives a key twice, or no value for a key of its key type",
         },
     )
     + _codes(

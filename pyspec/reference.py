@@ -13,6 +13,7 @@ from typing import Any, Callable, Protocol, Sequence
 from pyspec.errors import SpecEvalError
 from pyspec.lang.typed import CheckedSpec
 from pyspec.lang.types import Type, format_value
+from pyspec.result import FalsePart
 
 
 class Reference(Protocol):
@@ -47,6 +48,10 @@ class Reference(Protocol):
 
     def describe_instance(self, inst: int) -> tuple[str, tuple[tuple[str, Any, Type], ...]]:
         """The action's name and its (formal name, value, type) arguments."""
+        ...
+
+    def false_conjuncts(self, state: tuple, name: str) -> list[FalsePart]:
+        """The conjuncts of invariant `name` false in `state`, each with its falsifying binding."""
         ...
 
 

@@ -11,6 +11,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from pyspec.errors import Span
 from pyspec.lang.typed import VarInfo
 from pyspec.lang.types import Type
 
@@ -99,6 +100,10 @@ class Result:
     stats: dict[str, Any] = field(default_factory=dict)
     reason: str | None = None  # why UNKNOWN or INCOMPLETE, in the user's terms
     reachable: tuple[Reachability, ...] = ()  # the `reachable` properties checked, in order
+    # the spec's `constraint`s in force: the verdict covers only the states reachable through
+    # states that satisfy them ("HOLDS under constraint X")
+    constraints: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # what may make the verdict vacuous, for the report
 
     @property
     def exit_code(self) -> int:
@@ -117,6 +122,19 @@ class Status(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class FalsePart:
+    """One conjunct of an invariant that is false in a state (`span`: where it is written), with
+    the binding that falsifies it when it is a quantifier `all(... for p in S)` (the first in
+    declared order, as (name, formatted value) pairs, nested quantifiers' names included), or
+    the evaluation error's message when it cannot be evaluated there."""
+
+    invariant: str
+    span: Span
+    binding: tuple[tuple[str, str], ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CTI:
     """A counterexample to induction: `trace` holds the k pre-states (its first step has no
     action, the others the actions between them) and, unless `error` is set, the post-state
@@ -129,6 +147,7 @@ class CTI:
     broken: tuple[str, ...]
     error: str | None = None
     broken_errors: tuple[tuple[str, str], ...] = ()  # broken conjuncts that fail to evaluate
+    parts: tuple[FalsePart, ...] = ()  # every conjunct of the broken invariants false after the step
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,12 @@ from typing import Any, Callable
 
 from pyspec.explicit.codegen import generate_invariants, generate_successors
 from pyspec.explicit.evaluator import LOCALS, Compiler, Fn, Run
+from pyspec.errors import SpecEvalError
 from pyspec.lang import typed as T
-from pyspec.lang.types import Type, domain
+from pyspec.lang.analysis import conjuncts
+from pyspec.lang.types import SetT, Type, domain, format_value, sort_key
 from pyspec.limits import LimitReached
+from pyspec.result import FalsePart
 
 
 class CompiledSpec:
@@ -48,7 +51,9 @@ class CompiledSpec:
                 self.instances.append((ai, args))
         self.invariants: dict[str, Fn] = {inv.name: c.expr(inv.expr) for inv in spec.invariants}
         self.reachables: dict[str, Fn] = {r.name: c.expr(r.expr) for r in spec.reachables}
-        self._inv_nlocals = max([i.nlocals for i in spec.invariants] + [r.nlocals for r in spec.reachables], default=0)
+        self._inv_nlocals = max([i.nlocals for i in spec.invariants] + [r.nlocals for r in spec.reachables]
+                                + [k.nlocals for k in spec.constraints], default=0)
+        self._constraints = tuple(c.expr(k.expr) for k in spec.constraints)
         self._compiler = c
 
     def initial_states(self, limit: int | None = None) -> list[tuple]:
@@ -67,8 +72,20 @@ class CompiledSpec:
             self._instance_table = table
         return table
 
+    def expands(self, state: tuple) -> bool:
+        """Does `state` satisfy every `constraint` of the spec (so that the actions run in it)?
+        Every way to step a state (`run_instance`, `step_fn`) asks this first: a state that
+        violates a constraint has no successors, and is no deadlock."""
+        if not self._constraints:
+            return True
+        env = [state, None, None] + [None] * self._inv_nlocals
+        return all(f(env) for f in self._constraints)
+
     def run_instance(self, state: tuple, inst: int) -> list[tuple]:
-        """Every next state of `state` under action instance `inst` (empty when disabled)."""
+        """Every next state of `state` under action instance `inst` (empty when disabled, or
+        when `state` violates a constraint)."""
+        if self._constraints and not self.expands(state):
+            return []
         ai, args = self.instances[inst]
         a = self.spec.actions[ai]
         env: list[Any] = [state, None, []] + [None] * self._nlocals[ai]
@@ -78,7 +95,19 @@ class CompiledSpec:
         return env[2]
 
     def step_fn(self) -> Callable[[tuple], list]:
-        """A fast `fn(state) -> [(instance, next state), ...]` for the BFS inner loop."""
+        """A fast `fn(state) -> [(instance, next state), ...]` for the BFS inner loop (no
+        successors for a state that violates a constraint: see `expands`)."""
+        step = self._step_fn()
+        if not self._constraints:
+            return step
+        expands = self.expands
+
+        def constrained(state):
+            return step(state) if expands(state) else []
+
+        return constrained
+
+    def _step_fn(self) -> Callable[[tuple], list]:
         if self.codegen:
             return generate_successors(self).fn
         rows: list[tuple[int, Run, list[Any]]] = []
@@ -141,6 +170,48 @@ class CompiledSpec:
         for slot, v in (locals_ or {}).items():
             env[LOCALS + slot] = v
         return f(env)
+
+    def false_conjuncts(self, state: tuple, name: str) -> list[FalsePart]:
+        """Every conjunct of invariant `name` (its top-level `and`s, block lines included) that
+        is false or cannot be evaluated in `state`; for a false `all(... for p in S)`, the first
+        binding (in declared order) that falsifies it, through nested `all`s."""
+        inv = self.spec.invariant(name)
+        assert inv is not None, name
+        out = []
+        for c in conjuncts(inv.expr):
+            try:
+                if self.evaluate(c, state, inv.nlocals):
+                    continue
+                out.append(FalsePart(name, c.span, self._falsifying(c, state, inv.nlocals, {})))
+            except SpecEvalError as e:
+                out.append(FalsePart(name, c.span, error=e.message))
+        return out
+
+    def _falsifying(self, e: T.Expr, state: tuple, nlocals: int, bound: dict[int, Any]) -> tuple[tuple[str, str], ...]:
+        """The first binding of the quantifier `e` (if it is an `all`) under which its body is
+        false, as (name, formatted value) pairs; () when `e` is no `all`."""
+        if not (isinstance(e, T.Comp) and e.kind == "all"):
+            return ()
+        comp = e
+
+        def search(i: int, bound: dict[int, Any], names: tuple[tuple[str, str], ...]):
+            if i == len(comp.gens):
+                if self.evaluate(comp.elem, state, nlocals, bound):
+                    return None
+                return names + self._falsifying(comp.elem, state, nlocals, bound)
+            g = comp.gens[i]
+            elem_ty = g.iter.ty.elem if isinstance(g.iter.ty, SetT) else None
+            values = self.evaluate(g.iter, state, nlocals, bound)
+            for x in sorted(values, key=sort_key(elem_ty)) if elem_ty is not None else values:
+                inner = {**bound, g.slot: x}
+                if all(self.evaluate(c, state, nlocals, inner) for c in g.conds):
+                    shown = format_value(elem_ty, x) if elem_ty is not None else repr(x)
+                    hit = search(i + 1, inner, names + ((g.name, shown),))
+                    if hit is not None:
+                        return hit
+            return None
+
+        return search(0, bound, ()) or ()
 
     def describe_instance(self, inst: int) -> tuple[str, tuple[tuple[str, Any, Type], ...]]:
         ai, args = self.instances[inst]

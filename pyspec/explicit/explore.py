@@ -169,7 +169,7 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0, budget: Budget, tra
             except SpecEvalError as e:
                 raise e.with_step(f"in {_failing_instance(compiled, s)}", _trace(compiled, states, parent, via, head)) from None
             transitions += len(succ)
-            if deadlock and not succ:
+            if deadlock and not succ and compiled.expands(s):  # a state a constraint stops is no deadlock
                 return finish(Verdict.DEADLOCK, depth, head, "deadlock")
             for inst, t in succ:
                 fired[inst] = 1

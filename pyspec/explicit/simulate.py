@@ -70,7 +70,7 @@ def _walk(compiled: CompiledSpec, opts: SimulateOptions, names, t0: float, progr
                 break
             succ = _successors(successors, state, compiled, walk)
             if not succ:
-                if opts.deadlock:
+                if opts.deadlock and compiled.expands(state):  # a state a constraint stops is no deadlock
                     return _result(compiled, Verdict.DEADLOCK, names, "deadlock", walk, run, total_steps, t0, distinct, opts)
                 break
             inst, state = rng.choice(succ)

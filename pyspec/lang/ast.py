@@ -201,6 +201,14 @@ class RecordLit(Expr):
 
 
 @dataclass(frozen=True, slots=True)
+class MapLit(Expr):
+    """`{k1: v1, k2: v2}` with keys that are not bare names (those make a record)."""
+
+    pairs: tuple[tuple[Expr, Expr], ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class CompFor:
     var: str
     iter: Expr
@@ -303,6 +311,14 @@ class If(Stmt):
     span: Span = _span()
 
 
+@dataclass(frozen=True, slots=True)
+class CallStmt(Stmt):
+    """`NAME(args)` as a statement: a call of the proc NAME, inlined by the checker."""
+
+    call: Call
+    span: Span = _span()
+
+
 # ---- declarations ----------------------------------------------------------------------------
 
 
@@ -354,6 +370,17 @@ class Action:
 
 
 @dataclass(frozen=True, slots=True)
+class Proc:
+    """`proc NAME(p: T, ...)`: statements run where `NAME(args)` is called, as if written there."""
+
+    name: str
+    formals: tuple[Formal, ...]
+    body: tuple[Stmt, ...]
+    doc: str | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class Def:
     name: str
     formals: tuple[Formal, ...] | None  # None: a constant, `def Quorum = ...`
@@ -381,12 +408,42 @@ class Reachable:
 
 
 @dataclass(frozen=True, slots=True)
-class Include:
-    path: str
+class Constraint:
+    """`constraint NAME: expr`: a state that violates it is checked but not expanded."""
+
+    name: str
+    expr: Expr
     span: Span = _span()
 
 
-Decl = Param | TypeDef | VarDecl | Init | Action | Def | Invariant | Reachable | Include
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """`NAME = expr` after `include "FILE" with`: the included param NAME's default."""
+
+    name: str
+    value: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Include:
+    path: str
+    settings: tuple[Setting, ...] = ()
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Extend:
+    """`extend action NAME(p, ...)`: `require` lines that strengthen the guard of the action
+    NAME (declared in this file or an included one); the checker merges them into it."""
+
+    name: str
+    formals: tuple[str, ...]
+    body: tuple[Stmt, ...]
+    span: Span = _span()
+
+
+Decl = Param | TypeDef | VarDecl | Init | Action | Extend | Proc | Def | Invariant | Reachable | Constraint | Include
 
 
 @dataclass(frozen=True, slots=True)

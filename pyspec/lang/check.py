@@ -35,7 +35,7 @@ class _Checker(StmtRules, ExprRules, Desugar, Resolver):
         self.spec = spec
 
     def run(self) -> T.CheckedSpec:
-        d = self.spec.decls
+        d = self._extended(self.spec.decls)
         seen: dict[str, Span] = {}
         for decl in d:
             name = getattr(decl, "name", None)
@@ -55,6 +55,8 @@ class _Checker(StmtRules, ExprRules, Desugar, Resolver):
         for decl in d:
             if isinstance(decl, A.Def):
                 self.defs[decl.name] = decl
+            elif isinstance(decl, A.Proc):
+                self.procs.setdefault(decl.name, decl)
         for decl in d:  # an invariant's name, in an expression, stands for its formula
             if isinstance(decl, A.Invariant) and decl.name not in self.defs:
                 self.defs[decl.name] = A.Def(decl.name, None, None, decl.expr, span=decl.span)
@@ -108,9 +110,14 @@ class _Checker(StmtRules, ExprRules, Desugar, Resolver):
         reachables = tuple(
             r for r in (self._guard(self._reachable, x) for x in d if isinstance(x, A.Reachable)) if r
         )
+        constraints = tuple(
+            c for c in (self._guard(self._constraint, x) for x in d if isinstance(x, A.Constraint)) if c
+        )
         for y in d:
             if isinstance(y, A.Def) and self.defs.get(y.name) is y:
                 self._guard(self._check_def_alone, y)
+            elif isinstance(y, A.Proc) and self.procs.get(y.name) is y and y.name not in self.called:
+                self._guard(self._proc_alone, y)
         if self.errors:
             raise SpecErrors(self._distinct(self.errors))
         assert init is not None
@@ -126,9 +133,48 @@ class _Checker(StmtRules, ExprRules, Desugar, Resolver):
             invariants=invariants,
             defs=tuple((x.name, _def_signature(x)) for x in d if isinstance(x, A.Def)),
             reachables=reachables,
+            constraints=constraints,
             scope=self.frozen_scope(),
         )
         return dataclasses.replace(checked, warnings=lint(checked))
+
+    def _extended(self, decls: tuple[A.Decl, ...]) -> tuple[A.Decl, ...]:
+        """The declarations with each `extend action` merged into its action: its `require`
+        lines run right after the action's own leading `require` lines (so they may read what
+        those guard), before anything else. Every engine then sees one action."""
+        actions = {x.name: x for x in decls if isinstance(x, A.Action)}
+        extra: dict[str, list[A.Stmt]] = {}
+        for x in decls:
+            if not isinstance(x, A.Extend):
+                continue
+            act = actions.get(x.name)
+            if act is None:
+                close = did_you_mean(x.name, actions)
+                self.errors.append(SpecNameError(f"'extend action {x.name}': the spec has no action '{x.name}'", x.span,
+                                                 hint=close or "actions: " + (", ".join(actions) or "none"),
+                                                 code="PS223"))
+                continue
+            names = tuple(f.name for f in act.formals)
+            if x.formals != names:
+                self.errors.append(SpecNameError(
+                    f"'extend action {x.name}({', '.join(x.formals)})' must name the action's parameters as it does: "
+                    f"{x.name}({', '.join(names)})", x.span, notes=((act.span, "the action"),), code="PS223"))
+                continue
+            for st in x.body:
+                if not isinstance(st, A.Require):
+                    self.errors.append(SpecNameError(
+                        "an 'extend action' block only adds guards: each line is a `require`", getattr(st, "span"),
+                        hint="to change what an action does, write a new action", code="PS224"))
+            extra.setdefault(x.name, []).extend(st for st in x.body if isinstance(st, A.Require))
+        out: list[A.Decl] = []
+        for x in decls:
+            if isinstance(x, A.Extend):
+                continue
+            if isinstance(x, A.Action) and x.name in extra:
+                lead = next((i for i, st in enumerate(x.body) if not isinstance(st, A.Require)), len(x.body))
+                x = dataclasses.replace(x, body=(*x.body[:lead], *extra[x.name], *x.body[lead:]))
+            out.append(x)
+        return tuple(out)
 
     @staticmethod
     def _distinct(errors: list[PyspecError]) -> tuple[PyspecError, ...]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyspec.errors import Span, SpecErrors, SpecNameError, SpecTypeError
+from pyspec.errors import PyspecError, Span, SpecErrors, SpecNameError, SpecTypeError
 from pyspec.lang import ast as A
 from pyspec.lang.ast import MAX_DEPTH
 from pyspec.lang import typed as T
@@ -18,6 +18,7 @@ from pyspec.lang.scope import BUILTINS, CheckerState, Frame, name_error
 from pyspec.lang.types import (
     ANY,
     BOOL,
+    DOMAIN_LIMIT,
     INT,
     AnyT,
     EnumT,
@@ -31,10 +32,14 @@ from pyspec.lang.types import (
     domain,
     domain_size,
     enum_type,
+    format_value,
     is_finite,
     subtype,
     unify,
 )
+
+_MAP_KEY = "key of the map literal"
+"""The comprehension variable a map literal is lowered with: a name no spec can write."""
 
 
 class ExprRules(CheckerState):
@@ -111,6 +116,16 @@ class ExprRules(CheckerState):
                 return T.Construct(e.name, (), ut, span=e.span)
         if e.name in self.broken:  # its declaration's error is reported already
             raise SpecErrors(())
+        if e.name in fr.ended:
+            raise SpecNameError(
+                f"unknown name '{e.name}': it is bound inside an `if` branch, and a name bound in a branch "
+                "is visible only in that branch, up to its end",
+                e.span,
+                notes=((fr.ended[e.name], f"'{e.name}' is bound here, inside the branch"),),
+                hint=f"bind '{e.name}' before the `if` (for a value that differs by branch, "
+                f"{e.name} = a if c else b), or move what reads it into the branch",
+                code="PS200",
+            )
         cands = set(fr.names()) | set(self.vars) | set(self.params) | set(self.defs) | set(self.types)
         raise name_error(f"unknown name '{e.name}'", e.span, e.name, cands, "PS200")
 
@@ -277,6 +292,42 @@ class ExprRules(CheckerState):
         ty = RecordT(tuple((n, x.ty) for n, x in pairs))
         return T.TupleLit(tuple(x for _, x in pairs), ty, span=e.span)
 
+    def _e_MapLit(self, e: A.MapLit, fr: Frame) -> T.Expr:
+        """`{k1: v1, ..., kn: vn}`, lowered to the map comprehension
+        `{k: v1 if k == k1 else ... vn for k in {k1, ..., kn}}`, so that every engine reads a
+        core form it has. The key type is the keys' (as in the set `{k1, ..., kn}`); constant
+        keys must be distinct and cover it (PS334), other keys are checked when evaluated."""
+        keys = [k for k, _ in e.pairs]
+        key_set = self._expr(A.SetLit(tuple(keys), span=e.span), fr)
+        assert isinstance(key_set, T.SetLit) and isinstance(key_set.ty, SetT)
+        consts: list[Any] = []
+        for tk, src in zip(key_set.elems, keys):
+            try:
+                value = self._const(tk)
+            except PyspecError:
+                consts = []  # a key that is not a constant: the evaluation checks them
+                break
+            if value in consts:
+                raise SpecTypeError(f"the map literal gives key {format_value(tk.ty, value)} twice", src.span,
+                                    code="PS334")
+            consts.append(value)
+        k = _MAP_KEY
+        chain = e.pairs[-1][1]
+        for key, value in reversed(e.pairs[:-1]):
+            chain = A.IfExp(A.BinOp("==", A.Name(k, span=key.span), key, span=key.span), value, chain, span=value.span)
+        comp = A.MapComp(A.Name(k, span=e.span), chain, (A.CompFor(k, A.SetLit(tuple(keys), span=e.span), (), span=e.span),),
+                         span=e.span)
+        out = self._e_MapComp(comp, fr)
+        assert isinstance(out.ty, MapT)
+        if consts:
+            size = domain_size(out.ty.key)
+            if size is not None and size <= DOMAIN_LIMIT and size != len(consts):
+                missing = next(v for v in domain(out.ty.key) if v not in consts)
+                raise SpecTypeError(f"the map literal gives no value for key {format_value(out.ty.key, missing)} "
+                                    f"of its key type {out.ty.key.show()}", e.span,
+                                    hint="a map has a value for every key of its type: list them all", code="PS334")
+        return out
+
     def _gens(self, gens: tuple[A.CompFor, ...], fr: Frame) -> tuple[T.Gen, ...]:
         out = []
         for g in gens:
@@ -440,6 +491,8 @@ class ExprRules(CheckerState):
             raise SpecTypeError(f"{f}() takes one argument, {len(e.args)} given", e.span, code="PS329")
         x = self._expr(e.args[0], fr)
         st = self._set(x, e.args[0].span, f"the argument of {f}()")
+        if f == "permutations":
+            return self._permutations(x, st, e, fr)
         if f == "len":
             n = domain_size(st.elem)
             return T.Builtin("len", x, IntT(0, n) if n is not None else INT, span=e.span)
@@ -455,6 +508,54 @@ class ExprRules(CheckerState):
         if f == "subsets":
             return T.Builtin("subsets", x, SetT(st), span=e.span)
         raise AssertionError(f)
+
+
+    def _permutations(self, x: T.Expr, st: SetT, e: A.Call, fr: Frame) -> T.Expr:
+        """`permutations(S)`: the maps T -> T (T: the elements' type) that map S one-to-one onto
+        S and every other value of T to itself; for S a whole type, its bijections. Lowered to
+        a set comprehension with one generator per value t1, ..., tn of T, in declared order,
+        each choosing an image not chosen before:
+
+            {{t: k1 if t == t1 else ... kn for t in T}
+             for k1 in (S - {}) if t1 in S else {t1} ... for kn in (S - {k1, ..., kn-1}) if tn in S else {tn}}
+
+        so every engine reads core forms, and the explicit engine visits the n! bijections (with
+        their prefixes), never the n^n maps of the type."""
+        elem = st.elem
+        size = domain_size(elem)
+        if size is None or size > PERMUTATIONS_LIMIT:
+            raise SpecTypeError(f"permutations() needs a set whose element type has at most {PERMUTATIONS_LIMIT} "
+                                f"values, not {elem.show()}" + (f" ({size:,} values)" if size is not None else ""),
+                                e.args[0].span, hint="e.g. permutations(Proc), with Proc = 0 .. N - 1", code="PS329")
+        values = domain(elem)
+        sp = e.span
+        set_ty = SetT(elem)
+        map_ty = MapT(elem, elem)
+        fr.scopes.append({})
+        try:
+            gens: list[T.Gen] = []
+            chosen: list[T.Local] = []
+            for i, t in enumerate(values):
+                lit = T.Const(t, elem, span=sp)
+                iter_ = T.IfExp(T.Binary(Op.IN, lit, x, BOOL, span=sp),
+                                T.Binary(Op.DIFF, x, T.SetLit(tuple(chosen), set_ty, span=sp), set_ty, span=sp),
+                                T.SetLit((lit,), set_ty, span=sp), set_ty, span=sp)
+                k = fr.bind(f"image {i + 1} of the permutation", elem, sp)
+                gens.append(T.Gen(k.slot, k.name, iter_, (), span=sp))
+                chosen.append(k)
+            key = fr.bind("key of the permutation", elem, sp)
+            chain: T.Expr = chosen[-1] if chosen else T.Const(None, elem, span=sp)
+            for t, k in reversed(list(zip(values[:-1], chosen[:-1]))):
+                chain = T.IfExp(T.Binary(Op.EQ, key, T.Const(t, elem, span=sp), BOOL, span=sp), k, chain, elem, span=sp)
+            every = T.Const(frozenset(values), set_ty, span=sp)
+            perm = T.Comp("map", chain, key, (T.Gen(key.slot, key.name, every, (), span=sp),), map_ty, span=sp)
+        finally:
+            fr.scopes.pop()
+        return T.Comp("set", perm, None, tuple(gens), SetT(map_ty), span=sp)
+
+
+PERMUTATIONS_LIMIT = 10
+"""The most values the element type of `permutations(S)` may have (10! = 3,628,800 maps)."""
 
 
 def _arith_type(op: Op, a: IntT, b: IntT) -> IntT:

@@ -6,10 +6,10 @@ at an `if`), what may be read primed, and what init must give a value.
 
 from __future__ import annotations
 
-from pyspec.errors import SpecErrors, SpecNameError, SpecTypeError
+from pyspec.errors import PyspecError, SpecErrors, SpecNameError, SpecTypeError
 from pyspec.lang import ast as A
 from pyspec.lang import typed as T
-from pyspec.lang.scope import CheckerState, Frame, name_error
+from pyspec.lang.scope import CheckerState, Frame, did_you_mean, name_error
 from pyspec.lang.types import BOOL, DOMAIN_LIMIT, IntT, MapT, SetT, is_finite, subtype, too_large_to_enumerate
 
 
@@ -67,6 +67,26 @@ class StmtRules(CheckerState):
         self._expect(e, BOOL, inv.expr.span, f"invariant '{inv.name}'")
         return T.Invariant(inv.name, e, fr.nlocals, inv.default, span=inv.span)
 
+    def _proc_alone(self, p: A.Proc) -> None:
+        """Check a proc that nothing calls as if an action called it (a called one is checked
+        where it is called, with the caller's assignments in view)."""
+        fr = Frame(in_action=True, any_prime=True)
+        for f in p.formals:
+            assert f.type is not None, "the grammar requires a type on every proc parameter"
+            self._no_shadow(f.name, f.span)
+            fr.bind(f.name, self._type(f.type), f.span)
+        self.def_stack.append(p.name)
+        try:
+            self._block(p.body, fr)
+        finally:
+            self.def_stack.pop()
+
+    def _constraint(self, c: A.Constraint) -> T.Constraint:
+        fr = Frame()
+        e = self._expr(c.expr, fr)
+        self._expect(e, BOOL, c.expr.span, f"constraint '{c.name}'")
+        return T.Constraint(c.name, e, fr.nlocals, span=c.span)
+
     def _reachable(self, r: A.Reachable) -> T.Reachable:
         fr = Frame()
         e = self._expr(r.expr, fr)
@@ -76,10 +96,54 @@ class StmtRules(CheckerState):
     # ---- statements --------------------------------------------------------------------------
 
     def _block(self, stmts: tuple[A.Stmt, ...], fr: Frame) -> tuple[T.Stmt, ...]:
-        out = []
+        out: list[T.Stmt] = []
         for s in stmts:
-            out.append(self._stmt(s, fr))
+            if isinstance(s, A.CallStmt):
+                out.extend(self._call(s, fr))
+            else:
+                out.append(self._stmt(s, fr))
         return tuple(out)
+
+    def _call(self, s: A.CallStmt, fr: Frame) -> tuple[T.Stmt, ...]:
+        """A proc call, inlined: the proc's statements, checked here as if written in place
+        (so the assignment rules see them), with its params standing for the argument
+        expressions, as a def's do. The body sees the globals and its own params only."""
+        c = s.call
+        proc = self.procs.get(c.func)
+        if proc is None:
+            if c.func in self.defs:
+                hint = f"'{c.func}' is a def, an expression: use it in a statement, e.g. require {c.func}(...)"
+            else:
+                hint = did_you_mean(c.func, self.procs) or (
+                    "a statement call names a proc: proc NAME(p: T): ..." if not self.procs else
+                    "procs: " + ", ".join(self.procs))
+            raise SpecNameError(f"'{c.func}' is not a proc", c.func_span, hint=hint, code="PS225")
+        if c.kwargs or len(c.args) != len(proc.formals) or any(isinstance(a, A.GenExp) for a in c.args):
+            raise SpecTypeError(f"proc '{proc.name}' takes {len(proc.formals)} argument(s) by position, "
+                                f"as {proc.name}({', '.join(f.name for f in proc.formals)})", c.span,
+                                notes=((proc.span, f"'{proc.name}' is declared here"),), code="PS330")
+        if proc.name in self.def_stack:
+            chain = " -> ".join(self.def_stack[self.def_stack.index(proc.name):] + [proc.name])
+            raise SpecNameError(f"proc '{proc.name}' calls itself ({chain})", c.func_span, code="PS226")
+        self.called.add(proc.name)
+        args = {}
+        for f, a in zip(proc.formals, c.args):
+            ta = self._expr(a, fr)
+            assert f.type is not None, "the grammar requires a type on every proc parameter"
+            self._expect(ta, self._type(f.type), a.span, f"argument '{f.name}' of '{proc.name}'")
+            args[f.name] = ta
+        saved, saved_ended = fr.scopes, fr.ended
+        fr.scopes, fr.ended = [args], {}
+        self.def_stack.append(proc.name)
+        try:
+            return self._block(proc.body, fr)
+        except PyspecError as err:
+            if err.span is not None and err.span != c.span and not any(n[0] == c.span for n in err.notes):
+                err.notes = err.notes + ((c.span, f"in this call of '{proc.name}'"),)
+            raise
+        finally:
+            self.def_stack.pop()
+            fr.scopes, fr.ended = saved, saved_ended
 
     def _stmt(self, s: A.Stmt, fr: Frame) -> T.Stmt:
         if isinstance(s, A.Require):
@@ -92,12 +156,12 @@ class StmtRules(CheckerState):
             before = (dict(fr.assigned), dict(fr.maybe))
             fr.scopes.append({})
             then = self._block(s.then, fr)
-            fr.scopes.pop()
+            _ended(fr, fr.scopes.pop())
             after_then = (fr.assigned, fr.maybe)
             fr.assigned, fr.maybe = dict(before[0]), dict(before[1])
             fr.scopes.append({})
             orelse = self._block(s.orelse, fr)
-            fr.scopes.pop()
+            _ended(fr, fr.scopes.pop())
             fr.assigned = {k: v for k, v in after_then[0].items() if k in fr.assigned}
             fr.maybe = {**after_then[1], **fr.maybe}
             return T.If(c, then, orelse, span=s.span)
@@ -223,3 +287,9 @@ class StmtRules(CheckerState):
         if choose:
             return T.Choose(None, index, tgt.name, rhs, check, span=s.span)
         return T.Assign(index, tgt.name, (), (), rhs, check, span=s.span)
+
+
+def _ended(fr: Frame, scope: dict[str, T.Expr]) -> None:
+    """Remember the names a finished `if` branch bound, for the message when one is read after."""
+    for name, x in scope.items():
+        fr.ended.setdefault(name, x.span)

@@ -9,11 +9,13 @@ import os
 import re
 import stat
 from dataclasses import replace
+from typing import Sequence
 
 from pyspec.errors import Span, SpecNameError, UsageError
 from pyspec.lang import ast as A
 from pyspec.lang.check import check_spec
 from pyspec.lang.parser import parse
+from pyspec.lang.scope import did_you_mean
 from pyspec.lang.typed import CheckedSpec
 
 
@@ -70,47 +72,129 @@ def _require_header(text: str, path: str, span: Span | None) -> None:
                      hint="a spec file begins with `spec NAME`; add that line if this is one", code="PS003")
 
 
-def parse_file(path: str, _stack: tuple[str, ...] = (), _done: set[str] | None = None, _span: Span | None = None) -> A.Spec:
+LIBRARY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "library")
+"""The spec library that ships inside the package (`pyspec/library/`, the files of `specs/`):
+the last folder an `include` looks in."""
+
+PATH_VARIABLE = "PYSPEC_PATH"
+
+
+def search_path(include_path: Sequence[str] = ()) -> tuple[str, ...]:
+    """The folders an `include "NAME"` looks in after the including file's own folder, in order:
+    `include_path` (`-I DIR`, repeatable), the folders of the PYSPEC_PATH environment variable
+    (separated by os.pathsep, as PATH), then the library inside the package."""
+    env = os.environ.get(PATH_VARIABLE, "")
+    return (*include_path, *(d for d in env.split(os.pathsep) if d), LIBRARY)
+
+
+def parse_file(path: str, include_path: Sequence[str] = ()) -> A.Spec:
     """Parse a spec file and splice in the declarations of the files it includes (each file
-    once, however many times it is included)."""
-    return _with_includes(parse(read_source(path, _span), path), path, _stack, _done if _done is not None else set())
+    once, however many times it is included), found along `search_path(include_path)`."""
+    return _Includes(search_path(include_path)).file(path, (), None)
 
 
-def _with_includes(spec: A.Spec, path: str, _stack: tuple[str, ...], _done: set[str]) -> A.Spec:
-    decls: list[A.Decl] = []
-    for d in spec.decls:
-        if not isinstance(d, A.Include):
-            decls.append(d)
-            continue
-        target = os.path.normpath(os.path.join(os.path.dirname(path), d.path))
-        if target in _stack or os.path.abspath(target) == os.path.abspath(path):
-            raise SpecNameError(f"'{d.path}' includes itself (through {' -> '.join(_stack + (path,))})", d.span, code="PS217")
-        if not os.path.exists(target):
-            raise SpecNameError(f"included file not found: {target}", d.span, code="PS218")
-        if os.path.abspath(target) in _done:
-            continue
-        _done.add(os.path.abspath(target))
-        included = parse_file(target, _stack + (path,), _done, d.span)
-        decls.extend(
-            replace(x, default=False) if isinstance(x, (A.Invariant, A.Reachable)) else x
-            for x in included.decls
-            if not isinstance(x, A.Include)
-        )
-    return replace(spec, decls=tuple(decls))
+class _Includes:
+    """One load's include resolution: the folders searched, and the files already spliced
+    (by real path, with the `include` that first brought each in and its settings)."""
+
+    def __init__(self, dirs: tuple[str, ...]) -> None:
+        self.dirs = dirs
+        self.done: dict[str, A.Include] = {}
+
+    def file(self, path: str, stack: tuple[str, ...], span: Span | None) -> A.Spec:
+        return self.splice(parse(read_source(path, span), path), path, stack)
+
+    def find(self, d: A.Include, path: str) -> str:
+        """The file an include names: its own path if absolute, else the first folder of the
+        including file's folder and the search path that has it (PS218 if none)."""
+        if os.path.isabs(d.path):
+            if os.path.exists(d.path):
+                return os.path.normpath(d.path)
+            raise SpecNameError(f"included file not found: {d.path}", d.span, code="PS218")
+        folders = (os.path.dirname(path) or ".", *self.dirs)
+        for folder in folders:
+            target = os.path.normpath(os.path.join(folder, d.path))
+            if os.path.exists(target):
+                return target
+        here = os.path.normpath(os.path.join(os.path.dirname(path), d.path))
+        looked = ", ".join(os.path.normpath(f) for f in folders)
+        raise SpecNameError(f"included file not found: {here}", d.span, code="PS218",
+                            hint=f"looked in {looked}; add a folder with -I DIR or {PATH_VARIABLE}")
+
+    def splice(self, spec: A.Spec, path: str, stack: tuple[str, ...]) -> A.Spec:
+        decls: list[A.Decl] = []
+        for d in spec.decls:
+            if not isinstance(d, A.Include):
+                decls.append(d)
+                continue
+            target = self.find(d, path)
+            real = os.path.realpath(target)
+            if real in (os.path.realpath(p) for p in (*stack, path)):
+                raise SpecNameError(f"'{d.path}' includes itself (through {' -> '.join(stack + (path,))})", d.span,
+                                    code="PS217")
+            first = self.done.get(real)
+            if first is not None:
+                if d.settings and d.settings != first.settings:
+                    _conflict(d, first)
+                continue
+            self.done[real] = d
+            included = self.file(target, stack + (path,), d.span)
+            decls.extend(_settled(included.decls, d))
+        return replace(spec, decls=tuple(decls))
 
 
-def load(path: str, params: dict[str, str] | None = None) -> CheckedSpec:
-    """Read, parse and check the spec at `path` with `-D` overrides `params` (NAME -> text).
+def _conflict(d: A.Include, first: A.Include) -> None:
+    """A file included again, with settings other than the first include's: each file is
+    spliced once, where it is first included, so these settings would be ignored."""
+    raise SpecNameError(f"'{d.path}' was already included, so `with` cannot set its params here", d.span,
+                        notes=((first.span, "first included here"),),
+                        hint="a file is spliced once, where it is first included: set its params there "
+                             "(put that include first)", code="PS222")
+
+
+def _settled(decls: tuple[A.Decl, ...], inc: A.Include) -> list[A.Decl]:
+    """An included file's declarations as spliced: its invariants and reachable properties
+    checked only when named, and the params `inc` sets with their new default."""
+    settings: dict[str, A.Setting] = {}
+    params = {x.name for x in decls if isinstance(x, A.Param)}
+    for s in inc.settings:
+        if s.name in settings:
+            raise SpecNameError(f"'{s.name}' is set twice", s.span, notes=((settings[s.name].span, "first set here"),),
+                                code="PS221")
+        settings[s.name] = s
+        if s.name not in params:
+            raise SpecNameError(f"'{inc.path}' has no param '{s.name}' to set", s.span,
+                                hint=did_you_mean(s.name, sorted(params)) or
+                                ("its params: " + ", ".join(sorted(params)) if params else "it declares no params"),
+                                code="PS221")
+    seen: set[str] = set()
+    out: list[A.Decl] = []
+    for x in decls:
+        if isinstance(x, (A.Invariant, A.Reachable)):
+            x = replace(x, default=False)
+        elif isinstance(x, A.Param) and x.name in settings and x.name not in seen:
+            seen.add(x.name)
+            x = replace(x, default=settings[x.name].value)
+        if not isinstance(x, A.Include):
+            out.append(x)
+    return out
+
+
+def load(path: str, params: dict[str, str] | None = None, include_path: Sequence[str] = ()) -> CheckedSpec:
+    """Read, parse and check the spec at `path` with `-D` overrides `params` (NAME -> text);
+    `include` lines look in the including file's folder, then `include_path` (`-I`), then
+    PYSPEC_PATH, then the library shipped with pyspec.
 
     Raises UsageError (PS001: no such file), SpecSyntaxError, SpecErrors (name and type errors,
     all of them) or ParamError."""
-    return check_spec(parse_file(path), params or {})
+    return check_spec(parse_file(path, include_path), params or {})
 
 
-def loads(source: str, params: dict[str, str] | None = None, file: str = "<string>") -> CheckedSpec:
+def loads(source: str, params: dict[str, str] | None = None, file: str = "<string>",
+          include_path: Sequence[str] = ()) -> CheckedSpec:
     """Like `load`, for source text; includes are resolved relative to `file`'s directory
-    (the working directory for "<string>")."""
-    return check_spec(_with_includes(parse(source, file), file, (), set()), params or {})
+    (the working directory for "<string>"), then along the search path as `load` does."""
+    return check_spec(_Includes(search_path(include_path)).splice(parse(source, file), file, ()), params or {})
 
 
-__all__ = ["load", "loads", "parse_file", "read_source", "Span"]
+__all__ = ["LIBRARY", "load", "loads", "parse_file", "read_source", "search_path", "Span"]

@@ -495,7 +495,15 @@ class _Build(Transformer_NonRecursive):
         return (str(name), _docstring(doc) if doc is not None else None, span)
 
     def include(self, meta, items):
-        return A.Include(str(items[0])[1:-1], span=self.sp(meta))
+        return A.Include(str(items[0])[1:-1], _s(items[1:]), span=self.sp(meta))
+
+    def setting(self, meta, items):
+        return A.Setting(str(items[0]), items[1], span=_span_of(self.file, items[0]))
+
+    def extend(self, meta, items):
+        name, *formals, block = items
+        doc, body = block
+        return A.Extend(str(name), tuple(str(f) for f in formals if f is not None), body, span=_span_of(self.file, name))
 
     def param(self, meta, items):
         name, ty, default = items
@@ -528,6 +536,14 @@ class _Build(Transformer_NonRecursive):
         name, *formals, block = items
         doc, body = block
         return A.Action(str(name), _s(formals), body, doc, span=_span_of(self.file, name))
+
+    def proc(self, meta, items):
+        name, *formals, block = items
+        doc, body = block
+        return A.Proc(str(name), _s(formals), body, doc, span=_span_of(self.file, name))
+
+    def constraint(self, meta, items):
+        return A.Constraint(str(items[0]), items[1], span=_span_of(self.file, items[0]))
 
     def formal(self, meta, items):
         return A.Formal(str(items[0]), items[1], span=self.sp(meta))
@@ -593,6 +609,9 @@ class _Build(Transformer_NonRecursive):
 
     def choose(self, meta, items):
         return A.Choose(items[0], items[1], span=self.sp(meta))
+
+    def call_stmt(self, meta, items):
+        return A.CallStmt(self.call(meta, items), span=self.sp(meta))
 
     def pass_stmt(self, meta, items):
         return None
@@ -785,18 +804,22 @@ class _Build(Transformer_NonRecursive):
         return A.MapComp(key, value, tuple(gens), span=self.sp(meta))
 
     def dict_lit(self, meta, items):
+        """`{a: 1, b: 2}` with name keys is a record; `{0: 1, "x": 2}`, with keys that are not
+        bare names, a map literal. One literal cannot mix them."""
         pairs = list(zip(items[0::2], items[1::2]))
-        fields = []
-        for key, value in pairs:
-            if not isinstance(key, A.Name):
+        names = [isinstance(key, A.Name) for key, _ in pairs]
+        if not any(names):
+            return A.MapLit(tuple(pairs), span=self.sp(meta))
+        for (key, _), is_name in zip(pairs, names):
+            if not is_name:
                 raise SpecSyntaxError(
                     "a record field must be a name",
                     key.span,
-                    hint="write a map as a comprehension: {k: v for k in Keys}",
+                    hint="name keys make a record, other keys a map literal: a literal cannot mix them "
+                    "(for a map keyed by names, write a comprehension: {k: v for k in Keys})",
                     code="PS104",
                 )
-            fields.append((key.name, value))
-        return A.RecordLit(tuple(fields), span=self.sp(meta))
+        return A.RecordLit(tuple((key.name, value) for key, value in pairs), span=self.sp(meta))
 
     def comp_for(self, meta, items):
         var, it, *conds = items

@@ -12,7 +12,7 @@ from typing import Any
 from pyspec.errors import ParamError, PyspecError, SpecErrors, SpecNameError, SpecTypeError
 from pyspec.lang import ast as A
 from pyspec.lang import typed as T
-from pyspec.lang.ops import FAILURES, OPS, fails, int_range
+from pyspec.lang.ops import FAILURES, OPS, Fail, fails, int_range
 from pyspec.lang.scope import CheckerState, Frame, did_you_mean, name_error
 from pyspec.lang.types import (
     BOOL,
@@ -27,8 +27,11 @@ from pyspec.lang.types import (
     Type,
     UnionT,
     contains,
+    domain,
     enum_type,
     is_finite,
+    key_index,
+    sort_key,
     too_large_to_enumerate,
 )
 
@@ -170,29 +173,70 @@ class Resolver(CheckerState):
         return _const_value(e)
 
 
-def _const_value(e: T.Expr) -> Any:
-    """Evaluate an expression over literals and params (types' bounds, params' defaults)."""
+def _const_value(e: T.Expr, env: dict[int, Any] | None = None) -> Any:
+    """Evaluate an expression over literals and params (types' bounds, params' defaults);
+    `env`: the values of the comprehension variables bound around it (slot -> value)."""
     if isinstance(e, T.Const):
         return e.value
+    if isinstance(e, T.Local) and env is not None and e.slot in env:
+        return env[e.slot]
     if isinstance(e, T.Unary):
-        return OPS[e.op].py(_const_value(e.operand))
+        return OPS[e.op].py(_const_value(e.operand, env))
     if isinstance(e, T.Binary):
-        a, b = _const_value(e.left), _const_value(e.right)
+        a, b = _const_value(e.left, env), _const_value(e.right, env)
         sem = OPS[e.op]
         if fails(e.op, a, b):
             _const_fail(e, FAILURES[sem.failure].message())  # type: ignore[index]
         return sem.py(a, b)
     if isinstance(e, T.IfExp):
-        return _const_value(e.then) if _const_value(e.cond) else _const_value(e.orelse)
+        return _const_value(e.then, env) if _const_value(e.cond, env) else _const_value(e.orelse, env)
     if isinstance(e, T.SetLit):
-        return frozenset(_const_value(x) for x in e.elems)
+        return frozenset(_const_value(x, env) for x in e.elems)
     if isinstance(e, T.TupleLit):
-        return tuple(_const_value(x) for x in e.elems)
+        return tuple(_const_value(x, env) for x in e.elems)
     if isinstance(e, T.RangeSet):
-        return int_range(_const_value(e.lo), _const_value(e.hi))
+        return int_range(_const_value(e.lo, env), _const_value(e.hi, env))
     if isinstance(e, T.Builtin) and e.func == "len":
-        return len(_const_value(e.arg))
+        return len(_const_value(e.arg, env))
+    if isinstance(e, T.Comp) and e.kind == "map" and e.key is not None and isinstance(e.ty, MapT):
+        return _const_map(e, e.key, e.ty, env or {})
     _const_fail(e, "must be a constant: literals, params and arithmetic on them")
+
+
+def _const_map(e: T.Comp, key: T.Expr, ty: MapT, env: dict[int, Any]) -> tuple:
+    """A constant map comprehension (a map literal, a map-valued param's default), with the
+    explicit engine's failures: a key without a value, a key given two values."""
+    if too_large_to_enumerate(ty.key) is not None:
+        _const_fail(e, "must be a constant: literals, params and arithmetic on them")
+    keys = domain(ty.key)
+    index = key_index(ty.key)
+    out: list[Any] = [_MISSING] * len(keys)
+
+    def bind(i: int, env: dict[int, Any]) -> None:
+        if i == len(e.gens):
+            k, v = _const_value(key, env), _const_value(e.elem, env)
+            if not contains(ty.key, k):
+                _const_fail(e, FAILURES[Fail.KEY_OUTSIDE].message(ty.key, k))
+            at = index(k)
+            if out[at] is not _MISSING and out[at] != v:
+                _const_fail(e, FAILURES[Fail.MAP_CLASH].message(ty.key, k))
+            out[at] = v
+            return
+        g = e.gens[i]
+        elem_ty = g.iter.ty.elem if isinstance(g.iter.ty, SetT) else None
+        values = _const_value(g.iter, env)
+        for x in sorted(values, key=sort_key(elem_ty)) if elem_ty is not None else values:
+            inner = {**env, g.slot: x}
+            if all(_const_value(c, inner) for c in g.conds):
+                bind(i + 1, inner)
+
+    bind(0, env)
+    if _MISSING in out:
+        _const_fail(e, FAILURES[Fail.MAP_MISSING].message(ty.key, keys[out.index(_MISSING)]))
+    return tuple(out)
+
+
+_MISSING = object()
 
 
 def _const_fail(e: T.Expr, msg: str):

@@ -18,7 +18,7 @@ from pyspec.lang import typed as T
 from pyspec.lang.types import Type, UnionT
 
 NOSPAN = Span("<none>", 0, 0, 0, 0)
-BUILTINS = ("len", "min", "max", "all", "any", "subsets", "sum")
+BUILTINS = ("len", "min", "max", "all", "any", "subsets", "sum", "permutations")
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
@@ -44,6 +44,8 @@ class Frame:
     assigned: dict[int, str] = field(default_factory=dict)
     maybe: dict[int, str] = field(default_factory=dict)
     ever: set[int] = field(default_factory=set)
+    # names bound inside an `if` branch that has ended -> where (for the "unknown name" message)
+    ended: dict[str, Span] = field(default_factory=dict)
 
     def bind(self, name: str, ty: Type, span: Span) -> T.Local:
         slot = self.nlocals
@@ -78,6 +80,8 @@ class CheckerState:
         self.vars: dict[str, tuple[int, Type]] = {}
         self.var_infos: list[T.VarInfo] = []
         self.defs: dict[str, A.Def] = {}
+        self.procs: dict[str, A.Proc] = {}
+        self.called: set[str] = set()  # the procs some body calls (the others are checked alone)
         self.def_stack: list[str] = []
         self.expr_depth = 0  # expressions being checked, one inside the other (defs expanded)
         self.too_deep = False  # an expression nesting beyond MAX_DEPTH was reported

@@ -304,6 +304,18 @@ class Invariant:
 
 
 @dataclass(frozen=True, slots=True)
+class Constraint:
+    """`constraint NAME: expr`: a bool over the state; every engine expands (runs the actions
+    in) only the states that satisfy every constraint. A state that violates one is still
+    reached and checked for invariants, as in TLC."""
+
+    name: str
+    expr: Expr
+    nlocals: int
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class Reachable:
     """`reachable NAME: expr`: a bool over the state that some reachable state should satisfy."""
 
@@ -352,6 +364,7 @@ class CheckedSpec:
     invariants: tuple[Invariant, ...]
     defs: tuple[tuple[str, str], ...] = ()  # (name, signature) for `pyspec show`
     reachables: tuple[Reachable, ...] = ()
+    constraints: tuple[Constraint, ...] = ()
     # The names the spec's own expressions could use, so that expressions given later
     # (tracecheck mappings) are checked in the same scope without checking the spec again
     # (lang.check.check_expression).

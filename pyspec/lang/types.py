@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, cast
 
 
@@ -45,13 +45,19 @@ class IntT(Type):
 
 @dataclass(frozen=True, slots=True)
 class EnumT(Type):
-    """A finite set of string literals. `None` values: the type of a string literal not yet
-    fixed to an enumeration."""
+    """A finite set of string literals. `values` are sorted: the type's identity and its
+    enumeration order (choices, map layout). `declared` is the order the spec wrote them in,
+    the order they are printed in; it takes no part in equality."""
 
     values: tuple[str, ...]
+    declared: tuple[str, ...] = field(default=(), compare=False)
 
     def show(self) -> str:
-        return "{" + ", ".join(f'"{v}"' for v in self.values) + "}"
+        return "{" + ", ".join(f'"{v}"' for v in self.shown()) + "}"
+
+    def shown(self) -> tuple[str, ...]:
+        """The values in declared order (sorted when the order is not known)."""
+        return self.declared if len(self.declared) == len(self.values) else self.values
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +128,19 @@ class AnyT(Type):
 
 def enum_type(values) -> EnumT:
     """An enumeration with its values in canonical (sorted) order, so that two spellings of
-    the same enumeration are the same type and enumerate the same way."""
-    return EnumT(tuple(sorted(set(values))))
+    the same enumeration are the same type and enumerate the same way; the order given is kept
+    for printing (`declared`)."""
+    given = tuple(dict.fromkeys(values))
+    return EnumT(tuple(sorted(given)), given)
+
+
+def _print_key(t: Type) -> Callable[[Any], Any] | None:
+    """The order values of `t` print in, where it differs from `sort_key`: an enumeration's
+    declared order."""
+    if isinstance(t, EnumT) and t.shown() != t.values:
+        rank = {v: i for i, v in enumerate(t.shown())}
+        return lambda v: rank.get(v, len(rank))
+    return None
 
 
 BOOL = BoolT()
@@ -164,7 +181,7 @@ def unify(a: Type, b: Type) -> Type | None:
             return IntT(min(a.lo, b.lo), max(a.hi, b.hi))
         return INT
     if isinstance(a, EnumT) and isinstance(b, EnumT):
-        return enum_type(a.values + b.values)
+        return enum_type(a.shown() + b.shown())
     if isinstance(a, SetT) and isinstance(b, SetT):
         e = unify(a.elem, b.elem)
         return SetT(e) if e is not None else None
@@ -412,11 +429,14 @@ def format_value(t: Type, v: Any) -> str:
     if isinstance(t, EnumT):
         return f'"{v}"'
     if isinstance(t, SetT):
-        k = sort_key(t.elem)
+        k = _print_key(t.elem) or sort_key(t.elem)
         return "{" + ", ".join(format_value(t.elem, x) for x in sorted(v, key=k)) + "}"
     if isinstance(t, MapT):
-        keys = domain(t.key)
-        return "{" + ", ".join(f"{format_value(t.key, k)}: {format_value(t.value, x)}" for k, x in zip(keys, v)) + "}"
+        pairs = list(zip(domain(t.key), v))
+        pk = _print_key(t.key)
+        if pk is not None:
+            pairs.sort(key=lambda p: pk(p[0]))
+        return "{" + ", ".join(f"{format_value(t.key, k)}: {format_value(t.value, x)}" for k, x in pairs) + "}"
     if isinstance(t, TupleT):
         inner = ", ".join(format_value(e, x) for e, x in zip(t.elems, v))
         return f"({inner},)" if len(v) == 1 else f"({inner})"

@@ -24,6 +24,17 @@ def _source_line(span: Span, sources: dict[str, str] | None) -> str | None:
     return None
 
 
+def span_text(span: Span, sources: dict[str, str] | None = None) -> str | None:
+    """The source text a one-line span covers (None when the file cannot be read or the span
+    runs over several lines: then its first line, cut, with "...")."""
+    line = _source_line(span, sources)
+    if line is None or span.col < 1:
+        return None
+    if span.end_line != span.line:
+        return line[span.col - 1:].rstrip() + " ..."
+    return line[span.col - 1:span.end_col - 1] or None
+
+
 def _excerpt(span: Span, sources: dict[str, str] | None) -> list[str]:
     line = _source_line(span, sources)
     if line is None:

@@ -10,7 +10,9 @@ from typing import Any
 
 from pyspec.lang.types import format_value, to_itf
 from pyspec.report.trace import render_step_header, render_trace, trace_to_itf
-from pyspec.result import CTI, ProofResult, Verdict
+from pyspec.report.result import under_constraints
+from pyspec.report.errors import span_text
+from pyspec.result import CTI, FalsePart, ProofResult, Verdict
 
 _HEADLINE = {
     Verdict.PROVED: "PROVED: {inv} holds in every reachable state",
@@ -38,9 +40,9 @@ def render_proof_text(pr: ProofResult, header: str | None = None) -> str:
             line += f"  ({o.reason})"
         out.append(line)
     r = pr.result
-    out.append(
-        _HEADLINE[r.verdict].format(inv=_what(pr), violated=r.violated, what=_what(pr), reason=r.reason)
-    )
+    out.append(under_constraints(
+        _HEADLINE[r.verdict].format(inv=_what(pr), violated=r.violated, what=_what(pr), reason=r.reason), r))
+    out.extend(f"warning: {w}" for w in r.warnings)
     for o in pr.obligations:
         if o.trace is not None:
             n = len(o.trace)
@@ -91,8 +93,21 @@ def render_cti(cti: CTI) -> str:
         errs = dict(cti.broken_errors)
         for name in cti.broken:
             why = f" (cannot be evaluated: {errs[name]})" if name in errs else ""
-            lines.append(f"invariant {name} is false after the step{why}")
+            parts = [p for p in cti.parts if p.invariant == name]
+            lines.append(f"invariant {name} is false after the step{why}" + (":" if parts else ""))
+            lines.extend(f"    {_part(p)}" for p in parts)
     return "\n".join(lines)
+
+
+def _part(p: FalsePart) -> str:
+    """One false conjunct: where, its source text when the file can be read, and why."""
+    text = span_text(p.span)
+    where = f"line {p.span.line}" + (f": {text}" if text else "")
+    if p.error is not None:
+        return f"{where}    cannot be evaluated: {p.error}"
+    if p.binding:
+        return f"{where}    false for " + ", ".join(f"{n}={v}" for n, v in p.binding)
+    return f"{where}    false"
 
 
 def proof_to_json(pr: ProofResult) -> dict[str, Any]:
@@ -108,6 +123,8 @@ def proof_to_json(pr: ProofResult) -> dict[str, Any]:
         "violated": r.violated,
         "reason": r.reason,
         "stats": pr.stats,
+        **({"constraints": list(r.constraints)} if r.constraints else {}),
+        **({"warnings": list(r.warnings)} if r.warnings else {}),
         "obligations": [
             {
                 "name": o.name,
@@ -130,6 +147,11 @@ def _cti_json(cti: CTI, spec: str) -> dict[str, Any]:
         "broken": list(cti.broken),
         "error": cti.error,
         "broken_errors": dict(cti.broken_errors),
+        "false_conjuncts": [
+            {"invariant": p.invariant, "line": p.span.line, "col": p.span.col, "text": span_text(p.span),
+             "binding": dict(p.binding), "error": p.error}
+            for p in cti.parts
+        ],
         "states": trace_to_itf(cti.trace, spec, {"description": "pyspec counterexample to induction"}),
     }
 

@@ -22,6 +22,16 @@ _HEADLINE = {
 }
 
 
+def under_constraints(line: str, r: Result) -> str:
+    """The verdict line with "under constraint X" after its verdict word when the spec's
+    constraints stopped exploration: such a verdict covers only the constrained states."""
+    if not r.constraints or r.verdict not in (Verdict.HOLDS, Verdict.PROVED, Verdict.NO_VIOLATION_UP_TO):
+        return line
+    word = "constraints" if len(r.constraints) > 1 else "constraint"
+    head, sep, rest = line.partition(":")
+    return f"{head} under {word} {', '.join(r.constraints)}{sep}{rest}"
+
+
 def _props(r: Result) -> str:
     if not r.properties:
         return "(no invariants: only the state space is explored)"
@@ -41,7 +51,8 @@ def render_text(r: Result, header: str | None = None, witness: tuple[str, ...] =
     line = _HEADLINE[r.verdict].format(props=_props(r), violated=r.violated, reason=r.reason, bound=bound)
     if r.verdict is Verdict.NO_VIOLATION_UP_TO and r.reason:
         line = f"NO VIOLATION of {_props(r)}: {r.reason}"
-    out.append(line)
+    out.append(under_constraints(line, r))
+    out.extend(f"warning: {w}" for w in r.warnings)
     s = r.stats
     if "states" in s:
         rate = f", {s['states_per_second']:,} states/s" if s.get("states_per_second") else ""
@@ -109,6 +120,10 @@ def to_json(r: Result, witness: tuple[str, ...] = ()) -> dict[str, Any]:
         "stats": r.stats,
         "trace": trace_to_itf(r.trace, r.spec) if r.trace is not None else None,
     }
+    if r.constraints:
+        out["constraints"] = list(r.constraints)
+    if r.warnings:
+        out["warnings"] = list(r.warnings)
     if r.reachable:
         out["reachable"] = [
             {

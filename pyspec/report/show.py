@@ -37,6 +37,8 @@ def render_spec(spec: CheckedSpec) -> str:
     for inv in spec.invariants:
         note = "" if inv.default else "    # included: checked only when named"
         out.append(f"invariant {inv.name}{note}")
+    for c in spec.constraints:
+        out.append(f"constraint {c.name}    # states that violate it are not expanded")
     if spec.defs:
         out.append("")
         out.append("defs: " + ", ".join(sig for _, sig in spec.defs))

@@ -21,7 +21,7 @@ import z3
 from pyspec.lang import typed as T
 from pyspec.lang.analysis import Analysis
 from pyspec.lang.types import EnumT, Type, domain
-from pyspec.symbolic.boolean import and_, and_all, not_, or_all
+from pyspec.symbolic.boolean import and_, and_all, not_, or_, or_all
 from pyspec.symbolic.decode import decode, fresh, is_true_in, lift
 from pyspec.symbolic.encode_expr import EvalErr
 from pyspec.symbolic.ints import Ctx
@@ -90,6 +90,7 @@ def collect_strings(spec: T.CheckedSpec) -> list[str]:
     walk(spec.actions)
     walk(spec.invariants)
     walk(spec.reachables)
+    walk(spec.constraints)
     return list(seen)
 
 
@@ -112,6 +113,9 @@ class Encoding:
         s0, s1 = self.state(0), self.state(1)
         self.init = self._init(s0)
         self._enabled: dict[int, Any] = {}
+        # the spec's constraints, as the explicit engine reads them: a state that violates one
+        # is not expanded, so every step from state 0 requires them (CompiledSpec.expands)
+        self.constraint = self._conjunction(spec.constraints, s0)
         self.steps: list[Part] = [self._instance(i, s0, s1) for i in range(len(self.instances))]
         self.invariants: dict[str, Part] = {inv.name: self._invariant(inv, s0) for inv in spec.invariants}
         self.reachables: dict[str, Part] = {r.name: self._invariant(r, s0) for r in spec.reachables}
@@ -173,9 +177,10 @@ class Encoding:
 
     def deadlocked(self, k: int) -> Any:
         """No action instance is enabled in state k (and none raises an evaluation error there,
-        which the explicit engine would report instead of a deadlock)."""
+        which the explicit engine would report instead of a deadlock), and state k satisfies the
+        spec's constraints: a state that violates one is not expanded, so it is no deadlock."""
         some = or_all(self.enabled(i) for i in range(len(self.instances)))
-        return self.at(and_(not_(some), not_(or_all(p.error for p in self.steps))), k)
+        return self.at(and_(self.constraint.formula, not_(some), not_(or_all(p.error for p in self.steps))), k)
 
     def step_error(self, k: int) -> Any:
         """Running some action instance in state k raises an evaluation error."""
@@ -243,9 +248,24 @@ class Encoding:
                     common[_ast_id(x)] = x
         disjuncts = [and_(guard, *(x for x in eqs if _ast_id(x) not in common)) for guard, eqs in per_path]
         formula = and_(or_all(disjuncts), *common.values(), *frame)
-        return Part(formula, or_all(e.cond for e in errors), tuple(errors))
+        c = self.constraint
+        return Part(and_(c.formula, formula), or_(c.error, and_(c.formula, or_all(e.cond for e in errors))),
+                    c.errors + tuple(errors))
 
-    def _invariant(self, inv: T.Invariant | T.Reachable, s0: SymState) -> Part:
+    def _conjunction(self, preds: tuple[T.Constraint, ...], s0: SymState) -> Part:
+        """All of `preds` true in state 0, evaluated left to right as the explicit engine does
+        (a later one is evaluated only when the earlier ones hold)."""
+        formula: Any = True
+        error: Any = False
+        errors: tuple[EvalErr, ...] = ()
+        for pred in preds:
+            part = self._invariant(pred, s0)
+            error = or_(error, and_(formula, part.error))
+            formula = and_(formula, part.formula)
+            errors += part.errors
+        return Part(formula, error, errors)
+
+    def _invariant(self, inv: T.Invariant | T.Reachable | T.Constraint, s0: SymState) -> Part:
         enc = self.encoder(s0.vals)
         p = Path(True, [], [None] * len(s0.vals), {})
         v = enc.expr(inv.expr, p, ())

@@ -218,7 +218,8 @@ class _Prover:
                     raise EncodingMismatch(f"the CTI's post-state {post} satisfies the invariant in the explicit engine")
                 name, args = oracle.reference.describe_instance(i)
                 errors = tuple((n, m) for n, m in failing if m is not None)
-                return CTI(trace, name, args, tuple(n for n, _ in failing), broken_errors=errors)
+                parts = tuple(p for n, _ in failing for p in oracle.reference.false_conjuncts(post, n))
+                return CTI(trace, name, args, tuple(n for n, _ in failing), broken_errors=errors, parts=parts)
         raise EncodingMismatch("no action instance explains the step of the counterexample to induction")
 
 

@@ -222,7 +222,7 @@ class _Query:
                 for i in range(nvars):
                     v = p.nxt[i] if i in a.assigned else None
                     eq_leaves(ctx, s1.vals[i], v if v is not None else s0.vals[i], eqs)
-                self.steps.append((inst, p.guard, and_all(eqs)))
+                self.steps.append((inst, and_(enc.constraint.formula, p.guard), and_all(eqs)))  # constrained states only
         self.inv_ok = {n: enc.invariants[n].formula for n in names}
         self.init_any = or_all(and_(g, e) for g, e in self.init_paths)
         self.next_any = or_all(and_(g, e) for _, g, e in self.steps)

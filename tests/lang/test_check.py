@@ -40,6 +40,16 @@ def case(id: str, code: str, src: str, line: int, col: int, fragment: str, hint=
 
 CASES = [
     # ---- names (PS2xx)
+    case("extend-unknown-action", "PS223", H + "action Up():\n    x' = 1\nextend action Upp():\n    require x == 0\n",
+         7, 15, "the spec has no action 'Upp'", "did you mean 'Up'?"),
+    case("extend-other-names", "PS223", H + "action Up(p: 0 .. 1):\n    x' = p\nextend action Up(q):\n    require q == 0\n",
+         7, 15, "must name the action's parameters as it does: Up(p)"),
+    case("extend-not-a-guard", "PS224", H + "action Up():\n    x' = 1\nextend action Up():\n    x' = 0\n",
+         8, 5, "only adds guards"),
+    case("call-not-a-proc", "PS225", H + "def Low = x < 2\naction A():\n    Low()\n    x' = 1\n", 7, 5,
+         "'Low' is not a proc", "is a def, an expression"),
+    case("proc-calls-itself", "PS226", H + "proc p():\n    q()\nproc q():\n    p()\naction A():\n    p()\n", 8, 5,
+         "proc 'p' calls itself (p -> q -> p)"),
     case("unknown-name", "PS200", H + "invariant I: xx == 1\n", 5, 14, "unknown name 'xx'", "did you mean 'x'?"),
     case("unknown-name-no-hint", "PS200", H + "invariant I: zzz == 1\n", 5, 14, "unknown name 'zzz'"),
     case("declared-twice", "PS201", H + "var x: bool\n", 5, 5, "'x' is declared twice"),

@@ -57,7 +57,8 @@ CASES = [
         11, 4, "indentation matches no enclosing block",
     ),
     case("unterminated-docstring", "PS107", 'spec S\n"""doc\nvar x: 0 .. 3\n', 2, 1, "unterminated docstring"),
-    case("record-field-not-a-name", "PS104", H + "invariant I: {1: 2} == 1\n", 5, 15, "a record field must be a name", "comprehension"),
+    case("record-field-not-a-name", "PS104", H + "invariant I: {a: 1, 2: 2} == 1\n", 5, 21, "a record field must be a name",
+         "cannot mix them"),
     # the caret is under the expression after 'or', not under 'or' itself
     case("block-starts-with-or", "PS106", H + "invariant I:\n    or x == 1\n    x == 2\n", 6, 8, "cannot start with 'or'", "joins it to the line above"),
     case(
@@ -94,6 +95,7 @@ def test_every_parser_and_loader_code_has_a_case():
     lang = Path(pyspec.__file__).parent / "lang"
     raised = set(re.findall(r'"(PS\d{3})"', (lang / "parser.py").read_text() + (lang / "load.py").read_text()))
     covered = {p.values[0].code for p in CASES} | {"PS001", "PS002", "PS003", "PS217", "PS218"}  # loader tests below
+    covered |= {"PS221", "PS222"}  # include ... with: tests/lang/test_include.py
     assert raised - covered - set(UNREACHABLE) == set()
 
 

@@ -374,4 +374,6 @@ def specs(draw) -> str:
     g.primed = set()
     for i in range(draw(st.integers(1, 2))):
         out.append(f"\ninvariant Inv{i}: {g.expr('bool', {}, 3)}")
+    if draw(st.booleans()):  # a state constraint: every engine expands only the states that satisfy it
+        out.append(f"\nconstraint Bound: {g.expr('bool', {}, 2)}")
     return "\n".join(out) + "\n"

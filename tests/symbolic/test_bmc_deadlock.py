@@ -130,3 +130,15 @@ def test_random_specs_deadlock_at_the_same_depth_in_both_engines(src):
     elif explicit.verdict is Verdict.HOLDS:  # every reachable state expanded: no deadlock anywhere
         r = bmc(spec, min(explicit.stats["depth"], 3), invariants=(), reachables=(), deadlock=True)
         assert r.verdict is Verdict.NO_VIOLATION_UP_TO, (r.verdict, r.reason)
+
+
+def test_a_state_outside_the_constraint_is_no_deadlock_in_either_engine():
+    # x stops growing only at 5, but the constraint stops expansion at 3: no state is deadlocked
+    src = ("spec CDL\nvar x: 0 .. 5\ninit:\n    x = 0\naction Up():\n    require x < 5\n    x' = x + 1\n"
+           "constraint Small: x <= 2\ninvariant Ok: x <= 5\n")
+    spec = loads(src)
+    assert check(spec, deadlock=True).verdict is Verdict.HOLDS
+    assert bmc(spec, 6, deadlock=True).verdict is Verdict.NO_VIOLATION_UP_TO
+    spec = loads(src.replace("x <= 2", "x <= 5"))  # now x = 5 is expanded, and deadlocked
+    assert check(spec, deadlock=True).verdict is Verdict.DEADLOCK
+    assert bmc(spec, 6, deadlock=True).verdict is Verdict.DEADLOCK
