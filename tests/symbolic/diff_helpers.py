@@ -99,9 +99,11 @@ def check_state(spec, enc: Encoding, compiled, state) -> None:
         got = models(enc, solver, 1)
         solver.pop()
         assert got == expected, f"{what}: explicit {sorted(map(repr, expected))} symbolic {sorted(map(repr, got))}"
-        # the enabledness BMC's deadlock search reads: true exactly when there is a successor
-        enabled = solver.check(_b(enc.enabled(inst))) == z3.sat
-        disabled = solver.check(z3.Not(_b(enc.enabled(inst)))) == z3.sat
+        # the enabledness BMC's deadlock search reads, in a state the constraints let expand:
+        # true exactly when there is a successor
+        on = z3.And(_b(enc.constraint.formula), _b(enc.enabled(inst)))
+        enabled = solver.check(on) == z3.sat
+        disabled = solver.check(z3.Not(on)) == z3.sat
         assert enabled != disabled and enabled == bool(expected), f"{what}: enabled {enabled}/{disabled}, explicit {expected}"
 
 
