@@ -161,12 +161,13 @@ class Budget:
 
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """Hold SIGPROF (the ticks) and SIGINT while the budgets' bookkeeping changes: their Python
-    handlers, which may raise, run once it is done (main thread only; elsewhere no-op)."""
+    """Hold SIGPROF (the ticks) and the stop signals (SIGINT, SIGTERM, SIGHUP: pyspec.progress)
+    while the budgets' bookkeeping changes: their Python handlers, which may raise, run once it
+    is done (main thread only; elsewhere no-op)."""
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    held = {signal.SIGPROF, signal.SIGINT}
+    held = {signal.SIGPROF, signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
     old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
         yield
