@@ -130,7 +130,7 @@ class Budget:
         # Never inside z3's bindings: an exception raised there crosses ctypes, which turns it
         # into ctypes.ArgumentError (an internal error) and can leave reference counts half done.
         # The next tick outside z3 stops the work instead.
-        if self._active and not (frame is not None and str(frame.f_globals.get("__name__", "")).startswith("z3")):
+        if self._active and not in_z3(frame):
             poll_budgets()
 
     def exceeded(self, slack: float = 0.0) -> str | None:
@@ -175,6 +175,17 @@ def _signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
+def in_z3(frame: Any) -> bool:
+    """Whether a signal handler called in `frame` runs inside z3's Python bindings: that frame or
+    any caller of it (a handler may run in code that z3 called, or in another handler that was
+    itself called inside z3). An exception raised there would cross ctypes."""
+    while frame is not None:
+        if str(frame.f_globals.get("__name__", "")).startswith("z3"):
+            return True
+        frame = frame.f_back
+    return False
+
+
 def time_left() -> float | None:
     """Seconds before the nearest deadline of the budgets entered now (None: no deadline): what a
     call into C that the timer cannot interrupt (one Z3 check) may spend."""
@@ -206,5 +217,5 @@ def poll_budgets(slack: float = 0.0) -> None:
         b.poll(slack)
 
 
-__all__ = ["Budget", "LimitReached", "check_bounds", "default_max_memory", "memory_exhausted", "memory_left", "poll_budgets",
-           "resident_mb", "time_left"]
+__all__ = ["Budget", "LimitReached", "check_bounds", "default_max_memory", "in_z3", "memory_exhausted", "memory_left",
+           "poll_budgets", "resident_mb", "time_left"]

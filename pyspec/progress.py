@@ -43,7 +43,7 @@ import time
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, TextIO
 
-from pyspec.limits import LimitReached, resident_mb
+from pyspec.limits import LimitReached, in_z3, resident_mb
 
 Probe = Callable[[], tuple[int | None, str]]
 
@@ -110,6 +110,8 @@ class Session:
         self.signum: int = signal.SIGINT  # which one
         self._kept: tuple[Any, ...] = ()  # the engine's state store, dropped after the verdict is printed
         self._gc_frozen = False
+        self.pending: int | None = None  # SIGTERM or SIGHUP, relayed as SIGINT into a Z3 check
+        self._wakeup: tuple[int, int] | None = None  # (the old wakeup fd, ours)
 
     def __enter__(self) -> Session:
         _SESSIONS.append(self)
@@ -117,6 +119,7 @@ class Session:
             for signum in _STOPS:
                 if signal.getsignal(signum) != signal.SIG_IGN:  # nohup's SIGHUP stays ignored
                     self._old_handlers[signum] = signal.signal(signum, _on_stop_signal)
+            self._relay_into_z3()
         if self.progress:
             self._thread = threading.Thread(target=self._run, name="pyspec-progress", daemon=True)
             self._thread.start()
@@ -132,12 +135,47 @@ class Session:
         # before the process exits would raise KeyboardInterrupt past the summary.
         for signum in self._old_handlers:
             signal.signal(signum, signal.SIG_IGN)
+        if self._wakeup is not None:
+            signal.set_wakeup_fd(self._wakeup[0])
+            os.close(self._wakeup[1])  # the relay reads the end of its pipe and returns
         self._release()
         if not self.interrupted:
             for signum, old in self._old_handlers.items():
                 signal.signal(signum, old)
         if self in _SESSIONS:
             _SESSIONS.remove(self)
+
+    def _relay_into_z3(self) -> None:
+        """Z3 stops a check on SIGINT only, and Python runs a signal's handler only once the
+        check returns (minutes, at depth): a thread woken by every signal (signal.set_wakeup_fd)
+        sends SIGINT to the main thread when a SIGTERM or SIGHUP is still unhandled 50 ms later,
+        and the stop then names the signal that came (`pending`)."""
+        if signal.getsignal(signal.SIGINT) is not _on_stop_signal:
+            return
+        read_end, write_end = os.pipe()
+        os.set_blocking(write_end, False)
+        try:
+            old = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+        except ValueError:  # not the main thread of the main interpreter
+            os.close(read_end)
+            os.close(write_end)
+            return
+        self._wakeup = (old, write_end)
+        main = threading.main_thread().ident
+        assert main is not None
+
+        def relay() -> None:
+            try:
+                while data := os.read(read_end, 512):
+                    for signum in data:
+                        if signum in (signal.SIGTERM, signal.SIGHUP) and signum in self._old_handlers:
+                            if not self._stop.wait(0.05) and not self.interrupted and self.pending is None:
+                                self.pending = signum
+                                signal.pthread_kill(main, signal.SIGINT)
+            finally:
+                os.close(read_end)
+
+        threading.Thread(target=relay, name="pyspec-signals", daemon=True).start()
 
     def keep(self, *store: Any) -> None:
         """Hold the engine's state store (its containers, still filling) until this session ends,
@@ -209,7 +247,7 @@ def _on_stop_signal(signum, frame) -> None:
     # As the Budget's timer does (pyspec.limits), never raise inside z3's bindings: an exception
     # crossing ctypes becomes an internal error. Ask again in 10 ms, outside them, in the main
     # thread: a signal raised in the timer's own thread would wait until the main thread wakes.
-    if frame is not None and str(frame.f_globals.get("__name__", "")).startswith("z3"):
+    if in_z3(frame):
         threading.Timer(0.01, signal.pthread_kill, (threading.main_thread().ident, signum)).start()
         return
     if not _SESSIONS:
@@ -220,6 +258,9 @@ def _on_stop_signal(signum, frame) -> None:
 
 
 def _stop(signum: int) -> None:
+    """Raise Interrupted for `signum`, or for the SIGTERM or SIGHUP that the SIGINT relays."""
+    if signum == signal.SIGINT:
+        signum = next((s.pending for s in _SESSIONS if s.pending is not None), signum)
     for session in _SESSIONS:
         session.interrupted = True
         session.signum = signum
