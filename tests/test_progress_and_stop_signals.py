@@ -456,3 +456,22 @@ def test_the_state_store_is_dropped_after_the_verdict_is_printed():
         assert len(session._kept[0]) == result.stats["states"] == 2000  # the store: state -> index
         assert gc.get_freeze_count() > frozen
     assert session._kept == () and gc.get_freeze_count() == frozen
+    with Session(progress=False) as session:
+        result = api.simulate(spec, runs=3, steps=10)
+        assert len(session._kept[0]) == result.stats["distinct_states_seen"] > 0  # simulate's distinct states
+    assert session._kept == ()
+
+
+def test_a_handler_called_in_code_that_z3_called_does_not_raise():
+    # A stop signal's handler (or a budget's tick) may run in code that z3's bindings called, or
+    # in a handler itself called inside them: below it on the stack, z3 would get the exception.
+    import types
+
+    from pyspec.limits import in_z3
+
+    def frame(module: str, below=None):
+        return types.SimpleNamespace(f_globals={"__name__": module}, f_back=below)
+
+    inside = frame("threading", frame("pyspec.progress", frame("z3.z3core", frame("pyspec.symbolic.bmc"))))
+    assert in_z3(inside) and in_z3(frame("z3.z3"))
+    assert not in_z3(frame("threading", frame("pyspec.symbolic.bmc"))) and not in_z3(None)
