@@ -138,7 +138,7 @@ class Session:
         if self._wakeup is not None:
             signal.set_wakeup_fd(self._wakeup[0])
             os.close(self._wakeup[1])  # the relay reads the end of its pipe and returns
-        self._release()
+        self.drop_store()
         if not self.interrupted:
             for signum, old in self._old_handlers.items():
                 signal.signal(signum, old)
@@ -179,9 +179,9 @@ class Session:
 
     def keep(self, *store: Any) -> None:
         """Hold the engine's state store (its containers, still filling) until this session ends,
-        after the verdict is printed; the store of an earlier run of the session (a suite's
-        previous row) is dropped now."""
-        self._release()
+        after the verdict is printed, or until the next engine starts (`watch`: a suite's next
+        row); the store of an earlier engine is dropped now."""
+        self.drop_store()
         self._kept = store
 
     def hold_collector(self) -> None:
@@ -192,7 +192,8 @@ class Session:
             gc.freeze()
             self._gc_frozen = True
 
-    def _release(self) -> None:
+    def drop_store(self) -> None:
+        """Drop the store `keep` holds (freeing it takes seconds per GB)."""
         self._kept = ()
         if self._gc_frozen:
             gc.unfreeze()
@@ -270,8 +271,11 @@ def _stop(signum: int) -> None:
 @contextmanager
 def watch(probe: Probe, unit: str = "states") -> Iterator[None]:
     """Report `probe()` (count, text) while the block runs, when a session with progress is on;
-    `unit` names what the count counts, for the rate ("states" gives "98,765 states/s")."""
+    `unit` names what the count counts, for the rate ("states" gives "98,765 states/s").
+    New work begins: the store an earlier engine left to the session (`keep`) is dropped now."""
     session = _SESSIONS[-1] if _SESSIONS else None
+    if session is not None:
+        session.drop_store()
     if session is None or not session.progress:
         yield
         return
