@@ -1,10 +1,11 @@
-"""Progress of long work, and Ctrl-C as a stop with a summary: the commands' side of a long run.
+"""Progress of long work, and Ctrl-C (or SIGTERM, SIGHUP) as a stop with a summary: the commands'
+side of a long run.
 
 Engines only publish what they are doing: `with watch(probe, unit):` around their loop, where
 `probe()` returns `(count, text)`, e.g. `(1234567, "1,234,567 states, depth 12, queue 345,678")`.
 Without a `Session` (library use, or a command whose progress is off) `watch` does nothing.
 
-A `Session` (entered by `pyspec` and `tracecheck` around one command) does two things:
+A `Session` (entered by `pyspec` and `tracecheck` around one command) does three things:
 
 - With progress on, a background thread calls the innermost probes every `interval` seconds
   and writes one line to the stream (stderr), as TLC does:
@@ -255,10 +256,10 @@ def _on_stop_signal(signum, frame) -> None:
         raise KeyboardInterrupt
     if any(s.interrupted for s in _SESSIONS):
         return  # the first signal's summary is on its way: a second one must not cut it
-    _stop(signum)
+    _raise_stop(signum)
 
 
-def _stop(signum: int) -> None:
+def _raise_stop(signum: int) -> None:
     """Raise Interrupted for `signum`, or for the SIGTERM or SIGHUP that the SIGINT relays."""
     if signum == signal.SIGINT:
         signum = next((s.pending for s in _SESSIONS if s.pending is not None), signum)
@@ -299,7 +300,7 @@ def interrupted_by_user() -> None:
     would have (Interrupted under a session, else KeyboardInterrupt); Z3 held the signal itself."""
     if not _SESSIONS:
         raise KeyboardInterrupt
-    _stop(signal.SIGINT)
+    _raise_stop(signal.SIGINT)
 
 
 def keep(*store: Any) -> None:
