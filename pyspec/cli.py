@@ -371,7 +371,8 @@ def _main(argv: Sequence[str] | None) -> int:
             print(json.dumps({"verdict": Verdict.INCOMPLETE.value, "exit_code": Verdict.INCOMPLETE.exit_code,
                               "reason": reason}, indent=2))
         else:
-            print(f"pyspec {ns.command}\nINCOMPLETE: {reason}")
+            what = getattr(ns, "spec", None) or getattr(ns, "suite", None) or getattr(ns, "trace", None)
+            print(f"pyspec {ns.command}" + (f" {what}" if what else "") + f"\nINCOMPLETE: {reason}")
         return Verdict.INCOMPLETE.exit_code
     except Exception:  # the one place a bug becomes exit 70 instead of a misleading verdict
         print("pyspec: internal error (please report it with the spec and command):", file=sys.stderr)
