@@ -22,7 +22,7 @@ from pyspec.report.errors import error_json, render_error, render_warnings
 from pyspec.report.result import render_json, render_text
 from pyspec.report.show import render_spec
 from pyspec.limits import Budget, LimitReached, default_max_memory
-from pyspec.progress import Interrupted, Session, enabled as progress_enabled
+from pyspec.progress import Interrupted, Session, enabled as progress_enabled, streams_guarded
 from pyspec.result import EXIT_BAD_INPUT, EXIT_INTERNAL, Verdict
 
 
@@ -391,12 +391,18 @@ def run_view(trace: str, output: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # stdout's reader may go away (`| head`): the verdict's exit code and the files asked for stand
+    with streams_guarded():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = _build_parser()
     try:
         ns = parser.parse_args(argv)
     except SystemExit as e:
         return int(e.code or 0)
-    try:  # Ctrl-C stops the work like a limit (pyspec.progress): INCOMPLETE with what was done
+    try:  # Ctrl-C, SIGTERM, SIGHUP stop the work like a limit (pyspec.progress): INCOMPLETE with what was done
         with Session(progress_enabled(getattr(ns, "progress", None), sys.stderr)):
             if ns.command == "suite":
                 return run_suite(ns.suite, ns.only, ns.json)
@@ -408,16 +414,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(ns, "json", False):
             print(json.dumps(error_json(e), indent=2))
         return EXIT_BAD_INPUT
-    except (LimitReached, KeyboardInterrupt) as stop:  # Ctrl-C outside an engine (loading, printing)
+    except (LimitReached, KeyboardInterrupt) as stop:  # a stop outside an engine (loading, printing)
         reason = f"stopped: {stop.reason if isinstance(stop, LimitReached) else Interrupted().reason}"
         if getattr(ns, "json", False):
             print(json.dumps({"verdict": Verdict.INCOMPLETE.value, "exit_code": Verdict.INCOMPLETE.exit_code,
                               "reason": reason}, indent=2))
         else:
-            print(f"pyspec {ns.command}\nINCOMPLETE: {reason}")
+            what = getattr(ns, "spec", None) or getattr(ns, "suite", None) or getattr(ns, "trace", None)
+            print(f"pyspec {ns.command}" + (f" {what}" if what else "") + f"\nINCOMPLETE: {reason}")
         return Verdict.INCOMPLETE.exit_code
-    except BrokenPipeError:
-        return 0
     except Exception:  # the one place a bug becomes exit 70 instead of a misleading verdict
         print("pyspec: internal error (please report it with the spec and command):", file=sys.stderr)
         traceback.print_exc()

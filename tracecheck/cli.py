@@ -19,7 +19,7 @@ import pyspec
 from pyspec import error_json, render_error
 from pyspec.errors import PyspecError, UsageError
 from pyspec.limits import Budget, LimitReached, default_max_memory
-from pyspec.progress import Interrupted, Session, enabled as progress_enabled, watch
+from pyspec.progress import Interrupted, Session, enabled as progress_enabled, streams_guarded, watch
 from pyspec.result import EXIT_BAD_INPUT, EXIT_INTERNAL, Verdict
 
 
@@ -215,8 +215,14 @@ def _write_html(path: str, result, mapping, logs: tuple[str, ...], frontier: lis
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # stdout's reader may go away (`| head`): the verdict's exit code and the files asked for stand
+    with streams_guarded():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     o = parse_options(argv)
-    try:  # Ctrl-C stops the work like a limit (pyspec.progress): INCOMPLETE with what was done
+    try:  # Ctrl-C, SIGTERM, SIGHUP stop the work like a limit (pyspec.progress): INCOMPLETE with what was done
         with Session(progress_enabled(o.progress, sys.stderr)):
             return run(o)
     except PyspecError as e:
@@ -232,7 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             except OSError as w:
                 print(f"tracecheck: error: cannot write {o.junit}: {w.strerror}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (LimitReached, KeyboardInterrupt) as stop:  # Ctrl-C outside the validator (loading, printing)
+    except (LimitReached, KeyboardInterrupt) as stop:  # a stop outside the validator (loading, printing)
         reason = f"stopped: {(stop if isinstance(stop, LimitReached) else Interrupted()).reason}"
         if o.json:
             print(json.dumps({"verdict": Verdict.INCOMPLETE.value, "exit_code": Verdict.INCOMPLETE.exit_code,
@@ -240,9 +246,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(f"tracecheck validate\nINCOMPLETE: {reason}")
         return Verdict.INCOMPLETE.exit_code
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_BAD_INPUT
     except Exception:
         print("tracecheck: internal error (please report it with the command that caused it):", file=sys.stderr)
         traceback.print_exc()
