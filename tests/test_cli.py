@@ -164,7 +164,7 @@ def test_a_stop_signal_outside_an_engine_names_the_spec_and_the_signal(monkeypat
     from pyspec import api
     from pyspec.progress import Interrupted
 
-    def stopped(path, params):  # SIGTERM while the spec loads: no engine turned it into a result
+    def stopped(path, params, **options):  # SIGTERM while the spec loads: no engine turned it into a result
         raise Interrupted(signal.SIGTERM)
 
     monkeypatch.setattr(api, "load", stopped)
