@@ -221,7 +221,7 @@ class _Validator:
         dispatch = self.dispatch
         find = dispatch.find
         by_value = dispatch.table if dispatch.key is not None else None
-        dkey = dispatch.key
+        dkey = dispatch.key or ""  # only read when by_value is a table
         rules, binders, names = self.m.rules, self.binders, self.names
         bind, step = self.bind, self.step
         on_frontier = self.opts.on_frontier

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 from tracecheck.errors import LogError
 from pyspec.errors import Span
@@ -16,32 +17,57 @@ from tracecheck.readers.source import MAX_LINE, display_name, opened, too_long
 def read_jsonl(path: str) -> Iterator[Record]:
     """Raises LogError (file:line) for a line that is not a JSON object, e.g. a truncated one.
 
-    The common line, one JSON object and its newline, is decoded by the json module's scanner
-    directly (what `json.loads` calls after two whitespace scans and a few Python calls);
-    any other line (blank, indented, invalid, not an object, too long) goes through `_decode`,
-    the `json.loads` path with its errors, so what is read and what is refused is the same."""
+    The common line, one JSON object and its newline, is decoded by msgspec when it is
+    installed (`pip install pyspec[fast]`; TRACECHECK_JSON=stdlib switches it off), else by
+    the json module's C scanner directly (what `json.loads` calls after two whitespace scans
+    and a few Python calls). Any line either refuses (blank, indented, invalid, not an object,
+    too long, a number msgspec will not read) goes through `_decode`, the `json.loads` path
+    with its errors: what is read, and what is refused and why, is `json.loads`'s."""
     name = display_name(path)
-    scan = json.JSONDecoder().scan_once
+    fast = fast_decoder()
+    decoder: Any = json.JSONDecoder()  # its scan_once: the C scanner json.loads calls
+    scan = decoder.scan_once
     limit = MAX_LINE
     with opened(path) as stream:
         readline = stream.readline
         n = 0
         while line := readline(limit + 1):
             n += 1
-            try:
-                data, end = scan(line, 0)
-            except (StopIteration, ValueError, RecursionError):
-                data = end = None
-            if type(data) is dict and len(line) <= limit and (end == len(line) - 1 and line[end] == "\n"
-                                                              or not line[end:].strip(" \t\r\n")):
-                yield Record(name, n, line.rstrip("\r\n"), data)
-                continue
+            if fast is not None:
+                try:
+                    data = fast(line)
+                except (ValueError, RecursionError):  # msgspec's errors are ValueErrors
+                    data = None
+                if type(data) is dict and len(line) <= limit:
+                    yield Record(name, n, line.rstrip("\r\n"), data)
+                    continue
+            else:
+                try:
+                    data, end = scan(line, 0)
+                except (StopIteration, ValueError, RecursionError):
+                    data = end = None
+                if type(data) is dict and len(line) <= limit and (end == len(line) - 1 and line[end] == "\n"
+                                                                  or not line[end:].strip(" \t\r\n")):
+                    yield Record(name, n, line.rstrip("\r\n"), data)
+                    continue
             text = line.rstrip("\r\n")
             if len(text) > limit:
                 raise too_long(path, n)
             if not text or text.isspace():
                 continue
             yield Record(name, n, text, _decode(text, name, n))
+
+
+def fast_decoder() -> Callable[[str], Any] | None:
+    """msgspec's JSON decoder, when it is installed and TRACECHECK_JSON is not "stdlib"."""
+    if os.environ.get("TRACECHECK_JSON") == "stdlib":
+        return None
+    try:
+        import msgspec
+    except ImportError:
+        return None
+    decode: Callable[[str], Any] = msgspec.json.Decoder().decode
+    return decode
 
 
 def _decode(text: str, name: str, n: int) -> dict:
