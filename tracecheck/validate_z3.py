@@ -150,6 +150,13 @@ class _Z3Validator(_Validator):
         complete = len(lits) == len(pending)
         answer = self.ts.check(lits, self.budget.remaining()) if complete else "unsat"
         if answer != "sat" and self.anchors[-1][1] is not None:
+            local = self._local_divergence(pending, last_state)
+            if local is not None:
+                i, last_state = local
+                for _, k, rec, _, _, _ in pending[:i]:
+                    recent.append(RecordRef(k, rec.file, rec.line, rec.raw))
+                _, k, rec, rule, values, _ = pending[i]
+                return self._diverged(rec, k, rule, values, last_state, recent, matched + i, ignored, t0), last_state
             answer, lits = self._back_off(pending, complete)
         ts = self.ts
         if answer == "sat":
@@ -180,6 +187,37 @@ class _Z3Validator(_Validator):
             recent.append(RecordRef(k, rec.file, rec.line, rec.raw))
             matched += 1
         raise AssertionError("an unsatisfiable window whose every prefix is satisfiable")
+
+    def _local_divergence(self, pending, last_state) -> tuple[int, Any] | None:
+        """For a window its anchor cannot explain: (i, a state consistent with the log before
+        pending[i]) when pending[i] is the log's first unexplained record, shown without the
+        log before the window: the window's records before it are explained from the anchor
+        (so by a behaviour from an initial state), and the records from the window's start to
+        it are explained from no state at all, reachable or not (or pending[i] names no action
+        instance). None when this does not show it; the window is then checked from earlier
+        anchors."""
+        ts = self.ts
+        prefix: list = []
+        for i, (lit, *_) in enumerate(pending):
+            if lit is None:
+                return i, last_state
+            answer = ts.check(prefix + [lit], self.budget.remaining())
+            if answer == "unknown":
+                return None
+            if answer == "unsat":
+                break
+            prefix.append(lit)
+            last_state = ts.model_state(lit)
+        else:
+            return None
+        anywhere = ts.restart(None, anywhere=True)
+        self.ts = anywhere  # for _add
+        try:
+            lits = [self._add(p[5]) for p in pending[: i + 1]]
+            answer = anywhere.check(lits, self.budget.remaining())
+        finally:
+            self.ts = ts
+        return (i, last_state) if answer == "unsat" else None
 
     def _back_off(self, pending, complete: bool) -> tuple[str, list]:
         """The open window checked again from earlier anchors (1, 3, 7, ... back, then the

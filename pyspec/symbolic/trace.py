@@ -24,7 +24,7 @@ _MOVED_KEPT = 512  # steps moved to states 0 .. this are kept for restarted solv
 class TraceSolver:
     """Incremental path constraint for a log. States are numbered from 0 (initial)."""
 
-    def __init__(self, spec: CheckedSpec, timeout: float | None = None, *, _start: tuple | None = None,
+    def __init__(self, spec: CheckedSpec, timeout: float | None = None, *, _start: tuple | str | None = None,
                  _shared: TraceSolver | None = None) -> None:
         self.spec = spec
         self.timeout = timeout
@@ -33,19 +33,23 @@ class TraceSolver:
         self._moved: dict[tuple[int, int], object] = {} if _shared is None else _shared._moved
         self.solver = new_solver(timeout)
         self.k = 0  # the index of the last state
-        start = self.enc.init.formula if _start is None else self.enc.state_eq(0, _start)
-        self.solver.add(zb(start), zb(self.enc.type_ok(0)))
+        if _start is None:
+            self.solver.add(zb(self.enc.init.formula))
+        elif isinstance(_start, tuple):  # else "any": any state of the types
+            self.solver.add(zb(self.enc.state_eq(0, _start)))
+        self.solver.add(zb(self.enc.type_ok(0)))
         self._records: int = 0 if _shared is None else _shared._records
         self._unknown: str | None = None
         self._state_of: dict[int, int] = {}
         self._index = {(self.enc.instances[i][0], self.enc.instances[i][1]): i for i in range(len(self.enc.instances))}
 
-    def restart(self, state: tuple | None) -> TraceSolver:
+    def restart(self, state: tuple | None, anywhere: bool = False) -> TraceSolver:
         """A new, empty path constraint sharing this one's encoding, whose state 0 is the
-        explicit state `state` (None: an initial state): a log checked on from a state that a
-        model of an earlier part of it reached. Its steps are numbered from 0 again, so the
-        steps already moved to those indices are reused."""
-        return TraceSolver(self.spec, self.timeout, _start=state, _shared=self)
+        explicit state `state` (None: an initial state; `anywhere`: any state of the
+        variables' types, reachable or not): a log checked on from a state that a model of an
+        earlier part of it reached, or a part of a log that no state at all explains. Its steps
+        are numbered from 0 again, so the steps already moved to those indices are reused."""
+        return TraceSolver(self.spec, self.timeout, _start="any" if anywhere else state, _shared=self)
 
     def instance(self, action: str, args: tuple) -> int:
         for ai, a in enumerate(self.spec.actions):
