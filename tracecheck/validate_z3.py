@@ -142,14 +142,16 @@ class _Z3Validator(_Validator):
         The solver's path starts at the state a model of the log before the window reached
         (an anchor), so a check costs the same however long the log: a satisfiable window
         extends a concrete behaviour explaining every record so far, and its model's last
-        state is the next anchor. An unsatisfiable (or undecided) window may only mean that
+        state is the next anchor. An unsatisfiable window may only mean that
         the anchor was a poor choice, so it is checked again from earlier anchors, and from
         the initial states before anything is reported: a divergence is only ever claimed by
-        the whole log's path constraint."""
+        the whole log's path constraint, or by the window's alone when no state at all explains
+        it (`_local_divergence`). An undecided check ("unknown") is INCOMPLETE, as it is from
+        the initial states."""
         lits = [p[0] for p in pending if p[0] is not None]
         complete = len(lits) == len(pending)
         answer = self.ts.check(lits, self.budget.remaining()) if complete else "unsat"
-        if answer != "sat" and self.anchors[-1][1] is not None:
+        if answer == "unsat" and self.anchors[-1][1] is not None:
             local = self._local_divergence(pending, last_state)
             if local is not None:
                 i, last_state = local
@@ -222,7 +224,7 @@ class _Z3Validator(_Validator):
     def _back_off(self, pending, complete: bool) -> tuple[str, list]:
         """The open window checked again from earlier anchors (1, 3, 7, ... back, then the
         initial states), each with the records since that anchor committed (a concrete
-        behaviour explains them); stops at the first satisfiable check. Returns the last
+        behaviour explains them); stops at the first check that is not unsatisfiable. Returns the last
         answer and the window's literals on the solver it leaves in `self.ts` (which starts at
         the initial states unless the answer is "sat")."""
         back = 1
@@ -245,7 +247,7 @@ class _Z3Validator(_Validator):
                 answer = self.ts.check(lits, self.budget.remaining()) if complete else "unsat"
                 return answer, lits
             answer = self.ts.check(lits, self.budget.remaining())
-            if answer == "sat":
+            if answer != "unsat":  # "unknown": Z3 could not decide, and nothing earlier is known
                 return answer, lits
             back = 2 * back + 1
 
