@@ -30,8 +30,6 @@ def converter(ty: Type) -> Converter:
         lo, hi = ty.lo, ty.hi
 
         def to_int(v: Any) -> int:
-            if type(v) is int and lo is not None and hi is not None and lo <= v <= hi:  # the common case
-                return v
             if isinstance(v, str):
                 try:
                     v = int(v.strip())
@@ -45,6 +43,15 @@ def converter(ty: Type) -> Converter:
                 raise ValueError(f"{v} is outside {lo} .. {hi}")
             return v
 
+        if lo is not None and hi is not None:
+            low, high = lo, hi
+
+            def to_bounded_int(v: Any) -> int:
+                if type(v) is int and low <= v <= high:  # the common case, without a further test
+                    return v
+                return to_int(v)
+
+            return to_bounded_int
         return to_int
     if isinstance(ty, EnumT):
         values = frozenset(ty.values)

@@ -148,6 +148,7 @@ class _Validator:
         self.switched = False
         self.domains: dict[tuple, frozenset] = {}
         self.step_memo: dict[tuple, tuple] = {}
+        self.succ_memo: dict[tuple, list] = {}
         self.hidden_memo: dict[tuple, tuple] = {}
         self.inv_memo: dict[tuple, tuple] = {}
         inits = self.c.initial_states()
@@ -541,13 +542,24 @@ class _Validator:
         return got
 
     def successors(self, s: tuple, inst: tuple[str, tuple]) -> list:
+        """The states `inst` leads to from `s`, remembered per (state, instance): records that
+        differ only in what they observe step the same state by the same instance."""
+        key = (s, inst)
+        got = self.succ_memo.get(key)
+        if got is not None:
+            return got
         if OPEN not in inst[1]:
-            return pyspec.successors(self.c, s, inst[0], inst[1])
-        out: dict = {}
-        for a, args in self.concrete(inst):
-            for t in pyspec.successors(self.c, s, a, args):
-                out[t] = None
-        return list(out)
+            got = pyspec.successors(self.c, s, inst[0], inst[1])
+        else:
+            out: dict = {}
+            for a, args in self.concrete(inst):
+                for t in pyspec.successors(self.c, s, a, args):
+                    out[t] = None
+            got = list(out)
+        if len(self.succ_memo) >= _MEMO_LIMIT:
+            self.succ_memo.clear()
+        self.succ_memo[key] = got
+        return got
 
     def expand(self, frontier: list) -> list:
         """The frontier after up to H hidden steps (every state reached on the way included)."""

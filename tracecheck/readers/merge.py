@@ -89,8 +89,23 @@ def _placed(records: Iterator[Record], log_format: Any) -> Iterator[Record]:
     last: dict[Any, Record] = {}  # each node's last record
     strict = order == "lamport"
     previous: Any = float("-inf") if strict else (0, float("-inf"))
+    # the common record: a Lamport clock and a node, each one key, the clock an int past the
+    # node's last one; anything else takes the general path below
+    lamport_keys = strict and node_key is not None and clock_key is not None
+    nkey, ckey = node_key or "", clock_key or ""  # read only when lamport_keys
     for r in records:
         data = r.data
+        if lamport_keys and data is not None:
+            node = data.get(nkey, MISSING)
+            clock = data.get(ckey)
+            if type(clock) is int and (type(node) is int or type(node) is str):
+                prev = last.get(node)
+                if prev is None or prev.clock < clock:
+                    r.node = node
+                    r.clock = previous = clock
+                    last[node] = r
+                    yield r
+                    continue
         if data is None:  # an unmatched text line: it stays right after its predecessor
             r.clock = previous
             yield r
