@@ -22,7 +22,8 @@ _MOVED_KEPT = 512  # steps moved to states 0 .. this are kept for restarted solv
 
 
 class TraceSolver:
-    """Incremental path constraint for a log. States are numbered from 0 (initial)."""
+    """Incremental path constraint for a log. States are numbered from 0 (initial, or the state
+    a `restart` starts from)."""
 
     def __init__(self, spec: CheckedSpec, timeout: float | None = None, *, _start: tuple | str | None = None,
                  _shared: TraceSolver | None = None) -> None:
