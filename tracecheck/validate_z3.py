@@ -224,9 +224,9 @@ class _Z3Validator(_Validator):
     def _back_off(self, pending, complete: bool) -> tuple[str, list]:
         """The open window checked again from earlier anchors (1, 3, 7, ... back, then the
         initial states), each with the records since that anchor committed (a concrete
-        behaviour explains them); stops at the first check that is not unsatisfiable. Returns the last
-        answer and the window's literals on the solver it leaves in `self.ts` (which starts at
-        the initial states unless the answer is "sat")."""
+        behaviour explains them); stops at the first check that is not unsatisfiable. Returns
+        the last answer and the window's literals on the solver it leaves in `self.ts` (which
+        starts at the initial states unless the answer is "sat" or "unknown")."""
         back = 1
         while True:
             j = max(0, len(self.anchors) - 1 - back) if complete else 0
