@@ -105,7 +105,11 @@ class _KeyWatch:
         self.suspects = m.suspect_keys
         self.missing = {w.path for w in m.suspect_keys if w.path is not None}
 
-    def records(self, records: Iterable[Record]) -> Iterator[Record]:
+    def records(self, records: Iterable[Record]) -> Iterable[Record]:
+        """`records`, watched while a suspect key is still missing."""
+        return self._watch(records) if self.missing else records
+
+    def _watch(self, records: Iterable[Record]) -> Iterator[Record]:
         missing = self.missing
         for r in records:
             if missing and r.data is not None:
