@@ -386,7 +386,42 @@ class Include:
     span: Span = _span()
 
 
-Decl = Param | TypeDef | VarDecl | Init | Action | Def | Invariant | Reachable | Include
+# ---- temporal properties and fairness (checked by lang/temporal.py) -----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TemporalOp(Expr):
+    """`always e`, `eventually e` (one operand) or `p leadsto q` (two). The parser accepts them
+    in any expression; the checker refuses them outside a `temporal` declaration's top level."""
+
+    op: str  # "always" | "eventually" | "leadsto"
+    operands: tuple[Expr, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Temporal:
+    """`temporal NAME: F`: a property of every infinite behaviour."""
+
+    name: str
+    expr: Expr
+    default: bool = True  # False for an included file's: checked only when named
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Fairness:
+    """`fair weak A(x, y) unless C`: every instance of action A (one per binding of its
+    parameters) is weakly (or strongly) fair, except in states where C holds."""
+
+    strong: bool
+    action: str
+    binds: tuple[str, ...] | None  # None: written without parentheses
+    unless: Expr | None
+    span: Span = _span()
+
+
+Decl = Param | TypeDef | VarDecl | Init | Action | Def | Invariant | Reachable | Include | Temporal | Fairness
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,7 +92,7 @@ def _with_includes(spec: A.Spec, path: str, _stack: tuple[str, ...], _done: set[
         _done.add(os.path.abspath(target))
         included = parse_file(target, _stack + (path,), _done, d.span)
         decls.extend(
-            replace(x, default=False) if isinstance(x, (A.Invariant, A.Reachable)) else x
+            replace(x, default=False) if isinstance(x, (A.Invariant, A.Reachable, A.Temporal)) else x
             for x in included.decls
             if not isinstance(x, A.Include)
         )

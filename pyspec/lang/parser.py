@@ -789,6 +789,27 @@ class _Build(Transformer_NonRecursive):
         return items[0]
 
 
+    # ---- temporal properties and fairness
+    def temporal(self, meta, items):
+        return A.Temporal(str(items[0]), items[1], span=_span_of(self.file, items[0]))
+
+    def fairness(self, meta, items):
+        kind, action, *rest = items
+        unless = rest[-1] if rest else None
+        names = rest[:-1]
+        binds = None if names == [None] or not names else tuple(str(n) for n in names if n is not None)
+        return A.Fairness(str(kind) == "strong", str(action), binds, unless, span=self.sp(meta))
+
+    def always_op(self, meta, items):
+        return A.TemporalOp("always", (items[0],), span=self.sp(meta))
+
+    def eventually_op(self, meta, items):
+        return A.TemporalOp("eventually", (items[0],), span=self.sp(meta))
+
+    def leadsto_op(self, meta, items):
+        return A.TemporalOp("leadsto", (items[0], items[1]), span=self.sp(meta))
+
+
 def _join(a: Span, b: Span) -> Span:
     return Span(a.file, a.line, a.col, b.end_line, b.end_col)
 
