@@ -92,6 +92,31 @@ def check(
     return explore(compiled, opts)
 
 
+def check_temporal(
+    spec: CheckedSpec,
+    temporals=None,
+    max_states: int | None = None,
+    time_limit: float | None = None,
+    max_memory: float | None = None,
+    started: float | None = None,
+) -> Result:
+    """The temporal properties `temporals` (default: the spec's own) on every fair behaviour,
+    by the explicit engine (pyspec.explicit.liveness): HOLDS only when the whole state graph was
+    built and searched; VIOLATED with a lasso (`Result.trace.loop`); INCOMPLETE at a limit."""
+    if max_states is not None and max_states < 1:
+        raise UsageError("--max-states must be at least 1", code="PS602")
+    check_limits(time_limit, max_memory)
+    names = _known(spec, temporals, [t.name for t in spec.temporals], "temporal property", "temporal properties",
+                   "PS745")
+    started = time.perf_counter() if started is None else started
+    compiled = _compile_within(spec, names, time_limit, max_memory, started)
+    if isinstance(compiled, Result):
+        return compiled
+    from pyspec.explicit.liveness import LivenessOptions, check_temporal as _check_temporal
+
+    return _check_temporal(compiled, LivenessOptions(names, max_states, time_limit, max_memory, started))
+
+
 def _compile_within(spec: CheckedSpec, names, time_limit, max_memory, started) -> CompiledSpec | Result:
     """The compiled spec, or INCOMPLETE when a limit is passed while compiling."""
     try:
@@ -296,4 +321,4 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
-__all__ = ["load", "loads", "check", "simulate", "bmc", "prove", "synth", "expression", "instance", "successors", "successors_of", "explain", "trace_solver", "describe", "compile_spec", "format_value"]
+__all__ = ["load", "loads", "check", "check_temporal", "simulate", "bmc", "prove", "synth", "expression", "instance", "successors", "successors_of", "explain", "trace_solver", "describe", "compile_spec", "format_value"]
