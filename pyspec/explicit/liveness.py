@@ -110,7 +110,7 @@ def _shape(kind: T.TemporalKind, p: bytearray, q: bytearray | None) -> _Shape:
     if kind is K.EVENTUALLY_ALWAYS:
         return _Shape(yes, yes, True, notp)
     assert q is not None
-    return _Shape(lambda v: p[v] and not q[v], lambda v: not q[v], True, None)
+    return _Shape(lambda v: bool(p[v]) and not q[v], lambda v: not q[v], True, None)
 
 
 def check_temporal(compiled: CompiledSpec, opts: LivenessOptions = LivenessOptions()) -> Result:
@@ -149,6 +149,7 @@ def check_temporal(compiled: CompiledSpec, opts: LivenessOptions = LivenessOptio
             fair = _Fairness(compiled, g)
             for name in names:
                 phase[0] = f"searching for a fair cycle violating {name}"
+                budget.poll()  # a check between phases too (the timer may not have ticked yet)
                 found = _check_one(compiled, g, fair, spec.temporal(name))
                 if found is not None:
                     trace, says, lines = found
@@ -167,7 +168,7 @@ def _predicate(compiled: CompiledSpec, g: Graph, expr: T.Expr, nlocals: int, nam
     out = bytearray(len(g))
     for i, s in enumerate(g.states):
         try:
-            out[i] = 1 if fn(s) else 0
+            out[i] = 1 if fn(s, ()) else 0
         except SpecEvalError as e:
             raise e.with_step(f"while checking temporal property {name}", g.trace(compiled, i)) from None
     return out

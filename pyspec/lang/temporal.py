@@ -88,7 +88,7 @@ class TemporalRules(CheckerState):
         kind, p, q = _shape(t.expr)
         what = f"temporal property '{t.name}'"
         fr = Frame()
-        out = []
+        out: list[T.Expr | None] = []
         for x in (p, q):
             if x is None:
                 out.append(None)
@@ -97,6 +97,7 @@ class TemporalRules(CheckerState):
             e = self._expr(x, fr)
             self._expect(e, BOOL, x.span, what)
             out.append(e)
+        assert out[0] is not None
         return T.Temporal(t.name, kind, out[0], out[1], fr.nlocals, t.default, span=t.span)
 
     def _fairness(self, f: A.Fairness, actions: tuple[T.Action, ...]) -> T.Fairness | None:

@@ -1,0 +1,172 @@
+"""Temporal properties under fairness (pyspec/explicit/liveness.py): each shape, weak against
+strong fairness, `unless`, deadlock stuttering, lassos that replay, limits, and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import pyspec
+from pyspec import Verdict, check_temporal, loads
+from tests.cli_helpers import assert_user_error, run_cli
+
+COUNTER = """
+spec Counter
+var x: 0 .. 3
+var y: 0 .. 1
+init:
+    x = 0
+    y = 0
+action Inc():
+    require x < 3
+    x' = x + 1
+action Flip():
+    y' = 1 - y
+temporal Done: eventually x == 3
+temporal Flips: always eventually y == 1
+temporal Settles: eventually always y == 0
+temporal Next: x == 1 leadsto x == 2
+temporal Low: always x < 3
+"""
+
+# Acquire(p) is enabled only while the lock is free: weakly fair, p = 1 may starve for ever
+LOCK = """
+spec Lock
+type Proc = 0 .. 1
+var holder: {"none", "p0", "p1"}
+var served: set[Proc]
+init:
+    holder = "none"
+    served = {}
+action Acquire(p: Proc):
+    require holder == "none"
+    holder' = "p0" if p == 0 else "p1"
+    served' = served | {p}
+action Release():
+    require holder != "none"
+    holder' = "none"
+temporal BothServed: eventually served == {0, 1}
+fair weak Release
+"""
+
+
+def replays(spec, trace) -> bool:
+    """Each step of the lasso is a transition of the spec under its action instance, and the
+    last state is the loop's first."""
+    compiled = pyspec.compile_spec(spec)
+    for prev, step in zip(trace.steps, trace.steps[1:]):
+        if step.action == "(stutter)":
+            ok = not any(compiled.run_instance(prev.state, i) for i in range(len(compiled.instances))) \
+                and step.state == prev.state
+        else:
+            ok = step.state in pyspec.successors(compiled, prev.state, step.action, tuple(v for _, v, _ in step.args))
+        if not ok:
+            return False
+    return trace.loop is not None and trace.steps[-1].state == trace.steps[trace.loop].state
+
+
+@pytest.mark.parametrize(
+    "fair, verdicts",
+    [
+        ("", {"Done": "violated", "Flips": "holds", "Settles": "violated", "Next": "violated", "Low": "violated"}),
+        ("fair weak Inc\n", {"Done": "holds", "Flips": "holds", "Settles": "violated", "Next": "holds", "Low": "violated"}),
+    ],
+)
+def test_each_shape_with_and_without_fairness(fair, verdicts):
+    spec = loads(COUNTER + fair)
+    got = {}
+    for name in verdicts:
+        r = check_temporal(spec, [name])
+        got[name] = r.verdict.value
+        if r.verdict is Verdict.VIOLATED:
+            assert replays(spec, r.trace), name
+    assert got == verdicts
+
+
+def test_a_property_that_needs_fairness_loops_where_the_unfair_step_is_postponed():
+    r = check_temporal(loads(COUNTER), ["Done"])
+    loop = r.trace.steps[r.trace.loop + 1:]
+    assert {s.action for s in loop} == {"Flip"}  # Inc is enabled all along the loop and never taken
+    assert "no fairness" not in r.stats["lasso"] and r.stats["fairness"] == []
+
+
+def test_weak_fairness_lets_an_instance_starve_that_strong_fairness_serves():
+    weak = check_temporal(loads(LOCK + "fair weak Acquire\n"))
+    assert weak.verdict is Verdict.VIOLATED and replays(loads(LOCK), weak.trace)
+    assert "weak Acquire(p=1): not enabled at step" in "\n".join(weak.stats["fairness"])
+    assert check_temporal(loads(LOCK + "fair strong Acquire\n")).verdict is Verdict.HOLDS
+
+
+def test_unless_lifts_the_obligation_where_the_condition_holds():
+    assert check_temporal(loads(LOCK + "fair strong Acquire(p) unless p == 1\n")).verdict is Verdict.VIOLATED
+    assert check_temporal(loads(LOCK + "fair strong Acquire(p) unless p == 7\n")).verdict is Verdict.HOLDS
+
+
+def test_a_deadlocked_state_stutters_for_ever():
+    spec = loads("spec D\nvar x: 0 .. 2\ninit:\n    x = 0\naction Go():\n    require x < 1\n    x' = x + 1\n"
+                 "temporal Two: eventually x == 2\ntemporal One: eventually x == 1\nfair weak Go\n")
+    r = check_temporal(spec, ["Two"])
+    assert r.verdict is Verdict.VIOLATED and r.trace.steps[-1].action == "(stutter)"
+    assert (r.trace.loop, len(r.trace)) == (1, 2) and replays(spec, r.trace)
+    assert check_temporal(spec, ["One"]).verdict is Verdict.HOLDS
+
+
+def test_leadsto_reports_where_the_obligation_opened():
+    spec = loads(COUNTER)
+    r = check_temporal(spec, ["Next"])
+    assert "P holds and Q does not at step 1" in r.stats["lasso"]
+    assert r.trace.steps[1].state[0] == 1 and all(s.state[0] != 2 for s in r.trace.steps[1:])
+
+
+def test_the_lasso_is_the_same_under_every_engine_and_run():
+    spec = loads(LOCK + "fair weak Acquire\n")
+    a = check_temporal(spec).trace
+    from pyspec.explicit.compiled import CompiledSpec
+    from pyspec.explicit.liveness import check_temporal as raw
+
+    b = raw(CompiledSpec(spec, codegen=False)).trace
+    assert a == b
+
+
+def test_limits_give_incomplete_never_holds():
+    spec = loads(COUNTER + "fair weak Inc\n")
+    r = check_temporal(spec, ["Done"], max_states=3)
+    assert r.verdict is Verdict.INCOMPLETE and "--max-states" in r.reason
+    r = check_temporal(spec, ["Done"], time_limit=0)
+    assert r.verdict is Verdict.INCOMPLETE
+
+
+def test_unknown_temporal_name_is_a_usage_error():
+    with pytest.raises(pyspec.UsageError) as e:
+        check_temporal(loads(COUNTER), ["Dne"])
+    assert e.value.code == "PS745" and "did you mean 'Done'" in e.value.hint
+
+
+def test_cli_prints_the_lasso_and_itf_marks_the_loop(tmp_path):
+    f = tmp_path / "lock.spec"
+    f.write_text(LOCK + "fair weak Acquire\n")
+    p = run_cli("pyspec", "check", f)
+    assert p.returncode == 1, p.stderr
+    assert "<- the loop starts here" in p.stdout and "-> back to state 1" in p.stdout
+    assert "the loop is fair to each fair instance:" in p.stdout
+    p = run_cli("pyspec", "check", f, "--temporal", "BothServed", "--json")
+    doc = json.loads(p.stdout)
+    itf = doc["trace"]
+    assert itf["loop"] == 1 and len(itf["states"]) == 3 and itf["#meta"]["loop_action"] == "Acquire"
+
+
+def test_cli_refuses_a_temporal_property_with_bmc_and_notes_the_unchecked_ones(tmp_path):
+    f = tmp_path / "lock.spec"
+    f.write_text(LOCK + "invariant Held: holder in {\"none\", \"p0\", \"p1\"}\n")
+    assert_user_error(run_cli("pyspec", "check", f, "--engine", "bmc", "--depth", "2", "--temporal", "BothServed"),
+                      "PS746", "checks no temporal property")
+    p = run_cli("pyspec", "check", f, "--engine", "bmc", "--depth", "2")
+    assert p.returncode == 0 and "not checked: BothServed" in p.stderr
+
+
+def test_cli_warns_when_no_fairness_is_declared(tmp_path):
+    f = tmp_path / "c.spec"
+    f.write_text(COUNTER)
+    p = run_cli("pyspec", "check", f, "--temporal", "Flips")
+    assert "warning[PS747]" in p.stderr and p.returncode == 0
