@@ -303,8 +303,9 @@ def run(o: Options) -> int:
 
 
 def _check_with_temporal(o: Options, spec, started: float) -> int:
-    """`pyspec check` of a spec with temporal properties: the invariants (unless only
-    --temporal names were given), then, when they hold, the temporal properties; printed one
+    """`pyspec check` of a spec with temporal properties: the invariants and reachable
+    properties (unless there are none, or only --temporal names were given), then, when they
+    hold, the temporal properties; printed one
     after the other (in JSON, the temporal result under "temporal"). --engine bmc checks no
     temporal property: named ones are refused (PS746), the spec's own are listed as not checked."""
     if o.engine == "bmc":
@@ -316,7 +317,8 @@ def _check_with_temporal(o: Options, spec, started: float) -> int:
               file=sys.stderr)
         return run(dataclasses.replace(o, invariants=o.invariants or spec.default_invariants()))
     safety = None
-    if o.temporals is None or o.invariants is not None:
+    safety_named = o.invariants is not None or o.deadlock or bool(o.witness)
+    if safety_named or (o.temporals is None and (spec.default_invariants() or spec.default_reachables())):
         reach = tuple(dict.fromkeys((*spec.default_reachables(), *o.witness))) if o.witness else None
         safety = api.check(spec, invariants=o.invariants, max_states=o.max_states, deadlock=o.deadlock,
                            time_limit=o.time_limit, reachables=reach, max_memory=o.max_memory, started=started)

@@ -178,10 +178,14 @@ def _check_one(compiled: CompiledSpec, g: Graph, fair: _Fairness, t: T.Temporal 
     assert t is not None, "the names were checked against the spec"
     p = _predicate(compiled, g, t.p, t.nlocals, t.name)
     q = _predicate(compiled, g, t.q, t.nlocals, t.name) if t.q is not None else None
-    shape = _shape(t.kind, p, q)
-    on, parent, via = _product(g, shape)
-    nodes = [v for v in range(len(g)) if on[v]]
-    scc = _fair_scc(g, fair, nodes, shape.must)
+    kind = t.kind
+    scc = None
+    if kind is T.TemporalKind.EVENTUALLY_ALWAYS:  # a loop where P is false in every state reads best
+        kind = T.TemporalKind.ALWAYS_EVENTUALLY
+        scc, shape, on, parent, via = _search(g, fair, _shape(kind, p, q))
+    if scc is None:
+        kind = t.kind
+        scc, shape, on, parent, via = _search(g, fair, _shape(kind, p, q))
     if scc is None:
         return None
     entry = min(scc, key=lambda v: on[v])  # the first reached in the product's BFS
@@ -192,20 +196,28 @@ def _check_one(compiled: CompiledSpec, g: Graph, fair: _Fairness, t: T.Temporal 
     insts = [i for _, i in prefix] + [i for _, i in cycle]
     steps = tuple(step_of(compiled, g, v, i) for v, i in zip(path, insts))
     trace = Trace(compiled.spec.vars, steps, loop=loop)
-    return trace, _explain(t, on_at, loop, len(path) - 1), _why_fair(compiled, g, fair, path[loop:], insts[loop + 1:], loop)
+    return trace, _explain(t, kind, on_at, loop, len(path) - 1), _why_fair(compiled, g, fair, path[loop:], insts[loop + 1:], loop)
 
 
-def _explain(t: T.Temporal, on_at: int, loop: int, last: int) -> str:
-    """What the lasso shows, in the property's terms (steps numbered as in the trace)."""
+def _search(g: Graph, fair: _Fairness, shape: _Shape):
+    on, parent, via = _product(g, shape)
+    nodes = [v for v in range(len(g)) if on[v]]
+    return _fair_scc(g, fair, nodes, shape.must), shape, on, parent, via
+
+
+def _explain(t: T.Temporal, kind: T.TemporalKind, on_at: int, loop: int, last: int) -> str:
+    """What the lasso shows, in the property's terms (steps numbered as in the trace); `kind`:
+    the shape of violation found (for `eventually always P`, a loop where P is always false is
+    looked for first)."""
     K = T.TemporalKind
     name = f"temporal {t.name} ({t.kind.value}"
-    if t.kind is K.ALWAYS:
+    if kind is K.ALWAYS:
         return f"{name} P): P is false at step {on_at}"
-    if t.kind is K.EVENTUALLY:
+    if kind is K.EVENTUALLY:
         return f"{name} P): P is false in every state, and the loop (steps {loop + 1}-{last}) repeats for ever"
-    if t.kind is K.ALWAYS_EVENTUALLY:
+    if kind is K.ALWAYS_EVENTUALLY:
         return f"{name} P): P is false in every state of the loop (steps {loop + 1}-{last}), which repeats for ever"
-    if t.kind is K.EVENTUALLY_ALWAYS:
+    if kind is K.EVENTUALLY_ALWAYS:
         return f"{name} P): the loop (steps {loop + 1}-{last}) passes a state where P is false, for ever"
     return (f"temporal {t.name} (P leadsto Q): P holds and Q does not at step {on_at}, and Q is false in every "
             f"later state: the loop (steps {loop + 1}-{last}) repeats for ever")
