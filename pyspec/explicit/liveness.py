@@ -199,6 +199,10 @@ def _check_one(compiled: CompiledSpec, g: Graph, fair: _Fairness, t: T.Temporal 
     return trace, _explain(t, kind, on_at, loop, len(path) - 1), _why_fair(compiled, g, fair, path[loop:], insts[loop + 1:], loop)
 
 
+def _steps(a: int, b: int) -> str:
+    return f"step {a}" if a == b else f"steps {a}-{b}"
+
+
 def _search(g: Graph, fair: _Fairness, shape: _Shape):
     on, parent, via = _product(g, shape)
     nodes = [v for v in range(len(g)) if on[v]]
@@ -214,13 +218,13 @@ def _explain(t: T.Temporal, kind: T.TemporalKind, on_at: int, loop: int, last: i
     if kind is K.ALWAYS:
         return f"{name} P): P is false at step {on_at}"
     if kind is K.EVENTUALLY:
-        return f"{name} P): P is false in every state, and the loop (steps {loop + 1}-{last}) repeats for ever"
+        return f"{name} P): P is false in every state, and the loop ({_steps(loop + 1, last)}) repeats for ever"
     if kind is K.ALWAYS_EVENTUALLY:
-        return f"{name} P): P is false in every state of the loop (steps {loop + 1}-{last}), which repeats for ever"
+        return f"{name} P): P is false in every state of the loop ({_steps(loop + 1, last)}), which repeats for ever"
     if kind is K.EVENTUALLY_ALWAYS:
-        return f"{name} P): the loop (steps {loop + 1}-{last}) passes a state where P is false, for ever"
+        return f"{name} P): the loop ({_steps(loop + 1, last)}) passes a state where P is false, for ever"
     return (f"temporal {t.name} (P leadsto Q): P holds and Q does not at step {on_at}, and Q is false in every "
-            f"later state: the loop (steps {loop + 1}-{last}) repeats for ever")
+            f"later state: the loop ({_steps(loop + 1, last)}) repeats for ever")
 
 
 def _product(g: Graph, shape: _Shape) -> tuple[array, array, array]:
@@ -427,7 +431,42 @@ def _cycle(g: Graph, fair: _Fairness, comp: list[int], entry: int, must) -> list
                 break
     back = _bfs_path(g, inside, cur, lambda v: v == entry, at_least_one=not out)
     out.extend(back)
-    return out
+    return _shorten(fair, entry, out, must)
+
+
+def _fair_on(fair: _Fairness, entry: int, cycle: list[tuple[int, int]], must) -> bool:
+    """Is repeating `cycle` (from `entry`) fair to every obligation, and through a `must` state?"""
+    states = [entry] + [v for v, _ in cycle[:-1]]
+    taken = {inst for _, inst in cycle}
+    if must is not None and not any(must(v) for v in states):
+        return False
+    for ob, o in enumerate(fair.obs):
+        if o.inst in taken:
+            continue
+        on = [ob in fair.enabled(v) for v in states]
+        if (o.strong and any(on)) or (not o.strong and all(on)):
+            return False
+    return True
+
+
+def _shorten(fair: _Fairness, entry: int, cycle: list[tuple[int, int]], must) -> list[tuple[int, int]]:
+    """`cycle` without the detours that return to a state it already passed, as long as it
+    stays fair: a shorter loop is easier to read."""
+    changed = True
+    while changed:
+        changed = False
+        states = [entry] + [v for v, _ in cycle]
+        for i in range(len(states)):
+            for j in range(len(states) - 1, i, -1):
+                if states[j] != states[i] or (i == 0 and j == len(states) - 1):
+                    continue
+                shorter = cycle[:i] + cycle[j:]
+                if shorter and _fair_on(fair, entry, shorter, must):
+                    cycle, changed = shorter, True
+                    break
+            if changed:
+                break
+    return cycle
 
 
 def _bfs_path(g: Graph, inside: set[int], src: int, goal, at_least_one: bool) -> list[tuple[int, int]]:
@@ -469,14 +508,18 @@ def _why_fair(compiled: CompiledSpec, g: Graph, fair: _Fairness, loop_states: li
     states = loop_states[:-1]  # the last one is the entry again
     for ob, o in enumerate(fair.obs):
         what = f"{'strong' if o.strong else 'weak'} {instance_text(compiled, o.inst)}"
-        enabled_at = [loop + k for k, v in enumerate(states) if ob in fair.enabled(v)]
+        graph_on = [o.inst in g.enabled(v) for v in states]
         if o.inst in first_taken:
             lines.append(f"{what}: taken at step {first_taken[o.inst]}")
-        elif not enabled_at:
+        elif not any(graph_on):
             lines.append(f"{what}: never enabled in the loop")
+        elif o.strong:  # never enabled with its condition false, or it would be taken
+            lines.append(f"{what}: its `unless` condition holds wherever it is enabled in the loop")
+        elif not all(graph_on):
+            lines.append(f"{what}: not enabled at step {loop + graph_on.index(False)}")
         else:
             off = next(loop + k for k, v in enumerate(states) if ob not in fair.enabled(v))
-            lines.append(f"{what}: not enabled at step {off}")
+            lines.append(f"{what}: its `unless` condition holds at step {off}")
     return lines
 
 

@@ -92,7 +92,8 @@ def _lasso(r: Result) -> list[str]:
     assert r.trace is not None and r.trace.loop is not None
     loop, last = r.trace.loop, len(r.trace)
     out = [f"counterexample lasso: a prefix of {loop} step{'s' if loop != 1 else ''}, then a loop of "
-           f"{last - loop} step{'s' if last - loop != 1 else ''} (steps {loop + 1}-{last}) repeated for ever:"]
+           f"{last - loop} step{'s' if last - loop != 1 else ''} ({'step' if last == loop + 1 else 'steps'} "
+           f"{loop + 1 if last == loop + 1 else f'{loop + 1}-{last}'}) repeated for ever:"]
     lines = render_trace(r.trace).split("\n")
     for k, text in enumerate(lines):
         if text.startswith(f"{loop}: "):
