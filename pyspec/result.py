@@ -212,6 +212,7 @@ class Row:
     seed: int = 0
     deadlock: bool = False
     note: str | None = None
+    temporal: tuple[str, ...] | None = None  # temporal properties to check instead of invariants
 
 
 @dataclass(frozen=True, slots=True)

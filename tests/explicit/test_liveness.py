@@ -170,3 +170,19 @@ def test_cli_warns_when_no_fairness_is_declared(tmp_path):
     f.write_text(COUNTER)
     p = run_cli("pyspec", "check", f, "--temporal", "Flips")
     assert "warning[PS747]" in p.stderr and p.returncode == 0
+
+
+def test_a_suite_row_expects_a_temporal_verdict_and_refuses_an_invariant_beside_it(tmp_path):
+    from pyspec.suite import load_suite, run_row
+
+    (tmp_path / "lock.spec").write_text(LOCK + "fair weak Acquire\n")
+    (tmp_path / "s.toml").write_text('[[check]]\nspec = "lock.spec"\ntemporal = "BothServed"\nexpect = "violated"\n'
+                                     'length = 3\n')
+    (row,) = load_suite(str(tmp_path / "s.toml"))
+    rr = run_row(row)
+    assert rr.ok and rr.result.trace.loop == 1, rr.mismatch
+    (tmp_path / "bad.toml").write_text('[[check]]\nspec = "lock.spec"\ntemporal = "BothServed"\nproperty = "X"\n'
+                                       'expect = "holds"\n')
+    with pytest.raises(pyspec.UsageError) as e:
+        load_suite(str(tmp_path / "bad.toml"))
+    assert e.value.code == "PS613" and "'temporal' row" in str(e.value)
