@@ -321,6 +321,6 @@ register_codes(
         "PS746": "temporal properties with `--engine bmc` (only the explicit engine checks them)",
     })
     + _codes(SpecWarning, {
-        "PS747": "warning: a temporal property in a spec with no `fair` declaration (stuttering violates most)",
+        "PS747": "warning: a temporal property in a spec with no `fair` declaration (an unfair loop violates most)",
     })
 )

@@ -186,3 +186,14 @@ def test_a_suite_row_expects_a_temporal_verdict_and_refuses_an_invariant_beside_
     with pytest.raises(pyspec.UsageError) as e:
         load_suite(str(tmp_path / "bad.toml"))
     assert e.value.code == "PS613" and "'temporal' row" in str(e.value)
+
+
+def test_the_page_draws_the_loop_back_edge_and_marks_no_single_violating_state():
+    from pyspec.report.pages import result_timeline
+
+    spec = loads(LOCK + "fair weak Acquire\n")
+    r = check_temporal(spec)
+    tl = result_timeline(r, spec, "pyspec check lock.spec")
+    assert tl.loop == r.trace.loop == 1 and len(tl.events) == len(r.trace.steps) - 1
+    assert "loop" in tl.events[1].marks and not any("violation" in e.marks for e in tl.events)
+    assert any(line.startswith("fair to weak Acquire(p=1)") for line in tl.summary)
