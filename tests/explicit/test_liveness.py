@@ -197,3 +197,11 @@ def test_the_page_draws_the_loop_back_edge_and_marks_no_single_violating_state()
     assert tl.loop == r.trace.loop == 1 and len(tl.events) == len(r.trace.steps) - 1
     assert "loop" in tl.events[1].marks and not any("violation" in e.marks for e in tl.events)
     assert any(line.startswith("fair to weak Acquire(p=1)") for line in tl.summary)
+
+
+def test_show_lists_temporal_properties_and_fairness():
+    from pyspec.report.show import render_spec
+
+    text = render_spec(loads(LOCK + "fair strong Acquire(p) unless p == 1\n"))
+    assert "temporal BothServed: eventually P" in text
+    assert "fair weak Release" in text and "fair strong Acquire(p) unless ...    # each instance on its own" in text
