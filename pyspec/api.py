@@ -191,6 +191,29 @@ def bmc(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None = 
                     lambda r: r)
 
 
+def bmc_temporal(spec: CheckedSpec, depth: int, temporals=None, timeout: float | None = None,
+                 time_limit: float | None = None, max_memory: float | None = None,
+                 started: float | None = None) -> Result:
+    """Bounded lassos with Z3 (pyspec.symbolic.lasso): VIOLATED with a fair lasso of at most
+    `depth` steps violating one of `temporals` (default: the spec's own), replayed through the
+    explicit engine; else NO_VIOLATION_UP_TO ("no fair lasso up to depth K"), never HOLDS."""
+    if depth < 1:
+        raise UsageError("--depth must be at least 1 for temporal properties (a lasso has a step)", code="PS602")
+    _seconds("--timeout", timeout)
+    names = _known(spec, temporals, [t.name for t in spec.temporals], "temporal property", "temporal properties",
+                   "PS745")
+    names = names if names is not None else spec.default_temporals()
+    from pyspec.explicit.liveness import replay_lasso
+    from pyspec.symbolic.lasso import bmc_lasso
+
+    def work() -> Result:
+        compiled = compile_spec(spec)
+        return bmc_lasso(spec, names, depth, timeout, reference=compiled,
+                         verify=lambda n, states, insts, loop: replay_lasso(compiled, n, states, insts, loop))
+
+    return _bounded(spec, "bmc", names, time_limit, max_memory, started, work, lambda r: r)
+
+
 def prove(spec: CheckedSpec, invariant: str, aux=(), k: int = 1, timeout: float | None = None,
           time_limit: float | None = None, max_memory: float | None = None,
           started: float | None = None) -> ProofResult:
@@ -321,4 +344,4 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
-__all__ = ["load", "loads", "check", "check_temporal", "simulate", "bmc", "prove", "synth", "expression", "instance", "successors", "successors_of", "explain", "trace_solver", "describe", "compile_spec", "format_value"]
+__all__ = ["load", "loads", "check", "check_temporal", "bmc_temporal", "simulate", "bmc", "prove", "synth", "expression", "instance", "successors", "successors_of", "explain", "trace_solver", "describe", "compile_spec", "format_value"]

@@ -7,7 +7,6 @@ anything unexpected prints "internal error" with the traceback and exits 70.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 import time
@@ -305,27 +304,32 @@ def run(o: Options) -> int:
 def _check_with_temporal(o: Options, spec, started: float) -> int:
     """`pyspec check` of a spec with temporal properties: the invariants and reachable
     properties (unless there are none, or only --temporal names were given), then, when they
-    hold, the temporal properties; printed one
-    after the other (in JSON, the temporal result under "temporal"). --engine bmc checks no
-    temporal property: named ones are refused (PS746), the spec's own are listed as not checked."""
-    if o.engine == "bmc":
-        if o.temporals is not None:
-            raise UsageError(f"--temporal {o.temporals[0]}: --engine bmc checks no temporal property",
-                             hint="leave out --engine bmc: the explicit engine checks temporal properties",
-                             code="PS746")
-        print(f"note: --engine bmc checks no temporal property; not checked: {', '.join(spec.default_temporals())}",
-              file=sys.stderr)
-        return run(dataclasses.replace(o, invariants=o.invariants or spec.default_invariants()))
+    hold, the temporal properties; printed one after the other (in JSON, the temporal result
+    under "temporal"). With --engine bmc, both are bounded: no violation, and no fair lasso,
+    up to depth K (pyspec.symbolic.lasso), never "holds"."""
+    bmc = o.engine == "bmc"
+    if bmc and o.depth is None:
+        raise UsageError("--engine bmc needs --depth K", code="PS608")
     safety = None
     safety_named = o.invariants is not None or o.deadlock or bool(o.witness)
     if safety_named or (o.temporals is None and (spec.default_invariants() or spec.default_reachables())):
         reach = tuple(dict.fromkeys((*spec.default_reachables(), *o.witness))) if o.witness else None
-        safety = api.check(spec, invariants=o.invariants, max_states=o.max_states, deadlock=o.deadlock,
-                           time_limit=o.time_limit, reachables=reach, max_memory=o.max_memory, started=started)
+        if bmc:
+            assert o.depth is not None
+            safety = api.bmc(spec, depth=o.depth, invariants=o.invariants, timeout=o.timeout, reachables=reach,
+                             time_limit=o.time_limit, max_memory=o.max_memory, started=started)
+        else:
+            safety = api.check(spec, invariants=o.invariants, max_states=o.max_states, deadlock=o.deadlock,
+                               time_limit=o.time_limit, reachables=reach, max_memory=o.max_memory, started=started)
     temporal = None
-    if safety is None or safety.verdict is Verdict.HOLDS:
-        temporal = api.check_temporal(spec, o.temporals, max_states=o.max_states, time_limit=o.time_limit,
-                                      max_memory=o.max_memory, started=started)
+    if safety is None or safety.exit_code == 0:
+        if bmc:
+            assert o.depth is not None
+            temporal = api.bmc_temporal(spec, o.depth, o.temporals, timeout=o.timeout, time_limit=o.time_limit,
+                                        max_memory=o.max_memory, started=started)
+        else:
+            temporal = api.check_temporal(spec, o.temporals, max_states=o.max_states, time_limit=o.time_limit,
+                                          max_memory=o.max_memory, started=started)
     shown = [r for r in (safety, temporal) if r is not None]
     if o.json:
         doc = render_json(shown[0], o.witness) if len(shown) == 1 else None
@@ -339,7 +343,7 @@ def _check_with_temporal(o: Options, spec, started: float) -> int:
         texts = [render_text(r, _header(o, spec) if k == 0 else None, o.witness) for k, r in enumerate(shown)]
         if temporal is None:
             texts.append("temporal properties not checked (an invariant does not hold): "
-                         + ", ".join(spec.default_temporals()))
+                         + ", ".join(o.temporals or spec.default_temporals()))
         print("\n".join(texts))
     worst = max(shown, key=lambda r: r.exit_code)
     if o.html:

@@ -318,7 +318,6 @@ register_codes(
     })
     + _codes(UsageError, {
         "PS745": "`--temporal` names no temporal property of the spec",
-        "PS746": "temporal properties with `--engine bmc` (only the explicit engine checks them)",
     })
     + _codes(SpecWarning, {
         "PS747": "warning: a temporal property in a spec with no `fair` declaration (an unfair loop violates most)",

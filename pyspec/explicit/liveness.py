@@ -434,10 +434,11 @@ def _cycle(g: Graph, fair: _Fairness, comp: list[int], entry: int, must) -> list
     return _shorten(fair, entry, out, must)
 
 
-def _fair_on(fair: _Fairness, entry: int, cycle: list[tuple[int, int]], must) -> bool:
-    """Is repeating `cycle` (from `entry`) fair to every obligation, and through a `must` state?"""
+def _fair_on(fair: _Fairness, entry: int, cycle: list[tuple[int, int]], must, taken: set[int] | None = None) -> bool:
+    """Is repeating `cycle` (from `entry`) fair to every obligation, and through a `must` state?
+    `taken`: the instances the loop takes (default: its labels)."""
     states = [entry] + [v for v, _ in cycle[:-1]]
-    taken = {inst for _, inst in cycle}
+    taken = {inst for _, inst in cycle} if taken is None else taken
     if must is not None and not any(must(v) for v in states):
         return False
     for ob, o in enumerate(fair.obs):
@@ -498,13 +499,15 @@ def _bfs_path(g: Graph, inside: set[int], src: int, goal, at_least_one: bool) ->
     raise AssertionError("a strongly connected set reaches each of its states")
 
 
-def _why_fair(compiled: CompiledSpec, g: Graph, fair: _Fairness, loop_states: list[int], loop_insts: list[int],
+def _why_fair(compiled: CompiledSpec, g: Graph, fair: _Fairness, loop_states: list[int], loop_insts: list,
               loop: int) -> list[str]:
-    """For each fair instance, why the loop is fair to it (steps numbered as in the trace)."""
+    """For each fair instance, why the loop is fair to it (steps numbered as in the trace).
+    `loop_insts[k]`: the instance of loop step k, or the set of those that make that step."""
     lines = []
     first_taken: dict[int, int] = {}
-    for k, inst in enumerate(loop_insts):
-        first_taken.setdefault(inst, loop + 1 + k)
+    for k, insts in enumerate(loop_insts):
+        for inst in (insts if isinstance(insts, set) else (insts,)):
+            first_taken.setdefault(inst, loop + 1 + k)
     states = loop_states[:-1]  # the last one is the entry again
     for ob, o in enumerate(fair.obs):
         what = f"{'strong' if o.strong else 'weak'} {instance_text(compiled, o.inst)}"
@@ -523,4 +526,71 @@ def _why_fair(compiled: CompiledSpec, g: Graph, fair: _Fairness, loop_states: li
     return lines
 
 
-__all__ = ["LivenessOptions", "STUTTER", "check_temporal"]
+
+
+def replay_lasso(compiled: CompiledSpec, name: str, states: list[tuple], insts: list[int], loop: int):
+    """Check a lasso found by another engine (Z3's bounded search) in the explicit engine:
+    `states[0]` is initial, each `insts[i]` leads from `states[i]` to `states[i + 1]` (STUTTER:
+    a deadlocked state repeats), the last state is `states[loop]`, the loop is fair to every
+    fair instance, and the behaviour violates temporal property `name`.
+
+    Returns (trace, what it shows, why the loop is fair), or a message saying what does not
+    hold (a disagreement between the engines, which the caller reports as an internal error)."""
+    t = compiled.spec.temporal(name)
+    assert t is not None, "the names were checked against the spec"
+    if not states or states[0] not in set(compiled.initial_states()):
+        return f"the lasso's first state {states[:1]} is not an initial state"
+    if states[-1] != states[loop] or not 0 <= loop < len(states) - 1:
+        return f"the lasso's last state is not its state {loop}"
+    g = Graph()
+    successors = compiled.step_fn()
+    for s in states:
+        if s in g.index:
+            continue
+        g.index[s] = len(g.states)
+        g.states.append(s)
+    for s in g.states:
+        succ = successors(s)
+        for inst, nxt in succ:
+            g.to.append(g.index.get(nxt, -1))
+            g.inst.append(inst)
+        if not succ:
+            g.to.append(g.index[s])
+            g.inst.append(STUTTER)
+        g.start.append(len(g.to))
+    path = [g.index[s] for s in states]
+    for i, inst in enumerate(insts):
+        if not any(w == path[i + 1] and j == inst for w, j in g.edges(path[i])):
+            return f"step {i + 1} of the lasso is not a step of the explicit engine under instance {inst}"
+    p = [bool(compiled.predicate_fn(t.p, t.nlocals)(s, ())) for s in states]
+    q = [bool(compiled.predicate_fn(t.q, t.nlocals)(s, ())) for s in states] if t.q is not None else []
+    K = T.TemporalKind
+    last = len(states) - 1
+    kind, on_at = t.kind, 0
+    if t.kind is K.ALWAYS:
+        bad = [i for i in range(last + 1) if not p[i]]
+        ok, on_at = bool(bad), (bad[0] if bad else 0)
+    elif t.kind is K.EVENTUALLY:
+        ok = not any(p)
+    elif t.kind is K.ALWAYS_EVENTUALLY:
+        ok = not any(p[loop:])
+    elif t.kind is K.EVENTUALLY_ALWAYS:
+        ok = not all(p[loop:])
+        if ok and not any(p[loop:]):
+            kind = K.ALWAYS_EVENTUALLY
+    else:
+        opened = [i for i in range(last + 1) if p[i] and not q[i] and not any(q[min(i, loop):])]
+        ok, on_at = bool(opened), (opened[0] if opened else 0)
+    if not ok:
+        return f"the lasso does not violate temporal property {name}"
+    fair = _Fairness(compiled, g)
+    cycle = list(zip(path[loop + 1:], insts[loop:]))
+    # a step two instances make alike is taken by both (the engines may name either)
+    alike = [{j for w, j in g.edges(path[i]) if w == path[i + 1]} for i in range(loop, last)]
+    if not _fair_on(fair, path[loop], cycle, None, set().union(*alike)):
+        return "the lasso's loop is not fair to every fair instance"
+    trace = Trace(compiled.spec.vars, tuple(step_of(compiled, g, v, i) for v, i in zip(path, [-2] + insts)), loop=loop)
+    return trace, _explain(t, kind, on_at, loop, last), _why_fair(compiled, g, fair, path[loop:], alike, loop)
+
+
+__all__ = ["LivenessOptions", "STUTTER", "check_temporal", "replay_lasso"]

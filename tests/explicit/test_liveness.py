@@ -9,7 +9,7 @@ import pytest
 
 import pyspec
 from pyspec import Verdict, check_temporal, loads
-from tests.cli_helpers import assert_user_error, run_cli
+from tests.cli_helpers import run_cli
 
 COUNTER = """
 spec Counter
@@ -156,13 +156,14 @@ def test_cli_prints_the_lasso_and_itf_marks_the_loop(tmp_path):
     assert itf["loop"] == 1 and len(itf["states"]) == 3 and itf["#meta"]["loop_action"] == "Acquire"
 
 
-def test_cli_refuses_a_temporal_property_with_bmc_and_notes_the_unchecked_ones(tmp_path):
+def test_cli_bmc_finds_a_bounded_lasso_or_says_none_up_to_the_depth(tmp_path):
     f = tmp_path / "lock.spec"
-    f.write_text(LOCK + "invariant Held: holder in {\"none\", \"p0\", \"p1\"}\n")
-    assert_user_error(run_cli("pyspec", "check", f, "--engine", "bmc", "--depth", "2", "--temporal", "BothServed"),
-                      "PS746", "checks no temporal property")
-    p = run_cli("pyspec", "check", f, "--engine", "bmc", "--depth", "2")
-    assert p.returncode == 0 and "not checked: BothServed" in p.stderr
+    f.write_text(LOCK + "fair weak Acquire\n")
+    p = run_cli("pyspec", "check", f, "--engine", "bmc", "--depth", "4")
+    assert p.returncode == 1 and "<- the loop starts here" in p.stdout, p.stdout + p.stderr
+    f.write_text(LOCK + "fair strong Acquire\n")
+    p = run_cli("pyspec", "check", f, "--engine", "bmc", "--depth", "4")
+    assert p.returncode == 0 and "NO VIOLATION of BothServed: no fair lasso up to depth 4" in p.stdout, p.stdout
 
 
 def test_cli_warns_when_no_fairness_is_declared(tmp_path):
