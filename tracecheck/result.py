@@ -80,6 +80,16 @@ class InvariantSpan:
 
 
 @dataclass(frozen=True, slots=True)
+class Pending:
+    """A `P leadsto Q` obligation open at the end of the log: P held (and Q did not) after
+    record `opened`, and Q held after no later record (tracecheck.obligations)."""
+
+    property: str
+    opened: RecordRef
+    definite: bool  # P and not Q in every state consistent with the log there, not only some
+
+
+@dataclass(frozen=True, slots=True)
 class TraceResult:
     verdict: Verdict
     spec: str
@@ -98,6 +108,7 @@ class TraceResult:
     reason: str | None = None  # why INCOMPLETE
     stopped_at: RecordRef | None = None  # the record where a bound stopped the run
     stats: dict[str, Any] = field(default_factory=dict)
+    pending: tuple[Pending, ...] = ()  # leadsto obligations open at the end of the log (a warning)
 
     @property
     def exit_code(self) -> int:
@@ -122,4 +133,4 @@ def end_of_log(records: int, matched: int, log_format: str) -> tuple[Verdict, st
                                 f"was checked; check {where}")
 
 
-__all__ = ["end_of_log", "TraceResult", "Divergence", "Candidate", "Reason", "RecordRef", "InvariantSpan"]
+__all__ = ["end_of_log", "TraceResult", "Divergence", "Candidate", "Reason", "RecordRef", "InvariantSpan", "Pending"]

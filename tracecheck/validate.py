@@ -24,6 +24,7 @@ from pyspec.limits import Budget, LimitReached, resident_mb
 from pyspec.result import Verdict
 from tracecheck.errors import LogError
 from tracecheck.mapping import Mapping, Rule
+from tracecheck.obligations import Obligations
 from tracecheck.readers.record import MISSING, Record, get_path
 from tracecheck.result import Candidate, Divergence, InvariantSpan, Reason, RecordRef, TraceResult, end_of_log
 
@@ -127,6 +128,7 @@ class _Validator:
             if n not in known:
                 raise UsageError(f"spec {m.spec.name} has no invariant '{n}'", hint="invariants: " + ", ".join(known), code="TC303")
         self.inv_fns = [(n, self.c.invariant_fn((n,))) for n in self.inv_names]
+        self.obligations = Obligations(self.c)  # leadsto properties: what is still pending at the end
         self.dispatch = _Dispatch(m.rules)
         # Per rule: (field, its key when the path is one key, path, converter, optional).
         self.plans = [
@@ -233,9 +235,10 @@ class _Validator:
                 if keep_recent:
                     ref = RecordRef(n, record.file, record.line, record.raw)
                     recent.append(ref)
-                if self.inv_fns:
-                    more += self.track_invariants(frontier, ref or RecordRef(n, record.file, record.line, record.raw),
-                                                  open_spans, spans)
+                if self.inv_fns or self.obligations:
+                    ref = ref or RecordRef(n, record.file, record.line, record.raw)
+                    more += self.track_invariants(frontier, ref, open_spans, spans) if self.inv_fns else 0
+                    self.obligations.observe(frontier, ref)
         finally:
             st.frontier, st.record = frontier, record
             st.n, st.matched, st.ignored, st.peak, st.more = n, matched, ignored, peak, more
@@ -289,9 +292,11 @@ class _Validator:
                 st.recent.append(RecordRef(k, r.file, r.line, r.raw))
                 if self.opts.on_frontier is not None:
                     self.opts.on_frontier(k, len(nxt))
-            if self.inv_fns:
+            if self.inv_fns or self.obligations:
                 k, _, _, r = items[-1]
-                st.more += self.track_invariants(nxt, RecordRef(k, r.file, r.line, r.raw), st.open_spans, st.spans)
+                ref = RecordRef(k, r.file, r.line, r.raw)
+                st.more += self.track_invariants(nxt, ref, st.open_spans, st.spans) if self.inv_fns else 0
+                self.obligations.observe(nxt, ref)
         return None
 
     def cut_short(self, st: _Progress, cut: tuple[int, int], k: int, record: Record, t0: float) -> TraceResult:
@@ -557,7 +562,7 @@ class _Validator:
             stats["switch"] = True
         return TraceResult(verdict, self.m.spec.name, self.m.file, self.logs, "explicit", self.H, n, matched, ignored,
                            frontier, invariants=self.inv_names, violations=tuple(spans), more_violations=more,
-                           stats=stats, **kw)
+                           stats=stats, pending=self.obligations.pending() if verdict is Verdict.CONFORMS else (), **kw)
 
     def diverged(self, frontier, rule, values, record, n, recent, matched, ignored, spans, open_spans, more, t0,
                  peak) -> TraceResult:
