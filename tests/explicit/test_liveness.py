@@ -206,3 +206,19 @@ def test_show_lists_temporal_properties_and_fairness():
     text = render_spec(loads(LOCK + "fair strong Acquire(p) unless p == 1\n"))
     assert "temporal BothServed: eventually P" in text
     assert "fair weak Release" in text and "fair strong Acquire(p) unless ...    # each instance on its own" in text
+
+
+def test_check_runs_the_invariants_then_the_temporal_properties(tmp_path):
+    f = tmp_path / "lock.spec"
+    f.write_text(LOCK + "fair strong Acquire\ninvariant Known: holder in {\"none\", \"p0\", \"p1\"}\n")
+    p = run_cli("pyspec", "check", f)
+    assert p.returncode == 0
+    assert "HOLDS: every reachable state satisfies Known" in p.stdout
+    assert "HOLDS: every fair behaviour satisfies BothServed" in p.stdout
+    doc = json.loads(run_cli("pyspec", "check", f, "--json").stdout)
+    assert doc["properties"] == ["Known"] and doc["temporal"]["properties"] == ["BothServed"]
+    p = run_cli("pyspec", "check", f, "--invariant", "Known")  # naming invariants checks only those
+    assert "BothServed" not in p.stdout
+    f.write_text(LOCK + "fair strong Acquire\ninvariant Never: holder == \"none\"\n")
+    p = run_cli("pyspec", "check", f)
+    assert p.returncode == 1 and "temporal properties not checked (an invariant does not hold): BothServed" in p.stdout
