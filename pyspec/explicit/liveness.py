@@ -63,6 +63,7 @@ class _Fairness:
 
     def __init__(self, compiled: CompiledSpec, g: Graph) -> None:
         self.g = g
+        self.compiled = compiled
         self.obs: list[_Obligation] = []
         self.by_inst: dict[int, list[int]] = {}
         for f in compiled.spec.fairness:
@@ -81,7 +82,12 @@ class _Fairness:
             for inst in sorted(self.g.enabled(v)):
                 for ob in self.by_inst.get(inst, ()):
                     o = self.obs[ob]
-                    if o.unless is None or not o.unless(state, o.args):
+                    try:
+                        excused = o.unless is not None and o.unless(state, o.args)
+                    except SpecEvalError as e:
+                        raise e.with_step(f"while evaluating the `unless` condition of fair {instance_text(self.compiled, inst)}",
+                                          self.g.trace(self.compiled, v) if self.g.complete else None) from None
+                    if not excused:
                         out.append(ob)
             got = self._memo[v] = tuple(out)
         return got
@@ -147,6 +153,9 @@ def check_temporal(compiled: CompiledSpec, opts: LivenessOptions = LivenessOptio
             if stopped is not None:
                 return result(Verdict.INCOMPLETE, reason=stopped)
             fair = _Fairness(compiled, g)
+            phase[0] = "evaluating the fairness conditions"
+            for v in range(len(g) if fair.obs else 0):  # every state, so that an error is never missed
+                fair.enabled(v)
             for name in names:
                 phase[0] = f"searching for a fair cycle violating {name}"
                 budget.poll()  # a check between phases too (the timer may not have ticked yet)

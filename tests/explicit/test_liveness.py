@@ -222,3 +222,13 @@ def test_check_runs_the_invariants_then_the_temporal_properties(tmp_path):
     f.write_text(LOCK + "fair strong Acquire\ninvariant Never: holder == \"none\"\n")
     p = run_cli("pyspec", "check", f)
     assert p.returncode == 1 and "temporal properties not checked (an invariant does not hold): BothServed" in p.stdout
+
+
+def test_an_unless_condition_that_cannot_be_evaluated_is_an_error_with_its_state():
+    spec = loads("spec E\nvar m: map[0 .. 1, 0 .. 1]\nvar x: 0 .. 2\ninit:\n    m = {k: 0 for k in 0 .. 1}\n    x = 0\n"
+                 "action Go(i: 0 .. 2):\n    require x < 2\n    x' = x + 1\ntemporal T: eventually x == 2\n"
+                 "fair weak Go(i) unless m[i] == 1\n")
+    with pytest.raises(pyspec.SpecEvalError) as e:
+        check_temporal(spec)
+    assert e.value.code == "PS401" and "unless` condition of fair Go(i=2)" in e.value.message
+    assert e.value.span.line == 11 and e.value.trace is not None
