@@ -333,6 +333,9 @@ def describe(spec: CheckedSpec) -> dict[str, Any]:
         "invariants": [i.name for i in spec.invariants],
         "reachable": [r.name for r in spec.reachables],
         "defs": [sig for _, sig in spec.defs],
+        "temporal": {t.name: t.kind.value for t in spec.temporals},
+        "fairness": [{"action": spec.actions[f.action].name, "strength": "strong" if f.strong else "weak",
+                      "conditional": f.unless is not None} for f in spec.fairness],
     }
 
 

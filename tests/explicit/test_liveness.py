@@ -232,3 +232,10 @@ def test_an_unless_condition_that_cannot_be_evaluated_is_an_error_with_its_state
         check_temporal(spec)
     assert e.value.code == "PS401" and "unless` condition of fair Go(i=2)" in e.value.message
     assert e.value.span.line == 11 and e.value.trace is not None
+
+
+def test_show_json_lists_temporal_properties_and_fairness():
+    doc = pyspec.describe(loads(LOCK + "fair strong Acquire(p) unless p == 1\n"))
+    assert doc["temporal"] == {"BothServed": "eventually"}
+    assert doc["fairness"] == [{"action": "Release", "strength": "weak", "conditional": False},
+                               {"action": "Acquire", "strength": "strong", "conditional": True}]
