@@ -30,6 +30,7 @@ class Obligations:
         spec = compiled.spec
         self.props = [(t.name, compiled.predicate_fn(t.p, t.nlocals), compiled.predicate_fn(t.q, t.nlocals))
                       for t in spec.temporals if t.q is not None]
+        self.texts = {t.name: (t.p_text, t.q_text) for t in spec.temporals}
         self.open: dict[str, _Open] = {}
 
     def __bool__(self) -> bool:
@@ -47,7 +48,8 @@ class Obligations:
                 self.open[name] = _Open(ref, all(trig))
 
     def pending(self) -> tuple[Pending, ...]:
-        return tuple(Pending(n, o.opened, o.definite) for n, o in sorted(self.open.items(), key=lambda x: x[1].opened.index))
+        return tuple(Pending(n, o.opened, o.definite, *self.texts[n])
+                     for n, o in sorted(self.open.items(), key=lambda x: x[1].opened.index))
 
 
 __all__ = ["Obligations"]

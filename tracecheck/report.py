@@ -76,8 +76,8 @@ def render_text(r: TraceResult) -> str:
 def pending_text(p: Pending) -> str:
     """The warning for one obligation open at the end of the log."""
     how = "" if p.definite else " (in some of the states consistent with the log)"
-    return (f"warning: {p.property} pending at the end of the log: its P held after {_ref(p.opened)}{how}, "
-            f"and its Q after no later record\n  {_raw(p.opened.raw)}")
+    return (f"warning: {p.property} pending at the end of the log: `{p.p_text}` held after {_ref(p.opened)}{how}, "
+            f"and `{p.q_text}` after no later record\n  {_raw(p.opened.raw)}")
 
 
 def _divergence(d: Divergence) -> list[str]:

@@ -87,6 +87,8 @@ class Pending:
     property: str
     opened: RecordRef
     definite: bool  # P and not Q in every state consistent with the log there, not only some
+    p_text: str = "P"  # the predicates as the spec writes them
+    q_text: str = "Q"
 
 
 @dataclass(frozen=True, slots=True)

@@ -223,17 +223,19 @@ def _explain(t: T.Temporal, kind: T.TemporalKind, on_at: int, loop: int, last: i
     the shape of violation found (for `eventually always P`, a loop where P is always false is
     looked for first)."""
     K = T.TemporalKind
-    name = f"temporal {t.name} ({t.kind.value}"
+    p, q = f"`{t.p_text}`", f"`{t.q_text}`"
+    name = f"temporal {t.name}"
+    loop_steps = _steps(loop + 1, last)
     if kind is K.ALWAYS:
-        return f"{name} P): P is false at step {on_at}"
+        return f"{name}: {p} is false at step {on_at}"
     if kind is K.EVENTUALLY:
-        return f"{name} P): P is false in every state, and the loop ({_steps(loop + 1, last)}) repeats for ever"
+        return f"{name}: {p} is false in every state, and the loop ({loop_steps}) repeats for ever"
     if kind is K.ALWAYS_EVENTUALLY:
-        return f"{name} P): P is false in every state of the loop ({_steps(loop + 1, last)}), which repeats for ever"
+        return f"{name}: {p} is false in every state of the loop ({loop_steps}), which repeats for ever"
     if kind is K.EVENTUALLY_ALWAYS:
-        return f"{name} P): the loop ({_steps(loop + 1, last)}) passes a state where P is false, for ever"
-    return (f"temporal {t.name} (P leadsto Q): P holds and Q does not at step {on_at}, and Q is false in every "
-            f"later state: the loop ({_steps(loop + 1, last)}) repeats for ever")
+        return f"{name}: the loop ({loop_steps}) passes a state where {p} is false, for ever"
+    return (f"{name}: {p} holds and {q} does not at step {on_at}, and {q} is false in every later state: "
+            f"the loop ({loop_steps}) repeats for ever")
 
 
 def _product(g: Graph, shape: _Shape) -> tuple[array, array, array]:

@@ -406,6 +406,8 @@ class Temporal:
     name: str
     expr: Expr
     default: bool = True  # False for an included file's: checked only when named
+    # (span, source text) of the operators' operands, for messages that quote the predicates
+    texts: tuple[tuple[Span, str], ...] = field(default=(), compare=False, repr=False)
     span: Span = _span()
 
 

@@ -98,7 +98,10 @@ class TemporalRules(CheckerState):
             self._expect(e, BOOL, x.span, what)
             out.append(e)
         assert out[0] is not None
-        return T.Temporal(t.name, kind, out[0], out[1], fr.nlocals, t.default, span=t.span)
+        texts = dict(t.texts)
+        p_text = texts.get(p.span) or "P"
+        q_text = (texts.get(q.span) or "Q") if q is not None else "Q"
+        return T.Temporal(t.name, kind, out[0], out[1], fr.nlocals, t.default, p_text, q_text, span=t.span)
 
     def _fairness(self, f: A.Fairness, actions: tuple[T.Action, ...]) -> T.Fairness | None:
         index = next((i for i, a in enumerate(actions) if a.name == f.action), None)

@@ -337,6 +337,8 @@ class Temporal:
     q: Expr | None
     nlocals: int
     default: bool = True  # checked when none is named (an included file's are not)
+    p_text: str = "P"  # the predicates as the source writes them, for messages
+    q_text: str = "Q"
     span: Span = _span()
 
 

@@ -41,7 +41,7 @@ def render_spec(spec: CheckedSpec) -> str:
         out.append("")
     for t in spec.temporals:
         note = "" if t.default else "    # included: checked only when named"
-        shape = f"P {t.kind.value} Q" if t.q is not None else f"{t.kind.value} P"
+        shape = f"{t.p_text} {t.kind.value} {t.q_text}" if t.q is not None else f"{t.kind.value} {t.p_text}"
         out.append(f"temporal {t.name}: {shape}{note}")
     for f in spec.fairness:
         a = spec.actions[f.action]

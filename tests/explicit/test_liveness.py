@@ -115,7 +115,7 @@ def test_a_deadlocked_state_stutters_for_ever():
 def test_leadsto_reports_where_the_obligation_opened():
     spec = loads(COUNTER)
     r = check_temporal(spec, ["Next"])
-    assert "P holds and Q does not at step 1" in r.stats["lasso"]
+    assert "`x == 1` holds and `x == 2` does not at step 1" in r.stats["lasso"]
     assert r.trace.steps[1].state[0] == 1 and all(s.state[0] != 2 for s in r.trace.steps[1:])
 
 
@@ -204,7 +204,7 @@ def test_show_lists_temporal_properties_and_fairness():
     from pyspec.report.show import render_spec
 
     text = render_spec(loads(LOCK + "fair strong Acquire(p) unless p == 1\n"))
-    assert "temporal BothServed: eventually P" in text
+    assert "temporal BothServed: eventually served == {0, 1}" in text
     assert "fair weak Release" in text and "fair strong Acquire(p) unless ...    # each instance on its own" in text
 
 
