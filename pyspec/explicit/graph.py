@@ -34,8 +34,8 @@ class Graph:
     parent: array = field(default_factory=lambda: array("q"))
     via: array = field(default_factory=lambda: array("l"))
     start: array = field(default_factory=lambda: array("q", [0]))  # CSR offsets, one per expanded state + 1
-    to: array = field(default_factory=lambda: array("q"))
-    inst: array = field(default_factory=lambda: array("l"))
+    to: array = field(default_factory=lambda: array("i"))  # 4 bytes each: a graph of 2^31 states is out of reach
+    inst: array = field(default_factory=lambda: array("i"))
     ninit: int = 0
     depth: int = 0
     complete: bool = False  # every state expanded
@@ -102,6 +102,10 @@ def build_graph(compiled: CompiledSpec, g: Graph, max_states: int | None, budget
     head = 0
     next_depth_at = len(states)
     checkpoint = _POLL
+    # One object per distinct component value, one table per variable type, as explore._bfs does
+    # (most of a new state's components equal some earlier state's)
+    tables: dict = {}
+    canonical = tuple(tables.setdefault(v.ty, {}).setdefault for v in compiled.spec.vars)
     track[3] = ""
     while head < len(states):
         if head == next_depth_at:
@@ -124,6 +128,7 @@ def build_graph(compiled: CompiledSpec, g: Graph, max_states: int | None, budget
                     g.start.append(len(to))  # this state's edges so far; the rest unexpanded
                     return (f"stored {j:,} states (the --max-states limit) at depth {g.depth}, "
                             f"{j - head:,} not yet expanded; raise --max-states or lower the params")
+                t = tuple([share(x, x) for share, x in zip(canonical, t)])
                 index[t] = j
                 states.append(t)
                 g.parent.append(head)

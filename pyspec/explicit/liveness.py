@@ -24,6 +24,7 @@ the graph; fairness is never expanded into a formula.
 
 from __future__ import annotations
 
+import gc
 import time
 from array import array
 from collections import deque
@@ -72,10 +73,11 @@ class _Fairness:
                 if ai == f.action:
                     self.by_inst.setdefault(inst, []).append(len(self.obs))
                     self.obs.append(_Obligation(inst, f.strong, unless, args))
-        self._memo: dict[int, tuple[int, ...]] = {}
+        self._memo: list[tuple[int, ...] | None] = [None] * len(g)
+        self._shared: dict[tuple[int, ...], tuple[int, ...]] = {}
 
     def enabled(self, v: int) -> tuple[int, ...]:
-        got = self._memo.get(v)
+        got = self._memo[v]
         if got is None:
             out = []
             state = self.g.states[v]
@@ -89,7 +91,8 @@ class _Fairness:
                                           self.g.trace(self.compiled, v) if self.g.complete else None) from None
                     if not excused:
                         out.append(ob)
-            got = self._memo[v] = tuple(out)
+            got = tuple(out)
+            got = self._memo[v] = self._shared.setdefault(got, got)  # few distinct sets: one object each
         return got
 
 
@@ -113,8 +116,8 @@ def _shape(kind: T.TemporalKind, p: bytearray, q: bytearray | None) -> _Shape:
         return _Shape(notp, notp, False, None)
     if kind is K.ALWAYS_EVENTUALLY:
         return _Shape(notp, notp, True, None)
-    if kind is K.EVENTUALLY_ALWAYS:
-        return _Shape(yes, yes, True, notp)
+    if kind is K.EVENTUALLY_ALWAYS:  # the bit is on from the start: any fair loop through a not-P state
+        return _Shape(yes, yes, False, notp)
     assert q is not None
     return _Shape(lambda v: bool(p[v]) and not q[v], lambda v: not q[v], True, None)
 
@@ -147,6 +150,8 @@ def check_temporal(compiled: CompiledSpec, opts: LivenessOptions = LivenessOptio
     def result(verdict: Verdict, **kw) -> Result:
         return Result(verdict, spec.name, "explicit", properties=names, stats={**stats(), **kw.pop("extra", {})}, **kw)
 
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # millions of tuples and arrays and no cycles: the cyclic collector only costs time
     try:
         with watch(probe), Budget(opts.time_limit, opts.max_memory, opts.started) as budget:
             stopped = build_graph(compiled, g, opts.max_states, budget, track)
@@ -170,6 +175,9 @@ def check_temporal(compiled: CompiledSpec, opts: LivenessOptions = LivenessOptio
         mem = f", {rss:,.0f} MB resident" if rss is not None else ""
         return result(Verdict.INCOMPLETE,
                       reason=f"stopped: {stop.reason} while {phase[0]} ({len(g):,} states{mem}); {stop.hint}")
+    finally:
+        if gc_was_enabled:
+            gc.enable()
 
 
 def _predicate(compiled: CompiledSpec, g: Graph, expr: T.Expr, nlocals: int, name: str) -> bytearray:
@@ -188,15 +196,14 @@ def _check_one(compiled: CompiledSpec, g: Graph, fair: _Fairness, t: T.Temporal 
     p = _predicate(compiled, g, t.p, t.nlocals, t.name)
     q = _predicate(compiled, g, t.q, t.nlocals, t.name) if t.q is not None else None
     kind = t.kind
-    scc = None
-    if kind is T.TemporalKind.EVENTUALLY_ALWAYS:  # a loop where P is false in every state reads best
-        kind = T.TemporalKind.ALWAYS_EVENTUALLY
-        scc, shape, on, parent, via = _search(g, fair, _shape(kind, p, q))
-    if scc is None:
-        kind = t.kind
-        scc, shape, on, parent, via = _search(g, fair, _shape(kind, p, q))
+    scc, shape, on, parent, via = _search(g, fair, _shape(kind, p, q))
     if scc is None:
         return None
+    if kind is T.TemporalKind.EVENTUALLY_ALWAYS:  # violated: a loop where P is false throughout reads best
+        better = _search(g, fair, _shape(T.TemporalKind.ALWAYS_EVENTUALLY, p, q))
+        if better[0] is not None:
+            kind = T.TemporalKind.ALWAYS_EVENTUALLY
+            scc, shape, on, parent, via = better
     entry = min(scc, key=lambda v: on[v])  # the first reached in the product's BFS
     prefix, on_at = _prefix(parent, via, entry)
     cycle = _cycle(g, fair, scc, entry, shape.must)
@@ -295,63 +302,80 @@ def _prefix(parent: array, via: array, entry: int) -> tuple[list[tuple[int, int]
     return out, len(out) - 1 - on_at
 
 
-def _sccs(g: Graph, nodes: list[int], mark: array, stamp: int) -> list[list[int]]:
-    """The SCCs of the subgraph on `nodes` (those with mark[v] == stamp), iteratively (Tarjan)."""
-    index: dict[int, int] = {}
-    low: dict[int, int] = {}
-    on_stack: set[int] = set()
-    stack: list[int] = []
-    out: list[list[int]] = []
-    start, to = g.start, g.to
-    for root in nodes:
-        if root in index:
-            continue
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        work = [(root, start[root])]
-        while work:
-            v, pos = work[-1]
-            end = start[v + 1]
-            descended = False
-            while pos < end:
-                w = to[pos]
-                pos += 1
-                if mark[w] != stamp:
-                    continue
-                if w not in index:
-                    work[-1] = (v, pos)
-                    index[w] = low[w] = len(index)
-                    stack.append(w)
-                    on_stack.add(w)
-                    work.append((w, start[w]))
-                    descended = True
-                    break
-                if w in on_stack and index[w] < low[v]:
-                    low[v] = index[w]
-            if descended:
+class _Tarjan:
+    """Iterative Tarjan over subsets of the graph's states, with per-state arrays allocated once
+    (an index is valid for the current run only: `run[v]` says which run set it)."""
+
+    def __init__(self, n: int) -> None:
+        self.index = array("q", bytes(8 * n))
+        self.low = array("q", bytes(8 * n))
+        self.run = array("q", bytes(8 * n))
+        self.on_stack = bytearray(n)
+        self.runs = 0
+
+    def sccs(self, g: Graph, nodes: list[int], mark: array, stamp: int) -> list[list[int]]:
+        """The SCCs of the subgraph on `nodes` (those with mark[v] == stamp)."""
+        self.runs += 1
+        run, cur = self.run, self.runs
+        index, low, on_stack = self.index, self.low, self.on_stack
+        counter = 0
+        stack: list[int] = []
+        out: list[list[int]] = []
+        start, to = g.start, g.to
+        for root in nodes:
+            if run[root] == cur:
                 continue
-            work.pop()
-            if work:
-                u = work[-1][0]
-                if low[v] < low[u]:
-                    low[u] = low[v]
-            if low[v] == index[v]:
-                comp = []
-                while True:
-                    w = stack.pop()
-                    on_stack.discard(w)
-                    comp.append(w)
-                    if w == v:
+            run[root] = cur
+            index[root] = low[root] = counter
+            counter += 1
+            stack.append(root)
+            on_stack[root] = 1
+            work = [(root, start[root])]
+            while work:
+                v, pos = work[-1]
+                end = start[v + 1]
+                descended = False
+                while pos < end:
+                    w = to[pos]
+                    pos += 1
+                    if mark[w] != stamp:
+                        continue
+                    if run[w] != cur:
+                        work[-1] = (v, pos)
+                        run[w] = cur
+                        index[w] = low[w] = counter
+                        counter += 1
+                        stack.append(w)
+                        on_stack[w] = 1
+                        work.append((w, start[w]))
+                        descended = True
                         break
-                out.append(comp)
-    return out
+                    if on_stack[w] and index[w] < low[v]:
+                        low[v] = index[w]
+                if descended:
+                    continue
+                work.pop()
+                if work:
+                    u = work[-1][0]
+                    if low[v] < low[u]:
+                        low[u] = low[v]
+                if low[v] == index[v]:
+                    comp = []
+                    while True:
+                        w = stack.pop()
+                        on_stack[w] = 0
+                        comp.append(w)
+                        if w == v:
+                            break
+                    out.append(comp)
+        return out
 
 
 def _fair_scc(g: Graph, fair: _Fairness, nodes: list[int], must) -> list[int] | None:
     """A strongly connected set of states among `nodes` with a fair cycle through all of it
     (visiting a `must` state, when given), or None."""
     mark = array("q", bytes(8 * len(g)))
+    tarjan = _Tarjan(len(g))
     stamp = 0
     work = [nodes]
     while work:
@@ -359,7 +383,7 @@ def _fair_scc(g: Graph, fair: _Fairness, nodes: list[int], must) -> list[int] | 
         stamp += 1
         for v in subset:
             mark[v] = stamp
-        for comp in _sccs(g, subset, mark, stamp):
+        for comp in tarjan.sccs(g, subset, mark, stamp):
             stamp += 1
             for v in comp:
                 mark[v] = stamp
