@@ -239,3 +239,18 @@ def test_show_json_lists_temporal_properties_and_fairness():
     assert doc["temporal"] == {"BothServed": "eventually"}
     assert doc["fairness"] == [{"action": "Release", "strength": "weak", "conditional": False},
                                {"action": "Acquire", "strength": "strong", "conditional": True}]
+
+
+def test_the_lasso_does_not_depend_on_the_hash_seed():
+    import os
+    import subprocess
+
+    from tests.cli_helpers import script
+
+    spec = os.path.join(os.path.dirname(__file__), "..", "..", "specs", "omega_liveness.spec")
+    outs = []
+    for seed in ("0", "1"):
+        p = subprocess.run([script("pyspec"), "check", spec, "-D", "FD=EvS", "-D", "N=3"], capture_output=True,
+                           text=True, timeout=120, env={**os.environ, "PYTHONHASHSEED": seed})
+        outs.append([line for line in p.stdout.splitlines() if "distinct states" not in line])
+    assert outs[0] == outs[1] and any("<- the loop starts here" in line for line in outs[0])
