@@ -70,6 +70,8 @@ def render_text(r: TraceResult) -> str:
     if r.invariants:
         out.extend(_invariants(r))
     out.extend(pending_text(p) for p in r.pending)
+    if r.stats.get("obligations"):
+        out.append(f"note: leadsto obligations {r.stats['obligations']}")
     return "\n".join(out)
 
 

@@ -44,3 +44,10 @@ def test_the_page_lists_the_pending_obligation(tmp_path):
     page = tmp_path / "p.html"
     p = run_cli("tracecheck", "validate", "--mapping", MAP, "--spec", SPEC, LOG, "--html", page)
     assert p.returncode == 0 and "LockFreedAgain pending at the end of the log" in page.read_text()
+
+
+def test_the_z3_engine_says_it_does_not_track_obligations():
+    r = tracecheck.validate(MAP, [LOG], spec=SPEC, engine="z3")
+    assert r.conforms and r.pending == ()
+    assert "not tracked by the z3 engine: LockFreedAgain" in r.stats["obligations"]
+    assert "note: leadsto obligations not tracked" in tracecheck.render_text(r)
