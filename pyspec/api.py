@@ -203,7 +203,7 @@ def bmc_temporal(spec: CheckedSpec, depth: int, temporals=None, timeout: float |
     names = _known(spec, temporals, [t.name for t in spec.temporals], "temporal property", "temporal properties",
                    "PS745")
     names = names if names is not None else spec.default_temporals()
-    from pyspec.explicit.liveness import replay_lasso
+    from pyspec.explicit.lasso import replay_lasso
     from pyspec.symbolic.lasso import bmc_lasso
 
     def work() -> Result:
