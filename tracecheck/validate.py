@@ -25,6 +25,7 @@ from pyspec.limits import Budget, LimitReached, resident_mb
 from pyspec.result import Verdict
 from tracecheck.errors import LogError
 from tracecheck.mapping import Mapping, Rule
+from tracecheck.obligations import Obligations
 from tracecheck.readers.record import MISSING, Record, get_path
 from tracecheck.result import Candidate, Divergence, InvariantSpan, Reason, RecordRef, TraceResult, end_of_log
 
@@ -128,6 +129,7 @@ class _Validator:
             if n not in known:
                 raise UsageError(f"spec {m.spec.name} has no invariant '{n}'", hint="invariants: " + ", ".join(known), code="TC303")
         self.inv_fns = [(n, self.c.invariant_fn((n,))) for n in self.inv_names]
+        self.obligations = Obligations(self.c)  # leadsto properties: what is still pending at the end
         self.dispatch = _Dispatch(m.rules)
         # Per rule: (field, its key when the path is one key, path, converter, optional).
         self.plans = [
@@ -228,6 +230,8 @@ class _Validator:
         on_frontier = self.opts.on_frontier
         keep_recent = bool(self.opts.recent)
         inv = bool(self.inv_fns)
+        obligations = self.obligations if self.obligations else None  # leadsto properties to follow
+        track = inv or obligations is not None
         # the automaton of steps from one state (None: not one state, or hidden steps)
         single = not self.H
         tables: dict[tuple, dict] = {}
@@ -269,9 +273,12 @@ class _Validator:
                             recent.append((n, record))
                         if on_frontier is not None:
                             on_frontier(n, len(frontier))
-                        if inv:
-                            more += self.track_invariants(frontier, RecordRef(n, record.file, record.line, record.raw),
-                                                          open_spans, spans)
+                        if track:
+                            ref = RecordRef(n, record.file, record.line, record.raw)
+                            if inv:
+                                more += self.track_invariants(frontier, ref, open_spans, spans)
+                            if obligations:
+                                obligations.observe(frontier, ref)
                         continue
                 if key is None:
                     values = bind(rule, record)
@@ -304,9 +311,12 @@ class _Validator:
                 matched += 1
                 if keep_recent:
                     recent.append((n, record))
-                if inv:
-                    more += self.track_invariants(frontier, RecordRef(n, record.file, record.line, record.raw),
-                                                  open_spans, spans)
+                if track:
+                    ref = RecordRef(n, record.file, record.line, record.raw)
+                    if inv:
+                        more += self.track_invariants(frontier, ref, open_spans, spans)
+                    if obligations:
+                        obligations.observe(frontier, ref)
         finally:
             st.frontier, st.record = frontier, record
             st.n, st.matched, st.ignored, st.peak, st.more = n, matched, ignored, peak, more
@@ -335,7 +345,7 @@ class _Validator:
                 cut = (run_start, st.n)
             if not items:
                 continue
-            after: list[list] | None = [] if self.inv_fns else None
+            after: list[list] | None = [] if self.inv_fns or self.obligations else None
             try:
                 nxt = self.step_orders(st.frontier, items, after)
                 if not nxt:  # no order explains the batch: the logged order names the record
@@ -374,11 +384,15 @@ class _Validator:
         return None
 
     def track_batch(self, items: list, after: list[list], st: _Progress) -> None:
-        """Invariants after each record of a batch, in log order, on the states right after that
+        """Invariants (and leadsto obligations) after each record of a batch, in log order, on the states right after that
         record in the orders that explain the batch (`after`, from step_orders): a violation
         names the record whose step made it, even when a later record of the batch undoes it."""
         for (k, _, _, r), states in zip(items, after):
-            st.more += self.track_invariants(states, RecordRef(k, r.file, r.line, r.raw), st.open_spans, st.spans)
+            ref = RecordRef(k, r.file, r.line, r.raw)
+            if self.inv_fns:
+                st.more += self.track_invariants(states, ref, st.open_spans, st.spans)
+            if self.obligations:
+                self.obligations.observe(states, ref)
 
     def cut_short(self, st: _Progress, cut: tuple[int, int], k: int, record: Record, t0: float) -> TraceResult:
         """INCOMPLETE where only a divergence could be claimed if the cut batches were searched as one."""
@@ -691,7 +705,7 @@ class _Validator:
             stats["switch"] = True
         return TraceResult(verdict, self.m.spec.name, self.m.file, self.logs, "explicit", self.H, n, matched, ignored,
                            frontier, invariants=self.inv_names, violations=tuple(spans), more_violations=more,
-                           stats=stats, **kw)
+                           stats=stats, pending=self.obligations.pending() if verdict is Verdict.CONFORMS else (), **kw)
 
     def diverged(self, frontier, rule, values, record, n, recent, matched, ignored, spans, open_spans, more, t0,
                  peak) -> TraceResult:

@@ -419,3 +419,11 @@ def test_view_of_standard_input_that_is_not_json_is_PS621(tmp_path):
                        capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert p.returncode == 2 and "error[PS621]: standard input is not JSON: Expecting value at line 1, column 1" in p.stderr
     assert "Traceback" not in p.stderr and not (tmp_path / "x.html").exists()
+
+
+def test_lexer_knows_temporal_properties_and_fairness():
+    kinds = {v: str(t) for t, v in PyspecLexer().get_tokens(
+        "temporal Live: always eventually x == 1\nfair weak Step(p) unless p in crashed\n")}
+    assert kinds["temporal"] == "Token.Keyword.Declaration" and kinds["Live"] == "Token.Name.Function"
+    assert kinds["always"] == kinds["eventually"] == "Token.Operator.Word"
+    assert kinds["fair"] == kinds["weak"] == kinds["unless"] == "Token.Keyword"
