@@ -344,7 +344,7 @@ def _check_with_temporal(o: Options, spec, started: float) -> int:
         if bmc:
             assert o.depth is not None
             safety = api.bmc(spec, depth=o.depth, invariants=o.invariants, timeout=o.timeout, reachables=reach,
-                             time_limit=o.time_limit, max_memory=o.max_memory, started=started)
+                             time_limit=o.time_limit, max_memory=o.max_memory, started=started, deadlock=o.deadlock)
         else:
             safety = api.check(spec, invariants=o.invariants, max_states=o.max_states, deadlock=o.deadlock,
                                time_limit=o.time_limit, reachables=reach, max_memory=o.max_memory, started=started)

@@ -133,11 +133,46 @@ def _spec_for(command: str, d) -> str:
     return str(d / ("pick.spec" if command == "synth" else "tpc.spec"))
 
 
+# --temporal reaches the liveness engines, not the safety ones: pinned by
+# test_temporal_names_reach_the_liveness_engine below.
+TEMPORAL_ONLY = {"--temporal"}
+
+LIVE = """spec Live
+var x: 0 .. 2
+init:
+    x = 0
+action Inc():
+    require x < 2
+    x' = x + 1
+invariant Small: x <= 2
+temporal Two: eventually x == 2
+temporal Grows: x == 1 leadsto x == 2
+fair weak Inc
+"""
+
+
+@pytest.mark.parametrize("engine, fn", [("explicit", "check_temporal"), ("bmc", "bmc_temporal")])
+def test_temporal_names_reach_the_liveness_engine(engine, fn, tmp_path, monkeypatch):
+    (tmp_path / "live.spec").write_text(LIVE)
+    real = getattr(api, fn)
+    seen: list = []
+
+    def spy(spec, *args, **kw):
+        seen.append(args[1] if fn == "bmc_temporal" else (args[0] if args else kw.get("temporals")))
+        return real(spec, *args, **kw)
+
+    monkeypatch.setattr(api, fn, spy)
+    bmc = ["--engine", "bmc", "--depth", "4"] if engine == "bmc" else []
+    rc, out, err = _run(["check", str(tmp_path / "live.spec"), *bmc, "--temporal", "Grows"])
+    assert rc == 0 and seen == [("Grows",)], (rc, seen, out, err)
+    assert "Two" not in out  # only the one named is checked
+
+
 def test_every_flag_is_accounted_for():
     for command in ("check", "simulate", "prove", "synth", "show", "view", "suite"):
         engines = [e for (c, e) in ROUTES if c == command] or [None]
         for option in _options(command):
-            if option in CLI_OWN:
+            if option in CLI_OWN or option in TEMPORAL_ONLY:
                 continue
             for engine in engines:
                 routed = command in {c for c, _ in ROUTES} and option in ROUTES[(command, engine)][2]
