@@ -294,8 +294,28 @@ def run_case(case: Case) -> tuple[int | str, float, str]:
 
 def _worker(args: tuple[int, int, int]) -> list[tuple[str, int | str, float, str, Case | None]]:
     seed, start, count = args
+    with _worker_limits():
+        return _run_chunk(seed, start, count)
+
+
+@contextlib.contextmanager
+def _worker_limits():
+    """A deep recursion limit and a capped address space for the cases of one chunk, given
+    back after it: a campaign run in the test process (jobs=1) must not leave its limits on
+    the rest of the test session."""
+    import resource
+
+    depth, space = sys.getrecursionlimit(), resource.getrlimit(resource.RLIMIT_AS)
     sys.setrecursionlimit(10_000)
     _cap_address_space()
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(depth)
+        resource.setrlimit(resource.RLIMIT_AS, space)
+
+
+def _run_chunk(seed: int, start: int, count: int) -> list[tuple[str, int | str, float, str, Case | None]]:
     corpus, includes = _spec_corpus(), _includes()
     out = []
     for i in range(start, start + count):

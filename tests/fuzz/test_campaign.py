@@ -4,13 +4,19 @@ error (exit 70 or an escaping exception) and no run past its limits."""
 
 from __future__ import annotations
 
+import resource
+import sys
+
 from tests.fuzz.campaign import GRACE, TIME_LIMIT, campaign
 
 INPUTS = 600
 
 
 def test_fixed_campaign_has_no_internal_errors_or_hangs():
+    limits = sys.getrecursionlimit(), resource.getrlimit(resource.RLIMIT_AS)
     counts, failures = campaign(INPUTS, seed=20261128)
+    # run in this process, it gives back its recursion limit and address-space cap to the session
+    assert (sys.getrecursionlimit(), resource.getrlimit(resource.RLIMIT_AS)) == limits
     assert sum(n for (kind, _), n in counts.items() if kind != "slowest") == INPUTS
     kinds = {kind for kind, _ in counts if kind != "slowest"}
     assert kinds == {"spec", "grammar", "mapping", "log"}, kinds
