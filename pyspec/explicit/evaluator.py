@@ -18,7 +18,7 @@ from typing import Any, Callable
 from pyspec.errors import SpecEvalError
 from pyspec.lang import typed as T
 from pyspec.lang.analysis import Analysis, chain_operands, conjuncts, facts_false, facts_right, facts_true, long_chain
-from pyspec.lang.ops import OPS, Fail, Op, fail, int_range
+from pyspec.lang.ops import FNS, OPS, Fail, Op, apply_fn, fail, int_range
 from pyspec.lang.types import (
     IntT,
     MapT,
@@ -312,6 +312,22 @@ class Compiler:
                 fail(Fail.KEY_OUTSIDE, span, show, key)
 
         return get
+
+    def _c_Apply(self, e: T.Apply):
+        """A builtin of the core: its row in `ops.FNS`, failure predicate first."""
+        fns = tuple(self.expr(x) for x in e.args)
+        sem = FNS[e.fn]
+        py = sem.py
+        if sem.ok is None:
+            if len(fns) == 1:
+                (f,) = fns
+                return lambda env: py(f(env))
+            if len(fns) == 2:
+                f, g = fns
+                return lambda env: py(f(env), g(env))
+            return lambda env: py(*[f(env) for f in fns])
+        fn, span, types = e.fn, e.span, tuple(x.ty for x in e.args)
+        return lambda env: apply_fn(fn, span, types, *[f(env) for f in fns])
 
     def _c_Builtin(self, e: T.Builtin):
         f = self.expr(e.arg)

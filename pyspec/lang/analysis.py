@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from pyspec.lang import typed as T
-from pyspec.lang.ops import OPS, Op
+from pyspec.lang.ops import FNS, OPS, Op
 from pyspec.lang.types import UnionT
 
 STATE = "state"
@@ -51,6 +51,8 @@ def children(e: Any) -> tuple:
         return (e.obj, e.key)
     if isinstance(e, T.Builtin):
         return (e.arg,)
+    if isinstance(e, T.Apply):
+        return e.args
     if isinstance(e, T.Comp):
         out: list = []
         for g in e.gens:
@@ -230,6 +232,9 @@ class Analysis:
                 return True
         elif isinstance(e, T.Builtin):
             if e.func in ("min", "max"):
+                return True
+        elif isinstance(e, T.Apply):
+            if FNS[e.fn].ok is not None:  # the row's failure predicate may be false
                 return True
         elif isinstance(e, T.Comp):
             if self.may_fail(e.gens[0].iter, facts):

@@ -74,6 +74,16 @@ class MapType(TypeExpr):
 
 
 @dataclass(frozen=True, slots=True)
+class BoundedType(TypeExpr):
+    """`seq[T, N]` (kind "seq"): a collection type with a constant bound."""
+
+    kind: str
+    elem: TypeExpr
+    bound: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class TupleType(TypeExpr):
     elems: tuple[TypeExpr, ...]
     span: Span = _span()
@@ -205,6 +215,24 @@ class MapLit(Expr):
     """`{k1: v1, k2: v2}` with keys that are not bare names (those make a record)."""
 
     pairs: tuple[tuple[Expr, Expr], ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class ListLit(Expr):
+    """`[a, b, ...]`: a sequence literal."""
+
+    elems: tuple[Expr, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Slice(Expr):
+    """`s[i:j]`."""
+
+    obj: Expr
+    lo: Expr
+    hi: Expr
     span: Span = _span()
 
 

@@ -73,6 +73,9 @@ class Fail(Enum):
     MAP_CLASH = "a map comprehension giving a key two values"
     FIELD_TYPE = "a union field outside its type"
     OUT_OF_TYPE = "a value outside a variable's type"
+    SEQ_INDEX = "a sequence index outside the sequence"
+    SEQ_EMPTY = "head/tail/last of an empty sequence"
+    SEQ_SLICE = "a slice outside the sequence"
 
 
 def _show(t: Type, v: Any) -> str:
@@ -109,6 +112,14 @@ FAILURES: dict[Fail, FailRule] = {
     ),
     Fail.OUT_OF_TYPE: FailRule(
         "PS401", lambda name, ty, v: f"{name} would be {_show(ty, v)}, outside its type {ty.show()}"
+    ),
+    Fail.SEQ_INDEX: FailRule(
+        "PS401", lambda st, s, i: f"index {i} is outside the sequence {_show(st, s)} (length {len(s)})"
+    ),
+    Fail.SEQ_EMPTY: FailRule("PS401", lambda name: f"{name}() of an empty sequence"),
+    Fail.SEQ_SLICE: FailRule(
+        "PS401", lambda st, s, i, j: f"slice [{i}:{j}] is outside the sequence {_show(st, s)} (length {len(s)}): "
+        f"it needs 0 <= {i} <= {j} <= {len(s)}"
     ),
 }
 
@@ -182,4 +193,96 @@ def fails(op: Op, *args: Any) -> bool:
     return OPS[op].failure is not None and args[1] == 0
 
 
-__all__ = ["FAILURES", "OPS", "Fail", "FailRule", "Op", "OpSem", "fail", "fails"]
+# ---- builtins: functions of the core, one row each -------------------------------------------------
+
+
+class Fn(StrEnum):
+    """A core builtin function (`typed.Apply`). The value is its stable name."""
+
+    SEQ = "seq"  # a sequence literal [a, b, ...]
+    SEQ_LEN = "seq_len"  # len(s)
+    INDEX = "index"  # s[i]
+    HEAD = "head"
+    TAIL = "tail"
+    LAST = "last"
+    APPEND = "append"
+    CONCAT = "concat"  # s + t
+    SLICE = "slice"  # s[i:j]
+    SEQ_IN = "seq_in"  # x in s
+    UPDATE = "update"  # s with s[i] = v (the lowering of s'[i] = v)
+
+
+@dataclass(frozen=True, slots=True)
+class FnSem:
+    """One builtin's meaning, read by every engine (`typed.Apply`):
+
+    - `py(*args)`: its value on Python values (closures, constant folding, generated code,
+      which calls the same function);
+    - `ok(*args)`: the failure predicate on Python values, checked before `py`; None: total;
+    - `sym(z, *args, ty)`: its value in the symbolic algebra (`encode_expr.Algebra`);
+    - `sym_ok(z, *args)`: the failure predicate in the algebra (a symbolic Bool);
+    - `failure`, `shown(*args, types)`: the error raised where `ok` is false and the
+      arguments its message shows (the types are the arguments' types)."""
+
+    fn: Fn
+    spelling: str
+    py: Callable[..., Any]
+    sym: Callable[..., Any]
+    ok: Callable[..., bool] | None = None
+    sym_ok: Callable[..., Any] | None = None
+    failure: Fail | None = None
+    shown: Callable[..., tuple] | None = None
+
+
+def _slice(s: tuple, i: int, j: int) -> tuple:
+    return s[i:j]
+
+
+def _update(s: tuple, i: int, v: Any) -> tuple:
+    return s[:i] + (v,) + s[i + 1:]
+
+
+_FN_TABLE = (
+    FnSem(Fn.SEQ, "[...]", lambda *xs: tuple(xs), lambda z, *a: z.seq_lit(a[:-1], a[-1])),
+    FnSem(Fn.SEQ_LEN, "len", len, lambda z, s, t: z.seq_len(s)),
+    FnSem(Fn.INDEX, "s[i]", lambda s, i: s[i], lambda z, s, i, t: z.seq_index(s, i, t),
+          lambda s, i: 0 <= i < len(s), lambda z, s, i: z.seq_has(s, i), Fail.SEQ_INDEX,
+          lambda ts, s, i: (ts[0], s, i)),
+    FnSem(Fn.HEAD, "head", lambda s: s[0], lambda z, s, t: z.seq_index(s, z.const(0), t),
+          lambda s: len(s) > 0, lambda z, s: z.seq_has(s, z.const(0)), Fail.SEQ_EMPTY, lambda ts, s: ("head",)),
+    FnSem(Fn.TAIL, "tail", lambda s: s[1:], lambda z, s, t: z.seq_drop(s, z.const(1), t),
+          lambda s: len(s) > 0, lambda z, s: z.seq_has(s, z.const(0)), Fail.SEQ_EMPTY, lambda ts, s: ("tail",)),
+    FnSem(Fn.LAST, "last", lambda s: s[-1], lambda z, s, t: z.seq_last(s, t),
+          lambda s: len(s) > 0, lambda z, s: z.seq_has(s, z.const(0)), Fail.SEQ_EMPTY, lambda ts, s: ("last",)),
+    FnSem(Fn.APPEND, "append", lambda s, x: s + (x,), lambda z, s, x, t: z.seq_concat(s, z.seq_lit((x,), None), t)),
+    FnSem(Fn.CONCAT, "+", operator.add, lambda z, s, u, t: z.seq_concat(s, u, t)),
+    FnSem(Fn.SLICE, "s[i:j]", _slice, lambda z, s, i, j, t: z.seq_slice(s, i, j, t),
+          lambda s, i, j: 0 <= i <= j <= len(s), lambda z, s, i, j: z.seq_slice_ok(s, i, j), Fail.SEQ_SLICE,
+          lambda ts, s, i, j: (ts[0], s, i, j)),
+    FnSem(Fn.SEQ_IN, "in", lambda x, s: x in s, lambda z, x, s, t: z.seq_member(x, s)),
+    FnSem(Fn.UPDATE, "s[i] = v", _update, lambda z, s, i, v, t: z.seq_update(s, i, v, t),
+          lambda s, i, v: 0 <= i < len(s), lambda z, s, i, v: z.seq_has(s, i), Fail.SEQ_INDEX,
+          lambda ts, s, i, v: (ts[0], s, i)),
+)
+
+FNS: dict[Fn, FnSem] = {s.fn: s for s in _FN_TABLE}
+assert set(FNS) == set(Fn), "every builtin has exactly one entry"
+
+
+def apply_fn(fn: Fn, span: Span, types: tuple, *args: Any) -> Any:
+    """`fn` applied to Python values, raising its failure where its predicate is false: what the
+    closures run and what the generated code calls."""
+    sem = FNS[fn]
+    if sem.ok is not None and not sem.ok(*args):
+        assert sem.failure is not None and sem.shown is not None
+        fail(sem.failure, span, *sem.shown(types, *args))
+    return sem.py(*args)
+
+
+def fn_fails(fn: Fn, *args: Any) -> bool:
+    """Whether `fn` fails on these Python values."""
+    sem = FNS[fn]
+    return sem.ok is not None and not sem.ok(*args)
+
+
+__all__ = ["FAILURES", "FNS", "OPS", "Fail", "FailRule", "Fn", "FnSem", "Op", "OpSem", "apply_fn", "fail", "fails", "fn_fails"]

@@ -647,6 +647,15 @@ class _Build(Transformer_NonRecursive):
     def map_type(self, meta, items):
         return A.MapType(items[0], items[1], span=self.sp(meta))
 
+    def bounded_type(self, meta, items):
+        return A.BoundedType(str(items[0]), items[1], items[2], span=self.sp(meta))
+
+    def list_lit(self, meta, items):
+        return A.ListLit(tuple(x for x in items if x is not None), span=self.sp(meta))
+
+    def slice(self, meta, items):
+        return A.Slice(items[0], items[1], items[2], span=self.sp(meta))
+
     def tuple_type(self, meta, items):
         return A.TupleType(tuple(items), span=self.sp(meta))
 

@@ -22,6 +22,7 @@ from pyspec.lang.types import (
     IntT,
     MapT,
     RecordT,
+    SeqT,
     SetT,
     TupleT,
     Type,
@@ -147,6 +148,8 @@ class Resolver(CheckerState):
                     code="PS333",
                 )
             return MapT(key, self._type(t.value))
+        if isinstance(t, A.BoundedType):
+            return self._bounded_type(t)
         if isinstance(t, A.TupleType):
             return TupleT(tuple(self._type(e) for e in t.elems))
         if isinstance(t, A.RecordType):
@@ -171,6 +174,18 @@ class Resolver(CheckerState):
 
     def _const(self, e: T.Expr) -> Any:
         return _const_value(e)
+
+    def _bounded_type(self, t: A.BoundedType) -> Type:
+        """`seq[T, N]`: N a constant of at least 1."""
+        if t.kind != "seq":
+            raise SpecTypeError(f"unknown type '{t.kind}[...]'", t.span, hint="the bounded types are seq[T, N]",
+                                code="PS335")
+        elem = self._type(t.elem)
+        n = self._const(self._expr(t.bound, Frame()))
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise SpecTypeError(f"the capacity of {t.kind}[...] must be an integer constant of at least 1, "
+                                f"found {n!r}", t.bound.span, code="PS335")
+        return SeqT(elem, n)
 
 
 def _const_value(e: T.Expr, env: dict[int, Any] | None = None) -> Any:
@@ -198,6 +213,13 @@ def _const_value(e: T.Expr, env: dict[int, Any] | None = None) -> Any:
         return int_range(_const_value(e.lo, env), _const_value(e.hi, env))
     if isinstance(e, T.Builtin) and e.func == "len":
         return len(_const_value(e.arg, env))
+    if isinstance(e, T.Apply):  # through the builtin's row, failure predicate first
+        args = [_const_value(x, env) for x in e.args]
+        fsem = FNS[e.fn]
+        if fsem.ok is not None and not fsem.ok(*args):
+            assert fsem.failure is not None and fsem.shown is not None
+            _const_fail(e, FAILURES[fsem.failure].message(*fsem.shown(tuple(x.ty for x in e.args), *args)))
+        return fsem.py(*args)
     if isinstance(e, T.Comp) and e.kind == "map" and e.key is not None and isinstance(e.ty, MapT):
         return _const_map(e, e.key, e.ty, env or {})
     _const_fail(e, "must be a constant: literals, params and arithmetic on them")

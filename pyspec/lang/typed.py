@@ -12,7 +12,7 @@ from typing import Any
 
 from pyspec.errors import Span, SpecWarning
 from pyspec.lang import ast as A
-from pyspec.lang.ops import Op
+from pyspec.lang.ops import Fn, Op
 from pyspec.lang.types import MapT, SetT, Type, UnionT
 
 _NOSPAN = Span("<none>", 0, 0, 0, 0)
@@ -162,6 +162,17 @@ class Builtin(Expr):
 
     func: str
     arg: Expr
+    ty: Type
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Apply(Expr):
+    """A builtin function of the core applied to its arguments (all evaluated, left to right);
+    its meaning, failure predicate included, is its row in `ops.FNS`."""
+
+    fn: Fn
+    args: tuple[Expr, ...]
     ty: Type
     span: Span = _span()
 

@@ -48,7 +48,8 @@ class PyspecLexer(RegexLexer):
                    suffix=r"\b"), Keyword),
             (words(("bool", "int", "map", "set", "tuple"), suffix=r"\b"), Keyword.Type),
             (words(("True", "False", "true", "false"), suffix=r"\b"), Keyword.Constant),
-            (words(("all", "any", "len", "min", "max", "permutations", "subsets", "sum"), suffix=r"\b"), Name.Builtin),
+            (words(("all", "any", "append", "enumerate", "head", "last", "len", "min", "max", "permutations", "subsets", "sum",
+                    "tail"), suffix=r"\b"), Name.Builtin),
             (r"[A-Za-z_][A-Za-z0-9_]*'", Name.Variable.Instance),  # a primed variable: the next state
             (r"[A-Za-z_][A-Za-z0-9_]*", Name),
             (r"[0-9]+", Number.Integer),

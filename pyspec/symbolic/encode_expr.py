@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any, Callable
 from pyspec.errors import Span
 from pyspec.lang import typed as T
 from pyspec.lang.analysis import NEXT, STATE, Analysis, chain_operands, long_chain
-from pyspec.lang.ops import OPS, Fail, Op
-from pyspec.lang.types import MapT, SetT, Type, sort_key
+from pyspec.lang.ops import FNS, OPS, Fail, Op
+from pyspec.lang.types import AnyT, MapT, SeqT, SetT, Type, sort_key
 from pyspec.symbolic.boolean import Bool, and_, and_all, not_, or_, or_all
 from pyspec.symbolic.decode import default, lift
 from pyspec.symbolic.ints import Ctx, count, extreme
@@ -35,6 +35,7 @@ from pyspec.symbolic.values import (
     EncodingError,
     IntV,
     MapV,
+    SeqV,
     SetV,
     TupleV,
     UnionV,
@@ -45,6 +46,7 @@ from pyspec.symbolic.values import (
     in_type,
     ite,
     member,
+    seq_has,
     set_op,
     sorted_bits,
     subset,
@@ -296,6 +298,16 @@ class ExprEncoder:
             out = ite(ctx, h, v, out)
         return out
 
+    def _x_Apply(self, e: T.Apply, p, g):
+        """A builtin of the core: its row in `ops.FNS` applied to the algebra, its failure
+        predicate recorded as an evaluation error."""
+        args = [self.expr(x, p, g) for x in e.args]
+        sem = FNS[e.fn]
+        if sem.sym_ok is not None:
+            assert sem.failure is not None
+            self.record_error(g, not_(sem.sym_ok(self.algebra, *args)), e.span, sem.failure)
+        return sem.sym(self.algebra, *args, e.ty)
+
     def _x_Builtin(self, e: T.Builtin, p, g):
         ctx = self.ctx
         s = self.expr(e.arg, p, g)
@@ -464,6 +476,76 @@ class Algebra:
 
     def subset(self, a: SetV, b: SetV) -> Bool:
         return subset(a, b)
+
+    # ---- sequences (the rows of ops.FNS) ----
+
+    @staticmethod
+    def const(k: int) -> IntV:
+        return IntV(None, k, k)
+
+    def _select(self, items: tuple, i: IntV, t: Type) -> Any:
+        """items[i] for a symbolic position i; some value where i is outside."""
+        ctx = self.ctx
+        if not items:
+            return default(ctx, t)
+        out = items[0]
+        for k in range(1, len(items)):
+            out = ite(ctx, ctx.int_eq_const(i, k), items[k], out)
+        return out
+
+    def seq_lit(self, items: tuple, ty: Type | None) -> SeqV:
+        elem = ty.elem if isinstance(ty, SeqT) else AnyT()
+        return SeqV(elem, IntV(None, len(items), len(items)), tuple(items))
+
+    def seq_len(self, s: SeqV) -> IntV:
+        return s.n
+
+    def seq_has(self, s: SeqV, i: IntV) -> Bool:
+        ctx = self.ctx
+        return and_(ctx.cmp("le", self.const(0), i), ctx.cmp("lt", i, s.n))
+
+    def seq_index(self, s: SeqV, i: IntV, t: Type) -> Any:
+        return self._select(s.items, i, t)
+
+    def seq_last(self, s: SeqV, t: Type) -> Any:
+        return self._select(s.items, self.ctx.arith("sub", s.n, self.const(1)), t)
+
+    def seq_drop(self, s: SeqV, k: IntV, t: Type) -> SeqV:
+        assert k.const is not None
+        ctx = self.ctx
+        n = ctx.arith("sub", s.n, k)
+        n = ctx.int_ite(ctx.cmp("lt", n, self.const(0)), self.const(0), n)
+        return SeqV(s.elem, n, s.items[k.const:])
+
+    def seq_concat(self, s: SeqV, u: SeqV, t: Type) -> SeqV:
+        ctx = self.ctx
+        elem = t.elem if isinstance(t, SeqT) else s.elem
+        items = []
+        for k in range(len(s.items) + len(u.items)):
+            rest = self._select(u.items, ctx.arith("sub", self.const(k), s.n), elem)
+            items.append(ite(ctx, seq_has(ctx, s, k), s.items[k], rest) if k < len(s.items) else rest)
+        return SeqV(elem, ctx.arith("add", s.n, u.n), tuple(items))
+
+    def seq_slice_ok(self, s: SeqV, i: IntV, j: IntV) -> Bool:
+        ctx = self.ctx
+        return and_(ctx.cmp("le", self.const(0), i), ctx.cmp("le", i, j), ctx.cmp("le", j, s.n))
+
+    def seq_slice(self, s: SeqV, i: IntV, j: IntV, t: Type) -> SeqV:
+        ctx = self.ctx
+        elem = t.elem if isinstance(t, SeqT) else s.elem
+        items = tuple(self._select(s.items, ctx.arith("add", i, self.const(k)), elem) for k in range(len(s.items)))
+        n = ctx.arith("sub", j, i)
+        n = ctx.int_ite(ctx.cmp("lt", n, self.const(0)), self.const(0), n)
+        return SeqV(elem, n, items)
+
+    def seq_member(self, x: Any, s: SeqV) -> Bool:
+        ctx = self.ctx
+        return or_all(and_(seq_has(ctx, s, k), eq(ctx, x, y)) for k, y in enumerate(s.items))
+
+    def seq_update(self, s: SeqV, i: IntV, v: Any, t: Type) -> SeqV:
+        ctx = self.ctx
+        items = tuple(ite(ctx, ctx.int_eq_const(i, k), v, y) for k, y in enumerate(s.items))
+        return SeqV(s.elem, s.n, items)
 
     @staticmethod
     def not_(x: Bool) -> Bool:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import z3
 
 from pyspec.errors import Span
-from pyspec.lang.types import AnyT, EnumT, IntT, MapT, RecordT, SetT, TupleT, Type, UnionT, contains, sort_key
+from pyspec.lang.types import AnyT, EnumT, IntT, MapT, RecordT, SeqT, SetT, TupleT, Type, UnionT, contains, sort_key
 from pyspec.symbolic.boolean import Bool, and_, and_all, eq_b, implies_, ite_b, not_, or_, or_all
 from pyspec.symbolic.z3raw import mk_eq, mk_ite
 
@@ -119,6 +119,18 @@ class MapV:
         self.vals = vals
 
 
+class SeqV:
+    """A sequence: its length `n` (an IntV) and `items`, the values at positions 0 .. cap - 1
+    (cap = len(items)); the items at positions n and beyond are no part of the value."""
+
+    __slots__ = ("elem", "n", "items")
+
+    def __init__(self, elem: Type, n: IntV, items: tuple) -> None:
+        self.elem = elem
+        self.n = n
+        self.items = items
+
+
 class _NoConst:
     def __repr__(self) -> str:
         return "NOCONST"
@@ -178,6 +190,16 @@ def concrete(x: Any) -> Any:
                 return NOCONST
             out.append(c)
         return tuple(out)
+    if isinstance(x, SeqV):
+        if x.n.const is None:
+            return NOCONST
+        out = []
+        for e in x.items[: x.n.const]:
+            c = concrete(e)
+            if c is NOCONST:
+                return NOCONST
+            out.append(c)
+        return tuple(out)
     return NOCONST  # a Z3 Bool
 
 
@@ -225,6 +247,14 @@ def eq(ctx: Ctx, a: Any, b: Any) -> Bool:
         return and_(*parts)
     if isinstance(a, MapV):
         return and_all(eq(ctx, x, y) for x, y in zip(a.vals, b.vals))
+    if isinstance(a, SeqV):
+        same = ctx.cmp("eq", a.n, b.n)
+        if same is False:
+            return False
+        parts = [same]
+        for k, (x, y) in enumerate(zip(a.items, b.items)):
+            parts.append(implies_(seq_has(ctx, a, k), eq(ctx, x, y)))
+        return and_(*parts)
     return eq_b(a, b)
 
 
@@ -251,6 +281,10 @@ def eq_const(ctx: Ctx, a: Any, v: Any) -> Bool:
         return and_(*parts)
     if isinstance(a, MapV):
         return and_all(eq_const(ctx, x, y) for x, y in zip(a.vals, v))
+    if isinstance(a, SeqV):
+        if len(v) > len(a.items):
+            return False
+        return and_(ctx.int_eq_const(a.n, len(v)), *(eq_const(ctx, x, y) for x, y in zip(a.items, v)))
     if isinstance(a, bool):
         return a == v
     return a if v else z3.Not(a)
@@ -288,6 +322,14 @@ def ite(ctx: Ctx, c: Bool, a: Any, b: Any) -> Any:
         return SetV(a.elem if not isinstance(a.elem, AnyT) else b.elem, bits)
     if isinstance(a, MapV):
         return MapV(a.key, tuple(ite(ctx, c, x, y) for x, y in zip(a.vals, b.vals)))
+    if isinstance(a, SeqV):  # capacities may differ: a missing item takes the other side's
+        cap = max(len(a.items), len(b.items))
+        items = []
+        for k in range(cap):
+            x = a.items[k] if k < len(a.items) else b.items[k]
+            y = b.items[k] if k < len(b.items) else a.items[k]
+            items.append(ite(ctx, c, x, y))
+        return SeqV(a.elem if not isinstance(a.elem, AnyT) else b.elem, ctx.int_ite(c, a.n, b.n), tuple(items))
     return ite_b(c, a, b)
 
 
@@ -312,6 +354,10 @@ def in_type(ctx: Ctx, t: Type, x: Any) -> Bool:
         return and_all(not_(b) for k, b in x.bits.items() if not contains(t.elem, k))
     if isinstance(t, MapT):
         return and_all(in_type(ctx, t.value, v) for v in x.vals)
+    if isinstance(t, SeqT):
+        parts = [ctx.cmp("le", x.n, IntV(None, t.cap, t.cap))]
+        parts += [implies_(seq_has(ctx, x, k), in_type(ctx, t.elem, v)) for k, v in enumerate(x.items)]
+        return and_(*parts)
     if isinstance(t, TupleT):
         return and_all(in_type(ctx, e, v) for e, v in zip(t.elems, x.elems))
     if isinstance(t, RecordT):
@@ -340,7 +386,7 @@ def universe(ctx: Ctx, x: Any) -> list:
     c = concrete(x)
     if c is not NOCONST:
         return [c]
-    if isinstance(x, bool) or not isinstance(x, (IntV, EnumV, TupleV, UnionV, SetV, MapV)):
+    if isinstance(x, bool) or not isinstance(x, (IntV, EnumV, TupleV, UnionV, SetV, MapV, SeqV)):
         return [False, True]
     if isinstance(x, IntV):
         if x.hi - x.lo >= UNIVERSE_LIMIT:
@@ -364,7 +410,17 @@ def universe(ctx: Ctx, x: Any) -> list:
         return [
             frozenset(sure) | frozenset(c) for r in range(len(maybe) + 1) for c in itertools.combinations(maybe, r)
         ]
+    if isinstance(x, SeqV):
+        out = []
+        for n in range(x.n.lo, min(x.n.hi, len(x.items)) + 1):
+            out.extend(_product([universe(ctx, e) for e in x.items[:n]]))
+        return out
     return _product([universe(ctx, e) for e in x.vals])
+
+
+def seq_has(ctx: Ctx, s: SeqV, k: int) -> Bool:
+    """Position k (a constant) is inside the sequence s: k < len(s)."""
+    return ctx.cmp("lt", IntV(None, k, k), s.n)
 
 
 def _product(parts: list[list]) -> list:

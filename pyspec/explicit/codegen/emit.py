@@ -16,7 +16,7 @@ from pyspec.explicit.codegen.runtime import _HELPERS
 from pyspec.explicit.evaluator import Compiler
 from pyspec.lang import typed as T
 from pyspec.lang.analysis import chain_operands, facts_false, facts_right, facts_true
-from pyspec.lang.ops import OPS, Op
+from pyspec.lang.ops import FNS, OPS, Op
 from pyspec.lang.types import (
     BoolT,
     IntT,
@@ -345,6 +345,17 @@ class ExprEmitter:
             return k  # False, True index 0, 1
         table = self.const({v: i for i, v in enumerate(domain(kt))}, "_keys")
         return f"{table}[{k}]"
+
+    def _x_Apply(self, e: T.Apply) -> str:
+        """A builtin of the core: the row's own function (`ops.FNS`), through `apply_fn` (which
+        checks the failure predicate first) when it is partial."""
+        args = [self.ex(x) for x in e.args]
+        sem = FNS[e.fn]
+        if sem.ok is None:
+            return f"{self.const(sem.py, '_fn')}({', '.join(args)})"
+        types = tuple(x.ty for x in e.args)
+        head = [repr(e.fn.value), self.const(e.span, "_span"), self.const(types, "_tys")]
+        return f"_apply({', '.join(head + args)})"
 
     def _x_Builtin(self, e: T.Builtin) -> str:
         f = e.func

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 
 from pyspec.explicit.evaluator import _MISSING, _out_of_type
-from pyspec.lang.ops import Fail, fail, int_range
+from pyspec.lang.ops import Fail, apply_fn, fail, int_range
 from pyspec.lang.types import Type, contains
 
 
@@ -66,6 +66,7 @@ _HELPERS = {
     "_e_field_type": _e_field_type,
     "_e_mapdup": _e_mapdup,
     "_subsets": _subsets,
+    "_apply": apply_fn,
     "_contains": contains,
     "_MISSING": _MISSING,
     "frozenset": frozenset,
