@@ -12,7 +12,7 @@ from typing import Any
 from pyspec.errors import ParamError, PyspecError, SpecErrors, SpecNameError, SpecTypeError
 from pyspec.lang import ast as A
 from pyspec.lang import typed as T
-from pyspec.lang.ops import FAILURES, OPS, Fail, fails, int_range
+from pyspec.lang.ops import FAILURES, FNS, OPS, Fail, fails, int_range
 from pyspec.lang.scope import CheckerState, Frame, did_you_mean, name_error
 from pyspec.lang.types import (
     BOOL,

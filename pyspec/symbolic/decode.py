@@ -95,12 +95,12 @@ def fresh(ctx: Ctx, t: Type, name: str, suffix: str, leaves: list, cons: list) -
     if isinstance(t, SeqT):
         # the length, then the items; an item past the length is held at the element type's
         # first value, so that one sequence is one assignment of the leaves
-        n = ctx.int_var(f"{name}.len{suffix}", 0, t.cap)
-        leaves.append(n.term)
-        cons.append(_range(ctx, n.term, 0, t.cap))
+        length = ctx.int_var(f"{name}.len{suffix}", 0, t.cap)
+        leaves.append(length.term)
+        cons.append(_range(ctx, length.term, 0, t.cap))
         items = tuple(fresh(ctx, t.elem, f"{name}[{k}]", suffix, leaves, cons) for k in range(t.cap))
         first = ctx.domain(t.elem)[0]
-        out = SeqV(t.elem, n, items)
+        out = SeqV(t.elem, length, items)
         for k, x in enumerate(items):
             c = or_(seq_has(ctx, out, k), eq_const(ctx, x, first))
             if c is not True:
