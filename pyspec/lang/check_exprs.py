@@ -21,6 +21,7 @@ from pyspec.lang.types import (
     DOMAIN_LIMIT,
     INT,
     AnyT,
+    BagT,
     EnumT,
     IntT,
     MapT,
@@ -172,6 +173,32 @@ class ExprRules(CheckerState):
             raise SpecTypeError(f"{what} must be a sequence, found {x.ty.show()}", span, code="PS336")
         return x.ty
 
+    def _bag(self, x: T.Expr, span: Span, what: str) -> BagT:
+        if not isinstance(x.ty, BagT):
+            raise SpecTypeError(f"{what} must be a bag, found {x.ty.show()}", span, code="PS337")
+        return x.ty
+
+    def _bag_builtin(self, e: A.Call, fr: Frame) -> T.Expr:
+        """bag(), add, remove, count: each a row of `ops.FNS`."""
+        f = e.func
+        arity = 0 if f == "bag" else 2
+        if e.kwargs or len(e.args) != arity or any(isinstance(a, A.GenExp) for a in e.args):
+            raise SpecTypeError(f"{f}() takes {arity} argument(s) by position", e.span, code="PS329")
+        if f == "bag":
+            return T.Apply(Fn.BAG, (), BagT(ANY, 0), span=e.span)
+        b = self._expr(e.args[0], fr)
+        bt = self._bag(b, e.args[0].span, f"the first argument of {f}()")
+        x = self._expr(e.args[1], fr)
+        u = unify(bt.elem, x.ty)
+        if u is None:
+            raise SpecTypeError(f"{f}(): {x.ty.show()} cannot be an element of {bt.show()}", e.args[1].span,
+                                code="PS317")
+        if f == "count":
+            return T.Apply(Fn.BAG_COUNT, (b, x), IntT(0, bt.cap), span=e.span)
+        if f == "add":
+            return T.Apply(Fn.BAG_ADD, (b, x), BagT(u, bt.cap + 1), span=e.span)
+        return T.Apply(Fn.BAG_REMOVE, (b, x), bt, span=e.span)
+
     def _e_ListLit(self, e: A.ListLit, fr: Frame) -> T.Expr:
         elems = tuple(self._expr(x, fr) for x in e.elems)
         ty: Type = ANY
@@ -243,6 +270,13 @@ class ExprRules(CheckerState):
             if op == "implies":  # lowered: not a or b
                 return T.Binary(Op.OR, T.Unary(Op.NOT, left, BOOL, span=e.left.span), right, BOOL, span=e.span)
             return T.Binary(Op(op), left, right, BOOL, span=e.span)
+        if op in ("in", "not in") and isinstance(right.ty, BagT):
+            if unify(left.ty, right.ty.elem) is None:
+                raise SpecTypeError(
+                    f"'{op}': {left.ty.show()} cannot be an element of {right.ty.show()}", e.span, code="PS317"
+                )
+            held = T.Apply(Fn.BAG_IN, (left, right), BOOL, span=e.span)
+            return held if op == "in" else T.Unary(Op.NOT, held, BOOL, span=e.span)
         if op in ("in", "not in") and isinstance(right.ty, SeqT):
             if unify(left.ty, right.ty.elem) is None:
                 raise SpecTypeError(
@@ -291,6 +325,13 @@ class ExprRules(CheckerState):
                 raise SpecTypeError(f"'{op}' combines {lt.show()} with {rt.show()}", e.span, code="PS319")
             name = {"|": Op.UNION, "&": Op.INTER, "-": Op.DIFF}[op]
             return T.Binary(name, left, right, u if name == Op.UNION else lt, span=e.span)
+        if op == "+" and (isinstance(left.ty, BagT) or isinstance(right.ty, BagT)):
+            lb = self._bag(left, e.left.span, "the left side of '+'")
+            rb = self._bag(right, e.right.span, "the right side of '+'")
+            u = unify(lb.elem, rb.elem)
+            if u is None:
+                raise SpecTypeError(f"'+' joins {lb.show()} with {rb.show()}", e.span, code="PS319")
+            return T.Apply(Fn.BAG_SUM, (left, right), BagT(u, lb.cap + rb.cap), span=e.span)
         if op == "+" and (isinstance(left.ty, SeqT) or isinstance(right.ty, SeqT)):
             lq = self._seq(left, e.left.span, "the left side of '+'")
             rq = self._seq(right, e.right.span, "the right side of '+'")
@@ -413,6 +454,8 @@ class ExprRules(CheckerState):
         out = []
         for g in gens:
             it = self._expr(g.iter, fr)
+            if isinstance(it.ty, BagT):  # over the distinct elements
+                it = T.Apply(Fn.BAG_SET, (it,), SetT(it.ty.elem), span=it.span)
             if isinstance(it.ty, SeqT):
                 # over the positions k of the sequence, in order; the name stands for s[k]
                 self._no_shadow(g.var, g.span)
@@ -526,6 +569,8 @@ class ExprRules(CheckerState):
             return self._construct(e, fr)
         if f in ("head", "tail", "last", "append", "enumerate"):
             return self._seq_builtin(e, fr)
+        if f in ("bag", "add", "remove", "count"):
+            return self._bag_builtin(e, fr)
         if f == "len" and len(e.args) == 1 and not isinstance(e.args[0], A.GenExp):
             x = self._expr(e.args[0], fr)
             if isinstance(x.ty, SeqT):

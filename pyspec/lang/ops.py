@@ -76,6 +76,7 @@ class Fail(Enum):
     SEQ_INDEX = "a sequence index outside the sequence"
     SEQ_EMPTY = "head/tail/last of an empty sequence"
     SEQ_SLICE = "a slice outside the sequence"
+    BAG_MISSING = "removing from a bag an element it does not hold"
 
 
 def _show(t: Type, v: Any) -> str:
@@ -117,6 +118,9 @@ FAILURES: dict[Fail, FailRule] = {
         "PS401", lambda st, s, i: f"index {i} is outside the sequence {_show(st, s)} (length {len(s)})"
     ),
     Fail.SEQ_EMPTY: FailRule("PS401", lambda name: f"{name}() of an empty sequence"),
+    Fail.BAG_MISSING: FailRule(
+        "PS401", lambda bt, b, x: f"remove(): {_show(bt.elem, x)} is not in the bag {_show(bt, b)}"
+    ),
     Fail.SEQ_SLICE: FailRule(
         "PS401", lambda st, s, i, j: f"slice [{i}:{j}] is outside the sequence {_show(st, s)} (length {len(s)}): "
         f"it needs 0 <= {i} <= {j} <= {len(s)}"
@@ -210,6 +214,13 @@ class Fn(StrEnum):
     SLICE = "slice"  # s[i:j]
     SEQ_IN = "seq_in"  # x in s
     UPDATE = "update"  # s with s[i] = v (the lowering of s'[i] = v)
+    BAG = "bag"  # bag(): the empty bag
+    BAG_ADD = "bag_add"  # add(b, x): one more x
+    BAG_REMOVE = "bag_remove"  # remove(b, x): one x fewer
+    BAG_COUNT = "bag_count"  # count(b, x)
+    BAG_IN = "bag_in"  # x in b
+    BAG_SUM = "bag_sum"  # b + c: the counts added
+    BAG_SET = "bag_set"  # the distinct elements (what `for x in b` iterates over)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +253,30 @@ def _update(s: tuple, i: int, v: Any) -> tuple:
     return s[:i] + (v,) + s[i + 1:]
 
 
+def _bag_add(b: frozenset, x: Any, n: int = 1) -> frozenset:
+    d = dict(b)
+    c = d.get(x, 0) + n
+    if c:
+        d[x] = c
+    else:
+        d.pop(x, None)
+    return frozenset(d.items())
+
+
+def _bag_count(b: frozenset, x: Any) -> int:
+    for y, c in b:
+        if y == x:
+            return c
+    return 0
+
+
+def _bag_sum(b: frozenset, c: frozenset) -> frozenset:
+    d = dict(b)
+    for x, n in c:
+        d[x] = d.get(x, 0) + n
+    return frozenset(d.items())
+
+
 _FN_TABLE = (
     FnSem(Fn.SEQ, "[...]", lambda *xs: tuple(xs), lambda z, *a: z.seq_lit(a[:-1], a[-1])),
     FnSem(Fn.SEQ_LEN, "len", len, lambda z, s, t: z.seq_len(s)),
@@ -263,6 +298,15 @@ _FN_TABLE = (
     FnSem(Fn.UPDATE, "s[i] = v", _update, lambda z, s, i, v, t: z.seq_update(s, i, v, t),
           lambda s, i, v: 0 <= i < len(s), lambda z, s, i, v: z.seq_has(s, i), Fail.SEQ_INDEX,
           lambda ts, s, i, v: (ts[0], s, i)),
+    FnSem(Fn.BAG, "bag", lambda: frozenset(), lambda z, t: z.bag_empty(t)),
+    FnSem(Fn.BAG_ADD, "add", _bag_add, lambda z, b, x, t: z.bag_add(b, x, 1, t)),
+    FnSem(Fn.BAG_REMOVE, "remove", lambda b, x: _bag_add(b, x, -1), lambda z, b, x, t: z.bag_add(b, x, -1, t),
+          lambda b, x: _bag_count(b, x) > 0, lambda z, b, x: z.bag_in(x, b), Fail.BAG_MISSING,
+          lambda ts, b, x: (ts[0], b, x)),
+    FnSem(Fn.BAG_COUNT, "count", _bag_count, lambda z, b, x, t: z.bag_count(b, x)),
+    FnSem(Fn.BAG_IN, "in", lambda x, b: _bag_count(b, x) > 0, lambda z, x, b, t: z.bag_in(x, b)),
+    FnSem(Fn.BAG_SUM, "+", _bag_sum, lambda z, b, c, t: z.bag_sum(b, c, t)),
+    FnSem(Fn.BAG_SET, "for x in b", lambda b: frozenset(x for x, _ in b), lambda z, b, t: z.bag_set(b, t)),
 )
 
 FNS: dict[Fn, FnSem] = {s.fn: s for s in _FN_TABLE}

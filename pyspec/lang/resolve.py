@@ -17,6 +17,7 @@ from pyspec.lang.scope import CheckerState, Frame, did_you_mean, name_error
 from pyspec.lang.types import (
     BOOL,
     DOMAIN_LIMIT,
+    BagT,
     INT,
     EnumT,
     IntT,
@@ -176,16 +177,20 @@ class Resolver(CheckerState):
         return _const_value(e)
 
     def _bounded_type(self, t: A.BoundedType) -> Type:
-        """`seq[T, N]`: N a constant of at least 1."""
-        if t.kind != "seq":
-            raise SpecTypeError(f"unknown type '{t.kind}[...]'", t.span, hint="the bounded types are seq[T, N]",
-                                code="PS335")
+        """`seq[T, N]` (at most N elements), `bag[T, K]` (each element at most K times): the bound a
+        constant of at least 1."""
+        if t.kind not in ("seq", "bag"):
+            raise SpecTypeError(f"unknown type '{t.kind}[...]'", t.span,
+                                hint="the bounded types are seq[T, N] and bag[T, K]", code="PS335")
         elem = self._type(t.elem)
         n = self._const(self._expr(t.bound, Frame()))
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             raise SpecTypeError(f"the capacity of {t.kind}[...] must be an integer constant of at least 1, "
                                 f"found {n!r}", t.bound.span, code="PS335")
-        return SeqT(elem, n)
+        if t.kind == "bag" and not is_finite(elem):
+            raise SpecTypeError(f"a bag's elements must have a finite type, not {elem.show()}", t.elem.span,
+                                code="PS335")
+        return SeqT(elem, n) if t.kind == "seq" else BagT(elem, n)
 
 
 def _const_value(e: T.Expr, env: dict[int, Any] | None = None) -> Any:

@@ -19,7 +19,7 @@ from pyspec.lang.types import Type, UnionT
 
 NOSPAN = Span("<none>", 0, 0, 0, 0)
 BUILTINS = ("len", "min", "max", "all", "any", "subsets", "sum", "permutations", "head", "tail", "last", "append",
-            "enumerate")
+            "enumerate", "bag", "add", "remove", "count")
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:

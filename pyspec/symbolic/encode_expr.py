@@ -26,12 +26,13 @@ from pyspec.errors import Span
 from pyspec.lang import typed as T
 from pyspec.lang.analysis import NEXT, STATE, Analysis, chain_operands, long_chain
 from pyspec.lang.ops import FNS, OPS, Fail, Op
-from pyspec.lang.types import AnyT, MapT, SeqT, SetT, Type, sort_key
+from pyspec.lang.types import AnyT, BagT, MapT, SeqT, SetT, Type, sort_key
 from pyspec.symbolic.boolean import Bool, and_, and_all, not_, or_, or_all
 from pyspec.symbolic.decode import default, lift
 from pyspec.symbolic.ints import Ctx, count, extreme
 from pyspec.symbolic.values import (
     NOCONST,
+    BagV,
     EncodingError,
     IntV,
     MapV,
@@ -40,6 +41,7 @@ from pyspec.symbolic.values import (
     TupleV,
     UnionV,
     add_member,
+    bag_keys,
     concrete,
     eq,
     eq_const,
@@ -51,6 +53,7 @@ from pyspec.symbolic.values import (
     sorted_bits,
     subset,
     tag_index,
+    universe,
 )
 
 if TYPE_CHECKING:  # a path is what expressions are evaluated on; paths.py executes statements
@@ -541,6 +544,50 @@ class Algebra:
     def seq_member(self, x: Any, s: SeqV) -> Bool:
         ctx = self.ctx
         return or_all(and_(seq_has(ctx, s, k), eq(ctx, x, y)) for k, y in enumerate(s.items))
+
+    # ---- bags ----
+
+    def bag_empty(self, t: Type) -> BagV:
+        return BagV(t.elem if isinstance(t, BagT) else AnyT(), {})
+
+    def _hits(self, b: BagV, x: Any) -> list[tuple[Any, Bool]]:
+        """The keys x may equal, each with the condition that it does (x's universe included)."""
+        ctx = self.ctx
+        c = concrete(x)
+        if c is not NOCONST:
+            return [(c, True)]
+        return [(u, h) for u in universe(ctx, x) if (h := eq_const(ctx, x, u)) is not False]
+
+    def bag_count(self, b: BagV, x: Any) -> IntV:
+        ctx = self.ctx
+        out = IntV(None, 0, 0)
+        for u, h in self._hits(b, x):
+            if u in b.counts:
+                out = ctx.int_ite(h, b.counts[u], out)
+        return out
+
+    def bag_in(self, x: Any, b: BagV) -> Bool:
+        return self.ctx.cmp("lt", IntV(None, 0, 0), self.bag_count(b, x))
+
+    def bag_add(self, b: BagV, x: Any, delta: int, t: Type) -> BagV:
+        ctx = self.ctx
+        counts = dict(b.counts)
+        for u, h in self._hits(b, x):
+            n = counts.get(u, IntV(None, 0, 0))
+            counts[u] = ctx.int_ite(h, ctx.arith("add", n, IntV(None, delta, delta)), n)
+        elem = t.elem if isinstance(t, BagT) else b.elem
+        return BagV(elem, {k: counts[k] for k in sorted(counts, key=sort_key(elem))})
+
+    def bag_sum(self, b: BagV, c: BagV, t: Type) -> BagV:
+        ctx = self.ctx
+        zero = IntV(None, 0, 0)
+        elem = t.elem if isinstance(t, BagT) else b.elem
+        return BagV(elem, {k: ctx.arith("add", b.counts.get(k, zero), c.counts.get(k, zero)) for k in bag_keys(b, c)})
+
+    def bag_set(self, b: BagV, t: Type) -> SetV:
+        ctx = self.ctx
+        elem = t.elem if isinstance(t, SetT) else b.elem
+        return SetV(elem, {k: ctx.cmp("lt", IntV(None, 0, 0), n) for k, n in b.counts.items()})
 
     def seq_update(self, s: SeqV, i: IntV, v: Any, t: Type) -> SeqV:
         ctx = self.ctx

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import z3
 
 from pyspec.errors import Span
-from pyspec.lang.types import AnyT, EnumT, IntT, MapT, RecordT, SeqT, SetT, TupleT, Type, UnionT, contains, sort_key
+from pyspec.lang.types import AnyT, BagT, EnumT, IntT, MapT, RecordT, SeqT, SetT, TupleT, Type, UnionT, contains, sort_key
 from pyspec.symbolic.boolean import Bool, and_, and_all, eq_b, implies_, ite_b, not_, or_, or_all
 from pyspec.symbolic.z3raw import mk_eq, mk_ite
 
@@ -131,6 +131,28 @@ class SeqV:
         self.items = items
 
 
+class BagV:
+    """A bag: `counts[x]` (an IntV) is how many times the explicit value x is in it; absent keys
+    are 0 (like SetV's bits)."""
+
+    __slots__ = ("elem", "counts")
+
+    def __init__(self, elem: Type, counts: dict[Any, IntV]) -> None:
+        self.elem = elem
+        self.counts = counts
+
+
+_ZERO = IntV(None, 0, 0)
+
+
+def bag_keys(a: BagV, b: BagV) -> list:
+    """The keys of two bags, in the declared order of their elements."""
+    if a.counts.keys() == b.counts.keys():
+        return list(a.counts)
+    elem = a.elem if not isinstance(a.elem, AnyT) else b.elem
+    return sorted(set(a.counts) | set(b.counts), key=sort_key(elem))
+
+
 class _NoConst:
     def __repr__(self) -> str:
         return "NOCONST"
@@ -190,6 +212,14 @@ def concrete(x: Any) -> Any:
                 return NOCONST
             out.append(c)
         return tuple(out)
+    if isinstance(x, BagV):
+        pairs = []
+        for k, n in x.counts.items():
+            if n.const is None:
+                return NOCONST
+            if n.const:
+                pairs.append((k, n.const))
+        return frozenset(pairs)
     if isinstance(x, SeqV):
         if x.n.const is None:
             return NOCONST
@@ -247,6 +277,8 @@ def eq(ctx: Ctx, a: Any, b: Any) -> Bool:
         return and_(*parts)
     if isinstance(a, MapV):
         return and_all(eq(ctx, x, y) for x, y in zip(a.vals, b.vals))
+    if isinstance(a, BagV):
+        return and_all(ctx.cmp("eq", a.counts.get(k, _ZERO), b.counts.get(k, _ZERO)) for k in bag_keys(a, b))
     if isinstance(a, SeqV):
         same = ctx.cmp("eq", a.n, b.n)
         if same is False:
@@ -281,6 +313,11 @@ def eq_const(ctx: Ctx, a: Any, v: Any) -> Bool:
         return and_(*parts)
     if isinstance(a, MapV):
         return and_all(eq_const(ctx, x, y) for x, y in zip(a.vals, v))
+    if isinstance(a, BagV):
+        d = dict(v)
+        if any(k not in a.counts for k in d):
+            return False
+        return and_all(ctx.int_eq_const(n, d.get(k, 0)) for k, n in a.counts.items())
     if isinstance(a, SeqV):
         if len(v) > len(a.items):
             return False
@@ -322,6 +359,9 @@ def ite(ctx: Ctx, c: Bool, a: Any, b: Any) -> Any:
         return SetV(a.elem if not isinstance(a.elem, AnyT) else b.elem, bits)
     if isinstance(a, MapV):
         return MapV(a.key, tuple(ite(ctx, c, x, y) for x, y in zip(a.vals, b.vals)))
+    if isinstance(a, BagV):
+        counts = {k: ctx.int_ite(c, a.counts.get(k, _ZERO), b.counts.get(k, _ZERO)) for k in bag_keys(a, b)}
+        return BagV(a.elem if not isinstance(a.elem, AnyT) else b.elem, counts)
     if isinstance(a, SeqV):  # capacities may differ: a missing item takes the other side's
         cap = max(len(a.items), len(b.items))
         items = []
@@ -354,6 +394,10 @@ def in_type(ctx: Ctx, t: Type, x: Any) -> Bool:
         return and_all(not_(b) for k, b in x.bits.items() if not contains(t.elem, k))
     if isinstance(t, MapT):
         return and_all(in_type(ctx, t.value, v) for v in x.vals)
+    if isinstance(t, BagT):
+        cap = IntV(None, t.cap, t.cap)
+        return and_all(ctx.cmp("le", n, cap) if contains(t.elem, k) else ctx.int_eq_const(n, 0)
+                       for k, n in x.counts.items())
     if isinstance(t, SeqT):
         parts = [ctx.cmp("le", x.n, IntV(None, t.cap, t.cap))]
         parts += [implies_(seq_has(ctx, x, k), in_type(ctx, t.elem, v)) for k, v in enumerate(x.items)]
@@ -386,6 +430,8 @@ def universe(ctx: Ctx, x: Any) -> list:
     c = concrete(x)
     if c is not NOCONST:
         return [c]
+    if isinstance(x, BagV):
+        raise EncodingError("a set of bags (a bag as a set element or map key)")
     if isinstance(x, bool) or not isinstance(x, (IntV, EnumV, TupleV, UnionV, SetV, MapV, SeqV)):
         return [False, True]
     if isinstance(x, IntV):
