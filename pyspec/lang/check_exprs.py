@@ -199,6 +199,11 @@ class ExprRules(CheckerState):
             return T.Apply(Fn.BAG_ADD, (b, x), BagT(u, bt.cap + 1), span=e.span)
         return T.Apply(Fn.BAG_REMOVE, (b, x), bt, span=e.span)
 
+    def _some_element(self, st: SeqT, span: Span, what: str) -> None:
+        """An element read from a sequence that is always empty (its elements have no type: `[]`)."""
+        if isinstance(st.elem, AnyT):
+            raise SpecTypeError(f"{what} of a sequence that is always empty", span, code="PS336")
+
     def _e_ListLit(self, e: A.ListLit, fr: Frame) -> T.Expr:
         elems = tuple(self._expr(x, fr) for x in e.elems)
         ty: Type = ANY
@@ -231,6 +236,7 @@ class ExprRules(CheckerState):
         if f == "len":
             return T.Apply(Fn.SEQ_LEN, (s,), IntT(0, st.cap), span=sp)
         if f in ("head", "last"):
+            self._some_element(st, e.args[0].span, f"{f}()")
             return T.Apply(Fn.HEAD if f == "head" else Fn.LAST, (s,), st.elem, span=sp)
         if f == "tail":
             return T.Apply(Fn.TAIL, (s,), st, span=sp)
@@ -521,6 +527,7 @@ class ExprRules(CheckerState):
                 )
             return T.TupleGet(obj, e.index.value, obj.ty.elems[e.index.value], span=e.span)
         if isinstance(obj.ty, SeqT):
+            self._some_element(obj.ty, e.obj.span, "an index")
             i = self._expr(e.index, fr)
             self._int(i, e.index.span, "a sequence index")
             return T.Apply(Fn.INDEX, (obj, i), obj.ty.elem, span=e.span)

@@ -120,6 +120,7 @@ BASE = "spec M\nvar q: seq[0 .. 3, 2]\nvar s: set[0 .. 3]\ninit:\n    q = []\n  
     (None, "q' = head(s)", "PS336", "the argument of head() must be a sequence, found set[0 .. 3]"),
     (None, "q' = q + s", "PS336", "the right side of '+' must be a sequence"),
     (None, "q' = s[0:1]", "PS336", "a sliced value must be a sequence"),
+    (None, "q' = [head([])]", "PS336", "head() of a sequence that is always empty"),
     (None, "q'[0] = 1\n    q'[1] = 2", "PS208", "q' is assigned twice in this action"),
     (None, "q' = append(q, \"a\")", "PS317", "cannot be an element of seq[0 .. 3, 2]"),
 ])
