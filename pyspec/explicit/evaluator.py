@@ -12,7 +12,6 @@ last continuation appends the finished next state to `env[2]`.
 
 from __future__ import annotations
 
-import itertools
 from typing import Any, Callable
 
 from pyspec.errors import SpecEvalError
@@ -328,39 +327,6 @@ class Compiler:
             return lambda env: py(*[f(env) for f in fns])
         fn, span, types = e.fn, e.span, tuple(x.ty for x in e.args)
         return lambda env: apply_fn(fn, span, types, *[f(env) for f in fns])
-
-    def _c_Builtin(self, e: T.Builtin):
-        f = self.expr(e.arg)
-        span = e.span
-        if e.func == "len":
-            return lambda env: len(f(env))
-        if e.func in ("min", "max"):
-            agg = min if e.func == "min" else max
-            name = e.func
-
-            def minmax(env):
-                s = f(env)
-                if not s:
-                    fail(Fail.EMPTY_EXTREME, span, name)
-                return agg(s)
-
-            return minmax
-        if e.func == "sum":
-            return lambda env: sum(f(env))
-        if e.func == "all":
-            return lambda env: all(f(env))
-        if e.func == "any":
-            return lambda env: any(f(env))
-        if e.func == "subsets":
-
-            def subsets(env):
-                s = tuple(f(env))
-                return frozenset(
-                    frozenset(c) for r in range(len(s) + 1) for c in itertools.combinations(s, r)
-                )
-
-            return subsets
-        raise AssertionError(e.func)
 
     def _c_Comp(self, e: T.Comp):
         gens = []

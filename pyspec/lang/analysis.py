@@ -49,8 +49,6 @@ def children(e: Any) -> tuple:
         return (e.obj,)
     if isinstance(e, T.MapGet):
         return (e.obj, e.key)
-    if isinstance(e, T.Builtin):
-        return (e.arg,)
     if isinstance(e, T.Apply):
         return e.args
     if isinstance(e, T.Comp):
@@ -229,9 +227,6 @@ class Analysis:
                 return True
         elif isinstance(e, T.MapGet):
             if e.checked:
-                return True
-        elif isinstance(e, T.Builtin):
-            if e.func in ("min", "max"):
                 return True
         elif isinstance(e, T.Apply):
             if FNS[e.fn].ok is not None:  # the row's failure predicate may be false

@@ -650,18 +650,18 @@ class ExprRules(CheckerState):
             return self._permutations(x, st, e, fr)
         if f == "len":
             n = domain_size(st.elem)
-            return T.Builtin("len", x, IntT(0, n) if n is not None else INT, span=e.span)
+            return T.Apply(Fn.LEN, (x,), IntT(0, n) if n is not None else INT, span=e.span)
         if f in ("min", "max", "sum"):
             if not isinstance(st.elem, (IntT, AnyT)):
                 raise SpecTypeError(
                     f"the elements of {f}() must be integers, found {st.elem.show()}", e.args[0].span, code="PS315"
                 )
-            return T.Builtin(f, x, st.elem if f != "sum" and isinstance(st.elem, IntT) else INT, span=e.span)
+            return T.Apply(Fn(f), (x,), st.elem if f != "sum" and isinstance(st.elem, IntT) else INT, span=e.span)
         if f in ("all", "any"):
             self._expect_value(st.elem, BOOL, e.args[0].span, f"the elements of {f}()")
-            return T.Builtin(f, x, BOOL, span=e.span)
+            return T.Apply(Fn(f), (x,), BOOL, span=e.span)
         if f == "subsets":
-            return T.Builtin("subsets", x, SetT(st), span=e.span)
+            return T.Apply(Fn.SUBSETS, (x,), SetT(st), span=e.span)
         raise AssertionError(f)
 
 

@@ -21,6 +21,7 @@ builds it (docs/architecture.md shows the files touched).
 
 from __future__ import annotations
 
+import itertools
 import operator
 from dataclasses import dataclass
 from enum import Enum, StrEnum
@@ -203,6 +204,15 @@ def fails(op: Op, *args: Any) -> bool:
 class Fn(StrEnum):
     """A core builtin function (`typed.Apply`). The value is its stable name."""
 
+    # sets
+    LEN = "len"
+    MIN = "min"
+    MAX = "max"
+    SUM = "sum"
+    ALL = "all"  # all(S) of a set of booleans
+    ANY = "any"
+    SUBSETS = "subsets"
+    # sequences
     SEQ = "seq"  # a sequence literal [a, b, ...]
     SEQ_LEN = "seq_len"  # len(s)
     INDEX = "index"  # s[i]
@@ -245,6 +255,11 @@ class FnSem:
     shown: Callable[..., tuple] | None = None
 
 
+def _subsets(s: frozenset) -> frozenset:
+    items = tuple(s)
+    return frozenset(frozenset(c) for r in range(len(items) + 1) for c in itertools.combinations(items, r))
+
+
 def _slice(s: tuple, i: int, j: int) -> tuple:
     return s[i:j]
 
@@ -278,6 +293,15 @@ def _bag_sum(b: frozenset, c: frozenset) -> frozenset:
 
 
 _FN_TABLE = (
+    FnSem(Fn.LEN, "len", len, lambda z, s, t: z.set_len(s)),
+    FnSem(Fn.MIN, "min", min, lambda z, s, t: z.extreme("min", s),
+          bool, lambda z, s: z.nonempty(s), Fail.EMPTY_EXTREME, lambda ts, s: ("min",)),
+    FnSem(Fn.MAX, "max", max, lambda z, s, t: z.extreme("max", s),
+          bool, lambda z, s: z.nonempty(s), Fail.EMPTY_EXTREME, lambda ts, s: ("max",)),
+    FnSem(Fn.SUM, "sum", sum, lambda z, s, t: z.set_sum(s)),
+    FnSem(Fn.ALL, "all", all, lambda z, s, t: z.not_(z.member(False, s))),
+    FnSem(Fn.ANY, "any", any, lambda z, s, t: z.member(True, s)),
+    FnSem(Fn.SUBSETS, "subsets", _subsets, lambda z, s, t: z.subsets(s, t)),
     FnSem(Fn.SEQ, "[...]", lambda *xs: tuple(xs), lambda z, *a: z.seq_lit(a[:-1], a[-1])),
     FnSem(Fn.SEQ_LEN, "len", len, lambda z, s, t: z.seq_len(s)),
     FnSem(Fn.INDEX, "s[i]", lambda s, i: s[i], lambda z, s, i, t: z.seq_index(s, i, t),

@@ -216,8 +216,6 @@ def _const_value(e: T.Expr, env: dict[int, Any] | None = None) -> Any:
         return tuple(_const_value(x, env) for x in e.elems)
     if isinstance(e, T.RangeSet):
         return int_range(_const_value(e.lo, env), _const_value(e.hi, env))
-    if isinstance(e, T.Builtin) and e.func == "len":
-        return len(_const_value(e.arg, env))
     if isinstance(e, T.Apply):  # through the builtin's row, failure predicate first
         args = [_const_value(x, env) for x in e.args]
         fsem = FNS[e.fn]

@@ -157,16 +157,6 @@ class Comp(Expr):
 
 
 @dataclass(frozen=True, slots=True)
-class Builtin(Expr):
-    """len(s), min(s), max(s), subsets(s) on a set-valued argument."""
-
-    func: str
-    arg: Expr
-    ty: Type
-    span: Span = _span()
-
-
-@dataclass(frozen=True, slots=True)
 class Apply(Expr):
     """A builtin function of the core applied to its arguments (all evaluated, left to right);
     its meaning, failure predicate included, is its row in `ops.FNS`."""

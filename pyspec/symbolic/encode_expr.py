@@ -311,40 +311,6 @@ class ExprEncoder:
             self.record_error(g, not_(sem.sym_ok(self.algebra, *args)), e.span, sem.failure)
         return sem.sym(self.algebra, *args, e.ty)
 
-    def _x_Builtin(self, e: T.Builtin, p, g):
-        ctx = self.ctx
-        s = self.expr(e.arg, p, g)
-        f = e.func
-        if f == "len":
-            n = IntV(None, 0, 0)
-            for b in s.bits.values():
-                n = ctx.arith("add", n, count(ctx, b))
-            return n
-        if f == "sum":
-            n = IntV(None, 0, 0)
-            for k, b in s.bits.items():
-                n = ctx.arith("add", n, ctx.int_ite(b, IntV(None, k, k), IntV(None, 0, 0)))
-            return n
-        if f in ("min", "max"):
-            items = [(b, IntV(None, k, k)) for k, b in s.bits.items() if b is not False]
-            self.record_error(g, not_(or_all(b for b, _ in items)), e.span, Fail.EMPTY_EXTREME)
-            return extreme(ctx, f, items)
-        if f == "all":
-            return not_(s.bits.get(False, False))
-        if f == "any":
-            return s.bits.get(True, False)
-        if f == "subsets":
-            cands = [(k, b) for k, b in s.bits.items() if b is not False]
-            if len(cands) > 16:
-                raise EncodingError(f"subsets() of a set of up to {len(cands)} elements")
-            assert isinstance(e.ty, SetT)
-            bits = {}
-            for r in range(len(cands) + 1):
-                for c in itertools.combinations(cands, r):
-                    bits[frozenset(k for k, _ in c)] = and_all(b for _, b in c)
-            return SetV(e.ty.elem, sorted_bits(bits, e.ty.elem))
-        raise AssertionError(f)
-
     def _x_Comp(self, e: T.Comp, p, g):
         ctx = self.ctx
         kind = e.kind
@@ -479,6 +445,41 @@ class Algebra:
 
     def subset(self, a: SetV, b: SetV) -> Bool:
         return subset(a, b)
+
+    # ---- sets (the rows of ops.FNS) ----
+
+    def set_len(self, s: SetV) -> IntV:
+        ctx = self.ctx
+        n = IntV(None, 0, 0)
+        for b in s.bits.values():
+            n = ctx.arith("add", n, count(ctx, b))
+        return n
+
+    def set_sum(self, s: SetV) -> IntV:
+        ctx = self.ctx
+        n = IntV(None, 0, 0)
+        for k, b in s.bits.items():
+            n = ctx.arith("add", n, ctx.int_ite(b, IntV(None, k, k), IntV(None, 0, 0)))
+        return n
+
+    @staticmethod
+    def nonempty(s: SetV) -> Bool:
+        return or_all(b for b in s.bits.values() if b is not False)
+
+    def extreme(self, kind: str, s: SetV) -> IntV:
+        return extreme(self.ctx, kind, [(b, IntV(None, k, k)) for k, b in s.bits.items() if b is not False])
+
+    @staticmethod
+    def subsets(s: SetV, t: Type) -> SetV:
+        cands = [(k, b) for k, b in s.bits.items() if b is not False]
+        if len(cands) > 16:
+            raise EncodingError(f"subsets() of a set of up to {len(cands)} elements")
+        assert isinstance(t, SetT)
+        bits = {}
+        for r in range(len(cands) + 1):
+            for c in itertools.combinations(cands, r):
+                bits[frozenset(k for k, _ in c)] = and_all(b for _, b in c)
+        return SetV(t.elem, sorted_bits(bits, t.elem))
 
     # ---- sequences (the rows of ops.FNS) ----
 

@@ -1,7 +1,7 @@
-"""The builtin table is the meaning: every builtin row of `ops.FNS` (sequences today), over every
+"""The builtin table is the meaning: every builtin row of `ops.FNS` (the set, sequence and bag builtins), over every
 small value, gives the row's result (or the row's failure) in the closure engine, the generated
-code and Z3, as tests/lang/test_ops.py does for the operators. (The set builtins len, min, max,
-sum, all, any, subsets and the comprehension kinds are not rows yet.)"""
+code and Z3, as tests/lang/test_ops.py does for the operators. (The comprehension kinds are not
+rows yet.)"""
 
 from __future__ import annotations
 
@@ -19,7 +19,16 @@ B = "bag[0 .. 1, 2]"
 POS = "-1 .. 2"
 # builtin -> (types of the operand variables x, y, z; the result's type; the expression; the
 # operands of the row, as names of variables). `r` is the result; UPDATE assigns an entry of r.
+SETS = "set[0 .. 2]"
+BOOLS = "set[bool]"
 SHAPES: dict[Fn, tuple[tuple[str, str, str], str, str, tuple[str, ...]]] = {
+    Fn.LEN: ((SETS, "bool", "bool"), "0 .. 3", "r' = len(x)", ("x",)),
+    Fn.MIN: ((SETS, "bool", "bool"), "0 .. 2", "r' = min(x)", ("x",)),
+    Fn.MAX: ((SETS, "bool", "bool"), "0 .. 2", "r' = max(x)", ("x",)),
+    Fn.SUM: ((SETS, "bool", "bool"), "0 .. 3", "r' = sum(x)", ("x",)),
+    Fn.ALL: ((BOOLS, "bool", "bool"), "bool", "r' = all(x)", ("x",)),
+    Fn.ANY: ((BOOLS, "bool", "bool"), "bool", "r' = any(x)", ("x",)),
+    Fn.SUBSETS: ((SETS, "bool", "bool"), "set[set[0 .. 2]]", "r' = subsets(x)", ("x",)),
     Fn.SEQ: (("0 .. 1", "0 .. 1", "bool"), S, "r' = [x, y]", ("x", "y")),
     Fn.SEQ_LEN: ((S, "bool", "bool"), "0 .. 2", "r' = len(x)", ("x",)),
     Fn.INDEX: ((S, POS, "bool"), "0 .. 1", "r' = x[y]", ("x", "y")),
@@ -61,6 +70,8 @@ def _spec(fn: Fn) -> str:
 
 
 def _universe(t: str) -> str:
+    if t in (SETS, BOOLS):
+        return f"subsets({'0 .. 2' if t == SETS else '{False, True}'})"
     return "{False, True}" if t == "bool" else "S" if t == S else "B" if t == B else t
 
 

@@ -357,18 +357,6 @@ class ExprEmitter:
         head = [repr(e.fn.value), self.const(e.span, "_span"), self.const(types, "_tys")]
         return f"_apply({', '.join(head + args)})"
 
-    def _x_Builtin(self, e: T.Builtin) -> str:
-        f = e.func
-        if f in ("min", "max"):
-            s = self.simple(e.arg)
-            self.emit(f"if not {s}: _e_empty({self.const(e.span, '_span')}, {f!r})")
-            return f"{f}({s})"
-        if f == "subsets":
-            return f"_subsets({self.ex(e.arg)})"
-        if f in ("len", "sum", "all", "any"):
-            return f"{f}({self.ex(e.arg)})"
-        raise AssertionError(f)
-
     def contains(self, ty: Type, v: str) -> str:
         if isinstance(ty, IntT):
             if ty.bounded:

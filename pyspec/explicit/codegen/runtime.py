@@ -7,7 +7,6 @@ stays inline.
 
 from __future__ import annotations
 
-import itertools
 
 from pyspec.explicit.evaluator import _MISSING, _out_of_type
 from pyspec.lang.ops import Fail, apply_fn, fail, int_range
@@ -50,11 +49,6 @@ def _e_type(span, name: str, ty: Type, v):
     _out_of_type(span, name, ty, v)
 
 
-def _subsets(s):
-    s = tuple(s)
-    return frozenset(frozenset(c) for r in range(len(s) + 1) for c in itertools.combinations(s, r))
-
-
 _HELPERS = {
     "_e_field": _e_field,
     "_e_key": _e_key,
@@ -65,7 +59,6 @@ _HELPERS = {
     "_e_type": _e_type,
     "_e_field_type": _e_field_type,
     "_e_mapdup": _e_mapdup,
-    "_subsets": _subsets,
     "_apply": apply_fn,
     "_contains": contains,
     "_MISSING": _MISSING,
