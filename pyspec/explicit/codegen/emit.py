@@ -347,15 +347,17 @@ class ExprEmitter:
         return f"{table}[{k}]"
 
     def _x_Apply(self, e: T.Apply) -> str:
-        """A builtin of the core: the row's own function (`ops.FNS`), through `apply_fn` (which
-        checks the failure predicate first) when it is partial."""
-        args = [self.ex(x) for x in e.args]
+        """A builtin of the core: the row's own function (`ops.FNS`). A partial one evaluates its
+        arguments in order, then checks the row's predicate as a statement there (so its error
+        comes before those of the expressions that follow, as in the closures)."""
         sem = FNS[e.fn]
         if sem.ok is None:
-            return f"{self.const(sem.py, '_fn')}({', '.join(args)})"
+            return f"{self.const(sem.py, '_fn')}({', '.join(self.ex(x) for x in e.args)})"
+        args = ", ".join(self.simple(x) for x in e.args)
         types = tuple(x.ty for x in e.args)
         head = [repr(e.fn.value), self.const(e.span, "_span"), self.const(types, "_tys")]
-        return f"_apply({', '.join(head + args)})"
+        self.emit(f"if not {self.const(sem.ok, '_ok')}({args}): _apply({', '.join(head)}, {args})")
+        return f"{self.const(sem.py, '_fn')}({args})"
 
     def contains(self, ty: Type, v: str) -> str:
         if isinstance(ty, IntT):
