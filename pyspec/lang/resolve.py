@@ -12,7 +12,7 @@ from typing import Any
 from pyspec.errors import ParamError, PyspecError, SpecErrors, SpecNameError, SpecTypeError
 from pyspec.lang import ast as A
 from pyspec.lang import typed as T
-from pyspec.lang.ops import FAILURES, FNS, OPS, Fail, fails, int_range
+from pyspec.lang.ops import FAILURES, FNS, OPS, Fail, Op, fails, int_range
 from pyspec.lang.scope import CheckerState, Frame, did_you_mean, name_error
 from pyspec.lang.types import (
     BOOL,
@@ -203,8 +203,13 @@ def _const_value(e: T.Expr, env: dict[int, Any] | None = None) -> Any:
     if isinstance(e, T.Unary):
         return OPS[e.op].py(_const_value(e.operand, env))
     if isinstance(e, T.Binary):
-        a, b = _const_value(e.left, env), _const_value(e.right, env)
         sem = OPS[e.op]
+        if sem.lazy:  # `and`/`or`: the right side only when the left does not decide, as every engine
+            a = _const_value(e.left, env)
+            if (e.op == Op.AND and not a) or (e.op == Op.OR and a):
+                return a
+            return sem.py(a, _const_value(e.right, env))
+        a, b = _const_value(e.left, env), _const_value(e.right, env)
         if fails(e.op, a, b):
             _const_fail(e, FAILURES[sem.failure].message())  # type: ignore[index]
         return sem.py(a, b)

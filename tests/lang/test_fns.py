@@ -133,3 +133,19 @@ def test_builtin_agrees_with_its_table_entry_in_every_engine(fn):
 def test_a_sequence_type_keeps_its_declared_capacity():
     spec = loads(_spec(Fn.CONCAT), file="<concat>")
     assert spec.vars[3].ty == SeqT(spec.vars[0].ty.elem, 4)  # type: ignore[attr-defined]
+
+
+def test_the_constant_evaluator_folds_through_the_rows_and_short_circuits():
+    spec = loads("spec C\nparam B: bool = False and 1 // 0 == 0\nparam H: int = head([2, 1]) + min({3, 4}) + "
+                 "count(add(bag(), 1), 1)\nparam D: bool = True or head(tail([1])) == 0\nvar x: bool\ninit:\n"
+                 "    x = B\n")
+    assert dict((n, v) for n, v, _ in spec.params) == {"B": False, "H": 6, "D": True}
+
+
+def test_a_constant_that_fails_a_rows_predicate_is_ps331_with_the_rows_message():
+    from pyspec.errors import SpecErrors
+
+    with pytest.raises(SpecErrors) as info:
+        loads("spec C\nparam H: int = head(tail([1]))\nvar x: bool\ninit:\n    x = True\n")
+    (e,) = info.value.errors
+    assert e.code == "PS331" and "head() of an empty sequence" in e.message
