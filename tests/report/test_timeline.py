@@ -419,3 +419,15 @@ def test_view_of_standard_input_that_is_not_json_is_PS621(tmp_path):
                        capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert p.returncode == 2 and "error[PS621]: standard input is not JSON: Expecting value at line 1, column 1" in p.stderr
     assert "Traceback" not in p.stderr and not (tmp_path / "x.html").exists()
+
+
+def test_messages_through_a_sequence_channel_are_arrows_from_the_append_to_the_take():
+    src = (ROOT / "specs" / "fifo_channel.spec").read_text()
+    spec = pyspec.loads(src.replace("invariant NothingLost: len(delivered) + len(chan) == next",
+                                    "invariant NothingLost: len(delivered) < 2"))
+    r = pyspec.check(spec)
+    assert r.violated == "NothingLost"
+    tl = timeline_from_trace(r.trace, spec, title="Fifo", verdict="violated", violated="NothingLost")
+    labels = [e.label for e in tl.events]
+    assert labels == ["initial state", "Send()", "Send()", "Receive()", "Receive()"]
+    assert [(a.source, a.target, a.label) for a in tl.arrows] == [(1, 3, "chan: 0"), (2, 4, "chan: 1")]  # FIFO
