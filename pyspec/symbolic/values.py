@@ -431,7 +431,9 @@ def universe(ctx: Ctx, x: Any) -> list:
     if c is not NOCONST:
         return [c]
     if isinstance(x, BagV):
-        raise EncodingError("a set of bags (a bag as a set element or map key)")
+        keys = list(x.counts)
+        combos = _product([list(range(n.lo, n.hi + 1)) for n in x.counts.values()])
+        return [frozenset((k, c) for k, c in zip(keys, combo) if c) for combo in combos]
     if isinstance(x, bool) or not isinstance(x, (IntV, EnumV, TupleV, UnionV, SetV, MapV, SeqV)):
         return [False, True]
     if isinstance(x, IntV):

@@ -99,3 +99,14 @@ def test_a_bag_prints_and_writes_itf_as_a_map_to_counts():
     assert format_value(t, v) == 'bag({"a": 2, "b": 1})' and format_value(t, frozenset()) == "bag()"
     assert to_itf(t, v) == {"#map": [["a", 2], ["b", 1]]} and from_itf(t, to_itf(t, v)) == v
     assert len(domain(BagT(IntT(0, 1), 2))) == 9 and t.show() == 'bag[{"a", "b"}, 2]'
+
+
+def test_a_set_of_bags_checks_alike_in_both_engines():
+    src = ("spec SB\nvar b: bag[0 .. 1, 1]\nvar s: set[bag[0 .. 1, 1]]\ninit:\n    b = bag()\n    s = {}\n"
+           "action A(x: 0 .. 1):\n    require x not in b\n    b' = add(b, x)\n    s' = s | {b}\n"
+           "invariant I: len(s) < 2\n")
+    spec = pyspec.loads(src)
+    explicit, bmc = pyspec.check(spec), pyspec.bmc(spec, 3)
+    assert explicit.verdict == bmc.verdict == Verdict.VIOLATED
+    assert explicit.trace is not None and bmc.trace is not None
+    assert [s.state for s in explicit.trace.steps] == [s.state for s in bmc.trace.steps]
