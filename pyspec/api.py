@@ -120,6 +120,31 @@ _VACUITY_INITS = 100_000
 """At most this many initial states are enumerated again to warn that none satisfies the constraints."""
 
 
+def check_temporal(
+    spec: CheckedSpec,
+    temporals=None,
+    max_states: int | None = None,
+    time_limit: float | None = None,
+    max_memory: float | None = None,
+    started: float | None = None,
+) -> Result:
+    """The temporal properties `temporals` (default: the spec's own) on every fair behaviour,
+    by the explicit engine (pyspec.explicit.liveness): HOLDS only when the whole state graph was
+    built and searched; VIOLATED with a lasso (`Result.trace.loop`); INCOMPLETE at a limit."""
+    if max_states is not None and max_states < 1:
+        raise UsageError("--max-states must be at least 1", code="PS602")
+    check_limits(time_limit, max_memory)
+    names = _known(spec, temporals, [t.name for t in spec.temporals], "temporal property", "temporal properties",
+                   "PS745")
+    started = time.perf_counter() if started is None else started
+    compiled = _compile_within(spec, names, time_limit, max_memory, started)
+    if isinstance(compiled, Result):
+        return compiled
+    from pyspec.explicit.liveness import LivenessOptions, check_temporal as _check_temporal
+
+    return _check_temporal(compiled, LivenessOptions(names, max_states, time_limit, max_memory, started))
+
+
 def _compile_within(spec: CheckedSpec, names, time_limit, max_memory, started) -> CompiledSpec | Result:
     """The compiled spec, or INCOMPLETE when a limit is passed while compiling."""
     try:
@@ -196,6 +221,29 @@ def bmc(spec: CheckedSpec, depth: int, invariants=None, timeout: float | None = 
                                                     reference=compile_spec(spec), reachables=reach,
                                                     deadlock=deadlock),
                                        lambda r: r))
+
+
+def bmc_temporal(spec: CheckedSpec, depth: int, temporals=None, timeout: float | None = None,
+                 time_limit: float | None = None, max_memory: float | None = None,
+                 started: float | None = None) -> Result:
+    """Bounded lassos with Z3 (pyspec.symbolic.lasso): VIOLATED with a fair lasso of at most
+    `depth` steps violating one of `temporals` (default: the spec's own), replayed through the
+    explicit engine; else NO_VIOLATION_UP_TO ("no fair lasso up to depth K"), never HOLDS."""
+    if depth < 1:
+        raise UsageError("--depth must be at least 1 for temporal properties (a lasso has a step)", code="PS602")
+    _seconds("--timeout", timeout)
+    names = _known(spec, temporals, [t.name for t in spec.temporals], "temporal property", "temporal properties",
+                   "PS745")
+    names = names if names is not None else spec.default_temporals()
+    from pyspec.explicit.lasso import replay_lasso
+    from pyspec.symbolic.lasso import bmc_lasso
+
+    def work() -> Result:
+        compiled = compile_spec(spec)
+        return bmc_lasso(spec, names, depth, timeout, reference=compiled,
+                         verify=lambda n, states, insts, loop: replay_lasso(compiled, n, states, insts, loop))
+
+    return _bounded(spec, "bmc", names, time_limit, max_memory, started, work, lambda r: r)
 
 
 def prove(spec: CheckedSpec, invariant: str, aux=(), k: int = 1, timeout: float | None = None,
@@ -320,6 +368,9 @@ def describe(spec: CheckedSpec) -> dict[str, Any]:
         "reachable": [r.name for r in spec.reachables],
         **({"constraints": [c.name for c in spec.constraints]} if spec.constraints else {}),
         "defs": [sig for _, sig in spec.defs],
+        "temporal": {t.name: t.kind.value for t in spec.temporals},
+        "fairness": [{"action": spec.actions[f.action].name, "strength": "strong" if f.strong else "weak",
+                      "conditional": f.unless is not None} for f in spec.fairness],
     }
 
 
@@ -331,4 +382,4 @@ def _jsonable(v: Any) -> Any:
     return v
 
 
-__all__ = ["load", "loads", "check", "simulate", "bmc", "prove", "synth", "expression", "instance", "successors", "successors_of", "explain", "trace_solver", "describe", "compile_spec", "format_value"]
+__all__ = ["load", "loads", "check", "check_temporal", "bmc_temporal", "simulate", "bmc", "prove", "synth", "expression", "instance", "successors", "successors_of", "explain", "trace_solver", "describe", "compile_spec", "format_value"]

@@ -22,7 +22,7 @@ from pyspec.report.errors import error_json, render_error, render_warnings
 from pyspec.report.result import render_json, render_text
 from pyspec.report.show import render_spec
 from pyspec.limits import Budget, LimitReached, default_max_memory
-from pyspec.progress import Interrupted, Session, enabled as progress_enabled
+from pyspec.progress import Interrupted, Session, enabled as progress_enabled, streams_guarded
 from pyspec.result import EXIT_BAD_INPUT, EXIT_INTERNAL, Verdict
 
 
@@ -56,6 +56,7 @@ class Options:
     progress: bool | None = None  # None: on when stderr is a terminal
     html: str | None = None  # also write the HTML timeline of the result's trace here
     include_path: tuple[str, ...] = ()  # -I DIR: folders searched by `include`
+    temporals: tuple[str, ...] | None = None  # `check --temporal NAME` (None: not named)
 
 
 def _param(text: str) -> tuple[str, str]:
@@ -103,6 +104,10 @@ def _build_parser() -> argparse.ArgumentParser:
     common(c)
     c.add_argument("--invariant", action="append", dest="invariants", metavar="NAME",
                    help="check only this invariant (repeatable); default: all")
+    c.add_argument("--temporal", action="append", dest="temporals", metavar="NAME",
+                   help="check this temporal property under the spec's fairness (repeatable); default: all of "
+                        "them, after the invariants, unless --invariant names some. Naming one checks only "
+                        "what is named")
     c.add_argument("--engine", choices=("explicit", "bmc"), default="explicit")
     c.add_argument("--max-states", type=int, default=None, help="stop (verdict incomplete) after N states")
     limits(c)
@@ -181,6 +186,7 @@ def _options(ns: argparse.Namespace) -> Options:
         progress=getattr(ns, "progress", None),
         html=getattr(ns, "html", None),
         include_path=tuple(getattr(ns, "include_path", ()) or ()),
+        temporals=tuple(ns.temporals) if getattr(ns, "temporals", None) else None,
     )
 
 
@@ -268,6 +274,8 @@ def run(o: Options) -> int:
     if o.command == "show":
         print(json.dumps(api.describe(spec), indent=2) if o.json else render_spec(spec))
         return 0
+    if o.command == "check" and (o.temporals is not None or (o.invariants is None and spec.default_temporals())):
+        return _check_with_temporal(o, spec, started)
     if o.command == "check":
         # the spec's own reachable properties, and any other one named by --witness
         reach = tuple(dict.fromkeys((*spec.default_reachables(), *o.witness))) if o.witness else None
@@ -318,6 +326,58 @@ def run(o: Options) -> int:
 
         _page_after_verdict(o.html, lambda: result_timeline(result, spec, _header(o, spec), explainer=_explainer(spec)))
     return result.exit_code
+
+
+def _check_with_temporal(o: Options, spec, started: float) -> int:
+    """`pyspec check` of a spec with temporal properties: the invariants and reachable
+    properties (unless there are none, or only --temporal names were given), then, when they
+    hold, the temporal properties; printed one after the other (in JSON, the temporal result
+    under "temporal"). With --engine bmc, both are bounded: no violation, and no fair lasso,
+    up to depth K (pyspec.symbolic.lasso), never "holds"."""
+    bmc = o.engine == "bmc"
+    if bmc and o.depth is None:
+        raise UsageError("--engine bmc needs --depth K", code="PS608")
+    safety = None
+    safety_named = o.invariants is not None or o.deadlock or bool(o.witness)
+    if safety_named or (o.temporals is None and (spec.default_invariants() or spec.default_reachables())):
+        reach = tuple(dict.fromkeys((*spec.default_reachables(), *o.witness))) if o.witness else None
+        if bmc:
+            assert o.depth is not None
+            safety = api.bmc(spec, depth=o.depth, invariants=o.invariants, timeout=o.timeout, reachables=reach,
+                             time_limit=o.time_limit, max_memory=o.max_memory, started=started)
+        else:
+            safety = api.check(spec, invariants=o.invariants, max_states=o.max_states, deadlock=o.deadlock,
+                               time_limit=o.time_limit, reachables=reach, max_memory=o.max_memory, started=started)
+    temporal = None
+    if safety is None or safety.exit_code == 0:
+        if bmc:
+            assert o.depth is not None
+            temporal = api.bmc_temporal(spec, o.depth, o.temporals, timeout=o.timeout, time_limit=o.time_limit,
+                                        max_memory=o.max_memory, started=started)
+        else:
+            temporal = api.check_temporal(spec, o.temporals, max_states=o.max_states, time_limit=o.time_limit,
+                                          max_memory=o.max_memory, started=started)
+    shown = [r for r in (safety, temporal) if r is not None]
+    if o.json:
+        doc = render_json(shown[0], o.witness) if len(shown) == 1 else None
+        if doc is None:
+            from pyspec.report.result import to_json
+
+            assert safety is not None and temporal is not None
+            doc = json.dumps({**to_json(safety, o.witness), "temporal": to_json(temporal)}, indent=2)
+        print(doc)
+    else:
+        texts = [render_text(r, _header(o, spec) if k == 0 else None, o.witness) for k, r in enumerate(shown)]
+        if temporal is None:
+            texts.append("temporal properties not checked (an invariant does not hold): "
+                         + ", ".join(o.temporals or spec.default_temporals()))
+        print("\n".join(texts))
+    worst = max(shown, key=lambda r: r.exit_code)
+    if o.html:
+        from pyspec.report.pages import result_timeline
+
+        _page_after_verdict(o.html, lambda: result_timeline(worst, spec, _header(o, spec), explainer=_explainer(spec)))
+    return worst.exit_code
 
 
 def check_page_path(path: str) -> None:
@@ -391,12 +451,18 @@ def run_view(trace: str, output: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # stdout's reader may go away (`| head`): the verdict's exit code and the files asked for stand
+    with streams_guarded():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = _build_parser()
     try:
         ns = parser.parse_args(argv)
     except SystemExit as e:
         return int(e.code or 0)
-    try:  # Ctrl-C stops the work like a limit (pyspec.progress): INCOMPLETE with what was done
+    try:  # Ctrl-C, SIGTERM, SIGHUP stop the work like a limit (pyspec.progress): INCOMPLETE with what was done
         with Session(progress_enabled(getattr(ns, "progress", None), sys.stderr)):
             if ns.command == "suite":
                 return run_suite(ns.suite, ns.only, ns.json)
@@ -408,16 +474,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(ns, "json", False):
             print(json.dumps(error_json(e), indent=2))
         return EXIT_BAD_INPUT
-    except (LimitReached, KeyboardInterrupt) as stop:  # Ctrl-C outside an engine (loading, printing)
+    except (LimitReached, KeyboardInterrupt) as stop:  # a stop outside an engine (loading, printing)
         reason = f"stopped: {stop.reason if isinstance(stop, LimitReached) else Interrupted().reason}"
         if getattr(ns, "json", False):
             print(json.dumps({"verdict": Verdict.INCOMPLETE.value, "exit_code": Verdict.INCOMPLETE.exit_code,
                               "reason": reason}, indent=2))
         else:
-            print(f"pyspec {ns.command}\nINCOMPLETE: {reason}")
+            what = getattr(ns, "spec", None) or getattr(ns, "suite", None) or getattr(ns, "trace", None)
+            print(f"pyspec {ns.command}" + (f" {what}" if what else "") + f"\nINCOMPLETE: {reason}")
         return Verdict.INCOMPLETE.exit_code
-    except BrokenPipeError:
-        return 0
     except Exception:  # the one place a bug becomes exit 70 instead of a misleading verdict
         print("pyspec: internal error (please report it with the spec and command):", file=sys.stderr)
         traceback.print_exc()

@@ -318,3 +318,23 @@ register_codes(
         },
     )
 )
+
+# Temporal properties and fairness (pyspec/lang/temporal.py, pyspec/explicit/liveness.py).
+register_codes(
+    _codes(SpecTypeError, {
+        "PS740": "a temporal operator (`always`, `eventually`, `leadsto`) outside a `temporal` property",
+        "PS742": "a temporal formula of a shape not supported (nested operators, or no operator at all)",
+    })
+    + _codes(SpecNameError, {
+        "PS741": "a primed variable in a temporal property or a fairness condition",
+        "PS743": "`fair` names no action of the spec",
+        "PS744": "`fair A(x, ...)` binding a different number of names than A has parameters, or one twice",
+    })
+    + _codes(UsageError, {
+        "PS745": "`--temporal` names no temporal property of the spec",
+    })
+    + _codes(SpecWarning, {
+        "PS747": "warning: a temporal property in a spec with no `fair` declaration (an unfair loop violates most)",
+        "PS748": "warning: a temporal property in a spec with a state constraint (behaviours stutter where it cuts them)",
+    })
+)

@@ -130,7 +130,7 @@ class Budget:
         # Never inside z3's bindings: an exception raised there crosses ctypes, which turns it
         # into ctypes.ArgumentError (an internal error) and can leave reference counts half done.
         # The next tick outside z3 stops the work instead.
-        if self._active and not (frame is not None and str(frame.f_globals.get("__name__", "")).startswith("z3")):
+        if self._active and not in_z3(frame):
             poll_budgets()
 
     def exceeded(self, slack: float = 0.0) -> str | None:
@@ -161,17 +161,29 @@ class Budget:
 
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """Hold SIGPROF (the ticks) and SIGINT while the budgets' bookkeeping changes: their Python
-    handlers, which may raise, run once it is done (main thread only; elsewhere no-op)."""
+    """Hold SIGPROF (the ticks) and the stop signals (SIGINT, SIGTERM, SIGHUP: pyspec.progress)
+    while the budgets' bookkeeping changes: their Python handlers, which may raise, run once it
+    is done (main thread only; elsewhere no-op)."""
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    held = {signal.SIGPROF, signal.SIGINT}
+    held = {signal.SIGPROF, signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
     old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
     try:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def in_z3(frame: Any) -> bool:
+    """Whether a signal handler called in `frame` runs inside z3's Python bindings: that frame or
+    any caller of it (a handler may run in code that z3 called, or in another handler that was
+    itself called inside z3). An exception raised there would cross ctypes."""
+    while frame is not None:
+        if str(frame.f_globals.get("__name__", "")).startswith("z3"):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def time_left() -> float | None:
@@ -205,5 +217,5 @@ def poll_budgets(slack: float = 0.0) -> None:
         b.poll(slack)
 
 
-__all__ = ["Budget", "LimitReached", "check_bounds", "default_max_memory", "memory_exhausted", "memory_left", "poll_budgets",
-           "resident_mb", "time_left"]
+__all__ = ["Budget", "LimitReached", "check_bounds", "default_max_memory", "in_z3", "memory_exhausted", "memory_left",
+           "poll_budgets", "resident_mb", "time_left"]

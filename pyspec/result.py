@@ -64,6 +64,9 @@ class Step:
 class Trace:
     vars: tuple[VarInfo, ...]
     steps: tuple[Step, ...]
+    # A lasso (a violated temporal property): the last state equals steps[loop].state, and the
+    # behaviour repeats steps loop+1 .. the last for ever. None: a finite trace.
+    loop: int | None = None
 
     def __len__(self) -> int:
         """The number of actions taken (the initial state is not an action)."""
@@ -228,6 +231,7 @@ class Row:
     seed: int = 0
     deadlock: bool = False
     note: str | None = None
+    temporal: tuple[str, ...] | None = None  # temporal properties to check instead of invariants
 
 
 @dataclass(frozen=True, slots=True)

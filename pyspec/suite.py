@@ -1,7 +1,8 @@
 """Suites: a TOML file of checks with their expected verdicts, run as one table (`pyspec suite`).
 
 Each `[[check]]` names a spec (relative to the suite file), params, a property, an engine and a
-bound, and the verdict the literature predicts. A row passes when the actual verdict equals the
+bound, and the verdict the literature predicts. A row with `temporal = "NAME"` (or a list)
+checks temporal properties under the spec's fairness instead of invariants (explicit engine). A row passes when the actual verdict equals the
 expected one (and the counterexample length or state count, when the row pins one).
 """
 
@@ -29,7 +30,7 @@ _VERDICTS = {v.value: v for v in Verdict} | {
     "deadlock": Verdict.DEADLOCK,
 }
 _KEYS = {"name", "spec", "params", "property", "properties", "engine", "bound", "expect", "length",
-         "states", "with", "k", "timeout", "runs", "steps", "seed", "deadlock", "note"}
+         "states", "with", "k", "timeout", "runs", "steps", "seed", "deadlock", "note", "temporal"}
 
 _ENGINE_KEYS = {  # the keys only some engines read
     "bound": ("explicit", "bmc", "synth"),
@@ -75,9 +76,15 @@ def _row(path: str, base: str, n: int, c: dict[str, Any]) -> Row:
     if expect is None:
         raise UsageError(f"{where}: unknown expected verdict {c['expect']!r}", code="PS613")
     props = c.get("properties", [c["property"]] if "property" in c else None)
+    temporal = c.get("temporal")
+    if isinstance(temporal, str):
+        temporal = [temporal]
+    if temporal is not None and (props is not None or engine != "explicit"):
+        raise UsageError(f"{where}: a 'temporal' row names no invariant and runs on the explicit engine",
+                         code="PS613")
     params = {str(k): _param_text(v) for k, v in (c.get("params") or {}).items()}
     return Row(
-        name=c.get("name") or f"{c['spec']} {' '.join(props or [])}",
+        name=c.get("name") or f"{c['spec']} {' '.join(props or temporal or [])}",
         spec=os.path.join(base, c["spec"]),
         params=params,
         properties=tuple(props) if props is not None else None,
@@ -94,6 +101,7 @@ def _row(path: str, base: str, n: int, c: dict[str, Any]) -> Row:
         seed=int(c.get("seed", 0)),
         deadlock=bool(c.get("deadlock", False)),
         note=c.get("note"),
+        temporal=tuple(temporal) if temporal is not None else None,
     )
 
 
@@ -126,6 +134,8 @@ def run_row(row: Row) -> RowResult:
 
 def _run(row: Row) -> Result:
     spec = api.load(row.spec, row.params)
+    if row.engine == "explicit" and row.temporal is not None:
+        return api.check_temporal(spec, row.temporal, max_states=row.bound)
     if row.engine == "explicit":
         return api.check(spec, invariants=row.properties, max_states=row.bound, deadlock=row.deadlock)
     if row.engine == "simulate":

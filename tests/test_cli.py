@@ -156,3 +156,18 @@ def test_internal_error_exits_70(monkeypatch, capsys):
     monkeypatch.setattr(cli, "run", boom)
     assert main(["check", LE]) == 70
     assert "internal error" in capsys.readouterr().err
+
+
+def test_a_stop_signal_outside_an_engine_names_the_spec_and_the_signal(monkeypatch, capsys):
+    import signal
+
+    from pyspec import api
+    from pyspec.progress import Interrupted
+
+    def stopped(path, params, **options):  # SIGTERM while the spec loads: no engine turned it into a result
+        raise Interrupted(signal.SIGTERM)
+
+    monkeypatch.setattr(api, "load", stopped)
+    assert main(["check", LE]) == 3
+    out = capsys.readouterr().out
+    assert out.startswith(f"pyspec check {LE}\nINCOMPLETE: stopped: terminated by SIGTERM"), out

@@ -65,7 +65,7 @@ invariant NotThree: x != 3
 
 # Options the CLI itself acts on, for every command that has them: output, params, pages and
 # the engine are pinned by the effect tests below, suite's --only too; --progress by
-# tests/test_issue13_progress.py, view's --output by tests/report/test_timeline.py and -I (the include
+# tests/test_progress_and_stop_signals.py, view's --output by tests/report/test_timeline.py and -I (the include
 # path) by tests/lang/test_include.py.
 CLI_OWN = {"--help", "--json", "-D", "-I", "--html", "--progress", "--engine", "--output", "--only"}
 

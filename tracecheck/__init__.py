@@ -105,7 +105,11 @@ class _KeyWatch:
         self.suspects = m.suspect_keys
         self.missing = {w.path for w in m.suspect_keys if w.path is not None}
 
-    def records(self, records: Iterable[Record]) -> Iterator[Record]:
+    def records(self, records: Iterable[Record]) -> Iterable[Record]:
+        """`records`, watched while a suspect key is still missing."""
+        return self._watch(records) if self.missing else records
+
+    def _watch(self, records: Iterable[Record]) -> Iterator[Record]:
         missing = self.missing
         for r in records:
             if missing and r.data is not None:
@@ -128,7 +132,7 @@ def _run(m: Mapping, paths: tuple[str, ...], keys: _KeyWatch, engine: str, z3_af
     if engine == "z3":
         from tracecheck.validate_z3 import validate_records_z3
 
-        return validate_records_z3(m, read(), opts, paths)
+        return _untracked(m, validate_records_z3(m, read(), opts, paths))
     from tracecheck.validate_z3 import explicit_only
 
     # --engine auto stays explicit for what Z3 does not check, and for standard input (read once)
@@ -145,7 +149,17 @@ def _run(m: Mapping, paths: tuple[str, ...], keys: _KeyWatch, engine: str, z3_af
             f"{f' ({at.where()})' if at else ''} after {first.stats.get('seconds', 0):.2f} s; "
             "Z3 checked the log from the first record")
     second = validate_records_z3(m, read(), opts, paths)
-    return dataclasses.replace(second, stats={**second.stats, "switched": note})
+    return _untracked(m, dataclasses.replace(second, stats={**second.stats, "switched": note}))
+
+
+def _untracked(m: Mapping, r: TraceResult) -> TraceResult:
+    """A Z3 result says so when the spec's `leadsto` obligations were not tracked (the explicit
+    engine reads them off its frontier; Z3 keeps none)."""
+    names = [t.name for t in m.spec.temporals if t.q is not None]
+    if not names:
+        return r
+    return dataclasses.replace(r, stats={**r.stats, "obligations": f"not tracked by the z3 engine: {', '.join(names)} "
+                                         "(--engine explicit reports those pending at the end of the log)"})
 
 
 __all__ = [

@@ -19,7 +19,7 @@ import pyspec
 from pyspec import error_json, render_error
 from pyspec.errors import PyspecError, UsageError
 from pyspec.limits import Budget, LimitReached, default_max_memory
-from pyspec.progress import Interrupted, Session, enabled as progress_enabled, watch
+from pyspec.progress import Interrupted, Session, enabled as progress_enabled, streams_guarded, watch
 from pyspec.result import EXIT_BAD_INPUT, EXIT_INTERNAL, Verdict
 
 
@@ -48,6 +48,7 @@ class Options:
     progress: bool | None = None  # None: on when stderr is a terminal
     spec: str | None = None  # --spec: instead of the mapping's spec file
     z3_after: int = 10_000  # --engine auto: Z3 takes over past this many states
+    strict_liveness: bool = False  # leadsto obligations open at the end of the log fail the run
 
 
 def _record_probe(series, engine: str):
@@ -107,6 +108,9 @@ def _build_parser() -> argparse.ArgumentParser:
     v.add_argument("--z3-after", type=int, default=10_000, metavar="N",
                    help="with --engine auto, move to Z3 past N states (default 10,000)")
     v.add_argument("--spec", metavar="FILE", help="check against this spec instead of the mapping's [spec] file")
+    v.add_argument("--strict-liveness", action="store_true",
+                   help="fail (exit 1) when a `leadsto` obligation of the spec is still pending at the end of the log "
+                        "(by default a warning)")
     v.add_argument("--json", action="store_true", help="machine-readable output")
     v.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE (bad input too: one error)")
     v.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
@@ -120,7 +124,7 @@ def parse_options(argv: Sequence[str] | None) -> Options:
     ns = _build_parser().parse_args(argv)
     return Options(ns.mapping, tuple(ns.logs), dict(ns.params), ns.hidden, tuple(ns.invariant) if ns.invariant else None,
                    ns.invariants, ns.max_frontier, ns.time_limit, ns.engine, ns.json, ns.junit, ns.max_memory,
-                   ns.html, ns.progress, ns.spec, ns.z3_after)
+                   ns.html, ns.progress, ns.spec, ns.z3_after, ns.strict_liveness)
 
 
 def run(o: Options) -> int:
@@ -158,6 +162,12 @@ def run(o: Options) -> int:
                                          started=started, on_frontier=hook, z3_after=o.z3_after)
         for text in result.warnings:  # decided on the records read (a `when` key none of them has)
             print(text, file=sys.stderr)
+    if o.strict_liveness and result.pending:
+        import dataclasses
+
+        names = ", ".join(f"{p.property} (since record {p.opened.index})" for p in result.pending)
+        result = dataclasses.replace(result, verdict=Verdict.VIOLATED,
+                                     reason=f"obligations pending at the end of the log (--strict-liveness): {names}")
     print(render_json(result) if o.json else render_text(result))
     if o.html:  # a page that cannot be built or written is a note on stderr: the verdict's exit code stands
         _write_html(o.html, result, mapping, o.logs, series.points if series is not None else [], o, started)
@@ -215,8 +225,14 @@ def _write_html(path: str, result, mapping, logs: tuple[str, ...], frontier: lis
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # stdout's reader may go away (`| head`): the verdict's exit code and the files asked for stand
+    with streams_guarded():
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     o = parse_options(argv)
-    try:  # Ctrl-C stops the work like a limit (pyspec.progress): INCOMPLETE with what was done
+    try:  # Ctrl-C, SIGTERM, SIGHUP stop the work like a limit (pyspec.progress): INCOMPLETE with what was done
         with Session(progress_enabled(o.progress, sys.stderr)):
             return run(o)
     except PyspecError as e:
@@ -232,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             except OSError as w:
                 print(f"tracecheck: error: cannot write {o.junit}: {w.strerror}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (LimitReached, KeyboardInterrupt) as stop:  # Ctrl-C outside the validator (loading, printing)
+    except (LimitReached, KeyboardInterrupt) as stop:  # a stop outside the validator (loading, printing)
         reason = f"stopped: {(stop if isinstance(stop, LimitReached) else Interrupted()).reason}"
         if o.json:
             print(json.dumps({"verdict": Verdict.INCOMPLETE.value, "exit_code": Verdict.INCOMPLETE.exit_code,
@@ -240,9 +256,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(f"tracecheck validate\nINCOMPLETE: {reason}")
         return Verdict.INCOMPLETE.exit_code
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_BAD_INPUT
     except Exception:
         print("tracecheck: internal error (please report it with the command that caused it):", file=sys.stderr)
         traceback.print_exc()

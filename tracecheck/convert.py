@@ -15,6 +15,8 @@ from pyspec.types import BagT, BoolT, EnumT, IntT, MapT, RecordT, SeqT, SetT, Tu
 
 Converter = Callable[[Any], Any]
 
+_EMPTY: frozenset = frozenset()
+_INT_ONLY = {int}
 _TRUE = {"true", "True", "TRUE", "1", "yes", "on"}
 _FALSE = {"false", "False", "FALSE", "0", "no", "off"}
 
@@ -41,6 +43,15 @@ def converter(ty: Type) -> Converter:
                 raise ValueError(f"{v} is outside {lo} .. {hi}")
             return v
 
+        if lo is not None and hi is not None:
+            low, high = lo, hi
+
+            def to_bounded_int(v: Any) -> int:
+                if type(v) is int and low <= v <= high:  # the common case, without a further test
+                    return v
+                return to_int(v)
+
+            return to_bounded_int
         return to_int
     if isinstance(ty, EnumT):
         values = frozenset(ty.values)
@@ -58,11 +69,14 @@ def converter(ty: Type) -> Converter:
             lo, hi = et.lo, et.hi
 
             def to_int_set(v: Any) -> frozenset:
-                # the common case, a JSON list of in-range ints, without a call per element
-                if type(v) is list and all(type(x) is int for x in v):
-                    s = frozenset(v)
-                    if not s or (lo <= min(s) and max(s) <= hi):
-                        return s
+                # the common case, a JSON list of in-range ints, without a Python call per element
+                if type(v) is list:
+                    if not v:
+                        return _EMPTY
+                    if set(map(type, v)) == _INT_ONLY:
+                        s = frozenset(v)
+                        if lo <= min(s) and max(s) <= hi:
+                            return s
                 return to_set(v)
 
         def to_set(v: Any) -> frozenset:
@@ -160,7 +174,7 @@ def converter(ty: Type) -> Converter:
 
 
 def _to_bool(v: Any) -> bool:
-    if isinstance(v, bool):
+    if v is True or v is False:
         return v
     if isinstance(v, str):
         s = v.strip()

@@ -18,7 +18,7 @@ from typing import Any, Iterable
 from pyspec.report.timeline import Band, Event, Excerpt, Lane, Timeline, excerpt, read_source
 from tracecheck.mapping import Mapping, Rule
 from tracecheck.readers.record import MISSING, Record, get_path
-from tracecheck.report import _reason, headline, span_text
+from tracecheck.report import _reason, headline, pending_text, span_text
 from tracecheck.result import Divergence, TraceResult
 from tracecheck.validate import _Dispatch
 
@@ -183,6 +183,7 @@ def log_timeline(r: TraceResult, m: Mapping | None, records: Iterable[Record],
     logs = ", ".join(os.path.basename(p) for p in r.logs) or "(records)"
     summary = [f"tracecheck validate: {logs} against {r.spec} ({r.mapping})", headline(r)]
     summary.extend(span_text(v) for v in r.violations[:_SPANS_LISTED])
+    summary.extend(pending_text(p).split("\n")[0] for p in r.pending)
     if len(r.violations) > _SPANS_LISTED or r.more_violations:
         summary.append(f"... and {len(r.violations) - _SPANS_LISTED + r.more_violations:,} more invariant spans")
     if r.invariants and not r.violations:

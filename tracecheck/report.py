@@ -8,7 +8,7 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from pyspec.result import Verdict
-from tracecheck.result import Divergence, InvariantSpan, RecordRef, TraceResult
+from tracecheck.result import Divergence, InvariantSpan, Pending, RecordRef, TraceResult
 
 _RAW_WIDTH = 160
 _SPANS_SHOWN = 10
@@ -38,6 +38,8 @@ def headline(r: TraceResult) -> str:
     if r.verdict is Verdict.DIVERGES and r.divergence is not None:
         d = r.divergence
         return f"DIVERGES at {_ref(d.record)}: no behaviour of {r.spec} explains it"
+    if r.verdict is Verdict.VIOLATED:  # --strict-liveness: obligations left open
+        return f"VIOLATED: {r.reason}"
     return f"INCOMPLETE: {r.reason}"
 
 
@@ -67,7 +69,17 @@ def render_text(r: TraceResult) -> str:
         out.extend(_divergence(r.divergence))
     if r.invariants:
         out.extend(_invariants(r))
+    out.extend(pending_text(p) for p in r.pending)
+    if r.stats.get("obligations"):
+        out.append(f"note: leadsto obligations {r.stats['obligations']}")
     return "\n".join(out)
+
+
+def pending_text(p: Pending) -> str:
+    """The warning for one obligation open at the end of the log."""
+    how = "" if p.definite else " (in some of the states consistent with the log)"
+    return (f"warning: {p.property} pending at the end of the log: `{p.p_text}` held after {_ref(p.opened)}{how}, "
+            f"and `{p.q_text}` after no later record\n  {_raw(p.opened.raw)}")
 
 
 def _divergence(d: Divergence) -> list[str]:
@@ -178,6 +190,8 @@ def to_json(r: TraceResult) -> dict[str, Any]:
                 for c in d.explained
             ],
         }
+    if r.pending:
+        out["pending"] = [{"property": p.property, "opened": ref(p.opened), "definite": p.definite} for p in r.pending]
     if r.invariants:
         out["invariants"] = {
             "checked": list(r.invariants),
@@ -204,11 +218,16 @@ def render_junit(r: TraceResult) -> str:
     name = f"{r.spec} conformance of " + (", ".join(_short(p) for p in r.logs) or "the log")
     if r.verdict is Verdict.CONFORMS:
         body = ""
+    elif r.verdict is Verdict.VIOLATED:
+        body = f"<failure message={quoteattr(headline(r))} type=\"pending\">{escape(text)}</failure>"
     elif r.verdict is Verdict.DIVERGES:
         body = f"<failure message={quoteattr(headline(r))} type=\"divergence\">{escape(text)}</failure>"
     else:
         body = f"<error message={quoteattr(headline(r))} type=\"incomplete\">{escape(text)}</error>"
     cases.append((name, body))
+    for p in r.pending:  # a warning: a test case that passes, its text in system-out
+        cases.append((f"{r.spec} {p.property} pending at the end of the log",
+                      f"<system-out>{escape(pending_text(p))}</system-out>"))
     for inv in r.invariants:
         spans = [v for v in r.violations if v.invariant == inv]
         body = ""
@@ -238,4 +257,5 @@ def render_junit_error(err_text: str, message: str) -> str:
     ]) + "\n"
 
 
-__all__ = ["render_text", "render_json", "render_junit", "render_junit_error", "to_json", "headline", "span_text"]
+__all__ = ["render_text", "render_json", "render_junit", "render_junit_error", "to_json", "headline", "span_text",
+           "pending_text"]

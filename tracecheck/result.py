@@ -86,6 +86,18 @@ class InvariantSpan:
 
 
 @dataclass(frozen=True, slots=True)
+class Pending:
+    """A `P leadsto Q` obligation open at the end of the log: P held (and Q did not) after
+    record `opened`, and Q held after no later record (tracecheck.obligations)."""
+
+    property: str
+    opened: RecordRef
+    definite: bool  # P and not Q in every state consistent with the log there, not only some
+    p_text: str = "P"  # the predicates as the spec writes them
+    q_text: str = "Q"
+
+
+@dataclass(frozen=True, slots=True)
 class TraceResult:
     verdict: Verdict
     spec: str
@@ -106,6 +118,7 @@ class TraceResult:
     stats: dict[str, Any] = field(default_factory=dict)
     # what may be wrong in the mapping, decided on the records read (a `when` key none of them has)
     warnings: tuple[str, ...] = ()
+    pending: tuple[Pending, ...] = ()  # leadsto obligations open at the end of the log (a warning)
 
     @property
     def exit_code(self) -> int:
@@ -130,4 +143,4 @@ def end_of_log(records: int, matched: int, log_format: str) -> tuple[Verdict, st
                                 f"was checked; check {where}")
 
 
-__all__ = ["end_of_log", "TraceResult", "Divergence", "Candidate", "Reason", "RecordRef", "InvariantSpan"]
+__all__ = ["end_of_log", "TraceResult", "Divergence", "Candidate", "Reason", "RecordRef", "InvariantSpan", "Pending"]

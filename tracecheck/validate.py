@@ -25,6 +25,7 @@ from pyspec.limits import Budget, LimitReached, resident_mb
 from pyspec.result import Verdict
 from tracecheck.errors import LogError
 from tracecheck.mapping import Mapping, Rule
+from tracecheck.obligations import Obligations
 from tracecheck.readers.record import MISSING, Record, get_path
 from tracecheck.result import Candidate, Divergence, InvariantSpan, Reason, RecordRef, TraceResult, end_of_log
 
@@ -128,6 +129,7 @@ class _Validator:
             if n not in known:
                 raise UsageError(f"spec {m.spec.name} has no invariant '{n}'", hint="invariants: " + ", ".join(known), code="TC303")
         self.inv_fns = [(n, self.c.invariant_fn((n,))) for n in self.inv_names]
+        self.obligations = Obligations(self.c)  # leadsto properties: what is still pending at the end
         self.dispatch = _Dispatch(m.rules)
         # Per rule: (field, its key when the path is one key, path, converter, optional).
         self.plans = [
@@ -135,6 +137,8 @@ class _Validator:
              for n in r.fields for d in [m.fields[n]]]
             for r in m.rules
         ]
+        self.names = [tuple(r.fields) for r in m.rules]
+        self.binders = [_binder(r.index, plan) for r, plan in zip(m.rules, self.plans)]
         # per rule: may an argument be open (`"?"`, or reading an optional field)? (else no OPEN test per record)
         self.may_open = [any(a.open or a.optional or any(m.fields[f].optional for f in a.fields) for a in r.args)
                          for r in m.rules]
@@ -146,6 +150,7 @@ class _Validator:
         self.switched = False
         self.domains: dict[tuple, frozenset] = {}
         self.step_memo: dict[tuple, tuple] = {}
+        self.succ_memo: dict[tuple, list] = {}
         self.hidden_memo: dict[tuple, tuple] = {}
         self.inv_memo: dict[tuple, tuple] = {}
         inits = self.c.initial_states()
@@ -203,21 +208,40 @@ class _Validator:
 
     def _loop(self, records: Iterable[Record], st: _Progress, t0: float, budget: Budget) -> TraceResult | None:
         """Records one at a time; the DIVERGES result, or None at the end of the log. Counters
-        live in locals (the hot loop) and are written back to `st` however the loop ends."""
+        live in locals (the hot loop) and are written back to `st` however the loop ends.
+
+        The hot path is a fully observed log: one state consistent with the log, no hidden
+        steps. Each record's fields are bound by its rule's compiled binder into a key (the
+        rule's index and the converted values), and the step from a state on a key is kept in
+        that state's table with the table of the state it leads to: a record the log has seen
+        before, from a state seen before, costs two dict lookups and no hashing of a state.
+        Anything else (several states, hidden steps, a record the binder cannot take) goes
+        through `step`, which says why a record fails."""
         frontier = st.frontier
         recent = st.recent  # (index, record) pairs: a RecordRef is built only for a report
         n = matched = ignored = peak = more = 0
         spans, open_spans = st.spans, st.open_spans
-        find = self.dispatch.find
+        dispatch = self.dispatch
+        find = dispatch.find
+        by_value = dispatch.table if dispatch.key is not None else None
+        dkey = dispatch.key or ""  # only read when by_value is a table
+        rules, binders, names = self.m.rules, self.binders, self.names
         bind, step = self.bind, self.step
         on_frontier = self.opts.on_frontier
         keep_recent = bool(self.opts.recent)
         inv = bool(self.inv_fns)
+        obligations = self.obligations if self.obligations else None  # leadsto properties to follow
+        track = inv or obligations is not None
+        # the automaton of steps from one state (None: not one state, or hidden steps)
+        single = not self.H
+        tables: dict[tuple, dict] = {}
+        edges = 0
+        table = tables.setdefault(frontier[0], {}) if single and len(frontier) == 1 else None
         # With a timer armed (pyspec.limits), it checks the bounds every 20 ms of CPU time: a
         # poll per record would only add a read of /proc per record for the memory bound (the
         # CLI's default), which doubled the time per record. The first record is polled so that
         # a limit already passed stops the run there; then every 256th as a backstop.
-        poll_all = not budget.armed
+        poll_all = not budget.armed and (budget.deadline is not None or budget.max_memory is not None)
         poll = budget.poll
         record = None
         try:
@@ -226,22 +250,60 @@ class _Validator:
                 if poll_all or n & 255 == 1:
                     poll()
                 data = record.data
-                rule = find(data) if data is not None else None
+                if data is None:
+                    rule = None
+                elif by_value is not None:
+                    try:
+                        rule = by_value.get(data.get(dkey, MISSING))
+                    except TypeError:  # an unhashable value (a list, an object) matches no rule
+                        rule = None
+                else:
+                    rule = find(data)
                 if rule is None:
                     self.rule_of(record)  # LogError (TC206) when unmatched records are rejected
                     ignored += 1
                     continue
-                values = bind(rule, record)
+                key = binders[rule.index](data)
+                if table is not None and key is not None:
+                    hit = table.get(key)
+                    if hit is not None:  # a step taken before: its frontier size is already in `peak`
+                        frontier, table = hit
+                        matched += 1
+                        if keep_recent:
+                            recent.append((n, record))
+                        if on_frontier is not None:
+                            on_frontier(n, len(frontier))
+                        if track:
+                            ref = RecordRef(n, record.file, record.line, record.raw)
+                            if inv:
+                                more += self.track_invariants(frontier, ref, open_spans, spans)
+                            if obligations:
+                                obligations.observe(frontier, ref)
+                        continue
+                if key is None:
+                    values = bind(rule, record)
+                    key = (rule.index, *values.values())
+                else:
+                    values = dict(zip(names[rule.index], key[1:]))
                 try:
                     nxt = step(frontier, rule, values, record)
                 except SpecEvalError as e:
                     raise LogError(f"evaluating rule '{rule.name}' on this record: {e.message}", _span(record),
                                    notes=((e.span, "here"),) if e.span else (), code="TC207") from None
                 if not nxt:
-                    return self.diverged(frontier, rule, values, record, n, recent, matched, ignored, spans, open_spans,
-                                         more, t0, peak)
-                frontier = nxt
+                    return self.diverged(frontier, rule, values, record, n, recent, matched, ignored, spans,
+                                         open_spans, more, t0, peak)
                 size = len(nxt)
+                after = tables.setdefault(nxt[0], {}) if single and size == 1 else None
+                if table is not None:
+                    if edges >= _MEMO_LIMIT:  # keep memory flat: start the automaton again
+                        tables.clear()
+                        edges = 0
+                        after = tables.setdefault(nxt[0], {}) if size == 1 else None
+                    else:
+                        table[key] = (nxt, after)
+                        edges += 1
+                frontier, table = nxt, after
                 if on_frontier is not None:
                     on_frontier(n, size)
                 if size > peak:
@@ -249,9 +311,12 @@ class _Validator:
                 matched += 1
                 if keep_recent:
                     recent.append((n, record))
-                if inv:
-                    more += self.track_invariants(frontier, RecordRef(n, record.file, record.line, record.raw),
-                                                  open_spans, spans)
+                if track:
+                    ref = RecordRef(n, record.file, record.line, record.raw)
+                    if inv:
+                        more += self.track_invariants(frontier, ref, open_spans, spans)
+                    if obligations:
+                        obligations.observe(frontier, ref)
         finally:
             st.frontier, st.record = frontier, record
             st.n, st.matched, st.ignored, st.peak, st.more = n, matched, ignored, peak, more
@@ -280,7 +345,7 @@ class _Validator:
                 cut = (run_start, st.n)
             if not items:
                 continue
-            after: list[list] | None = [] if self.inv_fns else None
+            after: list[list] | None = [] if self.inv_fns or self.obligations else None
             try:
                 nxt = self.step_orders(st.frontier, items, after)
                 if not nxt:  # no order explains the batch: the logged order names the record
@@ -319,11 +384,15 @@ class _Validator:
         return None
 
     def track_batch(self, items: list, after: list[list], st: _Progress) -> None:
-        """Invariants after each record of a batch, in log order, on the states right after that
+        """Invariants (and leadsto obligations) after each record of a batch, in log order, on the states right after that
         record in the orders that explain the batch (`after`, from step_orders): a violation
         names the record whose step made it, even when a later record of the batch undoes it."""
         for (k, _, _, r), states in zip(items, after):
-            st.more += self.track_invariants(states, RecordRef(k, r.file, r.line, r.raw), st.open_spans, st.spans)
+            ref = RecordRef(k, r.file, r.line, r.raw)
+            if self.inv_fns:
+                st.more += self.track_invariants(states, ref, st.open_spans, st.spans)
+            if self.obligations:
+                self.obligations.observe(states, ref)
 
     def cut_short(self, st: _Progress, cut: tuple[int, int], k: int, record: Record, t0: float) -> TraceResult:
         """INCOMPLETE where only a divergence could be claimed if the cut batches were searched as one."""
@@ -487,13 +556,24 @@ class _Validator:
         return got
 
     def successors(self, s: tuple, inst: tuple[str, tuple]) -> list:
+        """The states `inst` leads to from `s`, remembered per (state, instance): records that
+        differ only in what they observe step the same state by the same instance."""
+        key = (s, inst)
+        got = self.succ_memo.get(key)
+        if got is not None:
+            return got
         if OPEN not in inst[1]:
-            return pyspec.successors(self.c, s, inst[0], inst[1])
-        out: dict = {}
-        for a, args in self.concrete(inst):
-            for t in pyspec.successors(self.c, s, a, args):
-                out[t] = None
-        return list(out)
+            got = pyspec.successors(self.c, s, inst[0], inst[1])
+        else:
+            out: dict = {}
+            for a, args in self.concrete(inst):
+                for t in pyspec.successors(self.c, s, a, args):
+                    out[t] = None
+            got = list(out)
+        if len(self.succ_memo) >= _MEMO_LIMIT:
+            self.succ_memo.clear()
+        self.succ_memo[key] = got
+        return got
 
     def expand(self, frontier: list) -> list:
         """The frontier after up to H hidden steps (every state reached on the way included)."""
@@ -537,7 +617,7 @@ class _Validator:
         if isinstance(inst, str):
             return []
         candidates = self.expand(frontier) if self.H else frontier
-        vkey = (rule.index, inst, tuple(values.values()))
+        vkey = (rule.index, *values.values())  # the instance is a function of the rule and the values
         memo = self.step_memo
         out: dict = {}
         obs = None
@@ -551,7 +631,7 @@ class _Validator:
                 if obs is None:
                     obs = [observer(o, values) for o in rule.observe if all(values[f] is not MISSING for f in o.fields)]
                 succs = [s] if inst is None else self.successors(s, inst)
-                good = tuple(t for t in succs if all(f(s, t) for f in obs))
+                good = tuple(dict.fromkeys(t for t in succs if all(f(s, t) for f in obs)))
                 if len(memo) >= _MEMO_LIMIT:
                     memo.clear()
                 memo[key] = good
@@ -625,7 +705,7 @@ class _Validator:
             stats["switch"] = True
         return TraceResult(verdict, self.m.spec.name, self.m.file, self.logs, "explicit", self.H, n, matched, ignored,
                            frontier, invariants=self.inv_names, violations=tuple(spans), more_violations=more,
-                           stats=stats, **kw)
+                           stats=stats, pending=self.obligations.pending() if verdict is Verdict.CONFORMS else (), **kw)
 
     def diverged(self, frontier, rule, values, record, n, recent, matched, ignored, spans, open_spans, more, t0,
                  peak) -> TraceResult:
@@ -758,6 +838,7 @@ class _Dispatch:
         self.rules = rules
         paths = {tuple(p for p, _ in r.when) for r in rules}
         self.table: dict | None = None
+        self.key: str | None = None  # the one key every rule tests, when a dict lookup does it
         if len(paths) == 1 and len(next(iter(paths))) == 1 and all(
                 isinstance(v, (str, int)) and not isinstance(v, bool) for r in rules for v in r.when[0][1]):
             self.path = next(iter(paths))[0]
@@ -780,6 +861,42 @@ class _Dispatch:
             if all(any(_same(got, w) for w in want) for p, want in r.when for got in (get_path(data, p),)):
                 return r
         return None
+
+
+def _binder(index: int, plan: list) -> Callable[[dict], tuple | None]:
+    """The compiled binding of a rule's fields for a JSON record: (rule index, converted
+    values in the rule's field order), or None when any field is absent, null, nested or does
+    not convert; `_Validator.bind` then takes the record and says what is wrong with it."""
+    if any(key is None for _, key, _, _, _ in plan):
+        return lambda data: None
+    keys = tuple(key for _, key, _, _, _ in plan)
+    convs = tuple(convert for _, _, _, convert, _ in plan)
+    if len(plan) == 3:  # the usual rule: a node, and two observed fields
+        (k1, k2, k3), (c1, c2, c3) = keys, convs
+
+        def bind3(data: dict) -> tuple | None:
+            get = data.get
+            a, b, c = get(k1), get(k2), get(k3)
+            if a is None or b is None or c is None:
+                return None
+            try:
+                return (index, c1(a), c2(b), c3(c))
+            except ValueError:
+                return None
+
+        return bind3
+
+    def bind(data: dict) -> tuple | None:
+        get = data.get
+        raw = [get(k) for k in keys]
+        if None in raw:
+            return None
+        try:
+            return (index, *[c(v) for c, v in zip(convs, raw)])
+        except ValueError:
+            return None
+
+    return bind
 
 
 class _Open:

@@ -10,7 +10,8 @@ Messages and the events logged (node is "storage"):
 
 `--fencing none` accepts every write; `--fencing write` rejects a write whose token is lower
 than the highest token written so far (a conditional write). Bug flag: `--bug-ignore-tokens`
-claims write fencing but accepts every write.
+claims write fencing but accepts every write. A write sent again (the client resends when an
+answer takes over a second) is answered again and applied and logged once.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class Storage:
         self.args = args
         self.log = Log(args.log, "storage", 15)
         self.value, self.highest = 0, 0
+        self.answered: dict[tuple[int, int, int], str] = {}  # each write applied once, however often sent
 
     def on_message(self, msg: dict, addr, proto) -> None:
         kind = msg.get("type")
@@ -40,12 +42,16 @@ class Storage:
             proto.send(addr[1], {"type": "read_ok", "value": self.value})
         elif kind == "write":
             c, tok, v = int(msg["client"]), int(msg["token"]), int(msg["value"])
+            if (c, tok, v) in self.answered:  # sent again (the answer was late or lost): answer again, once applied
+                proto.send(addr[1], {"type": self.answered[(c, tok, v)]})
+                return
             fenced = self.args.fencing == "write" and not self.args.bug_ignore_tokens
             ok = not fenced or tok >= self.highest
             if ok:
                 self.value, self.highest = v, max(self.highest, tok)
             self.log.event("write", client=c, token=tok, value=v, ok=ok, highest=self.highest)
-            proto.send(addr[1], {"type": "write_ok" if ok else "write_rejected"})
+            self.answered[(c, tok, v)] = "write_ok" if ok else "write_rejected"
+            proto.send(addr[1], {"type": self.answered[(c, tok, v)]})
 
     async def main(self, proto) -> None:
         await asyncio.Event().wait()   # serve until stopped

@@ -213,6 +213,18 @@ class CompiledSpec:
 
         return search(0, bound, ()) or ()
 
+    def predicate_fn(self, expr: T.Expr, nlocals: int = 0) -> Callable[[tuple, tuple], Any]:
+        """`fn(state, args)`: `expr` (no primes) in `state`, with `args[i]` in local slot i
+        (a fairness condition reads its instance's arguments so); compiled once."""
+        f = self._compiler.expr(expr)
+        size = max(nlocals, self._compiler.nlocals) + 1
+
+        def value(state: tuple, args: tuple = ()) -> Any:
+            env: list[Any] = [state, None, None, *args] + [None] * (size - len(args))
+            return f(env)
+
+        return value
+
     def describe_instance(self, inst: int) -> tuple[str, tuple[tuple[str, Any, Type], ...]]:
         ai, args = self.instances[inst]
         a = self.spec.actions[ai]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pyspec.errors import SpecEvalError
 from pyspec.explicit.compiled import CompiledSpec
 from pyspec.limits import Budget, LimitReached, resident_mb
-from pyspec.progress import watch
+from pyspec.progress import keep, store_done, watch
 from pyspec.reference import instance_text, no_initial_state
 from pyspec.result import Reach, Reachability, Result, Step, Trace, Verdict
 
@@ -66,6 +66,7 @@ def explore(compiled: CompiledSpec, opts: ExploreOptions = ExploreOptions()) -> 
         with watch(probe), Budget(opts.time_limit, opts.max_memory, opts.started) as budget:
             return _bfs(compiled, opts, names, failing, successors, t0, c0, budget, track)
     finally:
+        store_done()
         if gc_was_enabled:
             gc.enable()
 
@@ -77,6 +78,7 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0, budget: Budget, tra
     seen: dict[tuple, int] = {}
     parent = array("q")
     via = array("l")
+    keep(seen, states, parent, via)  # a command drops them after its verdict is printed (pyspec.progress)
 
     def stats(depth: int) -> dict:
         wall = time.perf_counter() - t0

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pyspec.errors import SpecEvalError
 from pyspec.explicit.compiled import CompiledSpec
 from pyspec.limits import Budget, LimitReached, resident_mb
-from pyspec.progress import watch
+from pyspec.progress import keep, watch
 from pyspec.reference import no_initial_state
 from pyspec.result import Result, Step, Trace, Verdict
 
@@ -58,6 +58,7 @@ def _walk(compiled: CompiledSpec, opts: SimulateOptions, names, t0: float, progr
         raise no_initial_state(compiled.spec)
     total_steps = 0
     distinct: set = set()
+    keep(distinct)  # a command drops it after its verdict is printed (pyspec.progress)
     for run in range(opts.runs):
         progress[:] = run, total_steps, len(distinct)
         if poll is not None:

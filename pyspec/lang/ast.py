@@ -453,6 +453,31 @@ class Setting:
     span: Span = _span()
 
 
+# ---- temporal properties and fairness (checked by lang/temporal.py) -----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TemporalOp(Expr):
+    """`always e`, `eventually e` (one operand) or `p leadsto q` (two). The parser accepts them
+    in any expression; the checker refuses them outside a `temporal` declaration's top level."""
+
+    op: str  # "always" | "eventually" | "leadsto"
+    operands: tuple[Expr, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Temporal:
+    """`temporal NAME: F`: a property of every infinite behaviour."""
+
+    name: str
+    expr: Expr
+    default: bool = True  # False for an included file's: checked only when named
+    # (span, source text) of the operators' operands, for messages that quote the predicates
+    texts: tuple[tuple[Span, str], ...] = field(default=(), compare=False, repr=False)
+    span: Span = _span()
+
+
 @dataclass(frozen=True, slots=True)
 class Include:
     path: str
@@ -471,7 +496,20 @@ class Extend:
     span: Span = _span()
 
 
-Decl = Param | TypeDef | VarDecl | Init | Action | Extend | Proc | Def | Invariant | Reachable | Constraint | Include
+@dataclass(frozen=True, slots=True)
+class Fairness:
+    """`fair weak A(x, y) unless C`: every instance of action A (one per binding of its
+    parameters) is weakly (or strongly) fair, except in states where C holds."""
+
+    strong: bool
+    action: str
+    binds: tuple[str, ...] | None  # None: written without parentheses
+    unless: Expr | None
+    span: Span = _span()
+
+
+Decl = (Param | TypeDef | VarDecl | Init | Action | Extend | Proc | Def | Invariant | Reachable | Constraint | Include
+        | Temporal | Fairness)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,10 +24,11 @@ from pyspec.lang.desugar import Desugar
 from pyspec.lang.lint import lint
 from pyspec.lang.resolve import Resolver
 from pyspec.lang.scope import NOSPAN, Frame, did_you_mean
+from pyspec.lang.temporal import TemporalRules, temporal_warnings
 from pyspec.lang.types import Type, format_value
 
 
-class _Checker(StmtRules, ExprRules, Desugar, Resolver):
+class _Checker(TemporalRules, StmtRules, ExprRules, Desugar, Resolver):
     """One check of one spec: its parts' rules, run over the declarations in order."""
 
     def __init__(self, spec: A.Spec, overrides: dict[str, str]) -> None:
@@ -118,6 +119,7 @@ class _Checker(StmtRules, ExprRules, Desugar, Resolver):
                 self._guard(self._check_def_alone, y)
             elif isinstance(y, A.Proc) and self.procs.get(y.name) is y and y.name not in self.called:
                 self._guard(self._proc_alone, y)
+        temporals, fairness = self._temporal_decls(d, actions)
         if self.errors:
             raise SpecErrors(self._distinct(self.errors))
         assert init is not None
@@ -135,8 +137,18 @@ class _Checker(StmtRules, ExprRules, Desugar, Resolver):
             reachables=reachables,
             constraints=constraints,
             scope=self.frozen_scope(),
+            temporals=temporals,
+            fairness=fairness,
         )
-        return dataclasses.replace(checked, warnings=lint(checked))
+        return dataclasses.replace(checked, warnings=lint(checked) + temporal_warnings(checked))
+
+    def _temporal_decls(self, d, actions) -> tuple[tuple[T.Temporal, ...], tuple[T.Fairness, ...]]:
+        """The `temporal` and `fair` declarations (pyspec.lang.temporal), errors collected."""
+        temporals = tuple(t for t in (self._guard(self._temporal, x) for x in d if isinstance(x, A.Temporal)) if t)
+        fairness = tuple(
+            f for f in (self._guard(self._fairness, x, actions) for x in d if isinstance(x, A.Fairness)) if f
+        )
+        return temporals, fairness
 
     def _extended(self, decls: tuple[A.Decl, ...]) -> tuple[A.Decl, ...]:
         """The declarations with each `extend action` merged into its action: its `require`
@@ -187,9 +199,9 @@ class _Checker(StmtRules, ExprRules, Desugar, Resolver):
                 out.append(e)
         return tuple(out)
 
-    def _guard(self, fn, decl):
+    def _guard(self, fn, decl, *more):
         try:
-            return fn(decl)
+            return fn(decl, *more)
         except SpecErrors as e:
             self.errors.extend(e.errors)
         except PyspecError as e:
@@ -197,7 +209,7 @@ class _Checker(StmtRules, ExprRules, Desugar, Resolver):
         return None
 
 
-class _InScope(ExprRules, Desugar, Resolver):
+class _InScope(TemporalRules, ExprRules, Desugar, Resolver):
     """Checks expressions (and binding types) in a checked spec's frozen scope."""
 
 

@@ -170,7 +170,7 @@ def _settled(decls: tuple[A.Decl, ...], inc: A.Include) -> list[A.Decl]:
     seen: set[str] = set()
     out: list[A.Decl] = []
     for x in decls:
-        if isinstance(x, (A.Invariant, A.Reachable)):
+        if isinstance(x, (A.Invariant, A.Reachable, A.Temporal)):
             x = replace(x, default=False)
         elif isinstance(x, A.Param) and x.name in settings and x.name not in seen:
             seen.add(x.name)

@@ -214,7 +214,7 @@ def parse(source: str, file: str = "<string>") -> A.Spec:
         raise _dedent_error(file, text, e) from None
     _check_depth(tree, file)
     try:
-        return _Build(file).transform(tree)
+        return _Build(file, text).transform(tree)
     except VisitError as e:
         if isinstance(e.orig_exc, PyspecError):
             raise e.orig_exc from None
@@ -471,9 +471,10 @@ class _Build(Transformer_NonRecursive):
     """lark parse tree -> surface AST, one method per grammar rule. Non-recursive, so the depth
     of a tree is bounded by `_check_depth`, not by Python's stack."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, text: str = "") -> None:
         super().__init__()
         self.file = file
+        self.text = text  # the source, for the text of a temporal property's predicates
 
     def sp(self, meta) -> Span:
         return _span_of(self.file, meta)
@@ -838,6 +839,45 @@ class _Build(Transformer_NonRecursive):
 
     def comp_if(self, meta, items):
         return items[0]
+
+
+    # ---- temporal properties and fairness
+    def temporal(self, meta, items):
+        # the source of the operands (and of an inner operator's), for messages about the property
+        shown = []
+        for x in items[1].operands if isinstance(items[1], A.TemporalOp) else ():
+            shown.append(x)
+            if isinstance(x, A.TemporalOp):
+                shown.extend(x.operands)
+        texts = tuple((x.span, _source_text(self.text, x.span)) for x in shown)
+        return A.Temporal(str(items[0]), items[1], texts=texts, span=_span_of(self.file, items[0]))
+
+    def fairness(self, meta, items):
+        kind, action, *rest = items
+        unless = rest[-1] if rest else None
+        names = rest[:-1]
+        binds = None if names == [None] or not names else tuple(str(n) for n in names if n is not None)
+        return A.Fairness(str(kind) == "strong", str(action), binds, unless, span=self.sp(meta))
+
+    def always_op(self, meta, items):
+        return A.TemporalOp("always", (items[0],), span=self.sp(meta))
+
+    def eventually_op(self, meta, items):
+        return A.TemporalOp("eventually", (items[0],), span=self.sp(meta))
+
+    def leadsto_op(self, meta, items):
+        return A.TemporalOp("leadsto", (items[0], items[1]), span=self.sp(meta))
+
+
+def _source_text(text: str, span: Span) -> str:
+    """The source of `span` on one line (a block's lines joined), "" when not available."""
+    lines = text.split("\n")[span.line - 1 : span.end_line]
+    if not lines:
+        return ""
+    if len(lines) == 1:
+        return lines[0][span.col - 1 : span.end_col - 1]
+    parts = [lines[0][span.col - 1 :], *lines[1:-1], lines[-1][: span.end_col - 1]]
+    return " ".join(p.strip() for p in parts if p.strip())
 
 
 def _join(a: Span, b: Span) -> Span:

@@ -7,6 +7,8 @@ No engine re-infers a type or looks a name up.
 
 from __future__ import annotations
 
+import enum
+
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -327,6 +329,47 @@ class Reachable:
     span: Span = _span()
 
 
+class TemporalKind(enum.Enum):
+    """The shapes of temporal property the engines check (no other nesting)."""
+
+    ALWAYS = "always"  # []P
+    EVENTUALLY = "eventually"  # <>P
+    ALWAYS_EVENTUALLY = "always eventually"  # []<>P
+    EVENTUALLY_ALWAYS = "eventually always"  # <>[]P
+    LEADSTO = "leadsto"  # [](P => <>Q)
+
+
+@dataclass(frozen=True, slots=True)
+class Temporal:
+    """`temporal NAME: F`: F of one of the `TemporalKind` shapes over state predicates `p`
+    (and `q` for leadsto), true of every fair infinite behaviour."""
+
+    name: str
+    kind: TemporalKind
+    p: Expr
+    q: Expr | None
+    nlocals: int
+    default: bool = True  # checked when none is named (an included file's are not)
+    p_text: str = "P"  # the predicates as the source writes them, for messages
+    q_text: str = "Q"
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Fairness:
+    """`fair weak|strong A(x, ...) unless C`: each instance of action `action` (index into
+    `CheckedSpec.actions`) on its own. Weak: an instance that is eventually always enabled
+    (and C false) is taken infinitely often; strong: one enabled (and C false) infinitely often
+    is taken infinitely often. `unless` reads the instance's arguments in the action's formal
+    slots (`Action.formals[i].slot`)."""
+
+    action: int
+    strong: bool
+    unless: Expr | None
+    nlocals: int
+    span: Span = _span()
+
+
 @dataclass(frozen=True, slots=True)
 class Init:
     body: tuple[Stmt, ...]
@@ -372,6 +415,9 @@ class CheckedSpec:
     scope: Scope | None = field(default=None, compare=False, repr=False)
     # likely mistakes found after checking (pyspec.lang.lint); they change no verdict
     warnings: tuple[SpecWarning, ...] = field(default=(), compare=False, repr=False)
+    # temporal properties and fairness (pyspec.lang.temporal), read by the liveness checkers
+    temporals: tuple[Temporal, ...] = ()
+    fairness: tuple[Fairness, ...] = ()
 
     def var_index(self, name: str) -> int | None:
         for i, v in enumerate(self.vars):
@@ -397,6 +443,16 @@ class CheckedSpec:
         for r in self.reachables:
             if r.name == name:
                 return r
+        return None
+
+    def default_temporals(self) -> tuple[str, ...]:
+        """The temporal properties checked when the user names none: the spec's own."""
+        return tuple(t.name for t in self.temporals if t.default)
+
+    def temporal(self, name: str) -> Temporal | None:
+        for t in self.temporals:
+            if t.name == name:
+                return t
         return None
 
     def invariant(self, name: str) -> Invariant | None:

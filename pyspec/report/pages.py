@@ -64,6 +64,10 @@ def result_timeline(r: Result, spec: Any, header: str, read: Reader = read_sourc
     if r.trace is None:
         return _holding_page(r, spec, summary, read, explainer)
     violated = r.violated if r.verdict is Verdict.VIOLATED else None
+    if r.trace.loop is not None:  # a lasso (a temporal property): no state is "the" violation
+        summary.append(str((r.stats or {}).get("lasso", "")))
+        summary.extend(f"fair to {x}" for x in (r.stats or {}).get("fairness", ()))
+        violated = None
     excerpts = invariant_excerpts(spec, [violated], read) if violated else ()
     if r.verdict is Verdict.DEADLOCK:
         summary.append("the last state enables no action")

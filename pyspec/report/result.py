@@ -49,6 +49,8 @@ def render_text(r: Result, header: str | None = None, witness: tuple[str, ...] =
         out.append(header)
     bound = r.reason or ""
     line = _HEADLINE[r.verdict].format(props=_props(r), violated=r.violated, reason=r.reason, bound=bound)
+    if _temporal(r) and r.verdict is Verdict.HOLDS:
+        line = f"HOLDS: every fair behaviour satisfies {_props(r)}"
     if r.verdict is Verdict.NO_VIOLATION_UP_TO and r.reason:
         line = f"NO VIOLATION of {_props(r)}: {r.reason}"
     out.append(under_constraints(line, r))
@@ -74,7 +76,9 @@ def render_text(r: Result, header: str | None = None, witness: tuple[str, ...] =
     unreachable = any(x.status is Reach.UNREACHABLE for x in r.reachable)
     if never and (r.verdict is Verdict.HOLDS or unreachable):
         out.append("warning: never enabled (check for vacuity): " + ", ".join(never))
-    if r.trace is not None:
+    if r.trace is not None and r.trace.loop is not None:
+        out.extend(_lasso(r))
+    elif r.trace is not None:
         n = len(r.trace)
         kind = "shortest counterexample" if r.engine in ("explicit", "bmc") else "counterexample"
         if r.verdict is Verdict.DEADLOCK:
@@ -86,6 +90,37 @@ def render_text(r: Result, header: str | None = None, witness: tuple[str, ...] =
     for x in r.reachable:
         out.extend(_reachability(r, x, witness))
     return "\n".join(out)
+
+
+def _temporal(r: Result) -> bool:
+    """A result of the liveness checker (temporal properties, pyspec.explicit.liveness)."""
+    return bool(r.stats.get("temporal"))
+
+
+def _lasso(r: Result) -> list[str]:
+    """A violated temporal property: the prefix, the loop marked where it starts and where it
+    goes back, the property's reading of it, and why the loop is fair to each fair instance."""
+    assert r.trace is not None and r.trace.loop is not None
+    loop, last = r.trace.loop, len(r.trace)
+    out = [f"counterexample lasso: a prefix of {loop} step{'s' if loop != 1 else ''}, then a loop of "
+           f"{last - loop} step{'s' if last - loop != 1 else ''} ({'step' if last == loop + 1 else 'steps'} "
+           f"{loop + 1 if last == loop + 1 else f'{loop + 1}-{last}'}) repeated for ever:"]
+    lines = render_trace(r.trace).split("\n")
+    for k, text in enumerate(lines):
+        if text.startswith(f"{loop}: "):
+            lines[k] = f"{text}    <- the loop starts here"
+        elif text.startswith(f"{last}: "):
+            lines[k] = f"{text}    -> back to state {loop}"
+    out.extend(lines)
+    if r.stats.get("lasso"):
+        out.append(r.stats["lasso"])
+    fairness = r.stats.get("fairness") or []
+    if fairness:
+        out.append("the loop is fair to each fair instance:")
+        out.extend(f"    {x}" for x in fairness)
+    else:
+        out.append("(no fairness is declared: every loop counts)")
+    return out
 
 
 def _reachability(r: Result, x: Reachability, witness: tuple[str, ...]) -> list[str]:

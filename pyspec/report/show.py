@@ -39,6 +39,17 @@ def render_spec(spec: CheckedSpec) -> str:
         out.append(f"invariant {inv.name}{note}")
     for c in spec.constraints:
         out.append(f"constraint {c.name}    # states that violate it are not expanded")
+    if spec.temporals or spec.fairness:
+        out.append("")
+    for t in spec.temporals:
+        note = "" if t.default else "    # included: checked only when named"
+        shape = f"{t.p_text} {t.kind.value} {t.q_text}" if t.q is not None else f"{t.kind.value} {t.p_text}"
+        out.append(f"temporal {t.name}: {shape}{note}")
+    for f in spec.fairness:
+        a = spec.actions[f.action]
+        args = f"({', '.join(x.name for x in a.formals)})" if a.formals else ""
+        per = "    # each instance on its own" if a.formals else ""
+        out.append(f"fair {'strong' if f.strong else 'weak'} {a.name}{args}{' unless ...' if f.unless is not None else ''}{per}")
     if spec.defs:
         out.append("")
         out.append("defs: " + ", ".join(sig for _, sig in spec.defs))

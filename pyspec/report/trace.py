@@ -11,6 +11,8 @@ from pyspec.result import Step, Trace
 def render_step_header(i: int, step: Step) -> str:
     if step.action is None:
         return f"{i}: initial state"
+    if step.action.startswith("("):  # (stutter): a deadlocked state repeats for ever
+        return f"{i}: {step.action}"
     args = ", ".join(f"{n}={format_value(t, v)}" for n, v, t in step.args)
     return f"{i}: {step.action}({args})"
 
@@ -51,4 +53,11 @@ def trace_to_itf(trace: Trace, spec_name: str, extra_meta: dict[str, Any] | None
         states.append(st)
     meta = {"format": "ITF", "source": spec_name, "description": "pyspec counterexample"}
     meta.update(extra_meta or {})
+    if trace.loop is not None:
+        # ITF's lasso (Apalache): the state after the last one is states[loop]; the repeated
+        # state is not listed, the step that goes back is in #meta
+        back = states.pop()["#meta"]
+        meta["loop_action"] = back.get("action")
+        meta["loop_args"] = back.get("args", {})
+        return {"#meta": meta, "vars": [v.name for v in trace.vars], "states": states, "loop": trace.loop}
     return {"#meta": meta, "vars": [v.name for v in trace.vars], "states": states}

@@ -18,19 +18,39 @@ from pyspec.symbolic.paths import Path
 from pyspec.symbolic.solver import new_solver
 
 
-class TraceSolver:
-    """Incremental path constraint for a log. States are numbered from 0 (initial)."""
+_MOVED_KEPT = 512  # steps moved to states 0 .. this are kept for restarted solvers
 
-    def __init__(self, spec: CheckedSpec, timeout: float | None = None) -> None:
+
+class TraceSolver:
+    """Incremental path constraint for a log. States are numbered from 0 (initial, or the state
+    a `restart` starts from)."""
+
+    def __init__(self, spec: CheckedSpec, timeout: float | None = None, *, _start: tuple | str | None = None,
+                 _shared: TraceSolver | None = None) -> None:
         self.spec = spec
-        self.enc = Encoding(spec)
+        self.timeout = timeout
+        # a restarted solver shares the encoding and the steps already moved to state k
+        self.enc: Encoding = Encoding(spec) if _shared is None else _shared.enc
+        self._moved: dict[tuple[int, int], object] = {} if _shared is None else _shared._moved
         self.solver = new_solver(timeout)
         self.k = 0  # the index of the last state
-        self.solver.add(zb(self.enc.init.formula), zb(self.enc.type_ok(0)))
-        self._records = 0
+        if _start is None:
+            self.solver.add(zb(self.enc.init.formula))
+        elif isinstance(_start, tuple):  # else "any": any state of the types
+            self.solver.add(zb(self.enc.state_eq(0, _start)))
+        self.solver.add(zb(self.enc.type_ok(0)))
+        self._records: int = 0 if _shared is None else _shared._records
         self._unknown: str | None = None
         self._state_of: dict[int, int] = {}
         self._index = {(self.enc.instances[i][0], self.enc.instances[i][1]): i for i in range(len(self.enc.instances))}
+
+    def restart(self, state: tuple | None, anywhere: bool = False) -> TraceSolver:
+        """A new, empty path constraint sharing this one's encoding, whose state 0 is the
+        explicit state `state` (None: an initial state; `anywhere`: any state of the
+        variables' types, reachable or not): a log checked on from a state that a model of an
+        earlier part of it reached, or a part of a log that no state at all explains. Its steps
+        are numbered from 0 again, so the steps already moved to those indices are reused."""
+        return TraceSolver(self.spec, self.timeout, _start="any" if anywhere else state, _shared=self)
 
     def instance(self, action: str, args: tuple) -> int:
         for ai, a in enumerate(self.spec.actions):
@@ -42,7 +62,15 @@ class TraceSolver:
         """State k+1, reached from state k by one of `instances` (or, with `stutter`, by no
         step): its constraint goes to `out`."""
         k = self.k
-        options = [self.enc.at(self.enc.steps[i].formula, k) for i in instances]
+        moved = self._moved
+        options = []
+        for i in instances:
+            f = moved.get((i, k))
+            if f is None:
+                f = self.enc.at(self.enc.steps[i].formula, k)
+                if k < _MOVED_KEPT:
+                    moved[(i, k)] = f
+            options.append(f)
         if stutter:
             options.append(_same(self.enc, k))
         out.append(zb(or_all(options)))

@@ -108,6 +108,8 @@ def test_blocks_were_found():
 def test_example_checks(block: Block, tmp_path: Path):
     spec = _load(block, tmp_path)
     result = pyspec.check(spec, max_states=20000)
+    if spec.default_temporals() and result.verdict is pyspec.Verdict.HOLDS:  # as `pyspec check` does
+        result = pyspec.check_temporal(spec, max_states=20000)
     assert result.verdict in NORMAL, f"{block.id}: verdict {result.verdict}: {result.reason}"
     want = block.directive("verdict")
     if want is not None:

@@ -45,7 +45,8 @@ WORKER_MEMORY = 8 << 30  # bytes of address space per worker (see _cap_address_s
 SMALL = {"N": "2", "NA": "2", "NV": "2", "MaxBallot": "1", "MaxToken": "1"}
 KEYWORDS = (
     "spec param type var init action invariant def include require let if elif else in not and or "
-    "implies all any min max len sum subsets set map bool int unknown reachable True False is for"
+    "implies all any min max len sum subsets set map bool int unknown reachable True False is for "
+    "temporal fair weak strong unless always eventually leadsto"
 ).split()
 ODD = list("'\"()[]{}:;,.|&\\#=<>+-*/%!@$?~`^ \t\n\r\x00_0N") + ["\u00a0", "\ufeff", "é", '"""', "    ", "..", "//"]
 TOKEN = re.compile(r'"""(?:.|\n)*?"""|"[^"\n]*"|[A-Za-z_][A-Za-z0-9_]*\'?|[0-9]+|\.\.|//|->|[=!<>]=|\S')

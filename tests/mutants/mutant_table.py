@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True, slots=True)
 class Config:
     """One engine run: `spec` is the library file loaded (it may include the patched one),
-    `engine` is check (explicit BFS), bmc (to `depth`) or prove (with `aux`). `prop` is an
+    `engine` is check (explicit BFS), bmc (to `depth`), prove (with `aux`) or temporal (`prop`
+    is a temporal property, checked under the spec's fairness). `prop` is an
     invariant, or a `reachable` property when `reach` is set. `probe` is text appended to the
     loaded spec, in the original and the mutant alike: a property the library does not state
     (see docs/mutants.md)."""
@@ -31,9 +32,11 @@ class Config:
 
     def describe(self) -> str:
         ps = " ".join(f"-D {k}={v}" for k, v in self.params)
-        extra = {"check": "", "bmc": f" --depth {self.depth}", "prove": "".join(f" --with {a}" for a in self.aux)}[self.engine]
-        flag = "--witness" if self.reach else "--invariant"
-        return f"{self.engine} {self.spec} {ps} {flag} {self.prop}{extra}".replace("  ", " ")
+        extra = {"check": "", "bmc": f" --depth {self.depth}", "prove": "".join(f" --with {a}" for a in self.aux),
+                 "temporal": ""}[self.engine]
+        flag = "--witness" if self.reach else "--temporal" if self.engine == "temporal" else "--invariant"
+        engine = "check" if self.engine == "temporal" else self.engine
+        return f"{engine} {self.spec} {ps} {flag} {self.prop}{extra}".replace("  ", " ")
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,5 +427,21 @@ MUTANTS: tuple[Mutant, ...] = (
         "stepped' = stepped | {p} if gst else stepped", "stepped' = stepped | {p}",
         "steps before GST count toward the fair round after it",
         kill=_ele("EvP", "AgreementAfterRound"), expect="violated",
+    ),
+    # Liveness (issue 20): bugs that stop progress, seen by a temporal property under fairness.
+    Mutant(
+        "paxos-no-vote-after-gst", "paxos_oracle.spec",
+        "(not gst or (m.bal == Top and maxVBal[a] < m.bal))", "(not gst or (m.bal == Top and maxVBal[a] > m.bal))",
+        "after GST an acceptor votes only below its last vote, so never: nothing is ever chosen (Agreement holds)",
+        kill=Config("paxos_liveness.spec", "temporal", "EventuallyChosen", _p(ORACLE="unique", Chaos="False", MaxBallot=1)),
+        expect="violated",
+    ),
+    Mutant(
+        "omega-frozen-after-gst", "eventual_leader_election.spec",
+        "    trusted'[p] = min(q for q in Proc if q not in out)\n",
+        "    trusted'[p] = trusted[p] if gst else min(q for q in Proc if q not in out)\n",
+        "a process stops updating whom it trusts at GST, so it may trust a crashed process for ever",
+        kill=Config("omega_liveness.spec", "temporal", "EventuallyAgreeForever", _p(FD="EvP", N=2)),
+        expect="violated",
     ),
 )

@@ -64,6 +64,8 @@ def _outcome(directory: str, cfg: Config) -> str:
         invariants, reach = ((), (cfg.prop,)) if cfg.reach else ((cfg.prop,), ())
         if cfg.engine == "check":
             r = pyspec.check(spec, invariants, reachables=reach)
+        elif cfg.engine == "temporal":
+            r = pyspec.check_temporal(spec, (cfg.prop,))
         elif cfg.engine == "bmc":
             r = pyspec.bmc(spec, cfg.depth, invariants, reachables=reach)
         else:

@@ -431,3 +431,11 @@ def test_messages_through_a_sequence_channel_are_arrows_from_the_append_to_the_t
     labels = [e.label for e in tl.events]
     assert labels == ["initial state", "Send()", "Send()", "Receive()", "Receive()"]
     assert [(a.source, a.target, a.label) for a in tl.arrows] == [(1, 3, "chan: 0"), (2, 4, "chan: 1")]  # FIFO
+
+
+def test_lexer_knows_temporal_properties_and_fairness():
+    kinds = {v: str(t) for t, v in PyspecLexer().get_tokens(
+        "temporal Live: always eventually x == 1\nfair weak Step(p) unless p in crashed\n")}
+    assert kinds["temporal"] == "Token.Keyword.Declaration" and kinds["Live"] == "Token.Name.Function"
+    assert kinds["always"] == kinds["eventually"] == "Token.Operator.Word"
+    assert kinds["fair"] == kinds["weak"] == kinds["unless"] == "Token.Keyword"

@@ -1,6 +1,6 @@
 """tracecheck's progress line: before the first record is explained there is nothing to count,
 so the line says so instead of "record 0, frontier of 0 states, 0 records/s" (which also made
-the progress test of tests/test_issue13_progress.py fail whenever the first tick came early)."""
+the progress test of tests/test_progress_and_stop_signals.py fail whenever the first tick came early)."""
 
 from __future__ import annotations
 

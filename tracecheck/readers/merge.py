@@ -34,7 +34,43 @@ def read_logs(paths: Iterable[str | os.PathLike], log_format: Any) -> Iterator[R
     streams = [_placed(_read(p, log_format), log_format) for p in names]
     if len(streams) == 1:
         return streams[0]
-    return heapq.merge(*streams, key=_clock_key)
+    return _merge(streams)
+
+
+def _merge(streams: list[Iterator[Record]]) -> Iterator[Record]:
+    """The streams' records by clock, ties in the order of `streams` (heapq.merge's order,
+    without its key function call per record)."""
+    heap = []
+    for order, stream in enumerate(streams):
+        take = stream.__next__
+        try:
+            r = take()
+        except StopIteration:
+            continue
+        heap.append([r.clock, order, r, take])
+    heapq.heapify(heap)
+    replace = heapq.heapreplace
+    while len(heap) > 1:
+        try:
+            while True:
+                top = heap[0]
+                yield top[2]
+                r = top[3]()
+                top[0] = r.clock
+                top[2] = r
+                replace(heap, top)
+        except StopIteration:
+            heapq.heappop(heap)
+    if heap:
+        top = heap[0]
+        yield top[2]
+        take = top[3]
+        while True:
+            try:
+                r = take()
+            except StopIteration:
+                return
+            yield r
 
 
 def _read(path: str, log_format: Any) -> Iterator[Record]:
@@ -45,26 +81,37 @@ def _read(path: str, log_format: Any) -> Iterator[Record]:
     return read_grammar(path, log_format.grammar)
 
 
-def _clock_key(r: Record) -> Any:
-    return r.clock
-
-
 def _placed(records: Iterator[Record], log_format: Any) -> Iterator[Record]:
     """Fills in node and clock, and checks each node's own order."""
     node_path, clock_path, order = log_format.node, log_format.clock, log_format.order
     node_key = node_path[0] if node_path and len(node_path) == 1 else None
     clock_key = clock_path[0] if clock_path and len(clock_path) == 1 else None
-    last: dict[Any, tuple[Any, int, Any]] = {}
+    last: dict[Any, Record] = {}  # each node's last record
     strict = order == "lamport"
     previous: Any = float("-inf") if strict else (0, float("-inf"))
+    # the common record: a Lamport clock and a node, each one key, the clock an int past the
+    # node's last one; anything else takes the general path below
+    lamport_keys = strict and node_key is not None and clock_key is not None
+    nkey, ckey = node_key or "", clock_key or ""  # read only when lamport_keys
     for r in records:
         data = r.data
+        if lamport_keys and data is not None:
+            node = data.get(nkey, MISSING)
+            clock = data.get(ckey)
+            if type(clock) is int and (type(node) is int or type(node) is str):
+                prev = last.get(node)
+                if prev is None or prev.clock < clock:
+                    r.node = node
+                    r.clock = previous = clock
+                    last[node] = r
+                    yield r
+                    continue
         if data is None:  # an unmatched text line: it stays right after its predecessor
             r.clock = previous
             yield r
             continue
         node = (data.get(node_key, MISSING) if node_key is not None else get_path(data, node_path)) if node_path else MISSING
-        r.node = r.file if node is MISSING or isinstance(node, (dict, list)) else node
+        r.node = node = r.file if node is MISSING or type(node) is dict or type(node) is list else node
         if clock_path is not None:
             clock = data.get(clock_key, MISSING) if clock_key is not None else get_path(data, clock_path)
             if clock is MISSING:
@@ -73,17 +120,18 @@ def _placed(records: Iterator[Record], log_format: Any) -> Iterator[Record]:
             if not (strict and type(clock) is int):
                 clock = _clock_value(clock, order, r, clock_path)
             r.clock = previous = clock
-            prev = last.get(r.node)
-            if prev is not None and (clock < prev[0] or (strict and clock == prev[0])):
+            prev = last.get(node)
+            if prev is not None and (clock < prev.clock or (strict and clock == prev.clock)):
+                assert prev.data is not None, "a record with a clock was decoded"
                 raise LogError(
-                    f"record out of its node's order: node {r.node} logs {'.'.join(clock_path)} = {raw_clock} "
-                    f"after {prev[2]} at line {prev[1]}",
+                    f"record out of its node's order: node {node} logs {'.'.join(clock_path)} = {raw_clock} "
+                    f"after {get_path(prev.data, clock_path)} at line {prev.line}",
                     _span(r),
                     hint="each node's records must appear in the order the node wrote them"
                     + (" (a Lamport clock grows with every record)" if strict else ""),
                     code="TC205",
                 )
-            last[r.node] = (clock, r.line, raw_clock)
+            last[node] = r
         yield r
 
 

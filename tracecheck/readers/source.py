@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import sys
 import zlib
-from typing import Iterator
+from typing import IO, Iterator
 
 from tracecheck.errors import LogError
 
@@ -19,9 +20,17 @@ without newlines (or /dev/zero) is an error at this bound instead of filling mem
 def lines(path: str) -> Iterator[tuple[int, str]]:
     """(line number, line without its newline) for every line of the log at `path`. Raises
     LogError for a missing or unreadable file, a damaged gzip stream, or a line over MAX_LINE."""
-    if path == "-":
-        stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace") if hasattr(sys.stdin, "buffer") else sys.stdin
+    with opened(path) as stream:
         yield from _numbered(stream, path)
+
+
+@contextlib.contextmanager
+def opened(path: str) -> Iterator[IO[str]]:
+    """The log at `path` as text (gzip by its magic bytes; "-": standard input). Raises
+    LogError for a missing or unreadable file, and, while the stream is read inside the
+    `with`, for a truncated or damaged gzip stream."""
+    if path == "-":
+        yield io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="replace") if hasattr(sys.stdin, "buffer") else sys.stdin
         return
     try:
         raw = open(path, "rb")
@@ -34,7 +43,7 @@ def lines(path: str) -> Iterator[tuple[int, str]]:
         binary = gzip.GzipFile(fileobj=raw) if magic == b"\x1f\x8b" else raw
         text = io.TextIOWrapper(binary, encoding="utf-8", errors="replace")
         try:
-            yield from _numbered(text, path)
+            yield text
         except (OSError, EOFError) as e:  # a truncated gzip stream
             raise LogError(f"cannot read log file {path}: {e}", code="TC201") from None
         except zlib.error as e:  # a damaged deflate stream inside a gzip file
@@ -48,15 +57,20 @@ def _numbered(stream, path: str) -> Iterator[tuple[int, str]]:
         n += 1
         text = line.rstrip("\r\n")
         if len(text) > MAX_LINE:
-            # no span: the renderer would read the whole line again to show it
-            raise LogError(f"{display_name(path)}, line {n}: a line longer than {MAX_LINE:,} characters "
-                           "(a log record is one line)", hint="is this a log file? a record must end with a newline",
-                           code="TC210")
+            raise too_long(path, n)
         yield n, text
+
+
+def too_long(path: str, n: int) -> LogError:
+    """TC210 for line `n`, longer than MAX_LINE. No span: the renderer would read the whole
+    line again to show it."""
+    return LogError(f"{display_name(path)}, line {n}: a line longer than {MAX_LINE:,} characters "
+                    "(a log record is one line)", hint="is this a log file? a record must end with a newline",
+                    code="TC210")
 
 
 def display_name(path: str) -> str:
     return "<stdin>" if path == "-" else path
 
 
-__all__ = ["lines", "display_name"]
+__all__ = ["lines", "opened", "display_name", "too_long"]

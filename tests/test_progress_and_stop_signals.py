@@ -1,11 +1,13 @@
-"""Issue 13, parts 5 and 6: progress on long work, Ctrl-C as INCOMPLETE with a summary, and the
-small things users expect (--version, simulate's help, --depth without bmc, tracecheck's JSON
-and JUnit reports on bad input).
+"""Progress on long work; Ctrl-C, SIGTERM and SIGHUP as INCOMPLETE with a summary that a second
+signal cannot cut; and the small things users expect (--version, simulate's help, --depth
+without bmc, tracecheck's JSON and JUnit reports on bad input).
 
 Every run goes through the installed console scripts. Progress lines go to stderr only, with
 `--progress` (or on a terminal); PYSPEC_PROGRESS_INTERVAL shortens the 2 s between lines so that
-runs of a second or two show several. The Ctrl-C tests send SIGINT to a real process after its
-first progress line and wait a bounded time for the summary; nothing asserts on durations."""
+runs of a second or two show several. The signal tests send the signal to a real process after
+its first progress line and wait a bounded time for the summary; nothing asserts on durations.
+The tests of pyspec.progress's handler run in a child process too: a stop signal leaves the
+signals ignored once its command ends, which pytest's own process must not inherit."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import pathlib
 import queue
 import signal
 import subprocess
+import sys
 import threading
 
 import pytest
@@ -181,11 +184,16 @@ def test_tracecheck_reports_record_rate_and_frontier(tmp_path):
 # ---- Ctrl-C: INCOMPLETE with a summary, exit 3, never a traceback -----------------------------
 
 
-def _interrupt_after_first_progress_line(name: str, *args: str, needle: str = "progress: ") -> tuple[int, str, str]:
-    """Start the command, wait (bounded) for a progress line containing `needle`, send SIGINT,
-    and wait (bounded) for it to finish: (exit code, stdout, stderr)."""
+def _interrupt_after_first_progress_line(name: str, *args: str, needle: str = "progress: ",
+                                        signum: int = signal.SIGINT, again: bool = False) -> tuple[int, str, str]:
+    """Start the command, wait (bounded) for a progress line containing `needle`, send `signum`
+    (SIGINT: Ctrl-C), and wait (bounded) for it to finish: (exit code, stdout, stderr). With
+    `again`, send SIGINT again and again (at most 400 times, every 10 ms) until it finishes, as an
+    impatient user would: the summary must come out whole all the same."""
+    ignored = signal.getsignal(signal.SIGHUP) == signal.SIG_IGN  # under nohup: let the child see SIGHUP
     proc = subprocess.Popen([script(name), *args, "--progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, "PYSPEC_PROGRESS_INTERVAL": "0.2"}, cwd=ROOT)
+                            text=True, env={**os.environ, "PYSPEC_PROGRESS_INTERVAL": "0.2"}, cwd=ROOT,
+                            preexec_fn=(lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL)) if ignored else None)
     lines: queue.Queue = queue.Queue()
     err: list[str] = []
 
@@ -204,7 +212,14 @@ def _interrupt_after_first_progress_line(name: str, *args: str, needle: str = "p
             assert line is not None, "the command ended before its first progress line: " + "".join(err)
             if line.startswith("progress: ") and needle in line:
                 break
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
+        if again:
+            for _ in range(400):
+                try:
+                    proc.wait(timeout=0.01)
+                    break
+                except subprocess.TimeoutExpired:
+                    proc.send_signal(signal.SIGINT)
         assert proc.stdout is not None
         out = proc.stdout.read()
         code = proc.wait(timeout=120)
@@ -233,13 +248,17 @@ def test_ctrl_c_in_check_json_is_an_incomplete_result():
     assert result["stats"]["states"] > 0
 
 
-def test_ctrl_c_inside_a_z3_check_gives_incomplete():
-    # Z3 catches SIGINT inside a check and answers unknown; that is still the user's Ctrl-C
+@pytest.mark.parametrize("signum, said", [(signal.SIGINT, "interrupted by the user (Ctrl-C)"),
+                                          (signal.SIGTERM, "terminated by SIGTERM")], ids=["SIGINT", "SIGTERM"])
+def test_a_stop_signal_inside_a_z3_check_gives_incomplete(signum, said):
+    # Z3 catches SIGINT inside a check and answers unknown; that is still the user's Ctrl-C. It
+    # does not catch SIGTERM, which is relayed to it as SIGINT: depth 40 would otherwise run on
+    # for minutes, past the helper's bounded wait.
     code, out, err = _interrupt_after_first_progress_line("pyspec", "check", PAXOS, "--engine", "bmc", "--depth", "40",
-                                                          needle="solving depth ")
+                                                          needle="solving depth ", signum=signum)
     assert "Traceback" not in err and "internal error" not in err, err
     assert code == 3, out + err
-    assert "INCOMPLETE: stopped: interrupted by the user (Ctrl-C) at depth " in out, out
+    assert f"INCOMPLETE: stopped: {said} at depth " in out, out
     assert "could not decide" not in out
 
 
@@ -270,6 +289,41 @@ def test_ctrl_c_in_a_suite_stops_it_incomplete(tmp_path):
     assert code == 3, out + err
     assert "INCOMPLETE: stopped: interrupted by the user (Ctrl-C) after 0 row(s)" in out, out
     assert "never run" not in out.split("INCOMPLETE")[1]
+
+
+def test_ctrl_c_pressed_again_and_again_keeps_the_whole_summary():
+    code, out, err = _interrupt_after_first_progress_line("pyspec", "check", PAXOS, needle=" states, depth ",
+                                                          again=True)
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert code == 3, out + err
+    lines = out.splitlines()
+    assert lines[0] == f"pyspec check {PAXOS} (NA=3, NV=2, MaxBallot=2)", out  # the spec and its parameters
+    assert lines[1].startswith("INCOMPLETE: stopped: interrupted by the user (Ctrl-C) at depth "), out
+    assert " distinct states, depth " in lines[2], out  # the counts
+    assert out.count("INCOMPLETE") == 1, out
+
+
+@pytest.mark.parametrize("signum, said", [(signal.SIGTERM, "terminated by SIGTERM"),
+                                          (signal.SIGHUP, "hung up (SIGHUP)")], ids=["SIGTERM", "SIGHUP"])
+def test_sigterm_and_sighup_in_check_give_incomplete_with_the_states_so_far(signum, said):
+    code, out, err = _interrupt_after_first_progress_line("pyspec", "check", PAXOS, needle=" states, depth ",
+                                                          signum=signum)
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert code == 3, out + err
+    assert f"INCOMPLETE: stopped: {said} at depth " in out, out
+    assert " distinct states, depth " in out and "holds" not in out.lower(), out
+
+
+@pytest.mark.parametrize("signum, said", [(signal.SIGTERM, "terminated by SIGTERM"),
+                                          (signal.SIGHUP, "hung up (SIGHUP)")], ids=["SIGTERM", "SIGHUP"])
+def test_sigterm_and_sighup_in_tracecheck_give_incomplete_at_a_record(tmp_path, signum, said):
+    mapping, log = _ticks(tmp_path, 1_000_000)
+    code, out, err = _interrupt_after_first_progress_line("tracecheck", "validate", "-m", mapping, log, "--json",
+                                                          needle="record ", signum=signum)
+    assert "Traceback" not in err, err
+    assert code == 3, out + err
+    result = json.loads(out)
+    assert result["verdict"] == "incomplete" and f"{said} at record " in result["reason"], result
 
 
 # ---- small things users expect ---------------------------------------------------------------
@@ -342,15 +396,82 @@ def test_progress_line_names_the_probes_and_the_rate():
         pass
 
 
-def test_ctrl_c_inside_z3_bindings_is_delivered_just_after():
+def _child(code: str) -> subprocess.CompletedProcess:
+    """Run `code` in a fresh python (bounded: a signal that does not arrive fails the test by
+    timing out, where the child would have waited for minutes)."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+
+
+def test_ctrl_c_inside_z3_bindings_reaches_the_main_thread_just_after():
     # An exception raised inside z3's Python bindings may cross ctypes (an internal error): the
-    # handler asks again in 10 ms, and the signal then stops the work outside them.
+    # handler asks again in 10 ms, outside them, and that signal must wake a main thread that
+    # waits (as it does in a Z3 check), not wait for it to wake: the child would wait 600 s.
+    p = _child("""
+import signal, threading, types
+from pyspec.progress import Interrupted, Session, _on_stop_signal
+
+z3_frame = types.SimpleNamespace(f_globals={"__name__": "z3.z3core"})
+with Session(progress=False):
+    _on_stop_signal(signal.SIGINT, z3_frame)  # no exception here
+    try:
+        threading.Event().wait(600)
+    except Interrupted as stop:
+        print("stopped:", stop.reason)
+""")
+    assert p.returncode == 0 and p.stdout == "stopped: interrupted by the user (Ctrl-C)\n", p.stdout + p.stderr
+
+
+def test_a_second_stop_signal_does_not_cut_the_summary_of_the_first():
+    p = _child("""
+import os, signal, threading
+from pyspec.progress import Interrupted, Session
+
+with Session(progress=False):
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        threading.Event().wait(60)
+    except Interrupted as stop:
+        # the summary is being written: more signals change nothing, and cut nothing
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
+        print("summary:", stop.reason)
+os.kill(os.getpid(), signal.SIGINT)  # after it, up to the process's exit, too
+print("exit")
+""")
+    assert p.returncode == 0 and p.stdout == "summary: interrupted by the user (Ctrl-C)\nexit\n", p.stdout + p.stderr
+
+
+def test_the_state_store_is_dropped_after_the_verdict_is_printed():
+    # Freeing millions of states takes seconds per GB: the session, which the command leaves
+    # after printing, holds the explicit engine's store, out of the cyclic collector's way.
+    import gc
+
+    from pyspec import api
+    from pyspec.progress import Session
+
+    spec = api.load(PAXOS, {})
+    frozen = gc.get_freeze_count()
+    with Session(progress=False) as session:
+        result = api.check(spec, max_states=2000)
+        assert len(session._kept[0]) == result.stats["states"] == 2000  # the store: state -> index
+        assert gc.get_freeze_count() > frozen
+        # the next engine (a suite's next row) drops it as it starts: one store at a time
+        result = api.simulate(spec, runs=3, steps=10)
+        assert len(session._kept[0]) == result.stats["distinct_states_seen"] > 0  # simulate's distinct states
+        assert gc.get_freeze_count() == frozen
+    assert session._kept == () and gc.get_freeze_count() == frozen
+
+
+def test_a_handler_called_in_code_that_z3_called_does_not_raise():
+    # A stop signal's handler (or a budget's tick) may run in code that z3's bindings called, or
+    # in a handler itself called inside them: below it on the stack, z3 would get the exception.
     import types
 
-    from pyspec.progress import Interrupted, Session, _on_sigint
+    from pyspec.limits import in_z3
 
-    z3_frame = types.SimpleNamespace(f_globals={"__name__": "z3.z3core"})
-    with Session(progress=False):
-        _on_sigint(signal.SIGINT, z3_frame)  # no exception here
-        with pytest.raises(Interrupted):
-            threading.Event().wait(60)  # the signal interrupts the wait
+    def frame(module: str, below=None):
+        return types.SimpleNamespace(f_globals={"__name__": module}, f_back=below)
+
+    inside = frame("threading", frame("pyspec.progress", frame("z3.z3core", frame("pyspec.symbolic.bmc"))))
+    assert in_z3(inside) and in_z3(frame("z3.z3"))
+    assert not in_z3(frame("threading", frame("pyspec.symbolic.bmc"))) and not in_z3(None)

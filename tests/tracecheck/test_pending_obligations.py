@@ -1,0 +1,53 @@
+"""`P leadsto Q` obligations left open at the end of a log (tracecheck/obligations.py): a
+warning in text, JSON, JUnit and on the page, and a failure under --strict-liveness."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import tracecheck
+from tests.cli_helpers import run_cli
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+MAP = os.path.normpath(os.path.join(ROOT, "examples", "systems", "lease_lock.toml"))
+SPEC = os.path.normpath(os.path.join(ROOT, "specs", "lease_lock_liveness.spec"))
+LOG = os.path.normpath(os.path.join(ROOT, "examples", "tracecheck", "lease_pending", "lock.jsonl"))
+
+
+def test_a_grant_never_followed_by_a_free_lock_is_pending_at_its_record():
+    r = tracecheck.validate(MAP, [LOG], spec=SPEC)
+    assert r.conforms
+    (p,) = r.pending  # the first grant was released (record 2): only the second is open
+    assert (p.property, p.opened.index, p.opened.line, p.definite) == ("LockFreedAgain", 3, 3, True)
+    assert '"event": "grant", "client": 1' in p.opened.raw
+
+
+def test_a_log_that_frees_the_lock_leaves_nothing_pending(tmp_path):
+    log = tmp_path / "lock.jsonl"
+    log.write_text("".join(open(LOG).readlines()[:2]))
+    assert tracecheck.validate(MAP, [str(log)], spec=SPEC).pending == ()
+
+
+def test_the_warning_is_in_text_json_junit_and_strict_liveness_fails(tmp_path):
+    junit = tmp_path / "r.xml"
+    p = run_cli("tracecheck", "validate", "--mapping", MAP, "--spec", SPEC, LOG, "--junit", junit)
+    assert p.returncode == 0 and "warning: LockFreedAgain pending at the end of the log" in p.stdout
+    assert "LockFreedAgain pending at the end of the log" in junit.read_text()
+    p = run_cli("tracecheck", "validate", "--mapping", MAP, "--spec", SPEC, LOG, "--json")
+    assert json.loads(p.stdout)["pending"][0]["opened"]["index"] == 3
+    p = run_cli("tracecheck", "validate", "--mapping", MAP, "--spec", SPEC, LOG, "--strict-liveness")
+    assert p.returncode == 1 and "VIOLATED: obligations pending at the end of the log" in p.stdout
+
+
+def test_the_page_lists_the_pending_obligation(tmp_path):
+    page = tmp_path / "p.html"
+    p = run_cli("tracecheck", "validate", "--mapping", MAP, "--spec", SPEC, LOG, "--html", page)
+    assert p.returncode == 0 and "LockFreedAgain pending at the end of the log" in page.read_text()
+
+
+def test_the_z3_engine_says_it_does_not_track_obligations():
+    r = tracecheck.validate(MAP, [LOG], spec=SPEC, engine="z3")
+    assert r.conforms and r.pending == ()
+    assert "not tracked by the z3 engine: LockFreedAgain" in r.stats["obligations"]
+    assert "note: leadsto obligations not tracked" in tracecheck.render_text(r)
