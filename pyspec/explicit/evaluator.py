@@ -17,7 +17,7 @@ from typing import Any, Callable
 from pyspec.errors import SpecEvalError
 from pyspec.lang import typed as T
 from pyspec.lang.analysis import Analysis, chain_operands, conjuncts, facts_false, facts_right, facts_true, long_chain
-from pyspec.lang.ops import FNS, OPS, Fail, Op, apply_fn, fail, int_range
+from pyspec.lang.ops import COMPS, FNS, OPS, Fail, Op, apply_fn, fail, int_range
 from pyspec.lang.types import (
     IntT,
     MapT,
@@ -369,17 +369,19 @@ class Compiler:
         span = e.span
         if kind == "set":
             return lambda env: frozenset(produce(env))
-        if kind == "sum":
-            return lambda env: sum(produce(env))
-        agg = min if kind == "min" else max
+        sem = COMPS[kind]  # a fold: its row
+        py, empty = sem.py, sem.empty
+        assert sem.family == "fold" and py is not None
+        if empty is None:
+            return lambda env: py(list(produce(env)))
 
-        def minmax(env):
+        def fold(env):
             vals = list(produce(env))
             if not vals:
-                fail(Fail.NO_VALUES, span, kind)
-            return agg(vals)
+                fail(empty, span, kind)
+            return py(vals)
 
-        return minmax
+        return fold
 
     def _map_comp(self, e: T.Comp, gens, key, elem) -> Fn:
         mt = e.ty

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from pyspec.lang import typed as T
-from pyspec.lang.ops import FNS, OPS, Op
+from pyspec.lang.ops import COMPS, FNS, OPS, Op
 from pyspec.lang.types import UnionT
 
 STATE = "state"
@@ -174,7 +174,7 @@ class Analysis:
 
     def comp_may_fail(self, e: T.Comp, facts: dict[int, str] | None = None) -> bool:
         """Whether anything a comprehension evaluates per binding, or its kind, may fail."""
-        if e.kind in ("min", "max", "map"):
+        if COMPS[e.kind].may_fail:  # the kind's row: min/max of no values, a map missing a key
             return True
         return self._body_may_fail(e, dict(facts or {}))
 

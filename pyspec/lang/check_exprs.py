@@ -13,7 +13,7 @@ from pyspec.errors import PyspecError, Span, SpecErrors, SpecNameError, SpecType
 from pyspec.lang import ast as A
 from pyspec.lang.ast import MAX_DEPTH
 from pyspec.lang import typed as T
-from pyspec.lang.ops import Fn, Op
+from pyspec.lang.ops import Fn, Kind, Op
 from pyspec.lang.scope import BUILTINS, CheckerState, Frame, name_error
 from pyspec.lang.types import (
     ANY,
@@ -255,7 +255,7 @@ class ExprRules(CheckerState):
             pair = T.TupleLit((k, T.Apply(Fn.INDEX, (s, k), st.elem, span=sp)), TupleT((k.ty, st.elem)), span=sp)
         finally:
             fr.scopes.pop()
-        return T.Comp("set", pair, None, (T.Gen(k.slot, k.name, it, (), span=sp),), SetT(pair.ty), span=sp)
+        return T.Comp(Kind.SET, pair, None, (T.Gen(k.slot, k.name, it, (), span=sp),), SetT(pair.ty), span=sp)
 
     def _seq_positions(self, s: T.Expr, st: SeqT, sp: Span, fr: Frame) -> tuple[T.Local, T.Expr]:
         """A hidden local over the positions of `s`, and the set `0 .. len(s) - 1` it ranges over."""
@@ -492,7 +492,7 @@ class ExprRules(CheckerState):
             elem = self._expr(e.elem, fr)
         finally:
             fr.scopes.pop()
-        return T.Comp("set", elem, None, gens, SetT(elem.ty), span=e.span)
+        return T.Comp(Kind.SET, elem, None, gens, SetT(elem.ty), span=e.span)
 
     def _e_MapComp(self, e: A.MapComp, fr: Frame) -> T.Expr:
         fr.scopes.append({})
@@ -506,7 +506,7 @@ class ExprRules(CheckerState):
             raise SpecTypeError(
                 f"a map's keys must have a finite type, not {key.ty.show()}", e.key.span, code="PS306"
             )
-        return T.Comp("map", value, key, gens, MapT(key.ty, value.ty), span=e.span)
+        return T.Comp(Kind.MAP, value, key, gens, MapT(key.ty, value.ty), span=e.span)
 
     def _e_GenExp(self, e: A.GenExp, fr: Frame) -> T.Expr:
         raise SpecTypeError(
@@ -636,10 +636,10 @@ class ExprRules(CheckerState):
                 fr.scopes.pop()
             if f in ("all", "any"):
                 self._expect(elem, BOOL, g.elem.span, f"the body of {f}()")
-                return T.Comp(f, elem, None, gens, BOOL, span=e.span)
+                return T.Comp(Kind(f), elem, None, gens, BOOL, span=e.span)
             self._int(elem, g.elem.span, f"the elements of {f}()")
             ty = elem.ty if f != "sum" else INT
-            return T.Comp(f, elem, None, gens, ty, span=e.span)
+            return T.Comp(Kind(f), elem, None, gens, ty, span=e.span)
         if f in ("min", "max") and len(e.args) >= 2:
             return self._builtin(A.Call(f, (A.SetLit(e.args, span=e.span),), (), span=e.span), fr)
         if len(e.args) != 1:
@@ -703,10 +703,10 @@ class ExprRules(CheckerState):
             for t, k in reversed(list(zip(values[:-1], chosen[:-1]))):
                 chain = T.IfExp(T.Binary(Op.EQ, key, T.Const(t, elem, span=sp), BOOL, span=sp), k, chain, elem, span=sp)
             every = T.Const(frozenset(values), set_ty, span=sp)
-            perm = T.Comp("map", chain, key, (T.Gen(key.slot, key.name, every, (), span=sp),), map_ty, span=sp)
+            perm = T.Comp(Kind.MAP, chain, key, (T.Gen(key.slot, key.name, every, (), span=sp),), map_ty, span=sp)
         finally:
             fr.scopes.pop()
-        return T.Comp("set", perm, None, tuple(gens), SetT(map_ty), span=sp)
+        return T.Comp(Kind.SET, perm, None, tuple(gens), SetT(map_ty), span=sp)
 
 
 PERMUTATIONS_LIMIT = 10

@@ -337,6 +337,57 @@ FNS: dict[Fn, FnSem] = {s.fn: s for s in _FN_TABLE}
 assert set(FNS) == set(Fn), "every builtin has exactly one entry"
 
 
+# ---- comprehension kinds: one row each ----------------------------------------------------------
+
+
+class Kind(StrEnum):
+    """What a comprehension (`typed.Comp`) makes of the values its generators produce."""
+
+    SET = "set"  # {e for ...}
+    MAP = "map"  # {k: e for ...}
+    ALL = "all"  # all(e for ...)
+    ANY = "any"
+    SUM = "sum"  # sum(e for ...): repeated values counted
+    MIN = "min"
+    MAX = "max"
+
+
+@dataclass(frozen=True, slots=True)
+class CompSem:
+    """One comprehension kind. `family`: "collect" (a set or a map of the values), "quantify"
+    (short-circuits on the first deciding value) or "fold" (the values, in iteration order, to
+    one result). For a fold: `py` (the values, a list -> result: the closures, and the generated
+    code unless it has an accumulator template `src_init`/`src_step`), `sym` (the algebra and
+    the (condition, value) pairs -> result) and `empty` (the failure when there is no value).
+    `may_fail`: the kind itself may fail, whatever the body (`analysis.comp_may_fail`)."""
+
+    kind: Kind
+    family: str
+    may_fail: bool = False
+    py: Callable[[list], Any] | None = None
+    sym: Callable[..., Any] | None = None
+    empty: Fail | None = None
+    src_init: str | None = None
+    src_step: str | None = None  # {acc} and {x}: the accumulator and the value
+
+
+_COMP_TABLE = (
+    CompSem(Kind.SET, "collect"),
+    CompSem(Kind.MAP, "collect", may_fail=True),  # a key missing or given two values
+    CompSem(Kind.ALL, "quantify"),
+    CompSem(Kind.ANY, "quantify"),
+    CompSem(Kind.SUM, "fold", py=sum, sym=lambda z, items: z.fold_sum(items), src_init="0",
+            src_step="{acc} += {x}"),
+    CompSem(Kind.MIN, "fold", may_fail=True, py=min, sym=lambda z, items: z.fold_extreme("min", items),
+            empty=Fail.NO_VALUES),
+    CompSem(Kind.MAX, "fold", may_fail=True, py=max, sym=lambda z, items: z.fold_extreme("max", items),
+            empty=Fail.NO_VALUES),
+)
+
+COMPS: dict[Kind, CompSem] = {c.kind: c for c in _COMP_TABLE}
+assert set(COMPS) == set(Kind), "every comprehension kind has exactly one entry"
+
+
 def apply_fn(fn: Fn, span: Span, types: tuple, *args: Any) -> Any:
     """`fn` applied to Python values, raising its failure where its predicate is false: what the
     closures run and what the generated code calls."""
@@ -353,4 +404,5 @@ def fn_fails(fn: Fn, *args: Any) -> bool:
     return sem.ok is not None and not sem.ok(*args)
 
 
-__all__ = ["FAILURES", "FNS", "OPS", "Fail", "FailRule", "Fn", "FnSem", "Op", "OpSem", "apply_fn", "fail", "fails", "fn_fails"]
+__all__ = ["COMPS", "FAILURES", "FNS", "OPS", "CompSem", "Fail", "FailRule", "Fn", "FnSem", "Kind", "Op", "OpSem",
+           "apply_fn", "fail", "fails", "fn_fails"]

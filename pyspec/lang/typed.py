@@ -14,7 +14,7 @@ from typing import Any
 
 from pyspec.errors import Span, SpecWarning
 from pyspec.lang import ast as A
-from pyspec.lang.ops import Fn, Op
+from pyspec.lang.ops import Fn, Kind, Op
 from pyspec.lang.types import MapT, SetT, Type, UnionT
 
 _NOSPAN = Span("<none>", 0, 0, 0, 0)
@@ -150,7 +150,7 @@ class Comp(Expr):
 
     For `map`, `key` is the key expression and `elem` the value."""
 
-    kind: str
+    kind: Kind
     elem: Expr
     key: Expr | None
     gens: tuple[Gen, ...]

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from pyspec.errors import Span
 from pyspec.lang import typed as T
 from pyspec.lang.analysis import NEXT, STATE, Analysis, chain_operands, long_chain
-from pyspec.lang.ops import FNS, OPS, Fail, Op
+from pyspec.lang.ops import COMPS, FNS, OPS, Fail, Op
 from pyspec.lang.types import AnyT, BagT, MapT, SeqT, SetT, Type, sort_key
 from pyspec.symbolic.boolean import Bool, and_, and_all, not_, or_, or_all
 from pyspec.symbolic.decode import default, lift
@@ -377,13 +377,11 @@ class ExprEncoder:
             out.append((cond, self.expr(e.elem, p, _g(g, cond))))
 
         self._bind(e.gens, 0, p, g, True, alive, on_value)
-        if kind == "sum":
-            n = IntV(None, 0, 0)
-            for cond, v in out:
-                n = ctx.arith("add", n, ctx.int_ite(cond, v, IntV(None, 0, 0)))
-            return n
-        self.record_error(g, not_(or_all(c for c, _ in out)), e.span, Fail.NO_VALUES)
-        return extreme(ctx, kind, out)
+        sem = COMPS[kind]  # a fold: its row
+        assert sem.family == "fold" and sem.sym is not None
+        if sem.empty is not None:
+            self.record_error(g, not_(or_all(c for c, _ in out)), e.span, sem.empty)
+        return sem.sym(self.algebra, out)
 
     def _bind(self, gens, i, p, g, cond, alive, on_bind: Callable, quantifier: bool = False) -> None:
         """Call on_bind(cond) once per binding of the generators (each set in its declared
@@ -465,6 +463,17 @@ class Algebra:
     @staticmethod
     def nonempty(s: SetV) -> Bool:
         return or_all(b for b in s.bits.values() if b is not False)
+
+    def fold_sum(self, items: list) -> IntV:
+        """The sum of the values whose condition holds."""
+        ctx = self.ctx
+        n = IntV(None, 0, 0)
+        for cond, v in items:
+            n = ctx.arith("add", n, ctx.int_ite(cond, v, IntV(None, 0, 0)))
+        return n
+
+    def fold_extreme(self, kind: str, items: list) -> IntV:
+        return extreme(self.ctx, kind, items)
 
     def extreme(self, kind: str, s: SetV) -> IntV:
         return extreme(self.ctx, kind, [(b, IntV(None, k, k)) for k, b in s.bits.items() if b is not False])

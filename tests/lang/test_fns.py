@@ -9,7 +9,7 @@ import pytest
 
 from pyspec import SpecEvalError, loads
 from pyspec.explicit.compiled import CompiledSpec
-from pyspec.lang.ops import FAILURES, FNS, Fn, fn_fails
+from pyspec.lang.ops import COMPS, FAILURES, FNS, Fn, Kind, fn_fails
 from pyspec.lang.types import SeqT
 from pyspec.symbolic.encode import Encoding
 from tests.symbolic.diff_helpers import check_init, check_state
@@ -76,7 +76,7 @@ def _universe(t: str) -> str:
 
 
 def _some(t: str) -> str:
-    empty = {"seq": "[]", "bag": "bag()", "set": "{}"}.get(t[:3])
+    empty = {"seq": "[]", "bag": "bag()", "set": "{}", "map": "{k: False for k in 0 .. 2}"}.get(t[:3])
     if empty is not None:
         return empty
     return "False" if t == "bool" else t.split(" ")[0]
@@ -149,3 +149,64 @@ def test_a_constant_that_fails_a_rows_predicate_is_ps331_with_the_rows_message()
         loads("spec C\nparam H: int = head(tail([1]))\nvar x: bool\ninit:\n    x = True\n")
     (e,) = info.value.errors
     assert e.code == "PS331" and "head() of an empty sequence" in e.message
+
+
+# comprehension kind -> the expression over the set x (of 0 .. 2) and the result's type
+KINDS: dict[Kind, tuple[str, str]] = {
+    Kind.SET: ("{y + 1 for y in x}", "set[1 .. 3]"),
+    Kind.MAP: ("{k: k in x for k in 0 .. 2}", "map[0 .. 2, bool]"),
+    Kind.ALL: ("all(y > 0 for y in x)", "bool"),
+    Kind.ANY: ("any(y > 1 for y in x)", "bool"),
+    Kind.SUM: ("sum(y % 2 for y in x)", "0 .. 3"),
+    Kind.MIN: ("min(y for y in x)", "0 .. 2"),
+    Kind.MAX: ("max(y for y in x)", "0 .. 2"),
+}
+
+
+def test_every_comprehension_kind_has_a_row_and_a_shape():
+    assert set(KINDS) == set(Kind) == set(COMPS)
+    for kind, sem in COMPS.items():
+        assert (sem.family == "fold") == (sem.py is not None) == (sem.sym is not None), kind
+        assert sem.empty is None or sem.may_fail, kind
+
+
+def _kind_expected(kind: Kind, x: frozenset):
+    """The row's answer for the comprehension of KINDS over the set x, in declared order."""
+    xs = sorted(x)
+    if kind == Kind.SET:
+        return ("ok", frozenset(y + 1 for y in xs))
+    if kind == Kind.MAP:
+        return ("ok", tuple(k in x for k in range(3)))
+    if kind in (Kind.ALL, Kind.ANY):
+        return ("ok", all(y > 0 for y in xs) if kind == Kind.ALL else any(y > 1 for y in xs))
+    sem = COMPS[kind]
+    vals = [y % 2 for y in xs] if kind == Kind.SUM else xs
+    if not vals and sem.empty is not None:
+        return ("fail", FAILURES[sem.empty].message(str(kind)))
+    assert sem.py is not None
+    return ("ok", sem.py(vals))
+
+
+@pytest.mark.parametrize("kind", list(Kind), ids=str)
+def test_comprehension_kind_agrees_with_its_row_in_every_engine(kind):
+    expr, ty = KINDS[kind]
+    spec = loads(f"spec K\nvar x: set[0 .. 2]\nvar r: {ty}\ninit:\n    x in subsets(0 .. 2)\n"
+                 f"    r in {{{_some(ty)}}}\naction Go():\n    r' = {expr}\n", file=f"<{kind}>")
+    closures = CompiledSpec(spec, codegen=False)
+    generated = CompiledSpec(spec, codegen=True)
+    enc = Encoding(spec)
+    states = check_init(enc, closures)
+    assert len(states) == 8
+    step = generated.step_fn()
+    for state in states:
+        want = _kind_expected(kind, state[0])
+        try:
+            got = ("ok", closures.run_instance(state, 0)[0][1])
+        except SpecEvalError as e:
+            got = ("fail", e.message)
+        assert got == want, (kind, state)
+        try:
+            assert [("ok", t[1]) for _, t in step(state)] == [want], (kind, state)
+        except SpecEvalError as e:
+            assert ("fail", e.message) == want, (kind, state)
+        check_state(spec, enc, closures, state)

@@ -29,8 +29,8 @@ def _e_empty(span, name: str):
     fail(Fail.EMPTY_EXTREME, span, name)
 
 
-def _e_novalues(span, kind: str):
-    fail(Fail.NO_VALUES, span, kind)
+def _e_fail(span, failure: Fail, *args):
+    fail(failure, span, *args)
 
 
 def _e_mapcomp(span, kt: Type, keys, out):
@@ -54,7 +54,7 @@ _HELPERS = {
     "_e_key": _e_key,
     "_e_op": _e_op,
     "_e_empty": _e_empty,
-    "_e_novalues": _e_novalues,
+    "_e_fail": _e_fail,
     "_e_mapcomp": _e_mapcomp,
     "_e_type": _e_type,
     "_e_field_type": _e_field_type,
