@@ -113,11 +113,12 @@ class Compiler:
             return lambda env: a(env) or b(env)
         py = sem.py
         if sem.failure is not None:
-            span, failure = e.span, sem.failure
+            span, failure, ok = e.span, sem.failure, sem.ok
+            assert ok is not None
 
             def partial(env):
-                y = b(env)  # the divisor first, as the generated code does
-                if y == 0:
+                y = b(env)  # the right operand and its predicate first, as the generated code does
+                if not ok(y):
                     fail(failure, span)
                 return py(a(env), y)
 

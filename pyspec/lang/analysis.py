@@ -207,7 +207,8 @@ class Analysis:
                 return False
             if OPS[e.op].lazy:
                 return self.may_fail(e.left, facts) or self.may_fail(e.right, {**facts, **facts_right(e)})
-            if OPS[e.op].failure is not None and not (isinstance(e.right, T.Const) and e.right.value != 0):
+            ok = OPS[e.op].ok  # a constant right operand that satisfies the predicate: no failure
+            if ok is not None and not (isinstance(e.right, T.Const) and ok(e.right.value)):
                 return True
         elif isinstance(e, T.IfExp):
             return (

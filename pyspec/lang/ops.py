@@ -159,16 +159,24 @@ class OpSem:
     py: Callable[..., Any]
     src: str
     sym: Callable[..., Any]  # (algebra, operands..., result type) -> symbolic value
-    failure: Fail | None = None  # the operator fails when its right operand is 0 (checked first)
+    failure: Fail | None = None  # raised where `ok` is false
     lazy: bool = False  # the right operand is evaluated only when the left does not decide
+    # The failure predicate of a partial operator, on its right operand, which is evaluated
+    # first (then the predicate, then the left operand): `ok` on Python values, `src_ok` the
+    # code template ({1}: the right operand's code), `sym_ok` in the algebra (z, right operand).
+    ok: Callable[[Any], bool] | None = None
+    src_ok: str | None = None
+    sym_ok: Callable[..., Any] | None = None
 
 
 _TABLE = (
     OpSem(Op.ADD, "+", 2, operator.add, "({0} + {1})", lambda z, a, b, t: z.arith("add", a, b)),
     OpSem(Op.SUB, "-", 2, operator.sub, "({0} - {1})", lambda z, a, b, t: z.arith("sub", a, b)),
     OpSem(Op.MUL, "*", 2, operator.mul, "({0} * {1})", lambda z, a, b, t: z.arith("mul", a, b)),
-    OpSem(Op.DIV, "//", 2, operator.floordiv, "({0} // {1})", lambda z, a, b, t: z.divmod_("div", a, b), Fail.DIV_ZERO),
-    OpSem(Op.MOD, "%", 2, operator.mod, "({0} % {1})", lambda z, a, b, t: z.divmod_("mod", a, b), Fail.MOD_ZERO),
+    OpSem(Op.DIV, "//", 2, operator.floordiv, "({0} // {1})", lambda z, a, b, t: z.divmod_("div", a, b), Fail.DIV_ZERO,
+          ok=lambda b: b != 0, src_ok="{1} != 0", sym_ok=lambda z, b: z.not_(z.eq(b, z.const(0)))),
+    OpSem(Op.MOD, "%", 2, operator.mod, "({0} % {1})", lambda z, a, b, t: z.divmod_("mod", a, b), Fail.MOD_ZERO,
+          ok=lambda b: b != 0, src_ok="{1} != 0", sym_ok=lambda z, b: z.not_(z.eq(b, z.const(0)))),
     OpSem(Op.NEG, "-", 1, operator.neg, "(-{0})", lambda z, a, t: z.neg(a)),
     OpSem(Op.LT, "<", 2, operator.lt, "({0} < {1})", lambda z, a, b, t: z.cmp("lt", a, b)),
     OpSem(Op.LE, "<=", 2, operator.le, "({0} <= {1})", lambda z, a, b, t: z.cmp("le", a, b)),
@@ -191,11 +199,13 @@ _TABLE = (
 
 OPS: dict[Op, OpSem] = {s.op: s for s in _TABLE}
 assert set(OPS) == set(Op), "every operator has exactly one entry"
+assert all((s.failure is None) == (s.ok is None) == (s.src_ok is None) == (s.sym_ok is None) for s in _TABLE)
 
 
 def fails(op: Op, *args: Any) -> bool:
-    """Whether `op` fails on these Python values."""
-    return OPS[op].failure is not None and args[1] == 0
+    """Whether `op` fails on these Python values (its row's predicate on the right operand)."""
+    ok = OPS[op].ok
+    return ok is not None and not ok(args[-1])
 
 
 # ---- builtins: functions of the core, one row each -------------------------------------------------

@@ -174,8 +174,8 @@ class ExprEncoder:
                 return True
             return or_(a, self.expr(e.right, p, _g(g, not_(a))))
         b = self.expr(e.right, p, g)
-        if sem.failure is not None:
-            self.record_error(g, self.ctx.int_eq_const(b, 0), e.span, sem.failure)
+        if sem.failure is not None and sem.sym_ok is not None:
+            self.record_error(g, not_(sem.sym_ok(self.algebra, b)), e.span, sem.failure)
         return sem.sym(self.algebra, a, b, e.ty)
 
     def _chain(self, e: T.Binary, p, g):
@@ -188,8 +188,8 @@ class ExprEncoder:
         a = self.expr(nodes[-1].left, p, g)
         for n in reversed(nodes):
             b = self.expr(n.right, p, g)
-            if sem.failure is not None:
-                self.record_error(g, self.ctx.int_eq_const(b, 0), n.span, sem.failure)
+            if sem.failure is not None and sem.sym_ok is not None:
+                self.record_error(g, not_(sem.sym_ok(self.algebra, b)), n.span, sem.failure)
             a = sem.sym(self.algebra, a, b, n.ty)
         return a
 

@@ -165,7 +165,8 @@ class ExprEmitter:
             # the reference evaluates the divisor first
             y = self.tmp()
             self.emit(f"{y} = {self.ex(e.right)}")
-            self.emit(f"if {y} == 0: _e_op({self.const(e.span, '_span')}, {self.const(sem.failure, '_fail')})")
+            assert sem.src_ok is not None
+            self.emit(f"if not ({sem.src_ok.format('', y)}): _e_op({self.const(e.span, '_span')}, {self.const(sem.failure, '_fail')})")
             return sem.src.format(self.ex(e.left), y)
         a = self.ex(e.left)
         if op in (Op.UNION, Op.INTER, Op.DIFF, Op.IN) and isinstance(e.right, T.SetLit) and e.right.elems:
