@@ -138,3 +138,12 @@ def test_a_sequence_prints_and_writes_itf_as_a_list():
     assert to_itf(t, (1, 2)) == [1, 2] and from_itf(t, [1, 2]) == (1, 2)
     assert domain(SeqT(IntT(0, 1), 2)) == ((), (0,), (1,), (0, 0), (0, 1), (1, 0), (1, 1))
     assert t.show() == "seq[0 .. 3, 2]"
+
+
+def test_a_sequence_param_takes_a_literal_default_and_a_dash_d_value():
+    src = "spec PQ\nparam P: seq[0 .. 3, 2] = [1, 2]\nvar q: seq[0 .. 3, 2]\ninit:\n    q = P\n"
+    assert pyspec.loads(src).params[0][1] == (1, 2)
+    assert pyspec.loads(src, {"P": "[3]"}).params[0][1] == (3,)
+    with pytest.raises(pyspec.PyspecError) as info:
+        pyspec.loads(src, {"P": "[3, 1, 2]"})
+    assert info.value.code == "PS504" and "not a value of seq[0 .. 3, 2]" in str(info.value)
