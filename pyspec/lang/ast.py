@@ -242,6 +242,7 @@ class CompFor:
     iter: Expr
     conds: tuple[Expr, ...]
     span: Span = _span()
+    unpack: tuple[str, ...] = ()  # `for i, x in S`: the names of the tuple's components (var is hidden)
 
 
 @dataclass(frozen=True, slots=True)

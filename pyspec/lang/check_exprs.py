@@ -467,6 +467,7 @@ class ExprRules(CheckerState):
                 self._no_shadow(g.var, g.span)
                 k, positions = self._seq_positions(it, it.ty, g.span, fr)
                 fr.scopes[-1][g.var] = T.Apply(Fn.INDEX, (it, k), it.ty.elem, span=g.span)
+                self._unpack(g, fr.scopes[-1][g.var], fr)
                 conds = []
                 for c in g.conds:
                     ce = self._expr(c, fr)
@@ -477,6 +478,7 @@ class ExprRules(CheckerState):
             st = self._set(it, g.iter.span, f"'for {g.var} in ...'")
             self._no_shadow(g.var, g.span)
             loc = fr.bind(g.var, st.elem, g.span)
+            self._unpack(g, loc, fr)
             conds = []
             for c in g.conds:
                 ce = self._expr(c, fr)
@@ -484,6 +486,17 @@ class ExprRules(CheckerState):
                 conds.append(ce)
             out.append(T.Gen(loc.slot, g.var, it, tuple(conds), span=g.span))
         return tuple(out)
+
+    def _unpack(self, g: A.CompFor, x: T.Expr, fr: Frame) -> None:
+        """`for i, v in S`: each name stands for its component of the tuple bound to `x`."""
+        if not g.unpack:
+            return
+        if not isinstance(x.ty, TupleT) or len(x.ty.elems) != len(g.unpack):
+            raise SpecTypeError(f"'for {', '.join(g.unpack)} in ...' unpacks tuples of {len(g.unpack)}, "
+                                f"not {x.ty.show()}", g.span, hint="e.g. for i, x in enumerate(s)", code="PS338")
+        for i, (name, ty) in enumerate(zip(g.unpack, x.ty.elems)):
+            self._no_shadow(name, g.span)
+            fr.scopes[-1][name] = T.TupleGet(x, i, ty, span=g.span)
 
     def _e_SetComp(self, e: A.SetComp, fr: Frame) -> T.Expr:
         fr.scopes.append({})

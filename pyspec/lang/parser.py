@@ -837,6 +837,12 @@ class _Build(Transformer_NonRecursive):
         var, it, *conds = items
         return A.CompFor(str(var), it, tuple(conds), span=self.sp(meta))
 
+    def comp_for_unpack(self, meta, items):
+        names = [x for x in items if isinstance(x, Token) and x.type == "NAME"]
+        it, *conds = items[len(names):]
+        return A.CompFor("(" + ", ".join(names) + ")", it, tuple(conds), span=self.sp(meta),
+                         unpack=tuple(str(n) for n in names))
+
     def comp_if(self, meta, items):
         return items[0]
 

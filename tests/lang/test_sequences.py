@@ -147,3 +147,17 @@ def test_a_sequence_param_takes_a_literal_default_and_a_dash_d_value():
     with pytest.raises(pyspec.PyspecError) as info:
         pyspec.loads(src, {"P": "[3, 1, 2]"})
     assert info.value.code == "PS504" and "not a value of seq[0 .. 3, 2]" in str(info.value)
+
+
+def test_for_unpacks_the_pairs_of_enumerate_in_every_engine():
+    src = ("spec U\nvar q: seq[0 .. 3, 3]\ninit:\n    q = [0, 1]\naction Push(v: 0 .. 3):\n    q' = append(q, v)\n"
+           "invariant Positions: all(x == i for i, x in enumerate(q))\n")
+    spec = pyspec.loads(src)
+    explicit, bmc = pyspec.check(spec), pyspec.bmc(spec, 2)
+    assert explicit.verdict == bmc.verdict == Verdict.VIOLATED
+    assert explicit.trace is not None and bmc.trace is not None and len(explicit.trace) == len(bmc.trace) == 1
+
+
+def test_unpacking_what_is_not_a_tuple_of_that_many_is_ps338():
+    e = _error("spec U\nvar q: seq[0 .. 3, 3]\ninit:\n    q = [0, 1]\ninvariant I: all(x == i for i, x in q)\n")
+    assert e.code == "PS338" and "unpacks tuples of 2, not 0 .. 3" in e.message
