@@ -263,6 +263,10 @@ register_codes(
             "PS332": "an assignment whose value is never within the variable's type",
             "PS333": "an action parameter or map key type with more than 1,048,576 (2^20) values",
             "PS334": "a map literal that gives a key twice, or no value for a key of its key type",
+            "PS335": "a bounded type (seq[T, N], bag[T, K]) of an unknown kind, or whose bound is not a constant of at least 1",
+            "PS336": "a sequence operation (head, tail, last, append, slice, +) on a value that is not a sequence, or an element read from []",
+            "PS337": "a bag operation (add, remove, count, +) on a value that is not a bag",
+            "PS338": "'for a, b in S' over elements that are not tuples of that many components",
         },
     )
     + _codes(

@@ -1,7 +1,7 @@
 """Logged field values -> spec values: one converter per declared field type, built once.
 
-JSON values convert structurally (a list is a set or a tuple, an object or a list of pairs is a
-map, an object is a record); text values (regex groups) are first read as JSON when they look
+JSON values convert structurally (a list is a set, a sequence or a tuple, an object or a list of
+pairs is a map or a bag (element -> count), an object is a record); text values (regex groups) are first read as JSON when they look
 like it, else as a bare scalar or a comma-separated collection. A value that does not fit its
 type raises ValueError with a message in the spec's notation; the caller adds the place.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-from pyspec.types import BoolT, EnumT, IntT, MapT, RecordT, SetT, TupleT, Type, domain
+from pyspec.types import BagT, BoolT, EnumT, IntT, MapT, RecordT, SeqT, SetT, TupleT, Type, domain
 
 Converter = Callable[[Any], Any]
 
@@ -88,6 +88,43 @@ def converter(ty: Type) -> Converter:
         if isinstance(et, IntT) and et.lo is not None:
             return to_int_set
         return to_set
+    if isinstance(ty, SeqT):
+        item = converter(ty.elem)
+        cap = ty.cap
+
+        def to_seq(v: Any) -> tuple:
+            v = _collection(v)
+            if not isinstance(v, list):
+                raise ValueError(f"{_show(v)} is not a list (a sequence is logged as a JSON list)")
+            if len(v) > cap:
+                raise ValueError(f"a sequence of {len(v)} values is longer than its capacity {cap}")
+            return tuple(item(x) for x in v)
+
+        return to_seq
+    if isinstance(ty, BagT):
+        member = converter(ty.elem)
+        bound = ty.cap
+
+        def to_bag(v: Any) -> frozenset:
+            v = _collection(v)
+            if isinstance(v, dict):
+                pairs = list(v.items())
+            elif isinstance(v, list) and all(isinstance(p, list) and len(p) == 2 for p in v):
+                pairs = v
+            else:
+                raise ValueError(f"{_show(v)} is not an object or a list of [element, count] pairs "
+                                 "(a bag is logged as a map to counts)")
+            counts: dict[Any, int] = {}
+            for x, n in pairs:
+                if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= bound:
+                    raise ValueError(f"the count {_show(n)} of {_show(x)} is not within 0 .. {bound}")
+                x = member(x)
+                counts[x] = counts.get(x, 0) + n
+            if any(n > bound for n in counts.values()):
+                raise ValueError(f"an element is counted more than {bound} times")
+            return frozenset((x, n) for x, n in counts.items() if n)
+
+        return to_bag
     if isinstance(ty, TupleT):
         elems = [converter(e) for e in ty.elems]
 

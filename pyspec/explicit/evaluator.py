@@ -12,13 +12,12 @@ last continuation appends the finished next state to `env[2]`.
 
 from __future__ import annotations
 
-import itertools
 from typing import Any, Callable
 
 from pyspec.errors import SpecEvalError
 from pyspec.lang import typed as T
 from pyspec.lang.analysis import Analysis, chain_operands, conjuncts, facts_false, facts_right, facts_true, long_chain
-from pyspec.lang.ops import OPS, Fail, Op, fail, int_range
+from pyspec.lang.ops import COMPS, FNS, OPS, Fail, Op, apply_fn, fail, int_range
 from pyspec.lang.types import (
     IntT,
     MapT,
@@ -114,11 +113,12 @@ class Compiler:
             return lambda env: a(env) or b(env)
         py = sem.py
         if sem.failure is not None:
-            span, failure = e.span, sem.failure
+            span, failure, ok = e.span, sem.failure, sem.ok
+            assert ok is not None
 
             def partial(env):
-                y = b(env)  # the divisor first, as the generated code does
-                if y == 0:
+                y = b(env)  # the right operand and its predicate first, as the generated code does
+                if not ok(y):
                     fail(failure, span)
                 return py(a(env), y)
 
@@ -313,38 +313,21 @@ class Compiler:
 
         return get
 
-    def _c_Builtin(self, e: T.Builtin):
-        f = self.expr(e.arg)
-        span = e.span
-        if e.func == "len":
-            return lambda env: len(f(env))
-        if e.func in ("min", "max"):
-            agg = min if e.func == "min" else max
-            name = e.func
-
-            def minmax(env):
-                s = f(env)
-                if not s:
-                    fail(Fail.EMPTY_EXTREME, span, name)
-                return agg(s)
-
-            return minmax
-        if e.func == "sum":
-            return lambda env: sum(f(env))
-        if e.func == "all":
-            return lambda env: all(f(env))
-        if e.func == "any":
-            return lambda env: any(f(env))
-        if e.func == "subsets":
-
-            def subsets(env):
-                s = tuple(f(env))
-                return frozenset(
-                    frozenset(c) for r in range(len(s) + 1) for c in itertools.combinations(s, r)
-                )
-
-            return subsets
-        raise AssertionError(e.func)
+    def _c_Apply(self, e: T.Apply):
+        """A builtin of the core: its row in `ops.FNS`, failure predicate first."""
+        fns = tuple(self.expr(x) for x in e.args)
+        sem = FNS[e.fn]
+        py = sem.py
+        if sem.ok is None:
+            if len(fns) == 1:
+                (f,) = fns
+                return lambda env: py(f(env))
+            if len(fns) == 2:
+                f, g = fns
+                return lambda env: py(f(env), g(env))
+            return lambda env: py(*[f(env) for f in fns])
+        fn, span, types = e.fn, e.span, tuple(x.ty for x in e.args)
+        return lambda env: apply_fn(fn, span, types, *[f(env) for f in fns])
 
     def _c_Comp(self, e: T.Comp):
         gens = []
@@ -387,17 +370,19 @@ class Compiler:
         span = e.span
         if kind == "set":
             return lambda env: frozenset(produce(env))
-        if kind == "sum":
-            return lambda env: sum(produce(env))
-        agg = min if kind == "min" else max
+        sem = COMPS[kind]  # a fold: its row
+        py, empty = sem.py, sem.empty
+        assert sem.family == "fold" and py is not None
+        if empty is None:
+            return lambda env: py(list(produce(env)))
 
-        def minmax(env):
+        def fold(env):
             vals = list(produce(env))
             if not vals:
-                fail(Fail.NO_VALUES, span, kind)
-            return agg(vals)
+                fail(empty, span, kind)
+            return py(vals)
 
-        return minmax
+        return fold
 
     def _map_comp(self, e: T.Comp, gens, key, elem) -> Fn:
         mt = e.ty

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from pyspec.lang import typed as T
-from pyspec.lang.ops import OPS, Op
+from pyspec.lang.ops import COMPS, FNS, OPS, Op
 from pyspec.lang.types import UnionT
 
 STATE = "state"
@@ -49,8 +49,8 @@ def children(e: Any) -> tuple:
         return (e.obj,)
     if isinstance(e, T.MapGet):
         return (e.obj, e.key)
-    if isinstance(e, T.Builtin):
-        return (e.arg,)
+    if isinstance(e, T.Apply):
+        return e.args
     if isinstance(e, T.Comp):
         out: list = []
         for g in e.gens:
@@ -174,7 +174,7 @@ class Analysis:
 
     def comp_may_fail(self, e: T.Comp, facts: dict[int, str] | None = None) -> bool:
         """Whether anything a comprehension evaluates per binding, or its kind, may fail."""
-        if e.kind in ("min", "max", "map"):
+        if COMPS[e.kind].may_fail:  # the kind's row: min/max of no values, a map missing a key
             return True
         return self._body_may_fail(e, dict(facts or {}))
 
@@ -207,7 +207,8 @@ class Analysis:
                 return False
             if OPS[e.op].lazy:
                 return self.may_fail(e.left, facts) or self.may_fail(e.right, {**facts, **facts_right(e)})
-            if OPS[e.op].failure is not None and not (isinstance(e.right, T.Const) and e.right.value != 0):
+            ok = OPS[e.op].ok  # a constant right operand that satisfies the predicate: no failure
+            if ok is not None and not (isinstance(e.right, T.Const) and ok(e.right.value)):
                 return True
         elif isinstance(e, T.IfExp):
             return (
@@ -228,8 +229,8 @@ class Analysis:
         elif isinstance(e, T.MapGet):
             if e.checked:
                 return True
-        elif isinstance(e, T.Builtin):
-            if e.func in ("min", "max"):
+        elif isinstance(e, T.Apply):
+            if FNS[e.fn].ok is not None:  # the row's failure predicate may be false
                 return True
         elif isinstance(e, T.Comp):
             if self.may_fail(e.gens[0].iter, facts):

@@ -74,6 +74,16 @@ class MapType(TypeExpr):
 
 
 @dataclass(frozen=True, slots=True)
+class BoundedType(TypeExpr):
+    """`seq[T, N]` (kind "seq"): a collection type with a constant bound."""
+
+    kind: str
+    elem: TypeExpr
+    bound: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class TupleType(TypeExpr):
     elems: tuple[TypeExpr, ...]
     span: Span = _span()
@@ -209,11 +219,30 @@ class MapLit(Expr):
 
 
 @dataclass(frozen=True, slots=True)
+class ListLit(Expr):
+    """`[a, b, ...]`: a sequence literal."""
+
+    elems: tuple[Expr, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Slice(Expr):
+    """`s[i:j]`."""
+
+    obj: Expr
+    lo: Expr
+    hi: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class CompFor:
     var: str
     iter: Expr
     conds: tuple[Expr, ...]
     span: Span = _span()
+    unpack: tuple[str, ...] = ()  # `for i, x in S`: the names of the tuple's components (var is hidden)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from pyspec.errors import PyspecError, Span, SpecErrors, SpecNameError, SpecType
 from pyspec.lang import ast as A
 from pyspec.lang.ast import MAX_DEPTH
 from pyspec.lang import typed as T
-from pyspec.lang.ops import Op
+from pyspec.lang.ops import Fn, Kind, Op
 from pyspec.lang.scope import BUILTINS, CheckerState, Frame, name_error
 from pyspec.lang.types import (
     ANY,
@@ -21,10 +21,12 @@ from pyspec.lang.types import (
     DOMAIN_LIMIT,
     INT,
     AnyT,
+    BagT,
     EnumT,
     IntT,
     MapT,
     RecordT,
+    SeqT,
     SetT,
     TupleT,
     Type,
@@ -166,6 +168,104 @@ class ExprRules(CheckerState):
             raise SpecTypeError(f"{what} must be a set, found {x.ty.show()}", span, code="PS316")
         return x.ty
 
+    def _seq(self, x: T.Expr, span: Span, what: str) -> SeqT:
+        if not isinstance(x.ty, SeqT):
+            raise SpecTypeError(f"{what} must be a sequence, found {x.ty.show()}", span, code="PS336")
+        return x.ty
+
+    def _bag(self, x: T.Expr, span: Span, what: str) -> BagT:
+        if not isinstance(x.ty, BagT):
+            raise SpecTypeError(f"{what} must be a bag, found {x.ty.show()}", span, code="PS337")
+        return x.ty
+
+    def _bag_builtin(self, e: A.Call, fr: Frame) -> T.Expr:
+        """bag(), add, remove, count: each a row of `ops.FNS`."""
+        f = e.func
+        arity = 0 if f == "bag" else 2
+        if e.kwargs or len(e.args) != arity or any(isinstance(a, A.GenExp) for a in e.args):
+            raise SpecTypeError(f"{f}() takes {arity} argument(s) by position", e.span, code="PS329")
+        if f == "bag":
+            return T.Apply(Fn.BAG, (), BagT(ANY, 0), span=e.span)
+        b = self._expr(e.args[0], fr)
+        bt = self._bag(b, e.args[0].span, f"the first argument of {f}()")
+        x = self._expr(e.args[1], fr)
+        u = unify(bt.elem, x.ty)
+        if u is None:
+            raise SpecTypeError(f"{f}(): {x.ty.show()} cannot be an element of {bt.show()}", e.args[1].span,
+                                code="PS317")
+        if f == "count":
+            return T.Apply(Fn.BAG_COUNT, (b, x), IntT(0, bt.cap), span=e.span)
+        if f == "add":
+            return T.Apply(Fn.BAG_ADD, (b, x), BagT(u, bt.cap + 1), span=e.span)
+        return T.Apply(Fn.BAG_REMOVE, (b, x), bt, span=e.span)
+
+    def _some_element(self, st: SeqT, span: Span, what: str) -> None:
+        """An element read from a sequence that is always empty (its elements have no type: `[]`)."""
+        if isinstance(st.elem, AnyT):
+            raise SpecTypeError(f"{what} of a sequence that is always empty", span, code="PS336")
+
+    def _e_ListLit(self, e: A.ListLit, fr: Frame) -> T.Expr:
+        elems = tuple(self._expr(x, fr) for x in e.elems)
+        ty: Type = ANY
+        for x, src in zip(elems, e.elems):
+            u = unify(ty, x.ty)
+            if u is None:
+                raise SpecTypeError(
+                    f"a sequence's elements must have one type: {ty.show()} and {x.ty.show()}", src.span, code="PS322"
+                )
+            ty = u
+        return T.Apply(Fn.SEQ, elems, SeqT(ty, len(elems)), span=e.span)
+
+    def _e_Slice(self, e: A.Slice, fr: Frame) -> T.Expr:
+        obj = self._expr(e.obj, fr)
+        self._seq(obj, e.obj.span, "a sliced value")
+        lo, hi = self._expr(e.lo, fr), self._expr(e.hi, fr)
+        self._int(lo, e.lo.span, "the start of a slice")
+        self._int(hi, e.hi.span, "the end of a slice")
+        return T.Apply(Fn.SLICE, (obj, lo, hi), obj.ty, span=e.span)
+
+    def _seq_builtin(self, e: A.Call, fr: Frame) -> T.Expr:
+        """head, tail, last, append, enumerate (and len of a sequence): each a row of `ops.FNS`."""
+        f = e.func
+        arity = 2 if f == "append" else 1
+        if e.kwargs or len(e.args) != arity or any(isinstance(a, A.GenExp) for a in e.args):
+            raise SpecTypeError(f"{f}() takes {arity} argument(s) by position", e.span, code="PS329")
+        s = self._expr(e.args[0], fr)
+        st = self._seq(s, e.args[0].span, f"the argument of {f}()")
+        sp = e.span
+        if f == "len":
+            return T.Apply(Fn.SEQ_LEN, (s,), IntT(0, st.cap), span=sp)
+        if f in ("head", "last"):
+            self._some_element(st, e.args[0].span, f"{f}()")
+            return T.Apply(Fn.HEAD if f == "head" else Fn.LAST, (s,), st.elem, span=sp)
+        if f == "tail":
+            return T.Apply(Fn.TAIL, (s,), st, span=sp)
+        if f == "append":
+            x = self._expr(e.args[1], fr)
+            u = unify(st.elem, x.ty)
+            if u is None:
+                raise SpecTypeError(f"append(): {x.ty.show()} cannot be an element of {st.show()}", e.args[1].span,
+                                    code="PS317")
+            return T.Apply(Fn.APPEND, (s, x), SeqT(u, st.cap + 1), span=sp)
+        assert f == "enumerate"
+        # {(k, s[k]) for k in 0 .. len(s) - 1}: a set of (position, element) pairs
+        fr.scopes.append({})
+        try:
+            k, it = self._seq_positions(s, st, sp, fr)
+            pair = T.TupleLit((k, T.Apply(Fn.INDEX, (s, k), st.elem, span=sp)), TupleT((k.ty, st.elem)), span=sp)
+        finally:
+            fr.scopes.pop()
+        return T.Comp(Kind.SET, pair, None, (T.Gen(k.slot, k.name, it, (), span=sp),), SetT(pair.ty), span=sp)
+
+    def _seq_positions(self, s: T.Expr, st: SeqT, sp: Span, fr: Frame) -> tuple[T.Local, T.Expr]:
+        """A hidden local over the positions of `s`, and the set `0 .. len(s) - 1` it ranges over."""
+        n = T.Apply(Fn.SEQ_LEN, (s,), IntT(0, st.cap), span=sp)
+        hi = T.Binary(Op.SUB, n, T.Const(1, IntT(1, 1), span=sp), IntT(-1, st.cap - 1), span=sp)
+        pos = IntT(0, max(0, st.cap - 1))
+        it = T.RangeSet(T.Const(0, IntT(0, 0), span=sp), hi, SetT(pos), span=sp)
+        k = fr.bind(f"position in the sequence {id(s)}", pos, sp)
+        return k, it
+
     def _e_BinOp(self, e: A.BinOp, fr: Frame) -> T.Expr:
         op = e.op
         left = self._expr(e.left, fr)
@@ -176,6 +276,20 @@ class ExprRules(CheckerState):
             if op == "implies":  # lowered: not a or b
                 return T.Binary(Op.OR, T.Unary(Op.NOT, left, BOOL, span=e.left.span), right, BOOL, span=e.span)
             return T.Binary(Op(op), left, right, BOOL, span=e.span)
+        if op in ("in", "not in") and isinstance(right.ty, BagT):
+            if unify(left.ty, right.ty.elem) is None:
+                raise SpecTypeError(
+                    f"'{op}': {left.ty.show()} cannot be an element of {right.ty.show()}", e.span, code="PS317"
+                )
+            held = T.Apply(Fn.BAG_IN, (left, right), BOOL, span=e.span)
+            return held if op == "in" else T.Unary(Op.NOT, held, BOOL, span=e.span)
+        if op in ("in", "not in") and isinstance(right.ty, SeqT):
+            if unify(left.ty, right.ty.elem) is None:
+                raise SpecTypeError(
+                    f"'{op}': {left.ty.show()} cannot be an element of {right.ty.show()}", e.span, code="PS317"
+                )
+            found = T.Apply(Fn.SEQ_IN, (left, right), BOOL, span=e.span)
+            return found if op == "in" else T.Unary(Op.NOT, found, BOOL, span=e.span)
         if op in ("in", "not in"):
             st = self._set(right, e.right.span, f"the right side of '{op}'")
             if unify(left.ty, st.elem) is None:
@@ -217,6 +331,20 @@ class ExprRules(CheckerState):
                 raise SpecTypeError(f"'{op}' combines {lt.show()} with {rt.show()}", e.span, code="PS319")
             name = {"|": Op.UNION, "&": Op.INTER, "-": Op.DIFF}[op]
             return T.Binary(name, left, right, u if name == Op.UNION else lt, span=e.span)
+        if op == "+" and (isinstance(left.ty, BagT) or isinstance(right.ty, BagT)):
+            lb = self._bag(left, e.left.span, "the left side of '+'")
+            rb = self._bag(right, e.right.span, "the right side of '+'")
+            u = unify(lb.elem, rb.elem)
+            if u is None:
+                raise SpecTypeError(f"'+' joins {lb.show()} with {rb.show()}", e.span, code="PS319")
+            return T.Apply(Fn.BAG_SUM, (left, right), BagT(u, lb.cap + rb.cap), span=e.span)
+        if op == "+" and (isinstance(left.ty, SeqT) or isinstance(right.ty, SeqT)):
+            lq = self._seq(left, e.left.span, "the left side of '+'")
+            rq = self._seq(right, e.right.span, "the right side of '+'")
+            u = unify(lq.elem, rq.elem)
+            if u is None:
+                raise SpecTypeError(f"'+' joins {lq.show()} with {rq.show()}", e.span, code="PS319")
+            return T.Apply(Fn.CONCAT, (left, right), SeqT(u, lq.cap + rq.cap), span=e.span)
         if op in ("+", "-", "*", "//", "%"):
             if op == "+" and isinstance(left.ty, SetT):
                 raise SpecTypeError(
@@ -332,9 +460,25 @@ class ExprRules(CheckerState):
         out = []
         for g in gens:
             it = self._expr(g.iter, fr)
+            if isinstance(it.ty, BagT):  # over the distinct elements
+                it = T.Apply(Fn.BAG_SET, (it,), SetT(it.ty.elem), span=it.span)
+            if isinstance(it.ty, SeqT):
+                # over the positions k of the sequence, in order; the name stands for s[k]
+                self._no_shadow(g.var, g.span)
+                k, positions = self._seq_positions(it, it.ty, g.span, fr)
+                fr.scopes[-1][g.var] = T.Apply(Fn.INDEX, (it, k), it.ty.elem, span=g.span)
+                self._unpack(g, fr.scopes[-1][g.var], fr)
+                conds = []
+                for c in g.conds:
+                    ce = self._expr(c, fr)
+                    self._expect(ce, BOOL, c.span, "a comprehension's 'if'")
+                    conds.append(ce)
+                out.append(T.Gen(k.slot, g.var, positions, tuple(conds), span=g.span))
+                continue
             st = self._set(it, g.iter.span, f"'for {g.var} in ...'")
             self._no_shadow(g.var, g.span)
             loc = fr.bind(g.var, st.elem, g.span)
+            self._unpack(g, loc, fr)
             conds = []
             for c in g.conds:
                 ce = self._expr(c, fr)
@@ -343,6 +487,17 @@ class ExprRules(CheckerState):
             out.append(T.Gen(loc.slot, g.var, it, tuple(conds), span=g.span))
         return tuple(out)
 
+    def _unpack(self, g: A.CompFor, x: T.Expr, fr: Frame) -> None:
+        """`for i, v in S`: each name stands for its component of the tuple bound to `x`."""
+        if not g.unpack:
+            return
+        if not isinstance(x.ty, TupleT) or len(x.ty.elems) != len(g.unpack):
+            raise SpecTypeError(f"'for {', '.join(g.unpack)} in ...' unpacks tuples of {len(g.unpack)}, "
+                                f"not {x.ty.show()}", g.span, hint="e.g. for i, x in enumerate(s)", code="PS338")
+        for i, (name, ty) in enumerate(zip(g.unpack, x.ty.elems)):
+            self._no_shadow(name, g.span)
+            fr.scopes[-1][name] = T.TupleGet(x, i, ty, span=g.span)
+
     def _e_SetComp(self, e: A.SetComp, fr: Frame) -> T.Expr:
         fr.scopes.append({})
         try:
@@ -350,7 +505,7 @@ class ExprRules(CheckerState):
             elem = self._expr(e.elem, fr)
         finally:
             fr.scopes.pop()
-        return T.Comp("set", elem, None, gens, SetT(elem.ty), span=e.span)
+        return T.Comp(Kind.SET, elem, None, gens, SetT(elem.ty), span=e.span)
 
     def _e_MapComp(self, e: A.MapComp, fr: Frame) -> T.Expr:
         fr.scopes.append({})
@@ -364,7 +519,7 @@ class ExprRules(CheckerState):
             raise SpecTypeError(
                 f"a map's keys must have a finite type, not {key.ty.show()}", e.key.span, code="PS306"
             )
-        return T.Comp("map", value, key, gens, MapT(key.ty, value.ty), span=e.span)
+        return T.Comp(Kind.MAP, value, key, gens, MapT(key.ty, value.ty), span=e.span)
 
     def _e_GenExp(self, e: A.GenExp, fr: Frame) -> T.Expr:
         raise SpecTypeError(
@@ -384,6 +539,11 @@ class ExprRules(CheckerState):
                     code="PS324",
                 )
             return T.TupleGet(obj, e.index.value, obj.ty.elems[e.index.value], span=e.span)
+        if isinstance(obj.ty, SeqT):
+            self._some_element(obj.ty, e.obj.span, "an index")
+            i = self._expr(e.index, fr)
+            self._int(i, e.index.span, "a sequence index")
+            return T.Apply(Fn.INDEX, (obj, i), obj.ty.elem, span=e.span)
         if not isinstance(obj.ty, MapT):
             raise SpecTypeError(f"{obj.ty.show()} cannot be indexed", e.obj.span, code="PS325")
         key = self._expr(e.index, fr)
@@ -427,6 +587,14 @@ class ExprRules(CheckerState):
             return self._expand(self.defs[f], e.args, e.kwargs, e.span, fr)
         if f in self.variants:
             return self._construct(e, fr)
+        if f in ("head", "tail", "last", "append", "enumerate"):
+            return self._seq_builtin(e, fr)
+        if f in ("bag", "add", "remove", "count"):
+            return self._bag_builtin(e, fr)
+        if f == "len" and len(e.args) == 1 and not isinstance(e.args[0], A.GenExp):
+            x = self._expr(e.args[0], fr)
+            if isinstance(x.ty, SeqT):
+                return self._seq_builtin(e, fr)
         if f in BUILTINS:
             return self._builtin(e, fr)
         cands = set(self.defs) | set(self.variants) | set(BUILTINS)
@@ -481,10 +649,10 @@ class ExprRules(CheckerState):
                 fr.scopes.pop()
             if f in ("all", "any"):
                 self._expect(elem, BOOL, g.elem.span, f"the body of {f}()")
-                return T.Comp(f, elem, None, gens, BOOL, span=e.span)
+                return T.Comp(Kind(f), elem, None, gens, BOOL, span=e.span)
             self._int(elem, g.elem.span, f"the elements of {f}()")
             ty = elem.ty if f != "sum" else INT
-            return T.Comp(f, elem, None, gens, ty, span=e.span)
+            return T.Comp(Kind(f), elem, None, gens, ty, span=e.span)
         if f in ("min", "max") and len(e.args) >= 2:
             return self._builtin(A.Call(f, (A.SetLit(e.args, span=e.span),), (), span=e.span), fr)
         if len(e.args) != 1:
@@ -495,18 +663,18 @@ class ExprRules(CheckerState):
             return self._permutations(x, st, e, fr)
         if f == "len":
             n = domain_size(st.elem)
-            return T.Builtin("len", x, IntT(0, n) if n is not None else INT, span=e.span)
+            return T.Apply(Fn.LEN, (x,), IntT(0, n) if n is not None else INT, span=e.span)
         if f in ("min", "max", "sum"):
             if not isinstance(st.elem, (IntT, AnyT)):
                 raise SpecTypeError(
                     f"the elements of {f}() must be integers, found {st.elem.show()}", e.args[0].span, code="PS315"
                 )
-            return T.Builtin(f, x, st.elem if f != "sum" and isinstance(st.elem, IntT) else INT, span=e.span)
+            return T.Apply(Fn(f), (x,), st.elem if f != "sum" and isinstance(st.elem, IntT) else INT, span=e.span)
         if f in ("all", "any"):
             self._expect_value(st.elem, BOOL, e.args[0].span, f"the elements of {f}()")
-            return T.Builtin(f, x, BOOL, span=e.span)
+            return T.Apply(Fn(f), (x,), BOOL, span=e.span)
         if f == "subsets":
-            return T.Builtin("subsets", x, SetT(st), span=e.span)
+            return T.Apply(Fn.SUBSETS, (x,), SetT(st), span=e.span)
         raise AssertionError(f)
 
 
@@ -548,10 +716,10 @@ class ExprRules(CheckerState):
             for t, k in reversed(list(zip(values[:-1], chosen[:-1]))):
                 chain = T.IfExp(T.Binary(Op.EQ, key, T.Const(t, elem, span=sp), BOOL, span=sp), k, chain, elem, span=sp)
             every = T.Const(frozenset(values), set_ty, span=sp)
-            perm = T.Comp("map", chain, key, (T.Gen(key.slot, key.name, every, (), span=sp),), map_ty, span=sp)
+            perm = T.Comp(Kind.MAP, chain, key, (T.Gen(key.slot, key.name, every, (), span=sp),), map_ty, span=sp)
         finally:
             fr.scopes.pop()
-        return T.Comp("set", perm, None, tuple(gens), SetT(map_ty), span=sp)
+        return T.Comp(Kind.SET, perm, None, tuple(gens), SetT(map_ty), span=sp)
 
 
 PERMUTATIONS_LIMIT = 10

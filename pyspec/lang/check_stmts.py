@@ -10,7 +10,8 @@ from pyspec.errors import PyspecError, SpecErrors, SpecNameError, SpecTypeError
 from pyspec.lang import ast as A
 from pyspec.lang import typed as T
 from pyspec.lang.scope import CheckerState, Frame, did_you_mean, name_error
-from pyspec.lang.types import BOOL, DOMAIN_LIMIT, IntT, MapT, SetT, is_finite, subtype, too_large_to_enumerate
+from pyspec.lang.ops import Fn
+from pyspec.lang.types import BOOL, DOMAIN_LIMIT, INT, IntT, MapT, SeqT, SetT, is_finite, subtype, too_large_to_enumerate
 
 
 class StmtRules(CheckerState):
@@ -169,6 +170,28 @@ class StmtRules(CheckerState):
             return self._write(s, fr)
         raise AssertionError(s)
 
+    def _seq_entry(self, s: A.Assign | A.Choose, rhs: T.Expr, index: int, vty: SeqT, fr: Frame) -> T.Stmt:
+        """`s'[i] = v` on a sequence, lowered to `s' = update(s, i, v)` (the row `Fn.UPDATE`, which
+        fails unless 0 <= i < len(s)): one entry update per sequence and action."""
+        tgt = s.target
+        if isinstance(s, A.Choose) or len(tgt.path) != 1 or fr.in_init:
+            raise SpecTypeError(f"'{tgt.spelling()}': a sequence entry is assigned as {tgt.name}'[i] = v, "
+                                "in an action", tgt.span, code="PS311")
+        if fr.maybe.get(index) is not None:
+            raise SpecNameError(f"{tgt.name}' is assigned twice in this action", tgt.span,
+                                hint="a sequence takes one entry update per action; build the new value "
+                                "with slices and +, or assign entries in separate actions", code="PS208")
+        k = self._expr(tgt.path[0], fr)
+        self._expect(k, INT, tgt.path[0].span, "the sequence index")
+        self._expect(rhs, vty.elem, rhs.span, f"the value of {tgt.spelling()}")
+        cur = T.Var(index, tgt.name, vty, span=tgt.span)
+        value = T.Apply(Fn.UPDATE, (cur, k, rhs), vty, span=s.span)
+        fr.maybe[index] = "whole"
+        fr.assigned[index] = "whole"
+        fr.ever.add(index)
+        check = None if subtype(rhs.ty, vty.elem) else vty
+        return T.Assign(index, tgt.name, (), (), value, check, span=s.span)
+
     def _write(self, s: A.Assign | A.Choose, fr: Frame) -> T.Stmt:
         tgt = s.target
         choose = isinstance(s, A.Choose)
@@ -228,6 +251,8 @@ class StmtRules(CheckerState):
             )
         index, vty = self.vars[tgt.name]
         prev = fr.maybe.get(index)
+        if tgt.path and isinstance(vty, SeqT):
+            return self._seq_entry(s, rhs, index, vty, fr)
         if tgt.path:
             if choose:
                 raise SpecTypeError("choose a whole variable, not an entry", tgt.span, code="PS310")

@@ -21,6 +21,7 @@ builds it (docs/architecture.md shows the files touched).
 
 from __future__ import annotations
 
+import itertools
 import operator
 from dataclasses import dataclass
 from enum import Enum, StrEnum
@@ -73,6 +74,10 @@ class Fail(Enum):
     MAP_CLASH = "a map comprehension giving a key two values"
     FIELD_TYPE = "a union field outside its type"
     OUT_OF_TYPE = "a value outside a variable's type"
+    SEQ_INDEX = "a sequence index outside the sequence"
+    SEQ_EMPTY = "head/tail/last of an empty sequence"
+    SEQ_SLICE = "a slice outside the sequence"
+    BAG_MISSING = "removing from a bag an element it does not hold"
 
 
 def _show(t: Type, v: Any) -> str:
@@ -110,6 +115,17 @@ FAILURES: dict[Fail, FailRule] = {
     Fail.OUT_OF_TYPE: FailRule(
         "PS401", lambda name, ty, v: f"{name} would be {_show(ty, v)}, outside its type {ty.show()}"
     ),
+    Fail.SEQ_INDEX: FailRule(
+        "PS401", lambda st, s, i: f"index {i} is outside the sequence {_show(st, s)} (length {len(s)})"
+    ),
+    Fail.SEQ_EMPTY: FailRule("PS401", lambda name: f"{name}() of an empty sequence"),
+    Fail.BAG_MISSING: FailRule(
+        "PS401", lambda bt, b, x: f"remove(): {_show(bt.elem, x)} is not in the bag {_show(bt, b)}"
+    ),
+    Fail.SEQ_SLICE: FailRule(
+        "PS401", lambda st, s, i, j: f"slice [{i}:{j}] is outside the sequence {_show(st, s)} (length {len(s)}): "
+        f"it needs 0 <= {i} <= {j} <= {len(s)}"
+    ),
 }
 
 
@@ -143,16 +159,24 @@ class OpSem:
     py: Callable[..., Any]
     src: str
     sym: Callable[..., Any]  # (algebra, operands..., result type) -> symbolic value
-    failure: Fail | None = None  # the operator fails when its right operand is 0 (checked first)
+    failure: Fail | None = None  # raised where `ok` is false
     lazy: bool = False  # the right operand is evaluated only when the left does not decide
+    # The failure predicate of a partial operator, on its right operand, which is evaluated
+    # first (then the predicate, then the left operand): `ok` on Python values, `src_ok` the
+    # code template ({1}: the right operand's code), `sym_ok` in the algebra (z, right operand).
+    ok: Callable[[Any], bool] | None = None
+    src_ok: str | None = None
+    sym_ok: Callable[..., Any] | None = None
 
 
 _TABLE = (
     OpSem(Op.ADD, "+", 2, operator.add, "({0} + {1})", lambda z, a, b, t: z.arith("add", a, b)),
     OpSem(Op.SUB, "-", 2, operator.sub, "({0} - {1})", lambda z, a, b, t: z.arith("sub", a, b)),
     OpSem(Op.MUL, "*", 2, operator.mul, "({0} * {1})", lambda z, a, b, t: z.arith("mul", a, b)),
-    OpSem(Op.DIV, "//", 2, operator.floordiv, "({0} // {1})", lambda z, a, b, t: z.divmod_("div", a, b), Fail.DIV_ZERO),
-    OpSem(Op.MOD, "%", 2, operator.mod, "({0} % {1})", lambda z, a, b, t: z.divmod_("mod", a, b), Fail.MOD_ZERO),
+    OpSem(Op.DIV, "//", 2, operator.floordiv, "({0} // {1})", lambda z, a, b, t: z.divmod_("div", a, b), Fail.DIV_ZERO,
+          ok=lambda b: b != 0, src_ok="{1} != 0", sym_ok=lambda z, b: z.not_(z.eq(b, z.const(0)))),
+    OpSem(Op.MOD, "%", 2, operator.mod, "({0} % {1})", lambda z, a, b, t: z.divmod_("mod", a, b), Fail.MOD_ZERO,
+          ok=lambda b: b != 0, src_ok="{1} != 0", sym_ok=lambda z, b: z.not_(z.eq(b, z.const(0)))),
     OpSem(Op.NEG, "-", 1, operator.neg, "(-{0})", lambda z, a, t: z.neg(a)),
     OpSem(Op.LT, "<", 2, operator.lt, "({0} < {1})", lambda z, a, b, t: z.cmp("lt", a, b)),
     OpSem(Op.LE, "<=", 2, operator.le, "({0} <= {1})", lambda z, a, b, t: z.cmp("le", a, b)),
@@ -175,11 +199,220 @@ _TABLE = (
 
 OPS: dict[Op, OpSem] = {s.op: s for s in _TABLE}
 assert set(OPS) == set(Op), "every operator has exactly one entry"
+assert all((s.failure is None) == (s.ok is None) == (s.src_ok is None) == (s.sym_ok is None) for s in _TABLE)
 
 
 def fails(op: Op, *args: Any) -> bool:
-    """Whether `op` fails on these Python values."""
-    return OPS[op].failure is not None and args[1] == 0
+    """Whether `op` fails on these Python values (its row's predicate on the right operand)."""
+    ok = OPS[op].ok
+    return ok is not None and not ok(args[-1])
 
 
-__all__ = ["FAILURES", "OPS", "Fail", "FailRule", "Op", "OpSem", "fail", "fails"]
+# ---- builtins: functions of the core, one row each -------------------------------------------------
+
+
+class Fn(StrEnum):
+    """A core builtin function (`typed.Apply`). The value is its stable name."""
+
+    # sets
+    LEN = "len"
+    MIN = "min"
+    MAX = "max"
+    SUM = "sum"
+    ALL = "all"  # all(S) of a set of booleans
+    ANY = "any"
+    SUBSETS = "subsets"
+    # sequences
+    SEQ = "seq"  # a sequence literal [a, b, ...]
+    SEQ_LEN = "seq_len"  # len(s)
+    INDEX = "index"  # s[i]
+    HEAD = "head"
+    TAIL = "tail"
+    LAST = "last"
+    APPEND = "append"
+    CONCAT = "concat"  # s + t
+    SLICE = "slice"  # s[i:j]
+    SEQ_IN = "seq_in"  # x in s
+    UPDATE = "update"  # s with s[i] = v (the lowering of s'[i] = v)
+    BAG = "bag"  # bag(): the empty bag
+    BAG_ADD = "bag_add"  # add(b, x): one more x
+    BAG_REMOVE = "bag_remove"  # remove(b, x): one x fewer
+    BAG_COUNT = "bag_count"  # count(b, x)
+    BAG_IN = "bag_in"  # x in b
+    BAG_SUM = "bag_sum"  # b + c: the counts added
+    BAG_SET = "bag_set"  # the distinct elements (what `for x in b` iterates over)
+
+
+@dataclass(frozen=True, slots=True)
+class FnSem:
+    """One builtin's meaning, read by every engine (`typed.Apply`):
+
+    - `py(*args)`: its value on Python values (closures, constant folding, generated code,
+      which calls the same function);
+    - `ok(*args)`: the failure predicate on Python values, checked before `py`; None: total;
+    - `sym(z, *args, ty)`: its value in the symbolic algebra (`encode_expr.Algebra`);
+    - `sym_ok(z, *args)`: the failure predicate in the algebra (a symbolic Bool);
+    - `failure`, `shown(*args, types)`: the error raised where `ok` is false and the
+      arguments its message shows (the types are the arguments' types)."""
+
+    fn: Fn
+    spelling: str
+    py: Callable[..., Any]
+    sym: Callable[..., Any]
+    ok: Callable[..., bool] | None = None
+    sym_ok: Callable[..., Any] | None = None
+    failure: Fail | None = None
+    shown: Callable[..., tuple] | None = None
+
+
+def _subsets(s: frozenset) -> frozenset:
+    items = tuple(s)
+    return frozenset(frozenset(c) for r in range(len(items) + 1) for c in itertools.combinations(items, r))
+
+
+def _slice(s: tuple, i: int, j: int) -> tuple:
+    return s[i:j]
+
+
+def _update(s: tuple, i: int, v: Any) -> tuple:
+    return s[:i] + (v,) + s[i + 1:]
+
+
+def _bag_add(b: frozenset, x: Any, n: int = 1) -> frozenset:
+    d = dict(b)
+    c = d.get(x, 0) + n
+    if c:
+        d[x] = c
+    else:
+        d.pop(x, None)
+    return frozenset(d.items())
+
+
+def _bag_count(b: frozenset, x: Any) -> int:
+    for y, c in b:
+        if y == x:
+            return c
+    return 0
+
+
+def _bag_sum(b: frozenset, c: frozenset) -> frozenset:
+    d = dict(b)
+    for x, n in c:
+        d[x] = d.get(x, 0) + n
+    return frozenset(d.items())
+
+
+_FN_TABLE = (
+    FnSem(Fn.LEN, "len", len, lambda z, s, t: z.set_len(s)),
+    FnSem(Fn.MIN, "min", min, lambda z, s, t: z.extreme("min", s),
+          bool, lambda z, s: z.nonempty(s), Fail.EMPTY_EXTREME, lambda ts, s: ("min",)),
+    FnSem(Fn.MAX, "max", max, lambda z, s, t: z.extreme("max", s),
+          bool, lambda z, s: z.nonempty(s), Fail.EMPTY_EXTREME, lambda ts, s: ("max",)),
+    FnSem(Fn.SUM, "sum", sum, lambda z, s, t: z.set_sum(s)),
+    FnSem(Fn.ALL, "all", all, lambda z, s, t: z.not_(z.member(False, s))),
+    FnSem(Fn.ANY, "any", any, lambda z, s, t: z.member(True, s)),
+    FnSem(Fn.SUBSETS, "subsets", _subsets, lambda z, s, t: z.subsets(s, t)),
+    FnSem(Fn.SEQ, "[...]", lambda *xs: tuple(xs), lambda z, *a: z.seq_lit(a[:-1], a[-1])),
+    FnSem(Fn.SEQ_LEN, "len", len, lambda z, s, t: z.seq_len(s)),
+    FnSem(Fn.INDEX, "s[i]", lambda s, i: s[i], lambda z, s, i, t: z.seq_index(s, i, t),
+          lambda s, i: 0 <= i < len(s), lambda z, s, i: z.seq_has(s, i), Fail.SEQ_INDEX,
+          lambda ts, s, i: (ts[0], s, i)),
+    FnSem(Fn.HEAD, "head", lambda s: s[0], lambda z, s, t: z.seq_index(s, z.const(0), t),
+          lambda s: len(s) > 0, lambda z, s: z.seq_has(s, z.const(0)), Fail.SEQ_EMPTY, lambda ts, s: ("head",)),
+    FnSem(Fn.TAIL, "tail", lambda s: s[1:], lambda z, s, t: z.seq_drop(s, z.const(1), t),
+          lambda s: len(s) > 0, lambda z, s: z.seq_has(s, z.const(0)), Fail.SEQ_EMPTY, lambda ts, s: ("tail",)),
+    FnSem(Fn.LAST, "last", lambda s: s[-1], lambda z, s, t: z.seq_last(s, t),
+          lambda s: len(s) > 0, lambda z, s: z.seq_has(s, z.const(0)), Fail.SEQ_EMPTY, lambda ts, s: ("last",)),
+    FnSem(Fn.APPEND, "append", lambda s, x: s + (x,), lambda z, s, x, t: z.seq_concat(s, z.seq_lit((x,), None), t)),
+    FnSem(Fn.CONCAT, "+", operator.add, lambda z, s, u, t: z.seq_concat(s, u, t)),
+    FnSem(Fn.SLICE, "s[i:j]", _slice, lambda z, s, i, j, t: z.seq_slice(s, i, j, t),
+          lambda s, i, j: 0 <= i <= j <= len(s), lambda z, s, i, j: z.seq_slice_ok(s, i, j), Fail.SEQ_SLICE,
+          lambda ts, s, i, j: (ts[0], s, i, j)),
+    FnSem(Fn.SEQ_IN, "in", lambda x, s: x in s, lambda z, x, s, t: z.seq_member(x, s)),
+    FnSem(Fn.UPDATE, "s[i] = v", _update, lambda z, s, i, v, t: z.seq_update(s, i, v, t),
+          lambda s, i, v: 0 <= i < len(s), lambda z, s, i, v: z.seq_has(s, i), Fail.SEQ_INDEX,
+          lambda ts, s, i, v: (ts[0], s, i)),
+    FnSem(Fn.BAG, "bag", lambda: frozenset(), lambda z, t: z.bag_empty(t)),
+    FnSem(Fn.BAG_ADD, "add", _bag_add, lambda z, b, x, t: z.bag_add(b, x, 1, t)),
+    FnSem(Fn.BAG_REMOVE, "remove", lambda b, x: _bag_add(b, x, -1), lambda z, b, x, t: z.bag_add(b, x, -1, t),
+          lambda b, x: _bag_count(b, x) > 0, lambda z, b, x: z.bag_in(x, b), Fail.BAG_MISSING,
+          lambda ts, b, x: (ts[0], b, x)),
+    FnSem(Fn.BAG_COUNT, "count", _bag_count, lambda z, b, x, t: z.bag_count(b, x)),
+    FnSem(Fn.BAG_IN, "in", lambda x, b: _bag_count(b, x) > 0, lambda z, x, b, t: z.bag_in(x, b)),
+    FnSem(Fn.BAG_SUM, "+", _bag_sum, lambda z, b, c, t: z.bag_sum(b, c, t)),
+    FnSem(Fn.BAG_SET, "for x in b", lambda b: frozenset(x for x, _ in b), lambda z, b, t: z.bag_set(b, t)),
+)
+
+FNS: dict[Fn, FnSem] = {s.fn: s for s in _FN_TABLE}
+assert set(FNS) == set(Fn), "every builtin has exactly one entry"
+
+
+# ---- comprehension kinds: one row each ----------------------------------------------------------
+
+
+class Kind(StrEnum):
+    """What a comprehension (`typed.Comp`) makes of the values its generators produce."""
+
+    SET = "set"  # {e for ...}
+    MAP = "map"  # {k: e for ...}
+    ALL = "all"  # all(e for ...)
+    ANY = "any"
+    SUM = "sum"  # sum(e for ...): repeated values counted
+    MIN = "min"
+    MAX = "max"
+
+
+@dataclass(frozen=True, slots=True)
+class CompSem:
+    """One comprehension kind. `family`: "collect" (a set or a map of the values), "quantify"
+    (short-circuits on the first deciding value) or "fold" (the values, in iteration order, to
+    one result). For a fold: `py` (the values, a list -> result: the closures, and the generated
+    code unless it has an accumulator template `src_init`/`src_step`), `sym` (the algebra and
+    the (condition, value) pairs -> result) and `empty` (the failure when there is no value).
+    `may_fail`: the kind itself may fail, whatever the body (`analysis.comp_may_fail`)."""
+
+    kind: Kind
+    family: str
+    may_fail: bool = False
+    py: Callable[[list], Any] | None = None
+    sym: Callable[..., Any] | None = None
+    empty: Fail | None = None
+    src_init: str | None = None
+    src_step: str | None = None  # {acc} and {x}: the accumulator and the value
+
+
+_COMP_TABLE = (
+    CompSem(Kind.SET, "collect"),
+    CompSem(Kind.MAP, "collect", may_fail=True),  # a key missing or given two values
+    CompSem(Kind.ALL, "quantify"),
+    CompSem(Kind.ANY, "quantify"),
+    CompSem(Kind.SUM, "fold", py=sum, sym=lambda z, items: z.fold_sum(items), src_init="0",
+            src_step="{acc} += {x}"),
+    CompSem(Kind.MIN, "fold", may_fail=True, py=min, sym=lambda z, items: z.fold_extreme("min", items),
+            empty=Fail.NO_VALUES),
+    CompSem(Kind.MAX, "fold", may_fail=True, py=max, sym=lambda z, items: z.fold_extreme("max", items),
+            empty=Fail.NO_VALUES),
+)
+
+COMPS: dict[Kind, CompSem] = {c.kind: c for c in _COMP_TABLE}
+assert set(COMPS) == set(Kind), "every comprehension kind has exactly one entry"
+
+
+def apply_fn(fn: Fn, span: Span, types: tuple, *args: Any) -> Any:
+    """`fn` applied to Python values, raising its failure where its predicate is false: what the
+    closures run and what the generated code calls."""
+    sem = FNS[fn]
+    if sem.ok is not None and not sem.ok(*args):
+        assert sem.failure is not None and sem.shown is not None
+        fail(sem.failure, span, *sem.shown(types, *args))
+    return sem.py(*args)
+
+
+def fn_fails(fn: Fn, *args: Any) -> bool:
+    """Whether `fn` fails on these Python values."""
+    sem = FNS[fn]
+    return sem.ok is not None and not sem.ok(*args)
+
+
+__all__ = ["COMPS", "FAILURES", "FNS", "OPS", "CompSem", "Fail", "FailRule", "Fn", "FnSem", "Kind", "Op", "OpSem",
+           "apply_fn", "fail", "fails", "fn_fails"]

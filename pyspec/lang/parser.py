@@ -274,7 +274,7 @@ def _translate(e: UnexpectedInput, file: str, text: str) -> SpecSyntaxError:
     if isinstance(e, UnexpectedCharacters):
         assert e.pos_in_stream is not None, "lark sets it for UnexpectedCharacters"
         ch = text[e.pos_in_stream] if e.pos_in_stream < len(text) else "?"
-        hint = _character_hint(text[e.pos_in_stream : e.pos_in_stream + 8])
+        hint = _character_hint(text[e.pos_in_stream :].split("\n", 1)[0])
         return SpecSyntaxError(
             f"unexpected character {ch!r}",
             Span(file, e.line, e.column, e.line, e.column + 1),
@@ -417,6 +417,8 @@ _CHARACTER_HINTS = (
 
 def _character_hint(at: str) -> str | None:
     """A hint for an unexpected character, from the text that starts with it."""
+    if at.startswith("\\in") and "|->" in at.split("\n", 1)[0]:  # TLA+'s [x \in S |-> e]
+        return "a map is written {x: e for x in S}, not [x \\in S |-> e]"
     for start, hint in _CHARACTER_HINTS:
         if at.startswith(start):
             return hint
@@ -452,7 +454,7 @@ def _hint(tok: Token, expected: set[str], text: str) -> str | None:
     if tok.type == "LSQB" and "LSQB" not in expected:
         if "|->" in after or "\\in" in after:
             return "a map is written {x: e for x in S}, not [x \\in S |-> e]"
-        return "there are no lists: a tuple is (a, b), a set {a, b}, a map {k: e for k in S}"
+        return "a list [a, b] is a sequence value, written where an expression starts; a tuple is (a, b), a set {a, b}"
     if tok.type == "AMPERSAND" and before.endswith("&"):
         return "write 'and' for &&"
     if tok.type == "VBAR" and before.endswith("|"):
@@ -648,6 +650,15 @@ class _Build(Transformer_NonRecursive):
     def map_type(self, meta, items):
         return A.MapType(items[0], items[1], span=self.sp(meta))
 
+    def bounded_type(self, meta, items):
+        return A.BoundedType(str(items[0]), items[1], items[2], span=self.sp(meta))
+
+    def list_lit(self, meta, items):
+        return A.ListLit(tuple(x for x in items if x is not None), span=self.sp(meta))
+
+    def slice(self, meta, items):
+        return A.Slice(items[0], items[1], items[2], span=self.sp(meta))
+
     def tuple_type(self, meta, items):
         return A.TupleType(tuple(items), span=self.sp(meta))
 
@@ -825,6 +836,12 @@ class _Build(Transformer_NonRecursive):
     def comp_for(self, meta, items):
         var, it, *conds = items
         return A.CompFor(str(var), it, tuple(conds), span=self.sp(meta))
+
+    def comp_for_unpack(self, meta, items):
+        names = [x for x in items if isinstance(x, Token) and x.type == "NAME"]
+        it, *conds = items[len(names):]
+        return A.CompFor("(" + ", ".join(names) + ")", it, tuple(conds), span=self.sp(meta),
+                         unpack=tuple(str(n) for n in names))
 
     def comp_if(self, meta, items):
         return items[0]

@@ -12,16 +12,18 @@ from typing import Any
 from pyspec.errors import ParamError, PyspecError, SpecErrors, SpecNameError, SpecTypeError
 from pyspec.lang import ast as A
 from pyspec.lang import typed as T
-from pyspec.lang.ops import FAILURES, OPS, Fail, fails, int_range
+from pyspec.lang.ops import FAILURES, FNS, OPS, Fail, Op, fails, int_range
 from pyspec.lang.scope import CheckerState, Frame, did_you_mean, name_error
 from pyspec.lang.types import (
     BOOL,
     DOMAIN_LIMIT,
+    BagT,
     INT,
     EnumT,
     IntT,
     MapT,
     RecordT,
+    SeqT,
     SetT,
     TupleT,
     Type,
@@ -147,6 +149,8 @@ class Resolver(CheckerState):
                     code="PS333",
                 )
             return MapT(key, self._type(t.value))
+        if isinstance(t, A.BoundedType):
+            return self._bounded_type(t)
         if isinstance(t, A.TupleType):
             return TupleT(tuple(self._type(e) for e in t.elems))
         if isinstance(t, A.RecordType):
@@ -172,6 +176,22 @@ class Resolver(CheckerState):
     def _const(self, e: T.Expr) -> Any:
         return _const_value(e)
 
+    def _bounded_type(self, t: A.BoundedType) -> Type:
+        """`seq[T, N]` (at most N elements), `bag[T, K]` (each element at most K times): the bound a
+        constant of at least 1."""
+        if t.kind not in ("seq", "bag"):
+            raise SpecTypeError(f"unknown type '{t.kind}[...]'", t.span,
+                                hint="the bounded types are seq[T, N] and bag[T, K]", code="PS335")
+        elem = self._type(t.elem)
+        n = self._const(self._expr(t.bound, Frame()))
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise SpecTypeError(f"the capacity of {t.kind}[...] must be an integer constant of at least 1, "
+                                f"found {n!r}", t.bound.span, code="PS335")
+        if t.kind == "bag" and not is_finite(elem):
+            raise SpecTypeError(f"a bag's elements must have a finite type, not {elem.show()}", t.elem.span,
+                                code="PS335")
+        return SeqT(elem, n) if t.kind == "seq" else BagT(elem, n)
+
 
 def _const_value(e: T.Expr, env: dict[int, Any] | None = None) -> Any:
     """Evaluate an expression over literals and params (types' bounds, params' defaults);
@@ -183,8 +203,13 @@ def _const_value(e: T.Expr, env: dict[int, Any] | None = None) -> Any:
     if isinstance(e, T.Unary):
         return OPS[e.op].py(_const_value(e.operand, env))
     if isinstance(e, T.Binary):
-        a, b = _const_value(e.left, env), _const_value(e.right, env)
         sem = OPS[e.op]
+        if sem.lazy:  # `and`/`or`: the right side only when the left does not decide, as every engine
+            a = _const_value(e.left, env)
+            if (e.op == Op.AND and not a) or (e.op == Op.OR and a):
+                return a
+            return sem.py(a, _const_value(e.right, env))
+        a, b = _const_value(e.left, env), _const_value(e.right, env)
         if fails(e.op, a, b):
             _const_fail(e, FAILURES[sem.failure].message())  # type: ignore[index]
         return sem.py(a, b)
@@ -196,8 +221,13 @@ def _const_value(e: T.Expr, env: dict[int, Any] | None = None) -> Any:
         return tuple(_const_value(x, env) for x in e.elems)
     if isinstance(e, T.RangeSet):
         return int_range(_const_value(e.lo, env), _const_value(e.hi, env))
-    if isinstance(e, T.Builtin) and e.func == "len":
-        return len(_const_value(e.arg, env))
+    if isinstance(e, T.Apply):  # through the builtin's row, failure predicate first
+        args = [_const_value(x, env) for x in e.args]
+        fsem = FNS[e.fn]
+        if fsem.ok is not None and not fsem.ok(*args):
+            assert fsem.failure is not None and fsem.shown is not None
+            _const_fail(e, FAILURES[fsem.failure].message(*fsem.shown(tuple(x.ty for x in e.args), *args)))
+        return fsem.py(*args)
     if isinstance(e, T.Comp) and e.kind == "map" and e.key is not None and isinstance(e.ty, MapT):
         return _const_map(e, e.key, e.ty, env or {})
     _const_fail(e, "must be a constant: literals, params and arithmetic on them")

@@ -18,7 +18,8 @@ from pyspec.lang import typed as T
 from pyspec.lang.types import Type, UnionT
 
 NOSPAN = Span("<none>", 0, 0, 0, 0)
-BUILTINS = ("len", "min", "max", "all", "any", "subsets", "sum", "permutations")
+BUILTINS = ("len", "min", "max", "all", "any", "subsets", "sum", "permutations", "head", "tail", "last", "append",
+            "enumerate", "bag", "add", "remove", "count")
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:

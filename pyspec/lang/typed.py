@@ -14,7 +14,7 @@ from typing import Any
 
 from pyspec.errors import Span, SpecWarning
 from pyspec.lang import ast as A
-from pyspec.lang.ops import Op
+from pyspec.lang.ops import Fn, Kind, Op
 from pyspec.lang.types import MapT, SetT, Type, UnionT
 
 _NOSPAN = Span("<none>", 0, 0, 0, 0)
@@ -150,7 +150,7 @@ class Comp(Expr):
 
     For `map`, `key` is the key expression and `elem` the value."""
 
-    kind: str
+    kind: Kind
     elem: Expr
     key: Expr | None
     gens: tuple[Gen, ...]
@@ -159,11 +159,12 @@ class Comp(Expr):
 
 
 @dataclass(frozen=True, slots=True)
-class Builtin(Expr):
-    """len(s), min(s), max(s), subsets(s) on a set-valued argument."""
+class Apply(Expr):
+    """A builtin function of the core applied to its arguments (all evaluated, left to right);
+    its meaning, failure predicate included, is its row in `ops.FNS`."""
 
-    func: str
-    arg: Expr
+    fn: Fn
+    args: tuple[Expr, ...]
     ty: Type
     span: Span = _span()
 

@@ -78,6 +78,32 @@ class MapT(Type):
 
 
 @dataclass(frozen=True, slots=True)
+class SeqT(Type):
+    """`seq[T, N]`: a sequence of at most `cap` elements of `elem`. A value is a Python tuple of
+    its elements (of any length up to `cap`), so two sequences of different capacities compare
+    as the user expects; the capacity is checked where a value is stored (like an int range)."""
+
+    elem: Type
+    cap: int
+
+    def show(self) -> str:
+        return f"seq[{self.elem.show()}, {self.cap}]"
+
+
+@dataclass(frozen=True, slots=True)
+class BagT(Type):
+    """`bag[T, K]`: a multiset of values of `elem`, each at most `cap` times. A value is the
+    frozenset of its (element, count) pairs with count >= 1, so that it does not depend on the
+    declared bound (an empty bag is the empty frozenset)."""
+
+    elem: Type
+    cap: int
+
+    def show(self) -> str:
+        return f"bag[{self.elem.show()}, {self.cap}]"
+
+
+@dataclass(frozen=True, slots=True)
 class TupleT(Type):
     elems: tuple[Type, ...]
 
@@ -157,7 +183,7 @@ def is_finite(t: Type) -> bool:
         return t.bounded
     if isinstance(t, (BoolT, EnumT)):
         return True
-    if isinstance(t, SetT):
+    if isinstance(t, (SetT, SeqT, BagT)):
         return is_finite(t.elem)
     if isinstance(t, MapT):
         return is_finite(t.key) and is_finite(t.value)
@@ -185,6 +211,12 @@ def unify(a: Type, b: Type) -> Type | None:
     if isinstance(a, SetT) and isinstance(b, SetT):
         e = unify(a.elem, b.elem)
         return SetT(e) if e is not None else None
+    if isinstance(a, SeqT) and isinstance(b, SeqT):
+        e = unify(a.elem, b.elem)
+        return SeqT(e, max(a.cap, b.cap)) if e is not None else None
+    if isinstance(a, BagT) and isinstance(b, BagT):
+        e = unify(a.elem, b.elem)
+        return BagT(e, max(a.cap, b.cap)) if e is not None else None
     if isinstance(a, MapT) and isinstance(b, MapT):
         k = a.key if a.key == b.key else None
         v = unify(a.value, b.value)
@@ -216,6 +248,8 @@ def subtype(a: Type, b: Type) -> bool:
         return set(a.values) <= set(b.values)
     if isinstance(a, SetT) and isinstance(b, SetT):
         return subtype(a.elem, b.elem)
+    if isinstance(a, (SeqT, BagT)) and type(a) is type(b):
+        return a.cap <= b.cap and subtype(a.elem, b.elem)  # type: ignore[union-attr]
     if isinstance(a, MapT) and isinstance(b, MapT):
         return a.key == b.key and subtype(a.value, b.value)
     if isinstance(a, TupleT) and isinstance(b, TupleT):
@@ -282,6 +316,16 @@ def domain_size(t: Type) -> int | None:
     if isinstance(t, SetT):
         n = domain_size(t.elem)
         return None if n is None or n > 64 else 2**n
+    if isinstance(t, SeqT):
+        n = domain_size(t.elem)
+        if n is None or (n > 1 and t.cap * (n - 1).bit_length() > _SIZE_BITS):
+            return None
+        return sum(n**k for k in range(t.cap + 1))
+    if isinstance(t, BagT):
+        n = domain_size(t.elem)
+        if n is None or n * t.cap.bit_length() > _SIZE_BITS:
+            return None
+        return (t.cap + 1) ** n
     if isinstance(t, MapT):
         k, v = domain_size(t.key), domain_size(t.value)
         if k is None or v is None or (v > 1 and k * (v - 1).bit_length() > _SIZE_BITS):
@@ -324,6 +368,14 @@ def _values(t: Type) -> Iterator[Any]:
         for r in range(len(elems) + 1):
             for c in itertools.combinations(elems, r):
                 yield frozenset(c)
+    elif isinstance(t, SeqT):
+        elems = domain(t.elem)
+        for n in range(t.cap + 1):
+            yield from itertools.product(elems, repeat=n)
+    elif isinstance(t, BagT):
+        elems = domain(t.elem)
+        for counts in itertools.product(range(t.cap + 1), repeat=len(elems)):
+            yield frozenset((x, c) for x, c in zip(elems, counts) if c)
     elif isinstance(t, MapT):
         keys = domain(t.key)
         yield from itertools.product(domain(t.value), repeat=len(keys))
@@ -345,6 +397,10 @@ def contains(t: Type, v: Any) -> bool:
         return v in t.values
     if isinstance(t, SetT):
         return all(contains(t.elem, x) for x in v)
+    if isinstance(t, SeqT):
+        return len(v) <= t.cap and all(contains(t.elem, x) for x in v)
+    if isinstance(t, BagT):
+        return all(c <= t.cap and contains(t.elem, x) for x, c in v)
     if isinstance(t, MapT):
         return all(contains(t.value, x) for x in v)
     if isinstance(t, TupleT):
@@ -382,6 +438,12 @@ def sort_key(t: Type) -> Callable[[Any], Any]:
         if ek is _identity:
             return lambda s: (len(s), sorted(s))
         return lambda s: (len(s), sorted(ek(x) for x in s))
+    if isinstance(t, SeqT):  # shorter first, then element by element (the order of domain())
+        sk = sort_key(t.elem)
+        return lambda q: (len(q), tuple(sk(x) for x in q))
+    if isinstance(t, BagT):  # fewer distinct elements first, then (element, count) pairs in order
+        bk = sort_key(t.elem)
+        return lambda b: (len(b), sorted((bk(x), c) for x, c in b))
     if isinstance(t, MapT):
         vk = sort_key(t.value)
         return lambda m: tuple(vk(x) for x in m)
@@ -402,7 +464,7 @@ def plainly_ordered(t: Type) -> bool:
     key, and is several times faster."""
     if isinstance(t, (BoolT, IntT, EnumT, AnyT)):
         return True
-    if isinstance(t, SetT):
+    if isinstance(t, (SetT, SeqT, BagT)):
         return False
     if isinstance(t, MapT):
         return plainly_ordered(t.value)
@@ -431,6 +493,12 @@ def format_value(t: Type, v: Any) -> str:
     if isinstance(t, SetT):
         k = _print_key(t.elem) or sort_key(t.elem)
         return "{" + ", ".join(format_value(t.elem, x) for x in sorted(v, key=k)) + "}"
+    if isinstance(t, SeqT):
+        return "[" + ", ".join(format_value(t.elem, x) for x in v) + "]"
+    if isinstance(t, BagT):  # bag({x: count, ...}) in the element order, as `count(b, x)` reads it
+        ek = _print_key(t.elem) or sort_key(t.elem)
+        inner = ", ".join(f"{format_value(t.elem, x)}: {c}" for x, c in sorted(v, key=lambda p: ek(p[0])))
+        return f"bag({{{inner}}})" if v else "bag()"
     if isinstance(t, MapT):
         pairs = list(zip(domain(t.key), v))
         pk = _print_key(t.key)
@@ -457,6 +525,11 @@ def to_itf(t: Type, v: Any) -> Any:
     if isinstance(t, SetT):
         k = sort_key(t.elem)
         return {"#set": [to_itf(t.elem, x) for x in sorted(v, key=k)]}
+    if isinstance(t, SeqT):  # ITF writes a sequence as a JSON array
+        return [to_itf(t.elem, x) for x in v]
+    if isinstance(t, BagT):  # ITF writes a bag as a map to counts (the elements it holds)
+        k = sort_key(t.elem)
+        return {"#map": [[to_itf(t.elem, x), c] for x, c in sorted(v, key=lambda p: k(p[0]))]}
     if isinstance(t, MapT):
         return {"#map": [[to_itf(t.key, k), to_itf(t.value, x)] for k, x in zip(domain(t.key), v)]}
     if isinstance(t, TupleT):
@@ -475,6 +548,10 @@ def from_itf(t: Type, j: Any) -> Any:
         return int(j["#bigint"]) if isinstance(j, dict) else int(j)
     if isinstance(t, SetT):
         return frozenset(from_itf(t.elem, x) for x in j["#set"])
+    if isinstance(t, SeqT):
+        return tuple(from_itf(t.elem, x) for x in j)
+    if isinstance(t, BagT):
+        return frozenset((from_itf(t.elem, x), int(c)) for x, c in j["#map"] if int(c) > 0)
     if isinstance(t, MapT):
         pairs = {from_itf(t.key, k): from_itf(t.value, x) for k, x in j["#map"]}
         return tuple(pairs[k] for k in domain(t.key))

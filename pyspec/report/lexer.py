@@ -49,8 +49,12 @@ class PyspecLexer(RegexLexer):
             (words(("constraint", "elif", "else", "extend", "for", "if", "include", "init", "pass", "proc", "require", "with"),
                    suffix=r"\b"), Keyword),
             (words(("bool", "int", "map", "set", "tuple"), suffix=r"\b"), Keyword.Type),
+            (words(("bag", "seq"), suffix=r"\b(?=\s*\[)"), Keyword.Type),  # names elsewhere
             (words(("True", "False", "true", "false"), suffix=r"\b"), Keyword.Constant),
             (words(("all", "any", "len", "min", "max", "permutations", "subsets", "sum"), suffix=r"\b"), Name.Builtin),
+            # the sequence and bag builtins are common variable names: builtins only when called
+            (words(("add", "append", "bag", "count", "enumerate", "head", "last", "remove", "tail"), suffix=r"\b(?=\s*\()"),
+             Name.Builtin),
             (r"[A-Za-z_][A-Za-z0-9_]*'", Name.Variable.Instance),  # a primed variable: the next state
             (r"[A-Za-z_][A-Za-z0-9_]*", Name),
             (r"[0-9]+", Number.Integer),

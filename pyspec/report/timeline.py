@@ -20,6 +20,7 @@ element's fields of the same names.
 
 from __future__ import annotations
 
+import collections
 import json
 import re
 from dataclasses import dataclass
@@ -432,8 +433,34 @@ def _message_arrows(names: tuple[str, ...], steps: list[_Step]) -> tuple[list[Ar
                         else:
                             dropped += 1
                         break
+    seq_arrows = _sequence_arrows(names, steps)
+    dropped += max(0, len(arrows) + len(seq_arrows) - _MAX_ARROWS)
+    arrows += seq_arrows[: max(0, _MAX_ARROWS - len(arrows))]
     arrows.sort(key=lambda a: (a.source, a.target, a.label))
     return arrows, dropped
+
+
+def _sequence_arrows(names: tuple[str, ...], steps: list[_Step]) -> list[Arrow]:
+    """Messages through a sequence-valued variable (a channel, ITF's JSON array): each element
+    that leaves it is an arrow from the step that put it in (the first state when it was there
+    from the start) to the step that took it out, first in first out among equal elements."""
+    seq_vars = [n for n in names if steps and all(isinstance(s.state.get(n), list) for s in steps)]
+    arrows: list[Arrow] = []
+    for var in seq_vars:
+        origins: dict[str, list[int]] = {}
+        for x in steps[0].state[var]:
+            origins.setdefault(_canon(x), []).append(0)
+        for j in range(1, len(steps)):
+            before = collections.Counter(_canon(x) for x in steps[j - 1].state[var])
+            after = collections.Counter(_canon(x) for x in steps[j].state[var])
+            shown = {_canon(x): x for x in steps[j - 1].state[var]}
+            for key in sorted(before):
+                for _ in range(before[key] - after[key]):
+                    i = origins[key].pop(0)
+                    arrows.append(Arrow(i, j, f"{var}: {format_itf(shown[key])}"))
+            for key in sorted(after):
+                origins.setdefault(key, []).extend([j] * max(0, after[key] - before[key]))
+    return arrows
 
 
 # ---- pyspec traces ---------------------------------------------------------------------------

@@ -7,10 +7,10 @@ from typing import Any
 
 import z3
 
-from pyspec.lang.types import AnyT, BoolT, EnumT, IntT, MapT, RecordT, SetT, TupleT, Type, UnionT, sort_key
-from pyspec.symbolic.boolean import Bool
+from pyspec.lang.types import AnyT, BagT, BoolT, EnumT, IntT, MapT, RecordT, SeqT, SetT, TupleT, Type, UnionT, sort_key
+from pyspec.symbolic.boolean import Bool, or_
 from pyspec.symbolic.ints import Ctx
-from pyspec.symbolic.values import EnumV, IntV, MapV, SetV, TupleV, UnionV, tag_index
+from pyspec.symbolic.values import BagV, EnumV, IntV, MapV, SeqV, SetV, TupleV, UnionV, eq_const, seq_has, tag_index
 
 
 # ---- lifting explicit values -------------------------------------------------------------------
@@ -37,9 +37,13 @@ def _lift(ctx: Ctx, t: Type, v: Any) -> Any:
         return IntV(None, v, v)
     if isinstance(v, str):
         return EnumV(None, v, frozenset((v,)))
+    if isinstance(t, BagT):
+        return BagV(t.elem, {x: IntV(None, c, c) for x, c in sorted(v, key=lambda p: sort_key(t.elem)(p[0]))})
     if isinstance(v, frozenset):
         et = t.elem if isinstance(t, SetT) else AnyT()
         return SetV(et, {x: True for x in sorted(v, key=sort_key(et))})
+    if isinstance(t, SeqT):
+        return SeqV(t.elem, IntV(None, len(v), len(v)), tuple(lift(ctx, t.elem, x) for x in v))
     if isinstance(t, UnionT):
         fs = t.variant(v[0]) or ()
         pos = tag_index(t, v[0])
@@ -90,6 +94,28 @@ def fresh(ctx: Ctx, t: Type, name: str, suffix: str, leaves: list, cons: list) -
                 fresh(ctx, t.value, f"{name}[{_show_key(t.key, k)}]", suffix, leaves, cons) for k in ctx.domain(t.key)
             ),
         )
+    if isinstance(t, BagT):
+        counts = {}
+        for v in ctx.domain(t.elem):
+            c = ctx.int_var(f"{name}#{_show_key(t.elem, v)}{suffix}", 0, t.cap)
+            leaves.append(c.term)
+            cons.append(_range(ctx, c.term, 0, t.cap))
+            counts[v] = c
+        return BagV(t.elem, counts)
+    if isinstance(t, SeqT):
+        # the length, then the items; an item past the length is held at the element type's
+        # first value, so that one sequence is one assignment of the leaves
+        length = ctx.int_var(f"{name}.len{suffix}", 0, t.cap)
+        leaves.append(length.term)
+        cons.append(_range(ctx, length.term, 0, t.cap))
+        items = tuple(fresh(ctx, t.elem, f"{name}[{k}]", suffix, leaves, cons) for k in range(t.cap))
+        first = ctx.domain(t.elem)[0]
+        out = SeqV(t.elem, length, items)
+        for k, x in enumerate(items):
+            c = or_(seq_has(ctx, out, k), eq_const(ctx, x, first))
+            if c is not True:
+                cons.append(c)
+        return out
     if isinstance(t, TupleT):
         return TupleV(tuple(fresh(ctx, e, f"{name}[{i}]", suffix, leaves, cons) for i, e in enumerate(t.elems)))
     if isinstance(t, RecordT):
@@ -138,6 +164,10 @@ def default(ctx: Ctx, t: Type) -> Any:
         return SetV(t.elem, {})
     if isinstance(t, MapT):
         return MapV(t.key, tuple(default(ctx, t.value) for _ in ctx.domain(t.key)))
+    if isinstance(t, BagT):
+        return BagV(t.elem, {})
+    if isinstance(t, SeqT):
+        return SeqV(t.elem, IntV(None, 0, 0), tuple(default(ctx, t.elem) for _ in range(t.cap)))
     if isinstance(t, TupleT):
         return TupleV(tuple(default(ctx, x) for x in t.elems))
     if isinstance(t, RecordT):
@@ -166,6 +196,11 @@ def decode(ctx: Ctx, model: z3.ModelRef, x: Any) -> Any:
         return frozenset(k for k, b in x.bits.items() if is_true_in(model, b))
     if isinstance(x, MapV):
         return tuple(decode(ctx, model, e) for e in x.vals)
+    if isinstance(x, SeqV):
+        return tuple(decode(ctx, model, e) for e in x.items[: ctx.int_value(model, x.n)])
+    if isinstance(x, BagV):
+        pairs = ((k, ctx.int_value(model, n)) for k, n in x.counts.items())
+        return frozenset((k, c) for k, c in pairs if c > 0)
     return is_true_in(model, x)
 
 

@@ -25,30 +25,35 @@ from typing import TYPE_CHECKING, Any, Callable
 from pyspec.errors import Span
 from pyspec.lang import typed as T
 from pyspec.lang.analysis import NEXT, STATE, Analysis, chain_operands, long_chain
-from pyspec.lang.ops import OPS, Fail, Op
-from pyspec.lang.types import MapT, SetT, Type, sort_key
+from pyspec.lang.ops import COMPS, FNS, OPS, Fail, Op
+from pyspec.lang.types import AnyT, BagT, MapT, SeqT, SetT, Type, sort_key
 from pyspec.symbolic.boolean import Bool, and_, and_all, not_, or_, or_all
 from pyspec.symbolic.decode import default, lift
 from pyspec.symbolic.ints import Ctx, count, extreme
 from pyspec.symbolic.values import (
     NOCONST,
+    BagV,
     EncodingError,
     IntV,
     MapV,
+    SeqV,
     SetV,
     TupleV,
     UnionV,
     add_member,
+    bag_keys,
     concrete,
     eq,
     eq_const,
     in_type,
     ite,
     member,
+    seq_has,
     set_op,
     sorted_bits,
     subset,
     tag_index,
+    universe,
 )
 
 if TYPE_CHECKING:  # a path is what expressions are evaluated on; paths.py executes statements
@@ -169,8 +174,8 @@ class ExprEncoder:
                 return True
             return or_(a, self.expr(e.right, p, _g(g, not_(a))))
         b = self.expr(e.right, p, g)
-        if sem.failure is not None:
-            self.record_error(g, self.ctx.int_eq_const(b, 0), e.span, sem.failure)
+        if sem.failure is not None and sem.sym_ok is not None:
+            self.record_error(g, not_(sem.sym_ok(self.algebra, b)), e.span, sem.failure)
         return sem.sym(self.algebra, a, b, e.ty)
 
     def _chain(self, e: T.Binary, p, g):
@@ -183,8 +188,8 @@ class ExprEncoder:
         a = self.expr(nodes[-1].left, p, g)
         for n in reversed(nodes):
             b = self.expr(n.right, p, g)
-            if sem.failure is not None:
-                self.record_error(g, self.ctx.int_eq_const(b, 0), n.span, sem.failure)
+            if sem.failure is not None and sem.sym_ok is not None:
+                self.record_error(g, not_(sem.sym_ok(self.algebra, b)), n.span, sem.failure)
             a = sem.sym(self.algebra, a, b, n.ty)
         return a
 
@@ -296,39 +301,15 @@ class ExprEncoder:
             out = ite(ctx, h, v, out)
         return out
 
-    def _x_Builtin(self, e: T.Builtin, p, g):
-        ctx = self.ctx
-        s = self.expr(e.arg, p, g)
-        f = e.func
-        if f == "len":
-            n = IntV(None, 0, 0)
-            for b in s.bits.values():
-                n = ctx.arith("add", n, count(ctx, b))
-            return n
-        if f == "sum":
-            n = IntV(None, 0, 0)
-            for k, b in s.bits.items():
-                n = ctx.arith("add", n, ctx.int_ite(b, IntV(None, k, k), IntV(None, 0, 0)))
-            return n
-        if f in ("min", "max"):
-            items = [(b, IntV(None, k, k)) for k, b in s.bits.items() if b is not False]
-            self.record_error(g, not_(or_all(b for b, _ in items)), e.span, Fail.EMPTY_EXTREME)
-            return extreme(ctx, f, items)
-        if f == "all":
-            return not_(s.bits.get(False, False))
-        if f == "any":
-            return s.bits.get(True, False)
-        if f == "subsets":
-            cands = [(k, b) for k, b in s.bits.items() if b is not False]
-            if len(cands) > 16:
-                raise EncodingError(f"subsets() of a set of up to {len(cands)} elements")
-            assert isinstance(e.ty, SetT)
-            bits = {}
-            for r in range(len(cands) + 1):
-                for c in itertools.combinations(cands, r):
-                    bits[frozenset(k for k, _ in c)] = and_all(b for _, b in c)
-            return SetV(e.ty.elem, sorted_bits(bits, e.ty.elem))
-        raise AssertionError(f)
+    def _x_Apply(self, e: T.Apply, p, g):
+        """A builtin of the core: its row in `ops.FNS` applied to the algebra, its failure
+        predicate recorded as an evaluation error."""
+        args = [self.expr(x, p, g) for x in e.args]
+        sem = FNS[e.fn]
+        if sem.sym_ok is not None:
+            assert sem.failure is not None
+            self.record_error(g, not_(sem.sym_ok(self.algebra, *args)), e.span, sem.failure)
+        return sem.sym(self.algebra, *args, e.ty)
 
     def _x_Comp(self, e: T.Comp, p, g):
         ctx = self.ctx
@@ -396,13 +377,11 @@ class ExprEncoder:
             out.append((cond, self.expr(e.elem, p, _g(g, cond))))
 
         self._bind(e.gens, 0, p, g, True, alive, on_value)
-        if kind == "sum":
-            n = IntV(None, 0, 0)
-            for cond, v in out:
-                n = ctx.arith("add", n, ctx.int_ite(cond, v, IntV(None, 0, 0)))
-            return n
-        self.record_error(g, not_(or_all(c for c, _ in out)), e.span, Fail.NO_VALUES)
-        return extreme(ctx, kind, out)
+        sem = COMPS[kind]  # a fold: its row
+        assert sem.family == "fold" and sem.sym is not None
+        if sem.empty is not None:
+            self.record_error(g, not_(or_all(c for c, _ in out)), e.span, sem.empty)
+        return sem.sym(self.algebra, out)
 
     def _bind(self, gens, i, p, g, cond, alive, on_bind: Callable, quantifier: bool = False) -> None:
         """Call on_bind(cond) once per binding of the generators (each set in its declared
@@ -464,6 +443,166 @@ class Algebra:
 
     def subset(self, a: SetV, b: SetV) -> Bool:
         return subset(a, b)
+
+    # ---- sets (the rows of ops.FNS) ----
+
+    def set_len(self, s: SetV) -> IntV:
+        ctx = self.ctx
+        n = IntV(None, 0, 0)
+        for b in s.bits.values():
+            n = ctx.arith("add", n, count(ctx, b))
+        return n
+
+    def set_sum(self, s: SetV) -> IntV:
+        ctx = self.ctx
+        n = IntV(None, 0, 0)
+        for k, b in s.bits.items():
+            n = ctx.arith("add", n, ctx.int_ite(b, IntV(None, k, k), IntV(None, 0, 0)))
+        return n
+
+    @staticmethod
+    def nonempty(s: SetV) -> Bool:
+        return or_all(b for b in s.bits.values() if b is not False)
+
+    def fold_sum(self, items: list) -> IntV:
+        """The sum of the values whose condition holds."""
+        ctx = self.ctx
+        n = IntV(None, 0, 0)
+        for cond, v in items:
+            n = ctx.arith("add", n, ctx.int_ite(cond, v, IntV(None, 0, 0)))
+        return n
+
+    def fold_extreme(self, kind: str, items: list) -> IntV:
+        return extreme(self.ctx, kind, items)
+
+    def extreme(self, kind: str, s: SetV) -> IntV:
+        return extreme(self.ctx, kind, [(b, IntV(None, k, k)) for k, b in s.bits.items() if b is not False])
+
+    @staticmethod
+    def subsets(s: SetV, t: Type) -> SetV:
+        cands = [(k, b) for k, b in s.bits.items() if b is not False]
+        if len(cands) > 16:
+            raise EncodingError(f"subsets() of a set of up to {len(cands)} elements")
+        assert isinstance(t, SetT)
+        bits = {}
+        for r in range(len(cands) + 1):
+            for c in itertools.combinations(cands, r):
+                bits[frozenset(k for k, _ in c)] = and_all(b for _, b in c)
+        return SetV(t.elem, sorted_bits(bits, t.elem))
+
+    # ---- sequences (the rows of ops.FNS) ----
+
+    @staticmethod
+    def const(k: int) -> IntV:
+        return IntV(None, k, k)
+
+    def _select(self, items: tuple, i: IntV, t: Type) -> Any:
+        """items[i] for a symbolic position i; some value where i is outside."""
+        ctx = self.ctx
+        if not items:
+            return default(ctx, t)
+        out = items[0]
+        for k in range(1, len(items)):
+            out = ite(ctx, ctx.int_eq_const(i, k), items[k], out)
+        return out
+
+    def seq_lit(self, items: tuple, ty: Type | None) -> SeqV:
+        elem = ty.elem if isinstance(ty, SeqT) else AnyT()
+        return SeqV(elem, IntV(None, len(items), len(items)), tuple(items))
+
+    def seq_len(self, s: SeqV) -> IntV:
+        return s.n
+
+    def seq_has(self, s: SeqV, i: IntV) -> Bool:
+        ctx = self.ctx
+        return and_(ctx.cmp("le", self.const(0), i), ctx.cmp("lt", i, s.n))
+
+    def seq_index(self, s: SeqV, i: IntV, t: Type) -> Any:
+        return self._select(s.items, i, t)
+
+    def seq_last(self, s: SeqV, t: Type) -> Any:
+        return self._select(s.items, self.ctx.arith("sub", s.n, self.const(1)), t)
+
+    def seq_drop(self, s: SeqV, k: IntV, t: Type) -> SeqV:
+        assert k.const is not None
+        ctx = self.ctx
+        n = ctx.arith("sub", s.n, k)
+        n = ctx.int_ite(ctx.cmp("lt", n, self.const(0)), self.const(0), n)
+        return SeqV(s.elem, n, s.items[k.const:])
+
+    def seq_concat(self, s: SeqV, u: SeqV, t: Type) -> SeqV:
+        ctx = self.ctx
+        elem = t.elem if isinstance(t, SeqT) else s.elem
+        items = []
+        for k in range(len(s.items) + len(u.items)):
+            rest = self._select(u.items, ctx.arith("sub", self.const(k), s.n), elem)
+            items.append(ite(ctx, seq_has(ctx, s, k), s.items[k], rest) if k < len(s.items) else rest)
+        return SeqV(elem, ctx.arith("add", s.n, u.n), tuple(items))
+
+    def seq_slice_ok(self, s: SeqV, i: IntV, j: IntV) -> Bool:
+        ctx = self.ctx
+        return and_(ctx.cmp("le", self.const(0), i), ctx.cmp("le", i, j), ctx.cmp("le", j, s.n))
+
+    def seq_slice(self, s: SeqV, i: IntV, j: IntV, t: Type) -> SeqV:
+        ctx = self.ctx
+        elem = t.elem if isinstance(t, SeqT) else s.elem
+        items = tuple(self._select(s.items, ctx.arith("add", i, self.const(k)), elem) for k in range(len(s.items)))
+        n = ctx.arith("sub", j, i)
+        n = ctx.int_ite(ctx.cmp("lt", n, self.const(0)), self.const(0), n)
+        return SeqV(elem, n, items)
+
+    def seq_member(self, x: Any, s: SeqV) -> Bool:
+        ctx = self.ctx
+        return or_all(and_(seq_has(ctx, s, k), eq(ctx, x, y)) for k, y in enumerate(s.items))
+
+    # ---- bags ----
+
+    def bag_empty(self, t: Type) -> BagV:
+        return BagV(t.elem if isinstance(t, BagT) else AnyT(), {})
+
+    def _hits(self, b: BagV, x: Any) -> list[tuple[Any, Bool]]:
+        """The keys x may equal, each with the condition that it does (x's universe included)."""
+        ctx = self.ctx
+        c = concrete(x)
+        if c is not NOCONST:
+            return [(c, True)]
+        return [(u, h) for u in universe(ctx, x) if (h := eq_const(ctx, x, u)) is not False]
+
+    def bag_count(self, b: BagV, x: Any) -> IntV:
+        ctx = self.ctx
+        out = IntV(None, 0, 0)
+        for u, h in self._hits(b, x):
+            if u in b.counts:
+                out = ctx.int_ite(h, b.counts[u], out)
+        return out
+
+    def bag_in(self, x: Any, b: BagV) -> Bool:
+        return self.ctx.cmp("lt", IntV(None, 0, 0), self.bag_count(b, x))
+
+    def bag_add(self, b: BagV, x: Any, delta: int, t: Type) -> BagV:
+        ctx = self.ctx
+        counts = dict(b.counts)
+        for u, h in self._hits(b, x):
+            n = counts.get(u, IntV(None, 0, 0))
+            counts[u] = ctx.int_ite(h, ctx.arith("add", n, IntV(None, delta, delta)), n)
+        elem = t.elem if isinstance(t, BagT) else b.elem
+        return BagV(elem, {k: counts[k] for k in sorted(counts, key=sort_key(elem))})
+
+    def bag_sum(self, b: BagV, c: BagV, t: Type) -> BagV:
+        ctx = self.ctx
+        zero = IntV(None, 0, 0)
+        elem = t.elem if isinstance(t, BagT) else b.elem
+        return BagV(elem, {k: ctx.arith("add", b.counts.get(k, zero), c.counts.get(k, zero)) for k in bag_keys(b, c)})
+
+    def bag_set(self, b: BagV, t: Type) -> SetV:
+        ctx = self.ctx
+        elem = t.elem if isinstance(t, SetT) else b.elem
+        return SetV(elem, {k: ctx.cmp("lt", IntV(None, 0, 0), n) for k, n in b.counts.items()})
+
+    def seq_update(self, s: SeqV, i: IntV, v: Any, t: Type) -> SeqV:
+        ctx = self.ctx
+        items = tuple(ite(ctx, ctx.int_eq_const(i, k), v, y) for k, y in enumerate(s.items))
+        return SeqV(s.elem, s.n, items)
 
     @staticmethod
     def not_(x: Bool) -> Bool:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import z3
 
 from pyspec.errors import Span
-from pyspec.lang.types import AnyT, EnumT, IntT, MapT, RecordT, SetT, TupleT, Type, UnionT, contains, sort_key
+from pyspec.lang.types import AnyT, BagT, EnumT, IntT, MapT, RecordT, SeqT, SetT, TupleT, Type, UnionT, contains, sort_key
 from pyspec.symbolic.boolean import Bool, and_, and_all, eq_b, implies_, ite_b, not_, or_, or_all
 from pyspec.symbolic.z3raw import mk_eq, mk_ite
 
@@ -119,6 +119,40 @@ class MapV:
         self.vals = vals
 
 
+class SeqV:
+    """A sequence: its length `n` (an IntV) and `items`, the values at positions 0 .. cap - 1
+    (cap = len(items)); the items at positions n and beyond are no part of the value."""
+
+    __slots__ = ("elem", "n", "items")
+
+    def __init__(self, elem: Type, n: IntV, items: tuple) -> None:
+        self.elem = elem
+        self.n = n
+        self.items = items
+
+
+class BagV:
+    """A bag: `counts[x]` (an IntV) is how many times the explicit value x is in it; absent keys
+    are 0 (like SetV's bits)."""
+
+    __slots__ = ("elem", "counts")
+
+    def __init__(self, elem: Type, counts: dict[Any, IntV]) -> None:
+        self.elem = elem
+        self.counts = counts
+
+
+_ZERO = IntV(None, 0, 0)
+
+
+def bag_keys(a: BagV, b: BagV) -> list:
+    """The keys of two bags, in the declared order of their elements."""
+    if a.counts.keys() == b.counts.keys():
+        return list(a.counts)
+    elem = a.elem if not isinstance(a.elem, AnyT) else b.elem
+    return sorted(set(a.counts) | set(b.counts), key=sort_key(elem))
+
+
 class _NoConst:
     def __repr__(self) -> str:
         return "NOCONST"
@@ -178,6 +212,24 @@ def concrete(x: Any) -> Any:
                 return NOCONST
             out.append(c)
         return tuple(out)
+    if isinstance(x, BagV):
+        pairs = []
+        for k, n in x.counts.items():
+            if n.const is None:
+                return NOCONST
+            if n.const:
+                pairs.append((k, n.const))
+        return frozenset(pairs)
+    if isinstance(x, SeqV):
+        if x.n.const is None:
+            return NOCONST
+        out = []
+        for e in x.items[: x.n.const]:
+            c = concrete(e)
+            if c is NOCONST:
+                return NOCONST
+            out.append(c)
+        return tuple(out)
     return NOCONST  # a Z3 Bool
 
 
@@ -225,6 +277,16 @@ def eq(ctx: Ctx, a: Any, b: Any) -> Bool:
         return and_(*parts)
     if isinstance(a, MapV):
         return and_all(eq(ctx, x, y) for x, y in zip(a.vals, b.vals))
+    if isinstance(a, BagV):
+        return and_all(ctx.cmp("eq", a.counts.get(k, _ZERO), b.counts.get(k, _ZERO)) for k in bag_keys(a, b))
+    if isinstance(a, SeqV):
+        same = ctx.cmp("eq", a.n, b.n)
+        if same is False:
+            return False
+        parts = [same]
+        for k, (x, y) in enumerate(zip(a.items, b.items)):
+            parts.append(implies_(seq_has(ctx, a, k), eq(ctx, x, y)))
+        return and_(*parts)
     return eq_b(a, b)
 
 
@@ -251,6 +313,15 @@ def eq_const(ctx: Ctx, a: Any, v: Any) -> Bool:
         return and_(*parts)
     if isinstance(a, MapV):
         return and_all(eq_const(ctx, x, y) for x, y in zip(a.vals, v))
+    if isinstance(a, BagV):
+        d = dict(v)
+        if any(k not in a.counts for k in d):
+            return False
+        return and_all(ctx.int_eq_const(n, d.get(k, 0)) for k, n in a.counts.items())
+    if isinstance(a, SeqV):
+        if len(v) > len(a.items):
+            return False
+        return and_(ctx.int_eq_const(a.n, len(v)), *(eq_const(ctx, x, y) for x, y in zip(a.items, v)))
     if isinstance(a, bool):
         return a == v
     return a if v else z3.Not(a)
@@ -288,6 +359,17 @@ def ite(ctx: Ctx, c: Bool, a: Any, b: Any) -> Any:
         return SetV(a.elem if not isinstance(a.elem, AnyT) else b.elem, bits)
     if isinstance(a, MapV):
         return MapV(a.key, tuple(ite(ctx, c, x, y) for x, y in zip(a.vals, b.vals)))
+    if isinstance(a, BagV):
+        counts = {k: ctx.int_ite(c, a.counts.get(k, _ZERO), b.counts.get(k, _ZERO)) for k in bag_keys(a, b)}
+        return BagV(a.elem if not isinstance(a.elem, AnyT) else b.elem, counts)
+    if isinstance(a, SeqV):  # capacities may differ: a missing item takes the other side's
+        cap = max(len(a.items), len(b.items))
+        items = []
+        for k in range(cap):
+            x = a.items[k] if k < len(a.items) else b.items[k]
+            y = b.items[k] if k < len(b.items) else a.items[k]
+            items.append(ite(ctx, c, x, y))
+        return SeqV(a.elem if not isinstance(a.elem, AnyT) else b.elem, ctx.int_ite(c, a.n, b.n), tuple(items))
     return ite_b(c, a, b)
 
 
@@ -312,6 +394,14 @@ def in_type(ctx: Ctx, t: Type, x: Any) -> Bool:
         return and_all(not_(b) for k, b in x.bits.items() if not contains(t.elem, k))
     if isinstance(t, MapT):
         return and_all(in_type(ctx, t.value, v) for v in x.vals)
+    if isinstance(t, BagT):
+        cap = IntV(None, t.cap, t.cap)
+        return and_all(ctx.cmp("le", n, cap) if contains(t.elem, k) else ctx.int_eq_const(n, 0)
+                       for k, n in x.counts.items())
+    if isinstance(t, SeqT):
+        parts = [ctx.cmp("le", x.n, IntV(None, t.cap, t.cap))]
+        parts += [implies_(seq_has(ctx, x, k), in_type(ctx, t.elem, v)) for k, v in enumerate(x.items)]
+        return and_(*parts)
     if isinstance(t, TupleT):
         return and_all(in_type(ctx, e, v) for e, v in zip(t.elems, x.elems))
     if isinstance(t, RecordT):
@@ -340,7 +430,11 @@ def universe(ctx: Ctx, x: Any) -> list:
     c = concrete(x)
     if c is not NOCONST:
         return [c]
-    if isinstance(x, bool) or not isinstance(x, (IntV, EnumV, TupleV, UnionV, SetV, MapV)):
+    if isinstance(x, BagV):
+        keys = list(x.counts)
+        combos = _product([list(range(n.lo, n.hi + 1)) for n in x.counts.values()])
+        return [frozenset((k, c) for k, c in zip(keys, combo) if c) for combo in combos]
+    if isinstance(x, bool) or not isinstance(x, (IntV, EnumV, TupleV, UnionV, SetV, MapV, SeqV)):
         return [False, True]
     if isinstance(x, IntV):
         if x.hi - x.lo >= UNIVERSE_LIMIT:
@@ -364,7 +458,17 @@ def universe(ctx: Ctx, x: Any) -> list:
         return [
             frozenset(sure) | frozenset(c) for r in range(len(maybe) + 1) for c in itertools.combinations(maybe, r)
         ]
+    if isinstance(x, SeqV):
+        out = []
+        for n in range(x.n.lo, min(x.n.hi, len(x.items)) + 1):
+            out.extend(_product([universe(ctx, e) for e in x.items[:n]]))
+        return out
     return _product([universe(ctx, e) for e in x.vals])
+
+
+def seq_has(ctx: Ctx, s: SeqV, k: int) -> Bool:
+    """Position k (a constant) is inside the sequence s: k < len(s)."""
+    return ctx.cmp("lt", IntV(None, k, k), s.n)
 
 
 def _product(parts: list[list]) -> list:

@@ -35,7 +35,7 @@ def case(id, code, src, line, col, fragment, hint=None, marks=()):
 CASES = [
     case("compare-with-assign", "PS100", H + "action A():\n    require x = 1\n", 6, 15, "unexpected '='", "use '=='"),
     case("missing-colon", "PS100", H + "action A()\n    x' = 1\n", 5, 11, "expected ':'", "a block header ends with ':'"),
-    case("unexpected-token", "PS100", H + "action A():\n    x' = [1]\n", 6, 10, "unexpected '['"),
+    case("unexpected-token", "PS100", H + "action A():\n    x' = *1\n", 6, 10, "unexpected '*'"),
     case("operator-at-end-of-line", "PS100", H + "action A():\n    x' = x +\n", 6, 13, "unexpected end of line"),
     case("spec-without-name", "PS100", "spec\n", 1, 5, "expected a name"),
     case("end-of-file-after-header", "PS103", H + "action A():", 5, 12, "unexpected end of file; expected an indented block"),

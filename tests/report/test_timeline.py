@@ -421,6 +421,18 @@ def test_view_of_standard_input_that_is_not_json_is_PS621(tmp_path):
     assert "Traceback" not in p.stderr and not (tmp_path / "x.html").exists()
 
 
+def test_messages_through_a_sequence_channel_are_arrows_from_the_append_to_the_take():
+    src = (ROOT / "specs" / "fifo_channel.spec").read_text()
+    spec = pyspec.loads(src.replace("invariant NothingLost: len(delivered) + len(chan) == next",
+                                    "invariant NothingLost: len(delivered) < 2"))
+    r = pyspec.check(spec)
+    assert r.violated == "NothingLost"
+    tl = timeline_from_trace(r.trace, spec, title="Fifo", verdict="violated", violated="NothingLost")
+    labels = [e.label for e in tl.events]
+    assert labels == ["initial state", "Send()", "Send()", "Receive()", "Receive()"]
+    assert [(a.source, a.target, a.label) for a in tl.arrows] == [(1, 3, "chan: 0"), (2, 4, "chan: 1")]  # FIFO
+
+
 def test_lexer_knows_temporal_properties_and_fairness():
     kinds = {v: str(t) for t, v in PyspecLexer().get_tokens(
         "temporal Live: always eventually x == 1\nfair weak Step(p) unless p in crashed\n")}

@@ -16,7 +16,7 @@ from pyspec.explicit.codegen.runtime import _HELPERS
 from pyspec.explicit.evaluator import Compiler
 from pyspec.lang import typed as T
 from pyspec.lang.analysis import chain_operands, facts_false, facts_right, facts_true
-from pyspec.lang.ops import OPS, Op
+from pyspec.lang.ops import FNS, OPS, Op
 from pyspec.lang.types import (
     BoolT,
     IntT,
@@ -165,7 +165,8 @@ class ExprEmitter:
             # the reference evaluates the divisor first
             y = self.tmp()
             self.emit(f"{y} = {self.ex(e.right)}")
-            self.emit(f"if {y} == 0: _e_op({self.const(e.span, '_span')}, {self.const(sem.failure, '_fail')})")
+            assert sem.src_ok is not None
+            self.emit(f"if not ({sem.src_ok.format('', y)}): _e_op({self.const(e.span, '_span')}, {self.const(sem.failure, '_fail')})")
             return sem.src.format(self.ex(e.left), y)
         a = self.ex(e.left)
         if op in (Op.UNION, Op.INTER, Op.DIFF, Op.IN) and isinstance(e.right, T.SetLit) and e.right.elems:
@@ -346,17 +347,18 @@ class ExprEmitter:
         table = self.const({v: i for i, v in enumerate(domain(kt))}, "_keys")
         return f"{table}[{k}]"
 
-    def _x_Builtin(self, e: T.Builtin) -> str:
-        f = e.func
-        if f in ("min", "max"):
-            s = self.simple(e.arg)
-            self.emit(f"if not {s}: _e_empty({self.const(e.span, '_span')}, {f!r})")
-            return f"{f}({s})"
-        if f == "subsets":
-            return f"_subsets({self.ex(e.arg)})"
-        if f in ("len", "sum", "all", "any"):
-            return f"{f}({self.ex(e.arg)})"
-        raise AssertionError(f)
+    def _x_Apply(self, e: T.Apply) -> str:
+        """A builtin of the core: the row's own function (`ops.FNS`). A partial one evaluates its
+        arguments in order, then checks the row's predicate as a statement there (so its error
+        comes before those of the expressions that follow, as in the closures)."""
+        sem = FNS[e.fn]
+        if sem.ok is None:
+            return f"{self.const(sem.py, '_fn')}({', '.join(self.ex(x) for x in e.args)})"
+        args = ", ".join(self.simple(x) for x in e.args)
+        types = tuple(x.ty for x in e.args)
+        head = [repr(e.fn.value), self.const(e.span, "_span"), self.const(types, "_tys")]
+        self.emit(f"if not {self.const(sem.ok, '_ok')}({args}): _apply({', '.join(head)}, {args})")
+        return f"{self.const(sem.py, '_fn')}({args})"
 
     def contains(self, ty: Type, v: str) -> str:
         if isinstance(ty, IntT):

@@ -15,7 +15,7 @@ from pyspec.explicit.codegen.emit import ExprEmitter, _negate
 from pyspec.lang import typed as T
 from pyspec.lang.analysis import STATE, conjuncts as _conjuncts
 from pyspec.lang.analysis import facts_true as _tag_facts
-from pyspec.lang.ops import Op
+from pyspec.lang.ops import COMPS, Op
 from pyspec.lang.types import IntT, MapT, SetT, domain, key_index, sort_key
 
 UNROLL_SET_MAX = 8  # any/all over a constant set of at most this many elements: one expression
@@ -62,15 +62,17 @@ class LoopEmitter(ExprEmitter):
 
             self.loops(e.gens, body, ordered=ordered)
             return f"frozenset({out})"
-        if kind == "sum":
-            self.emit(f"{r} = 0")
+        sem = COMPS[kind]
+        if sem.family == "fold" and sem.src_init is not None and sem.src_step is not None:
+            self.emit(f"{r} = {sem.src_init}")
+            step = sem.src_step
 
             def body():
-                self.emit(f"{r} += {self.ex(e.elem)}")
+                self.emit(step.format(acc=r, x=self.ex(e.elem)))
 
             self.loops(e.gens, body, ordered=ordered)
             return r
-        if kind in ("min", "max"):
+        if sem.family == "fold":
             out = self.tmp("_o")
             self.emit(f"{out} = []")
 
@@ -78,8 +80,9 @@ class LoopEmitter(ExprEmitter):
                 self.emit(f"{out}.append({self.ex(e.elem)})")
 
             self.loops(e.gens, body, ordered=ordered)
-            self.emit(f"if not {out}: _e_novalues({self.const(e.span, '_span')}, {kind!r})")
-            return f"{kind}({out})"
+            if sem.empty is not None:
+                self.emit(f"if not {out}: _e_fail({self.const(e.span, '_span')}, {self.const(sem.empty, '_fail')}, {str(kind)!r})")
+            return f"{self.const(sem.py, '_fold')}({out})"
         if kind == "map":
             mt = e.ty
             assert isinstance(mt, MapT)

@@ -7,10 +7,9 @@ stays inline.
 
 from __future__ import annotations
 
-import itertools
 
 from pyspec.explicit.evaluator import _MISSING, _out_of_type
-from pyspec.lang.ops import Fail, fail, int_range
+from pyspec.lang.ops import Fail, apply_fn, fail, int_range
 from pyspec.lang.types import Type, contains
 
 
@@ -30,8 +29,8 @@ def _e_empty(span, name: str):
     fail(Fail.EMPTY_EXTREME, span, name)
 
 
-def _e_novalues(span, kind: str):
-    fail(Fail.NO_VALUES, span, kind)
+def _e_fail(span, failure: Fail, *args):
+    fail(failure, span, *args)
 
 
 def _e_mapcomp(span, kt: Type, keys, out):
@@ -50,22 +49,17 @@ def _e_type(span, name: str, ty: Type, v):
     _out_of_type(span, name, ty, v)
 
 
-def _subsets(s):
-    s = tuple(s)
-    return frozenset(frozenset(c) for r in range(len(s) + 1) for c in itertools.combinations(s, r))
-
-
 _HELPERS = {
     "_e_field": _e_field,
     "_e_key": _e_key,
     "_e_op": _e_op,
     "_e_empty": _e_empty,
-    "_e_novalues": _e_novalues,
+    "_e_fail": _e_fail,
     "_e_mapcomp": _e_mapcomp,
     "_e_type": _e_type,
     "_e_field_type": _e_field_type,
     "_e_mapdup": _e_mapdup,
-    "_subsets": _subsets,
+    "_apply": apply_fn,
     "_contains": contains,
     "_MISSING": _MISSING,
     "frozenset": frozenset,

@@ -1,0 +1,212 @@
+"""The builtin table is the meaning: every builtin row of `ops.FNS` (the set, sequence and bag builtins), over every
+small value, gives the row's result (or the row's failure) in the closure engine, the generated
+code and Z3, as tests/lang/test_ops.py does for the operators. (The comprehension kinds are not
+rows yet.)"""
+
+from __future__ import annotations
+
+import pytest
+
+from pyspec import SpecEvalError, loads
+from pyspec.explicit.compiled import CompiledSpec
+from pyspec.lang.ops import COMPS, FAILURES, FNS, Fn, Kind, fn_fails
+from pyspec.lang.types import SeqT
+from pyspec.symbolic.encode import Encoding
+from tests.symbolic.diff_helpers import check_init, check_state
+
+S = "seq[0 .. 1, 2]"
+B = "bag[0 .. 1, 2]"
+POS = "-1 .. 2"
+# builtin -> (types of the operand variables x, y, z; the result's type; the expression; the
+# operands of the row, as names of variables). `r` is the result; UPDATE assigns an entry of r.
+SETS = "set[0 .. 2]"
+BOOLS = "set[bool]"
+SHAPES: dict[Fn, tuple[tuple[str, str, str], str, str, tuple[str, ...]]] = {
+    Fn.LEN: ((SETS, "bool", "bool"), "0 .. 3", "r' = len(x)", ("x",)),
+    Fn.MIN: ((SETS, "bool", "bool"), "0 .. 2", "r' = min(x)", ("x",)),
+    Fn.MAX: ((SETS, "bool", "bool"), "0 .. 2", "r' = max(x)", ("x",)),
+    Fn.SUM: ((SETS, "bool", "bool"), "0 .. 3", "r' = sum(x)", ("x",)),
+    Fn.ALL: ((BOOLS, "bool", "bool"), "bool", "r' = all(x)", ("x",)),
+    Fn.ANY: ((BOOLS, "bool", "bool"), "bool", "r' = any(x)", ("x",)),
+    Fn.SUBSETS: ((SETS, "bool", "bool"), "set[set[0 .. 2]]", "r' = subsets(x)", ("x",)),
+    Fn.SEQ: (("0 .. 1", "0 .. 1", "bool"), S, "r' = [x, y]", ("x", "y")),
+    Fn.SEQ_LEN: ((S, "bool", "bool"), "0 .. 2", "r' = len(x)", ("x",)),
+    Fn.INDEX: ((S, POS, "bool"), "0 .. 1", "r' = x[y]", ("x", "y")),
+    Fn.HEAD: ((S, "bool", "bool"), "0 .. 1", "r' = head(x)", ("x",)),
+    Fn.TAIL: ((S, "bool", "bool"), S, "r' = tail(x)", ("x",)),
+    Fn.LAST: ((S, "bool", "bool"), "0 .. 1", "r' = last(x)", ("x",)),
+    Fn.APPEND: ((S, "0 .. 1", "bool"), "seq[0 .. 1, 3]", "r' = append(x, y)", ("x", "y")),
+    Fn.CONCAT: ((S, S, "bool"), "seq[0 .. 1, 4]", "r' = x + y", ("x", "y")),
+    Fn.SLICE: ((S, POS, POS), S, "r' = x[y:z]", ("x", "y", "z")),
+    Fn.SEQ_IN: (("0 .. 1", S, "bool"), "bool", "r' = x in y", ("x", "y")),
+    Fn.UPDATE: (("bool", POS, "0 .. 1"), S, "r'[y] = z", ("r", "y", "z")),
+    Fn.BAG: (("bool", "bool", "bool"), B, "r' = bag()", ()),
+    Fn.BAG_ADD: ((B, "0 .. 1", "bool"), "bag[0 .. 1, 3]", "r' = add(x, y)", ("x", "y")),
+    Fn.BAG_REMOVE: ((B, "0 .. 1", "bool"), B, "r' = remove(x, y)", ("x", "y")),
+    Fn.BAG_COUNT: ((B, "0 .. 1", "bool"), "0 .. 2", "r' = count(x, y)", ("x", "y")),
+    Fn.BAG_IN: (("0 .. 1", B, "bool"), "bool", "r' = x in y", ("x", "y")),
+    Fn.BAG_SUM: ((B, B, "bool"), "bag[0 .. 1, 4]", "r' = x + y", ("x", "y")),
+    Fn.BAG_SET: ((B, "bool", "bool"), "set[0 .. 1]", "r' = {m for m in x}", ("x",)),
+}
+
+
+def test_every_builtin_has_a_row_and_a_shape():
+    """A builtin without a table entry is refused (ops.py asserts it at import); this holds the
+    test to the table."""
+    assert set(SHAPES) == set(Fn) == set(FNS)
+    for fn, sem in FNS.items():
+        assert (sem.ok is None) == (sem.sym_ok is None) == (sem.failure is None) == (sem.shown is None), fn
+
+
+def _spec(fn: Fn) -> str:
+    (tx, ty, tz), tr, stmt, _ = SHAPES[fn]
+    lines = ["spec Fns", f"type S = {S}", f"type B = {B}", f"var x: {tx}", f"var y: {ty}", f"var z: {tz}",
+             f"var r: {tr}", "init:"]
+    for v, t in (("x", tx), ("y", ty), ("z", tz)):
+        lines.append(f"    {v} in {_universe(t)}")
+    lines.append(f"    r in {_universe(tr) if fn == Fn.UPDATE else '{' + _some(tr) + '}'}")
+    lines += ["action Go():", f"    {stmt}"]
+    return "\n".join(lines) + "\n"
+
+
+def _universe(t: str) -> str:
+    if t in (SETS, BOOLS):
+        return f"subsets({'0 .. 2' if t == SETS else '{False, True}'})"
+    return "{False, True}" if t == "bool" else "S" if t == S else "B" if t == B else t
+
+
+def _some(t: str) -> str:
+    empty = {"seq": "[]", "bag": "bag()", "set": "{}", "map": "{k: False for k in 0 .. 2}"}.get(t[:3])
+    if empty is not None:
+        return empty
+    return "False" if t == "bool" else t.split(" ")[0]
+
+
+NAMES = ("x", "y", "z", "r")
+
+
+def _expected(spec, fn: Fn, state: tuple):
+    """The row's own answer for the operands in `state`: ("ok", value) or ("fail", message)."""
+    args = tuple(state[NAMES.index(n)] for n in SHAPES[fn][3])
+    sem = FNS[fn]
+    if fn_fails(fn, *args):
+        assert sem.failure is not None and sem.shown is not None
+        types = tuple(spec.vars[NAMES.index(n)].ty for n in SHAPES[fn][3])
+        return ("fail", FAILURES[sem.failure].message(*sem.shown(types, *args)))
+    return ("ok", sem.py(*args))
+
+
+def _run(compiled: CompiledSpec, state: tuple):
+    try:
+        succ = compiled.run_instance(state, 0)
+    except SpecEvalError as e:
+        return ("fail", e.message)
+    ((nxt),) = succ
+    return ("ok", nxt[3])
+
+
+@pytest.mark.parametrize("fn", list(Fn), ids=str)
+def test_builtin_agrees_with_its_table_entry_in_every_engine(fn):
+    spec = loads(_spec(fn), file=f"<{fn}>")
+    closures = CompiledSpec(spec, codegen=False)
+    generated = CompiledSpec(spec, codegen=True)
+    enc = Encoding(spec)
+    states = check_init(enc, closures)  # Z3's initial states are the explicit engine's
+    assert states
+    step = generated.step_fn()
+    seen = set()
+    for state in states:
+        key = tuple(state[NAMES.index(n)] for n in SHAPES[fn][3])
+        if key in seen:
+            continue
+        seen.add(key)
+        want = _expected(spec, fn, state)
+        assert _run(closures, state) == want, (fn, state)
+        try:
+            got = [t[3] for _, t in step(state)]
+            assert ("ok", got[0]) == want and len(got) == 1, (fn, state)
+        except SpecEvalError as e:
+            assert ("fail", e.message) == want, (fn, state)
+        check_state(spec, enc, closures, state)  # Z3: the same successor, or the same failure
+
+
+def test_a_sequence_type_keeps_its_declared_capacity():
+    spec = loads(_spec(Fn.CONCAT), file="<concat>")
+    assert spec.vars[3].ty == SeqT(spec.vars[0].ty.elem, 4)  # type: ignore[attr-defined]
+
+
+def test_the_constant_evaluator_folds_through_the_rows_and_short_circuits():
+    spec = loads("spec C\nparam B: bool = False and 1 // 0 == 0\nparam H: int = head([2, 1]) + min({3, 4}) + "
+                 "count(add(bag(), 1), 1)\nparam D: bool = True or head(tail([1])) == 0\nvar x: bool\ninit:\n"
+                 "    x = B\n")
+    assert dict((n, v) for n, v, _ in spec.params) == {"B": False, "H": 6, "D": True}
+
+
+def test_a_constant_that_fails_a_rows_predicate_is_ps331_with_the_rows_message():
+    from pyspec.errors import SpecErrors
+
+    with pytest.raises(SpecErrors) as info:
+        loads("spec C\nparam H: int = head(tail([1]))\nvar x: bool\ninit:\n    x = True\n")
+    (e,) = info.value.errors
+    assert e.code == "PS331" and "head() of an empty sequence" in e.message
+
+
+# comprehension kind -> the expression over the set x (of 0 .. 2) and the result's type
+KINDS: dict[Kind, tuple[str, str]] = {
+    Kind.SET: ("{y + 1 for y in x}", "set[1 .. 3]"),
+    Kind.MAP: ("{k: k in x for k in 0 .. 2}", "map[0 .. 2, bool]"),
+    Kind.ALL: ("all(y > 0 for y in x)", "bool"),
+    Kind.ANY: ("any(y > 1 for y in x)", "bool"),
+    Kind.SUM: ("sum(y % 2 for y in x)", "0 .. 3"),
+    Kind.MIN: ("min(y for y in x)", "0 .. 2"),
+    Kind.MAX: ("max(y for y in x)", "0 .. 2"),
+}
+
+
+def test_every_comprehension_kind_has_a_row_and_a_shape():
+    assert set(KINDS) == set(Kind) == set(COMPS)
+    for kind, sem in COMPS.items():
+        assert (sem.family == "fold") == (sem.py is not None) == (sem.sym is not None), kind
+        assert sem.empty is None or sem.may_fail, kind
+
+
+def _kind_expected(kind: Kind, x: frozenset):
+    """The row's answer for the comprehension of KINDS over the set x, in declared order."""
+    xs = sorted(x)
+    if kind == Kind.SET:
+        return ("ok", frozenset(y + 1 for y in xs))
+    if kind == Kind.MAP:
+        return ("ok", tuple(k in x for k in range(3)))
+    if kind in (Kind.ALL, Kind.ANY):
+        return ("ok", all(y > 0 for y in xs) if kind == Kind.ALL else any(y > 1 for y in xs))
+    sem = COMPS[kind]
+    vals = [y % 2 for y in xs] if kind == Kind.SUM else xs
+    if not vals and sem.empty is not None:
+        return ("fail", FAILURES[sem.empty].message(str(kind)))
+    assert sem.py is not None
+    return ("ok", sem.py(vals))
+
+
+@pytest.mark.parametrize("kind", list(Kind), ids=str)
+def test_comprehension_kind_agrees_with_its_row_in_every_engine(kind):
+    expr, ty = KINDS[kind]
+    spec = loads(f"spec K\nvar x: set[0 .. 2]\nvar r: {ty}\ninit:\n    x in subsets(0 .. 2)\n"
+                 f"    r in {{{_some(ty)}}}\naction Go():\n    r' = {expr}\n", file=f"<{kind}>")
+    closures = CompiledSpec(spec, codegen=False)
+    generated = CompiledSpec(spec, codegen=True)
+    enc = Encoding(spec)
+    states = check_init(enc, closures)
+    assert len(states) == 8
+    step = generated.step_fn()
+    for state in states:
+        want = _kind_expected(kind, state[0])
+        try:
+            got = ("ok", closures.run_instance(state, 0)[0][1])
+        except SpecEvalError as e:
+            got = ("fail", e.message)
+        assert got == want, (kind, state)
+        try:
+            assert [("ok", t[1]) for _, t in step(state)] == [want], (kind, state)
+        except SpecEvalError as e:
+            assert ("fail", e.message) == want, (kind, state)
+        check_state(spec, enc, closures, state)
