@@ -21,6 +21,7 @@ from pyspec.progress import watch
 from pyspec.reference import Reference, instance_text, no_initial_state
 from pyspec.result import Reach, Reachability, Result, Trace, Verdict
 from pyspec.symbolic.encode import Encoding
+from pyspec.symbolic.reach import never_members, sample_states
 from pyspec.symbolic.replay import EncodingMismatch, Oracle
 from pyspec.symbolic.solver import frame, new_solver
 from pyspec.symbolic.boolean import not_, or_, or_all, zb
@@ -59,7 +60,7 @@ def bmc(
     t0 = time.perf_counter()
     with watch(lambda: (None, "encoding the spec for Z3")):
         enc = encode(spec, bitvectors)
-    return run(enc, Oracle(reference, enc.instances), names, depth, timeout, t0, rnames, deadlock=deadlock)
+    return run(enc, Oracle(reference, enc.instances), names, depth, timeout, t0, rnames, deadlock=deadlock, restrict=True)
 
 
 def encode(spec: CheckedSpec, bitvectors: bool = True) -> Encoding:
@@ -85,9 +86,13 @@ def run(
     reachables: tuple[str, ...] = (),
     stop_incomplete: bool = True,
     deadlock: bool = False,
+    restrict: bool = False,
 ) -> Result:
     """The BMC loop over an existing encoding (shared with k-induction's base case). A limit
-    passed gives INCOMPLETE (`stop_incomplete`) or is raised on (LimitReached) to the caller."""
+    passed gives INCOMPLETE (`stop_incomplete`) or is raised on (LimitReached) to the caller.
+
+    `restrict`: first prove which set members never occur (`pyspec.symbolic.reach`) and unroll
+    without their Booleans; the encoding stays restricted afterwards."""
     spec = enc.spec
     none = "no violation and no deadlock" if deadlock else "no violation"  # what a depth without a finding shows
     encode_seconds = time.perf_counter() - t0
@@ -125,7 +130,10 @@ def run(
 
     with watch(probe):
         try:
-            init_err = zb(enc.init.error)
+            if restrict:
+                enc.restrict(never_members(enc, new_solver(timeout), sample_states(oracle.reference)))
+                encode_seconds = time.perf_counter() - t0
+            init_err = zb(enc.at(enc.init.error, 0))
             with frame(solver):
                 solver.add(init_err)
                 r = solver.check()
@@ -136,7 +144,7 @@ def run(
                 if e is None:
                     raise EncodingMismatch("Z3 found an evaluation error in init that the explicit engine does not raise")
                 raise e.with_step("in init", None)
-            solver.add(zb(enc.init.formula), zb(enc.type_ok(0)))
+            solver.add(zb(enc.at(enc.init.formula, 0)), zb(enc.type_ok(0)))
             if not some_initial_state(solver, oracle):
                 return undecided(0, "whether there is an initial state")
 

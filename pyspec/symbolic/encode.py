@@ -27,6 +27,7 @@ from pyspec.symbolic.encode_expr import EvalErr
 from pyspec.symbolic.ints import Ctx
 from pyspec.symbolic.paths import Encoder, Path
 from pyspec.symbolic.values import EncodingError, eq, eq_const, eq_leaves
+from pyspec.symbolic.z3raw import Renaming
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,10 @@ class Encoding:
         self._analysis = Analysis()
         self._cache: dict = {}
         self._states: dict[int, SymState] = {}
+        self._never: frozenset[str] = frozenset()  # set bits proven never true (`restrict`)
+        self._views: dict[int, SymState] = {}
+        self._restricted: dict[int, tuple] = {}  # template formula id -> (it, without the never-bits)
+        self._renamings: dict[int, Renaming] = {}  # k -> states 0, 1 to states k, k + 1
         self.instances: list[tuple[int, tuple]] = []
         for ai, a in enumerate(spec.actions):
             for args in itertools.product(*(domain(f.ty) for f in a.formals)):
@@ -128,30 +133,64 @@ class Encoding:
             s = self._states[k] = SymState(vals, tuple(leaves), and_all(cons))
         return s
 
-    def _fresh(self, v: T.VarInfo, k: int, leaves: list, cons: list) -> Any:
+    def _fresh(self, v: T.VarInfo, k: int, leaves: list, cons: list, never: frozenset[str] = frozenset()) -> Any:
         try:
-            return fresh(self.ctx, v.ty, v.name, f"@{k}", leaves, cons)
+            return fresh(self.ctx, v.ty, v.name, f"@{k}", leaves, cons, never)
         except EncodingError as e:
             e.span = e.span or v.span  # the variable whose type is too large
             raise
 
+    def restrict(self, never: frozenset[str]) -> None:
+        """From now on, the set bits named in `never` (proven false in every reachable state,
+        `pyspec.symbolic.reach.never_members`) are the constant False in every step: `at`,
+        `type_ok`, `decode` and `state_eq` read the states without them (`view`)."""
+        self._never = never
+        self._views.clear()
+        self._restricted.clear()
+        self._renamings.clear()
+
+    def view(self, k: int) -> SymState:
+        """State k as the unrolling sees it: without the bits `restrict` removed."""
+        if not self._never:
+            return self.state(k)
+        s = self._views.get(k)
+        if s is None:
+            leaves: list = []
+            cons: list = []
+            vals = tuple(self._fresh(v, k, leaves, cons, self._never) for v in self.spec.vars)
+            s = self._views[k] = SymState(vals, tuple(leaves), and_all(cons))
+        return s
+
     def at(self, f: Any, k: int) -> Any:
         """A template formula over states 0 and 1, moved to states k and k + 1."""
-        if k == 0 or isinstance(f, bool):
+        if isinstance(f, bool):
             return f
-        s0, s1, sk, sk1 = self.state(0), self.state(1), self.state(k), self.state(k + 1)
-        return z3.substitute(f, *zip(s0.leaves + s1.leaves, sk.leaves + sk1.leaves))
+        if self._never:
+            hit = self._restricted.get(f.get_id())
+            if hit is None:
+                gone = z3.BoolVal(False)
+                live = {x.get_id() for x in self.view(0).leaves + self.view(1).leaves}
+                dead = [(x, gone) for x in self.state(0).leaves + self.state(1).leaves if x.get_id() not in live]
+                hit = self._restricted[f.get_id()] = (f, z3.simplify(Renaming(*zip(*dead))(f)) if dead else f)
+            f = hit[1]
+        if k == 0:
+            return f
+        r = self._renamings.get(k)
+        if r is None:
+            s0, s1, sk, sk1 = self.view(0), self.view(1), self.view(k), self.view(k + 1)
+            r = self._renamings[k] = Renaming(s0.leaves + s1.leaves, sk.leaves + sk1.leaves)
+        return r(f)
 
     def type_ok(self, k: int) -> Any:
         """Every variable of state k holds a value of its declared type."""
-        return self.state(k).type_ok
+        return self.view(k).type_ok
 
     def decode(self, model: z3.ModelRef, k: int) -> tuple:
-        return tuple(decode(self.ctx, model, x) for x in self.state(k).vals)
+        return tuple(decode(self.ctx, model, x) for x in self.view(k).vals)
 
     def state_eq(self, k: int, state: tuple) -> Any:
         """State k is the explicit state `state`."""
-        return and_all(eq_const(self.ctx, x, v) for x, v in zip(self.state(k).vals, state))
+        return and_all(eq_const(self.ctx, x, v) for x, v in zip(self.view(k).vals, state))
 
     def next(self, k: int) -> Any:
         """Some action instance leads from state k to state k + 1."""
