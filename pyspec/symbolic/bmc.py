@@ -20,8 +20,9 @@ from pyspec.limits import LimitReached
 from pyspec.progress import watch
 from pyspec.reference import Reference, instance_text, no_initial_state
 from pyspec.result import Reach, Reachability, Result, Trace, Verdict
-from pyspec.symbolic.encode import Encoding
-from pyspec.symbolic.reach import never_members, sample_states
+from pyspec.symbolic.encode import Encoding, collect_strings
+from pyspec.symbolic.ints import Ctx
+from pyspec.symbolic import reach
 from pyspec.symbolic.replay import EncodingMismatch, Oracle
 from pyspec.symbolic.solver import frame, new_solver
 from pyspec.symbolic.boolean import not_, or_, or_all, zb
@@ -59,14 +60,34 @@ def bmc(
     rnames = tuple(reachables) if reachables is not None else spec.default_reachables()
     t0 = time.perf_counter()
     with watch(lambda: (None, "encoding the spec for Z3")):
-        enc = encode(spec, bitvectors)
-    return run(enc, Oracle(reference, enc.instances), names, depth, timeout, t0, rnames, deadlock=deadlock, restrict=True)
+        enc = encode_reachable(spec, bitvectors, reference, timeout)
+    return run(enc, Oracle(reference, enc.instances), names, depth, timeout, t0, rnames, deadlock=deadlock)
 
 
-def encode(spec: CheckedSpec, bitvectors: bool = True) -> Encoding:
+def encode_reachable(spec: CheckedSpec, bitvectors: bool, reference: Reference, timeout: float | None) -> Encoding:
+    """The spec's encoding for an unrolling from init: without a Boolean for the set members
+    that Houdini proves never occur (`pyspec.symbolic.reach`), guessed from a short explicit
+    BFS and proven over the encoding itself. Each failed guess shrinks (it is proven or
+    narrowed in a round, re-encoding); when Z3 cannot decide, every Boolean stays."""
+    samples = reach.sample_states(reference)
+    never = reach.guess(spec, Ctx(collect_strings(spec), bitvectors), samples)
+    for _ in range(reach.MAX_ENCODINGS):
+        if not never:
+            break
+        enc = encode(spec, bitvectors, never)
+        proven = reach.confirm(enc, new_solver(timeout), samples)
+        if proven is None:
+            break
+        if proven == never:
+            return enc
+        never = proven
+    return encode(spec, bitvectors)
+
+
+def encode(spec: CheckedSpec, bitvectors: bool = True, never: frozenset[str] = frozenset()) -> Encoding:
     """The spec's encoding; a spec beyond the encoder's limits is a UsageError."""
     try:
-        return Encoding(spec, bitvectors=bitvectors)
+        return Encoding(spec, bitvectors=bitvectors, never=never)
     except EncodingError as e:
         raise UsageError(
             f"the Z3 engines cannot encode this spec: {e}",
@@ -86,13 +107,9 @@ def run(
     reachables: tuple[str, ...] = (),
     stop_incomplete: bool = True,
     deadlock: bool = False,
-    restrict: bool = False,
 ) -> Result:
     """The BMC loop over an existing encoding (shared with k-induction's base case). A limit
-    passed gives INCOMPLETE (`stop_incomplete`) or is raised on (LimitReached) to the caller.
-
-    `restrict`: first prove which set members never occur (`pyspec.symbolic.reach`) and unroll
-    without their Booleans; the encoding stays restricted afterwards."""
+    passed gives INCOMPLETE (`stop_incomplete`) or is raised on (LimitReached) to the caller."""
     spec = enc.spec
     none = "no violation and no deadlock" if deadlock else "no violation"  # what a depth without a finding shows
     encode_seconds = time.perf_counter() - t0
@@ -130,9 +147,6 @@ def run(
 
     with watch(probe):
         try:
-            if restrict:
-                enc.restrict(never_members(enc, new_solver(timeout), sample_states(oracle.reference)))
-                encode_seconds = time.perf_counter() - t0
             init_err = zb(enc.at(enc.init.error, 0))
             with frame(solver):
                 solver.add(init_err)

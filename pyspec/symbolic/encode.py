@@ -100,13 +100,17 @@ class Encoding:
     `instances` are the action instances in the explicit engine's order (actions in
     declaration order, arguments from the parameters' domains in declaration order)."""
 
-    def __init__(self, spec: T.CheckedSpec, bitvectors: bool = True) -> None:
+    def __init__(self, spec: T.CheckedSpec, bitvectors: bool = True, never: frozenset[str] = frozenset()) -> None:
+        """`never`: the names (without `@k`) of set bits that are False in every state of the
+        unrolling: the current state has no Boolean for them, the next state has (a step that
+        sets one is what `pyspec.symbolic.reach.confirm` looks for), and `at` makes them False.
+        Sound only once `confirm` has proven them never true in a reachable state."""
         self.spec = spec
+        self.never = never
         self.ctx = Ctx(collect_strings(spec), bitvectors)
         self._analysis = Analysis()
         self._cache: dict = {}
         self._states: dict[int, SymState] = {}
-        self._never: frozenset[str] = frozenset()  # set bits proven never true (`restrict`)
         self._views: dict[int, SymState] = {}
         self._restricted: dict[int, tuple] = {}  # template formula id -> (it, without the never-bits)
         self._renamings: dict[int, Renaming] = {}  # k -> states 0, 1 to states k, k + 1
@@ -124,12 +128,14 @@ class Encoding:
     # ---- states ------------------------------------------------------------------------------
 
     def state(self, k: int) -> SymState:
-        """The state of step k: each variable `var` as Z3 constants named `var...@k`."""
+        """The state of step k: each variable `var` as Z3 constants named `var...@k`; state 0
+        (the template's current state) without the `never` bits."""
         s = self._states.get(k)
         if s is None:
             leaves: list = []
             cons: list = []
-            vals = tuple(self._fresh(v, k, leaves, cons) for v in self.spec.vars)
+            never = self.never if k == 0 else frozenset()
+            vals = tuple(self._fresh(v, k, leaves, cons, never) for v in self.spec.vars)
             s = self._states[k] = SymState(vals, tuple(leaves), and_all(cons))
         return s
 
@@ -140,24 +146,15 @@ class Encoding:
             e.span = e.span or v.span  # the variable whose type is too large
             raise
 
-    def restrict(self, never: frozenset[str]) -> None:
-        """From now on, the set bits named in `never` (proven false in every reachable state,
-        `pyspec.symbolic.reach.never_members`) are the constant False in every step: `at`,
-        `type_ok`, `decode` and `state_eq` read the states without them (`view`)."""
-        self._never = never
-        self._views.clear()
-        self._restricted.clear()
-        self._renamings.clear()
-
     def view(self, k: int) -> SymState:
-        """State k as the unrolling sees it: without the bits `restrict` removed."""
-        if not self._never:
+        """State k as the unrolling sees it: without the `never` bits."""
+        if not self.never or k == 0:
             return self.state(k)
         s = self._views.get(k)
         if s is None:
             leaves: list = []
             cons: list = []
-            vals = tuple(self._fresh(v, k, leaves, cons, self._never) for v in self.spec.vars)
+            vals = tuple(self._fresh(v, k, leaves, cons, self.never) for v in self.spec.vars)
             s = self._views[k] = SymState(vals, tuple(leaves), and_all(cons))
         return s
 
@@ -165,12 +162,12 @@ class Encoding:
         """A template formula over states 0 and 1, moved to states k and k + 1."""
         if isinstance(f, bool):
             return f
-        if self._never:
+        if self.never:
             hit = self._restricted.get(f.get_id())
             if hit is None:
                 gone = z3.BoolVal(False)
-                live = {x.get_id() for x in self.view(0).leaves + self.view(1).leaves}
-                dead = [(x, gone) for x in self.state(0).leaves + self.state(1).leaves if x.get_id() not in live]
+                live = {x.get_id() for x in self.view(1).leaves}
+                dead = [(x, gone) for x in self.state(1).leaves if x.get_id() not in live]
                 hit = self._restricted[f.get_id()] = (f, z3.simplify(Renaming(*zip(*dead))(f)) if dead else f)
             f = hit[1]
         if k == 0:
@@ -242,6 +239,11 @@ class Encoding:
             p.bind(slot, v, explicit)
         paths = enc.block(body, [p])
         return paths, enc.errors
+
+    def init_in(self, k: int) -> Any:
+        """Init as a formula over state k as `state` builds it (state 1: with every Boolean,
+        where `pyspec.symbolic.reach.confirm` checks that init sets no `never` bit)."""
+        return self._init(self.state(k)).formula
 
     def _init(self, s0: SymState) -> Part:
         paths, errors = self.run(self.spec.init.body, None, {})

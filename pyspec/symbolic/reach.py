@@ -23,35 +23,44 @@ reachable states of the encoding, which the explicit engine replays.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Sequence
 
 import z3
 
 from pyspec.errors import SpecEvalError
 from pyspec.reference import Reference
 from pyspec.symbolic.boolean import eq_b, not_, or_all, zb
-from pyspec.symbolic.z3raw import Renaming
-from pyspec.symbolic.values import IntV, MapV, SetV, TupleV, UnionV
+from pyspec.lang.typed import CheckedSpec
+from pyspec.lang.types import MapT, RecordT, SetT, TupleT, Type, format_value
+from pyspec.limits import LimitReached
+from pyspec.symbolic.ints import Ctx
+from pyspec.symbolic.values import IntV, MapV, TupleV
+
+if TYPE_CHECKING:
+    from pyspec.symbolic.encode import Encoding
+
+
+def show_key(t: Type, v: Any) -> str:
+    """An element as the names of set bits spell it (`pyspec.symbolic.decode.fresh`)."""
+    return format_value(t, v).replace(" ", "")
 
 MAX_PAIRS = 400  # relational candidates beyond this are not tried (more rows than Paxos's by far)
 SAMPLES = 2000  # explicit states sampled to drop candidates before Z3 is asked
 MAX_ROUNDS = 200  # Houdini rounds: each drops at least one candidate; past this, prove nothing
+MAX_ENCODINGS = 3  # guesses tried before encoding every Boolean
 
 
-def _collect(x: Any, path: tuple, row: tuple, bits: list, rows: dict[tuple, list]) -> None:
-    """The set bits (Z3 constant, path to the set, element) and the integer leaves (IntV, path)
-    by row, under `x`; `path` reads the explicit value: ints index tuples and maps."""
-    if isinstance(x, SetV):
-        bits.extend((b, path, k) for k, b in x.bits.items() if z3.is_const(b))
-    elif isinstance(x, IntV):
+def _int_rows(x: Any, path: tuple, row: tuple, rows: dict[tuple, list]) -> None:
+    """The integer leaves under `x` (IntV, path to its explicit value), by row."""
+    if isinstance(x, IntV):
         if x.term is not None and x.lo < x.hi:
             rows.setdefault(row, []).append((x, path))
     elif isinstance(x, MapV):
         for i, e in enumerate(x.vals):
-            _collect(e, (*path, i), (x.key.show(), i), bits, rows)
+            _int_rows(e, (*path, i), (x.key.show(), i), rows)
     elif isinstance(x, TupleV):
         for i, e in enumerate(x.elems):
-            _collect(e, (*path, i), row, bits, rows)
+            _int_rows(e, (*path, i), row, rows)
     # a union's fields exist only under their tag: no candidates inside
 
 
@@ -62,67 +71,91 @@ def _read(state: tuple, path: tuple) -> Any:
     return x
 
 
-def _candidates(enc: Any) -> tuple[list, list, int]:
-    """The candidates over state 0, each with a test of it on an explicit state, and how many of
-    them (the first) are set bits, with the bits' constants."""
-    ctx = enc.ctx
+def _bits(ctx: Ctx, t: Type, name: str, path: tuple, out: list) -> None:
+    """The set bits of a value of type `t` named `name` (as `fresh` names them), each with the
+    path to its set in an explicit state and its element; none inside unions."""
+    if isinstance(t, SetT):
+        out.extend((f"{name}{{{show_key(t.elem, v)}}}", path, v) for v in ctx.domain(t.elem))
+    elif isinstance(t, MapT):
+        for i, k in enumerate(ctx.domain(t.key)):
+            _bits(ctx, t.value, f"{name}[{show_key(t.key, k)}]", (*path, i), out)
+    elif isinstance(t, TupleT):
+        for i, e in enumerate(t.elems):
+            _bits(ctx, e, f"{name}[{i}]", (*path, i), out)
+    elif isinstance(t, RecordT):
+        for i, (n, f) in enumerate(t.fields):
+            _bits(ctx, f, f"{name}.{n}", (*path, i), out)
+
+
+def guess(spec: CheckedSpec, ctx: Ctx, samples: Sequence[tuple]) -> frozenset[str]:
+    """The set bits that no state of `samples` holds: a guess of `never`, for `confirm`."""
     bits: list = []
-    rows: dict[tuple, list] = {}
-    for i, v in enumerate(enc.state(0).vals):
-        _collect(v, (i,), ("top",), bits, rows)
-    cands: list = [(z3.Not(b), None) for b, _, _ in bits]
-    pairs: list = []
-    for leaves in rows.values():
-        for x, px in leaves:
-            for y, py in leaves:
-                if x is y:
-                    continue
-                pairs.append((ctx.cmp("le", x, y), lambda st, px=px, py=py: _read(st, px) <= _read(st, py)))
-                if x.term.get_id() < y.term.get_id():
-                    f = eq_b(ctx.int_eq_const(x, x.lo), ctx.int_eq_const(y, y.lo))
-                    pairs.append((f, lambda st, px=px, py=py, lx=x.lo, ly=y.lo: (_read(st, px) == lx) == (_read(st, py) == ly)))
-    if len(pairs) <= MAX_PAIRS:
-        cands.extend(p for p in pairs if not isinstance(p[0], bool))
-    return cands, bits, len(bits)
-
-
-def never_members(enc: Any, solver: z3.Solver, samples: Iterable[tuple] = ()) -> frozenset[str]:
-    """The names (without the step suffix `@0`) of the set bits of `enc`'s state that are false in
-    every reachable state, proven with the empty `solver` (its time limits apply). Empty when
-    nothing is proven, or Z3 cannot decide a round (then the full domain is kept: sound, only
-    slower).
-
-    `samples`: explicit states known to be reachable (a short BFS of the explicit engine); every
-    candidate false in one of them is dropped before Z3 is asked, which saves most rounds (each
-    round drops the candidates one model breaks, often a single one). The result does not depend
-    on them: Houdini finds the largest inductive subset of the candidates, and a candidate false
-    in a reachable state is in none."""
-    cands, bits, nbits = _candidates(enc)
-    if not bits:
-        return frozenset()
-    seen: set = set()  # (path to a set, element) of the samples, for the bit candidates at once
-    paths = {p for _, p, _ in bits}
-    rest = list(range(nbits, len(cands)))
-    for st in samples:
-        for p in paths:
+    for i, v in enumerate(spec.vars):
+        _bits(ctx, v.ty, v.name, (i,), bits)
+    seen: set = set()
+    for p in {p for _, p, _ in bits}:
+        for st in samples:
             seen.update((p, k) for k in _read(st, p))
-        rest = [i for i in rest if cands[i][1](st)]
-    alive = [i for i, (_, p, k) in enumerate(bits) if (p, k) not in seen] + rest
-    s0, s1 = enc.state(0), enc.state(1)
-    pre = [c for c, _ in cands]
-    rename = Renaming(s0.leaves, s1.leaves)
-    nxt: list = [None] * len(pre)
-    for i in alive:
-        nxt[i] = rename(pre[i])
+    return frozenset(n for n, p, k in bits if (p, k) not in seen)
 
-    def prune(pre: list[Any] | None, post: list[Any]) -> bool:
-        """Drop the candidates that some model of the solver's formula and `pre` breaks in `post`;
-        False when Z3 cannot decide (or the rounds run out)."""
+
+def confirm(enc: Encoding, solver: z3.Solver, samples: Sequence[tuple] = ()) -> frozenset[str] | None:
+    """The largest part of `enc.never` that Houdini proves never true in a reachable state (with
+    the relational candidates), or None when Z3 cannot decide a round. Equal to `enc.never`
+    means `enc` is sound; a smaller result needs a new encoding (whose current state has the
+    Booleans that this one lacks) and another round.
+
+    `samples`: reachable explicit states; a relational candidate false in one of them is
+    dropped before Z3 is asked (it is in no inductive subset)."""
+    ctx = enc.ctx
+    s0, s1 = enc.state(0), enc.state(1)
+    pre: list = []
+    post: list = []
+    names: list[str | None] = []
+    for b in s1.leaves:  # the never-bits, false by construction in state 0
+        n = b.decl().name().rsplit("@", 1)[0]
+        if z3.is_bool(b) and n in enc.never:
+            pre.append(True)
+            post.append(z3.Not(b))
+            names.append(n)
+    rows0: dict[tuple, list] = {}
+    rows1: dict[tuple, list] = {}
+    for i, (v0, v1) in enumerate(zip(s0.vals, s1.vals)):
+        _int_rows(v0, (i,), ("top",), rows0)
+        _int_rows(v1, (i,), ("top",), rows1)
+    rel: list = []
+    for row, leaves0 in rows0.items():
+        leaves1 = rows1[row]
+        for a in range(len(leaves0)):
+            for b in range(len(leaves0)):
+                if a == b:
+                    continue
+                (x0, px), (y0, py) = leaves0[a], leaves0[b]
+                x1, y1 = leaves1[a][0], leaves1[b][0]
+                rel.append((ctx.cmp("le", x0, y0), ctx.cmp("le", x1, y1),
+                            lambda st, px=px, py=py: _read(st, px) <= _read(st, py)))
+                if a < b:
+                    lx, ly = x0.lo, y0.lo
+                    rel.append((eq_b(ctx.int_eq_const(x0, lx), ctx.int_eq_const(y0, ly)),
+                                eq_b(ctx.int_eq_const(x1, lx), ctx.int_eq_const(y1, ly)),
+                                lambda st, px=px, py=py, lx=lx, ly=ly: (_read(st, px) == lx) == (_read(st, py) == ly)))
+    if len(rel) <= MAX_PAIRS:
+        for c0, c1, test in rel:
+            if isinstance(c0, bool) or isinstance(c1, bool) or not all(test(st) for st in samples):
+                continue
+            pre.append(c0)
+            post.append(c1)
+            names.append(None)
+    alive = list(range(len(post)))
+
+    def prune(assume_pre: bool) -> bool:
+        """Drop the candidates that some model of the solver's formula (and the remaining
+        candidates in state 0) breaks in state 1; False when Z3 cannot decide."""
         nonlocal alive
         for _ in range(MAX_ROUNDS):
             solver.push()
-            if pre is not None:
-                solver.add(*(zb(pre[i]) for i in alive))
+            if assume_pre:
+                solver.add(*(zb(pre[i]) for i in alive if pre[i] is not True))
             solver.add(zb(or_all(not_(post[i]) for i in alive)))
             r = solver.check()
             model = solver.model() if r == z3.sat else None
@@ -135,18 +168,19 @@ def never_members(enc: Any, solver: z3.Solver, samples: Iterable[tuple] = ()) ->
             if len(kept) == len(alive):
                 return False  # cannot happen for a model of the query; be safe
             alive = kept
-            if not alive:
-                return True
         return False
 
-    solver.add(zb(enc.init.formula), zb(enc.type_ok(0)))
-    if not prune(None, pre):
-        return frozenset()
-    solver.reset()
-    solver.add(zb(enc.type_ok(0)), zb(or_all(p.formula for p in enc.steps)))
-    if not prune(pre, nxt):
-        return frozenset()
-    return frozenset(bits[i][0].decl().name().rsplit("@", 1)[0] for i in alive if i < nbits)
+    try:
+        solver.add(zb(enc.init_in(1)), zb(enc.type_ok(1)))  # init over a state with every Boolean
+        if not prune(False):
+            return None
+        solver.reset()
+        solver.add(zb(enc.type_ok(0)), zb(or_all(p.formula for p in enc.steps)))
+        if not prune(True):
+            return None
+    except LimitReached:  # the deadline: keep every Boolean; the unrolling stops on it too
+        return None
+    return frozenset(n for i in alive if (n := names[i]) is not None)
 
 
 def sample_states(reference: Reference, limit: int = SAMPLES) -> list[tuple]:
@@ -169,4 +203,4 @@ def sample_states(reference: Reference, limit: int = SAMPLES) -> list[tuple]:
     return list(seen)
 
 
-__all__ = ["never_members", "sample_states"]
+__all__ = ["guess", "confirm", "sample_states"]
