@@ -183,9 +183,10 @@ def confirm(enc: Encoding, solver: z3.Solver, samples: Sequence[tuple] = ()) -> 
     return frozenset(n for i in alive if (n := names[i]) is not None)
 
 
-def sample_states(reference: Reference, limit: int = SAMPLES) -> list[tuple]:
-    """Up to `limit` reachable states, breadth first, under the reference semantics; fewer when
-    it raises an evaluation error (the engines report that themselves)."""
+def sample_states(reference: Reference, limit: int | None = None) -> list[tuple]:
+    """Up to `limit` (default SAMPLES) reachable states, breadth first, under the reference
+    semantics; fewer when it raises an evaluation error (the engines report that themselves)."""
+    limit = SAMPLES if limit is None else limit
     try:
         seen = dict.fromkeys(reference.initial_states())
         frontier = list(seen)
