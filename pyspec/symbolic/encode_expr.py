@@ -26,7 +26,7 @@ from pyspec.errors import Span
 from pyspec.lang import typed as T
 from pyspec.lang.analysis import NEXT, STATE, Analysis, chain_operands, long_chain
 from pyspec.lang.ops import OPS, Fail, Op
-from pyspec.lang.types import MapT, SetT, Type, sort_key
+from pyspec.lang.types import MapT, SetT, Type
 from pyspec.symbolic.boolean import Bool, and_, and_all, not_, or_, or_all
 from pyspec.symbolic.decode import default, lift
 from pyspec.symbolic.ints import Ctx, count, extreme
@@ -45,6 +45,7 @@ from pyspec.symbolic.values import (
     in_type,
     ite,
     member,
+    order_key,
     set_op,
     sorted_bits,
     subset,
@@ -415,7 +416,7 @@ class ExprEncoder:
         gen = gens[i]
         s = self.expr(gen.iter, p, _g(g, alive[0], cond) if quantifier else _g(g, cond))
         et = gen.iter.ty.elem
-        for key in sorted(s.bits, key=sort_key(et)):
+        for key in sorted(s.bits, key=order_key(et)):
             b = s.bits[key]
             if b is False:
                 continue
