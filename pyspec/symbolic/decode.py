@@ -82,12 +82,16 @@ def fresh(
         return ev
     if isinstance(t, SetT):
         bits: dict = {}
-        for v in ctx.domain(t.elem):
-            base = f"{name}{{{_show_key(t.elem, v)}}}"
+        key = (name, t.elem)
+        names = ctx.bit_names.get(key)  # the same for the state of every depth
+        if names is None:
+            names = ctx.bit_names[key] = [(v, f"{name}{{{_show_key(t.elem, v)}}}") for v in ctx.domain(t.elem)]
+        bool_sort = z3.BoolSort()
+        for v, base in names:
             if base in never:
                 bits[v] = False
                 continue
-            b = z3.Bool(base + suffix)
+            b = z3.Const(base + suffix, bool_sort)
             leaves.append(b)
             bits[v] = b
         return SetV(t.elem, bits)

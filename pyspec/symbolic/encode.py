@@ -50,7 +50,7 @@ class Part:
 
 def _ast_id(x: Any) -> Any:
     """A key for a formula: the Python bool, or the Z3 term's id."""
-    return x if isinstance(x, bool) else x.get_id()
+    return x if isinstance(x, bool) else z3.z3core.Z3_get_ast_id(x.ctx_ref(), x.as_ast())
 
 
 def collect_strings(spec: T.CheckedSpec) -> list[str]:
