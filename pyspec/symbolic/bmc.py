@@ -69,8 +69,12 @@ def encode_reachable(spec: CheckedSpec, bitvectors: bool, reference: Reference, 
     that Houdini proves never occur (`pyspec.symbolic.reach`), guessed from a short explicit
     BFS and proven over the encoding itself. Each failed guess shrinks (it is proven or
     narrowed in a round, re-encoding); when Z3 cannot decide, every Boolean stays."""
-    samples = reach.sample_states(reference)
-    never = reach.guess(spec, Ctx(collect_strings(spec), bitvectors), samples)
+    try:
+        bits = reach.set_bits(spec, Ctx(collect_strings(spec), bitvectors))
+    except EncodingError:  # a type too large: the full encoding says where
+        bits = []
+    samples = reach.sample_states(reference) if bits else []
+    never = reach.guess(bits, samples)
     for _ in range(reach.MAX_ENCODINGS):
         if not never:
             break

@@ -87,11 +87,18 @@ def _bits(ctx: Ctx, t: Type, name: str, path: tuple, out: list) -> None:
             _bits(ctx, f, f"{name}.{n}", (*path, i), out)
 
 
-def guess(spec: CheckedSpec, ctx: Ctx, samples: Sequence[tuple]) -> frozenset[str]:
-    """The set bits that no state of `samples` holds: a guess of `never`, for `confirm`."""
+def set_bits(spec: CheckedSpec, ctx: Ctx) -> list[tuple[str, tuple, Any]]:
+    """Every set bit of a state of `spec` outside unions: (its name without `@k`, the path to
+    its set in an explicit state, its element)."""
     bits: list = []
     for i, v in enumerate(spec.vars):
         _bits(ctx, v.ty, v.name, (i,), bits)
+    return bits
+
+
+def guess(bits: list[tuple[str, tuple, Any]], samples: Sequence[tuple]) -> frozenset[str]:
+    """The names of the `bits` (`set_bits`) that no state of `samples` holds: a guess of
+    `never`, for `confirm`."""
     seen: set = set()
     for p in {p for _, p, _ in bits}:
         for st in samples:
@@ -204,4 +211,4 @@ def sample_states(reference: Reference, limit: int | None = None) -> list[tuple]
     return list(seen)
 
 
-__all__ = ["guess", "confirm", "sample_states"]
+__all__ = ["set_bits", "guess", "confirm", "sample_states"]

@@ -25,16 +25,14 @@ EXAMPLES = 30
 
 def _members_never_reached(spec, never: frozenset[str], states: list[tuple]) -> list[str]:
     """The bits of `never` that some state of `states` holds (each a soundness bug)."""
-    bits: list = []
-    for i, v in enumerate(spec.vars):
-        reach._bits(Ctx(collect_strings(spec), True), v.ty, v.name, (i,), bits)
+    bits = reach.set_bits(spec, Ctx(collect_strings(spec), True))
     where = {n: (p, k) for n, p, k in bits}
     return [n for n in sorted(never) for st in states if where[n][1] in reach._read(st, where[n][0])]
 
 
 def _fixpoint(spec, compiled, samples: list[tuple], rounds: int = 30) -> frozenset[str] | None:
     """confirm() from the guess of `samples` until it proves its guess (None: undecided)."""
-    never = reach.guess(spec, Ctx(collect_strings(spec), True), samples)
+    never = reach.guess(reach.set_bits(spec, Ctx(collect_strings(spec), True)), samples)
     for _ in range(rounds):
         if not never:
             return never
