@@ -8,7 +8,7 @@ import os
 
 from hypothesis import HealthCheck, assume, given, note, settings
 
-from pyspec import SpecError, Verdict, bmc, load, loads
+from pyspec import SpecError, SpecEvalError, Verdict, bmc, check, load, loads
 from pyspec.api import compile_spec
 from pyspec.symbolic import reach
 from pyspec.symbolic.bmc import encode, encode_reachable
@@ -87,7 +87,8 @@ def test_members_added_one_step_after_another_are_kept_and_the_unreachable_one_d
     assert r.verdict is Verdict.NO_VIOLATION_UP_TO
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], database=None)
+@settings(max_examples=EXAMPLES, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
 @given(src=specs())
 def test_the_bound_holds_in_every_reachable_state_of_random_specs(src):
     note(src)
@@ -97,6 +98,7 @@ def test_the_bound_holds_in_every_reachable_state_of_random_specs(src):
         assume(False)
     compiled = compile_spec(spec)
     states = reachable(compiled, 400)
+    assume(len(states) >= 3)  # a spec that cannot move proves nothing
     # what bmc uses (its guess from up to 2,000 sampled states)
     enc = encode_reachable(spec, True, compiled, None)
     assert not _members_never_reached(spec, enc.never, states)
@@ -104,3 +106,22 @@ def test_the_bound_holds_in_every_reachable_state_of_random_specs(src):
     never = _fixpoint(spec, compiled, states[:1])
     if never is not None:
         assert not _members_never_reached(spec, never, states)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], database=None)
+@given(src=specs())
+def test_bmc_over_the_bound_finds_the_explicit_engines_shortest_violation(src):
+    note(src)
+    try:
+        spec = loads(src)
+    except SpecError:
+        assume(False)
+    try:
+        explicit = check(spec, max_states=5_000, reachables=())
+        r = bmc(spec, 3, reachables=())
+    except SpecEvalError:  # evaluation errors are test_differential.py's
+        return
+    if explicit.verdict is Verdict.VIOLATED and len(explicit.trace) <= 3:
+        assert r.verdict is Verdict.VIOLATED and len(r.trace) == len(explicit.trace)
+    elif explicit.verdict in (Verdict.HOLDS, Verdict.VIOLATED):
+        assert r.verdict is Verdict.NO_VIOLATION_UP_TO, (r.verdict, r.violated)
