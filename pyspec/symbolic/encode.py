@@ -49,8 +49,9 @@ class Part:
 
 
 def _ast_id(x: Any) -> Any:
-    """A key for a formula: the Python bool, or the Z3 term's id."""
-    return x if isinstance(x, bool) else z3.z3core.Z3_get_ast_id(x.ctx_ref(), x.as_ast())
+    """A key for a formula: the Python bool, or the Z3 term's address (Z3 shares equal terms, so
+    equal formulas alive at once have one address; read without a call into Z3)."""
+    return x if isinstance(x, bool) else x.ast.value
 
 
 def collect_strings(spec: T.CheckedSpec) -> list[str]:
