@@ -2,13 +2,16 @@
 reachable state, proven before a bounded unrolling so that it carries one Boolean per element
 that can occur, not per element of the type (Paxos: 54 message Booleans, not 135).
 
-The proof is Houdini's (Flanagan and Leino): start from candidate invariants over one state,
-drop every candidate that fails in some initial state, then every candidate that some transition
-from a state satisfying all remaining candidates breaks, until the remaining conjunction is
-inductive. What survives holds in every reachable state, so it is sound whatever the candidates
-are; their choice only decides how much is proven. The candidates:
+`guess` takes the members that a short breadth-first run of the explicit engine
+(`sample_states`) never saw; `bmc.encode_reachable` encodes the spec with no Boolean for them in
+the current state (`Encoding(never=...)`), and `confirm` proves them absent, Houdini's way
+(Flanagan and Leino): start from candidate invariants, drop every candidate that some initial
+state breaks, then every candidate that some step from a state satisfying all remaining
+candidates breaks, until the remaining conjunction is inductive. What survives holds in every
+reachable state, so it is sound whatever the guess and the candidates are; their choice only
+decides how much is proven. The candidates:
 
-* every set bit is false ("this element is never a member"), and
+* each guessed member is absent, and
 * for two integer leaves of one row (the top-level scalars, or the entries of maps with one key
   type at one key), `x <= y` and `(x == min x) == (y == min y)`: the relations between an
   acceptor's ballots and its "none" sentinels that decide which messages it can build.
@@ -16,9 +19,9 @@ are; their choice only decides how much is proven. The candidates:
 A non-relational reading (each field drawn from the values its source can hold) cannot exclude a
 Paxos phase-1b message reporting a vote at a ballot above the promised one; these pairs can.
 
-The transition relation is the encoding's own (every action instance, error paths included),
-over pre-states within the variables' declared types, so the result over-approximates the
-reachable states of the encoding, which the explicit engine replays.
+The steps are the encoding's own (every action instance, error paths included), from pre-states
+within the variables' declared types, so the result over-approximates the reachable states of
+the encoding; every counterexample is still replayed through the explicit engine.
 """
 
 from __future__ import annotations
@@ -28,26 +31,26 @@ from typing import TYPE_CHECKING, Any, Sequence
 import z3
 
 from pyspec.errors import SpecEvalError
-from pyspec.reference import Reference
-from pyspec.symbolic.boolean import eq_b, not_, or_all, zb
 from pyspec.lang.typed import CheckedSpec
 from pyspec.lang.types import MapT, RecordT, SetT, TupleT, Type, format_value
 from pyspec.limits import LimitReached
+from pyspec.reference import Reference
+from pyspec.symbolic.boolean import eq_b, not_, or_all, zb
 from pyspec.symbolic.ints import Ctx
 from pyspec.symbolic.values import IntV, MapV, TupleV
 
 if TYPE_CHECKING:
     from pyspec.symbolic.encode import Encoding
 
+MAX_PAIRS = 400  # relational candidates beyond this are not tried (more rows than Paxos's by far)
+SAMPLES = 2000  # explicit states sampled for the guess (Paxos: all 54 messages appear by 2,000)
+MAX_ROUNDS = 200  # Houdini rounds: each drops at least one candidate; past this, prove nothing
+MAX_ENCODINGS = 3  # guesses tried before encoding every Boolean
+
 
 def show_key(t: Type, v: Any) -> str:
     """An element as the names of set bits spell it (`pyspec.symbolic.decode.fresh`)."""
     return format_value(t, v).replace(" ", "")
-
-MAX_PAIRS = 400  # relational candidates beyond this are not tried (more rows than Paxos's by far)
-SAMPLES = 2000  # explicit states sampled to drop candidates before Z3 is asked
-MAX_ROUNDS = 200  # Houdini rounds: each drops at least one candidate; past this, prove nothing
-MAX_ENCODINGS = 3  # guesses tried before encoding every Boolean
 
 
 def _int_rows(x: Any, path: tuple, row: tuple, rows: dict[tuple, list]) -> None:
