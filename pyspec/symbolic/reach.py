@@ -197,17 +197,23 @@ def sample_states(reference: Reference, limit: int | None = None) -> list[tuple]
     """Up to `limit` (default SAMPLES) reachable states, breadth first, under the reference
     semantics; fewer when it raises an evaluation error (the engines report that themselves)."""
     limit = SAMPLES if limit is None else limit
+    seen: dict = {}
     try:
         seen = dict.fromkeys(reference.initial_states())
         frontier = list(seen)
         step = reference.step_fn()
-        while frontier and len(seen) < limit:
+        work = 0  # successors computed: a spec with huge fan-out stops early, the guess is only larger
+        while frontier and len(seen) < limit and work < 50 * limit:
             nxt = []
             for st in frontier:
-                for _, t in step(st):
+                succ = step(st)
+                work += len(succ)
+                for _, t in succ:
                     if t not in seen and len(seen) < limit:
                         seen[t] = None
                         nxt.append(t)
+                if work >= 50 * limit:
+                    break
             frontier = nxt
     except SpecEvalError:
         pass
