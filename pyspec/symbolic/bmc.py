@@ -20,7 +20,9 @@ from pyspec.limits import LimitReached
 from pyspec.progress import watch
 from pyspec.reference import Reference, instance_text, no_initial_state
 from pyspec.result import Reach, Reachability, Result, Trace, Verdict
-from pyspec.symbolic.encode import Encoding
+from pyspec.symbolic.encode import Encoding, collect_strings
+from pyspec.symbolic.ints import Ctx
+from pyspec.symbolic import reach
 from pyspec.symbolic.replay import EncodingMismatch, Oracle
 from pyspec.symbolic.solver import frame, new_solver
 from pyspec.symbolic.boolean import not_, or_, or_all, zb
@@ -58,14 +60,38 @@ def bmc(
     rnames = tuple(reachables) if reachables is not None else spec.default_reachables()
     t0 = time.perf_counter()
     with watch(lambda: (None, "encoding the spec for Z3")):
-        enc = encode(spec, bitvectors)
+        enc = encode_reachable(spec, bitvectors, reference, timeout)
     return run(enc, Oracle(reference, enc.instances), names, depth, timeout, t0, rnames, deadlock=deadlock)
 
 
-def encode(spec: CheckedSpec, bitvectors: bool = True) -> Encoding:
+def encode_reachable(spec: CheckedSpec, bitvectors: bool, reference: Reference, timeout: float | None) -> Encoding:
+    """The spec's encoding for an unrolling from init: without a Boolean for the set members
+    that Houdini proves never occur (`pyspec.symbolic.reach`), guessed from a short explicit
+    BFS and proven over the encoding itself. Each failed guess shrinks (it is proven or
+    narrowed in a round, re-encoding); when Z3 cannot decide, every Boolean stays."""
+    try:
+        bits = reach.set_bits(spec, Ctx(collect_strings(spec), bitvectors))
+    except EncodingError:  # a type too large: the full encoding says where
+        bits = []
+    samples = reach.sample_states(reference) if bits else []
+    never = reach.guess(bits, samples)
+    for _ in range(reach.MAX_ENCODINGS):
+        if not never:
+            break
+        enc = encode(spec, bitvectors, never)
+        proven = reach.confirm(enc, new_solver(timeout), samples)
+        if proven is None:
+            break
+        if proven == never:
+            return enc
+        never = proven
+    return encode(spec, bitvectors)
+
+
+def encode(spec: CheckedSpec, bitvectors: bool = True, never: frozenset[str] = frozenset()) -> Encoding:
     """The spec's encoding; a spec beyond the encoder's limits is a UsageError."""
     try:
-        return Encoding(spec, bitvectors=bitvectors)
+        return Encoding(spec, bitvectors=bitvectors, never=never)
     except EncodingError as e:
         raise UsageError(
             f"the Z3 engines cannot encode this spec: {e}",
@@ -125,7 +151,7 @@ def run(
 
     with watch(probe):
         try:
-            init_err = zb(enc.init.error)
+            init_err = zb(enc.at(enc.init.error, 0))
             with frame(solver):
                 solver.add(init_err)
                 r = solver.check()
@@ -136,7 +162,7 @@ def run(
                 if e is None:
                     raise EncodingMismatch("Z3 found an evaluation error in init that the explicit engine does not raise")
                 raise e.with_step("in init", None)
-            solver.add(zb(enc.init.formula), zb(enc.type_ok(0)))
+            solver.add(zb(enc.at(enc.init.formula, 0)), zb(enc.type_ok(0)))
             if not some_initial_state(solver, oracle):
                 return undecided(0, "whether there is an initial state")
 

@@ -60,11 +60,15 @@ def _lift(ctx: Ctx, t: Type, v: Any) -> Any:
 # ---- fresh state variables ---------------------------------------------------------------------
 
 
-def fresh(ctx: Ctx, t: Type, name: str, suffix: str, leaves: list, cons: list) -> Any:
+def fresh(
+    ctx: Ctx, t: Type, name: str, suffix: str, leaves: list, cons: list, never: frozenset[str] = frozenset()
+) -> Any:
     """A value of type `t` made of new Z3 constants named `name...suffix`; appends them to
     `leaves` in a fixed order (so two fresh copies of one type align for substitution), and
     to `cons` the constraints that keep them within `t`. The value's intervals assume `cons`:
-    every formula over it is meaningful only where they are asserted."""
+    every formula over it is meaningful only where they are asserted. A set bit whose name
+    (without `suffix`) is in `never` is the constant False, with no leaf: an element proven never
+    to be a member (`pyspec.symbolic.reach`)."""
     if isinstance(t, BoolT):
         b = z3.Bool(name + suffix)
         leaves.append(b)
@@ -81,9 +85,17 @@ def fresh(ctx: Ctx, t: Type, name: str, suffix: str, leaves: list, cons: list) -
         cons.append(z3.Or([ev.term == ctx.enum_term(EnumV(None, v, frozenset((v,)))) for v in t.values]))
         return ev
     if isinstance(t, SetT):
-        bits = {}
-        for v in ctx.domain(t.elem):
-            b = z3.Bool(f"{name}{{{_show_key(t.elem, v)}}}{suffix}")
+        bits: dict = {}
+        key = (name, t.elem)
+        names = ctx.bit_names.get(key)  # the same for the state of every depth
+        if names is None:
+            names = ctx.bit_names[key] = [(v, f"{name}{{{_show_key(t.elem, v)}}}") for v in ctx.domain(t.elem)]
+        bool_sort = z3.BoolSort()
+        for v, base in names:
+            if base in never:
+                bits[v] = False
+                continue
+            b = z3.Const(base + suffix, bool_sort)
             leaves.append(b)
             bits[v] = b
         return SetV(t.elem, bits)
@@ -91,7 +103,8 @@ def fresh(ctx: Ctx, t: Type, name: str, suffix: str, leaves: list, cons: list) -
         return MapV(
             t.key,
             tuple(
-                fresh(ctx, t.value, f"{name}[{_show_key(t.key, k)}]", suffix, leaves, cons) for k in ctx.domain(t.key)
+                fresh(ctx, t.value, f"{name}[{_show_key(t.key, k)}]", suffix, leaves, cons, never)
+                for k in ctx.domain(t.key)
             ),
         )
     if isinstance(t, BagT):
@@ -117,9 +130,9 @@ def fresh(ctx: Ctx, t: Type, name: str, suffix: str, leaves: list, cons: list) -
                 cons.append(c)
         return out
     if isinstance(t, TupleT):
-        return TupleV(tuple(fresh(ctx, e, f"{name}[{i}]", suffix, leaves, cons) for i, e in enumerate(t.elems)))
+        return TupleV(tuple(fresh(ctx, e, f"{name}[{i}]", suffix, leaves, cons, never) for i, e in enumerate(t.elems)))
     if isinstance(t, RecordT):
-        return TupleV(tuple(fresh(ctx, f, f"{name}.{n}", suffix, leaves, cons) for n, f in t.fields))
+        return TupleV(tuple(fresh(ctx, f, f"{name}.{n}", suffix, leaves, cons, never) for n, f in t.fields))
     if isinstance(t, UnionT):
         n = len(t.variants)
         if n == 1:
@@ -129,7 +142,7 @@ def fresh(ctx: Ctx, t: Type, name: str, suffix: str, leaves: list, cons: list) -
             leaves.append(tag.term)
             cons.append(_range(ctx, tag.term, 0, n - 1))
         fields = {
-            vt: tuple(fresh(ctx, ft, f"{name}.{vt}.{fn}", suffix, leaves, cons) for fn, ft in fs)
+            vt: tuple(fresh(ctx, ft, f"{name}.{vt}.{fn}", suffix, leaves, cons, never) for fn, ft in fs)
             for vt, fs in t.variants
         }
         return UnionV(t, tag, fields)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, Iterator, Mapping
 
 import z3
 
@@ -27,6 +27,7 @@ from pyspec.symbolic.encode_expr import EvalErr
 from pyspec.symbolic.ints import Ctx
 from pyspec.symbolic.paths import Encoder, Path
 from pyspec.symbolic.values import EncodingError, eq, eq_const, eq_leaves
+from pyspec.symbolic.z3raw import Renaming
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +49,9 @@ class Part:
 
 
 def _ast_id(x: Any) -> Any:
-    """A key for a formula: the Python bool, or the Z3 term's id."""
-    return x if isinstance(x, bool) else x.get_id()
+    """A key for a formula: the Python bool, or the Z3 term's address (Z3 shares equal terms, so
+    equal formulas alive at once have one address; read without a call into Z3)."""
+    return x if isinstance(x, bool) else x.ast.value
 
 
 def collect_strings(spec: T.CheckedSpec) -> list[str]:
@@ -94,18 +96,47 @@ def collect_strings(spec: T.CheckedSpec) -> list[str]:
     return list(seen)
 
 
+class _Lazy(Mapping[str, Part]):
+    """A read-only mapping name -> Part whose values are computed on first access."""
+
+    def __init__(self, items: dict[str, Any], make: Callable[[Any], Part]) -> None:
+        self._items = items
+        self._make = make
+        self._done: dict[str, Part] = {}
+
+    def __getitem__(self, name: str) -> Part:
+        p = self._done.get(name)
+        if p is None:
+            p = self._done[name] = self._make(self._items[name])
+        return p
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 class Encoding:
     """A checked spec in Z3, encoded once over template states 0 (current) and 1 (next).
 
     `instances` are the action instances in the explicit engine's order (actions in
     declaration order, arguments from the parameters' domains in declaration order)."""
 
-    def __init__(self, spec: T.CheckedSpec, bitvectors: bool = True) -> None:
+    def __init__(self, spec: T.CheckedSpec, bitvectors: bool = True, never: frozenset[str] = frozenset()) -> None:
+        """`never`: the names (without `@k`) of set bits that are False in every state of the
+        unrolling: the current state has no Boolean for them, the next state has (a step that
+        sets one is what `pyspec.symbolic.reach.confirm` looks for), and `at` makes them False.
+        Sound only once `confirm` has proven them never true in a reachable state."""
         self.spec = spec
+        self.never = never
         self.ctx = Ctx(collect_strings(spec), bitvectors)
         self._analysis = Analysis()
         self._cache: dict = {}
         self._states: dict[int, SymState] = {}
+        self._views: dict[int, SymState] = {}
+        self._restricted: dict[int, tuple] = {}  # template formula id -> (it, without the never-bits)
+        self._renamings: dict[int, Renaming] = {}  # k -> states 0, 1 to states k, k + 1
         self.instances: list[tuple[int, tuple]] = []
         for ai, a in enumerate(spec.actions):
             for args in itertools.product(*(domain(f.ty) for f in a.formals)):
@@ -117,45 +148,73 @@ class Encoding:
         # is not expanded, so every step from state 0 requires them (CompiledSpec.expands)
         self.constraint = self._conjunction(spec.constraints, s0)
         self.steps: list[Part] = [self._instance(i, s0, s1) for i in range(len(self.instances))]
-        self.invariants: dict[str, Part] = {inv.name: self._invariant(inv, s0) for inv in spec.invariants}
-        self.reachables: dict[str, Part] = {r.name: self._invariant(r, s0) for r in spec.reachables}
+        # encoded on first use: a run checks a few of them (Paxos's unused Inv was a sixth of its encoding)
+        self.invariants = _Lazy({inv.name: inv for inv in spec.invariants}, lambda inv: self._invariant(inv, s0))
+        self.reachables = _Lazy({r.name: r for r in spec.reachables}, lambda r: self._invariant(r, s0))
 
     # ---- states ------------------------------------------------------------------------------
 
     def state(self, k: int) -> SymState:
-        """The state of step k: each variable `var` as Z3 constants named `var...@k`."""
+        """The state of step k: each variable `var` as Z3 constants named `var...@k`; state 0
+        (the template's current state) without the `never` bits."""
         s = self._states.get(k)
         if s is None:
             leaves: list = []
             cons: list = []
-            vals = tuple(self._fresh(v, k, leaves, cons) for v in self.spec.vars)
+            never = self.never if k == 0 else frozenset()
+            vals = tuple(self._fresh(v, k, leaves, cons, never) for v in self.spec.vars)
             s = self._states[k] = SymState(vals, tuple(leaves), and_all(cons))
         return s
 
-    def _fresh(self, v: T.VarInfo, k: int, leaves: list, cons: list) -> Any:
+    def _fresh(self, v: T.VarInfo, k: int, leaves: list, cons: list, never: frozenset[str] = frozenset()) -> Any:
         try:
-            return fresh(self.ctx, v.ty, v.name, f"@{k}", leaves, cons)
+            return fresh(self.ctx, v.ty, v.name, f"@{k}", leaves, cons, never)
         except EncodingError as e:
             e.span = e.span or v.span  # the variable whose type is too large
             raise
 
+    def view(self, k: int) -> SymState:
+        """State k as the unrolling sees it: without the `never` bits."""
+        if not self.never or k == 0:
+            return self.state(k)
+        s = self._views.get(k)
+        if s is None:
+            leaves: list = []
+            cons: list = []
+            vals = tuple(self._fresh(v, k, leaves, cons, self.never) for v in self.spec.vars)
+            s = self._views[k] = SymState(vals, tuple(leaves), and_all(cons))
+        return s
+
     def at(self, f: Any, k: int) -> Any:
         """A template formula over states 0 and 1, moved to states k and k + 1."""
-        if k == 0 or isinstance(f, bool):
+        if isinstance(f, bool):
             return f
-        s0, s1, sk, sk1 = self.state(0), self.state(1), self.state(k), self.state(k + 1)
-        return z3.substitute(f, *zip(s0.leaves + s1.leaves, sk.leaves + sk1.leaves))
+        if self.never:
+            hit = self._restricted.get(f.get_id())
+            if hit is None:
+                gone = z3.BoolVal(False)
+                live = {x.get_id() for x in self.view(1).leaves}
+                dead = [(x, gone) for x in self.state(1).leaves if x.get_id() not in live]
+                hit = self._restricted[f.get_id()] = (f, z3.simplify(Renaming(*zip(*dead))(f)) if dead else f)
+            f = hit[1]
+        if k == 0:
+            return f
+        r = self._renamings.get(k)
+        if r is None:
+            s0, s1, sk, sk1 = self.view(0), self.view(1), self.view(k), self.view(k + 1)
+            r = self._renamings[k] = Renaming(s0.leaves + s1.leaves, sk.leaves + sk1.leaves)
+        return r(f)
 
     def type_ok(self, k: int) -> Any:
         """Every variable of state k holds a value of its declared type."""
-        return self.state(k).type_ok
+        return self.view(k).type_ok
 
     def decode(self, model: z3.ModelRef, k: int) -> tuple:
-        return tuple(decode(self.ctx, model, x) for x in self.state(k).vals)
+        return tuple(decode(self.ctx, model, x) for x in self.view(k).vals)
 
     def state_eq(self, k: int, state: tuple) -> Any:
         """State k is the explicit state `state`."""
-        return and_all(eq_const(self.ctx, x, v) for x, v in zip(self.state(k).vals, state))
+        return and_all(eq_const(self.ctx, x, v) for x, v in zip(self.view(k).vals, state))
 
     def next(self, k: int) -> Any:
         """Some action instance leads from state k to state k + 1."""
@@ -208,6 +267,11 @@ class Encoding:
             p.bind(slot, v, explicit)
         paths = enc.block(body, [p])
         return paths, enc.errors
+
+    def init_in(self, k: int) -> Any:
+        """Init as a formula over state k as `state` builds it (state 1: with every Boolean,
+        where `pyspec.symbolic.reach.confirm` checks that init sets no `never` bit)."""
+        return self._init(self.state(k)).formula
 
     def _init(self, s0: SymState) -> Part:
         paths, errors = self.run(self.spec.init.body, None, {})

@@ -48,6 +48,7 @@ from pyspec.symbolic.values import (
     in_type,
     ite,
     member,
+    order_key,
     seq_has,
     set_op,
     sorted_bits,
@@ -394,7 +395,7 @@ class ExprEncoder:
         gen = gens[i]
         s = self.expr(gen.iter, p, _g(g, alive[0], cond) if quantifier else _g(g, cond))
         et = gen.iter.ty.elem
-        for key in sorted(s.bits, key=sort_key(et)):
+        for key in sorted(s.bits, key=order_key(et)):
             b = s.bits[key]
             if b is False:
                 continue

@@ -38,6 +38,7 @@ class Ctx:
         self.lift_types: list[Type] = []  # keeps the types keyed by id alive
         self._numerals: dict[tuple[int, int], Any] = {}
         self._domain_cache: dict[Type, tuple] = {}
+        self.bit_names: dict[tuple[str, Type], list] = {}  # fresh()'s set bits: (element, name) per (name, type)
         self._index_cache: dict[Type, dict] = {}
 
     # ---- integers ------------------------------------------------------------------------------

@@ -77,3 +77,21 @@ def mk_extract(t: Any, hi: int, lo: int) -> z3.BitVecRef:
     """Bits hi..lo of the bit-vector t."""
     c = t.ctx
     return z3.BitVecRef(_api.Z3_mk_extract(c.ref(), hi, lo, t.ast), c)
+
+
+class Renaming:
+    """A substitution of constants (`frm[i]` by `to[i]`, both well-sorted), its C arrays built
+    once: z3.substitute re-checks every pair's sorts in Python on every call (measured: 11 ms
+    per call for one Paxos state's 288 leaves)."""
+
+    def __init__(self, frm: Sequence[Any], to: Sequence[Any]) -> None:
+        self.n = len(frm)
+        self._frm = _arr(frm)
+        self._to = _arr(to)
+        self._keep = (list(frm), list(to))  # the arrays hold borrowed references
+
+    def __call__(self, t: Any) -> Any:
+        if self.n == 0:
+            return t
+        c = t.ctx
+        return z3.z3._to_expr_ref(_api.Z3_substitute(c.ref(), t.as_ast(), self.n, self._frm, self._to), c)
