@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import gc
 import time
-from array import array
 from dataclasses import dataclass
 
 from pyspec.errors import SpecEvalError
 from pyspec.explicit.compiled import CompiledSpec
+from pyspec.explicit.packing import Unpackable, layout
+from pyspec.explicit.store import FingerprintStore, PackedStore, Store, StoreFull, TupleStore
 from pyspec.limits import Budget, LimitReached, resident_mb
 from pyspec.progress import watch
 from pyspec.reference import instance_text, no_initial_state
@@ -27,10 +28,10 @@ class ExploreOptions:
     time_limit: float | None = None  # seconds
     reachables: tuple[str, ...] | None = None  # None: the spec's own reachable properties
     max_memory: float | None = None  # MB of resident set
+    fingerprint: bool = False  # keep 64-bit hashes of states, not the states (see store.FingerprintStore)
     started: float | None = None  # time.perf_counter() when the time limit's clock started (None: now)
 
 
-_NO_PARENT = -1
 _POLL = 256  # expansions between checks of the limits when no timer is armed (see pyspec.limits)
 
 
@@ -70,39 +71,56 @@ def explore(compiled: CompiledSpec, opts: ExploreOptions = ExploreOptions()) -> 
             gc.enable()
 
 
+def make_store(compiled: CompiledSpec, opts: ExploreOptions) -> Store:
+    """The store for this search: packed states (exact) unless --fingerprint, tuples when the
+    spec's types have no packed layout (see `store`)."""
+    capacity = opts.max_states
+    try:
+        lay = layout(tuple(v.ty for v in compiled.spec.vars))
+    except Unpackable:
+        if opts.fingerprint:
+            raise
+        return TupleStore(len(compiled.spec.vars), capacity)
+    if opts.fingerprint:
+        return FingerprintStore(lay, compiled.run_instance, capacity)
+    return PackedStore(lay, capacity)
+
+
 def _bfs(compiled, opts, names, failing, successors, t0, c0, budget: Budget, track: list) -> Result:
     spec = compiled.spec
-    states: list[tuple] = []
-    track[0] = states
-    seen: dict[tuple, int] = {}
-    parent = array("q")
-    via = array("l")
+    store = make_store(compiled, opts)
+    track[0] = store
 
     def stats(depth: int) -> dict:
         wall = time.perf_counter() - t0
-        return {
-            "states": len(states),
+        out = {
+            "states": len(store),
             "depth": depth,
             "seconds": round(wall, 3),
             "cpu_seconds": round(time.process_time() - c0, 3),
-            "states_per_second": int(len(states) / wall) if wall > 0 else None,
+            "states_per_second": int(len(store) / wall) if wall > 0 else None,
             "transitions": transitions,
             "never_enabled": _never_enabled(compiled, fired),
         }
+        if not store.exact:
+            out["fingerprint_collision_probability"] = store.collision_bound()
+        return out
 
     def finish(verdict: Verdict, depth: int, index: int | None = None, prop: str | None = None, reason=None):
-        trace = _trace(compiled, states, parent, via, index) if index is not None else None
+        trace = _trace(compiled, store, index) if index is not None else None
         reach = []
         for n in rnames:
             if n in first:
                 at, d = first[n]
-                reach.append(Reachability(n, Reach.REACHED, d, _trace(compiled, states, parent, via, at)))
+                reach.append(Reachability(n, Reach.REACHED, d, _trace(compiled, store, at)))
             else:
                 reach.append(Reachability(n, Reach.UNREACHABLE if verdict is Verdict.HOLDS else Reach.NOT_REACHED))
+        if verdict is Verdict.HOLDS and not store.exact:
+            verdict, reason = Verdict.INCOMPLETE, fingerprint_reason(len(store), store.collision_bound())
         never = [r.name for r in reach if r.status is Reach.UNREACHABLE]
         if never:
             verdict, prop = Verdict.VIOLATED, never[0]
-            reason = (f"unreachable: no reachable state satisfies {', '.join(never)} (all {len(states):,} explored), "
+            reason = (f"unreachable: no reachable state satisfies {', '.join(never)} (all {len(store):,} explored), "
                       "so the invariants may hold vacuously")
         return Result(
             verdict,
@@ -131,69 +149,45 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0, budget: Budget, tra
         if not inits:
             raise no_initial_state(spec)
         for s in inits:
-            if s in seen:
+            index = store.add_initial(s)
+            if index < 0:
                 continue
-            seen[s] = len(states)
-            states.append(s)
-            parent.append(_NO_PARENT)
-            via.append(-1)
             bad = _check(failing, s, compiled, "the initial state")
             if reach_fn is not None:
-                reach_fn = _reached(compiled, reach_fn, rnames, first, s, len(states) - 1, 0, None)
+                reach_fn = _reached(compiled, reach_fn, rnames, first, s, index, 0, None)
             if bad is not None:
-                return finish(Verdict.VIOLATED, 0, len(states) - 1, bad)
+                return finish(Verdict.VIOLATED, 0, index, bad)
         phase = track[3] = ""
-        limit = opts.max_states if opts.max_states is not None else 1 << 62
         poll = None if budget.armed else budget.poll  # the timer checks the limits, else poll here
         deadlock = opts.deadlock
-        next_depth_at = len(states)
+        next_depth_at = len(store)
         head = 0
-        push = states.append
-        # One object per distinct component value (a per-acceptor map, a message set): most of a
-        # new state's components equal some earlier state's, so this saves memory per state. One
-        # table per variable type: `1 == True` and `0 == False` hash alike, so a shared table would
-        # hand an int variable a bool of another variable (issue 10, bug 5).
-        tables: dict = {}
-        canonical = tuple(tables.setdefault(v.ty, {}).setdefault for v in spec.vars)
-        push_parent = parent.append
-        push_via = via.append
+        expand = store.expand
         checkpoint = _POLL
-        while head < len(states):
+        while head < len(store):
             if head == next_depth_at:
                 depth += 1
                 track[2] = depth
-                next_depth_at = len(states)
-            s = states[head]
+                next_depth_at = len(store)
+            s, add = expand(head)
             try:
                 succ = successors(s)
             except SpecEvalError as e:
-                raise e.with_step(f"in {_failing_instance(compiled, s)}", _trace(compiled, states, parent, via, head)) from None
+                raise e.with_step(f"in {_failing_instance(compiled, s)}", _trace(compiled, store, head)) from None
             transitions += len(succ)
             if deadlock and not succ:
                 return finish(Verdict.DEADLOCK, depth, head, "deadlock")
             for inst, t in succ:
                 fired[inst] = 1
-                if t in seen:
+                index = add(t, inst)
+                if index < 0:
                     continue
-                index = len(states)
-                if index >= limit:
-                    return finish(
-                        Verdict.INCOMPLETE,
-                        depth,
-                        reason=f"explored {index:,} states (the limit) at depth {depth}, "
-                        f"{index - head:,} not yet expanded; raise --max-states or lower the params",
-                    )
-                t = tuple([share(x, x) for share, x in zip(canonical, t)])  # share equal components
-                seen[t] = index
-                push(t)
-                push_parent(head)
-                push_via(inst)
                 try:
                     bad = failing(t)
                 except SpecEvalError as e:
-                    raise e.with_step("while checking invariants", _trace(compiled, states, parent, via, index)) from None
+                    raise e.with_step("while checking invariants", _trace(compiled, store, index)) from None
                 if reach_fn is not None:
-                    reach_fn = _reached(compiled, reach_fn, rnames, first, t, index, depth + 1, (states, parent, via))
+                    reach_fn = _reached(compiled, reach_fn, rnames, first, t, index, depth + 1, store)
                 if bad is not None:
                     return finish(Verdict.VIOLATED, depth + 1, index, bad)
             head += 1
@@ -203,12 +197,23 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0, budget: Budget, tra
                 if poll is not None:
                     poll()
         return finish(Verdict.HOLDS, depth)
+    except StoreFull:
+        n = len(store)
+        return finish(Verdict.INCOMPLETE, depth,
+                      reason=f"explored {n:,} states (the limit) at depth {depth}, "
+                      f"{n - head:,} not yet expanded; raise --max-states or lower the params")
     except LimitReached as stop:
         at = f"while {phase}" if phase else f"at depth {depth}"
         rss = resident_mb()
         mem = f", {rss:,.0f} MB resident" if rss is not None else ""
-        return finish(Verdict.INCOMPLETE, depth, reason=f"stopped: {stop.reason} {at} ({len(states):,} states{mem}); "
+        return finish(Verdict.INCOMPLETE, depth, reason=f"stopped: {stop.reason} {at} ({len(store):,} states{mem}); "
                       f"{stop.hint}")
+
+
+def fingerprint_reason(states: int, bound: float) -> str:
+    """Why a fingerprint search that found no violation is INCOMPLETE, not HOLDS."""
+    return (f"no violation found in {states:,} states, but with --fingerprint a state may have been missed: "
+            f"probability of a fingerprint collision at most {bound:.1e}; run without --fingerprint for a verdict")
 
 
 def stopped_before_search(spec, names: tuple[str, ...] | None, stop: LimitReached, phase: str, started: float) -> Result:
@@ -226,7 +231,7 @@ def _reached(compiled: CompiledSpec, fn, names, first: dict, s: tuple, index: in
         try:
             hit = fn(s)
         except SpecEvalError as e:
-            trace = _trace(compiled, tree[0], tree[1], tree[2], index) if tree is not None else None
+            trace = _trace(compiled, tree, index) if tree is not None else None
             raise e.with_step("while checking reachable properties", trace) from None
         if hit is None:
             return fn
@@ -258,19 +263,12 @@ def _check(failing, s, compiled, where):
         raise e.with_step(f"while checking invariants in {where}", None) from None
 
 
-def _trace(compiled: CompiledSpec, states, parent, via, index: int) -> Trace:
-    chain = []
-    i = index
-    while i != _NO_PARENT:
-        chain.append(i)
-        i = parent[i]
-    chain.reverse()
+def _trace(compiled: CompiledSpec, store: Store, index: int) -> Trace:
     steps = []
-    for i in chain:
-        inst = via[i]
+    for inst, state in store.path(index):
         if inst < 0:
-            steps.append(Step(None, (), states[i]))
+            steps.append(Step(None, (), state))
         else:
             name, args = compiled.describe_instance(inst)
-            steps.append(Step(name, args, states[i]))
+            steps.append(Step(name, args, state))
     return Trace(compiled.spec.vars, tuple(steps))
