@@ -55,6 +55,8 @@ class Options:
     max_memory: float | None = None
     progress: bool | None = None  # None: on when stderr is a terminal
     html: str | None = None  # also write the HTML timeline of the result's trace here
+    workers: int = 1  # explicit check: processes
+    fingerprint: bool = False  # explicit check: keep 64-bit hashes of states, not the states
 
 
 def _param(text: str) -> tuple[str, str]:
@@ -101,6 +103,11 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="check only this invariant (repeatable); default: all")
     c.add_argument("--engine", choices=("explicit", "bmc"), default="explicit")
     c.add_argument("--max-states", type=int, default=None, help="stop (verdict incomplete) after N states")
+    c.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="explicit engine: search on N processes, states partitioned by hash (default 1)")
+    c.add_argument("--fingerprint", action="store_true",
+                   help="explicit engine: keep a 64-bit hash of each state, not the state (less memory; "
+                        "a search that finds nothing is then incomplete, with the probability of a missed state)")
     limits(c)
     c.add_argument("--depth", type=int, default=None, metavar="K", help="BMC depth (with --engine bmc only)")
     c.add_argument("--timeout", type=float, default=None, metavar="S", help="BMC: Z3 timeout per check (unknown when hit)")
@@ -175,6 +182,8 @@ def _options(ns: argparse.Namespace) -> Options:
         max_memory=getattr(ns, "max_memory", None),
         progress=getattr(ns, "progress", None),
         html=getattr(ns, "html", None),
+        workers=getattr(ns, "workers", 1),
+        fingerprint=getattr(ns, "fingerprint", False),
     )
 
 
@@ -243,6 +252,9 @@ def run(o: Options) -> int:
         # the spec's own reachable properties, and any other one named by --witness
         reach = tuple(dict.fromkeys((*spec.default_reachables(), *o.witness))) if o.witness else None
         if o.engine == "bmc":
+            if o.workers != 1 or o.fingerprint:
+                raise UsageError(f"{'--fingerprint' if o.fingerprint else '--workers'} is an option of the explicit engine",
+                                 hint="leave it out with --engine bmc", code="PS602")
             if o.depth is None:
                 raise UsageError("--engine bmc needs --depth K", code="PS608")
             result = api.bmc(spec, depth=o.depth, invariants=o.invariants, timeout=o.timeout, reachables=reach,
@@ -257,6 +269,8 @@ def run(o: Options) -> int:
                 reachables=reach,
                 max_memory=o.max_memory,
                 started=started,
+                workers=o.workers,
+                fingerprint=o.fingerprint,
             )
     elif o.command == "prove":
         from pyspec.report.proof import render_proof_json, render_proof_text

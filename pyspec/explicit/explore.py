@@ -10,14 +10,16 @@ import gc
 import time
 from dataclasses import dataclass
 
-from pyspec.errors import SpecEvalError
+from pyspec.errors import SpecEvalError, UsageError
 from pyspec.explicit.compiled import CompiledSpec
-from pyspec.explicit.packing import Unpackable, layout
+from pyspec.explicit.packing import Layout, Unpackable, layout
+from pyspec.explicit.results import check_initial, failing_instance, outcome, reached, search_stats, store_trace
 from pyspec.explicit.store import FingerprintStore, PackedStore, Store, StoreFull, TupleStore
+from pyspec.explicit.workers import explore_parallel
 from pyspec.limits import Budget, LimitReached, resident_mb
 from pyspec.progress import watch
-from pyspec.reference import instance_text, no_initial_state
-from pyspec.result import Reach, Reachability, Result, Step, Trace, Verdict
+from pyspec.reference import no_initial_state
+from pyspec.result import Result, Verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,8 @@ class ExploreOptions:
     reachables: tuple[str, ...] | None = None  # None: the spec's own reachable properties
     max_memory: float | None = None  # MB of resident set
     fingerprint: bool = False  # keep 64-bit hashes of states, not the states (see store.FingerprintStore)
+    workers: int = 1  # processes; above 1, see workers.py (needs a packed layout, no fingerprints)
+    packed: bool = True  # False: keep states as tuples (the store before packing; for comparisons)
     started: float | None = None  # time.perf_counter() when the time limit's clock started (None: now)
 
 
@@ -65,25 +69,40 @@ def explore(compiled: CompiledSpec, opts: ExploreOptions = ExploreOptions()) -> 
         # The limits hold in every phase: a timer interrupts init enumeration and one long
         # expansion alike (pyspec.limits); the loop below polls only when no timer is armed.
         with watch(probe), Budget(opts.time_limit, opts.max_memory, opts.started) as budget:
+            if opts.workers > 1:
+                return explore_parallel(compiled, opts, names, failing, successors, t0, c0, budget, track,
+                                        _packed_layout(compiled, opts))
             return _bfs(compiled, opts, names, failing, successors, t0, c0, budget, track)
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
+def _packed_layout(compiled: CompiledSpec, opts: ExploreOptions) -> Layout:
+    """The spec's packed layout, which --workers and --fingerprint need (UsageError without one)."""
+    if opts.workers > 1 and opts.fingerprint:
+        raise UsageError("--fingerprint is not supported with --workers above 1 yet",
+                         hint="use one of them: --workers for speed, --fingerprint for memory", code="PS602")
+    try:
+        return layout(tuple(v.ty for v in compiled.spec.vars))
+    except Unpackable as e:
+        flag = "--fingerprint" if opts.fingerprint else "--workers"
+        raise UsageError(f"{flag} needs states packed into ints, and this spec's variables have none: {e}",
+                         hint=f"leave {flag} out", code="PS602") from None
+
+
 def make_store(compiled: CompiledSpec, opts: ExploreOptions) -> Store:
     """The store for this search: packed states (exact) unless --fingerprint, tuples when the
     spec's types have no packed layout (see `store`)."""
     capacity = opts.max_states
-    try:
-        lay = layout(tuple(v.ty for v in compiled.spec.vars))
-    except Unpackable:
-        if opts.fingerprint:
-            raise
-        return TupleStore(len(compiled.spec.vars), capacity)
     if opts.fingerprint:
-        return FingerprintStore(lay, compiled.run_instance, capacity)
-    return PackedStore(lay, capacity)
+        return FingerprintStore(_packed_layout(compiled, opts), compiled.run_instance, capacity)
+    try:
+        if opts.packed:
+            return PackedStore(layout(tuple(v.ty for v in compiled.spec.vars)), capacity)
+    except Unpackable:
+        pass
+    return TupleStore(len(compiled.spec.vars), capacity)
 
 
 def _bfs(compiled, opts, names, failing, successors, t0, c0, budget: Budget, track: list) -> Result:
@@ -92,47 +111,11 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0, budget: Budget, tra
     track[0] = store
 
     def stats(depth: int) -> dict:
-        wall = time.perf_counter() - t0
-        out = {
-            "states": len(store),
-            "depth": depth,
-            "seconds": round(wall, 3),
-            "cpu_seconds": round(time.process_time() - c0, 3),
-            "states_per_second": int(len(store) / wall) if wall > 0 else None,
-            "transitions": transitions,
-            "never_enabled": _never_enabled(compiled, fired),
-        }
-        if not store.exact:
-            out["fingerprint_collision_probability"] = store.collision_bound()
-        return out
+        return search_stats(compiled, len(store), depth, t0, c0, transitions, fired, store)
 
     def finish(verdict: Verdict, depth: int, index: int | None = None, prop: str | None = None, reason=None):
-        trace = _trace(compiled, store, index) if index is not None else None
-        reach = []
-        for n in rnames:
-            if n in first:
-                at, d = first[n]
-                reach.append(Reachability(n, Reach.REACHED, d, _trace(compiled, store, at)))
-            else:
-                reach.append(Reachability(n, Reach.UNREACHABLE if verdict is Verdict.HOLDS else Reach.NOT_REACHED))
-        if verdict is Verdict.HOLDS and not store.exact:
-            verdict, reason = Verdict.INCOMPLETE, fingerprint_reason(len(store), store.collision_bound())
-        never = [r.name for r in reach if r.status is Reach.UNREACHABLE]
-        if never:
-            verdict, prop = Verdict.VIOLATED, never[0]
-            reason = (f"unreachable: no reachable state satisfies {', '.join(never)} (all {len(store):,} explored), "
-                      "so the invariants may hold vacuously")
-        return Result(
-            verdict,
-            spec.name,
-            "explicit",
-            properties=names,
-            violated=prop,
-            trace=trace,
-            stats=stats(depth),
-            reason=reason,
-            reachable=tuple(reach),
-        )
+        return outcome(compiled, names, rnames, first, lambda i: store_trace(compiled, store, i), store.exact,
+                       verdict, stats(depth), index, prop, reason)
 
     transitions = 0
     fired = bytearray(len(compiled.instances))
@@ -152,9 +135,9 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0, budget: Budget, tra
             index = store.add_initial(s)
             if index < 0:
                 continue
-            bad = _check(failing, s, compiled, "the initial state")
+            bad = check_initial(failing, s, compiled, "the initial state")
             if reach_fn is not None:
-                reach_fn = _reached(compiled, reach_fn, rnames, first, s, index, 0, None)
+                reach_fn = reached(compiled, reach_fn, rnames, first, s, index, 0, None)
             if bad is not None:
                 return finish(Verdict.VIOLATED, 0, index, bad)
         phase = track[3] = ""
@@ -173,7 +156,7 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0, budget: Budget, tra
             try:
                 succ = successors(s)
             except SpecEvalError as e:
-                raise e.with_step(f"in {_failing_instance(compiled, s)}", _trace(compiled, store, head)) from None
+                raise e.with_step(f"in {failing_instance(compiled, s)}", store_trace(compiled, store, head)) from None
             transitions += len(succ)
             if deadlock and not succ:
                 return finish(Verdict.DEADLOCK, depth, head, "deadlock")
@@ -185,9 +168,9 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0, budget: Budget, tra
                 try:
                     bad = failing(t)
                 except SpecEvalError as e:
-                    raise e.with_step("while checking invariants", _trace(compiled, store, index)) from None
+                    raise e.with_step("while checking invariants", store_trace(compiled, store, index)) from None
                 if reach_fn is not None:
-                    reach_fn = _reached(compiled, reach_fn, rnames, first, t, index, depth + 1, store)
+                    reach_fn = reached(compiled, reach_fn, rnames, first, t, index, depth + 1, store)
                 if bad is not None:
                     return finish(Verdict.VIOLATED, depth + 1, index, bad)
             head += 1
@@ -210,12 +193,6 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0, budget: Budget, tra
                       f"{stop.hint}")
 
 
-def fingerprint_reason(states: int, bound: float) -> str:
-    """Why a fingerprint search that found no violation is INCOMPLETE, not HOLDS."""
-    return (f"no violation found in {states:,} states, but with --fingerprint a state may have been missed: "
-            f"probability of a fingerprint collision at most {bound:.1e}; run without --fingerprint for a verdict")
-
-
 def stopped_before_search(spec, names: tuple[str, ...] | None, stop: LimitReached, phase: str, started: float) -> Result:
     """INCOMPLETE for a limit reached before the search began (`phase`: what was running)."""
     return Result(Verdict.INCOMPLETE, spec.name, "explicit",
@@ -224,51 +201,3 @@ def stopped_before_search(spec, names: tuple[str, ...] | None, stop: LimitReache
                   reason=f"stopped: {stop.reason} while {phase}; {stop.hint}")
 
 
-def _reached(compiled: CompiledSpec, fn, names, first: dict, s: tuple, index: int, depth: int, tree):
-    """Record the reachable properties first true in state `index`; the function that checks
-    those still pending (None when none is)."""
-    while fn is not None:
-        try:
-            hit = fn(s)
-        except SpecEvalError as e:
-            trace = _trace(compiled, tree, index) if tree is not None else None
-            raise e.with_step("while checking reachable properties", trace) from None
-        if hit is None:
-            return fn
-        first[hit] = (index, depth)
-        pending = tuple(n for n in names if n not in first)
-        fn = compiled.reachable_fn(pending) if pending else None
-    return None
-
-
-def _failing_instance(compiled: CompiledSpec, state: tuple) -> str:
-    """Which action instance raises from `state` (the rare path: re-run them one by one)."""
-    for inst in range(len(compiled.instances)):
-        try:
-            compiled.run_instance(state, inst)
-        except SpecEvalError:
-            return instance_text(compiled, inst)
-    return "a step"
-
-
-def _never_enabled(compiled: CompiledSpec, fired: bytearray) -> list[str]:
-    enabled = {compiled.instances[i][0] for i, f in enumerate(fired) if f}
-    return [a.name for i, a in enumerate(compiled.spec.actions) if i not in enabled]
-
-
-def _check(failing, s, compiled, where):
-    try:
-        return failing(s)
-    except SpecEvalError as e:
-        raise e.with_step(f"while checking invariants in {where}", None) from None
-
-
-def _trace(compiled: CompiledSpec, store: Store, index: int) -> Trace:
-    steps = []
-    for inst, state in store.path(index):
-        if inst < 0:
-            steps.append(Step(None, (), state))
-        else:
-            name, args = compiled.describe_instance(inst)
-            steps.append(Step(name, args, state))
-    return Trace(compiled.spec.vars, tuple(steps))

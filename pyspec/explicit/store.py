@@ -71,7 +71,20 @@ class Store:
         return [(self.via[i], self.state(i)) for i in chain]
 
     def state(self, index: int) -> tuple:
+        """The state at `index`."""
         raise NotImplementedError
+
+    def add_initial(self, s: tuple) -> int:
+        """Store an initial state: its index, or -1 when it is stored already."""
+        raise NotImplementedError
+
+    def expand(self, head: int) -> tuple[tuple, Add]:
+        """The state at `head`, and `add(t, inst)` storing a successor of it (see the module docstring)."""
+        raise NotImplementedError
+
+    def collision_bound(self) -> float:
+        """The probability that the search missed a state (0 for an exact store)."""
+        return 0.0
 
 
 class TupleStore(Store):
