@@ -45,22 +45,25 @@ class Codec:
     delta: Callable[[Any], int] | None = None
 
 
-def codec(t: Type) -> Codec:
-    """The codec of type `t`; raises Unpackable when `t` has no fixed-width layout."""
+def codec(t: Type, table_limit: int = TABLE_LIMIT) -> Codec:
+    """The codec of type `t`; raises Unpackable when `t` has no fixed-width layout.
+    `table_limit`: the largest domain coded by a lookup table (0: none, for tests)."""
     n = domain_size(t)
-    if n is not None and n <= TABLE_LIMIT:
+    if n is not None and n <= table_limit:
         return _table(t, n)
     if isinstance(t, SetT):
         return _bitmask(t)
     if isinstance(t, MapT):
         keys = _size(t.key)
-        return _product([codec(t.value)] * keys)
+        return _product([codec(t.value, table_limit)] * keys)
     if isinstance(t, TupleT):
-        return _product([codec(e) for e in t.elems])
+        return _product([codec(e, table_limit) for e in t.elems])
     if isinstance(t, RecordT):
-        return _product([codec(f) for _, f in t.fields])
+        return _product([codec(f, table_limit) for _, f in t.fields])
     if isinstance(t, UnionT):
-        return _union(t)
+        return _union(t, table_limit)
+    if n is not None:  # bool, a bounded int or an enumeration, with the tables off
+        return _table(t, n)
     if isinstance(t, (IntT, AnyT)) or n is None:
         raise Unpackable(f"type {t.show()} is unbounded or too large to lay out")
     raise Unpackable(f"no layout for type {t.show()}")  # pragma: no cover - every finite kind is above
@@ -135,10 +138,10 @@ def _product(parts: list[Codec]) -> Codec:
     return Codec(at, encode, decode)
 
 
-def _union(t: UnionT) -> Codec:
+def _union(t: UnionT, table_limit: int) -> Codec:
     tags = [tag for tag, _ in t.variants]
     tag_bits = max(len(tags) - 1, 0).bit_length()
-    bodies = [_product([codec(f) for _, f in fs]) for _, fs in t.variants]
+    bodies = [_product([codec(f, table_limit) for _, f in fs]) for _, fs in t.variants]
     ordinal = {tag: i for i, tag in enumerate(tags)}
     tag_mask = (1 << tag_bits) - 1
 
@@ -158,9 +161,9 @@ class Layout:
     `packer(state, code)`, a function packing the successors of `state` that reuses the fields
     of the variables a step left unchanged (the same objects, as the engines build successors)."""
 
-    def __init__(self, types: tuple[Type, ...]) -> None:
+    def __init__(self, types: tuple[Type, ...], table_limit: int = TABLE_LIMIT) -> None:
         self.types = types
-        self.codecs = tuple(codec(t) for t in types)
+        self.codecs = tuple(codec(t, table_limit) for t in types)
         self.shifts: tuple[int, ...] = ()
         at = 0
         shifts = []
@@ -223,6 +226,7 @@ class Layout:
         return prelude, " | ".join(terms)
 
 
-def layout(types: tuple[Type, ...]) -> Layout:
-    """The layout of states with variables of these types; raises Unpackable (see the module)."""
-    return Layout(types)
+def layout(types: tuple[Type, ...], table_limit: int = TABLE_LIMIT) -> Layout:
+    """The layout of states with variables of these types; raises Unpackable (see the module).
+    `table_limit`: see `codec`."""
+    return Layout(types, table_limit)
