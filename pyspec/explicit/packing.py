@@ -43,6 +43,7 @@ class Codec:
     encode: Callable[[Any], int]
     decode: Callable[[int], Any]
     delta: Callable[[Any], int] | None = None
+    table: dict[Any, int] | None = None  # value -> code, for a type coded by a lookup table
 
 
 def codec(t: Type, table_limit: int = TABLE_LIMIT) -> Codec:
@@ -79,7 +80,7 @@ def _size(t: Type) -> int:
 def _table(t: Type, n: int) -> Codec:
     values = domain(t)
     index = {v: i for i, v in enumerate(values)}
-    return Codec(max(n - 1, 0).bit_length(), index.__getitem__, values.__getitem__)
+    return Codec(max(n - 1, 0).bit_length(), index.__getitem__, values.__getitem__, table=index)
 
 
 def _bitmask(t: SetT) -> Codec:
@@ -178,52 +179,77 @@ class Layout:
     def _generate(self) -> tuple[Callable, Callable, Callable]:
         """Straight-line Python for the three functions (one field per variable, no loops)."""
         n = len(self.codecs)
-        xs, _, _ = self.names()
+        xs, _ = self.names()
         src = ["def pack(t):\n    " + (f"{xs} = t\n    return " + " | ".join(
             f"E{i}(x{i}) << {sh}" for i, sh in enumerate(self.shifts)) if n else "return 0")]
         parts = [f"D{i}(k >> {sh} & {(1 << c.width) - 1})" for i, (c, sh) in enumerate(zip(self.codecs, self.shifts))]
         src.append("def unpack(k):\n    return (" + "".join(p + ", " for p in parts) + ")")
-        prelude, expr = self.next_source()
+        prelude, body = self.next_source()
         src.append("def packer(s, k):\n" + "".join("    " + line + "\n" for line in prelude)
-                   + f"    def pack_next(t):\n        {xs} = t\n        return {expr}\n    return pack_next")
+                   + f"    def pack_next(t):\n        {xs} = t\n" + "".join("        " + line + "\n" for line in body)
+                   + "        return c\n    return pack_next")
         ns = self.namespace()
         exec(compile("\n\n".join(src), "<pyspec packing>", "exec"), ns)
         return ns["pack"], ns["unpack"], ns["packer"]
 
-    def names(self) -> tuple[str, str, str]:
-        """The unpacking targets for a successor, its parent, and the parent's fields."""
+    def names(self) -> tuple[str, str]:
+        """The unpacking targets for a successor and for its parent."""
         n = len(self.codecs)
         end = "," if n == 1 else ""
-        return (", ".join(f"x{i}" for i in range(n)) + end or "_",
-                ", ".join(f"s{i}" for i in range(n)) + end or "_",
-                ", ".join(f"p{i}" for i in range(n)) + end or "_")
+        return (", ".join(f"x{i}" for i in range(n)) + end or "_", ", ".join(f"s{i}" for i in range(n)) + end or "_")
 
     def namespace(self) -> dict[str, Any]:
-        """The globals that `next_source` and the generated functions refer to."""
+        """The globals that `next_source` and the generated functions refer to: per variable i,
+        its encoder Ei and decoder Di, and for the hot path its table Ti (value -> field, shifted
+        in place) or, for a bitmask set, Bi (element -> bit, shifted in place)."""
         ns: dict[str, Any] = {}
-        for i, c in enumerate(self.codecs):
+        for i, (c, sh) in enumerate(zip(self.codecs, self.shifts)):
             ns[f"E{i}"], ns[f"D{i}"] = c.encode, c.decode
+            if c.table is not None:
+                ns[f"T{i}"] = {v: code << sh for v, code in c.table.items()}
             if c.delta is not None:
-                ns[f"G{i}"] = c.delta
+                ns[f"B{i}"] = {e: c.delta(e) << sh for e in _elements(c.delta)}
         return ns
 
-    def next_source(self) -> tuple[list[str], str]:
+    def next_source(self) -> tuple[list[str], list[str]]:
         """Python source that packs a successor `t` (unpacked into x0, x1, ...) of the state `s`
         whose code is `k`: the prelude (run once per `s`, binding s0, ... and p0, ..., the fields
-        of `k` in place) and the expression (per successor). A variable the step left unchanged
-        is the same object as the parent's, and keeps its field; a changed set is coded from
-        the elements that changed."""
+        of `k` in place) and the statements (per successor) that leave the code in `c`. A variable
+        the step left unchanged is the same object as the parent's, and keeps its field; a set
+        that only grew is coded from its parent's field and the elements added."""
         n = len(self.codecs)
         if n == 0:
-            return [], "0"
-        _, ss, _ = self.names()
+            return [], ["c = 0"]
+        _, ss = self.names()
         prelude = [f"{ss} = s"]
-        terms = []
+        body = []
         for i, (c, sh) in enumerate(zip(self.codecs, self.shifts)):
             prelude.append(f"p{i} = k & {((1 << c.width) - 1) << sh}")
-            fresh = f"p{i} ^ (sum(map(G{i}, x{i} ^ s{i})) << {sh})" if c.delta is not None else f"E{i}(x{i}) << {sh}"
-            terms.append(f"(p{i} if x{i} is s{i} else {fresh})")
-        return prelude, " | ".join(terms)
+            to = "c = " if i == 0 else "c |= "
+            if c.delta is not None:
+                body += [f"if x{i} is s{i}:",
+                         f"    {to}p{i}",
+                         "else:",
+                         f"    a = x{i} - s{i}",
+                         f"    if len(a) + len(s{i}) == len(x{i}):",  # nothing removed
+                         f"        f = p{i}",
+                         "        for e in a:",
+                         f"            f |= B{i}[e]",
+                         "    else:",
+                         f"        f = E{i}(x{i}) << {sh}",
+                         f"    {to}f"]
+            elif c.table is not None:
+                body.append(f"{to}p{i} if x{i} is s{i} else T{i}[x{i}]")
+            else:
+                body.append(f"{to}p{i} if x{i} is s{i} else E{i}(x{i}) << {sh}")
+        return prelude, body
+
+
+def _elements(get: Callable[[Any], int]) -> list[Any]:
+    """The elements of a bitmask codec's getter (a dict's bound __getitem__)."""
+    table = getattr(get, "__self__", None)
+    assert isinstance(table, dict), "a bitmask codec's delta is its dict's __getitem__"
+    return list(table)
 
 
 def layout(types: tuple[Type, ...], table_limit: int = TABLE_LIMIT) -> Layout:

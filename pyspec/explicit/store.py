@@ -174,8 +174,8 @@ class PackedStore(Store):
         the packing inlined (one call per successor, not two: this is the BFS's inner loop)."""
         make = self.__dict__.get("_make_fn")
         if make is None:
-            xs, _, _ = self.layout.names()
-            prelude, expr = self.layout.next_source()
+            xs, _ = self.layout.names()
+            prelude, lines = self.layout.next_source()
             body = "".join(f"        {line}\n" for line in prelude)
             src = (
                 "def factory(seen, codes, push_parent, push_via, cap, StoreFull):\n"
@@ -184,7 +184,7 @@ class PackedStore(Store):
                 f"{body}"
                 "        def add(t, inst):\n"
                 f"            {xs} = t\n"
-                f"            c = {expr}\n"
+                + "".join(f"            {line}\n" for line in lines) +
                 "            if c in seen:\n"
                 "                return -1\n"
                 "            n = len(codes)\n"

@@ -309,8 +309,8 @@ class _Worker:
 
     def _factory(self):
         """make(head, s, k) -> add(t, inst), routing each successor to its owner (see store.PackedStore._make)."""
-        xs, _, _ = self.lay.names()
-        prelude, expr = self.lay.next_source()
+        xs, _ = self.lay.names()
+        prelude, lines = self.lay.next_source()
         body = "".join(f"        {line}\n" for line in prelude)
         src = (
             "def factory(me, nworkers, seen, codes, push_parent, push_via, cap, Full, sent, out_codes, out_parents,"
@@ -320,7 +320,7 @@ class _Worker:
             f"{body}"
             "        def add(t, inst):\n"
             f"            {xs} = t\n"
-            f"            c = {expr}\n"
+            + "".join(f"            {line}\n" for line in lines) +
             "            o = hash(c) % nworkers\n"
             "            if o == me:\n"
             "                if c in seen:\n"
