@@ -2,7 +2,8 @@
 
 1. Paxos (3 acceptors, 2 values) ballots 0..2, in this process: CPU of the hand-written BFS
    (benchmarks/baselines/paxos_bfs.py), of the search with states kept as tuples (the store
-   before packing) and with the packed store (the default), and their peak traced memory per state.
+   before packing) and with the packed store (the default), and their peak traced memory per
+   state (and that of --fingerprint).
 2. `--big`: Paxos ballots 0..3 (8,220,065 states) through the `pyspec` command, once per worker
    count (default 1 and 2), each run `--repeat` times: wall time, CPU of all processes, peak
    resident memory summed over the processes (sampled every 0.2 s), states/s, and the speedup
@@ -75,9 +76,11 @@ def small(repeat: int) -> None:
         "baseline": _peak(lambda: paxos_bfs.explore(3, 2, 2)),
         "tuples": _peak(lambda: explore(compiled, ExploreOptions(inv, packed=False))),
         "packed": _peak(lambda: explore(compiled, ExploreOptions(inv))),
+        "fingerprint": _peak(lambda: explore(compiled, ExploreOptions(inv, fingerprint=True))),
     }
     print(f"  peak traced memory per state: baseline {mem['baseline'] / n:,.0f} B, tuples {mem['tuples'] / n:,.0f} B, "
-          f"packed {mem['packed'] / n:,.0f} B (packed / tuples {mem['packed'] / mem['tuples']:.2f})")
+          f"packed {mem['packed'] / n:,.0f} B (packed / tuples {mem['packed'] / mem['tuples']:.2f}), "
+          f"fingerprints {mem['fingerprint'] / n:,.0f} B")
 
 
 def _tree_rss(pid: int) -> float:
