@@ -9,7 +9,9 @@
    resident memory summed over the processes (sampled every 0.2 s), states/s, and the speedup
    of each worker count against `--workers 1` in the same run.
 
-Run: .venv/bin/python benchmarks/store_workers.py [--big] [--workers 1 2] [--repeat N]
+3. `--split`: where the packed search's CPU goes (successors, invariants, unpacking, packing).
+
+Run: .venv/bin/python benchmarks/store_workers.py [--big] [--split] [--workers 1 2] [--repeat N]
 """
 
 from __future__ import annotations
@@ -81,6 +83,45 @@ def small(repeat: int) -> None:
     print(f"  peak traced memory per state: baseline {mem['baseline'] / n:,.0f} B, tuples {mem['tuples'] / n:,.0f} B, "
           f"packed {mem['packed'] / n:,.0f} B (packed / tuples {mem['packed'] / mem['tuples']:.2f}), "
           f"fingerprints {mem['fingerprint'] / n:,.0f} B")
+
+
+def split() -> None:
+    """Where the packed search's CPU goes on Paxos 0..2: each piece timed alone over every state
+    (successors, invariants, unpacking) and every transition (packing), beside the whole search."""
+    from pyspec.explicit.explore import make_store
+
+    spec = load(os.path.join(ROOT, "specs/paxos.spec"), {"MaxBallot": "2"})
+    compiled = compile_spec(spec)
+    inv = ("Agreement",)
+    succ, failing = compiled.step_fn(), compiled.invariant_fn(inv)
+    store = make_store(compiled, ExploreOptions(inv))
+    for s in compiled.initial_states():
+        store.add_initial(s)
+    head = 0
+    while head < len(store):
+        s, add = store.expand(head)
+        for i, t in succ(s):
+            add(t, i)
+        head += 1
+    lay = store.layout
+    codes = list(store.codes)
+    states = [lay.unpack(k) for k in codes]
+    _, unpack = _cpu(lambda: [lay.unpack(k) for k in codes])
+    nexts, successors = _cpu(lambda: [succ(s) for s in states])
+    _, invariants = _cpu(lambda: [failing(s) for s in states])
+
+    def pack_all() -> None:
+        for s, k, ss in zip(states, codes, nexts):
+            pack_next = lay.packer(s, k)
+            for _, t in ss:
+                pack_next(t)
+
+    _, packing = _cpu(pack_all)
+    _, whole = _cpu(lambda: explore(compiled, ExploreOptions(inv)))
+    _, base = _cpu(lambda: paxos_bfs.explore(3, 2, 2))
+    print(f"paxos 0..2, CPU seconds: whole search {whole:.2f} = successors {successors:.2f} + invariants "
+          f"{invariants:.2f} + unpacking {unpack:.2f} + packing {packing:.2f} + the rest "
+          f"{whole - successors - invariants - unpack - packing:.2f}; hand-written BFS {base:.2f}")
 
 
 def _tree_rss(pid: int) -> float:
@@ -155,9 +196,12 @@ def main() -> None:
     ap.add_argument("--max-ballot", type=int, default=3, help="the ballots of the --big runs (default 3)")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--split", action="store_true", help="also time the packed search's pieces on Paxos 0..2")
     args = ap.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     small(args.repeat)
+    if args.split:
+        split()
     if args.big:
         big(args.workers, args.repeat, args.max_ballot)
 
