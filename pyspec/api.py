@@ -73,20 +73,29 @@ def check(
     reachables=None,
     max_memory: float | None = None,
     started: float | None = None,
+    workers: int = 1,
+    fingerprint: bool = False,
 ) -> Result:
     """Explicit-state BFS. HOLDS only when every reachable state was visited and each of
     `reachables` (default: the spec's own `reachable` properties) is true in one of them.
 
     `time_limit` (seconds since `started`, a time.perf_counter() value, default now) and
     `max_memory` (MB resident) hold in every phase, compilation (constant folding, parameter
-    domains) and init enumeration included: INCOMPLETE when one is passed."""
+    domains) and init enumeration included: INCOMPLETE when one is passed.
+
+    `workers` above 1 searches on that many processes (the same counts and verdicts);
+    `fingerprint` keeps 64-bit hashes of states instead of the states, so that a search that
+    finds nothing is INCOMPLETE, with the probability that a state was missed."""
     if max_states is not None and max_states < 1:
         raise UsageError("--max-states must be at least 1", code="PS602")
+    if workers < 1:
+        raise UsageError(f"--workers must be at least 1, not {workers}", code="PS602")
     check_limits(time_limit, max_memory)
     names = _names(spec, invariants)
     opts = ExploreOptions(names, max_states, deadlock, time_limit,
                           reachables=_reachables(spec, reachables), max_memory=max_memory,
-                          started=time.perf_counter() if started is None else started)
+                          started=time.perf_counter() if started is None else started,
+                          workers=workers, fingerprint=fingerprint)
     compiled = _compile_within(spec, names, time_limit, max_memory, opts.started)
     if isinstance(compiled, Result):
         return compiled

@@ -57,6 +57,8 @@ class Options:
     html: str | None = None  # also write the HTML timeline of the result's trace here
     include_path: tuple[str, ...] = ()  # -I DIR: folders searched by `include`
     temporals: tuple[str, ...] | None = None  # `check --temporal NAME` (None: not named)
+    workers: int = 1  # explicit check: processes
+    fingerprint: bool = False  # explicit check: keep 64-bit hashes of states, not the states
 
 
 def _param(text: str) -> tuple[str, str]:
@@ -110,6 +112,11 @@ def _build_parser() -> argparse.ArgumentParser:
                         "what is named")
     c.add_argument("--engine", choices=("explicit", "bmc"), default="explicit")
     c.add_argument("--max-states", type=int, default=None, help="stop (verdict incomplete) after N states")
+    c.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="explicit engine: search on N processes, states partitioned by hash (default 1)")
+    c.add_argument("--fingerprint", action="store_true",
+                   help="explicit engine: keep a 64-bit hash of each state, not the state (less memory; "
+                        "a search that finds nothing is then incomplete, with the probability of a missed state)")
     limits(c)
     c.add_argument("--depth", type=int, default=None, metavar="K", help="BMC depth (with --engine bmc only)")
     c.add_argument("--timeout", type=float, default=None, metavar="S", help="BMC: Z3 timeout per check (unknown when hit)")
@@ -187,6 +194,8 @@ def _options(ns: argparse.Namespace) -> Options:
         html=getattr(ns, "html", None),
         include_path=tuple(getattr(ns, "include_path", ()) or ()),
         temporals=tuple(ns.temporals) if getattr(ns, "temporals", None) else None,
+        workers=getattr(ns, "workers", 1),
+        fingerprint=getattr(ns, "fingerprint", False),
     )
 
 
@@ -251,6 +260,9 @@ def _refuse_unused(o: Options) -> None:
         raise UsageError(f"--timeout {o.timeout:g} is Z3's limit per check: the explicit engine does not use it",
                          hint="bound the explicit search with --time-limit S (the whole run) or --max-states N, "
                               "or add --engine bmc --depth K", code="PS630")
+    if o.engine == "bmc" and (o.workers != 1 or o.fingerprint):
+        raise UsageError(f"{'--fingerprint' if o.fingerprint else '--workers'} is an option of the explicit engine",
+                         hint="leave it out with --engine bmc", code="PS630")
     if o.engine == "bmc" and o.max_states is not None:
         raise UsageError(f"--max-states {o.max_states} bounds the explicit engine's search: --engine bmc does not "
                          "count states", hint="bound BMC with --depth K (and --time-limit S or --timeout S), "
@@ -294,6 +306,8 @@ def run(o: Options) -> int:
                 reachables=reach,
                 max_memory=o.max_memory,
                 started=started,
+                workers=o.workers,
+                fingerprint=o.fingerprint,
             )
     elif o.command == "prove":
         from pyspec.report.proof import render_proof_json, render_proof_text
@@ -337,6 +351,11 @@ def _check_with_temporal(o: Options, spec, started: float) -> int:
     bmc = o.engine == "bmc"
     if bmc and o.depth is None:
         raise UsageError("--engine bmc needs --depth K", code="PS608")
+    if not bmc and (o.workers != 1 or o.fingerprint):  # before any work: the safety check would take them
+        flag = "--fingerprint" if o.fingerprint else f"--workers {o.workers}"
+        raise UsageError(f"{flag} is not supported by the liveness check yet (it searches one stored graph "
+                         f"on one process), and this spec's temporal properties are checked",
+                         hint="leave it out, or check only invariants with --invariant NAME", code="PS630")
     safety = None
     safety_named = o.invariants is not None or o.deadlock or bool(o.witness)
     if safety_named or (o.temporals is None and (spec.default_invariants() or spec.default_reachables())):
@@ -347,7 +366,8 @@ def _check_with_temporal(o: Options, spec, started: float) -> int:
                              time_limit=o.time_limit, max_memory=o.max_memory, started=started, deadlock=o.deadlock)
         else:
             safety = api.check(spec, invariants=o.invariants, max_states=o.max_states, deadlock=o.deadlock,
-                               time_limit=o.time_limit, reachables=reach, max_memory=o.max_memory, started=started)
+                               time_limit=o.time_limit, reachables=reach, max_memory=o.max_memory, started=started,
+                               workers=o.workers, fingerprint=o.fingerprint)
     temporal = None
     if safety is None or safety.exit_code == 0:
         if bmc:

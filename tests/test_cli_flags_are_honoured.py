@@ -84,12 +84,14 @@ ROUTED = {
     "--seed": (["--seed", "5"], "seed", 5),
     "--with": (["--with", "NotAllPrepared"], "aux", ("NotAllPrepared",)),
     "--k": (["--k", "2"], "k", 2),
+    "--workers": (["--workers", "2"], "workers", 2),
+    "--fingerprint": (["--fingerprint"], "fingerprint", True),
 }
 
 # (command, engine) -> the api function it runs, the arguments it always needs, the options it reads
 ROUTES = {
     ("check", "explicit"): ("check", [], {"--invariant", "--max-states", "--time-limit", "--max-memory", "--deadlock",
-                                         "--witness"}),
+                                         "--witness", "--workers", "--fingerprint"}),
     ("check", "bmc"): ("bmc", ["--engine", "bmc", "--depth", "3"],
                        {"--invariant", "--time-limit", "--max-memory", "--depth", "--timeout", "--deadlock", "--witness"}),
     ("simulate", None): ("simulate", [], {"--invariant", "--runs", "--steps", "--seed", "--deadlock", "--time-limit",
@@ -104,6 +106,8 @@ REFUSED = {
     ("check", "explicit", "--depth"): "PS615",
     ("check", "explicit", "--timeout"): "PS630",
     ("check", "bmc", "--max-states"): "PS630",
+    ("check", "bmc", "--workers"): "PS630",
+    ("check", "bmc", "--fingerprint"): "PS630",
 }
 
 

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import gc
 import time
-from array import array
 from dataclasses import dataclass
 
-from pyspec.errors import SpecEvalError
+from pyspec.errors import SpecEvalError, UsageError
 from pyspec.explicit.compiled import CompiledSpec
+from pyspec.explicit.packing import Layout, Unpackable, layout
+from pyspec.explicit.results import check_initial, failing_instance, outcome, reached, search_stats, store_trace
+from pyspec.explicit.store import FingerprintStore, PackedStore, Store, StoreFull, TupleStore
+from pyspec.explicit.workers import explore_parallel
 from pyspec.limits import Budget, LimitReached, resident_mb
 from pyspec.progress import keep, store_done, watch
-from pyspec.reference import instance_text, no_initial_state
-from pyspec.result import Reach, Reachability, Result, Step, Trace, Verdict
+from pyspec.reference import no_initial_state
+from pyspec.result import Result, Verdict
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +30,12 @@ class ExploreOptions:
     time_limit: float | None = None  # seconds
     reachables: tuple[str, ...] | None = None  # None: the spec's own reachable properties
     max_memory: float | None = None  # MB of resident set
+    fingerprint: bool = False  # keep 64-bit hashes of states, not the states (see store.FingerprintStore)
+    workers: int = 1  # processes; above 1, see workers.py (needs a packed layout, no fingerprints)
+    packed: bool = True  # False: keep states as tuples (the store before packing; for comparisons)
     started: float | None = None  # time.perf_counter() when the time limit's clock started (None: now)
 
 
-_NO_PARENT = -1
 _POLL = 256  # expansions between checks of the limits when no timer is armed (see pyspec.limits)
 
 
@@ -64,6 +69,9 @@ def explore(compiled: CompiledSpec, opts: ExploreOptions = ExploreOptions()) -> 
         # The limits hold in every phase: a timer interrupts init enumeration and one long
         # expansion alike (pyspec.limits); the loop below polls only when no timer is armed.
         with watch(probe), Budget(opts.time_limit, opts.max_memory, opts.started) as budget:
+            if opts.workers > 1:
+                return explore_parallel(compiled, opts, names, failing, successors, t0, c0, budget, track,
+                                        _packed_layout(compiled, opts))
             return _bfs(compiled, opts, names, failing, successors, t0, c0, budget, track)
     finally:
         store_done()
@@ -71,52 +79,45 @@ def explore(compiled: CompiledSpec, opts: ExploreOptions = ExploreOptions()) -> 
             gc.enable()
 
 
+def _packed_layout(compiled: CompiledSpec, opts: ExploreOptions) -> Layout:
+    """The spec's packed layout, which --workers and --fingerprint need (UsageError without one)."""
+    if opts.workers > 1 and opts.fingerprint:
+        raise UsageError("--fingerprint is not supported with --workers above 1 yet",
+                         hint="use one of them: --workers for speed, --fingerprint for memory", code="PS602")
+    try:
+        return layout(tuple(v.ty for v in compiled.spec.vars))
+    except Unpackable as e:
+        flag = "--fingerprint" if opts.fingerprint else "--workers"
+        raise UsageError(f"{flag} needs states packed into ints, and this spec's variables have none: {e}",
+                         hint=f"leave {flag} out", code="PS602") from None
+
+
+def make_store(compiled: CompiledSpec, opts: ExploreOptions) -> Store:
+    """The store for this search: packed states (exact) unless --fingerprint, tuples when the
+    spec's types have no packed layout (see `store`)."""
+    capacity = opts.max_states
+    if opts.fingerprint:
+        return FingerprintStore(_packed_layout(compiled, opts), compiled.run_instance, capacity)
+    try:
+        if opts.packed:
+            return PackedStore(layout(tuple(v.ty for v in compiled.spec.vars)), capacity)
+    except Unpackable:
+        pass
+    return TupleStore(len(compiled.spec.vars), capacity)
+
+
 def _bfs(compiled, opts, names, failing, successors, t0, c0, budget: Budget, track: list) -> Result:
     spec = compiled.spec
-    states: list[tuple] = []
-    track[0] = states
-    seen: dict[tuple, int] = {}
-    parent = array("q")
-    via = array("l")
-    keep(seen, states, parent, via)  # a command drops them after its verdict is printed (pyspec.progress)
+    store = make_store(compiled, opts)
+    track[0] = store
+    keep(store)  # a command drops it after its verdict is printed (pyspec.progress)
 
     def stats(depth: int) -> dict:
-        wall = time.perf_counter() - t0
-        return {
-            "states": len(states),
-            "depth": depth,
-            "seconds": round(wall, 3),
-            "cpu_seconds": round(time.process_time() - c0, 3),
-            "states_per_second": int(len(states) / wall) if wall > 0 else None,
-            "transitions": transitions,
-            "never_enabled": _never_enabled(compiled, fired),
-        }
+        return search_stats(compiled, len(store), depth, t0, c0, transitions, fired, store)
 
     def finish(verdict: Verdict, depth: int, index: int | None = None, prop: str | None = None, reason=None):
-        trace = _trace(compiled, states, parent, via, index) if index is not None else None
-        reach = []
-        for n in rnames:
-            if n in first:
-                at, d = first[n]
-                reach.append(Reachability(n, Reach.REACHED, d, _trace(compiled, states, parent, via, at)))
-            else:
-                reach.append(Reachability(n, Reach.UNREACHABLE if verdict is Verdict.HOLDS else Reach.NOT_REACHED))
-        never = [r.name for r in reach if r.status is Reach.UNREACHABLE]
-        if never:
-            verdict, prop = Verdict.VIOLATED, never[0]
-            reason = (f"unreachable: no reachable state satisfies {', '.join(never)} (all {len(states):,} explored), "
-                      "so the invariants may hold vacuously")
-        return Result(
-            verdict,
-            spec.name,
-            "explicit",
-            properties=names,
-            violated=prop,
-            trace=trace,
-            stats=stats(depth),
-            reason=reason,
-            reachable=tuple(reach),
-        )
+        return outcome(compiled, names, rnames, first, lambda i: store_trace(compiled, store, i), store.exact,
+                       verdict, stats(depth), index, prop, reason)
 
     transitions = 0
     fired = bytearray(len(compiled.instances))
@@ -133,69 +134,45 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0, budget: Budget, tra
         if not inits:
             raise no_initial_state(spec)
         for s in inits:
-            if s in seen:
+            index = store.add_initial(s)
+            if index < 0:
                 continue
-            seen[s] = len(states)
-            states.append(s)
-            parent.append(_NO_PARENT)
-            via.append(-1)
-            bad = _check(failing, s, compiled, "the initial state")
+            bad = check_initial(failing, s, compiled, "the initial state")
             if reach_fn is not None:
-                reach_fn = _reached(compiled, reach_fn, rnames, first, s, len(states) - 1, 0, None)
+                reach_fn = reached(compiled, reach_fn, rnames, first, s, index, 0, None)
             if bad is not None:
-                return finish(Verdict.VIOLATED, 0, len(states) - 1, bad)
+                return finish(Verdict.VIOLATED, 0, index, bad)
         phase = track[3] = ""
-        limit = opts.max_states if opts.max_states is not None else 1 << 62
         poll = None if budget.armed else budget.poll  # the timer checks the limits, else poll here
         deadlock = opts.deadlock
-        next_depth_at = len(states)
+        next_depth_at = len(store)
         head = 0
-        push = states.append
-        # One object per distinct component value (a per-acceptor map, a message set): most of a
-        # new state's components equal some earlier state's, so this saves memory per state. One
-        # table per variable type: `1 == True` and `0 == False` hash alike, so a shared table would
-        # hand an int variable a bool of another variable (issue 10, bug 5).
-        tables: dict = {}
-        canonical = tuple(tables.setdefault(v.ty, {}).setdefault for v in spec.vars)
-        push_parent = parent.append
-        push_via = via.append
+        expand = store.expand
         checkpoint = _POLL
-        while head < len(states):
+        while head < len(store):
             if head == next_depth_at:
                 depth += 1
                 track[2] = depth
-                next_depth_at = len(states)
-            s = states[head]
+                next_depth_at = len(store)
+            s, add = expand(head)
             try:
                 succ = successors(s)
             except SpecEvalError as e:
-                raise e.with_step(f"in {_failing_instance(compiled, s)}", _trace(compiled, states, parent, via, head)) from None
+                raise e.with_step(f"in {failing_instance(compiled, s)}", store_trace(compiled, store, head)) from None
             transitions += len(succ)
             if deadlock and not succ and compiled.expands(s):  # a state a constraint stops is no deadlock
                 return finish(Verdict.DEADLOCK, depth, head, "deadlock")
             for inst, t in succ:
                 fired[inst] = 1
-                if t in seen:
+                index = add(t, inst)
+                if index < 0:
                     continue
-                index = len(states)
-                if index >= limit:
-                    return finish(
-                        Verdict.INCOMPLETE,
-                        depth,
-                        reason=f"explored {index:,} states (the limit) at depth {depth}, "
-                        f"{index - head:,} not yet expanded; raise --max-states or lower the params",
-                    )
-                t = tuple([share(x, x) for share, x in zip(canonical, t)])  # share equal components
-                seen[t] = index
-                push(t)
-                push_parent(head)
-                push_via(inst)
                 try:
                     bad = failing(t)
                 except SpecEvalError as e:
-                    raise e.with_step("while checking invariants", _trace(compiled, states, parent, via, index)) from None
+                    raise e.with_step("while checking invariants", store_trace(compiled, store, index)) from None
                 if reach_fn is not None:
-                    reach_fn = _reached(compiled, reach_fn, rnames, first, t, index, depth + 1, (states, parent, via))
+                    reach_fn = reached(compiled, reach_fn, rnames, first, t, index, depth + 1, store)
                 if bad is not None:
                     return finish(Verdict.VIOLATED, depth + 1, index, bad)
             head += 1
@@ -205,11 +182,16 @@ def _bfs(compiled, opts, names, failing, successors, t0, c0, budget: Budget, tra
                 if poll is not None:
                     poll()
         return finish(Verdict.HOLDS, depth)
+    except StoreFull:
+        n = len(store)
+        return finish(Verdict.INCOMPLETE, depth,
+                      reason=f"explored {n:,} states (the limit) at depth {depth}, "
+                      f"{n - head:,} not yet expanded; raise --max-states or lower the params")
     except LimitReached as stop:
         at = f"while {phase}" if phase else f"at depth {depth}"
         rss = resident_mb()
         mem = f", {rss:,.0f} MB resident" if rss is not None else ""
-        return finish(Verdict.INCOMPLETE, depth, reason=f"stopped: {stop.reason} {at} ({len(states):,} states{mem}); "
+        return finish(Verdict.INCOMPLETE, depth, reason=f"stopped: {stop.reason} {at} ({len(store):,} states{mem}); "
                       f"{stop.hint}")
 
 
@@ -221,58 +203,3 @@ def stopped_before_search(spec, names: tuple[str, ...] | None, stop: LimitReache
                   reason=f"stopped: {stop.reason} while {phase}; {stop.hint}")
 
 
-def _reached(compiled: CompiledSpec, fn, names, first: dict, s: tuple, index: int, depth: int, tree):
-    """Record the reachable properties first true in state `index`; the function that checks
-    those still pending (None when none is)."""
-    while fn is not None:
-        try:
-            hit = fn(s)
-        except SpecEvalError as e:
-            trace = _trace(compiled, tree[0], tree[1], tree[2], index) if tree is not None else None
-            raise e.with_step("while checking reachable properties", trace) from None
-        if hit is None:
-            return fn
-        first[hit] = (index, depth)
-        pending = tuple(n for n in names if n not in first)
-        fn = compiled.reachable_fn(pending) if pending else None
-    return None
-
-
-def _failing_instance(compiled: CompiledSpec, state: tuple) -> str:
-    """Which action instance raises from `state` (the rare path: re-run them one by one)."""
-    for inst in range(len(compiled.instances)):
-        try:
-            compiled.run_instance(state, inst)
-        except SpecEvalError:
-            return instance_text(compiled, inst)
-    return "a step"
-
-
-def _never_enabled(compiled: CompiledSpec, fired: bytearray) -> list[str]:
-    enabled = {compiled.instances[i][0] for i, f in enumerate(fired) if f}
-    return [a.name for i, a in enumerate(compiled.spec.actions) if i not in enabled]
-
-
-def _check(failing, s, compiled, where):
-    try:
-        return failing(s)
-    except SpecEvalError as e:
-        raise e.with_step(f"while checking invariants in {where}", None) from None
-
-
-def _trace(compiled: CompiledSpec, states, parent, via, index: int) -> Trace:
-    chain = []
-    i = index
-    while i != _NO_PARENT:
-        chain.append(i)
-        i = parent[i]
-    chain.reverse()
-    steps = []
-    for i in chain:
-        inst = via[i]
-        if inst < 0:
-            steps.append(Step(None, (), states[i]))
-        else:
-            name, args = compiled.describe_instance(inst)
-            steps.append(Step(name, args, states[i]))
-    return Trace(compiled.spec.vars, tuple(steps))
