@@ -293,17 +293,34 @@ def run_case(case: Case) -> tuple[int | str, float, str]:
 
 def _worker(args: tuple[int, int, int]) -> list[tuple[str, int | str, float, str, Case | None]]:
     seed, start, count = args
+    with _worker_limits():
+        corpus, includes = _spec_corpus(), _includes()
+        out = []
+        for i in range(start, start + count):
+            rng = random.Random(f"{seed}:{i}")
+            case = make_case(rng, corpus, includes)
+            code, secs, text = run_case(case)
+            bad = code == 70 or code == "exception" or secs > TIME_LIMIT + GRACE or "Traceback" in text
+            out.append((case.kind, code, secs, text if bad else "", case if bad else None))
+    return out
+
+
+@contextlib.contextmanager
+def _worker_limits():
+    """A deeper recursion limit and a capped address space while a chunk runs, and both as they
+    were afterwards: with jobs=1 the chunks run in the caller's process (the test suite's), where
+    a raised recursion limit changes what later tests decode and a capped address space what
+    the processes they start may map."""
+    import resource
+
+    recursion, address_space = sys.getrecursionlimit(), resource.getrlimit(resource.RLIMIT_AS)
     sys.setrecursionlimit(10_000)
     _cap_address_space()
-    corpus, includes = _spec_corpus(), _includes()
-    out = []
-    for i in range(start, start + count):
-        rng = random.Random(f"{seed}:{i}")
-        case = make_case(rng, corpus, includes)
-        code, secs, text = run_case(case)
-        bad = code == 70 or code == "exception" or secs > TIME_LIMIT + GRACE or "Traceback" in text
-        out.append((case.kind, code, secs, text if bad else "", case if bad else None))
-    return out
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(recursion)
+        resource.setrlimit(resource.RLIMIT_AS, address_space)
 
 
 def _cap_address_space() -> None:
