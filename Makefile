@@ -25,8 +25,10 @@ demo: $(STAMP) system
 	$(BIN)/pyspec suite specs/suite.toml
 	$(BIN)/python examples/demo_pages.py demo-output
 
+# On every core (pytest-xdist; tests that share a session fixture run on one worker, see
+# tests/conftest.py), printing the slowest tests at the end (docs/performance.md, "The test suite").
 test: $(STAMP) system
-	$(BIN)/python -m pytest -p no:cacheprovider
+	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadgroup --durations=15
 
 # The long fuzz campaign (docs/fuzzing.md); failing inputs land in fuzz-crashes/.
 fuzz: $(STAMP)

@@ -25,7 +25,15 @@ import time
 from typing import Any, Iterator
 
 _TICK = 0.02  # seconds of CPU time between checks of the bounds
-_FREE = (signal.SIG_DFL, signal.SIG_IGN, None)  # SIGPROF dispositions no one else is using
+
+
+def _late_tick(signum, frame) -> None:
+    """SIGPROF's handler once no budget is armed: a tick that another thread's C-level handler
+    caught while the timer stopped is dropped here. Under SIG_IGN, Python would raise
+    "OSError: Signal 27 ignored due to race condition" in whatever code ran next."""
+
+
+_FREE = (signal.SIG_DFL, signal.SIG_IGN, None, _late_tick)  # SIGPROF dispositions no one else is using
 _ACTIVE: list[Budget] = []  # the budgets entered and not yet left, innermost last
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
@@ -122,9 +130,11 @@ class Budget:
             signal.setitimer(signal.ITIMER_PROF, 0, 0)
             # Never back to SIG_DFL, whose action for SIGPROF ends the process: a tick generated
             # just before the timer stopped, still pending (held by _signals_held), would kill us
-            # (seen: exit -27 in the test suite). SIG_IGN discards it, and counts as free.
+            # (seen: exit -27 in the test suite). Nor SIG_IGN: a tick delivered to another thread
+            # (this one holds SIGPROF) whose C handler flags it just as the handler changes would
+            # then raise OSError in the next Python code (seen in the test suite). A no-op.
             old = self._old_handler
-            signal.signal(signal.SIGPROF, signal.SIG_IGN if old in _FREE else old)
+            signal.signal(signal.SIGPROF, _late_tick if old in _FREE else old)
 
     def _on_tick(self, signum, frame) -> None:
         # Never inside z3's bindings: an exception raised there crosses ctypes, which turns it

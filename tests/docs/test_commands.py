@@ -32,6 +32,12 @@ collected and skipped with its kind (`python` scripts that start processes or wr
 assignments, ...); `test_no_checker_command_is_skipped` fails if a skipped line runs pyspec or
 tracecheck, and `test_commands_were_found` fails if a doc has none. Python examples and blocks
 that show output without a `$` command are test_python_blocks.py's.
+
+`pyspec suite specs/suite.toml` (the whole table, every row of which tests/specs/test_suite.py
+also runs) is not run a second time: its output is rendered with `pyspec suite`'s own renderer
+from the session's row results (the `suite_runs` fixture of tests/conftest.py), and
+`test_suite_command_prints_its_rows_as_rendered` pins that the command prints exactly that
+rendering (on the rows of one `--only` filter, run both ways).
 """
 
 from __future__ import annotations
@@ -133,6 +139,18 @@ def _commands(doc: str) -> list[Command]:
 
 ALL = [c for d in DOCS for c in _commands(d)]
 RUN = [c for c in ALL if c.runs]
+SUITE_TABLE = "pyspec suite specs/suite.toml"
+
+
+def _is_suite_table(command: Command) -> bool:
+    return re.sub(r"\s+#.*$", "", command.text).split() == SUITE_TABLE.split()
+
+
+def _suite_table(suite_runs, only: str | None = None) -> str:
+    """What `pyspec suite specs/suite.toml [--only TEXT]` prints, from the session's row results."""
+    from pyspec.report.suite import render_suite
+
+    return render_suite(suite_runs.all(only))
 
 
 def _mask(text: str) -> str:
@@ -221,15 +239,34 @@ def test_no_checker_command_is_skipped():
     assert not bad, "commands that run pyspec or tracecheck but are skipped:\n" + "\n".join(bad)
 
 
-@pytest.mark.parametrize("command", RUN, ids=[c.id for c in RUN])
-def test_command_prints_what_the_doc_shows(command: Command):
-    actual = _mask(_run(command)).rstrip("\n").split("\n")
+@pytest.mark.parametrize(
+    "command",
+    # the suite table reads the rows' results: in their xdist group, so they run once per session
+    [pytest.param(c, marks=pytest.mark.xdist_group("suite_runs")) if _is_suite_table(c) else c for c in RUN],
+    ids=[c.id for c in RUN],
+)
+def test_command_prints_what_the_doc_shows(command: Command, request):
+    if _is_suite_table(command):
+        output = _suite_table(request.getfixturevalue("suite_runs"))
+    else:
+        output = _run(command)
+    actual = _mask(output).rstrip("\n").split("\n")
     expected = _mask(command.expected).rstrip("\n").split("\n")
     if not _matches(expected, actual):
         diff = "\n".join(
             difflib.unified_diff(expected, actual, f"{command.id} (doc)", "actual", lineterm="")
         )
         pytest.fail(f"$ {command.text}\n{diff}", pytrace=False)
+
+
+def test_suite_command_prints_its_rows_as_rendered(suite_runs):
+    """The doc test of the suite table renders the session's row results; the command prints
+    exactly that rendering (header, rows, summary; times masked), shown here on the rows of one
+    filter."""
+    assert any(_is_suite_table(c) for c in RUN), f"no `$ {SUITE_TABLE}` in the docs any more"
+    only = "detector"
+    printed = _run(Command("tests/docs/test_commands.py", 0, f"{SUITE_TABLE} --only {only}", ""))
+    assert _mask(printed) == _mask(_suite_table(suite_runs, only))
 
 
 def test_shipped_tutorial_specs_are_the_ones_shown():

@@ -45,8 +45,7 @@ WORKER_MEMORY = 8 << 30  # bytes of address space per worker (see _cap_address_s
 SMALL = {"N": "2", "NA": "2", "NV": "2", "MaxBallot": "1", "MaxToken": "1"}
 KEYWORDS = (
     "spec param type var init action invariant def include require let if elif else in not and or "
-    "implies all any min max len sum subsets set map bool int unknown reachable True False is for "
-    "temporal fair weak strong unless always eventually leadsto"
+    "implies all any min max len sum subsets set map bool int unknown reachable True False is for"
 ).split()
 ODD = list("'\"()[]{}:;,.|&\\#=<>+-*/%!@$?~`^ \t\n\r\x00_0N") + ["\u00a0", "\ufeff", "é", '"""', "    ", "..", "//"]
 TOKEN = re.compile(r'"""(?:.|\n)*?"""|"[^"\n]*"|[A-Za-z_][A-Za-z0-9_]*\'?|[0-9]+|\.\.|//|->|[=!<>]=|\S')
@@ -295,36 +294,33 @@ def run_case(case: Case) -> tuple[int | str, float, str]:
 def _worker(args: tuple[int, int, int]) -> list[tuple[str, int | str, float, str, Case | None]]:
     seed, start, count = args
     with _worker_limits():
-        return _run_chunk(seed, start, count)
+        corpus, includes = _spec_corpus(), _includes()
+        out = []
+        for i in range(start, start + count):
+            rng = random.Random(f"{seed}:{i}")
+            case = make_case(rng, corpus, includes)
+            code, secs, text = run_case(case)
+            bad = code == 70 or code == "exception" or secs > TIME_LIMIT + GRACE or "Traceback" in text
+            out.append((case.kind, code, secs, text if bad else "", case if bad else None))
+    return out
 
 
 @contextlib.contextmanager
 def _worker_limits():
-    """A deep recursion limit and a capped address space for the cases of one chunk, given
-    back after it: a campaign run in the test process (jobs=1) must not leave its limits on
-    the rest of the test session."""
+    """A deeper recursion limit and a capped address space while a chunk runs, and both as they
+    were afterwards: with jobs=1 the chunks run in the caller's process (the test suite's), where
+    a raised recursion limit changes what later tests decode and a capped address space what
+    the processes they start may map."""
     import resource
 
-    depth, space = sys.getrecursionlimit(), resource.getrlimit(resource.RLIMIT_AS)
+    recursion, address_space = sys.getrecursionlimit(), resource.getrlimit(resource.RLIMIT_AS)
     sys.setrecursionlimit(10_000)
     _cap_address_space()
     try:
         yield
     finally:
-        sys.setrecursionlimit(depth)
-        resource.setrlimit(resource.RLIMIT_AS, space)
-
-
-def _run_chunk(seed: int, start: int, count: int) -> list[tuple[str, int | str, float, str, Case | None]]:
-    corpus, includes = _spec_corpus(), _includes()
-    out = []
-    for i in range(start, start + count):
-        rng = random.Random(f"{seed}:{i}")
-        case = make_case(rng, corpus, includes)
-        code, secs, text = run_case(case)
-        bad = code == 70 or code == "exception" or secs > TIME_LIMIT + GRACE or "Traceback" in text
-        out.append((case.kind, code, secs, text if bad else "", case if bad else None))
-    return out
+        sys.setrecursionlimit(recursion)
+        resource.setrlimit(resource.RLIMIT_AS, address_space)
 
 
 def _cap_address_space() -> None:

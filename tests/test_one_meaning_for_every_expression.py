@@ -1,6 +1,6 @@
-"""Regression tests for issue 10 ("One meaning for every expression"): each numbered problem of
-the issue (1-6 here; 7-9 are tracecheck's, in tests/tracecheck/) fails on 6132e3a and passes
-now. The hash-seed tests run the real console script under ten PYTHONHASHSEED values."""
+"""One meaning for every expression: verdicts, traces and errors are the same under every
+PYTHONHASHSEED (the real console script under ten seeds) and in every engine; explain agrees with
+successors; a union type has one enumeration order; integers never print as booleans."""
 
 from __future__ import annotations
 
@@ -99,14 +99,14 @@ def spec_file(tmp_path: Path):
 
 
 @ENGINES
-def test_issue10_hash_seed_spec_same_verdict_every_seed(spec_file, args):
+def test_hash_seed_spec_same_verdict_every_seed(spec_file, args):
     f = spec_file(HASH_ORDER)
     code, out, err = _same_under_every_seed(args[0], f, *args[1:])
     assert code == 0, err  # m["a"] comes first in declared order and decides any()
 
 
 @ENGINES
-def test_issue10_hash_seed_error_same_every_seed_and_engine(spec_file, args):
+def test_hash_seed_error_same_every_seed_and_engine(spec_file, args):
     f = spec_file(HASH_ORDER_ERROR)
     code, out, err = _same_under_every_seed(args[0], f, *args[1:])
     assert code == 2
@@ -115,7 +115,7 @@ def test_issue10_hash_seed_error_same_every_seed_and_engine(spec_file, args):
 
 
 @pytest.mark.parametrize("args", [["check"], ["check", "--engine", "bmc", "--depth", "4"]], ids=["check", "bmc"])
-def test_issue10_hash_seed_trace_same_every_seed(spec_file, args):
+def test_hash_seed_trace_same_every_seed(spec_file, args):
     f = spec_file(HASH_ORDER_STEPS)
     code, out, err = _same_under_every_seed(args[0], f, *args[1:], "--json")
     # "a" comes before "c" in declared order: any() is decided before B().x is read
@@ -125,7 +125,7 @@ def test_issue10_hash_seed_trace_same_every_seed(spec_file, args):
     assert [st["n"] for st in trace] == [0, 1, 2]
 
 
-def test_issue10_prove_does_not_exit_70_on_the_hash_seed_spec(spec_file, capsys):
+def test_prove_does_not_exit_70_on_the_hash_seed_spec(spec_file, capsys):
     f = spec_file(HASH_ORDER)
     for seed_spec in (HASH_ORDER, HASH_ORDER_ERROR):
         f = spec_file(seed_spec)
@@ -135,7 +135,7 @@ def test_issue10_prove_does_not_exit_70_on_the_hash_seed_spec(spec_file, capsys)
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], database=None)
 @given(src=specs())
-def test_issue10_prove_never_exits_70_on_a_spec_that_type_checks(src, tmp_path_factory):
+def test_prove_never_exits_70_on_a_spec_that_type_checks(src, tmp_path_factory):
     note(src)
     try:
         spec = loads(src)
@@ -171,7 +171,7 @@ action Guarded(p: P):
 """
 
 
-def test_issue10_explain_agrees_with_successors_after_entry_update():
+def test_explain_agrees_with_successors_after_entry_update():
     c = compile_spec(loads(EXPLAIN))
     s0 = c.initial_states()[0]
     assert pyspec.successors(c, s0, "Set", (0,)) == [((True, False), 1)]
@@ -202,7 +202,7 @@ action ToLocal():
 """
 
 
-def test_issue10_choice_into_local_and_variable_use_declaration_order():
+def test_choice_into_local_and_variable_use_declaration_order():
     c = compile_spec(loads(UNION_ORDER))
     s0 = c.initial_states()[0]
     to_var = [s[0] for s in pyspec.successors(c, s0, "ToVar")]
@@ -227,7 +227,7 @@ invariant Small: n < 2
 """
 
 
-def test_issue10_integer_values_are_not_shown_as_booleans(spec_file):
+def test_integer_values_are_not_shown_as_booleans(spec_file):
     f = spec_file(COUNTER)
     p = subprocess.run([_script(), "check", f], capture_output=True, text=True, timeout=60)
     assert p.returncode == 1
@@ -253,7 +253,7 @@ action Go():
 """
 
 
-def test_issue10_same_error_code_and_words_in_explicit_and_bmc(spec_file):
+def test_same_error_code_and_words_in_explicit_and_bmc(spec_file):
     f = spec_file(DIVIDE)
     explicit = subprocess.run([_script(), "check", f], capture_output=True, text=True, timeout=60)
     bmc = subprocess.run([_script(), "check", f, "--engine", "bmc", "--depth", "2"],
@@ -284,7 +284,7 @@ action C():
 """
 
 
-def test_issue10_declared_order_as_the_language_reference_states():
+def test_declared_order_as_the_language_reference_states():
     c = compile_spec(loads(DECLARED_ORDER))
     s0 = c.initial_states()[0]
     assert [t[0] for t in pyspec.successors(c, s0, "A")] == ["critical", "idle", "waiting"]
