@@ -205,16 +205,21 @@ class ExprRules(CheckerState):
             raise SpecTypeError(f"{what} of a sequence that is always empty", span, code="PS336")
 
     def _e_ListLit(self, e: A.ListLit, fr: Frame) -> T.Expr:
-        elems = tuple(self._expr(x, fr) for x in e.elems)
+        elems, ty = self._elements(e.elems, fr, "a sequence")
+        return T.Apply(Fn.SEQ, elems, SeqT(ty, len(elems)), span=e.span)
+
+    def _elements(self, srcs: tuple[A.Expr, ...], fr: Frame, what: str) -> tuple[tuple[T.Expr, ...], Type]:
+        """The typed elements of a literal and the one type they share (PS322 when they do not)."""
+        elems = tuple(self._expr(x, fr) for x in srcs)
         ty: Type = ANY
-        for x, src in zip(elems, e.elems):
+        for x, src in zip(elems, srcs):
             u = unify(ty, x.ty)
             if u is None:
                 raise SpecTypeError(
-                    f"a sequence's elements must have one type: {ty.show()} and {x.ty.show()}", src.span, code="PS322"
+                    f"{what}'s elements must have one type: {ty.show()} and {x.ty.show()}", src.span, code="PS322"
                 )
             ty = u
-        return T.Apply(Fn.SEQ, elems, SeqT(ty, len(elems)), span=e.span)
+        return elems, ty
 
     def _e_Slice(self, e: A.Slice, fr: Frame) -> T.Expr:
         obj = self._expr(e.obj, fr)
@@ -397,15 +402,7 @@ class ExprRules(CheckerState):
         return T.IsTag(x, e.variant, BOOL, span=e.span)
 
     def _e_SetLit(self, e: A.SetLit, fr: Frame) -> T.Expr:
-        elems = tuple(self._expr(x, fr) for x in e.elems)
-        ty: Type = ANY
-        for x, src in zip(elems, e.elems):
-            u = unify(ty, x.ty)
-            if u is None:
-                raise SpecTypeError(
-                    f"a set's elements must have one type: {ty.show()} and {x.ty.show()}", src.span, code="PS322"
-                )
-            ty = u
+        elems, ty = self._elements(e.elems, fr, "a set")
         return T.SetLit(elems, SetT(ty), span=e.span)
 
     def _e_TupleLit(self, e: A.TupleLit, fr: Frame) -> T.Expr:
