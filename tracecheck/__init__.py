@@ -13,6 +13,7 @@ import dataclasses
 import os
 from typing import Callable, Iterable, Iterator
 
+from pyspec import Verdict
 from tracecheck.errors import LogError, MappingError
 from tracecheck.mapping import Mapping, MappingWarning, load_mapping, loads_mapping
 from tracecheck.readers import read_logs
@@ -47,6 +48,7 @@ def validate(
     on_frontier: Callable[[int, int], None] | None = None,
     spec: str | os.PathLike | None = None,
     z3_after: int = Z3_AFTER,
+    strict_liveness: bool = False,
 ) -> TraceResult:
     """Validate the logs at `logs` (paths, str or PathLike; "-" is standard input) against the
     mapping (a path, str or PathLike, or a loaded `Mapping`). Returns a TraceResult whose
@@ -60,7 +62,10 @@ def validate(
     engine: "explicit", "z3", or "auto" (the default): explicit, and when more than `z3_after`
     states are consistent with the log, Z3 from the first record again (the result's
     `stats["switched"]` says where); auto stays explicit when the run needs it (invariants,
-    `old(...)`, a clock skew, standard input)."""
+    `old(...)`, a clock skew, standard input, `strict_liveness`).
+
+    strict_liveness: a log that conforms but ends with a `leadsto` obligation still pending
+    (TraceResult.pending) is VIOLATED; only the explicit engine tracks them (TC308 with z3)."""
     import time
 
     from pyspec.errors import UsageError
@@ -68,6 +73,9 @@ def validate(
 
     if engine not in ("explicit", "z3", "auto"):
         raise UsageError(f"unknown engine '{engine}'", hint="engines: auto, explicit, z3", code="TC304")
+    if strict_liveness and engine == "z3":
+        raise UsageError("--strict-liveness needs the leadsto obligations that only the explicit engine tracks",
+                         hint="use --engine explicit (or auto, which then stays explicit)", code="TC308")
     if z3_after < 1:
         raise UsageError(f"--z3-after must be at least 1, not {z3_after}", code="TC301")
     check_limits(time_limit, max_memory)
@@ -84,7 +92,7 @@ def validate(
                                           "loading the mapping and its spec", started)
     keys = _KeyWatch(m)
     try:
-        result = _run(m, paths, keys, engine, z3_after, Options(
+        result = _run(m, paths, keys, "explicit" if strict_liveness else engine, z3_after, Options(
             hidden=hidden, invariants=tuple(invariants) if invariants is not None else None, max_frontier=max_frontier,
             time_limit=time_limit, max_memory=max_memory, started=started, on_frontier=on_frontier))
     except LogError as e:
@@ -93,6 +101,10 @@ def validate(
             e.notes = e.notes + tuple((w.span, w.message) for w in unseen)
             e.hint = unseen[0].hint
         raise
+    if strict_liveness and result.pending:
+        names = ", ".join(f"{p.property} (since record {p.opened.index})" for p in result.pending)
+        result = dataclasses.replace(result, verdict=Verdict.VIOLATED,
+                                     reason=f"obligations pending at the end of the log (--strict-liveness): {names}")
     unseen = keys.unseen()
     return dataclasses.replace(result, warnings=result.warnings + tuple(str(w) for w in unseen)) if unseen else result
 

@@ -159,15 +159,10 @@ def run(o: Options) -> int:
         with watch(probe, "records"):
             result = tracecheck.validate(mapping, o.logs, hidden=o.hidden, invariants=invariants, max_frontier=o.max_frontier,
                                          time_limit=o.time_limit, engine=o.engine, max_memory=o.max_memory,
-                                         started=started, on_frontier=hook, z3_after=o.z3_after)
+                                         started=started, on_frontier=hook, z3_after=o.z3_after,
+                                         strict_liveness=o.strict_liveness)
         for text in result.warnings:  # decided on the records read (a `when` key none of them has)
             print(text, file=sys.stderr)
-    if o.strict_liveness and result.pending:
-        import dataclasses
-
-        names = ", ".join(f"{p.property} (since record {p.opened.index})" for p in result.pending)
-        result = dataclasses.replace(result, verdict=Verdict.VIOLATED,
-                                     reason=f"obligations pending at the end of the log (--strict-liveness): {names}")
     print(render_json(result) if o.json else render_text(result))
     if o.html:  # a page that cannot be built or written is a note on stderr: the verdict's exit code stands
         _write_html(o.html, result, mapping, o.logs, series.points if series is not None else [], o, started)

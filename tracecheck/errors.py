@@ -60,6 +60,7 @@ CODES: tuple[ErrorCode, ...] = (
     ErrorCode("TC305", UsageError, "`--invariants` with `--engine z3`"),
     ErrorCode("TC306", UsageError, "`assert_conforms(no_invariant_violations=True)` with no invariant to check"),
     ErrorCode("TC307", UsageError, "`--engine z3` with a mapping only the explicit engine checks (`old(...)`, a clock skew)"),
+    ErrorCode("TC308", UsageError, "`--strict-liveness` with `--engine z3`, which tracks no leadsto obligation"),
     ErrorCode("TC310", UsageError, "`--html` with standard input as a log (the page reads the logs again)"),
     ErrorCode("TC311", UsageError, "`--html FILE` that cannot be written"),
 )

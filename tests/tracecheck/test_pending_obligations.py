@@ -51,3 +51,10 @@ def test_the_z3_engine_says_it_does_not_track_obligations():
     assert r.conforms and r.pending == ()
     assert "not tracked by the z3 engine: LockFreedAgain" in r.stats["obligations"]
     assert "note: leadsto obligations not tracked" in tracecheck.render_text(r)
+
+
+def test_strict_liveness_is_a_verdict_of_the_library_and_refused_with_z3():
+    strict = tracecheck.validate(MAP, [LOG], spec=SPEC, strict_liveness=True)
+    assert strict.verdict.exit_code == 1 and "LockFreedAgain (since record 3)" in strict.reason
+    p = run_cli("tracecheck", "validate", "--mapping", MAP, "--spec", SPEC, LOG, "--strict-liveness", "--engine", "z3")
+    assert p.returncode == 2 and "error[TC308]" in p.stderr and "Traceback" not in p.stderr
