@@ -134,7 +134,7 @@ def test_bmc_agrees_with_explicit_on_every_library_spec_at_small_depth():
         spec = load(path)
         small = {n: v for n, v in {"N": "2", "NA": "2", "MaxBallot": "1"}.items() if n in {p for p, _, _ in spec.params}}
         spec = load(path, small)
-        # invariants only: a reachable property may need more than 3 steps (test_issue11_vacuity)
+        # invariants only: a reachable property may need more than 3 steps (tests/test_no_vacuous_verdicts.py)
         explicit = check(spec, max_states=20_000, reachables=())
         r = bmc(spec, 3, reachables=())
         if explicit.verdict is Verdict.VIOLATED and len(explicit.trace) <= 3:

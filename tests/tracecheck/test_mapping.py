@@ -99,7 +99,7 @@ def _observing(tmp_path, observations: list[str], extra_fields: str = "") -> str
     return path
 
 
-def test_issue10_observation_parsed_by_grammar(tmp_path):
+def test_observation_parsed_by_grammar(tmp_path):
     # The sides of an observation are the operands of a top-level `==` of the typed tree, as
     # the grammar reads it, never a split of the text at `==`.
     path = _observing(tmp_path, [
@@ -125,7 +125,7 @@ def test_issue10_observation_parsed_by_grammar(tmp_path):
     assert state_expr.ty.show() == "set[0 .. 2]"
 
 
-def test_issue10_fields_are_the_free_names_of_the_tree(tmp_path):
+def test_fields_are_the_free_names_of_the_tree(tmp_path):
     # `q` is a declared field, but inside the comprehension it is the comprehension's own
     # variable: the observation does not read the record's `q`.
     path = _observing(tmp_path, ["all(q in out for q in Proc if leader[q])"], extra_fields='q = "Proc"')
@@ -134,7 +134,7 @@ def test_issue10_fields_are_the_free_names_of_the_tree(tmp_path):
     assert m.rules[0].fields == ("node", "out")
 
 
-def test_issue10_argument_reading_state_through_a_def(tmp_path):
+def test_argument_reading_state_through_a_def(tmp_path):
     # `Live` is a def over the variable `crashed`: an argument written with it reads the state.
     path, lines = _mapping(tmp_path, 'args = { p = "node" }\nobserve', 'args = { p = "min(Live)" }\nobserve')
     with pytest.raises(MappingError, match="reads spec variables") as e:

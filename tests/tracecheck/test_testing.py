@@ -36,20 +36,20 @@ def test_assert_no_invariant_violations():
         assert_conforms(MAPPING.as_posix(), SAMPLE, invariants=["AtMostOneLeader"], no_invariant_violations=True)
 
 
-def test_issue10_assert_conforms_takes_path_objects():
+def test_assert_conforms_takes_path_objects():
     r = assert_conforms(MAPPING, SAMPLE)  # a pathlib.Path mapping, pathlib.Path logs
     assert r.conforms and r.matched == 40
     assert r.logs == tuple(str(p) for p in SAMPLE) and r.mapping == str(MAPPING)
 
 
-def test_issue10_no_invariant_violations_checks_the_default_invariants():
+def test_no_invariant_violations_checks_the_default_invariants():
     # No invariants= named: the spec's own invariants are checked, as `--invariants` does.
     with pytest.raises(AssertionError, match="AtMostOneLeader false from record 7") as e:
         assert_conforms(MAPPING.as_posix(), SAMPLE, no_invariant_violations=True)
     assert "invariants AtMostOneLeader, LeaderAfterRound, LeaderSuspectsLower," in str(e.value)
 
 
-def test_issue10_no_invariant_violations_never_passes_vacuously(tmp_path):
+def test_no_invariant_violations_never_passes_vacuously(tmp_path):
     with pytest.raises(UsageError, match=r"no invariant to check: invariants=\(\) names none") as e:
         assert_conforms(MAPPING.as_posix(), SAMPLE, invariants=[], no_invariant_violations=True)
     assert e.value.code == "TC306"

@@ -179,7 +179,7 @@ def test_unknown_engine_is_a_usage_error(logs_s):
         tracecheck.validate(M, logs_s, engine="tlc")
 
 
-def test_issue10_invariant_span_open_at_divergence_is_reported(tmp_path):
+def test_invariant_span_open_at_divergence_is_reported(tmp_path):
     # In the sample, AtMostOneLeader is false after records 7 to 9 (nodes 0 and 1 both lead).
     # Record 9 (node 2, which suspects nobody) is altered to claim leadership: the log
     # diverges there, while the span that began at record 7 is still open.

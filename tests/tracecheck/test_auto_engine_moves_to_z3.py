@@ -1,4 +1,4 @@
-"""Issue 12: tracecheck for logs nobody here designed, the engines half: `--engine auto` (the
+"""tracecheck for logs nobody here designed, the engines half: `--engine auto` (the
 default) moves to Z3 when the explicit frontier passes its bound and says so, on a names-only
 log of a lock server with 12 clients; `--engine z3` honours `--time-limit` while it builds the
 encoding."""

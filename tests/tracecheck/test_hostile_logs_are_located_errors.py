@@ -1,6 +1,5 @@
-"""Issue 11: bad mappings and hostile logs that crashed tracecheck (exit 70) are now located user
-errors (exit 2). (Not test_issue11_inputs.py: tests/test_issue11_inputs.py has that name, and
-pytest without packages cannot collect two test modules of one name.)
+"""Bad mappings and hostile logs that crashed tracecheck (exit 70) are located user errors
+(exit 2).
 
 Each test runs the installed console script and checks the exit code, the error code, a
 message fragment, and that no traceback escaped.

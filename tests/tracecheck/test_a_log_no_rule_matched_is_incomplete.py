@@ -1,4 +1,4 @@
-"""Issue 11: a log of which no record matched a rule is not CONFORMS (nothing was checked) but
+"""A log of which no record matched a rule is not CONFORMS (nothing was checked) but
 INCOMPLETE, exit 3, with a reason naming what to check, in every engine and every report."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 12: a divergence reason shows only the values the false clause read (the map entries,
+"""A divergence reason shows only the values the false clause read (the map entries,
 not whole maps), and a `require` whose false clause is inside a `def` is reported at the
 caller's `require`, with the def's place as a note."""
 

@@ -1,4 +1,4 @@
-"""Issue 11, deliverable 3: no vacuous verdicts. A spec without initial states is the same
+"""No vacuous verdicts. A spec without initial states is the same
 error (PS402 at the init block) in every engine; `reachable` properties report a witness, or
 UNREACHABLE (exit 1) after a complete search, or UNKNOWN (exit 3) when BMC does not reach them."""
 
