@@ -14,45 +14,10 @@ from hypothesis import strategies as st
 
 from pyspec import SpecError, SpecEvalError, Verdict, check_temporal, loads
 from pyspec.api import bmc_temporal
+from tests.explicit.test_liveness import COUNTER, LOCK
 from tests.symbolic.specgen import _Gen, specs
 
-COUNTER = """
-spec Counter
-var x: 0 .. 3
-var y: 0 .. 1
-init:
-    x = 0
-    y = 0
-action Inc():
-    require x < 3
-    x' = x + 1
-action Flip():
-    y' = 1 - y
-temporal Done: eventually x == 3
-temporal Flips: always eventually y == 1
-temporal Settles: eventually always y == 0
-temporal Next: x == 1 leadsto x == 2
-temporal Low: always x < 3
-"""
-
-LOCK = """
-spec Lock
-type Proc = 0 .. 1
-var holder: {"none", "p0", "p1"}
-var served: set[Proc]
-init:
-    holder = "none"
-    served = {}
-action Acquire(p: Proc):
-    require holder == "none"
-    holder' = "p0" if p == 0 else "p1"
-    served' = served | {p}
-action Release():
-    require holder != "none"
-    holder' = "none"
-temporal BothServed: eventually served == {0, 1}
-fair weak Release
-"""
+# the explicit liveness tests' specs: Z3 must find the lassos the explicit engine reports there
 
 CASES = [
     (COUNTER, "Done"), (COUNTER, "Flips"), (COUNTER, "Settles"), (COUNTER, "Next"), (COUNTER, "Low"),
