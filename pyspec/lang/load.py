@@ -197,4 +197,16 @@ def loads(source: str, params: dict[str, str] | None = None, file: str = "<strin
     return check_spec(_Includes(search_path(include_path)).splice(parse(source, file), file, ()), params or {})
 
 
-__all__ = ["LIBRARY", "load", "loads", "parse_file", "read_source", "search_path", "Span"]
+def find_include(d: A.Include, path: str, include_path: Sequence[str] = ()) -> str:
+    """The file that the include `d`, written in the file at `path`, names (PS218 if none)."""
+    return _Includes(search_path(include_path)).find(d, path)
+
+
+def splice_includes(spec: A.Spec, path: str, include_path: Sequence[str] = ()) -> A.Spec:
+    """The parsed spec of the file at `path` with the declarations of the files it includes
+    spliced in, as `loads` does before checking (the language server's view of a document)."""
+    return _Includes(search_path(include_path)).splice(spec, path, ())
+
+
+__all__ = ["LIBRARY", "find_include", "load", "loads", "parse_file", "read_source", "search_path", "splice_includes",
+           "Span"]
