@@ -13,7 +13,7 @@ SYSTEM_PACKAGES := zookeeper etcd-server postgresql chromium chromium-driver
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lsp]'
 	touch $(STAMP)
 
 venv: $(STAMP)

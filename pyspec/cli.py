@@ -167,6 +167,8 @@ def _build_parser() -> argparse.ArgumentParser:
     su.add_argument("--only", metavar="TEXT", help="run only the rows whose name contains TEXT")
     su.add_argument("--json", action="store_true")
     progress(su)
+
+    sub.add_parser("lsp", help="serve the language server protocol on stdin/stdout, for editors (docs/editor.md)")
     return p
 
 
@@ -470,6 +472,19 @@ def run_view(trace: str, output: str) -> int:
     return 0
 
 
+def run_lsp() -> int:
+    """`pyspec lsp`: the language server, on stdin and stdout, until the editor stops it."""
+    try:
+        from pyspec.lsp.server import serve
+    except ImportError as e:
+        if e.name not in ("pygls", "lsprotocol") and not (e.name or "").startswith(("pygls.", "lsprotocol.")):
+            raise
+        raise UsageError(f"pyspec lsp needs the package {e.name.split('.')[0]}, which is not installed",
+                         hint="pip install 'pyspec[lsp]' (or pip install pygls)", code="PS800") from None
+    serve()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # stdout's reader may go away (`| head`): the verdict's exit code and the files asked for stand
     with streams_guarded():
@@ -482,6 +497,12 @@ def _main(argv: Sequence[str] | None) -> int:
         ns = parser.parse_args(argv)
     except SystemExit as e:
         return int(e.code or 0)
+    if ns.command == "lsp":
+        try:
+            return run_lsp()
+        except PyspecError as e:
+            print(render_error(e), file=sys.stderr)
+            return EXIT_BAD_INPUT
     try:  # Ctrl-C, SIGTERM, SIGHUP stop the work like a limit (pyspec.progress): INCOMPLETE with what was done
         with Session(progress_enabled(getattr(ns, "progress", None), sys.stderr)):
             if ns.command == "suite":

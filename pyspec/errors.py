@@ -339,3 +339,10 @@ register_codes(
         "PS748": "warning: a temporal property in a spec with a state constraint (behaviours stutter where it cuts them)",
     })
 )
+
+# The language server (pyspec/lsp/, `pyspec lsp`).
+register_codes(
+    _codes(UsageError, {
+        "PS800": "`pyspec lsp` without its package pygls installed (pip install 'pyspec[lsp]')",
+    })
+)
