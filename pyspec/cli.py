@@ -477,9 +477,10 @@ def run_lsp() -> int:
     try:
         from pyspec.lsp.server import serve
     except ImportError as e:
-        if e.name not in ("pygls", "lsprotocol") and not (e.name or "").startswith(("pygls.", "lsprotocol.")):
+        missing = (e.name or "").split(".")[0]
+        if missing not in ("pygls", "lsprotocol"):
             raise
-        raise UsageError(f"pyspec lsp needs the package {e.name.split('.')[0]}, which is not installed",
+        raise UsageError(f"pyspec lsp needs the package {missing}, which is not installed",
                          hint="pip install 'pyspec[lsp]' (or pip install pygls)", code="PS800") from None
     serve()
     return 0

@@ -241,6 +241,20 @@ def tracecheck_uses_private_pyspec(graph: Graph) -> list[str]:
     ]
 
 
+def lsp_outside_its_place(graph: Graph) -> list[str]:
+    """The language server (pyspec.lsp) is a front end: only the CLI imports it, only it imports
+    pygls and lsprotocol, and it reads the language (its checks run `pyspec check` in a worker
+    process), never an engine."""
+    out = [f"{m} -> {n}" for m in sorted(graph) if not _in(m, "pyspec.lsp") and m != "pyspec.cli"
+           for n in sorted(graph[m]) if _in(n, "pyspec.lsp")]
+    for m in sorted(graph):
+        tops = {n.split(".")[0] for n in graph[m]}
+        for lib in sorted(tops & {"pygls", "lsprotocol"}):
+            if not _in(m, "pyspec.lsp"):
+                out.append(f"{m} imports {lib}")
+    return out + _reaching(graph, [m for m in graph if _in(m, "pyspec.lsp")], ENGINES + ("pyspec.cli",))
+
+
 def dynamic_imports(graph: Graph) -> list[str]:
     return [m for m in sorted(graph) if "<dynamic>" in graph[m]]
 
@@ -253,6 +267,7 @@ RULES = (
     cli_imported,
     third_party_outside_its_module,
     tracecheck_uses_private_pyspec,
+    lsp_outside_its_place,
     dynamic_imports,
 )
 
@@ -299,6 +314,11 @@ def test_tracecheck_uses_only_the_public_api():
     assert tracecheck_uses_private_pyspec(GRAPH) == []
 
 
+def test_only_the_cli_imports_the_language_server_and_only_it_imports_pygls():
+    assert "pyspec.lsp.server" in GRAPH["pyspec.cli"]  # inside run_lsp()
+    assert lsp_outside_its_place(GRAPH) == []
+
+
 def test_no_dynamic_imports():
     assert dynamic_imports(GRAPH) == []  # importlib would hide an edge from every rule above
 
@@ -318,6 +338,8 @@ def test_the_rules_report_a_synthetic_bad_graph():
         "pyspec.cli": {"pyspec"},
         "tracecheck.t": {"pyspec.cli", "pyspec.lang.x", "pyspec.errors", "z3", "lark"},
         "tracecheck.u": {"importlib", "<dynamic>"},
+        "pyspec.lsp.s": {"pygls", "pyspec.api"},
+        "pyspec.report.q": {"pyspec.lsp.s", "lsprotocol"},
     }
     cycle = find_cycle(g)
     assert cycle is not None and cycle[0] == cycle[-1] and len(cycle) >= 3
@@ -331,6 +353,9 @@ def test_the_rules_report_a_synthetic_bad_graph():
     assert third_party_outside_its_module(g) == ["pyspec.explicit.a imports lark", "tracecheck.t imports z3"]
     assert tracecheck_uses_private_pyspec(g) == ["tracecheck.t -> pyspec.cli", "tracecheck.t -> pyspec.lang.x"]
     assert dynamic_imports(g) == ["tracecheck.u"]
+    bad = lsp_outside_its_place(g)
+    assert "pyspec.report.q -> pyspec.lsp.s" in bad and "pyspec.report.q imports lsprotocol" in bad
+    assert "pyspec.lsp.s -> pyspec.api" in bad
 
 
 def test_a_clean_synthetic_graph_passes():
@@ -346,6 +371,7 @@ def test_a_clean_synthetic_graph_passes():
         "pyspec.cli": {"pyspec", "pyspec.report.r"},
         "pyspec.__main__": {"pyspec.cli"},  # `python -m pyspec`
         "tracecheck.t": {"pyspec", "pyspec.errors", "pyspec.types", "lark"},
+        "pyspec.lsp.s": {"pygls", "lsprotocol", "pyspec.lang.x"},
     }
     assert find_cycle(g) is None
     for rule in RULES:

@@ -193,8 +193,9 @@ def _index(spec: A.Spec, path: str, text: str,
         kind = _DECLS.get(type(d))
         if kind is None:
             continue
-        at = _name_span(d.span, d.name, sources)
-        decls.append(Decl(d.name, kind, at, d, _line(sources, at.file, at.line).strip()))
+        name: str = getattr(d, "name")  # every kind in _DECLS has one
+        at = _name_span(d.span, name, sources)
+        decls.append(Decl(name, kind, at, d, _line(sources, at.file, at.line).strip()))
         for v in _variants(d):
             vat = _name_span(v.span, v.name, sources)
             decls.append(Decl(v.name, VARIANT, vat, v, _line(sources, vat.file, vat.line).strip()))
@@ -259,10 +260,10 @@ class _Walk:
             self.use(n.name, n.span, local)
         elif isinstance(n, A.Call):
             self.use(n.func, n.func_span, local)
-        for f in dataclasses.fields(n):
-            if f.name in ("span", "func_span", "texts"):
+        for child in dataclasses.fields(n):
+            if child.name in ("span", "func_span", "texts"):
                 continue
-            self.node(getattr(n, f.name), local)
+            self.node(getattr(n, child.name), local)
 
 
 __all__ = ["ACTION", "Decl", "Model", "Problem", "Use", "analyse"]

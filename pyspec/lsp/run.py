@@ -74,7 +74,7 @@ async def _read(stream: Any) -> str:
 
 async def _lines(stream: Any, progress: Callable[[str], None]) -> str:
     """The stream's text; each `progress:` line is passed on as it comes, the rest kept."""
-    kept = []
+    kept: list[str] = []
     while True:
         raw = await stream.readline()
         if not raw:

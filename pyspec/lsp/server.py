@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types as L
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path
 
@@ -145,10 +146,12 @@ class SpecServer(LanguageServer):
         title = f"pyspec check {name}" if kind == "invariant" else f"pyspec check ({name})"
         if token is not None:
             self.work_done_progress.begin(token, L.WorkDoneProgressBegin(title, cancellable=True, message="starting"))
+        def report(line: str) -> None:
+            if token is not None:
+                self.work_done_progress.report(token, L.WorkDoneProgressReport(message=line))
+
         task = asyncio.ensure_future(run.check(text, path_of(uri), self.page_dir,
-                                               name if kind == "invariant" else None,
-                                               lambda line: token is not None and self.work_done_progress.report(
-                                                   token, L.WorkDoneProgressReport(message=line))))
+                                               name if kind == "invariant" else None, report))
         self.checks[uri] = task
         cancel = self.work_done_progress.tokens.get(token) if token is not None else None
         if cancel is not None:
@@ -181,7 +184,7 @@ class SpecServer(LanguageServer):
         token = f"pyspec-check-{self.tokens}"
         try:
             await self.work_done_progress.create_async(token)
-        except Exception:  # noqa: BLE001 (a client that refuses progress still gets the result)
+        except JsonRpcException:  # a client that refuses progress still gets the result
             logging.getLogger(__name__).warning("the client refused progress token %s", token)
             return None
         return token
