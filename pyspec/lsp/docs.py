@@ -58,8 +58,10 @@ SUGAR_DOCS: dict[str, str] = {
 
 
 def builtin_names() -> tuple[str, ...]:
-    """The builtins a spec calls by name: the rows of `FNS` spelled as an identifier."""
-    return tuple(sorted({s.spelling for s in FNS.values() if s.spelling.isidentifier()}))
+    """The builtins a spec calls by name: the rows of `FNS` spelled as an identifier that is not
+    an operator (`in` on a sequence is a row too)."""
+    ops = {s.spelling for s in OPS.values()}
+    return tuple(sorted({s.spelling for s in FNS.values() if s.spelling.isidentifier() and s.spelling not in ops}))
 
 
 def builtin_doc(name: str) -> str | None:

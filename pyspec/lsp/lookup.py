@@ -83,28 +83,32 @@ def locals_at(model: Model, line: int) -> dict[str, Decl]:
 
 
 def word_at(text: str, line: int, col: int) -> tuple[str, int] | None:
-    """The identifier or operator under a place of `text` (1-based), with its first column."""
+    """The identifier or operator under a place of `text` (1-based; a place past the end of its
+    line is at the end), with its first column."""
     lines = text.split("\n")
     if not 0 < line <= len(lines):
         return None
     s = lines[line - 1]
-    i = col - 1
-    if i < len(s) and (s[i].isalnum() or s[i] == "_") or i > 0 and (s[i - 1].isalnum() or s[i - 1] == "_"):
-        j = i if i < len(s) and (s[i].isalnum() or s[i] == "_") else i - 1
-        a = j
-        while a > 0 and (s[a - 1].isalnum() or s[a - 1] == "_"):
+    i = max(0, min(col - 1, len(s)))
+    for chars in (_word_char, _operator_char):
+        j = i if i < len(s) and chars(s[i]) else i - 1 if i > 0 and chars(s[i - 1]) else None
+        if j is None:
+            continue
+        a, b = j, j + 1
+        while a > 0 and chars(s[a - 1]):
             a -= 1
-        b = j
-        while b < len(s) and (s[b].isalnum() or s[b] == "_"):
+        while b < len(s) and chars(s[b]):
             b += 1
         return s[a:b], a + 1
-    a = i
-    while a > 0 and s[a - 1] in "+-*/%<>=!|&":
-        a -= 1
-    b = i
-    while b < len(s) and s[b] in "+-*/%<>=!|&":
-        b += 1
-    return (s[a:b], a + 1) if b > a else None
+    return None
+
+
+def _word_char(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+def _operator_char(c: str) -> bool:
+    return c in "+-*/%<>=!|&"
 
 
 __all__ = ["Use", "at", "definition", "enclosing", "locals_at", "references", "symbols", "word_at"]

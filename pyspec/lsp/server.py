@@ -97,6 +97,7 @@ class SpecServer(LanguageServer):
         self.keywords = complete.keywords()
         self.page_dir = os.path.join(tempfile.gettempdir(), f"pyspec-lsp-pages-{os.getpid()}")
         self.tokens = 0
+        self.debounce = DEBOUNCE
 
     # ---- analysis ---------------------------------------------------------------------------
 
@@ -227,6 +228,14 @@ def build() -> SpecServer:
     """A server with every feature registered (the tests start it through `pyspec lsp`)."""
     server = SpecServer()
 
+    @server.feature(L.INITIALIZE)
+    def on_initialize(ls: SpecServer, params: L.InitializeParams) -> None:
+        """`initializationOptions: {"debounce": SECONDS}` sets the wait after an edit."""
+        opts = params.initialization_options
+        wait = opts.get("debounce") if isinstance(opts, dict) else None
+        if isinstance(wait, (int, float)) and not isinstance(wait, bool) and 0 <= wait <= 10:
+            ls.debounce = float(wait)
+
     @server.feature(L.TEXT_DOCUMENT_DID_OPEN)
     async def did_open(ls: SpecServer, params: L.DidOpenTextDocumentParams) -> None:
         doc = params.text_document
@@ -240,7 +249,7 @@ def build() -> SpecServer:
         ls.texts[uri] = (document.source, params.text_document.version)
         if ls.check_diags.pop(uri, None):
             ls.publish(uri)  # a check's result is about the text it checked
-        ls.schedule(uri, DEBOUNCE)
+        ls.schedule(uri, ls.debounce)
 
     @server.feature(L.TEXT_DOCUMENT_DID_SAVE)
     async def did_save(ls: SpecServer, params: L.DidSaveTextDocumentParams) -> None:
