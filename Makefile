@@ -27,7 +27,7 @@ demo: $(STAMP) system
 
 # On every core (pytest-xdist; tests that share a session fixture run on one worker, see
 # tests/conftest.py), printing the slowest tests at the end (docs/performance.md, "The test suite").
-test: $(STAMP) system
+test: $(STAMP) system npm-tools
 	$(BIN)/python -m pytest -p no:cacheprovider -n auto --dist loadgroup --durations=15
 
 # The long fuzz campaign (docs/fuzzing.md); failing inputs land in fuzz-crashes/.
@@ -39,3 +39,23 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# ---- the editor package (docs/editor.md) ----------------------------------------------------------
+# npm tools in a folder of the checkout (git-ignored): @vscode/vsce builds the VS Code extension,
+# vscode-tmgrammar-test checks its grammar on every library spec (tests/editors/test_tmgrammar.py).
+NPM_TOOLS := .npm-tools
+VSCE := $(NPM_TOOLS)/node_modules/.bin/vsce
+TMGRAMMAR_TEST := $(NPM_TOOLS)/node_modules/.bin/vscode-tmgrammar-test
+VSIX := build/pyspec-vscode.vsix
+
+.PHONY: npm-tools vsix
+
+$(VSCE) $(TMGRAMMAR_TEST):
+	npm install --prefix $(NPM_TOOLS) --no-audit --no-fund @vscode/vsce@3 vscode-tmgrammar-test@0.1
+
+npm-tools: $(VSCE) $(TMGRAMMAR_TEST)
+
+vsix: $(VSCE)
+	cd editors/vscode && npm ci --no-audit --no-fund --omit=dev
+	mkdir -p build
+	cd editors/vscode && ../../$(VSCE) package --allow-missing-repository --out ../../$(VSIX)
