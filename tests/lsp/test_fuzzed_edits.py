@@ -19,10 +19,11 @@ from tests.fuzz.campaign import _spec_corpus, mutate_text, random_spec
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 INPUTS = 60  # bounded: 60 analyses and about 600 requests
 
-pytestmark = pytest.mark.asyncio
+# one server for the module's tests, on one xdist worker
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.xdist_group("lsp-" + __name__)]
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "pyspec", "lsp"]))
+@pytest_lsp.fixture(scope="module", config=ClientServerConfig(server_command=[sys.executable, "-m", "pyspec", "lsp"]))
 async def client(lsp_client: LanguageClient):
     await lsp_client.initialize_session(L.InitializeParams(
         capabilities=client_capabilities("visual-studio-code"), initialization_options={"debounce": 0}))
