@@ -37,8 +37,10 @@ def complete(model: Model, line: int, col: int, kws: tuple[str, ...]) -> list[It
     """The completions at a place of the document (1-based), in a stable order."""
     lines = model.text.split("\n")
     before = lines[line - 1][: col - 1] if 0 < line <= len(lines) else ""
-    if re.search(r"[A-Za-z0-9_\])]\s*\.\s*[A-Za-z0-9_]*$", before):
-        return _fields(model)
+    dotted = re.search(r"([A-Za-z_][A-Za-z0-9_]*)?'?([\])])?\s*\.\s*[A-Za-z0-9_]*$", before)
+    if dotted and (dotted.group(1) or dotted.group(2)):
+        own = _fields_of_var(model, dotted.group(1)) if dotted.group(1) and not dotted.group(2) else None
+        return own if own is not None else _fields(model)
     out: dict[str, Item] = {}
     for name, d in sorted(lookup.locals_at(model, line).items()):
         out.setdefault(name, Item(name, NAME, LOCAL))
@@ -50,6 +52,19 @@ def complete(model: Model, line: int, col: int, kws: tuple[str, ...]) -> list[It
     for k in kws:
         out.setdefault(k, Item(k, KEYWORD, "keyword"))
     return list(out.values())
+
+
+def _fields_of_var(model: Model, name: str) -> list[Item] | None:
+    """The fields of the variable or param `name` when its checked type is a record, else None
+    (then every field the spec declares is offered)."""
+    from pyspec.lang.types import RecordT
+
+    scope = model.checked.scope if model.checked is not None else None
+    types = {n: t for n, (_, t) in scope.vars} | {n: t for n, (_, t) in scope.params} if scope else {}
+    t = types.get(name)
+    if not isinstance(t, RecordT):
+        return None
+    return [Item(f, FIELD, ty.show()) for f, ty in t.fields]
 
 
 def _fields(model: Model) -> list[Item]:

@@ -68,8 +68,12 @@ def _decl(model: Model, d: Decl) -> str:
         if doc:
             parts.append(doc.strip())
     elif d.kind == LOCAL:
-        what = "parameter" if isinstance(d.node, A.Formal) else "bound by a comprehension"
-        parts.append(f"`{d.name}`: {what}")
+        node = d.node
+        if isinstance(node, A.Formal):
+            written = _source(model, node.type.span) if node.type is not None else None
+            parts.append(f"parameter `{d.name}`" + (f": `{written}`" if written else ""))
+        else:
+            parts.append(f"`{d.name}`: bound by a comprehension")
     parts.append(f"{d.kind} `{d.name}`, {d.span.file}:{d.span.line}")
     return "\n\n".join(parts)
 

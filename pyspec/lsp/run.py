@@ -91,7 +91,7 @@ def _outcome(code: int, out: str, err: str, page: str | None) -> Outcome:
         doc = json.loads(out) if out.strip() else None
     except json.JSONDecodeError:
         doc = None
-    if not isinstance(doc, dict):
+    if not isinstance(doc, dict) or doc.get("verdict") == "error":  # bad input (exit 2) or a crash (70)
         return Outcome("error", code, error=err.strip() or f"pyspec check exited with code {code}")
     stats = doc.get("stats") or {}
     return Outcome(str(doc.get("verdict")), code, doc.get("violated"), _steps(doc.get("trace")), page,

@@ -113,7 +113,16 @@ class SpecServer(LanguageServer):
         if uri not in self.texts:
             return
         text, version = self.texts[uri]
-        model = await asyncio.get_running_loop().run_in_executor(None, analyse, text, path_of(uri))
+        try:
+            model = await asyncio.get_running_loop().run_in_executor(None, analyse, text, path_of(uri))
+        except Exception as e:  # a bug of the front end: said in the editor, as the CLI's exit 70 says it
+            logging.getLogger(__name__).exception("analysing %s", uri)
+            if self.texts.get(uri, (None, None))[1] == version:
+                self.text_document_publish_diagnostics(L.PublishDiagnosticsParams(uri, [L.Diagnostic(
+                    L.Range(L.Position(0, 0), L.Position(0, 1)),
+                    f"pyspec: internal error (please report it with the spec): {type(e).__name__}: {e}",
+                    severity=L.DiagnosticSeverity.Error, source="pyspec")], version=version))
+            return
         if self.texts.get(uri, (None, None))[1] != version:
             return  # edited meanwhile: a newer analysis is scheduled
         self.models[uri] = model
@@ -253,7 +262,8 @@ def build() -> SpecServer:
 
     @server.feature(L.TEXT_DOCUMENT_DID_SAVE)
     async def did_save(ls: SpecServer, params: L.DidSaveTextDocumentParams) -> None:
-        ls.schedule(params.text_document.uri, 0)  # the files it includes may have changed too
+        for uri in list(ls.texts):  # a saved file may be included by any open document
+            ls.schedule(uri, 0)
 
     @server.feature(L.TEXT_DOCUMENT_DID_CLOSE)
     async def did_close(ls: SpecServer, params: L.DidCloseTextDocumentParams) -> None:

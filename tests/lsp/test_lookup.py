@@ -58,3 +58,21 @@ def test_completion_after_a_dot_offers_record_fields():
 def test_the_grammar_s_keywords_are_offered():
     kws = complete.keywords()
     assert {"action", "invariant", "require", "include", "temporal", "eventually"} <= set(kws)
+
+
+def test_completion_after_a_record_variable_s_dot_offers_its_own_fields():
+    text = "spec S\ntype R = {a: 0 .. 1, bee: bool}\ntype Q = {zed: bool}\nvar r: R\nvar q: Q\ninit:\n" \
+           "    r = {a: 0, bee: False}\n    q = {zed: True}\ninvariant I: r.a == 0\n"
+    m = analyse(text, "s.spec")
+    assert m.checked is not None
+    typed = text.replace("r.a == 0", "q.")
+    m2 = type(m)(m.path, typed, m.problems, m.decls, m.uses, m.checked, m.includes, m.sources)
+    assert [(i.label, i.detail) for i in complete.complete(m2, 9, 16, ())] == [("zed", "bool")]
+
+
+def test_hover_on_a_formal_shows_its_written_type():
+    path = str(SPECS / "lease_lock.spec")
+    text = pathlib.Path(path).read_text()
+    m = analyse(text, path)
+    line = next(i for i, ln in enumerate(text.split("\n"), 1) if ln.startswith("action Acquire(c: Client)"))
+    assert "parameter `c`: `Client`" in hover.hover(m, path, line, 16)
