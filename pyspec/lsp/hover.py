@@ -16,6 +16,9 @@ def hover(model: Model, file: str, line: int, col: int) -> str | None:
     found = lookup.at(model, file, line, col)
     if found is not None and found[1] is not None:
         return _decl(model, found[1])
+    target = lookup.included_at(model, file, line)
+    if target is not None:
+        return f"includes `{target}`"
     word = lookup.word_at(model.text, line, col) if lookup._same(file, model.path) else None
     if word is None:
         return None

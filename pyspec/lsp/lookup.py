@@ -32,9 +32,23 @@ def at(model: Model, file: str, line: int, col: int) -> tuple[str, Decl | None] 
 
 
 def definition(model: Model, file: str, line: int, col: int) -> Span | None:
-    """Where the name at a place is declared (in this file or an included one)."""
+    """Where the name at a place is declared (in this file or an included one); on an
+    `include` line, the start of the file it includes."""
     found = at(model, file, line, col)
-    return found[1].span if found and found[1] is not None else None
+    if found and found[1] is not None:
+        return found[1].span
+    target = included_at(model, file, line)
+    return Span(target, 1, 1, 1, 1) if target else None
+
+
+def included_at(model: Model, file: str, line: int) -> str | None:
+    """The file that the `include` on `line` of the document names, if there is one there."""
+    if not _same(file, model.path):
+        return None
+    for d, target in model.includes:
+        if d.span.line == line and target:
+            return target
+    return None
 
 
 def references(model: Model, file: str, line: int, col: int, include_declaration: bool = True) -> list[Span]:
@@ -111,4 +125,4 @@ def _operator_char(c: str) -> bool:
     return c in "+-*/%<>=!|&"
 
 
-__all__ = ["Use", "at", "definition", "enclosing", "locals_at", "references", "symbols", "word_at"]
+__all__ = ["Use", "at", "definition", "enclosing", "included_at", "locals_at", "references", "symbols", "word_at"]

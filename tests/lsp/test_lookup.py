@@ -76,3 +76,13 @@ def test_hover_on_a_formal_shows_its_written_type():
     m = analyse(text, path)
     line = next(i for i, ln in enumerate(text.split("\n"), 1) if ln.startswith("action Acquire(c: Client)"))
     assert "parameter `c`: `Client`" in hover.hover(m, path, line, 16)
+
+
+def test_definition_on_an_include_line_opens_the_included_file():
+    path = str(SPECS / "leader_election.spec")
+    text = pathlib.Path(path).read_text()
+    m = analyse(text, path)
+    line = text.split("\n").index('include "fd.spec"') + 1
+    target = lookup.definition(m, path, line, 12)
+    assert target is not None and pathlib.Path(target.file).resolve() == SPECS / "fd.spec" and target.line == 1
+    assert "includes `" in hover.hover(m, path, line, 3)
