@@ -24,19 +24,21 @@ Log replication (pysyncobj's log starts with one entry of its own, index 1, term
 node; the records give pysyncobj's indices):
 
     {"event": "append", "index": 4, "entry_term": 2, "kind": "write", "value": 101, "term": 2,
-     "from": 1, "prev_index": 3, "prev_term": 2}
+     "as": "follower", "from": 1, "prev_index": 3, "prev_term": 2}
 
-`append` (an entry added to the node's log: `from` is the node itself for a leader's own entry,
-`kind` "noop" for the entry a new leader appends, "write" for a client's; for an entry copied
-from a leader's AppendEntries, `from` is that leader and `prev_index`/`prev_term` the entry
-before it), `truncate` (entries removed from `index` on, `terms` theirs, because a leader's
+`append` (an entry added to the node's log: `as` "leader" for a leader's own entry, `kind`
+"noop" for the entry a new leader appends, "write" for a client's; `as` "follower" for an entry
+copied from leader `from`'s AppendEntries, with `prev_index`/`prev_term` the entry before it), `truncate` (entries removed from `index` on, `terms` theirs, because a leader's
 AppendEntries conflicts with them), `ack` (the follower's answer to an AppendEntries, before it
 is sent: `success`, and `next_index` as pysyncobj sends it; an answer equal to the node's last
 one, a heartbeat's, is not logged again), `match` (a leader learned that a
 follower holds its log up to `match_index`), `commit` (the node's commit index moved to
-`commit_index`) and `client_request` (the harness asked the node to write `value`: SIGUSR1, or
+`commit_index`; `state`, the node's, says whether it counted the matches itself or learned it
+from a leader's AppendEntries) and `client_request` (the harness asked the node to write `value`: SIGUSR1, or
 SIGUSR2 to write and then stop the process right after the leader appended the entry, before it
-sends it to anyone). Every record has the node's current `term`.
+sends it to anyone). Every record has the node's current `term`. A record written while the node
+handles a message (a term, vote, state, commit or log change) names the sender (`from`) and the
+message's type (`on`: "request_vote", "append_entries", ...).
 
 pysyncobj applies an AppendEntries by deleting every entry after `prevLogIdx` and adding the
 message's entries; the node logs the net change (an entry deleted and added back identical is
@@ -148,7 +150,8 @@ class LoggedJournal:
     def setRaftCommitIndex(self, raftCommitIndex) -> None:   # noqa: N802
         self.flush()
         if raftCommitIndex != self._commit:
-            self._node._log.event("commit", commit_index=raftCommitIndex, term=self._node._term)
+            self._node._log.event("commit", commit_index=raftCommitIndex, term=self._node._term,
+                                  state=STATES[self._node._SyncObj__raftState], **self._node._context())
             self._commit = raftCommitIndex
         self._inner.setRaftCommitIndex(raftCommitIndex)
 
@@ -189,10 +192,11 @@ class LoggedNode(SyncObj):
         if msg is not None and msg[1].get("type") == "append_entries":
             node, m = msg
             prev = self._journal[-1] if len(self._journal) else None
-            fields.update({"from": self._ids[node.id], "prev_index": None if prev is None else prev[1],
+            fields.update({"as": "follower", "from": self._ids[node.id],
+                           "prev_index": None if prev is None else prev[1],
                            "prev_term": None if prev is None else prev[2]})
         else:
-            fields["from"] = self._me
+            fields.update({"as": "leader", "from": self._me})
         self._log.event("append", **fields)
 
     def _after_append(self, command) -> None:
@@ -238,14 +242,21 @@ class LoggedNode(SyncObj):
         else:
             kind = "vote"
         if (term, voted) != (self._term, self._voted):
-            self._log.event(kind, term=term, voted_for=voted)
+            self._log.event(kind, term=term, voted_for=voted, **self._context())
         self._term, self._voted = term, voted
         SyncObj._SyncObj__setCurrentTerm(self, term, votedForNodeId)
 
     def _on_state(self, old: int, new: int) -> None:
         # Called inside pysyncobj's __setState: for a new candidate before its term is raised,
         # for a new leader before its first append_entries is sent.
-        self._log.event("state", state=STATES[new], term=self.raftCurrentTerm)
+        self._log.event("state", state=STATES[new], term=self.raftCurrentTerm, **self._context())
+
+    def _context(self) -> dict:
+        """The message being handled, if any: its sender (`from`) and type (`on`)."""
+        if self._message is None:
+            return {}
+        node, message = self._message
+        return {"from": self._ids.get(node.id), "on": message.get("type")}
 
     def belief(self) -> dict:
         st = self.getStatus()
