@@ -9,14 +9,11 @@ import json
 import os
 import sys
 
-import pytest
-
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 import tracecheck  # noqa: E402
-from examples.realsystems import proc  # noqa: E402
 from examples.realsystems.raft import scenario  # noqa: E402
 from tracecheck.testing import assert_conforms  # noqa: E402
 
@@ -32,20 +29,6 @@ def _records(logs):
 
 def _params(logs):
     return {"MaxTerm": str(max(8, max(r["term"] for r in _records(logs))))}
-
-
-@pytest.fixture
-def raft_run(tmp_path):
-    """Run a scenario (the test calls it); afterwards every node's pid must be gone and every
-    node's port closed, whether the run passed or failed."""
-    pids: list[int] = []
-    ports: list[int] = []
-    yield lambda **kw: scenario.run(str(tmp_path), pids=pids, ports=ports, **kw)
-    assert pids and ports, "the scenario started nothing"
-    left = [pid for pid in pids if proc.alive(pid)]
-    listening = [port for port in ports if proc.port_open(port)]
-    assert not left, f"nodes left running: {left}"
-    assert not listening, f"ports still listening: {listening}"
 
 
 def test_healthy_cluster_conforms_with_one_leader(raft_run):
