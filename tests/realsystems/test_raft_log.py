@@ -137,3 +137,15 @@ def test_sample_run_conforms_with_the_raft_invariants():
     recs = _records(logs)
     assert result.records == len(recs)
     assert [x for x in recs if x["event"] == "truncate"]   # the sample shows the lost write
+
+
+def test_edited_sample_is_the_sample_with_the_stale_entry_committed(tmp_path):
+    """examples/realsystems/raft/sample-log-edited/ (shown in docs/realsystems.md) is what the
+    edit above makes of the sample."""
+    logs = _sample()
+    old = next(i for i, path in enumerate(logs) if any(x["event"] == "resumed" for x in scenario.read_log(path)))
+    out, _ = _commit_stale_entry(logs, old, str(tmp_path))
+    edited = os.path.join(HERE, "sample-log-edited")
+    for path in out:
+        with open(path) as made, open(os.path.join(edited, os.path.basename(path))) as shipped:
+            assert made.read() == shipped.read()
