@@ -1,4 +1,4 @@
-"""One Raft node of pysyncobj (unmodified), logging its elections as JSON lines.
+"""One Raft node of pysyncobj (unmodified), logging its elections and its log as JSON lines.
 
     python examples/realsystems/raft/node.py --id 0 --ports 4301,4302,4303 --log /tmp/raft/node-0.jsonl
 
@@ -13,8 +13,8 @@ Events: `start` (term 0, follower), `candidate` (the election timeout fired: ter
 itself), `new_term` (a message with a higher term: vote cleared), `vote` (granted a vote in the
 current term), `state` (follower / candidate / leader, with the term), `resumed` (the process
 was continued after SIGSTOP: what it believes at that moment, before it reads any message,
-and how long it had not ticked), `stop`. pysyncobj has no callback for term and vote changes; the node overrides its private
-`__setCurrentTerm` in a subclass (a hook that calls the original), and uses the documented
+and how long it had not ticked), `stop`. pysyncobj has no callback for term and vote
+changes; the node overrides its private `__setCurrentTerm` in a subclass (a hook that calls the original), and uses the documented
 `onStateChanged` callback for states.
 
 The node ticks pysyncobj in its main thread (autoTick off), so SIGCONT interrupts its poll and
@@ -26,25 +26,27 @@ node; the records give pysyncobj's indices):
     {"event": "append", "index": 4, "entry_term": 2, "kind": "write", "value": 101, "term": 2,
      "as": "follower", "from": 1, "prev_index": 3, "prev_term": 2}
 
-`append` (an entry added to the node's log: `as` "leader" for a leader's own entry, `kind`
-"noop" for the entry a new leader appends, "write" for a client's; `as` "follower" for an entry
-copied from leader `from`'s AppendEntries, with `prev_index`/`prev_term` the entry before it), `truncate` (entries removed from `index` on, `terms` theirs, because a leader's
-AppendEntries conflicts with them), `ack` (the follower's answer to an AppendEntries, before it
-is sent: `success`, and `next_index` as pysyncobj sends it; an answer equal to the node's last
-one, a heartbeat's, is not logged again), `match` (a leader learned that a
-follower holds its log up to `match_index`), `commit` (the node's commit index moved to
-`commit_index`; `state`, the node's, says whether it counted the matches itself or learned it
-from a leader's AppendEntries) and `client_request` (the harness asked the node to write `value`: SIGUSR1, or
-SIGUSR2 to write and then stop the process right after the leader appended the entry, before it
-sends it to anyone). Every record has the node's current `term`. A record written while the node
-handles a message (a term, vote, state, commit or log change) names the sender (`from`) and the
-message's type (`on`: "request_vote", "append_entries", ...).
+Events: `append` (an entry added to the node's log: `as` "leader" for a leader's own entry,
+`kind` "noop" for the entry a new leader appends, "write" for a client's; `as` "follower" for
+an entry copied from leader `from`'s AppendEntries, with `prev_index`/`prev_term` the entry
+before it), `truncate` (entries deleted from `index` on, `terms` theirs: a leader's
+AppendEntries conflicted with them or did not have them), `ack` (a follower's answer to an
+AppendEntries, before it is sent: `success`, and `next_index` as pysyncobj sends it; an answer
+equal to the node's last one, a heartbeat's, is not logged again), `match` (a leader learned
+that a follower holds its log up to `match_index`), `commit` (the node's commit index moved to
+`commit_index`; `state` says whether the node counted the matches itself, as leader, or learned
+it from a leader's AppendEntries) and `client_request` (the harness asked the node to write
+`value`: SIGUSR1, or SIGUSR2 to write and then stop the process right after the leader appended
+the entry, before it sends it to anyone). Every record has the node's current `term`. A record
+written while the node handles a message (a term, vote, state, commit or log change) names the
+sender (`from`) and the message's type (`on`: "request_vote", "append_entries", ...); `resumed`
+and `stop` also give the node's last entry (`last_index`, `last_term`) and `commit_index`.
 
 pysyncobj applies an AppendEntries by deleting every entry after `prevLogIdx` and adding the
 message's entries; the node logs the net change (an entry deleted and added back identical is
 neither a truncation nor an append). The hooks: a wrapper around pysyncobj's journal (its log:
 `add`, `deleteEntriesFrom`, `setRaftCommitIndex`), and overrides of the private
-`__onMessageReceived`, `__onBecomeLeader` and `__sendNextNodeIdx` that call the originals.
+`__onMessageReceived` and `__sendNextNodeIdx` that call the originals.
 """
 
 from __future__ import annotations
@@ -52,10 +54,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import signal
 import time
-
-import pickle
 
 from pysyncobj import SyncObj, SyncObjConf, replicated
 
@@ -190,7 +191,7 @@ class LoggedNode(SyncObj):
         fields = {"index": idx, "entry_term": term, **entry_fields(command), "term": self._term}
         msg = self._message
         if msg is not None and msg[1].get("type") == "append_entries":
-            node, m = msg
+            node = msg[0]
             prev = self._journal[-1] if len(self._journal) else None
             fields.update({"as": "follower", "from": self._ids[node.id],
                            "prev_index": None if prev is None else prev[1],
