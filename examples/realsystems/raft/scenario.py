@@ -10,6 +10,7 @@ leader's last entry, of its old term, is in no other log: the new leader's entri
 
     python examples/realsystems/raft/scenario.py /tmp/raft          # writes /tmp/raft/node-*.jsonl
     tracecheck validate --mapping examples/realsystems/raft/raft.toml --invariants /tmp/raft/node-*.jsonl
+    python examples/realsystems/raft/scenario.py /tmp/raft-log --writes 2   # and raft_log.toml
 
 Every wait is bounded; every process is stopped by its pid (SIGTERM, then SIGKILL) whatever
 happens, and `run` returns the pids so that a test can check they are gone.
