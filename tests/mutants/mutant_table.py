@@ -444,4 +444,18 @@ MUTANTS: tuple[Mutant, ...] = (
         kill=Config("omega_liveness.spec", "temporal", "EventuallyAgreeForever", _p(FD="EvP", N=2)),
         expect="violated",
     ),
+    # ---- Raft with its log (specs/raft.spec) ----------------------------------------------------
+    Mutant(
+        "raft-vote-ignores-log", "raft.spec",
+        "param UpToDateCheck: bool = True", "param UpToDateCheck: bool = False",
+        "a vote without the up-to-date check: a server whose log lacks a committed entry is elected",
+        kill=Config("raft.spec", "check", "LeaderCompleteness", _p(MaxTerm=2, MaxLog=1)), expect="violated",
+    ),
+    Mutant(
+        "raft-commit-old-term", "raft.spec",
+        "param CommitOldTerms: bool = False", "param CommitOldTerms: bool = True",
+        "a leader commits an older term's entry by counting replicas (the Raft paper's Figure 8): "
+        "a later leader overwrites it",
+        kill=Config("raft.spec", "check", "StateMachineSafety", _p(MaxTerm=4, MaxLog=1)), expect="violated",
+    ),
 )

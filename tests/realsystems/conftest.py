@@ -51,3 +51,18 @@ def zookeeper_run(tmp_path):
         listening = {name: port for name, port in r.ports.items() if proc.port_open(port)}
         assert not left, f"processes left running: {left}"
         assert not listening, f"ports still listening: {listening}"
+
+
+@pytest.fixture
+def raft_run(tmp_path):
+    """Run the Raft scenario (the test calls it, with scenario.run's keywords); afterwards every
+    node's pid must be gone and every node's port closed, whether the run passed or failed."""
+    from examples.realsystems.raft import scenario
+    pids: list[int] = []
+    ports: list[int] = []
+    yield lambda **kw: scenario.run(str(tmp_path), pids=pids, ports=ports, **kw)
+    assert pids and ports, "the scenario started nothing"
+    left = [pid for pid in pids if proc.alive(pid)]
+    listening = [port for port in ports if proc.port_open(port)]
+    assert not left, f"nodes left running: {left}"
+    assert not listening, f"ports still listening: {listening}"

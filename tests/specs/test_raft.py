@@ -1,0 +1,58 @@
+"""Raft with its log (specs/raft.spec): distinct-state counts pinned for the smallest instances,
+and the two seeded bugs (the params UpToDateCheck and CommitOldTerms) give the counterexamples
+the Raft paper describes."""
+
+import pytest
+
+from pyspec import Verdict, check, load
+
+SAFETY = ("ElectionSafety", "LogMatching", "LeaderCompleteness", "StateMachineSafety")
+
+
+def _raft(**params: object):
+    return load("specs/raft.spec", {k: str(v) for k, v in params.items()})
+
+
+@pytest.mark.parametrize("terms, log, states", [(1, 1, 296), (2, 1, 4_038)])
+def test_raft_safety_holds_with_pinned_state_counts(terms, log, states):
+    r = check(_raft(MaxTerm=terms, MaxLog=log), invariants=SAFETY, reachables=())
+    assert (r.verdict, r.stats["states"]) == (Verdict.HOLDS, states)
+
+
+def test_one_term_has_one_leader_and_two_terms_can_have_two():
+    one = check(_raft(MaxTerm=1, MaxLog=1), invariants=(), reachables=("TwoLeaders",))
+    assert one.verdict is Verdict.VIOLATED  # TwoLeaders unreachable
+    two = check(_raft(MaxTerm=2, MaxLog=1), invariants=(), reachables=("TwoLeaders", "Committed"))
+    assert two.verdict is Verdict.HOLDS
+
+
+def _states(spec, r):
+    """(action, its arguments, the state reached) per step, the state as a name -> value dict."""
+    names = [v.name for v in spec.vars]
+    return [(s.action, {a[0]: a[1] for a in s.args}, dict(zip(names, s.state))) for s in r.trace.steps]
+
+
+def test_a_vote_without_the_log_check_elects_a_leader_missing_a_committed_entry():
+    spec = _raft(MaxTerm=2, MaxLog=1, UpToDateCheck=False)
+    r = check(spec, invariants=("LeaderCompleteness",))
+    assert (r.verdict, r.violated, len(r.trace)) == (Verdict.VIOLATED, "LeaderCompleteness", 9)
+    last = _states(spec, r)[-1][2]
+    leaders = [s for s, role in enumerate(last["role"]) if role == "leader"]
+    committed = [s for s, a in enumerate(last["applied"]) if len(a) == 1]
+    # a leader of a later term holds no entry, while another server has applied one
+    assert any(len(last["log"][l]) == 0 and last["currentTerm"][l] > last["currentTerm"][s]
+               for l in leaders for s in committed)
+
+
+def test_figure_8_an_old_term_entry_committed_by_counting_replicas_is_overwritten():
+    spec = _raft(MaxTerm=4, MaxLog=1, CommitOldTerms=True)
+    r = check(spec, invariants=("StateMachineSafety",))
+    assert (r.verdict, r.violated, len(r.trace)) == (Verdict.VIOLATED, "StateMachineSafety", 20)
+    steps = _states(spec, r)
+    # some leader commits an entry of a term before its own ...
+    old = [args["s"] for (_, _, before), (action, args, _) in zip(steps, steps[1:])
+           if action == "AdvanceCommit" and before["log"][args["s"]][args["i"] - 1] < before["currentTerm"][args["s"]]]
+    assert old
+    # ... and two servers end up having applied different entries at index 1
+    assert len({a[0] for a in steps[-1][2]["applied"] if len(a) > 0}) == 2
+
