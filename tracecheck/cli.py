@@ -155,6 +155,11 @@ def run(o: Options) -> int:
         invariants = o.invariants
         if invariants is None and o.all_invariants:
             invariants = mapping.default_invariants()
+            if not invariants:  # --invariants must check something, or say it cannot
+                included = [i.name for i in mapping.spec.invariants]
+                raise UsageError(f"--invariants, but spec {mapping.spec.name} has no invariant of its own"
+                                 + (f" (its included ones: {', '.join(included)})" if included else ""),
+                                 hint="name the invariants to check with --invariant NAME (repeatable)", code="TC306")
         hook, probe = _record_probe(series, o.engine)
         with watch(probe, "records"):
             result = tracecheck.validate(mapping, o.logs, hidden=o.hidden, invariants=invariants, max_frontier=o.max_frontier,

@@ -58,7 +58,7 @@ CODES: tuple[ErrorCode, ...] = (
     ErrorCode("TC303", UsageError, "`--invariant` names no invariant of the spec"),
     ErrorCode("TC304", UsageError, "an unknown engine (`engine=` in Python)"),
     ErrorCode("TC305", UsageError, "`--invariants` with `--engine z3`"),
-    ErrorCode("TC306", UsageError, "`assert_conforms(no_invariant_violations=True)` with no invariant to check"),
+    ErrorCode("TC306", UsageError, "`--invariants` (or `assert_conforms(no_invariant_violations=True)`) with no invariant to check: the spec has none of its own"),
     ErrorCode("TC307", UsageError, "`--engine z3` with a mapping only the explicit engine checks (`old(...)`, a clock skew)"),
     ErrorCode("TC308", UsageError, "`--strict-liveness` with `--engine z3`, which tracks no leadsto obligation"),
     ErrorCode("TC310", UsageError, "`--html` with standard input as a log (the page reads the logs again)"),

@@ -106,3 +106,15 @@ def test_usage_errors_exit_2(capsys):
     assert "needs the explicit engine" in capsys.readouterr().err
     assert main(["validate", "-m", M, "--invariant", "Nope", *SAMPLE]) == 2
     assert "no invariant 'Nope'" in capsys.readouterr().err
+
+
+def test_invariants_flag_on_a_spec_with_only_included_invariants_is_refused(tmp_path, capsys):
+    # raft_late_votes.spec includes raft.spec: its own default set is empty, so `--invariants`
+    # would check nothing and still say CONFORMS; it is a usage error naming what could be checked
+    raft = EXAMPLES.parent / "realsystems" / "raft"
+    logs = sorted(str(p) for p in (raft / "sample-log").glob("*.jsonl"))
+    assert main(["validate", "--mapping", str(raft / "raft_log.toml"), "--invariants", *logs]) == 2
+    err = capsys.readouterr().err
+    assert "error[TC306]: --invariants, but spec RaftLateVotes has no invariant of its own" in err
+    assert "ElectionSafety" in err and "--invariant NAME" in err
+    assert main(["validate", "--mapping", str(raft / "raft_log.toml"), "--invariant", "ElectionSafety", *logs]) == 0
