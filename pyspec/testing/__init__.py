@@ -80,10 +80,20 @@ def state_machine(
     from pyspec.api import _names
 
     names = _names(checked, None if invariants is None else tuple(invariants))
-    model = Model(CompiledSpec(checked), adapter, tuple(known.index(a) for a in dict.fromkeys(driven)),
-                  names if names is not None else checked.default_invariants(),
-                  None if html is None else os.fspath(html), {v.name: i for i, v in enumerate(checked.vars)})
+    checked_invariants = names if names is not None else checked.default_invariants()
+    compiled = CompiledSpec(checked)
+    model = Model(compiled, adapter, tuple(known.index(a) for a in dict.fromkeys(driven)), checked_invariants,
+                  None if html is None else os.fspath(html), {v.name: i for i, v in enumerate(checked.vars)},
+                  compiled.step_fn(), compiled.invariant_fn(checked_invariants), tuple(compiled.initial_states()),
+                  _bindings(compiled))
     return build(model, name or f"{checked.name}Model", settings, seed)
+
+
+def _bindings(compiled: CompiledSpec) -> dict[str, tuple[tuple, ...]]:
+    out: dict[str, list[tuple]] = {}
+    for ai, args in compiled.instances:
+        out.setdefault(compiled.spec.actions[ai].name, []).append(args)
+    return {name: tuple(b) for name, b in out.items()}
 
 
 def _param_text(v: Any) -> str:

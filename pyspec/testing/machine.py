@@ -57,6 +57,10 @@ class Model:
     invariants: tuple[str, ...]
     html: str | None
     var_index: dict[str, int]  # variable name -> its index in a state
+    step: Callable[[tuple], list]  # the compiled spec's successor function (CompiledSpec.step_fn)
+    failing: Callable[[tuple], str | None]  # the first invariant false in a state, or None
+    inits: tuple[tuple, ...]
+    bindings: dict[str, tuple[tuple, ...]]  # action name -> every binding of its parameters, in order
 
     @property
     def spec(self) -> CheckedSpec:
@@ -71,15 +75,16 @@ class SpecMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         m = self.model
-        self._step = m.compiled.step_fn()
-        self._failing = m.compiled.invariant_fn(m.invariants)
+        self._step, self._failing = m.step, m.failing
         self._held: dict[str, tuple] = {}
         self._taken: list[str] = []
+        self._instances: list[tuple[str, tuple]] = []  # the steps taken, as (action, args)
+        self._replay = False  # a replay of `_shortened`: raise what it finds as it is
         self._trace: list[Step] = []
         self._adapter = _checked_adapter(m)
         try:
             seen = self._observe()
-            inits = m.compiled.initial_states()
+            inits = list(m.inits)
             frontier = [s for s in inits if _agrees(s, seen)]
             if not frontier:
                 self._fail_divergence("initial", None, inits, seen)
@@ -108,9 +113,11 @@ class SpecMachine(RuleBasedStateMachine):
                     out.append(t)
         self._next = nxt
         enabled: dict[str, list[tuple]] = {}
+        driven = self.model.actions
         for inst in sorted(nxt):
             ai, args = self.model.compiled.instances[inst]
-            enabled.setdefault(self.model.spec.actions[ai].name, []).append(args)
+            if ai in driven:
+                enabled.setdefault(self.model.spec.actions[ai].name, []).append(args)
         self._enabled = enabled
 
     def _perform(self, name: str, args: tuple) -> None:
@@ -120,6 +127,7 @@ class SpecMachine(RuleBasedStateMachine):
         shown = render_step_header(0, Step(name, tuple((f.name, v, f.ty) for f, v in zip(action.formals, args)),
                                            ())).split(": ", 1)[1]
         self._taken.append(shown)
+        self._instances.append((name, args))
         kwargs = {f.name: to_python(f.ty, v) for f, v in zip(action.formals, args)}
         try:
             getattr(self._adapter, name)(**kwargs)
@@ -137,7 +145,7 @@ class SpecMachine(RuleBasedStateMachine):
         self._enter(frontier)
 
     def _stutter(self) -> None:
-        """No action is enabled: the implementation must stay where it is."""
+        """No action the test drives is enabled: the implementation must stay where it is."""
         seen = self._observe()
         if not any(_agrees(s, seen) for s in self._frontier):
             self._fail_divergence("diverges", Step("(no action enabled)", (), ()), self._frontier, seen)
@@ -181,7 +189,7 @@ class SpecMachine(RuleBasedStateMachine):
         what = ("its initial state is none of the spec's initial states" if step is None else
                 f"after step {at}, {self._taken[-1]}, it shows a state that is no successor the spec allows"
                 if step.action != "(no action enabled)" else
-                f"after step {at - 1} no action is enabled, yet its state changed")
+                f"after step {at - 1} no action it drives is enabled, yet its state changed")
         lines = [f"spec {spec.name}: the implementation diverged: {what}", ""]
         if self._trace:
             lines += [render_trace(Trace(spec.vars, tuple(self._trace))), ""]
@@ -207,13 +215,56 @@ class SpecMachine(RuleBasedStateMachine):
 
     def _raise(self, kind: str, text: str, steps: list[Step], invariant: str | None) -> None:
         spec = self.model.spec
+        taken = tuple(self._taken)
         trace = Trace(spec.vars, tuple(steps))
+        final = not self._replay and current_build_context().is_final
+        if final and len(self._instances) > 1:
+            shorter = _shortened(type(self), self._instances, kind)
+            if shorter is not None:
+                removed = len(self._instances) - len(shorter.steps)
+                text = (shorter.message + f"\n\n(hypothesis shrank the run to {len(self._instances)} steps; "
+                        f"replayed without {'one of them' if removed == 1 else f'{removed} of them'}, it fails the same way)")
+                taken, trace, invariant = shorter.steps, shorter.trace, shorter.invariant
         page = None
-        if self.model.html is not None and current_build_context().is_final:
+        if self.model.html is not None and final:
             page = _write_page(self.model.html, spec, trace, kind, invariant, text)
             text += f"\n\ntimeline: {page}"
-        raise ModelFailure(text, spec=spec.name, kind=kind, steps=tuple(self._taken), trace=trace,
-                           invariant=invariant, page=page)
+        raise ModelFailure(text, spec=spec.name, kind=kind, steps=taken, trace=trace, invariant=invariant, page=page)
+
+
+def _replayed(cls: type[SpecMachine], run: list[tuple[str, tuple]]) -> ModelFailure | None:
+    """Perform `run` on a fresh implementation: the failure it ends in, or None when it passes
+    or stops being a run of the spec (an instance not enabled where it is taken)."""
+    m = cls()
+    m._replay = True
+    try:
+        for name, args in run:
+            if args not in m._enabled.get(name, ()):
+                return None
+            m._perform(name, args)
+    except ModelFailure as e:
+        return e
+    finally:
+        m.teardown()
+    return None
+
+
+def _shortened(cls: type[SpecMachine], run: list[tuple[str, tuple]], kind: str) -> ModelFailure | None:
+    """The failure of a run with steps of `run` left out, when one fails (of the same kind),
+    else None; one step at a time, until no single step can go. Hypothesis's shrinker does
+    not always delete a step whose choices sit between others (feature flags are drawn lazily);
+    this pass, on the shrunk run only, leaves a run no step of which is unneeded."""
+    best: ModelFailure | None = None
+    current = list(run)
+    shrinking = True
+    while shrinking and len(current) > 1:
+        shrinking = False
+        for i in range(len(current)):
+            found = _replayed(cls, current[:i] + current[i + 1 :])
+            if found is not None and found.kind == kind:
+                current, best, shrinking = current[:i] + current[i + 1 :], found, True
+                break
+    return best
 
 
 def _agrees(state: tuple, seen: list[tuple[int, Any]]) -> bool:
@@ -320,8 +371,11 @@ def build(model: Model, name: str, settings: Settings | None, seed: int | None) 
 
 def _enabled_binding(name: str, m: SpecMachine) -> st.SearchStrategy[Any]:
     """One of the instances of action `name` enabled in `m`'s frontier: its first argument,
-    the whole binding held for the other arguments' strategies."""
-    return st.sampled_from(m._enabled[name]).map(functools.partial(_hold, m, name))
+    the whole binding held for the other arguments' strategies. Drawn from all the action's
+    bindings (a fixed list), filtered to the enabled ones, so that a choice means the same
+    binding wherever it lands: a shrink that deletes an earlier step keeps the later ones."""
+    enabled = frozenset(m._enabled[name])
+    return st.sampled_from(m.model.bindings[name]).filter(enabled.__contains__).map(functools.partial(_hold, m, name))
 
 
 def _hold(m: SpecMachine, name: str, args: tuple) -> Any:

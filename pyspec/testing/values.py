@@ -9,6 +9,7 @@ name, a union value `(tag, *fields)`, a bag the frozenset of (element, count) pa
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from pyspec.lang.types import (
@@ -79,7 +80,7 @@ def from_python(t: Type, v: Any) -> Any:
     if isinstance(t, MapT):
         if not isinstance(v, dict):
             raise BadValue(f"expected a dict with a value for every key of {t.key.show()}, got {v!r}")
-        keys = domain(t.key)
+        keys = _keys(t.key)
         given = {_inside(t.key, k, f"key {k!r}"): x for k, x in v.items()}
         missing = [k for k in keys if k not in given]
         if missing:
@@ -107,6 +108,11 @@ def from_python(t: Type, v: Any) -> Any:
             return (v[0], *(_inside(f, x, f".{n}") for (n, f), x in zip(fields, v[1:])))
         raise BadValue(f"expected (tag, *fields) of {t.name}, got {v!r}")
     return v
+
+
+@functools.lru_cache(maxsize=256)
+def _keys(t: Type) -> tuple[Any, ...]:
+    return domain(t)
 
 
 def _inside(t: Type, v: Any, where: str) -> Any:
