@@ -80,12 +80,13 @@ class SpecMachine(RuleBasedStateMachine):
         self._taken: list[str] = []
         self._instances: list[tuple[str, tuple]] = []  # the steps taken, as (action, args)
         self._replay = False  # a replay of `_shortened`: raise what it finds as it is
+        self._outside: list[str] = []  # observed values no spec state can have (an int out of range)
         self._trace: list[Step] = []
         self._adapter = _checked_adapter(m)
         try:
             seen = self._observe()
             inits = list(m.inits)
-            frontier = [s for s in inits if _agrees(s, seen)]
+            frontier = [s for s in inits if _agrees(s, seen)] if not self._outside else []
             if not frontier:
                 self._fail_divergence("initial", None, inits, seen)
             self._trace.append(Step(None, (), frontier[0]))
@@ -138,7 +139,7 @@ class SpecMachine(RuleBasedStateMachine):
         seen = self._observe()
         step_args = tuple((f.name, v, f.ty) for f, v in zip(action.formals, args))
         candidates = self._next.get(inst, [])
-        frontier = [s for s in candidates if _agrees(s, seen)]
+        frontier = [s for s in candidates if _agrees(s, seen)] if not self._outside else []
         if not frontier:
             self._fail_divergence("diverges", Step(name, step_args, ()), candidates, seen)
         self._trace.append(Step(name, step_args, frontier[0]))
@@ -147,7 +148,7 @@ class SpecMachine(RuleBasedStateMachine):
     def _stutter(self) -> None:
         """No action the test drives is enabled: the implementation must stay where it is."""
         seen = self._observe()
-        if not any(_agrees(s, seen) for s in self._frontier):
+        if self._outside or not any(_agrees(s, seen) for s in self._frontier):
             self._fail_divergence("diverges", Step("(no action enabled)", (), ()), self._frontier, seen)
 
     def _observe(self) -> list[tuple[int, Any]]:
@@ -159,6 +160,7 @@ class SpecMachine(RuleBasedStateMachine):
                              "variable name -> value", hint="return {'holder': 1, ...}", code="PS812")
         index = m.var_index
         out = []
+        self._outside = []
         for name, value in got.items():
             i = index.get(name)
             if i is None:
@@ -169,6 +171,9 @@ class SpecMachine(RuleBasedStateMachine):
             try:
                 out.append((i, from_python(var.ty, value)))
             except BadValue as e:
+                if e.outside:
+                    self._outside.append(f"{name}{e.path} = {_short(value)}: {e.why}")
+                    continue
                 raise UsageError(f"the adapter's observe() gives {name}{e.path} = {_short(value)}: {e.why}",
                                  hint=f"{name} is a {var.ty.show()}", code="PS812") from None
         return out
@@ -196,6 +201,7 @@ class SpecMachine(RuleBasedStateMachine):
         header = "initial state" if step is None else render_step_header(at, step).split(": ", 1)[1]
         lines.append(f"{at}: {header}  <- diverges" if step is not None else "0: initial state  <- diverges")
         lines += _diff(spec, candidates, seen, primed=step is not None)
+        lines += [f"    observed: {what}" for what in self._outside]
         nearest = _closest(candidates, seen) if candidates else (self._trace[-1].state if self._trace else None)
         trace = self._trace
         if nearest is not None:
@@ -288,6 +294,8 @@ def _diff(spec: CheckedSpec, candidates: list[tuple], seen: list[tuple[int, Any]
     out = []
     for n, s in enumerate(ranked[:_SHOWN], 1):
         wrong = [(i, v) for i, v in seen if s[i] != v]
+        if not wrong:  # it agrees on every variable of the spec's type: what is outside is the difference
+            continue
         title = "the spec:" if len(candidates) == 1 else f"the spec ({n} of {len(candidates)}):"
         width = len(title) + 1
         out.append(f"    {title.ljust(width)}" + ", ".join(

@@ -32,9 +32,10 @@ from pyspec.lang.types import (
 class BadValue(Exception):
     """`value` is no value of the type; `why` says what is wrong, `path` where inside it."""
 
-    def __init__(self, why: str, path: str = "") -> None:
+    def __init__(self, why: str, path: str = "", outside: bool = False) -> None:
         super().__init__(why)
         self.why, self.path = why, path
+        self.outside = outside  # of the right kind (an int, a string) but not of the type: no spec state has it
 
 
 def from_python(t: Type, v: Any) -> Any:
@@ -51,11 +52,13 @@ def from_python(t: Type, v: Any) -> Any:
         if isinstance(v, bool) or not isinstance(v, int):
             raise BadValue(f"expected an int, got {v!r}")
         if t.bounded and not t.lo <= v <= t.hi:  # type: ignore[operator]
-            raise BadValue(f"{v} is outside {t.show()}")
+            raise BadValue(f"{v} is outside {t.show()}", outside=True)
         return v
     if isinstance(t, EnumT):
-        if v not in t.values:
+        if not isinstance(v, str):
             raise BadValue(f"expected one of {t.show()}, got {v!r}")
+        if v not in t.values:
+            raise BadValue(f"{v!r} is not one of {t.show()}", outside=True)
         return v
     if isinstance(t, SetT):
         if not isinstance(v, (set, frozenset, list, tuple)):
@@ -119,7 +122,7 @@ def _inside(t: Type, v: Any, where: str) -> Any:
     try:
         return from_python(t, v)
     except BadValue as e:
-        raise BadValue(e.why, where + e.path) from None
+        raise BadValue(e.why, where + e.path, e.outside) from None
 
 
 def to_python(t: Type, v: Any) -> Any:

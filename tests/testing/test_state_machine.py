@@ -124,6 +124,30 @@ def test_an_observation_that_is_not_of_the_spec_is_a_user_error(observed, code, 
     assert info.value.code == code and fragment in info.value.message, info.value.message
 
 
+def test_an_observed_value_outside_the_variable_s_type_is_a_divergence():
+    class Overflow(ToyLock):
+        def TryAcquire(self, c: int) -> None:
+            super().TryAcquire(c)
+            self.owner = 5 if self.owner is not None else None
+
+    with pytest.raises(ModelFailure) as info:
+        pyspec.testing.state_machine(SPEC, Overflow, settings=FAST).TestCase().runTest()
+    e = info.value
+    assert e.kind == "diverges" and len(e.steps) == 1
+    assert str(e).endswith("<- diverges\n    observed: owner = 5: 5 is outside -1 .. 1")
+
+
+def test_an_exception_of_the_implementation_names_the_spec_steps_that_led_to_it():
+    class Crashing(ToyLock):
+        def Release(self, c: int) -> None:
+            raise RuntimeError("lock file gone")
+
+    with pytest.raises(RuntimeError) as info:
+        pyspec.testing.state_machine(SPEC, Crashing, settings=FAST).TestCase().runTest()
+    assert any(n.startswith("while the adapter performed step 2, Release(c=0), of spec TryLock: TryAcquire(c=0), "
+                            "Release(c=0)") for n in info.value.__notes__), info.value.__notes__
+
+
 def test_options_naming_nothing_in_the_spec_are_refused():
     with pytest.raises(UsageError) as info:
         pyspec.testing.state_machine(SPEC, ToyLock, actions=["TryAcquire", "Relase"])
