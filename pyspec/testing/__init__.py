@@ -38,6 +38,8 @@ from pyspec.lang.typed import CheckedSpec
 from pyspec.testing.machine import Model, ModelFailure, SpecMachine, build
 from pyspec.testing.values import from_python, to_python
 
+ModelFailure.__module__ = __name__  # tracebacks say pyspec.testing.ModelFailure, as it is imported
+
 
 def state_machine(
     spec: str | os.PathLike[str] | CheckedSpec,

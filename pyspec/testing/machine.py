@@ -316,7 +316,10 @@ def _write_page(path: str, spec: CheckedSpec, trace: Trace, kind: str, invariant
     from pyspec.report.timeline import invariant_excerpts, read_source, timeline_from_trace
     from pyspec.report.timeline_html import render_html
 
-    summary = [text.split("\n", 1)[0]]
+    lines = text.split("\n")
+    summary = [lines[0]] + [ln.strip() for ln in lines if ln.startswith(("    the spec", "    observed:"))]
+    if kind != "violated":
+        summary.append("the last step's state: the spec's, with the variables observed as observed")
     tl = timeline_from_trace(trace, spec, title=spec.name, verdict="diverges" if kind != "violated" else "violated",
                              violated=invariant, summary=summary,
                              excerpts=invariant_excerpts(spec, [invariant], read_source) if invariant else ())
