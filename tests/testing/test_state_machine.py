@@ -253,3 +253,14 @@ def test_plain_values_and_spec_values_convert_both_ways():
     for t, plain, value in cases:
         assert from_python(t, plain) == value
         assert from_python(t, to_python(t, value)) == value
+
+
+def test_only_pyspec_testing_imports_hypothesis():
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_layout import GRAPH
+
+    users = sorted(m for m, deps in GRAPH.items() if any(d.split(".")[0] == "hypothesis" for d in deps))
+    assert users and all(m.startswith("pyspec.testing") for m in users), users
+    out = subprocess.run([sys.executable, "-c", "import sys, pyspec, tracecheck; print('hypothesis' in sys.modules)"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr
