@@ -29,7 +29,7 @@ SPEC = os.path.join(ROOT, "specs", "lease_lock.spec")
 STORAGE_INVARIANTS = ["NoStaleWrite", "FreshWriteAccepted"]
 # Release makes a client forget its read; leaving it out makes the runs that matter likelier.
 NO_RELEASE = ["Acquire", "Expire", "Read", "Write"]
-RUNS = settings(max_examples=30, stateful_step_count=10, database=None, deadline=None, report_multiple_bugs=False,
+RUNS = settings(max_examples=30, stateful_step_count=8, database=None, deadline=None, report_multiple_bugs=False,
                 suppress_health_check=list(HealthCheck))
 
 
@@ -49,8 +49,9 @@ def _shortest(store: str, invariant: str) -> int:
 
 
 def test_the_fenced_storage_and_the_lock_service_follow_the_spec():
+    more = settings(RUNS, max_examples=100, stateful_step_count=10)
     pyspec.testing.state_machine(SPEC, LeaseLockAdapter, {"STORE": "write"}, invariants=STORAGE_INVARIANTS,
-                                 settings=RUNS, seed=0).TestCase().runTest()
+                                 settings=more, seed=0).TestCase().runTest()
 
 
 @pytest.mark.slow
