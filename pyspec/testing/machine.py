@@ -71,6 +71,7 @@ class SpecMachine(RuleBasedStateMachine):
     """The machine `state_machine` subclasses, with one rule per action of the spec."""
 
     model: Model
+    replaying = False  # True in the subclass `_shortened` replays runs with
 
     def __init__(self) -> None:
         super().__init__()
@@ -79,7 +80,7 @@ class SpecMachine(RuleBasedStateMachine):
         self._held: dict[str, tuple] = {}
         self._taken: list[str] = []
         self._instances: list[tuple[str, tuple]] = []  # the steps taken, as (action, args)
-        self._replay = False  # a replay of `_shortened`: raise what it finds as it is
+        self._replay = self.replaying  # a replay of `_shortened`: raise what it finds as it is
         self._outside: list[str] = []  # observed values no spec state can have (an int out of range)
         self._trace: list[Step] = []
         self._adapter = _checked_adapter(m)
@@ -241,8 +242,10 @@ class SpecMachine(RuleBasedStateMachine):
 def _replayed(cls: type[SpecMachine], run: list[tuple[str, tuple]]) -> ModelFailure | None:
     """Perform `run` on a fresh implementation: the failure it ends in, or None when it passes
     or stops being a run of the spec (an instance not enabled where it is taken)."""
-    m = cls()
-    m._replay = True
+    try:
+        m = cls()
+    except ModelFailure as e:  # the implementation started elsewhere this time
+        return e
     try:
         for name, args in run:
             if args not in m._enabled.get(name, ()):
@@ -260,6 +263,7 @@ def _shortened(cls: type[SpecMachine], run: list[tuple[str, tuple]], kind: str) 
     else None; one step at a time, until no single step can go. Hypothesis's shrinker does
     not always delete a step whose choices sit between others (feature flags are drawn lazily);
     this pass, on the shrunk run only, leaves a run no step of which is unneeded."""
+    cls = type(cls.__name__, (cls,), {"replaying": True})
     best: ModelFailure | None = None
     current = list(run)
     shrinking = True

@@ -264,3 +264,29 @@ def test_only_pyspec_testing_imports_hypothesis():
     out = subprocess.run([sys.executable, "-c", "import sys, pyspec, tracecheck; print('hypothesis' in sys.modules)"],
                          capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "False", out.stderr
+
+
+FAILING_FILE = '''
+import sys
+sys.path.insert(0, {here!r})
+from hypothesis import settings
+import pyspec.testing
+from test_state_machine import SPEC, GrabbingLock
+
+TestLock = pyspec.testing.state_machine(SPEC, GrabbingLock, seed=1,
+                                        settings=settings(max_examples=20, stateful_step_count=6, database=None)).TestCase
+'''
+
+
+@pytest.mark.slow
+def test_under_pytest_the_failure_shows_the_steps_in_the_spec_s_terms(tmp_path):
+    test = tmp_path / "test_failing.py"
+    test.write_text(FAILING_FILE.format(here=str(Path(__file__).parent)))
+    out = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-p", "no:xdist", str(test)],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert out.returncode == 1, out.stdout + out.stderr
+    # hypothesis's own account of the run, in the spec's action names and parameters
+    shown = "\n".join(line.removeprefix("E").strip() for line in out.stdout.splitlines())
+    assert "state = TryLockModel()\nstate.TryAcquire(c=0)\nstate.TryAcquire(c=1)\nstate.teardown()" in shown, shown
+    assert ("pyspec.testing.ModelFailure: spec TryLock: the implementation diverged: after step 2, TryAcquire(c=1)"
+            in shown), shown
