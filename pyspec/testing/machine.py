@@ -17,8 +17,8 @@ import os
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from hypothesis import HealthCheck, seed as _seed, settings as Settings, strategies as st
-from hypothesis.control import current_build_context
+from hypothesis import HealthCheck, event, seed as _seed, settings as Settings, strategies as st
+from hypothesis.control import current_build_context, currently_in_test_context
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
 
 from pyspec.errors import UsageError
@@ -130,6 +130,8 @@ class SpecMachine(RuleBasedStateMachine):
                                            ())).split(": ", 1)[1]
         self._taken.append(shown)
         self._instances.append((name, args))
+        if currently_in_test_context():  # --hypothesis-show-statistics: how often each action was driven
+            event(f"performed {name}")
         kwargs = {f.name: to_python(f.ty, v) for f, v in zip(action.formals, args)}
         try:
             getattr(self._adapter, name)(**kwargs)
@@ -224,7 +226,7 @@ class SpecMachine(RuleBasedStateMachine):
         spec = self.model.spec
         taken = tuple(self._taken)
         trace = Trace(spec.vars, tuple(steps))
-        final = not self._replay and current_build_context().is_final
+        final = not self._replay and currently_in_test_context() and current_build_context().is_final
         if final and len(self._instances) > 1:
             shorter = _shortened(type(self), self._instances, kind)
             if shorter is not None:
