@@ -290,3 +290,8 @@ def test_under_pytest_the_failure_shows_the_steps_in_the_spec_s_terms(tmp_path):
     assert "state = TryLockModel()\nstate.TryAcquire(c=0)\nstate.TryAcquire(c=1)\nstate.teardown()" in shown, shown
     assert ("pyspec.testing.ModelFailure: spec TryLock: the implementation diverged: after step 2, TryAcquire(c=1)"
             in shown), shown
+
+
+def test_the_try_lock_spec_holds_with_its_three_states():
+    r = pyspec.check(pyspec.load(SPEC))
+    assert r.verdict is pyspec.Verdict.HOLDS and r.stats["states"] == 3 and r.stats["never_enabled"] == []
