@@ -346,3 +346,14 @@ register_codes(
         "PS800": "`pyspec lsp` without its package pygls installed (pip install 'pyspec[lsp]')",
     })
 )
+
+# Model-based testing (pyspec/testing/): the adapter and the options of `state_machine`.
+register_codes(
+    _codes(UsageError, {
+        "PS810": "a `pyspec.testing` adapter without a method for an action it drives, or without `observe`",
+        "PS811": "an adapter's `observe()` names no variable of the spec",
+        "PS812": "an adapter's `observe()` gives a value that is not of the variable's type",
+        "PS813": "`state_machine(actions=...)` names no action of the spec",
+        "PS814": "`state_machine(params=...)` with a spec already loaded",
+    })
+)

@@ -22,13 +22,15 @@ from node import Log, common_args, run, serve  # noqa: E402
 
 
 class LockService:
-    def __init__(self, args) -> None:
+    def __init__(self, args, clock=time.monotonic) -> None:
+        """`clock`: seconds, for the leases (a test passes a clock it moves by hand)."""
         self.args = args
+        self.clock = clock
         self.log = Log(args.log, "lock", 14)
         self.holder, self.issued, self.expiry = -1, 0, 0.0
 
     def expire(self) -> None:
-        if self.holder != -1 and time.monotonic() >= self.expiry:
+        if self.holder != -1 and self.clock() >= self.expiry:
             self.log.event("expire", client=self.holder)
             self.holder = -1
 
@@ -39,7 +41,7 @@ class LockService:
         if kind == "acquire":
             if self.holder == -1:
                 self.issued += 1
-                self.holder, self.expiry = c, time.monotonic() + self.args.lease
+                self.holder, self.expiry = c, self.clock() + self.args.lease
                 self.log.event("grant", client=c, token=self.issued)
                 proto.send(addr[1], {"type": "granted", "token": self.issued})
             else:

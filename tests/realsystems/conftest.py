@@ -66,3 +66,24 @@ def raft_run(tmp_path):
     listening = [port for port in ports if proc.port_open(port)]
     assert not left, f"nodes left running: {left}"
     assert not listening, f"ports still listening: {listening}"
+
+
+@pytest.fixture(scope="module")
+def zookeeper_server(tmp_path_factory):
+    """One standalone ZooKeeper for a test module, started by pid (examples/realsystems/
+    zookeeper/server.py); afterwards its pid must be gone and its port closed. Skips when
+    java or the Debian package's jars are missing (no PostgreSQL needed)."""
+    from examples.realsystems.zookeeper.server import ZooKeeper, classpath
+    if shutil.which("java") is None:
+        pytest.skip("java is not installed")
+    try:
+        classpath()
+    except FileNotFoundError as e:
+        pytest.skip(str(e))
+    zk = ZooKeeper(str(tmp_path_factory.mktemp("zookeeper"))).start()
+    try:
+        yield zk
+    finally:
+        zk.stop()
+        assert not proc.alive(zk.pid), f"ZooKeeper (pid {zk.pid}) still running"
+        assert not proc.port_open(zk.port), f"ZooKeeper's port {zk.port} still open"
