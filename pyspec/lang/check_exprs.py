@@ -13,7 +13,7 @@ from pyspec.errors import PyspecError, Span, SpecErrors, SpecNameError, SpecType
 from pyspec.lang import ast as A
 from pyspec.lang.ast import MAX_DEPTH
 from pyspec.lang import typed as T
-from pyspec.lang.ops import Fn, Kind, Op
+from pyspec.lang.ops import CALLED_COMPS, COMPS, Fn, Kind, Op
 from pyspec.lang.scope import BUILTINS, CheckerState, Frame, name_error
 from pyspec.lang.types import (
     ANY,
@@ -502,7 +502,16 @@ class ExprRules(CheckerState):
             elem = self._expr(e.elem, fr)
         finally:
             fr.scopes.pop()
-        return T.Comp(Kind.SET, elem, None, gens, SetT(elem.ty), span=e.span)
+        return self._comp(Kind.SET, elem, None, gens, e.elem.span, e.span)
+
+    def _comp(self, kind: Kind, elem: T.Expr, key: T.Expr | None, gens: tuple, elem_span: Span, span: Span) -> T.Comp:
+        """A comprehension of `kind`, typed by its row in `ops.COMPS`."""
+        sem = COMPS[kind]
+        if sem.body == "bool":
+            self._expect(elem, BOOL, elem_span, f"the body of {sem.spelling}()")
+        elif sem.body == "int":
+            self._int(elem, elem_span, f"the elements of {sem.spelling}()")
+        return T.Comp(kind, elem, key, gens, sem.result(elem.ty, None if key is None else key.ty), span=span)
 
     def _e_MapComp(self, e: A.MapComp, fr: Frame) -> T.Expr:
         fr.scopes.append({})
@@ -516,7 +525,7 @@ class ExprRules(CheckerState):
             raise SpecTypeError(
                 f"a map's keys must have a finite type, not {key.ty.show()}", e.key.span, code="PS306"
             )
-        return T.Comp(Kind.MAP, value, key, gens, MapT(key.ty, value.ty), span=e.span)
+        return self._comp(Kind.MAP, value, key, gens, e.value.span, e.span)
 
     def _e_GenExp(self, e: A.GenExp, fr: Frame) -> T.Expr:
         raise SpecTypeError(
@@ -635,7 +644,7 @@ class ExprRules(CheckerState):
         if e.kwargs:
             raise SpecTypeError(f"{f}() takes no keyword arguments", e.span, code="PS329")
         if len(e.args) == 1 and isinstance(e.args[0], A.GenExp):
-            if f not in ("all", "any", "min", "max", "sum"):
+            if f not in CALLED_COMPS:
                 raise SpecTypeError(f"{f}() does not take a generator", e.args[0].span, code="PS329")
             g = e.args[0]
             fr.scopes.append({})
@@ -644,12 +653,7 @@ class ExprRules(CheckerState):
                 elem = self._expr(g.elem, fr)
             finally:
                 fr.scopes.pop()
-            if f in ("all", "any"):
-                self._expect(elem, BOOL, g.elem.span, f"the body of {f}()")
-                return T.Comp(Kind(f), elem, None, gens, BOOL, span=e.span)
-            self._int(elem, g.elem.span, f"the elements of {f}()")
-            ty = elem.ty if f != "sum" else INT
-            return T.Comp(Kind(f), elem, None, gens, ty, span=e.span)
+            return self._comp(CALLED_COMPS[f], elem, None, gens, g.elem.span, e.span)
         if f in ("min", "max") and len(e.args) >= 2:
             return self._builtin(A.Call(f, (A.SetLit(e.args, span=e.span),), (), span=e.span), fr)
         if len(e.args) != 1:
