@@ -172,19 +172,23 @@ class StmtRules(CheckerState):
 
     def _seq_entry(self, s: A.Assign | A.Choose, rhs: T.Expr, index: int, vty: SeqT, fr: Frame) -> T.Stmt:
         """`s'[i] = v` on a sequence, lowered to `s' = update(s, i, v)` (the row `Fn.UPDATE`, which
-        fails unless 0 <= i < len(s)): one entry update per sequence and action."""
+        fails unless 0 <= i < len(s)). Where `s'` is already given on every path to here (an
+        earlier entry update, `s' = append(s, x)`), it updates that: `s' = update(s', i, v)`, so
+        entry updates apply in order, the last write to a position winning, as for maps."""
         tgt = s.target
         if isinstance(s, A.Choose) or len(tgt.path) != 1 or fr.in_init:
             raise SpecTypeError(f"'{tgt.spelling()}': a sequence entry is assigned as {tgt.name}'[i] = v, "
                                 "in an action", tgt.span, code="PS311")
-        if fr.maybe.get(index) is not None:
-            raise SpecNameError(f"{tgt.name}' is assigned twice in this action", tgt.span,
-                                hint="a sequence takes one entry update per action; build the new value "
-                                "with slices and +, or assign entries in separate actions", code="PS208")
+        before = fr.maybe.get(index) is not None
+        if before and fr.assigned.get(index) != "whole":
+            raise SpecNameError(f"{tgt.name}' is assigned on some paths only before this entry update", tgt.span,
+                                hint=f"an entry update of a sequence updates {tgt.name}' as given on every path "
+                                "to it: give it on every path first (an else branch), or update the entry "
+                                "inside each branch", code="PS208")
         k = self._expr(tgt.path[0], fr)
         self._expect(k, INT, tgt.path[0].span, "the sequence index")
         self._expect(rhs, vty.elem, rhs.span, f"the value of {tgt.spelling()}")
-        cur = T.Var(index, tgt.name, vty, span=tgt.span)
+        cur: T.Expr = T.Primed(index, tgt.name, vty, span=tgt.span) if before else T.Var(index, tgt.name, vty, span=tgt.span)
         value = T.Apply(Fn.UPDATE, (cur, k, rhs), vty, span=s.span)
         fr.maybe[index] = "whole"
         fr.assigned[index] = "whole"
