@@ -28,7 +28,7 @@ from enum import Enum, StrEnum
 from typing import Any, Callable, Iterable, NoReturn
 
 from pyspec.errors import SpecEvalError, Span
-from pyspec.lang.types import BOOL, INT, MapT, SetT, Type, domain, format_value, key_index
+from pyspec.lang.types import BOOL, INT, BagT, IntT, MapT, SeqT, SetT, Type, domain, domain_size, format_value, key_index
 
 
 class Op(StrEnum):
@@ -347,6 +347,89 @@ FNS: dict[Fn, FnSem] = {s.fn: s for s in _FN_TABLE}
 assert set(FNS) == set(Fn), "every builtin has exactly one entry"
 
 
+# ---- each collection type's surface functions: one table per type --------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TypeFn:
+    """A surface name read on a value of one collection type, lowered to the builtin row `fn`:
+    a call `NAME(c, x...)` with the collection first, `x in c`, or `c + d`. `arity`: the
+    arguments of the call form; `elem`: True when the other argument must be an element of the
+    collection (PS317 otherwise; its type is unified with the collection's element type);
+    `result(t, u)`: the result's type from the collection's type `t` (for `+`, the two types'
+    unified element type `u` and capacities: `result(t, d)` with `d` the right operand's type);
+    `needs_elem`: reads an element (refused on a collection that is always empty, `[]`)."""
+
+    name: str
+    fn: Fn
+    arity: int
+    result: Callable[[Any, Any], Type]
+    elem: bool = False
+    needs_elem: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TypeSem:
+    """The surface functions of one collection type, and how its misuse is reported: `noun`
+    ("a sequence") and `code` in "the argument of head() must be a sequence" (PS336)."""
+
+    noun: str
+    code: str
+    fns: dict[str, TypeFn]
+
+
+def _fns(*rows: TypeFn) -> dict[str, TypeFn]:
+    return {r.name: r for r in rows}
+
+
+def _set_len(t: Any, u: Any) -> Type:
+    n = domain_size(t.elem)
+    return IntT(0, n) if n is not None else INT
+
+
+def _bounded(cls: Any) -> Callable[[Any, Any], Type]:
+    """`append(s, x)`/`add(b, x)` (u: the unified element type) and `s + t` (u: t's type)."""
+    return lambda t, u: cls(u.elem, t.cap + u.cap) if isinstance(u, cls) else cls(u, t.cap + 1)
+
+
+def _count_to_cap(t: Any, u: Any) -> Type:
+    return IntT(0, t.cap)
+
+
+TYPES: dict[type, TypeSem] = {
+    SetT: TypeSem("a set", "PS316", _fns(TypeFn("len", Fn.LEN, 1, _set_len))),
+    SeqT: TypeSem("a sequence", "PS336", _fns(
+        TypeFn("len", Fn.SEQ_LEN, 1, _count_to_cap),
+        TypeFn("head", Fn.HEAD, 1, lambda t, u: t.elem, needs_elem=True),
+        TypeFn("last", Fn.LAST, 1, lambda t, u: t.elem, needs_elem=True),
+        TypeFn("tail", Fn.TAIL, 1, lambda t, u: t),
+        TypeFn("append", Fn.APPEND, 2, _bounded(SeqT), elem=True),
+        TypeFn("in", Fn.SEQ_IN, 2, lambda t, u: BOOL, elem=True),
+        TypeFn("+", Fn.CONCAT, 2, _bounded(SeqT)),
+    )),
+    BagT: TypeSem("a bag", "PS337", _fns(
+        TypeFn("count", Fn.BAG_COUNT, 2, _count_to_cap, elem=True),
+        TypeFn("add", Fn.BAG_ADD, 2, _bounded(BagT), elem=True),
+        TypeFn("remove", Fn.BAG_REMOVE, 2, lambda t, u: t, elem=True),
+        TypeFn("in", Fn.BAG_IN, 2, lambda t, u: BOOL, elem=True),
+        TypeFn("+", Fn.BAG_SUM, 2, _bounded(BagT)),
+    )),
+}
+
+
+def type_fn(name: str, ty: Type) -> TypeFn | None:
+    """The surface function `name` on a value of type `ty`, if its type's table has one."""
+    sem = TYPES.get(type(ty))
+    return None if sem is None else sem.fns.get(name)
+
+
+def owner(name: str) -> type | None:
+    """The one collection type whose table defines `name` (head: sequences), or None when
+    several do (len, in, +) or none."""
+    owners = [t for t, sem in TYPES.items() if name in sem.fns]
+    return owners[0] if len(owners) == 1 else None
+
+
 # ---- comprehension kinds: one row each ----------------------------------------------------------
 
 
@@ -490,5 +573,5 @@ def fn_fails(fn: Fn, *args: Any) -> bool:
     return sem.ok is not None and not sem.ok(*args)
 
 
-__all__ = ["CALLED_COMPS", "COMPS", "FAILURES", "FNS", "OPS", "CompSem", "Fail", "FailRule", "Fn", "FnSem", "Kind", "Op", "OpSem",
+__all__ = ["CALLED_COMPS", "COMPS", "FAILURES", "FNS", "OPS", "CompSem", "Fail", "FailRule", "Fn", "FnSem", "Kind", "Op", "OpSem", "TYPES", "TypeFn", "TypeSem", "owner", "type_fn",
            "apply_fn", "fail", "fails", "fn_fails"]

@@ -246,3 +246,31 @@ def test_a_constant_comprehension_that_fails_its_row_is_ps331_with_the_rows_mess
         loads("spec C\nparam H: int = max(y for y in 0 .. 2 if y > 5)\nvar x: bool\ninit:\n    x = True\n")
     (e,) = info.value.errors
     assert e.code == "PS331" and "max() over no values" in e.message
+
+
+def _applied(x) -> set:
+    """The builtin rows applied anywhere in a typed expression."""
+    import dataclasses
+
+    if isinstance(x, tuple):
+        return set().union(*(_applied(y) for y in x)) if x else set()
+    if not dataclasses.is_dataclass(x):
+        return set()
+    out = {x.fn} if hasattr(x, "fn") and isinstance(x.fn, Fn) else set()
+    for f in dataclasses.fields(x):
+        out |= _applied(getattr(x, f.name))
+    return out
+
+
+def test_each_collection_types_surface_functions_lower_to_the_rows_of_its_table():
+    from pyspec.lang.ops import TYPES
+    from pyspec.lang.types import BagT, SetT
+
+    var = {SetT: ("c", "set[0 .. 2]", "{1}"), SeqT: ("c", "seq[0 .. 2, 2]", "[1]"), BagT: ("c", "bag[0 .. 2, 2]", "add(bag(), 1)")}
+    for cls, sem in TYPES.items():
+        _, ty, init = var[cls]
+        for name, row in sem.fns.items():
+            assert row.fn in FNS, (cls, name)
+            expr = {"in": "1 in c", "+": "c + c"}.get(name, f"{name}(c)" if row.arity == 1 else f"{name}(c, 1)")
+            spec = loads(f"spec T\nvar c: {ty}\ninit:\n    c = {init}\ninvariant I: ({expr}) == ({expr})\n")
+            assert row.fn in _applied(spec.invariants[0].expr), (cls, name, expr)
