@@ -34,7 +34,7 @@ from typing import Callable
 from pyspec.errors import SpecEvalError
 from pyspec.explicit.compiled import CompiledSpec
 from pyspec.explicit.fairness import Fairness
-from pyspec.explicit.graph import NO_PARENT, STUTTER, Graph, build_graph, step_of
+from pyspec.explicit.graph import NO_PARENT, STUTTER, Graph, build_graph, graph_store, step_of
 from pyspec.explicit.lasso import explain, fair_cycle, why_fair
 from pyspec.lang import typed as T
 from pyspec.limits import Budget, LimitReached, resident_mb
@@ -49,6 +49,7 @@ class LivenessOptions:
     time_limit: float | None = None
     max_memory: float | None = None
     started: float | None = None
+    packed: bool = True  # states packed into ints where the spec's types allow (False: tuples)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +86,7 @@ def check_temporal(compiled: CompiledSpec, opts: LivenessOptions = LivenessOptio
     names = opts.temporals if opts.temporals is not None else spec.default_temporals()
     t0 = time.perf_counter()
     c0 = time.process_time()
-    g = Graph()
+    g = Graph(graph_store(compiled, opts.max_states, opts.packed))
     track: list = [(), 0, 0, "enumerating the initial states"]
     phase = ["building the state graph"]
 
@@ -138,7 +139,9 @@ def check_temporal(compiled: CompiledSpec, opts: LivenessOptions = LivenessOptio
 def _predicate(compiled: CompiledSpec, g: Graph, expr: T.Expr, nlocals: int, name: str) -> bytearray:
     fn = compiled.predicate_fn(expr, nlocals)
     out = bytearray(len(g))
-    for i, s in enumerate(g.states):
+    state = g.state
+    for i in range(len(g)):
+        s = state(i)
         try:
             out[i] = 1 if fn(s, ()) else 0
         except SpecEvalError as e:
