@@ -29,7 +29,7 @@ import time
 from array import array
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 from pyspec.errors import SpecEvalError
 from pyspec.explicit.compiled import CompiledSpec
@@ -175,7 +175,7 @@ def _check_one(compiled: CompiledSpec, g: Graph, fair: Fairness, t: T.Temporal |
 
 def _search(g: Graph, fair: Fairness, shape: _Shape):
     on, parent, via = _product(g, shape)
-    nodes = [v for v in range(len(g)) if on[v]]
+    nodes = array("i", (v for v in range(len(g)) if on[v]))  # 4 bytes a state, not an int object each
     return _fair_scc(g, fair, nodes, shape.must), shape, on, parent, via
 
 
@@ -185,7 +185,7 @@ def _product(g: Graph, shape: _Shape) -> tuple[array, array, array]:
     n = len(g)
     order = array("q", bytes(8 * n))
     parent = array("q", [NO_PARENT]) * (2 * n)
-    via = array("l", [-2]) * (2 * n)
+    via = array("i", [-2]) * (2 * n)  # an action instance
     seen = bytearray(2 * n)
     queue: deque[int] = deque()
     count = 0
@@ -247,8 +247,10 @@ class _Tarjan:
         self.on_stack = bytearray(n)
         self.runs = 0
 
-    def sccs(self, g: Graph, nodes: list[int], mark: array, stamp: int) -> list[list[int]]:
-        """The SCCs of the subgraph on `nodes` (those with mark[v] == stamp)."""
+    def sccs(self, g: Graph, nodes: Sequence[int], mark: array, stamp: int) -> list[list[int]]:
+        """The SCCs of the subgraph on `nodes` (those with mark[v] == stamp) that may hold a
+        cycle: a single state without a step to itself is left out (most states of a graph are
+        such, and a list each would cost more than the graph's own arrays)."""
         self.runs += 1
         run, cur = self.run, self.runs
         index, low, on_stack = self.index, self.low, self.on_stack
@@ -294,6 +296,12 @@ class _Tarjan:
                     if low[v] < low[u]:
                         low[u] = low[v]
                 if low[v] == index[v]:
+                    if stack[-1] == v:  # one state: a component only with a step to itself
+                        stack.pop()
+                        on_stack[v] = 0
+                        if any(to[p] == v for p in range(start[v], start[v + 1])):
+                            out.append([v])
+                        continue
                     comp = []
                     while True:
                         w = stack.pop()
@@ -305,7 +313,7 @@ class _Tarjan:
         return out
 
 
-def _fair_scc(g: Graph, fair: Fairness, nodes: list[int], must) -> list[int] | None:
+def _fair_scc(g: Graph, fair: Fairness, nodes: Sequence[int], must) -> list[int] | None:
     """A strongly connected set of states among `nodes` with a fair cycle through all of it
     (visiting a `must` state, when given), or None."""
     mark = array("q", bytes(8 * len(g)))

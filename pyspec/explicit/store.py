@@ -361,29 +361,49 @@ class PackedGraphStore(GraphStore):
     def expand(self, head: int) -> tuple[tuple, Add]:
         k = self.codes[head]
         s = self.layout.unpack(k)
-        pack, get, index, codes, cap = self.layout.packer(s, k), self.index.get, self.index, self.codes, self.capacity
-        push, push_parent, push_via = codes.append, self.parent.append, self.via.append
-        push_to, push_inst = self.to.append, self.inst.append
+        return s, self._make(head, s, k)
 
-        def add(t: tuple, inst: int) -> int:
-            c = pack(t)
-            j = get(c)
-            if j is not None:
-                push_to(j)
-                push_inst(inst)
-                return -1
-            n = len(codes)
-            if n >= cap:
-                raise StoreFull
-            index[c] = n
-            push(c)
-            push_parent(head)
-            push_via(inst)
-            push_to(n)
-            push_inst(inst)
-            return n
-
-        return s, add
+    @property
+    def _make(self) -> Callable[[int, tuple, int], Add]:
+        """`make(head, s, k)`: the `add` for the successors of `s`, the packing inlined as in
+        `PackedStore._make` (the graph's inner loop)."""
+        make = self.__dict__.get("_make_fn")
+        if make is None:
+            xs, _ = self.layout.names()
+            prelude, lines = self.layout.next_source()
+            body = "".join(f"        {line}\n" for line in prelude)
+            src = (
+                "def factory(index, codes, push_parent, push_via, push_to, push_inst, cap, StoreFull):\n"
+                "    get, push = index.get, codes.append\n"
+                "    def make(head, s, k):\n"
+                f"{body}"
+                "        def add(t, inst):\n"
+                f"            {xs} = t\n"
+                + "".join(f"            {line}\n" for line in lines) +
+                "            j = get(c)\n"
+                "            if j is not None:\n"
+                "                push_to(j)\n"
+                "                push_inst(inst)\n"
+                "                return -1\n"
+                "            n = len(codes)\n"
+                "            if n >= cap:\n"
+                "                raise StoreFull\n"
+                "            index[c] = n\n"
+                "            push(c)\n"
+                "            push_parent(head)\n"
+                "            push_via(inst)\n"
+                "            push_to(n)\n"
+                "            push_inst(inst)\n"
+                "            return n\n"
+                "        return add\n"
+                "    return make\n"
+            )
+            ns = self.layout.namespace()
+            exec(compile(src, "<pyspec graph store>", "exec"), ns)
+            make = ns["factory"](self.index, self.codes, self.parent.append, self.via.append, self.to.append,
+                                 self.inst.append, self.capacity, StoreFull)
+            self.__dict__["_make_fn"] = make
+        return make
 
 
 class TupleGraphStore(GraphStore):
