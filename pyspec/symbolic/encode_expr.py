@@ -607,13 +607,10 @@ class Algebra:
         return or_(*xs)
 
     @staticmethod
-    def and_all(xs) -> Bool:
-        return and_all(xs)
-
-    @staticmethod
-    def or_all(xs) -> Bool:
-        return or_all(xs)
-
-    @staticmethod
-    def implies(a: Bool, b: Bool) -> Bool:
-        return or_(not_(a), b)
+    def undecided(items: list, stop: bool) -> Bool:
+        """No value whose condition holds equals `stop` (all: no false value; any: no true
+        one), built value by value as the encoder guards each body (`_x_Comp`)."""
+        alive: Bool = True
+        for cond, v in items:
+            alive = and_(alive, not_(and_(cond, v if stop else not_(v))))
+        return alive
