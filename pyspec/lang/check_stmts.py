@@ -11,7 +11,7 @@ from pyspec.lang import ast as A
 from pyspec.lang import typed as T
 from pyspec.lang.scope import CheckerState, Frame, did_you_mean, name_error
 from pyspec.lang.ops import Fn
-from pyspec.lang.types import BOOL, DOMAIN_LIMIT, INT, IntT, MapT, SeqT, SetT, is_finite, subtype, too_large_to_enumerate
+from pyspec.lang.types import BOOL, DOMAIN_LIMIT, INT, IntT, MapT, SeqT, SetT, Type, is_finite, subtype, too_large_to_enumerate
 
 
 class StmtRules(CheckerState):
@@ -196,6 +196,32 @@ class StmtRules(CheckerState):
         check = None if subtype(rhs.ty, vty.elem) else vty
         return T.Assign(index, tgt.name, (), (), value, check, span=s.span)
 
+    def _seq_in_map_entry(self, s: A.Assign | A.Choose, rhs: T.Expr, index: int, vty: Type, path: tuple,
+                          path_types: tuple, st: SeqT, at: A.Expr, fr: Frame) -> T.Stmt:
+        """`m'[k][i] = v` where `m[k]` is a sequence: lowered to the entry update
+        `m'[k] = update(m'[k], i, v)` (`Fn.UPDATE`), reading `m'` when earlier entry updates gave
+        it on every path to here, else `m`; so several apply in order, as for maps."""
+        tgt = s.target
+        if fr.maybe.get(index) is not None and index not in fr.assigned:
+            raise SpecNameError(f"{tgt.name}' is assigned on some paths only before this entry update", tgt.span,
+                                hint=f"an entry update of a sequence in {tgt.name} reads {tgt.name}' as given on "
+                                "every path to it: give it on every path first, or update inside each branch",
+                                code="PS208")
+        i = self._expr(at, fr)
+        self._expect(i, INT, at.span, "the sequence index")
+        self._expect(rhs, st.elem, rhs.span, f"the value of {tgt.spelling()}")
+        cur: T.Expr = (T.Primed(index, tgt.name, vty, span=tgt.span) if index in fr.assigned
+                       else T.Var(index, tgt.name, vty, span=tgt.span))
+        for ke, mt in zip(path, path_types):
+            cur = T.MapGet(cur, ke, not subtype(ke.ty, mt.key), mt.value, span=tgt.span)
+        value = T.Apply(Fn.UPDATE, (cur, i, rhs), st, span=s.span)
+        fr.maybe[index] = fr.maybe.get(index) or "entries"
+        if index not in fr.assigned:
+            fr.assigned[index] = "entries"
+        fr.ever.add(index)
+        check = None if subtype(rhs.ty, st.elem) else st
+        return T.Assign(index, tgt.name, path, path_types, value, check, span=s.span)
+
     def _write(self, s: A.Assign | A.Choose, fr: Frame) -> T.Stmt:
         tgt = s.target
         choose = isinstance(s, A.Choose)
@@ -268,8 +294,12 @@ class StmtRules(CheckerState):
                 raise SpecNameError(
                     f"{tgt.name}' is assigned twice in this action", tgt.span, code="PS208"
                 )
-            path, path_types, ty = [], [], vty
-            for k in tgt.path:
+            path: list[T.Expr] = []
+            path_types: list[MapT] = []
+            ty = vty
+            for n, k in enumerate(tgt.path):
+                if isinstance(ty, SeqT) and n == len(tgt.path) - 1:  # m'[k][i] = v: a sequence in a map
+                    return self._seq_in_map_entry(s, rhs, index, vty, tuple(path), tuple(path_types), ty, k, fr)
                 if not isinstance(ty, MapT):
                     raise SpecTypeError(
                         f"'{tgt.spelling()}': {ty.show()} is not a map, it has no entries", k.span, code="PS311"
