@@ -16,6 +16,7 @@ from pyspec.explicit.evaluator import LOCALS, Compiler, Fn, Run
 from pyspec.errors import SpecEvalError
 from pyspec.lang import typed as T
 from pyspec.lang.analysis import conjuncts
+from pyspec.lang.ops import Kind
 from pyspec.lang.types import SetT, Type, domain, format_value, sort_key
 from pyspec.limits import LimitReached
 from pyspec.result import FalsePart
@@ -190,7 +191,7 @@ class CompiledSpec:
     def _falsifying(self, e: T.Expr, state: tuple, nlocals: int, bound: dict[int, Any]) -> tuple[tuple[str, str], ...]:
         """The first binding of the quantifier `e` (if it is an `all`) under which its body is
         false, as (name, formatted value) pairs; () when `e` is no `all`."""
-        if not (isinstance(e, T.Comp) and e.kind == "all"):
+        if not (isinstance(e, T.Comp) and e.kind is Kind.ALL):
             return ()
         comp = e
 

@@ -355,57 +355,21 @@ class Compiler:
                 f.__exit__(None, None, None)
 
     def _comp_body(self, e: T.Comp, gens):
+        """The values the generators produce, folded by the kind's row in `ops.COMPS`."""
+        sem = COMPS[e.kind]
         elem = self.expr(e.elem)
-        key = None
+        if sem.stop is not None:  # all/any: plain loops that stop at the deciding value
+            return _quantifier(sem.stop, gens, elem)
         if e.key is not None:
             key = self.expr(e.key)
-        kind = e.kind
-        if kind == "map":
-            return self._map_comp(e, gens, key, elem)
-        if kind in ("any", "all"):
-            return _quantifier(kind == "any", gens, elem)
-        if kind == "set" and len(gens) == 1:
-            return _set_comp1(gens[0], elem)
+            value = elem
+            elem = lambda env: (key(env), value(env))  # noqa: E731
+        fold = sem.fold(e.ty, e.span)
+        if len(gens) == 1:
+            collect = _collect1(gens[0], elem)
+            return lambda env: fold(collect(env))
         produce = _produce(gens, elem)
-        span = e.span
-        if kind == "set":
-            return lambda env: frozenset(produce(env))
-        sem = COMPS[kind]  # a fold: its row
-        py, empty = sem.py, sem.empty
-        assert sem.family == "fold" and py is not None
-        if empty is None:
-            return lambda env: py(list(produce(env)))
-
-        def fold(env):
-            vals = list(produce(env))
-            if not vals:
-                fail(empty, span, kind)
-            return py(vals)
-
-        return fold
-
-    def _map_comp(self, e: T.Comp, gens, key, elem) -> Fn:
-        mt = e.ty
-        assert isinstance(mt, MapT)
-        keys = domain(mt.key)
-        index = key_index(mt.key)
-        span = e.span
-        produce_pairs = _produce(gens, lambda env: (key(env), elem(env)))
-        n = len(keys)
-
-        def build(env):
-            out = [_MISSING] * n
-            for k, v in produce_pairs(env):
-                i = index(k)
-                if out[i] is not _MISSING and out[i] != v:
-                    fail(Fail.MAP_CLASH, span, mt.key, k)
-                out[i] = v
-            if _MISSING in out:
-                missing = keys[out.index(_MISSING)]
-                fail(Fail.MAP_MISSING, span, mt.key, missing)
-            return tuple(out)
-
-        return build
+        return lambda env: fold(produce(env))
 
     # ---- statements --------------------------------------------------------------------------
 
@@ -555,9 +519,6 @@ class Compiler:
         return assign_entry
 
 
-_MISSING = object()
-
-
 class _Facts:
     def __init__(self, compiler: Compiler, facts: dict[int, str]) -> None:
         self.compiler, self.facts = compiler, facts
@@ -573,13 +534,14 @@ class _Facts:
         return False
 
 
-def _quantifier(exists: bool, gens, elem: Fn) -> Fn:
-    """any(...)/all(...) as plain loops that stop at the first witness; nested generators
+def _quantifier(stop: bool, gens, elem: Fn) -> Fn:
+    """any(...)/all(...) as plain loops that stop at the first body value equal to `stop`
+    (the row's: True for any, False for all); nested generators
     become nested quantifiers (each generator's conditions stay with it)."""
     slot, it, conds = gens[0]
-    body = elem if len(gens) == 1 else _quantifier(exists, gens[1:], elem)
+    body = elem if len(gens) == 1 else _quantifier(stop, gens[1:], elem)
     cond = conds[0] if len(conds) == 1 else (_conj(conds) if conds else None)
-    if exists:
+    if stop:  # any()
         if cond is None:
 
             def any_(env):
@@ -630,7 +592,8 @@ def _conj(fns) -> Fn:
     return conj
 
 
-def _set_comp1(gen, elem: Fn) -> Fn:
+def _collect1(gen, elem: Fn) -> Fn:
+    """The list of the values one generator produces."""
     slot, it, conds = gen
     cond = conds[0] if len(conds) == 1 else (_conj(conds) if conds else None)
     if cond is None:
@@ -640,7 +603,7 @@ def _set_comp1(gen, elem: Fn) -> Fn:
             for v in it(env):
                 env[slot] = v
                 out.append(elem(env))
-            return frozenset(out)
+            return out
 
         return comp
 
@@ -650,7 +613,7 @@ def _set_comp1(gen, elem: Fn) -> Fn:
             env[slot] = v
             if cond(env):
                 out.append(elem(env))
-        return frozenset(out)
+        return out
 
     return comp_if
 

@@ -43,7 +43,7 @@ class Fairness:
         got = self._memo[v]
         if got is None:
             out = []
-            state = self.g.states[v]
+            state = self.g.state(v)
             for inst in sorted(self.g.enabled(v)):
                 for ob in self.by_inst.get(inst, ()):
                     o = self.obs[ob]

@@ -9,7 +9,8 @@ from collections import deque
 
 from pyspec.explicit.compiled import CompiledSpec
 from pyspec.explicit.fairness import Fairness, fair_on
-from pyspec.explicit.graph import STUTTER, Graph, step_of
+from pyspec.explicit.graph import Graph, step_of
+from pyspec.explicit.store import TupleGraphStore
 from pyspec.lang import typed as T
 from pyspec.reference import instance_text
 from pyspec.result import Trace
@@ -184,23 +185,19 @@ def replay_lasso(compiled: CompiledSpec, name: str, states: list[tuple], insts: 
         return f"the lasso's first state {states[:1]} is not an initial state"
     if states[-1] != states[loop] or not 0 <= loop < len(states) - 1:
         return f"the lasso's last state is not its state {loop}"
-    g = Graph()
+    # the graph of the lasso's states alone, each with its edges (-1: to a state off the lasso)
+    store = TupleGraphStore(len(compiled.spec.vars))
+    g = Graph(store)
     successors = compiled.step_fn()
     for s in states:
-        if s in g.index:
-            continue
-        g.index[s] = len(g.states)
-        g.states.append(s)
-    for s in g.states:
-        succ = successors(s)
-        for inst, nxt in succ:
-            g.to.append(g.index.get(nxt, -1))
-            g.inst.append(inst)
-        if not succ:
-            g.to.append(g.index[s])
-            g.inst.append(STUTTER)
-        g.start.append(len(g.to))
-    path = [g.index[s] for s in states]
+        store.add_initial(s)
+    for v in range(len(store)):
+        for inst, nxt in successors(store.state(v)):
+            w = store.find(nxt)
+            store.to.append(-1 if w is None else w)
+            store.inst.append(inst)
+        store.close(v)
+    path = [store.index[s] for s in states]
     for i, inst in enumerate(insts):
         if not any(w == path[i + 1] and j == inst for w, j in g.edges(path[i])):
             return f"step {i + 1} of the lasso is not a step of the explicit engine under instance {inst}"

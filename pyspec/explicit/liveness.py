@@ -29,12 +29,12 @@ import time
 from array import array
 from collections import deque
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 from pyspec.errors import SpecEvalError
 from pyspec.explicit.compiled import CompiledSpec
 from pyspec.explicit.fairness import Fairness
-from pyspec.explicit.graph import NO_PARENT, STUTTER, Graph, build_graph, step_of
+from pyspec.explicit.graph import NO_PARENT, STUTTER, Graph, build_graph, graph_store, step_of
 from pyspec.explicit.lasso import explain, fair_cycle, why_fair
 from pyspec.lang import typed as T
 from pyspec.limits import Budget, LimitReached, resident_mb
@@ -49,6 +49,7 @@ class LivenessOptions:
     time_limit: float | None = None
     max_memory: float | None = None
     started: float | None = None
+    packed: bool = True  # states packed into ints where the spec's types allow (False: tuples)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +86,7 @@ def check_temporal(compiled: CompiledSpec, opts: LivenessOptions = LivenessOptio
     names = opts.temporals if opts.temporals is not None else spec.default_temporals()
     t0 = time.perf_counter()
     c0 = time.process_time()
-    g = Graph()
+    g = Graph(graph_store(compiled, opts.max_states, opts.packed))
     track: list = [(), 0, 0, "enumerating the initial states"]
     phase = ["building the state graph"]
 
@@ -138,7 +139,9 @@ def check_temporal(compiled: CompiledSpec, opts: LivenessOptions = LivenessOptio
 def _predicate(compiled: CompiledSpec, g: Graph, expr: T.Expr, nlocals: int, name: str) -> bytearray:
     fn = compiled.predicate_fn(expr, nlocals)
     out = bytearray(len(g))
-    for i, s in enumerate(g.states):
+    state = g.state
+    for i in range(len(g)):
+        s = state(i)
         try:
             out[i] = 1 if fn(s, ()) else 0
         except SpecEvalError as e:
@@ -172,7 +175,7 @@ def _check_one(compiled: CompiledSpec, g: Graph, fair: Fairness, t: T.Temporal |
 
 def _search(g: Graph, fair: Fairness, shape: _Shape):
     on, parent, via = _product(g, shape)
-    nodes = [v for v in range(len(g)) if on[v]]
+    nodes = array("i", (v for v in range(len(g)) if on[v]))  # 4 bytes a state, not an int object each
     return _fair_scc(g, fair, nodes, shape.must), shape, on, parent, via
 
 
@@ -182,7 +185,7 @@ def _product(g: Graph, shape: _Shape) -> tuple[array, array, array]:
     n = len(g)
     order = array("q", bytes(8 * n))
     parent = array("q", [NO_PARENT]) * (2 * n)
-    via = array("l", [-2]) * (2 * n)
+    via = array("i", [-2]) * (2 * n)  # an action instance
     seen = bytearray(2 * n)
     queue: deque[int] = deque()
     count = 0
@@ -244,8 +247,10 @@ class _Tarjan:
         self.on_stack = bytearray(n)
         self.runs = 0
 
-    def sccs(self, g: Graph, nodes: list[int], mark: array, stamp: int) -> list[list[int]]:
-        """The SCCs of the subgraph on `nodes` (those with mark[v] == stamp)."""
+    def sccs(self, g: Graph, nodes: Sequence[int], mark: array, stamp: int) -> list[list[int]]:
+        """The SCCs of the subgraph on `nodes` (those with mark[v] == stamp) that may hold a
+        cycle: a single state without a step to itself is left out (most states of a graph are
+        such, and a list each would cost more than the graph's own arrays)."""
         self.runs += 1
         run, cur = self.run, self.runs
         index, low, on_stack = self.index, self.low, self.on_stack
@@ -291,6 +296,12 @@ class _Tarjan:
                     if low[v] < low[u]:
                         low[u] = low[v]
                 if low[v] == index[v]:
+                    if stack[-1] == v:  # one state: a component only with a step to itself
+                        stack.pop()
+                        on_stack[v] = 0
+                        if any(to[p] == v for p in range(start[v], start[v + 1])):
+                            out.append([v])
+                        continue
                     comp = []
                     while True:
                         w = stack.pop()
@@ -302,7 +313,7 @@ class _Tarjan:
         return out
 
 
-def _fair_scc(g: Graph, fair: Fairness, nodes: list[int], must) -> list[int] | None:
+def _fair_scc(g: Graph, fair: Fairness, nodes: Sequence[int], must) -> list[int] | None:
     """A strongly connected set of states among `nodes` with a fair cycle through all of it
     (visiting a `must` state, when given), or None."""
     mark = array("q", bytes(8 * len(g)))

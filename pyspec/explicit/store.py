@@ -23,10 +23,14 @@ Implementations:
   search may miss states, with the probability `collision_bound` gives. Traces are rebuilt by
   replaying the actions from the initial state and matching hashes, as TLC does.
 
-Where later work plugs in (without changing the BFS): a liveness graph is a store whose `add`
-also records the edge (head, index, inst), including edges to states already stored (it keeps a
-dict from packed state to index instead of a set); symmetry reduction canonicalises `t` in `add`
-before it is packed, and `path` replays the real successors.
+Graph stores (`PackedGraphStore`, `TupleGraphStore`) keep the state graph the liveness checker
+searches (`graph.py`): their `add` also records the edge (head, index, inst), including edges to
+states already stored (a dict from the packed state to its index instead of a set), in CSR arrays
+of 32-bit ints, and `close(head)` ends a state's edge list. States are packed as in `PackedStore`,
+so the graph costs the safety store plus a dict entry per state and 8 bytes per edge.
+
+Where later work plugs in (without changing the BFS): symmetry reduction canonicalises `t` in
+`add` before it is packed, and `path` replays the real successors.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ from typing import Any, Callable
 from pyspec.explicit.packing import Layout
 
 NO_PARENT = -1
+STUTTER = -1  # a graph store's label of a deadlocked state's edge to itself
+INITIAL = -2  # a graph store's `via` of an initial state (distinct from STUTTER)
 _INDEX_LIMIT = (1 << 31) - 1  # parents are 32-bit ints
 
 Add = Callable[[tuple, int], int]
@@ -289,3 +295,161 @@ class FingerprintStore(Store):
         state: each of the `compared` tests can meet at most len(self) stored fingerprints, each a
         collision with probability 2^-64 (a union bound, the same order as TLC's estimate)."""
         return min(1.0, self.compared * len(self) / 2.0**64)
+
+
+class GraphStore(Store):
+    """A store of the state graph (see the module docstring): states, the BFS tree, and every
+    edge as CSR arrays (`start[i]:start[i + 1]` index `to` and `inst`)."""
+
+    def __init__(self, capacity: int | None) -> None:
+        super().__init__(capacity)
+        self.start = array("q", [0])  # one offset per closed state, + 1
+        self.to = array("i")
+        self.inst = array("i")
+
+    def find(self, s: tuple) -> int | None:
+        """The index of state `s`, or None when it is not stored."""
+        raise NotImplementedError
+
+    def close(self, head: int) -> None:
+        """End the edge list of `head` (expanded last): a state with no successor gets one edge
+        to itself labelled STUTTER (a deadlocked system stutters for ever)."""
+        if len(self.to) == self.start[-1]:
+            self.to.append(head)
+            self.inst.append(STUTTER)
+        self.start.append(len(self.to))
+
+    def edges(self, i: int) -> zip:
+        """(successor index, instance) pairs of state `i`."""
+        a, b = self.start[i], self.start[i + 1]
+        return zip(self.to[a:b], self.inst[a:b])
+
+    def enabled(self, i: int) -> set[int]:
+        """The instances enabled in state `i` (those with a successor)."""
+        a, b = self.start[i], self.start[i + 1]
+        return {x for x in self.inst[a:b] if x != STUTTER}
+
+
+class PackedGraphStore(GraphStore):
+    """The state graph with states packed into ints (see `packing`); exact."""
+
+    def __init__(self, layout: Layout, capacity: int | None = None) -> None:
+        super().__init__(capacity)
+        self.layout = layout
+        self.codes: list[int] = []
+        self.index: dict[int, int] = {}
+
+    def state(self, index: int) -> tuple:
+        return self.layout.unpack(self.codes[index])
+
+    def find(self, s: tuple) -> int | None:
+        return self.index.get(self.layout.pack(s))
+
+    def add_initial(self, s: tuple) -> int:
+        k = self.layout.pack(s)
+        if k in self.index:
+            return -1
+        n = len(self.codes)
+        if n >= self.capacity:
+            raise StoreFull
+        self.index[k] = n
+        self.codes.append(k)
+        self.parent.append(NO_PARENT)
+        self.via.append(INITIAL)
+        return n
+
+    def expand(self, head: int) -> tuple[tuple, Add]:
+        k = self.codes[head]
+        s = self.layout.unpack(k)
+        return s, self._make(head, s, k)
+
+    @property
+    def _make(self) -> Callable[[int, tuple, int], Add]:
+        """`make(head, s, k)`: the `add` for the successors of `s`, the packing inlined as in
+        `PackedStore._make` (the graph's inner loop)."""
+        make = self.__dict__.get("_make_fn")
+        if make is None:
+            xs, _ = self.layout.names()
+            prelude, lines = self.layout.next_source()
+            body = "".join(f"        {line}\n" for line in prelude)
+            src = (
+                "def factory(index, codes, push_parent, push_via, push_to, push_inst, cap, StoreFull):\n"
+                "    get, push = index.get, codes.append\n"
+                "    def make(head, s, k):\n"
+                f"{body}"
+                "        def add(t, inst):\n"
+                f"            {xs} = t\n"
+                + "".join(f"            {line}\n" for line in lines) +
+                "            j = get(c)\n"
+                "            if j is not None:\n"
+                "                push_to(j)\n"
+                "                push_inst(inst)\n"
+                "                return -1\n"
+                "            n = len(codes)\n"
+                "            if n >= cap:\n"
+                "                raise StoreFull\n"
+                "            index[c] = n\n"
+                "            push(c)\n"
+                "            push_parent(head)\n"
+                "            push_via(inst)\n"
+                "            push_to(n)\n"
+                "            push_inst(inst)\n"
+                "            return n\n"
+                "        return add\n"
+                "    return make\n"
+            )
+            ns = self.layout.namespace()
+            exec(compile(src, "<pyspec graph store>", "exec"), ns)
+            make = ns["factory"](self.index, self.codes, self.parent.append, self.via.append, self.to.append,
+                                 self.inst.append, self.capacity, StoreFull)
+            self.__dict__["_make_fn"] = make
+        return make
+
+
+class TupleGraphStore(GraphStore):
+    """The state graph with states as tuples (for specs whose types have no packed layout)."""
+
+    def __init__(self, nvars: int, capacity: int | None = None) -> None:
+        super().__init__(capacity)
+        self.states: list[tuple] = []
+        self.index: dict[tuple, int] = {}
+        tables: list[dict] = [{} for _ in range(nvars)]  # one object per component value (see TupleStore)
+        self._share = tuple(t.setdefault for t in tables)
+
+    def state(self, index: int) -> tuple:
+        return self.states[index]
+
+    def find(self, s: tuple) -> int | None:
+        return self.index.get(s)
+
+    def add_initial(self, s: tuple) -> int:
+        if s in self.index:
+            return -1
+        return self._store(s, NO_PARENT, INITIAL)
+
+    def _store(self, t: tuple, head: int, inst: int) -> int:
+        n = len(self.states)
+        if n >= self.capacity:
+            raise StoreFull
+        t = tuple([sh(x, x) for sh, x in zip(self._share, t)])
+        self.index[t] = n
+        self.states.append(t)
+        self.parent.append(head)
+        self.via.append(inst)
+        return n
+
+    def expand(self, head: int) -> tuple[tuple, Add]:
+        get, store, push_to, push_inst = self.index.get, self._store, self.to.append, self.inst.append
+
+        def add(t: tuple, inst: int) -> int:
+            j = get(t)
+            if j is not None:
+                push_to(j)
+                push_inst(inst)
+                return -1
+            n = store(t, head, inst)
+            push_to(n)
+            push_inst(inst)
+            return n
+
+        return self.states[head], add

@@ -13,7 +13,7 @@ from pyspec.errors import PyspecError, Span, SpecErrors, SpecNameError, SpecType
 from pyspec.lang import ast as A
 from pyspec.lang.ast import MAX_DEPTH
 from pyspec.lang import typed as T
-from pyspec.lang.ops import Fn, Kind, Op
+from pyspec.lang.ops import CALLED_COMPS, COMPS, TYPES, Fn, Kind, Op, owner, type_fn
 from pyspec.lang.scope import BUILTINS, CheckerState, Frame, name_error
 from pyspec.lang.types import (
     ANY,
@@ -168,36 +168,46 @@ class ExprRules(CheckerState):
             raise SpecTypeError(f"{what} must be a set, found {x.ty.show()}", span, code="PS316")
         return x.ty
 
-    def _seq(self, x: T.Expr, span: Span, what: str) -> SeqT:
-        if not isinstance(x.ty, SeqT):
-            raise SpecTypeError(f"{what} must be a sequence, found {x.ty.show()}", span, code="PS336")
+    def _typed(self, x: T.Expr, cls: type, span: Span, what: str) -> Type:
+        """`x` must be of the collection type `cls`: its table's noun and code say so otherwise."""
+        if not isinstance(x.ty, cls):
+            sem = TYPES[cls]
+            raise SpecTypeError(f"{what} must be {sem.noun}, found {x.ty.show()}", span, code=sem.code)
         return x.ty
 
-    def _bag(self, x: T.Expr, span: Span, what: str) -> BagT:
-        if not isinstance(x.ty, BagT):
-            raise SpecTypeError(f"{what} must be a bag, found {x.ty.show()}", span, code="PS337")
-        return x.ty
-
-    def _bag_builtin(self, e: A.Call, fr: Frame) -> T.Expr:
-        """bag(), add, remove, count: each a row of `ops.FNS`."""
+    def _type_call(self, e: A.Call, fr: Frame) -> T.Expr:
+        """`NAME(c, ...)` read on the collection `c`'s type: the row of its table in `ops.TYPES`
+        (head of a sequence, count of a bag, len of either), with the row's typing rule."""
         f = e.func
-        arity = 0 if f == "bag" else 2
+        if f == "bag":
+            if e.kwargs or e.args:
+                raise SpecTypeError("bag() takes 0 argument(s) by position", e.span, code="PS329")
+            return T.Apply(Fn.BAG, (), BagT(ANY, 0), span=e.span)
+        one = SeqT if f == "enumerate" else owner(f)  # enumerate: a lowering, not a row
+        arity = 2 if f in ("append", "add", "remove", "count") else 1
         if e.kwargs or len(e.args) != arity or any(isinstance(a, A.GenExp) for a in e.args):
             raise SpecTypeError(f"{f}() takes {arity} argument(s) by position", e.span, code="PS329")
-        if f == "bag":
-            return T.Apply(Fn.BAG, (), BagT(ANY, 0), span=e.span)
-        b = self._expr(e.args[0], fr)
-        bt = self._bag(b, e.args[0].span, f"the first argument of {f}()")
+        c = self._expr(e.args[0], fr)
+        if one is not None:
+            self._typed(c, one, e.args[0].span, f"the {'first argument' if arity == 2 else 'argument'} of {f}()")
+        if f == "enumerate":
+            return self._enumerate(c, e.span, fr)
+        row = type_fn(f, c.ty)
+        assert row is not None, "a name without an owner is read only on a type that has it"
+        if row.needs_elem:
+            self._some_element(c.ty, e.args[0].span, f"{f}()")  # type: ignore[arg-type]
+        if row.arity == 1:
+            return T.Apply(row.fn, (c,), row.result(c.ty, None), span=e.span)
         x = self._expr(e.args[1], fr)
-        u = unify(bt.elem, x.ty)
+        u = self._element(c.ty, x, e.args[1].span, f"{f}()")
+        return T.Apply(row.fn, (c, x), row.result(c.ty, u), span=e.span)
+
+    def _element(self, ct: Type, x: T.Expr, span: Span, what: str) -> Type:
+        """The type of the elements of a collection of type `ct` once `x` joins them (PS317)."""
+        u = unify(ct.elem, x.ty)  # type: ignore[attr-defined]
         if u is None:
-            raise SpecTypeError(f"{f}(): {x.ty.show()} cannot be an element of {bt.show()}", e.args[1].span,
-                                code="PS317")
-        if f == "count":
-            return T.Apply(Fn.BAG_COUNT, (b, x), IntT(0, bt.cap), span=e.span)
-        if f == "add":
-            return T.Apply(Fn.BAG_ADD, (b, x), BagT(u, bt.cap + 1), span=e.span)
-        return T.Apply(Fn.BAG_REMOVE, (b, x), bt, span=e.span)
+            raise SpecTypeError(f"{what}: {x.ty.show()} cannot be an element of {ct.show()}", span, code="PS317")
+        return u
 
     def _some_element(self, st: SeqT, span: Span, what: str) -> None:
         """An element read from a sequence that is always empty (its elements have no type: `[]`)."""
@@ -223,37 +233,16 @@ class ExprRules(CheckerState):
 
     def _e_Slice(self, e: A.Slice, fr: Frame) -> T.Expr:
         obj = self._expr(e.obj, fr)
-        self._seq(obj, e.obj.span, "a sliced value")
+        self._typed(obj, SeqT, e.obj.span, "a sliced value")
         lo, hi = self._expr(e.lo, fr), self._expr(e.hi, fr)
         self._int(lo, e.lo.span, "the start of a slice")
         self._int(hi, e.hi.span, "the end of a slice")
         return T.Apply(Fn.SLICE, (obj, lo, hi), obj.ty, span=e.span)
 
-    def _seq_builtin(self, e: A.Call, fr: Frame) -> T.Expr:
-        """head, tail, last, append, enumerate (and len of a sequence): each a row of `ops.FNS`."""
-        f = e.func
-        arity = 2 if f == "append" else 1
-        if e.kwargs or len(e.args) != arity or any(isinstance(a, A.GenExp) for a in e.args):
-            raise SpecTypeError(f"{f}() takes {arity} argument(s) by position", e.span, code="PS329")
-        s = self._expr(e.args[0], fr)
-        st = self._seq(s, e.args[0].span, f"the argument of {f}()")
-        sp = e.span
-        if f == "len":
-            return T.Apply(Fn.SEQ_LEN, (s,), IntT(0, st.cap), span=sp)
-        if f in ("head", "last"):
-            self._some_element(st, e.args[0].span, f"{f}()")
-            return T.Apply(Fn.HEAD if f == "head" else Fn.LAST, (s,), st.elem, span=sp)
-        if f == "tail":
-            return T.Apply(Fn.TAIL, (s,), st, span=sp)
-        if f == "append":
-            x = self._expr(e.args[1], fr)
-            u = unify(st.elem, x.ty)
-            if u is None:
-                raise SpecTypeError(f"append(): {x.ty.show()} cannot be an element of {st.show()}", e.args[1].span,
-                                    code="PS317")
-            return T.Apply(Fn.APPEND, (s, x), SeqT(u, st.cap + 1), span=sp)
-        assert f == "enumerate"
-        # {(k, s[k]) for k in 0 .. len(s) - 1}: a set of (position, element) pairs
+    def _enumerate(self, s: T.Expr, sp: Span, fr: Frame) -> T.Expr:
+        """enumerate(s): {(k, s[k]) for k in 0 .. len(s) - 1}, a set of (position, element) pairs."""
+        st = s.ty
+        assert isinstance(st, SeqT)
         fr.scopes.append({})
         try:
             k, it = self._seq_positions(s, st, sp, fr)
@@ -281,19 +270,11 @@ class ExprRules(CheckerState):
             if op == "implies":  # lowered: not a or b
                 return T.Binary(Op.OR, T.Unary(Op.NOT, left, BOOL, span=e.left.span), right, BOOL, span=e.span)
             return T.Binary(Op(op), left, right, BOOL, span=e.span)
-        if op in ("in", "not in") and isinstance(right.ty, BagT):
-            if unify(left.ty, right.ty.elem) is None:
-                raise SpecTypeError(
-                    f"'{op}': {left.ty.show()} cannot be an element of {right.ty.show()}", e.span, code="PS317"
-                )
-            held = T.Apply(Fn.BAG_IN, (left, right), BOOL, span=e.span)
-            return held if op == "in" else T.Unary(Op.NOT, held, BOOL, span=e.span)
-        if op in ("in", "not in") and isinstance(right.ty, SeqT):
-            if unify(left.ty, right.ty.elem) is None:
-                raise SpecTypeError(
-                    f"'{op}': {left.ty.show()} cannot be an element of {right.ty.show()}", e.span, code="PS317"
-                )
-            found = T.Apply(Fn.SEQ_IN, (left, right), BOOL, span=e.span)
+        if op in ("in", "not in") and type_fn("in", right.ty) is not None:  # a sequence's or a bag's row
+            row = type_fn("in", right.ty)
+            assert row is not None
+            self._element(right.ty, left, e.span, f"'{op}'")
+            found = T.Apply(row.fn, (left, right), BOOL, span=e.span)
             return found if op == "in" else T.Unary(Op.NOT, found, BOOL, span=e.span)
         if op in ("in", "not in"):
             st = self._set(right, e.right.span, f"the right side of '{op}'")
@@ -336,20 +317,15 @@ class ExprRules(CheckerState):
                 raise SpecTypeError(f"'{op}' combines {lt.show()} with {rt.show()}", e.span, code="PS319")
             name = {"|": Op.UNION, "&": Op.INTER, "-": Op.DIFF}[op]
             return T.Binary(name, left, right, u if name == Op.UNION else lt, span=e.span)
-        if op == "+" and (isinstance(left.ty, BagT) or isinstance(right.ty, BagT)):
-            lb = self._bag(left, e.left.span, "the left side of '+'")
-            rb = self._bag(right, e.right.span, "the right side of '+'")
-            u = unify(lb.elem, rb.elem)
+        if op == "+" and (type_fn("+", left.ty) or type_fn("+", right.ty)):  # a sequence's or a bag's row
+            cls: Any = type(left.ty) if type_fn("+", left.ty) else type(right.ty)
+            lc: Any = self._typed(left, cls, e.left.span, "the left side of '+'")
+            rc: Any = self._typed(right, cls, e.right.span, "the right side of '+'")
+            u = unify(lc.elem, rc.elem)
             if u is None:
-                raise SpecTypeError(f"'+' joins {lb.show()} with {rb.show()}", e.span, code="PS319")
-            return T.Apply(Fn.BAG_SUM, (left, right), BagT(u, lb.cap + rb.cap), span=e.span)
-        if op == "+" and (isinstance(left.ty, SeqT) or isinstance(right.ty, SeqT)):
-            lq = self._seq(left, e.left.span, "the left side of '+'")
-            rq = self._seq(right, e.right.span, "the right side of '+'")
-            u = unify(lq.elem, rq.elem)
-            if u is None:
-                raise SpecTypeError(f"'+' joins {lq.show()} with {rq.show()}", e.span, code="PS319")
-            return T.Apply(Fn.CONCAT, (left, right), SeqT(u, lq.cap + rq.cap), span=e.span)
+                raise SpecTypeError(f"'+' joins {lc.show()} with {rc.show()}", e.span, code="PS319")
+            row = TYPES[cls].fns["+"]
+            return T.Apply(row.fn, (left, right), row.result(lc, cls(u, rc.cap)), span=e.span)
         if op in ("+", "-", "*", "//", "%"):
             if op == "+" and isinstance(left.ty, SetT):
                 raise SpecTypeError(
@@ -502,7 +478,16 @@ class ExprRules(CheckerState):
             elem = self._expr(e.elem, fr)
         finally:
             fr.scopes.pop()
-        return T.Comp(Kind.SET, elem, None, gens, SetT(elem.ty), span=e.span)
+        return self._comp(Kind.SET, elem, None, gens, e.elem.span, e.span)
+
+    def _comp(self, kind: Kind, elem: T.Expr, key: T.Expr | None, gens: tuple, elem_span: Span, span: Span) -> T.Comp:
+        """A comprehension of `kind`, typed by its row in `ops.COMPS`."""
+        sem = COMPS[kind]
+        if sem.body == "bool":
+            self._expect(elem, BOOL, elem_span, f"the body of {sem.spelling}()")
+        elif sem.body == "int":
+            self._int(elem, elem_span, f"the elements of {sem.spelling}()")
+        return T.Comp(kind, elem, key, gens, sem.result(elem.ty, None if key is None else key.ty), span=span)
 
     def _e_MapComp(self, e: A.MapComp, fr: Frame) -> T.Expr:
         fr.scopes.append({})
@@ -516,7 +501,7 @@ class ExprRules(CheckerState):
             raise SpecTypeError(
                 f"a map's keys must have a finite type, not {key.ty.show()}", e.key.span, code="PS306"
             )
-        return T.Comp(Kind.MAP, value, key, gens, MapT(key.ty, value.ty), span=e.span)
+        return self._comp(Kind.MAP, value, key, gens, e.value.span, e.span)
 
     def _e_GenExp(self, e: A.GenExp, fr: Frame) -> T.Expr:
         raise SpecTypeError(
@@ -584,14 +569,12 @@ class ExprRules(CheckerState):
             return self._expand(self.defs[f], e.args, e.kwargs, e.span, fr)
         if f in self.variants:
             return self._construct(e, fr)
-        if f in ("head", "tail", "last", "append", "enumerate"):
-            return self._seq_builtin(e, fr)
-        if f in ("bag", "add", "remove", "count"):
-            return self._bag_builtin(e, fr)
+        if owner(f) is not None or f in ("bag", "enumerate"):
+            return self._type_call(e, fr)
         if f == "len" and len(e.args) == 1 and not isinstance(e.args[0], A.GenExp):
             x = self._expr(e.args[0], fr)
-            if isinstance(x.ty, SeqT):
-                return self._seq_builtin(e, fr)
+            if not isinstance(x.ty, SetT) and type_fn(f, x.ty) is not None:  # len of a sequence
+                return self._type_call(e, fr)
         if f in BUILTINS:
             return self._builtin(e, fr)
         cands = set(self.defs) | set(self.variants) | set(BUILTINS)
@@ -635,7 +618,7 @@ class ExprRules(CheckerState):
         if e.kwargs:
             raise SpecTypeError(f"{f}() takes no keyword arguments", e.span, code="PS329")
         if len(e.args) == 1 and isinstance(e.args[0], A.GenExp):
-            if f not in ("all", "any", "min", "max", "sum"):
+            if f not in CALLED_COMPS:
                 raise SpecTypeError(f"{f}() does not take a generator", e.args[0].span, code="PS329")
             g = e.args[0]
             fr.scopes.append({})
@@ -644,12 +627,7 @@ class ExprRules(CheckerState):
                 elem = self._expr(g.elem, fr)
             finally:
                 fr.scopes.pop()
-            if f in ("all", "any"):
-                self._expect(elem, BOOL, g.elem.span, f"the body of {f}()")
-                return T.Comp(Kind(f), elem, None, gens, BOOL, span=e.span)
-            self._int(elem, g.elem.span, f"the elements of {f}()")
-            ty = elem.ty if f != "sum" else INT
-            return T.Comp(Kind(f), elem, None, gens, ty, span=e.span)
+            return self._comp(CALLED_COMPS[f], elem, None, gens, g.elem.span, e.span)
         if f in ("min", "max") and len(e.args) >= 2:
             return self._builtin(A.Call(f, (A.SetLit(e.args, span=e.span),), (), span=e.span), fr)
         if len(e.args) != 1:

@@ -11,7 +11,7 @@ from pyspec.lang import ast as A
 from pyspec.lang import typed as T
 from pyspec.lang.scope import CheckerState, Frame, did_you_mean, name_error
 from pyspec.lang.ops import Fn
-from pyspec.lang.types import BOOL, DOMAIN_LIMIT, INT, IntT, MapT, SeqT, SetT, is_finite, subtype, too_large_to_enumerate
+from pyspec.lang.types import BOOL, DOMAIN_LIMIT, INT, IntT, MapT, SeqT, SetT, Type, is_finite, subtype, too_large_to_enumerate
 
 
 class StmtRules(CheckerState):
@@ -172,25 +172,55 @@ class StmtRules(CheckerState):
 
     def _seq_entry(self, s: A.Assign | A.Choose, rhs: T.Expr, index: int, vty: SeqT, fr: Frame) -> T.Stmt:
         """`s'[i] = v` on a sequence, lowered to `s' = update(s, i, v)` (the row `Fn.UPDATE`, which
-        fails unless 0 <= i < len(s)): one entry update per sequence and action."""
+        fails unless 0 <= i < len(s)). Where `s'` is already given on every path to here (an
+        earlier entry update, `s' = append(s, x)`), it updates that: `s' = update(s', i, v)`, so
+        entry updates apply in order, the last write to a position winning, as for maps."""
         tgt = s.target
         if isinstance(s, A.Choose) or len(tgt.path) != 1 or fr.in_init:
             raise SpecTypeError(f"'{tgt.spelling()}': a sequence entry is assigned as {tgt.name}'[i] = v, "
                                 "in an action", tgt.span, code="PS311")
-        if fr.maybe.get(index) is not None:
-            raise SpecNameError(f"{tgt.name}' is assigned twice in this action", tgt.span,
-                                hint="a sequence takes one entry update per action; build the new value "
-                                "with slices and +, or assign entries in separate actions", code="PS208")
+        before = fr.maybe.get(index) is not None
+        if before and fr.assigned.get(index) != "whole":
+            raise SpecNameError(f"{tgt.name}' is assigned on some paths only before this entry update", tgt.span,
+                                hint=f"an entry update of a sequence updates {tgt.name}' as given on every path "
+                                "to it: give it on every path first (an else branch), or update the entry "
+                                "inside each branch", code="PS208")
         k = self._expr(tgt.path[0], fr)
         self._expect(k, INT, tgt.path[0].span, "the sequence index")
         self._expect(rhs, vty.elem, rhs.span, f"the value of {tgt.spelling()}")
-        cur = T.Var(index, tgt.name, vty, span=tgt.span)
+        cur: T.Expr = T.Primed(index, tgt.name, vty, span=tgt.span) if before else T.Var(index, tgt.name, vty, span=tgt.span)
         value = T.Apply(Fn.UPDATE, (cur, k, rhs), vty, span=s.span)
         fr.maybe[index] = "whole"
         fr.assigned[index] = "whole"
         fr.ever.add(index)
         check = None if subtype(rhs.ty, vty.elem) else vty
         return T.Assign(index, tgt.name, (), (), value, check, span=s.span)
+
+    def _seq_in_map_entry(self, s: A.Assign | A.Choose, rhs: T.Expr, index: int, vty: Type, path: tuple,
+                          path_types: tuple, st: SeqT, at: A.Expr, fr: Frame) -> T.Stmt:
+        """`m'[k][i] = v` where `m[k]` is a sequence: lowered to the entry update
+        `m'[k] = update(m'[k], i, v)` (`Fn.UPDATE`), reading `m'` when earlier entry updates gave
+        it on every path to here, else `m`; so several apply in order, as for maps."""
+        tgt = s.target
+        if fr.maybe.get(index) is not None and index not in fr.assigned:
+            raise SpecNameError(f"{tgt.name}' is assigned on some paths only before this entry update", tgt.span,
+                                hint=f"an entry update of a sequence in {tgt.name} reads {tgt.name}' as given on "
+                                "every path to it: give it on every path first, or update inside each branch",
+                                code="PS208")
+        i = self._expr(at, fr)
+        self._expect(i, INT, at.span, "the sequence index")
+        self._expect(rhs, st.elem, rhs.span, f"the value of {tgt.spelling()}")
+        cur: T.Expr = (T.Primed(index, tgt.name, vty, span=tgt.span) if index in fr.assigned
+                       else T.Var(index, tgt.name, vty, span=tgt.span))
+        for ke, mt in zip(path, path_types):
+            cur = T.MapGet(cur, ke, not subtype(ke.ty, mt.key), mt.value, span=tgt.span)
+        value = T.Apply(Fn.UPDATE, (cur, i, rhs), st, span=s.span)
+        fr.maybe[index] = fr.maybe.get(index) or "entries"
+        if index not in fr.assigned:
+            fr.assigned[index] = "entries"
+        fr.ever.add(index)
+        check = None if subtype(rhs.ty, st.elem) else st
+        return T.Assign(index, tgt.name, path, path_types, value, check, span=s.span)
 
     def _write(self, s: A.Assign | A.Choose, fr: Frame) -> T.Stmt:
         tgt = s.target
@@ -264,8 +294,12 @@ class StmtRules(CheckerState):
                 raise SpecNameError(
                     f"{tgt.name}' is assigned twice in this action", tgt.span, code="PS208"
                 )
-            path, path_types, ty = [], [], vty
-            for k in tgt.path:
+            path: list[T.Expr] = []
+            path_types: list[MapT] = []
+            ty = vty
+            for n, k in enumerate(tgt.path):
+                if isinstance(ty, SeqT) and n == len(tgt.path) - 1:  # m'[k][i] = v: a sequence in a map
+                    return self._seq_in_map_entry(s, rhs, index, vty, tuple(path), tuple(path_types), ty, k, fr)
                 if not isinstance(ty, MapT):
                     raise SpecTypeError(
                         f"'{tgt.spelling()}': {ty.show()} is not a map, it has no entries", k.span, code="PS311"

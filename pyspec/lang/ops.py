@@ -25,10 +25,10 @@ import itertools
 import operator
 from dataclasses import dataclass
 from enum import Enum, StrEnum
-from typing import Any, Callable, NoReturn
+from typing import Any, Callable, Iterable, NoReturn
 
 from pyspec.errors import SpecEvalError, Span
-from pyspec.lang.types import Type, format_value
+from pyspec.lang.types import BOOL, INT, BagT, IntT, MapT, SeqT, SetT, Type, domain, domain_size, format_value, key_index
 
 
 class Op(StrEnum):
@@ -347,6 +347,89 @@ FNS: dict[Fn, FnSem] = {s.fn: s for s in _FN_TABLE}
 assert set(FNS) == set(Fn), "every builtin has exactly one entry"
 
 
+# ---- each collection type's surface functions: one table per type --------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TypeFn:
+    """A surface name read on a value of one collection type, lowered to the builtin row `fn`:
+    a call `NAME(c, x...)` with the collection first, `x in c`, or `c + d`. `arity`: the
+    arguments of the call form; `elem`: True when the other argument must be an element of the
+    collection (PS317 otherwise; its type is unified with the collection's element type);
+    `result(t, u)`: the result's type from the collection's type `t` (for `+`, the two types'
+    unified element type `u` and capacities: `result(t, d)` with `d` the right operand's type);
+    `needs_elem`: reads an element (refused on a collection that is always empty, `[]`)."""
+
+    name: str
+    fn: Fn
+    arity: int
+    result: Callable[[Any, Any], Type]
+    elem: bool = False
+    needs_elem: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TypeSem:
+    """The surface functions of one collection type, and how its misuse is reported: `noun`
+    ("a sequence") and `code` in "the argument of head() must be a sequence" (PS336)."""
+
+    noun: str
+    code: str
+    fns: dict[str, TypeFn]
+
+
+def _fns(*rows: TypeFn) -> dict[str, TypeFn]:
+    return {r.name: r for r in rows}
+
+
+def _set_len(t: Any, u: Any) -> Type:
+    n = domain_size(t.elem)
+    return IntT(0, n) if n is not None else INT
+
+
+def _bounded(cls: Any) -> Callable[[Any, Any], Type]:
+    """`append(s, x)`/`add(b, x)` (u: the unified element type) and `s + t` (u: t's type)."""
+    return lambda t, u: cls(u.elem, t.cap + u.cap) if isinstance(u, cls) else cls(u, t.cap + 1)
+
+
+def _count_to_cap(t: Any, u: Any) -> Type:
+    return IntT(0, t.cap)
+
+
+TYPES: dict[type, TypeSem] = {
+    SetT: TypeSem("a set", "PS316", _fns(TypeFn("len", Fn.LEN, 1, _set_len))),
+    SeqT: TypeSem("a sequence", "PS336", _fns(
+        TypeFn("len", Fn.SEQ_LEN, 1, _count_to_cap),
+        TypeFn("head", Fn.HEAD, 1, lambda t, u: t.elem, needs_elem=True),
+        TypeFn("last", Fn.LAST, 1, lambda t, u: t.elem, needs_elem=True),
+        TypeFn("tail", Fn.TAIL, 1, lambda t, u: t),
+        TypeFn("append", Fn.APPEND, 2, _bounded(SeqT), elem=True),
+        TypeFn("in", Fn.SEQ_IN, 2, lambda t, u: BOOL, elem=True),
+        TypeFn("+", Fn.CONCAT, 2, _bounded(SeqT)),
+    )),
+    BagT: TypeSem("a bag", "PS337", _fns(
+        TypeFn("count", Fn.BAG_COUNT, 2, _count_to_cap, elem=True),
+        TypeFn("add", Fn.BAG_ADD, 2, _bounded(BagT), elem=True),
+        TypeFn("remove", Fn.BAG_REMOVE, 2, lambda t, u: t, elem=True),
+        TypeFn("in", Fn.BAG_IN, 2, lambda t, u: BOOL, elem=True),
+        TypeFn("+", Fn.BAG_SUM, 2, _bounded(BagT)),
+    )),
+}
+
+
+def type_fn(name: str, ty: Type) -> TypeFn | None:
+    """The surface function `name` on a value of type `ty`, if its type's table has one."""
+    sem = TYPES.get(type(ty))
+    return None if sem is None else sem.fns.get(name)
+
+
+def owner(name: str) -> type | None:
+    """The one collection type whose table defines `name` (head: sequences), or None when
+    several do (len, in, +) or none."""
+    owners = [t for t, sem in TYPES.items() if name in sem.fns]
+    return owners[0] if len(owners) == 1 else None
+
+
 # ---- comprehension kinds: one row each ----------------------------------------------------------
 
 
@@ -364,38 +447,114 @@ class Kind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class CompSem:
-    """One comprehension kind. `family`: "collect" (a set or a map of the values), "quantify"
-    (short-circuits on the first deciding value) or "fold" (the values, in iteration order, to
-    one result). For a fold: `py` (the values, a list -> result: the closures, and the generated
-    code unless it has an accumulator template `src_init`/`src_step`), `sym` (the algebra and
-    the (condition, value) pairs -> result) and `empty` (the failure when there is no value).
-    `may_fail`: the kind itself may fail, whatever the body (`analysis.comp_may_fail`)."""
+    """One comprehension kind, read by every engine (`typed.Comp`). The generators produce values
+    in iteration order (for a map: (key, value) pairs); the row says what they make:
+
+    - typing rule: `body` ("bool", "int" or None: any type) is what the produced value must be,
+      and `result(value type, key type or None)` the comprehension's type; `call`: written as
+      `NAME(e for ...)` (otherwise it has its own brackets, `{...}`);
+    - `fold(ty, span)`: the Python meaning, given the comprehension's type and place: a function
+      of an iterable of the produced values that raises the kind's failures (the closures,
+      the generated code and constant folding call it; a lazy iterable lets all()/any() stop);
+    - `stop`: for all()/any(), the body value that decides the result (engines that iterate
+      stop at it, which is observable: a failing body after it is never evaluated);
+    - `src_init`, `src_step` ({acc}, {x}), `src_done` ({acc}): an accumulator template the code
+      generator may emit in place of calling `fold` (a kind without a failure);
+    - `sym(z, items, ty, on_fail)`: the Z3 meaning in the algebra (`encode_expr.Algebra`), of
+      the (condition, value) pairs in iteration order; `on_fail(bad, Fail)` records a failure
+      where the symbolic Bool `bad` holds;
+    - `may_fail`: the kind itself may fail, whatever the body (`analysis.comp_may_fail`)."""
 
     kind: Kind
-    family: str
+    spelling: str
+    body: str | None
+    result: Callable[[Type, Type | None], Type]
+    fold: Callable[[Any, Span], Callable[[Iterable], Any]]
+    sym: Callable[..., Any]
+    call: bool = True
+    stop: bool | None = None
     may_fail: bool = False
-    py: Callable[[list], Any] | None = None
-    sym: Callable[..., Any] | None = None
-    empty: Fail | None = None
     src_init: str | None = None
-    src_step: str | None = None  # {acc} and {x}: the accumulator and the value
+    src_step: str | None = None
+    src_done: str = "{acc}"
+
+
+_NO_VALUE = object()  # a key of a map comprehension not given a value yet
+
+
+def _map_fold(ty: Any, span: Span) -> Callable[[Iterable], tuple]:
+    """A map comprehension: every key of the key type gets exactly one value."""
+    assert isinstance(ty, MapT)
+    kt, keys = ty.key, domain(ty.key)
+    index, n = key_index(kt), len(keys)
+
+    def build(pairs: Iterable) -> tuple:
+        out = [_NO_VALUE] * n
+        for k, v in pairs:
+            i = index(k)
+            if out[i] is not _NO_VALUE and out[i] != v:
+                fail(Fail.MAP_CLASH, span, kt, k)
+            out[i] = v
+        if _NO_VALUE in out:
+            fail(Fail.MAP_MISSING, span, kt, keys[out.index(_NO_VALUE)])
+        return tuple(out)
+
+    return build
+
+
+def _extreme_fold(f: Callable, kind: str) -> Callable[[Any, Span], Callable[[Iterable], Any]]:
+    def make(ty: Any, span: Span) -> Callable[[Iterable], Any]:
+        def fold(values: Iterable) -> Any:
+            vals = list(values)
+            if not vals:
+                fail(Fail.NO_VALUES, span, kind)
+            return f(vals)
+
+        return fold
+
+    return make
+
+
+def _set_type(elem: Type, key: Type | None) -> Type:
+    return SetT(elem)
+
+
+def _map_type(elem: Type, key: Type | None) -> Type:
+    assert key is not None, "a map comprehension has a key"
+    return MapT(key, elem)
+
+
+def _bool_type(elem: Type, key: Type | None) -> Type:
+    return BOOL
+
+
+def _int_type(elem: Type, key: Type | None) -> Type:
+    return INT
 
 
 _COMP_TABLE = (
-    CompSem(Kind.SET, "collect"),
-    CompSem(Kind.MAP, "collect", may_fail=True),  # a key missing or given two values
-    CompSem(Kind.ALL, "quantify"),
-    CompSem(Kind.ANY, "quantify"),
-    CompSem(Kind.SUM, "fold", py=sum, sym=lambda z, items: z.fold_sum(items), src_init="0",
-            src_step="{acc} += {x}"),
-    CompSem(Kind.MIN, "fold", may_fail=True, py=min, sym=lambda z, items: z.fold_extreme("min", items),
-            empty=Fail.NO_VALUES),
-    CompSem(Kind.MAX, "fold", may_fail=True, py=max, sym=lambda z, items: z.fold_extreme("max", items),
-            empty=Fail.NO_VALUES),
+    CompSem(Kind.SET, "{e for ...}", None, _set_type, lambda t, sp: frozenset,
+            lambda z, items, t, on_fail: z.fold_set(items, t), call=False,
+            src_init="[]", src_step="{acc}.append({x})", src_done="frozenset({acc})"),
+    CompSem(Kind.MAP, "{k: e for ...}", None, _map_type, _map_fold,
+            lambda z, items, t, on_fail: z.fold_map(items, t, on_fail), call=False, may_fail=True),
+    CompSem(Kind.ALL, "all", "bool", _bool_type, lambda t, sp: all,
+            lambda z, items, t, on_fail: z.undecided(items, False), stop=False),
+    CompSem(Kind.ANY, "any", "bool", _bool_type, lambda t, sp: any,
+            lambda z, items, t, on_fail: z.not_(z.undecided(items, True)), stop=True),
+    CompSem(Kind.SUM, "sum", "int", _int_type, lambda t, sp: sum,
+            lambda z, items, t, on_fail: z.fold_sum(items), src_init="0", src_step="{acc} += {x}"),
+    CompSem(Kind.MIN, "min", "int", lambda elem, key: elem, _extreme_fold(min, "min"),
+            lambda z, items, t, on_fail: z.fold_extreme("min", items, on_fail), may_fail=True),
+    CompSem(Kind.MAX, "max", "int", lambda elem, key: elem, _extreme_fold(max, "max"),
+            lambda z, items, t, on_fail: z.fold_extreme("max", items, on_fail), may_fail=True),
 )
 
 COMPS: dict[Kind, CompSem] = {c.kind: c for c in _COMP_TABLE}
 assert set(COMPS) == set(Kind), "every comprehension kind has exactly one entry"
+assert all((c.stop is None) == (c.kind not in (Kind.ALL, Kind.ANY)) for c in _COMP_TABLE)
+assert all(c.src_init is None or not c.may_fail for c in _COMP_TABLE), "a template cannot fail"
+CALLED_COMPS: dict[str, Kind] = {c.spelling: c.kind for c in _COMP_TABLE if c.call}
 
 
 def apply_fn(fn: Fn, span: Span, types: tuple, *args: Any) -> Any:
@@ -414,5 +573,5 @@ def fn_fails(fn: Fn, *args: Any) -> bool:
     return sem.ok is not None and not sem.ok(*args)
 
 
-__all__ = ["COMPS", "FAILURES", "FNS", "OPS", "CompSem", "Fail", "FailRule", "Fn", "FnSem", "Kind", "Op", "OpSem",
+__all__ = ["CALLED_COMPS", "COMPS", "FAILURES", "FNS", "OPS", "CompSem", "Fail", "FailRule", "Fn", "FnSem", "Kind", "Op", "OpSem", "TYPES", "TypeFn", "TypeSem", "owner", "type_fn",
            "apply_fn", "fail", "fails", "fn_fails"]

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pyspec.errors import ParamError, PyspecError, SpecErrors, SpecNameError, SpecTypeError
+from pyspec.errors import ParamError, PyspecError, SpecErrors, SpecEvalError, SpecNameError, SpecTypeError
 from pyspec.lang import ast as A
 from pyspec.lang import typed as T
-from pyspec.lang.ops import FAILURES, FNS, OPS, Fail, Op, fails, int_range
+from pyspec.lang.ops import COMPS, FAILURES, FNS, OPS, Fail, Op, fails, int_range
 from pyspec.lang.scope import CheckerState, Frame, did_you_mean, name_error
 from pyspec.lang.types import (
     BOOL,
@@ -29,10 +29,8 @@ from pyspec.lang.types import (
     Type,
     UnionT,
     contains,
-    domain,
     enum_type,
     is_finite,
-    key_index,
     sort_key,
     too_large_to_enumerate,
 )
@@ -228,29 +226,29 @@ def _const_value(e: T.Expr, env: dict[int, Any] | None = None) -> Any:
             assert fsem.failure is not None and fsem.shown is not None
             _const_fail(e, FAILURES[fsem.failure].message(*fsem.shown(tuple(x.ty for x in e.args), *args)))
         return fsem.py(*args)
-    if isinstance(e, T.Comp) and e.kind == "map" and e.key is not None and isinstance(e.ty, MapT):
-        return _const_map(e, e.key, e.ty, env or {})
+    if isinstance(e, T.Comp):
+        return _const_comp(e, env or {})
     _const_fail(e, "must be a constant: literals, params and arithmetic on them")
 
 
-def _const_map(e: T.Comp, key: T.Expr, ty: MapT, env: dict[int, Any]) -> tuple:
-    """A constant map comprehension (a map literal, a map-valued param's default), with the
-    explicit engine's failures: a key without a value, a key given two values."""
-    if too_large_to_enumerate(ty.key) is not None:
+def _const_comp(e: T.Comp, env: dict[int, Any]) -> Any:
+    """A constant comprehension (a map literal, a map-valued param's default, ...), folded by
+    its kind's row in `ops.COMPS` over the values produced in declared order, lazily (so that
+    all()/any() stop where every engine does), with the engines' failures."""
+    key = e.key
+    if isinstance(e.ty, MapT) and too_large_to_enumerate(e.ty.key) is not None:
         _const_fail(e, "must be a constant: literals, params and arithmetic on them")
-    keys = domain(ty.key)
-    index = key_index(ty.key)
-    out: list[Any] = [_MISSING] * len(keys)
 
-    def bind(i: int, env: dict[int, Any]) -> None:
+    def produce(i: int, env: dict[int, Any]):
         if i == len(e.gens):
-            k, v = _const_value(key, env), _const_value(e.elem, env)
-            if not contains(ty.key, k):
-                _const_fail(e, FAILURES[Fail.KEY_OUTSIDE].message(ty.key, k))
-            at = index(k)
-            if out[at] is not _MISSING and out[at] != v:
-                _const_fail(e, FAILURES[Fail.MAP_CLASH].message(ty.key, k))
-            out[at] = v
+            if key is None:
+                yield _const_value(e.elem, env)
+                return
+            k = _const_value(key, env)
+            assert isinstance(e.ty, MapT)
+            if not contains(e.ty.key, k):
+                _const_fail(e, FAILURES[Fail.KEY_OUTSIDE].message(e.ty.key, k))
+            yield k, _const_value(e.elem, env)
             return
         g = e.gens[i]
         elem_ty = g.iter.ty.elem if isinstance(g.iter.ty, SetT) else None
@@ -258,15 +256,12 @@ def _const_map(e: T.Comp, key: T.Expr, ty: MapT, env: dict[int, Any]) -> tuple:
         for x in sorted(values, key=sort_key(elem_ty)) if elem_ty is not None else values:
             inner = {**env, g.slot: x}
             if all(_const_value(c, inner) for c in g.conds):
-                bind(i + 1, inner)
+                yield from produce(i + 1, inner)
 
-    bind(0, env)
-    if _MISSING in out:
-        _const_fail(e, FAILURES[Fail.MAP_MISSING].message(ty.key, keys[out.index(_MISSING)]))
-    return tuple(out)
-
-
-_MISSING = object()
+    try:
+        return COMPS[e.kind].fold(e.ty, e.span)(produce(0, env))
+    except SpecEvalError as err:
+        _const_fail(e, err.message)
 
 
 def _const_fail(e: T.Expr, msg: str):

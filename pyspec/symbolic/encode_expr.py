@@ -313,76 +313,28 @@ class ExprEncoder:
         return sem.sym(self.algebra, *args, e.ty)
 
     def _x_Comp(self, e: T.Comp, p, g):
-        ctx = self.ctx
-        kind = e.kind
-        alive = [True]  # all/any: no element so far decided the result
+        """A comprehension: the (condition, value) pairs its generators produce, in iteration
+        order, folded by its kind's row in `ops.COMPS`, whose failures are recorded here."""
+        sem = COMPS[e.kind]
+        alive = [True]  # all/any: no earlier value decided the result
         out: list = []
-
-        if kind == "set":
-            assert isinstance(e.ty, SetT)
-            bits: dict = {}
-
-            def on_set(cond):
-                v = self.expr(e.elem, p, _g(g, cond))
-                add_member(ctx, bits, v, cond)
-
-            self._bind(e.gens, 0, p, g, True, alive, on_set)
-            return SetV(e.ty.elem, sorted_bits(bits, e.ty.elem))
-        if kind == "map":
-            mt = e.ty
-            assert isinstance(mt, MapT)
-            key = e.key
-            assert key is not None, "a map comprehension has a key expression"
-            keys = ctx.domain(mt.key)
-            hits: list[list] = [[] for _ in keys]  # per key: (binding gives it, value), in order
-
-            def on_map(cond):
-                k = self.expr(key, p, _g(g, cond))
-                v = self.expr(e.elem, p, _g(g, cond))
-                kc = concrete(k)
-                for j, u in enumerate(keys):
-                    if kc is not NOCONST:
-                        hit = cond if kc == u else False
-                    else:
-                        hit = and_(cond, eq_const(ctx, k, u))
-                    if hit is not False:
-                        hits[j].append((hit, v))
-
-            self._bind(e.gens, 0, p, g, True, alive, on_map)
-            vals = []
-            for hs in hits:
-                # two bindings giving one key different values is an evaluation error, so
-                # where there is none every binding that gives the key gives the same value
-                for a in range(len(hs)):
-                    for b in range(a + 1, len(hs)):
-                        clash = and_(hs[a][0], hs[b][0], not_(eq(ctx, hs[a][1], hs[b][1])))
-                        self.record_error(g, clash, e.span, Fail.MAP_CLASH)
-                v = None
-                for hit, x in reversed(hs):
-                    v = x if v is None else ite(ctx, hit, x, v)
-                vals.append(v)
-            covered = [or_all(h for h, _ in hs) for hs in hits]
-            self.record_error(g, not_(and_all(covered)), e.span, Fail.MAP_MISSING)
-            return MapV(mt.key, tuple(v if v is not None else default(ctx, mt.value) for v in vals))
-        if kind in ("all", "any"):
-
-            def on_quant(cond):
-                v = self.expr(e.elem, p, _g(g, alive[0], cond))
-                decided = and_(cond, not_(v) if kind == "all" else v)
-                alive[0] = and_(alive[0], not_(decided))
-
-            self._bind(e.gens, 0, p, g, True, alive, on_quant, quantifier=True)
-            return alive[0] if kind == "all" else not_(alive[0])
+        key = e.key
+        stop = sem.stop
 
         def on_value(cond):
-            out.append((cond, self.expr(e.elem, p, _g(g, cond))))
+            v: Any
+            if stop is not None:  # all/any: evaluated only while no earlier value decided
+                v = self.expr(e.elem, p, _g(g, alive[0], cond))
+                decided = and_(cond, v if stop else not_(v))
+                alive[0] = and_(alive[0], not_(decided))
+            elif key is not None:
+                v = (self.expr(key, p, _g(g, cond)), self.expr(e.elem, p, _g(g, cond)))
+            else:
+                v = self.expr(e.elem, p, _g(g, cond))
+            out.append((cond, v))
 
-        self._bind(e.gens, 0, p, g, True, alive, on_value)
-        sem = COMPS[kind]  # a fold: its row
-        assert sem.family == "fold" and sem.sym is not None
-        if sem.empty is not None:
-            self.record_error(g, not_(or_all(c for c, _ in out)), e.span, sem.empty)
-        return sem.sym(self.algebra, out)
+        self._bind(e.gens, 0, p, g, True, alive, on_value, quantifier=stop is not None)
+        return sem.sym(self.algebra, out, e.ty, lambda bad, kind: self.record_error(g, bad, e.span, kind))
 
     def _bind(self, gens, i, p, g, cond, alive, on_bind: Callable, quantifier: bool = False) -> None:
         """Call on_bind(cond) once per binding of the generators (each set in its declared
@@ -473,8 +425,45 @@ class Algebra:
             n = ctx.arith("add", n, ctx.int_ite(cond, v, IntV(None, 0, 0)))
         return n
 
-    def fold_extreme(self, kind: str, items: list) -> IntV:
+    def fold_extreme(self, kind: str, items: list, on_fail: Callable) -> IntV:
+        """min/max of the values whose condition holds; fails where none holds."""
+        on_fail(not_(or_all(c for c, _ in items)), Fail.NO_VALUES)
         return extreme(self.ctx, kind, items)
+
+    def fold_set(self, items: list, t: Type) -> SetV:
+        """The set of the values whose condition holds."""
+        assert isinstance(t, SetT)
+        bits: dict = {}
+        for cond, v in items:
+            add_member(self.ctx, bits, v, cond)
+        return SetV(t.elem, sorted_bits(bits, t.elem))
+
+    def fold_map(self, items: list, t: Type, on_fail: Callable) -> MapV:
+        """The map of the (key, value) pairs whose condition holds; fails where a key gets no
+        value or two different values."""
+        ctx = self.ctx
+        assert isinstance(t, MapT)
+        keys = ctx.domain(t.key)
+        hits: list[list] = [[] for _ in keys]  # per key: (a pair gives it, value), in order
+        for cond, (k, v) in items:
+            kc = concrete(k)
+            for j, u in enumerate(keys):
+                hit = (cond if kc == u else False) if kc is not NOCONST else and_(cond, eq_const(ctx, k, u))
+                if hit is not False:
+                    hits[j].append((hit, v))
+        vals = []
+        for hs in hits:
+            # two pairs giving one key different values is an evaluation error, so where there
+            # is none every pair that gives the key gives the same value
+            for a in range(len(hs)):
+                for b in range(a + 1, len(hs)):
+                    on_fail(and_(hs[a][0], hs[b][0], not_(eq(ctx, hs[a][1], hs[b][1]))), Fail.MAP_CLASH)
+            v = None
+            for hit, x in reversed(hs):
+                v = x if v is None else ite(ctx, hit, x, v)
+            vals.append(v)
+        on_fail(not_(and_all(or_all(h for h, _ in hs) for hs in hits)), Fail.MAP_MISSING)
+        return MapV(t.key, tuple(v if v is not None else default(ctx, t.value) for v in vals))
 
     def extreme(self, kind: str, s: SetV) -> IntV:
         return extreme(self.ctx, kind, [(b, IntV(None, k, k)) for k, b in s.bits.items() if b is not False])
@@ -616,3 +605,12 @@ class Algebra:
     @staticmethod
     def or_(*xs: Bool) -> Bool:
         return or_(*xs)
+
+    @staticmethod
+    def undecided(items: list, stop: bool) -> Bool:
+        """No value whose condition holds equals `stop` (all: no false value; any: no true
+        one), built value by value as the encoder guards each body (`_x_Comp`)."""
+        alive: Bool = True
+        for cond, v in items:
+            alive = and_(alive, not_(and_(cond, v if stop else not_(v))))
+        return alive

@@ -254,3 +254,36 @@ def test_the_lasso_does_not_depend_on_the_hash_seed():
                            text=True, timeout=120, env={**os.environ, "PYTHONHASHSEED": seed})
         outs.append([line for line in p.stdout.splitlines() if "distinct states" not in line])
     assert outs[0] == outs[1] and any("<- the loop starts here" in line for line in outs[0])
+
+
+@pytest.mark.parametrize("src, names", [
+    (COUNTER, ["Done", "Flips", "Settles", "Next", "Low"]),
+    (COUNTER + "fair weak Inc\n", ["Done", "Flips", "Settles", "Next", "Low"]),
+    (LOCK + "fair weak Acquire\n", ["BothServed"]),
+    (LOCK + "fair strong Acquire(p) unless p == 7\n", ["BothServed"]),
+], ids=["counter", "counter-fair", "lock-weak", "lock-strong"])
+def test_the_graph_on_packed_states_gives_the_verdicts_and_lassos_of_the_graph_on_tuples(src, names):
+    from pyspec.explicit.compiled import CompiledSpec
+    from pyspec.explicit.graph import Graph, build_graph, graph_store
+    from pyspec.explicit.liveness import LivenessOptions, check_temporal as raw
+    from pyspec.explicit.store import PackedGraphStore, TupleGraphStore
+    from pyspec.limits import Budget
+
+    spec = loads(src)
+    compiled = CompiledSpec(spec)
+    graphs = []
+    for packed in (True, False):
+        g = Graph(graph_store(compiled, None, packed))
+        with Budget(None, None, None) as budget:
+            assert build_graph(compiled, g, None, budget, [None, 0, 0, ""]) is None
+        graphs.append(g)
+    packed_g, tuple_g = graphs
+    assert isinstance(packed_g.store, PackedGraphStore) and isinstance(tuple_g.store, TupleGraphStore)
+    assert len(packed_g) == len(tuple_g) and packed_g.depth == tuple_g.depth
+    assert [packed_g.state(i) for i in range(len(packed_g))] == tuple_g.store.states
+    assert (packed_g.start, packed_g.to, packed_g.inst) == (tuple_g.start, tuple_g.to, tuple_g.inst)
+    for name in names:
+        a = raw(compiled, LivenessOptions((name,), packed=True))
+        b = raw(compiled, LivenessOptions((name,), packed=False))
+        assert (a.verdict, a.trace, a.stats["states"], a.stats["transitions"]) == \
+            (b.verdict, b.trace, b.stats["states"], b.stats["transitions"]), name

@@ -1,16 +1,19 @@
 """The builtin table is the meaning: every builtin row of `ops.FNS` (the set, sequence and bag builtins), over every
 small value, gives the row's result (or the row's failure) in the closure engine, the generated
-code and Z3, as tests/lang/test_ops.py does for the operators. (The comprehension kinds are not
-rows yet.)"""
+code and Z3, as tests/lang/test_ops.py does for the operators; so does every comprehension kind
+of `ops.COMPS`, against its row's fold."""
 
 from __future__ import annotations
+
+from typing import Any, Callable, Iterator
 
 import pytest
 
 from pyspec import SpecEvalError, loads
 from pyspec.explicit.compiled import CompiledSpec
-from pyspec.lang.ops import COMPS, FAILURES, FNS, Fn, Kind, fn_fails
-from pyspec.lang.types import SeqT
+from pyspec.errors import Span
+from pyspec.lang.ops import CALLED_COMPS, COMPS, FAILURES, FNS, Fail, Fn, Kind, fn_fails
+from pyspec.lang.types import SeqT, Type
 from pyspec.symbolic.encode import Encoding
 from tests.symbolic.diff_helpers import check_init, check_state
 
@@ -151,47 +154,64 @@ def test_a_constant_that_fails_a_rows_predicate_is_ps331_with_the_rows_message()
     assert e.code == "PS331" and "head() of an empty sequence" in e.message
 
 
-# comprehension kind -> the expression over the set x (of 0 .. 2) and the result's type
-KINDS: dict[Kind, tuple[str, str]] = {
-    Kind.SET: ("{y + 1 for y in x}", "set[1 .. 3]"),
-    Kind.MAP: ("{k: k in x for k in 0 .. 2}", "map[0 .. 2, bool]"),
-    Kind.ALL: ("all(y > 0 for y in x)", "bool"),
-    Kind.ANY: ("any(y > 1 for y in x)", "bool"),
-    Kind.SUM: ("sum(y % 2 for y in x)", "0 .. 3"),
-    Kind.MIN: ("min(y for y in x)", "0 .. 2"),
-    Kind.MAX: ("max(y for y in x)", "0 .. 2"),
+# Comprehensions over the set x (of 0 .. 2): (kind, the expression, the result's type, an initial
+# value of that type, the value the generators produce for y in x: a (key, value) pair for a map).
+# Each row's meaning is its `fold`; the shapes include every failure of a kind (a map key given no
+# value or two) and a body that fails after the value that decides all()/any().
+COMP_CASES: dict[str, tuple[Kind, str, str, str, Callable[[int], Any]]] = {
+    "set": (Kind.SET, "{y + 1 for y in x}", "set[1 .. 3]", "{}", lambda y: y + 1),
+    "map": (Kind.MAP, "{k: k in x for k in 0 .. 2}", "map[0 .. 2, bool]", "{k: False for k in 0 .. 2}", None),
+    "map-clash-or-missing": (Kind.MAP, "{k: y for k in 0 .. 1 for y in x}", "map[0 .. 1, 0 .. 2]",
+                             "{k: 0 for k in 0 .. 1}", None),
+    "all": (Kind.ALL, "all(y > 0 for y in x)", "bool", "False", lambda y: y > 0),
+    "all-stops-before-failing": (Kind.ALL, "all(2 // (1 - y) > 5 for y in x)", "bool", "False",
+                                 lambda y: 2 // (1 - y) > 5),
+    "any": (Kind.ANY, "any(y > 1 for y in x)", "bool", "False", lambda y: y > 1),
+    "any-stops-before-failing": (Kind.ANY, "any(2 // (1 - y) < 5 for y in x)", "bool", "False",
+                                 lambda y: 2 // (1 - y) < 5),
+    "sum": (Kind.SUM, "sum(y % 2 for y in x)", "0 .. 3", "0", lambda y: y % 2),
+    "min": (Kind.MIN, "min(y for y in x)", "0 .. 2", "0", lambda y: y),
+    "max": (Kind.MAX, "max(y for y in x)", "0 .. 2", "0", lambda y: y),
 }
 
 
+def _produced(name: str, x: frozenset) -> Iterator:
+    """What the generators of COMP_CASES[name] produce, lazily, in declared order."""
+    if name == "map":
+        yield from ((k, k in x) for k in range(3))
+    elif name == "map-clash-or-missing":
+        yield from ((k, y) for k in range(2) for y in sorted(x))
+    else:
+        body = COMP_CASES[name][4]
+        yield from (body(y) for y in sorted(x))
+
+
 def test_every_comprehension_kind_has_a_row_and_a_shape():
-    assert set(KINDS) == set(Kind) == set(COMPS)
+    assert {c[0] for c in COMP_CASES.values()} == set(Kind) == set(COMPS)
     for kind, sem in COMPS.items():
-        assert (sem.family == "fold") == (sem.py is not None) == (sem.sym is not None), kind
-        assert sem.empty is None or sem.may_fail, kind
+        assert (sem.stop is None) == (kind not in (Kind.ALL, Kind.ANY)), kind
+        assert sem.call == (kind in CALLED_COMPS.values()), kind
+        assert sem.src_init is None or not sem.may_fail, kind
 
 
-def _kind_expected(kind: Kind, x: frozenset):
-    """The row's answer for the comprehension of KINDS over the set x, in declared order."""
-    xs = sorted(x)
-    if kind == Kind.SET:
-        return ("ok", frozenset(y + 1 for y in xs))
-    if kind == Kind.MAP:
-        return ("ok", tuple(k in x for k in range(3)))
-    if kind in (Kind.ALL, Kind.ANY):
-        return ("ok", all(y > 0 for y in xs) if kind == Kind.ALL else any(y > 1 for y in xs))
-    sem = COMPS[kind]
-    vals = [y % 2 for y in xs] if kind == Kind.SUM else xs
-    if not vals and sem.empty is not None:
-        return ("fail", FAILURES[sem.empty].message(str(kind)))
-    assert sem.py is not None
-    return ("ok", sem.py(vals))
+def _kind_expected(name: str, x: frozenset, ty: Type):
+    """The row's answer for the comprehension COMP_CASES[name] over the set x: its fold over the
+    values produced lazily in declared order."""
+    kind = COMP_CASES[name][0]
+    try:
+        return ("ok", COMPS[kind].fold(ty, Span("<row>", 1, 1, 1, 1))(_produced(name, x)))
+    except SpecEvalError as e:
+        return ("fail", e.message)
+    except ZeroDivisionError:
+        return ("fail", FAILURES[Fail.DIV_ZERO].message())
 
 
-@pytest.mark.parametrize("kind", list(Kind), ids=str)
-def test_comprehension_kind_agrees_with_its_row_in_every_engine(kind):
-    expr, ty = KINDS[kind]
+@pytest.mark.parametrize("name", list(COMP_CASES))
+def test_comprehension_kind_agrees_with_its_row_in_every_engine(name):
+    kind, expr, ty, some, _ = COMP_CASES[name]
     spec = loads(f"spec K\nvar x: set[0 .. 2]\nvar r: {ty}\ninit:\n    x in subsets(0 .. 2)\n"
-                 f"    r in {{{_some(ty)}}}\naction Go():\n    r' = {expr}\n", file=f"<{kind}>")
+                 f"    r in {{{some}}}\naction Go():\n    r' = {expr}\n", file=f"<{name}>")
+    rty = spec.vars[1].ty
     closures = CompiledSpec(spec, codegen=False)
     generated = CompiledSpec(spec, codegen=True)
     enc = Encoding(spec)
@@ -199,7 +219,7 @@ def test_comprehension_kind_agrees_with_its_row_in_every_engine(kind):
     assert len(states) == 8
     step = generated.step_fn()
     for state in states:
-        want = _kind_expected(kind, state[0])
+        want = _kind_expected(name, state[0], rty)
         try:
             got = ("ok", closures.run_instance(state, 0)[0][1])
         except SpecEvalError as e:
@@ -210,3 +230,47 @@ def test_comprehension_kind_agrees_with_its_row_in_every_engine(kind):
         except SpecEvalError as e:
             assert ("fail", e.message) == want, (kind, state)
         check_state(spec, enc, closures, state)
+
+
+def test_a_constant_comprehension_of_every_kind_folds_through_its_row():
+    spec = loads("spec C\nparam A: bool = all(y > 0 for y in 1 .. 3)\nparam S: int = sum(y for y in 1 .. 3 if y != 2)\n"
+                 "param M: int = min(y * y for y in {3, 2})\nparam T: set[0 .. 9] = {y + 1 for y in 0 .. 2}\n"
+                 "param E: bool = any(y == 0 or 1 // y == 1 for y in 0 .. 2)\nvar x: bool\ninit:\n    x = A\n")
+    assert dict((n, v) for n, v, _ in spec.params) == {"A": True, "S": 4, "M": 4, "T": frozenset({1, 2, 3}), "E": True}
+
+
+def test_a_constant_comprehension_that_fails_its_row_is_ps331_with_the_rows_message():
+    from pyspec.errors import SpecErrors
+
+    with pytest.raises(SpecErrors) as info:
+        loads("spec C\nparam H: int = max(y for y in 0 .. 2 if y > 5)\nvar x: bool\ninit:\n    x = True\n")
+    (e,) = info.value.errors
+    assert e.code == "PS331" and "max() over no values" in e.message
+
+
+def _applied(x) -> set:
+    """The builtin rows applied anywhere in a typed expression."""
+    import dataclasses
+
+    if isinstance(x, tuple):
+        return set().union(*(_applied(y) for y in x)) if x else set()
+    if not dataclasses.is_dataclass(x):
+        return set()
+    out = {x.fn} if hasattr(x, "fn") and isinstance(x.fn, Fn) else set()
+    for f in dataclasses.fields(x):
+        out |= _applied(getattr(x, f.name))
+    return out
+
+
+def test_each_collection_types_surface_functions_lower_to_the_rows_of_its_table():
+    from pyspec.lang.ops import TYPES
+    from pyspec.lang.types import BagT, SetT
+
+    var = {SetT: ("c", "set[0 .. 2]", "{1}"), SeqT: ("c", "seq[0 .. 2, 2]", "[1]"), BagT: ("c", "bag[0 .. 2, 2]", "add(bag(), 1)")}
+    for cls, sem in TYPES.items():
+        _, ty, init = var[cls]
+        for name, row in sem.fns.items():
+            assert row.fn in FNS, (cls, name)
+            expr = {"in": "1 in c", "+": "c + c"}.get(name, f"{name}(c)" if row.arity == 1 else f"{name}(c, 1)")
+            spec = loads(f"spec T\nvar c: {ty}\ninit:\n    c = {init}\ninvariant I: ({expr}) == ({expr})\n")
+            assert row.fn in _applied(spec.invariants[0].expr), (cls, name, expr)

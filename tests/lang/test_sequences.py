@@ -121,7 +121,8 @@ BASE = "spec M\nvar q: seq[0 .. 3, 2]\nvar s: set[0 .. 3]\ninit:\n    q = []\n  
     (None, "q' = q + s", "PS336", "the right side of '+' must be a sequence"),
     (None, "q' = s[0:1]", "PS336", "a sliced value must be a sequence"),
     (None, "q' = [head([])]", "PS336", "head() of a sequence that is always empty"),
-    (None, "q'[0] = 1\n    q'[1] = 2", "PS208", "q' is assigned twice in this action"),
+    (None, "if len(q) > 0:\n        q' = tail(q)\n    q'[0] = 1", "PS208", "q' is assigned on some paths only"),
+    (None, "q'[0] = 1\n    q' = [2]", "PS208", "q' is assigned twice"),
     (None, "q' = append(q, \"a\")", "PS317", "cannot be an element of seq[0 .. 3, 2]"),
 ])
 def test_sequence_misuse_is_refused_with_a_code(decl, stmt, code, words):
@@ -161,3 +162,113 @@ def test_for_unpacks_the_pairs_of_enumerate_in_every_engine():
 def test_unpacking_what_is_not_a_tuple_of_that_many_is_ps338():
     e = _error("spec U\nvar q: seq[0 .. 3, 3]\ninit:\n    q = [0, 1]\ninvariant I: all(x == i for i, x in q)\n")
     assert e.code == "PS338" and "unpacks tuples of 2, not 0 .. 3" in e.message
+
+
+SEVERAL = """spec Several
+var q: seq[0 .. 3, 3]
+var n: 0 .. 3
+init:
+    q = [0, 1]
+    n = 0
+action Twice(i: LO .. 2, j: 0 .. 2):
+    require n < 2 and GUARD
+    q'[i] = 3
+    q'[j] = n
+    n' = n + 1
+action Grow():
+    require len(q) < 3
+    q' = append(q, 2)
+    q'[0] = last(q')
+    q'[1] = q'[0] + n
+"""
+
+
+@pytest.mark.parametrize("lo, guard", [(0, "i < len(q) and j < len(q)"), (-1, "True")], ids=["in-range", "failing"])
+def test_several_entry_updates_of_a_sequence_apply_in_order_in_every_engine(lo, guard):
+    from pyspec.symbolic.encode import Encoding
+    from tests.symbolic.diff_helpers import check_init, check_state, reachable
+
+    spec = pyspec.loads(SEVERAL.replace("LO", str(lo)).replace("GUARD", guard))
+    closures, generated = CompiledSpec(spec, codegen=False), CompiledSpec(spec, codegen=True)
+    names = [(spec.actions[ai].name, args) for ai, args in closures.instances]
+    # the last write to a position wins; an update after append() updates the appended sequence
+    assert closures.run_instance(((0, 1), 1), names.index(("Twice", (0, 0)))) == [((1, 1), 2)]
+    assert closures.run_instance(((0, 1), 1), names.index(("Grow", ()))) == [((2, 3, 2), 1)]
+    if lo < 0:
+        with pytest.raises(SpecEvalError, match="index -1 is outside the sequence"):
+            closures.run_instance(((0, 1), 1), names.index(("Twice", (-1, 0))))
+    enc = Encoding(spec)
+    check_init(enc, closures)
+    states = reachable(closures, 200)
+    assert len(states) > 10
+    step = generated.step_fn()
+    for state in states:
+        check_state(spec, enc, closures, state)  # successors and errors: closures == Z3
+        expect, failed = [], False
+        for k in range(len(closures.instances)):
+            try:
+                expect += [(k, t) for t in closures.run_instance(state, k)]
+            except SpecEvalError:
+                failed = True
+        if failed:
+            with pytest.raises(SpecEvalError):
+                step(state)
+        else:
+            assert sorted(step(state)) == sorted(expect), state
+
+
+LOGS = """spec Logs
+type S = 0 .. 1
+var log: map[S, seq[0 .. 2, 3]]
+var n: 0 .. 2
+init:
+    log = {s: [0] for s in S}
+    n = 0
+action Write(s: S, t: S, i: LO .. 1):
+    require n < 2 and GUARD
+    log'[s][i] = 2
+    log'[t][0] = log'[s][0]
+    n' = n + 1
+action Append(s: S):
+    require len(log[s]) < 3
+    log'[s] = append(log[s], 1)
+    log'[s][0] = last(log'[s])
+"""
+
+
+@pytest.mark.parametrize("lo, guard", [(0, "i < len(log[s])"), (-1, "True")], ids=["in-range", "failing"])
+def test_entry_updates_of_sequences_in_a_map_apply_in_order_in_every_engine(lo, guard):
+    from pyspec.symbolic.encode import Encoding
+    from tests.symbolic.diff_helpers import check_init, check_state, reachable
+
+    spec = pyspec.loads(LOGS.replace("LO", str(lo)).replace("GUARD", guard))
+    closures, generated = CompiledSpec(spec, codegen=False), CompiledSpec(spec, codegen=True)
+    names = [(spec.actions[ai].name, args) for ai, args in closures.instances]
+    start = (((0,), (0,)), 0)
+    # log'[s][i] = 2 then log'[t][0] = log'[s][0]: the second reads the first
+    assert closures.run_instance(start, names.index(("Write", (0, 1, 0)))) == [(((2,), (2,)), 1)]
+    assert closures.run_instance(start, names.index(("Append", (1,)))) == [(((0,), (1, 1)), 0)]
+    enc = Encoding(spec)
+    check_init(enc, closures)
+    states = reachable(closures, 150)
+    assert len(states) > 10
+    step = generated.step_fn()
+    for state in states:
+        check_state(spec, enc, closures, state)  # successors and errors: closures == Z3
+        expect, failed = [], False
+        for k in range(len(closures.instances)):
+            try:
+                expect += [(k, t) for t in closures.run_instance(state, k)]
+            except SpecEvalError:
+                failed = True
+        if failed:
+            with pytest.raises(SpecEvalError):
+                step(state)
+        else:
+            assert sorted(step(state)) == sorted(expect), state
+
+
+def test_an_entry_update_of_a_sequence_in_a_map_after_an_update_on_some_paths_is_ps208():
+    e = _error("spec M\nvar log: map[0 .. 1, seq[0 .. 2, 2]]\ninit:\n    log = {s: [0] for s in 0 .. 1}\n"
+               "action A(c: bool):\n    if c:\n        log'[0][0] = 1\n    log'[1][0] = 2\n")
+    assert e.code == "PS208" and "on some paths only" in e.message

@@ -325,7 +325,7 @@ class _Gen:
         return self.leaf("setMsg", scope)
 
 
-# which generator type can be assigned to each variable (entry updates: maps only)
+# which generator type can be assigned to each variable (entry updates: maps and sequences)
 _ASSIGN = {v: t for v, t in VARS.items()}
 
 
@@ -337,6 +337,10 @@ def _block(g: _Gen, draw, scope: dict[str, str], assigned: set[str], depth: int,
         if k <= 1:
             lines.append(f"{indent}require {g.expr('bool', scope, depth)}")
         elif k <= 4:
+            seqs = [v for v in VARS if VARS[v] == "seqP" and v in g.primed]
+            if seqs and draw(st.integers(0, 3)) == 0:  # another entry update of a sequence given on every path
+                lines.append(f"{indent}{g.pick(seqs)}'[{g.expr('int', scope, depth)}] = {g.expr('int', scope, depth)}")
+                continue
             free = [v for v in VARS if v not in assigned]
             if not free:
                 continue
@@ -348,9 +352,13 @@ def _block(g: _Gen, draw, scope: dict[str, str], assigned: set[str], depth: int,
                 lines.append(f"{indent}{v}'[{key}] = {val}")
                 assigned.add(v + "[]")
                 continue
-            if ty == "seqP" and draw(st.booleans()):  # one entry update: a sequence's whole value
+            if ty == "seqP" and draw(st.booleans()):  # an entry update: the sequence's whole value
                 lines.append(f"{indent}{v}'[{g.expr('int', scope, depth)}] = {g.expr('int', scope, depth)}")
                 assigned.add(v)
+                if indent == "    ":  # given on every path from here on: more entry updates may follow
+                    g.primed.add(v)
+                    if draw(st.booleans()):
+                        lines.append(f"{indent}{v}'[{g.expr('int', scope, depth)}] = {g.expr('int', scope, depth)}")
                 continue
             if v + "[]" in assigned:
                 continue
@@ -364,6 +372,8 @@ def _block(g: _Gen, draw, scope: dict[str, str], assigned: set[str], depth: int,
             assigned.add(v)
             if indent == "    ":  # assigned on every path from here on: x' may be read
                 g.primed.add(v)
+                if ty == "seqP" and draw(st.booleans()):  # and a sequence's entries updated
+                    lines.append(f"{indent}{v}'[{g.expr('int', scope, depth)}] = {g.expr('int', scope, depth)}")
         elif k == 5:
             name = g.fresh("l")
             ty = g.pick(["int", "bool", "setP", "msg"])

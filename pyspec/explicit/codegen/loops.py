@@ -16,7 +16,7 @@ from pyspec.lang import typed as T
 from pyspec.lang.analysis import STATE, conjuncts as _conjuncts
 from pyspec.lang.analysis import facts_true as _tag_facts
 from pyspec.lang.ops import COMPS, Op
-from pyspec.lang.types import IntT, MapT, SetT, domain, key_index, sort_key
+from pyspec.lang.types import SetT, sort_key
 
 UNROLL_SET_MAX = 8  # any/all over a constant set of at most this many elements: one expression
 
@@ -27,19 +27,22 @@ class LoopEmitter(ExprEmitter):
     """Emits comprehensions and quantifiers as loops, filtered and cached where it is safe."""
 
     def _x_Comp(self, e: T.Comp) -> str:
-        kind = e.kind
+        """A comprehension as loops, folded by its kind's row in `ops.COMPS`: all/any stop at
+        the row's deciding value; a kind with an accumulator template is emitted inline; any
+        other collects its values and calls the row's fold."""
+        sem = COMPS[e.kind]
         r = self.tmp("_r")
         # a body that may fail runs in the declared order (see pyspec.lang.analysis)
         ordered = self.analysis.comp_may_fail(e)
-        if kind in ("any", "all"):
+        if sem.stop is not None:
             flat = self.unrolled(e, ordered)
             if flat is not None:
                 return flat
             e = self.lift_filter(e)
-            exists = kind == "any"
+            exists = sem.stop
             self.emit(f"{r} = {not exists}")
 
-            def body():
+            def decide():
                 if exists:
                     self.guard(e.elem, "continue")
                     self.emit(f"{r} = True")
@@ -51,72 +54,32 @@ class LoopEmitter(ExprEmitter):
                     return
                 self.emit("break")
 
-            self.loops(e.gens, body, stop=r if exists else f"not {r}", ordered=ordered)
+            self.loops(e.gens, decide, stop=r if exists else f"not {r}", ordered=ordered)
             return r
-        if kind == "set":
-            out = self.tmp("_o")
-            self.emit(f"{out} = []")
+        key = e.key
 
-            def body():
-                self.emit(f"{out}.append({self.ex(e.elem)})")
+        def value() -> str:
+            if key is None:
+                return self.ex(e.elem)
+            k = self.simple(key)
+            return f"({k}, {self.simple(e.elem)})"
 
-            self.loops(e.gens, body, ordered=ordered)
-            return f"frozenset({out})"
-        sem = COMPS[kind]
-        if sem.family == "fold" and sem.src_init is not None and sem.src_step is not None:
+        if sem.src_init is not None and sem.src_step is not None:
             self.emit(f"{r} = {sem.src_init}")
             step = sem.src_step
 
-            def body():
-                self.emit(step.format(acc=r, x=self.ex(e.elem)))
+            def accumulate():
+                self.emit(step.format(acc=r, x=value()))
 
-            self.loops(e.gens, body, ordered=ordered)
-            return r
-        if sem.family == "fold":
-            out = self.tmp("_o")
-            self.emit(f"{out} = []")
+            self.loops(e.gens, accumulate, ordered=ordered)
+            return sem.src_done.format(acc=r)
+        self.emit(f"{r} = []")
 
-            def body():
-                self.emit(f"{out}.append({self.ex(e.elem)})")
+        def collect():
+            self.emit(f"{r}.append({value()})")
 
-            self.loops(e.gens, body, ordered=ordered)
-            if sem.empty is not None:
-                self.emit(f"if not {out}: _e_fail({self.const(e.span, '_span')}, {self.const(sem.empty, '_fail')}, {str(kind)!r})")
-            return f"{self.const(sem.py, '_fold')}({out})"
-        if kind == "map":
-            mt = e.ty
-            assert isinstance(mt, MapT)
-            key = e.key
-            assert key is not None, "a map comprehension has a key expression"
-            keys = domain(mt.key)
-            out = self.tmp("_o")
-            self.emit(f"{out} = [_MISSING] * {len(keys)}")
-
-            span = self.const(e.span, "_span")
-
-            def body():
-                k = self.simple(key)
-                v = self.simple(e.elem)
-                if isinstance(mt.key, IntT):
-                    # keys of a map comprehension have the key type by construction
-                    ix = self.index_expr(mt.key, k)
-                else:
-                    ix = f"{self.const(key_index(mt.key), '_kix')}({k})"
-                j = self.tmp("_j")
-                self.emit(f"{j} = {ix}")
-                self.emit(
-                    f"if {out}[{j}] is not _MISSING and {out}[{j}] != {v}: "
-                    f"_e_mapdup({span}, {self.const(mt.key, '_ty')}, {k})"
-                )
-                self.emit(f"{out}[{j}] = {v}")
-
-            self.loops(e.gens, body, ordered=ordered)
-            self.emit(
-                f"if _MISSING in {out}: _e_mapcomp({span}, "
-                f"{self.const(mt.key, '_ty')}, {self.const(keys, '_dom')}, {out})"
-            )
-            return f"tuple({out})"
-        raise AssertionError(kind)
+        self.loops(e.gens, collect, ordered=ordered)
+        return f"{self.const(sem.fold(e.ty, e.span), '_fold')}({r})"
 
     def small_constant(self, code: str) -> tuple | None:
         """The elements, in iteration order, of the constant set named by `code`, when few."""
@@ -157,22 +120,22 @@ class LoopEmitter(ExprEmitter):
                     body = self.ex(rest)
                 if cap.lines:
                     return None
-                if e.kind == "any":
+                if COMPS[e.kind].stop:  # any()
                     parts.append(" and ".join(conds + [body]))
                 else:
                     parts.append(f"{_negate(' and '.join(conds))} or {body}" if conds else body)
         finally:
             self.known_tags, self.rename = saved_tags, saved_rename
         if not parts:
-            return "False" if e.kind == "any" else "True"
-        return "(" + (" or " if e.kind == "any" else " and ").join(f"({p})" for p in parts) + ")"
+            return str(not COMPS[e.kind].stop)
+        return "(" + (" or " if COMPS[e.kind].stop else " and ").join(f"({p})" for p in parts) + ")"
 
     def lift_filter(self, e: T.Comp) -> T.Comp:
         """`any(A and B for x in S)` as `any(B for x in S if A)`, and `all(not A or B ...)`
         (or `A implies B`) as `all(B for x in S if A)`: the same tests in the same order, and
         the conditions can then filter a cached list."""
         elem = e.elem
-        if e.kind == "any":
+        if COMPS[e.kind].stop:  # any()
             parts = _conjuncts(elem)
             if len(parts) < 2:
                 return e

@@ -8,7 +8,7 @@ stays inline.
 from __future__ import annotations
 
 
-from pyspec.explicit.evaluator import _MISSING, _out_of_type
+from pyspec.explicit.evaluator import _out_of_type
 from pyspec.lang.ops import Fail, apply_fn, fail, int_range
 from pyspec.lang.types import Type, contains
 
@@ -33,16 +33,8 @@ def _e_fail(span, failure: Fail, *args):
     fail(failure, span, *args)
 
 
-def _e_mapcomp(span, kt: Type, keys, out):
-    fail(Fail.MAP_MISSING, span, kt, keys[out.index(_MISSING)])
-
-
 def _e_field_type(span, tag: str, name: str, ty: Type, v):
     fail(Fail.FIELD_TYPE, span, tag, name, ty, v)
-
-
-def _e_mapdup(span, kt: Type, k):
-    fail(Fail.MAP_CLASH, span, kt, k)
 
 
 def _e_type(span, name: str, ty: Type, v):
@@ -55,13 +47,10 @@ _HELPERS = {
     "_e_op": _e_op,
     "_e_empty": _e_empty,
     "_e_fail": _e_fail,
-    "_e_mapcomp": _e_mapcomp,
     "_e_type": _e_type,
     "_e_field_type": _e_field_type,
-    "_e_mapdup": _e_mapdup,
     "_apply": apply_fn,
     "_contains": contains,
-    "_MISSING": _MISSING,
     "frozenset": frozenset,
     "sorted": sorted,
     "len": len,

@@ -16,6 +16,7 @@ from pyspec.explicit.codegen.loops import LoopEmitter
 from pyspec.lang import typed as T
 from pyspec.lang.analysis import conjuncts as _conjuncts
 from pyspec.lang.analysis import facts_true as _tag_facts
+from pyspec.lang.ops import Kind
 from pyspec.lang.types import IntT, SetT, domain, subtype
 
 PRIME = "'"  # how error messages spell a variable written by an action (the reference's too)
@@ -197,7 +198,7 @@ class StmtEmitter(LoopEmitter):
         dom = s.domain
         if not (
             isinstance(dom, T.Comp)
-            and dom.kind == "set"
+            and dom.kind is Kind.SET
             and len(dom.gens) == 1
             and isinstance(dom.elem, T.Local)
             and dom.elem.slot == dom.gens[0].slot
@@ -244,7 +245,7 @@ class StmtEmitter(LoopEmitter):
         its own: its elements are distinct already, so a filtered list sorts the same."""
         if (
             isinstance(dom, T.Comp)
-            and dom.kind == "set"
+            and dom.kind is Kind.SET
             and len(dom.gens) == 1
             and isinstance(dom.elem, T.Local)
             and dom.elem.slot == dom.gens[0].slot
