@@ -177,10 +177,22 @@ def run(
                     # and depth k - 1 was just checked for those (measured on Paxos at depth 10:
                     # 15.1 s with the constraints, 10.5 s without).
                     solver.add(zb(enc.next(k - 1)))
+                # One query first for both things that can go wrong at depth k, a violated
+                # invariant and an action that fails its evaluation: usually neither can, and one
+                # unsat answer costs less than two (Raft, 3 servers, depth 7: 2.0 CPU s against
+                # 3.1). Only when it is sat are they asked apart, in the order below.
+                clean = False
+                if k < depth and step_err is not False:
+                    with frame(solver):
+                        solver.add(zb(enc.at(or_(inv_bad, step_err), k)))
+                        clean = solver.check() == z3.unsat
                 with frame(solver):
-                    solver.add(zb(enc.at(inv_bad, k)))
-                    r = solver.check()
-                    model = solver.model() if r == z3.sat else None
+                    if clean:
+                        r, model = z3.unsat, None
+                    else:
+                        solver.add(zb(enc.at(inv_bad, k)))
+                        r = solver.check()
+                        model = solver.model() if r == z3.sat else None
                 if r == z3.unknown:
                     per_depth.append(time.perf_counter() - tk)
                     return undecided(k, "the invariants")
@@ -215,7 +227,7 @@ def run(
                         if hit is None:
                             raise EncodingMismatch(f"Z3 found {n} true in {trace.steps[-1].state}, the explicit engine does not")
                         found[n] = trace
-                if k < depth and step_err is not False:
+                if k < depth and step_err is not False and not clean:
                     with frame(solver):
                         solver.add(zb(enc.at(step_err, k)))
                         r = solver.check()

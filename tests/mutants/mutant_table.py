@@ -458,4 +458,19 @@ MUTANTS: tuple[Mutant, ...] = (
         "a later leader overwrites it",
         kill=Config("raft.spec", "check", "StateMachineSafety", _p(MaxTerm=4, MaxLog=1)), expect="violated",
     ),
+    Mutant(
+        "raft-append-skips-consistency-check", "raft.spec",
+        "    require prev <= len(log[d]) and (prev == 0 or log[d][prev - 1] == log[s][prev - 1])\n",
+        "    require prev <= len(log[d])\n",
+        "AppendEntries without the prevLogTerm check: a follower appends after an entry of another term",
+        kill=Config("raft.spec", "check", "LogMatching", _p(MaxTerm=2, MaxLog=2)), expect="violated",
+    ),
+    Mutant(
+        "raft-append-truncates-matching-entries", "raft.spec",
+        "    nl = log[d][0:prev] + log[s][prev:last] if conflict else log[d] if len(log[d]) >= last else log[d] + log[s][len(log[d]):last]\n",
+        "    nl = log[d][0:prev] + log[s][prev:last]\n",
+        "a follower truncates its log after every AppendEntries, conflict or not: a late heartbeat drops an "
+        "entry the leader has counted as replicated",
+        kill=Config("raft.spec", "check", "LeaderCompleteness", _p(MaxTerm=2, MaxLog=1)), expect="violated",
+    ),
 )
