@@ -320,6 +320,20 @@ register_codes(
     )
 )
 
+# Symmetric types (pyspec/lang/symmetry.py, pyspec/explicit/symmetry.py).
+register_codes(
+    _codes(SpecTypeError, {
+        "PS640": "a value of a symmetric type singled out: compared with a constant or another type's value, "
+        "ordered, or used in arithmetic or min/max",
+        "PS641": "a symmetric type that is not a range or an enumeration",
+    })
+    + _codes(UsageError, {
+        "PS642": "symmetry reduction with a search that does not support it (liveness, --fingerprint, --workers, "
+        "a spec without a packed layout)",
+        "PS643": "`--symmetry` names no type of the spec",
+    })
+)
+
 # Temporal properties and fairness (pyspec/lang/temporal.py, pyspec/explicit/liveness.py).
 register_codes(
     _codes(SpecTypeError, {

@@ -14,6 +14,7 @@ from pyspec.errors import SpecEvalError, UsageError
 from pyspec.explicit.compiled import CompiledSpec
 from pyspec.explicit.packing import Layout, Unpackable, layout
 from pyspec.explicit.results import check_initial, failing_instance, outcome, reached, search_stats, store_trace
+from pyspec.explicit.symmetry import Canon, SymmetricStore
 from pyspec.explicit.store import FingerprintStore, PackedStore, Store, StoreFull, TupleStore
 from pyspec.explicit.workers import explore_parallel
 from pyspec.limits import Budget, LimitReached, resident_mb
@@ -33,6 +34,7 @@ class ExploreOptions:
     fingerprint: bool = False  # keep 64-bit hashes of states, not the states (see store.FingerprintStore)
     workers: int = 1  # processes; above 1, see workers.py (needs a packed layout, no fingerprints)
     packed: bool = True  # False: keep states as tuples (the store before packing; for comparisons)
+    symmetry: bool = True  # one state per orbit of the spec's symmetric types (see symmetry.py); False: all
     started: float | None = None  # time.perf_counter() when the time limit's clock started (None: now)
 
 
@@ -70,6 +72,7 @@ def explore(compiled: CompiledSpec, opts: ExploreOptions = ExploreOptions()) -> 
         # expansion alike (pyspec.limits); the loop below polls only when no timer is armed.
         with watch(probe), Budget(opts.time_limit, opts.max_memory, opts.started) as budget:
             if opts.workers > 1:
+                _refuse_symmetry(compiled, opts, f"--workers {opts.workers}")
                 return explore_parallel(compiled, opts, names, failing, successors, t0, c0, budget, track,
                                         _packed_layout(compiled, opts))
             return _bfs(compiled, opts, names, failing, successors, t0, c0, budget, track)
@@ -96,6 +99,18 @@ def make_store(compiled: CompiledSpec, opts: ExploreOptions) -> Store:
     """The store for this search: packed states (exact) unless --fingerprint, tuples when the
     spec's types have no packed layout (see `store`)."""
     capacity = opts.max_states
+    sym = compiled.spec.symmetry if opts.symmetry else None
+    if sym is not None:
+        if opts.fingerprint:
+            _refuse_symmetry(compiled, opts, "--fingerprint")
+        types = tuple(v.ty for v in compiled.spec.vars)
+        try:
+            lay = layout(types)
+        except Unpackable as e:
+            raise UsageError(f"symmetry reduction compares states packed into ints, and this spec's variables have "
+                             f"none: {e}", hint="remove `symmetric` from the type, or check with --no-symmetry",
+                             code="PS642") from None
+        return SymmetricStore(lay, Canon(sym, types, lay), compiled.run_instance, len(compiled.instances), capacity)
     if opts.fingerprint:
         return FingerprintStore(_packed_layout(compiled, opts), compiled.run_instance, capacity)
     try:
@@ -104,6 +119,15 @@ def make_store(compiled: CompiledSpec, opts: ExploreOptions) -> Store:
     except Unpackable:
         pass
     return TupleStore(len(compiled.spec.vars), capacity)
+
+
+def _refuse_symmetry(compiled: CompiledSpec, opts: ExploreOptions, flag: str) -> None:
+    """UsageError (PS642) for an option the symmetric search does not support, when it is on."""
+    sym = compiled.spec.symmetry
+    if sym is not None and opts.symmetry:
+        raise UsageError(f"{flag} is not supported with symmetry reduction yet, and this spec declares "
+                         f"{', '.join(sym.names())} symmetric", hint=f"leave out {flag}, or add --no-symmetry to "
+                         "search every state", code="PS642")
 
 
 def _bfs(compiled, opts, names, failing, successors, t0, c0, budget: Budget, track: list) -> Result:

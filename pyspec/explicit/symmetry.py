@@ -1,0 +1,158 @@
+"""Symmetry reduction: one stored state per orbit under the permutations of the symmetric types.
+
+A spec that declares `symmetric type Proc = ...` (checked by pyspec.lang.symmetry: no value of
+Proc is singled out) has, for every permutation pi of Proc's values, pi(s) reachable exactly
+when s is, and every invariant true in pi(s) exactly when it is in s. So the search may keep one
+state per orbit {pi(s)}: the one whose packed code is least (`Canon`). `SymmetricStore` stores
+canonical codes, so the BFS explores the quotient graph, whose depths are the full graph's:
+counterexamples keep their shortest length.
+
+A path through the store is a path of representatives, each a *permuted* successor of the one
+before; `SymmetricStore.path` turns it into a real trace by replaying from the initial state
+that was found, choosing at each step a successor whose canonical code is the stored one.
+
+Permutations are enumerated (n! for a type of n values): fine for the small n explicit search
+reaches; each permutation is applied variable by variable, skipping variables whose type holds
+no symmetric value.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, Callable
+
+from pyspec.explicit.packing import Layout
+from pyspec.explicit.store import NO_PARENT, Add, PackedStore
+from pyspec.lang.symmetry import Coll, MapS, Sym, Symmetry, TupleS, UnionS
+from pyspec.lang.types import MapT, RecordT, TupleT, Type, UnionT, domain
+
+Fn = Callable[[Any], Any]
+
+
+def _mapper(shape: Any, ty: Type, perm: dict[str, dict]) -> Fn | None:
+    """The function applying `perm` (symmetric type -> value -> value) to a value of `ty`, or
+    None when it leaves every such value unchanged."""
+    if isinstance(shape, Sym):
+        d = perm[shape.name]
+        return None if all(k == v for k, v in d.items()) else d.__getitem__
+    if isinstance(shape, Coll):
+        f = _mapper(shape.elem, ty.elem, perm)  # type: ignore[attr-defined]
+        if f is None:
+            return None
+        if shape.kind == "set":
+            return lambda s: frozenset(map(f, s))
+        if shape.kind == "seq":
+            return lambda s: tuple(map(f, s))
+        return lambda b: frozenset((f(e), c) for e, c in b)
+    if isinstance(shape, MapS):
+        assert isinstance(ty, MapT)
+        fk = _mapper(shape.key, ty.key, perm)
+        fv = _mapper(shape.value, ty.value, perm)
+        if fk is None and fv is None:
+            return None
+        keys = domain(ty.key)
+        src = list(range(len(keys)))
+        if fk is not None:
+            where = {k: i for i, k in enumerate(keys)}
+            for i, k in enumerate(keys):
+                src[where[fk(k)]] = i
+        order = tuple(src)
+        if fv is None:
+            return lambda m: tuple([m[i] for i in order])
+        g = fv
+        return lambda m: tuple([g(m[i]) for i in order])
+    if isinstance(shape, TupleS):
+        types = ty.elems if isinstance(ty, TupleT) else tuple(t for _, t in ty.fields) if isinstance(ty, RecordT) else ()
+        fs = [_mapper(s, t, perm) for s, t in zip(shape.elems, types)]
+        if all(f is None for f in fs):
+            return None
+        parts = tuple((f or (lambda x: x)) for f in fs)
+        return lambda v: tuple([f(x) for f, x in zip(parts, v)])
+    if isinstance(shape, UnionS):
+        assert isinstance(ty, UnionT)
+        by_tag: dict[str, tuple] = {}
+        for (tag, fshapes), (_, fields) in zip(shape.variants, ty.variants):
+            fs = [_mapper(s, t, perm) for s, (_, t) in zip(fshapes, fields)]
+            if any(f is not None for f in fs):
+                by_tag[tag] = tuple((f or (lambda x: x)) for f in fs)
+        if not by_tag:
+            return None
+
+        def union(v):
+            fs = by_tag.get(v[0])
+            return v if fs is None else (v[0], *[f(x) for f, x in zip(fs, v[1:])])
+
+        return union
+    return None
+
+
+class Canon:
+    """`canon(state) -> int`: the least packed code over the state's orbit."""
+
+    def __init__(self, sym: Symmetry, types: tuple[Type, ...], layout: Layout) -> None:
+        self.pack = layout.pack
+        per_type = [[dict(zip(values, p)) for p in itertools.permutations(values)] for _, values in sym.types]
+        names = sym.names()
+        self.perms: list[tuple[tuple[int, Fn], ...]] = []
+        for combo in itertools.product(*per_type):
+            perm = dict(zip(names, combo))
+            fns = tuple((i, f) for i, (s, t) in enumerate(zip(sym.var_shapes, types))
+                        if (f := _mapper(s, t, perm)) is not None)
+            if fns:
+                self.perms.append(fns)
+        self.group_order = len(self.perms) + 1
+
+    def __call__(self, t: tuple) -> int:
+        pack = self.pack
+        best = pack(t)
+        for fns in self.perms:
+            u = list(t)
+            for i, f in fns:
+                u[i] = f(u[i])
+            c = pack(tuple(u))
+            if c < best:
+                best = c
+        return best
+
+
+class SymmetricStore(PackedStore):
+    """A packed store of canonical codes (one per orbit). `replay(state, inst)`: the successors
+    of `state` under instance `inst`; `ninstances`: how many instances there are."""
+
+    def __init__(self, layout: Layout, canon: Canon, replay: Callable[[tuple, int], list[tuple]], ninstances: int,
+                 capacity: int | None = None) -> None:
+        super().__init__(layout, capacity)
+        self.canon = canon
+        self.replay = replay
+        self.ninstances = ninstances
+        self.initial: dict[int, tuple] = {}
+
+    def add_initial(self, s: tuple) -> int:
+        n = self._add(NO_PARENT, self.canon)(s, -1)
+        if n >= 0:
+            self.initial[n] = s
+        return n
+
+    def expand(self, head: int) -> tuple[tuple, Add]:
+        return self.layout.unpack(self.codes[head]), self._add(head, self.canon)
+
+    def path(self, index: int) -> list[tuple[int, tuple]]:
+        """A real trace to (a state in the orbit of) the state at `index`: replayed from the
+        initial state found, each step a successor whose orbit is the stored one."""
+        chain = []
+        i = index
+        while i != NO_PARENT:
+            chain.append(i)
+            i = self.parent[i]
+        chain.reverse()
+        out = [(-1, self.initial[chain[0]])]
+        for i in chain[1:]:
+            cur, want, via = out[-1][1], self.codes[i], self.via[i]
+            step = None
+            for inst in (via, *range(self.ninstances)):
+                step = next(((inst, t) for t in self.replay(cur, inst) if self.canon(t) == want), None)
+                if step is not None:
+                    break
+            assert step is not None, "a stored step replays to a state of its orbit"
+            out.append(step)
+        return out

@@ -1,0 +1,139 @@
+"""Symmetry reduction (`symmetric type`, `--symmetry TYPE`): the same verdicts and counterexample
+lengths as the full search with fewer states (pinned), counterexamples that are real traces of
+the unreduced spec, and the declaration refused where the spec singles out a value of the type."""
+
+from __future__ import annotations
+
+import pytest
+
+from pyspec import SpecErrors, UsageError, Verdict, load, loads
+from pyspec.api import check, compile_spec
+from pyspec.cli import main
+
+TOKENS = """\
+spec Tokens
+param N: int = 3
+symmetric type Proc = 0 .. N - 1
+var holding: set[Proc]
+var taken: map[Proc, 0 .. 2]
+var last: map[Proc, set[Proc]]
+init:
+    holding = {}
+    taken = {p: 0 for p in Proc}
+    last = {p: {} for p in Proc}
+action Take(p: Proc, q: Proc):
+    require taken[p] < 2 and p != q
+    holding' = holding | {p}
+    taken'[p] = taken[p] + 1
+    last'[q] = last[q] | {p}
+action Drop(p: Proc):
+    require p in holding
+    holding' = holding - {p}
+invariant AtMostTwo: len(holding) <= 2
+invariant Seen: all(p not in last[p] for p in Proc)
+"""
+
+
+def _both(spec):
+    return check(spec), check(spec, symmetry=False)
+
+
+def test_symmetric_paxos_acceptors_keep_the_verdict_with_fewer_states():
+    spec = load("specs/paxos.spec", {"MaxBallot": "1"}, symmetric=("Acceptor",))
+    reduced, full = _both(spec)
+    assert reduced.verdict is full.verdict is Verdict.HOLDS
+    assert (reduced.stats["states"], full.stats["states"]) == (857, 3921)
+    assert reduced.stats["depth"] == full.stats["depth"]
+    assert reduced.stats["symmetry"] == ["Acceptor"] and reduced.stats["symmetry_permutations"] == 6
+    assert "symmetry" not in full.stats
+
+
+def test_symmetric_failure_detector_processes_keep_the_verdict():
+    spec = load("specs/fd.spec", symmetric=("Proc",))
+    reduced, full = _both(spec)
+    assert reduced.verdict is full.verdict
+    assert reduced.stats["states"] < full.stats["states"]
+
+
+def test_counterexample_is_a_real_trace_of_the_unreduced_spec():
+    spec = loads(TOKENS)
+    reduced, full = _both(spec)
+    assert reduced.verdict is full.verdict is Verdict.VIOLATED
+    assert reduced.violated == full.violated == "AtMostTwo"
+    assert len(reduced.trace) == len(full.trace) == 3  # shortest (three steps), with and without symmetry
+    compiled = compile_spec(spec)
+    steps = reduced.trace.steps
+    assert steps[0].state in compiled.initial_states(None)
+    for before, after in zip(steps, steps[1:]):
+        insts = [i for i, (a, args) in enumerate(compiled.instances)
+                 if compiled.describe_instance(i) == (after.action, after.args)]
+        assert len(insts) == 1
+        assert after.state in compiled.run_instance(before.state, insts[0])
+    assert len(steps[-1].state[0]) == 3  # the last state is the violation, really reached
+
+
+def test_reduced_counts_of_the_token_spec_are_pinned():
+    spec = loads(TOKENS.replace("invariant AtMostTwo: len(holding) <= 2", "invariant AtMostTwo: len(holding) <= 3"))
+    reduced, full = _both(spec)
+    assert reduced.verdict is full.verdict is Verdict.HOLDS
+    assert (reduced.stats["states"], full.stats["states"]) == (242, 1331)
+
+
+@pytest.mark.parametrize("line, fragment", [
+    ("invariant Zero: all(p != 0 for p in Proc)", "meets a constant"),
+    ("invariant Ordered: all(p < q or p >= q for p in Proc for q in Proc)", "order and arithmetic"),
+    ("invariant Sum: all(p + 1 > 0 for p in Proc)", "order and arithmetic"),
+    ("invariant Least: min(p for p in Proc) >= 0", "'min'"),
+    ("invariant Range: all(taken[p] <= 2 for p in 0 .. N - 1)", "a map key"),
+])
+def test_declaration_is_refused_where_the_spec_singles_out_a_value(line, fragment):
+    with pytest.raises(SpecErrors) as info:
+        loads(TOKENS + line + "\n")
+    e = info.value.errors[0]
+    assert e.code == "PS640" and fragment in e.message, e.message
+
+
+def test_a_variable_of_another_type_given_a_symmetric_value_is_refused():
+    src = TOKENS.replace("var holding: set[Proc]", "var holding: set[Proc]\nvar who: -1 .. N - 1").replace(
+        "    holding = {}\n", "    holding = {}\n    who = -1\n").replace(
+        "    holding' = holding | {p}\n", "    holding' = holding | {p}\n    who' = p\n")
+    with pytest.raises(SpecErrors) as info:
+        loads(src)
+    assert info.value.errors[0].code == "PS640" and "'who'" in info.value.errors[0].message
+
+
+def test_only_a_range_or_an_enumeration_is_symmetric():
+    with pytest.raises(SpecErrors) as info:
+        loads(TOKENS.replace("symmetric type Proc = 0 .. N - 1", "type Proc = 0 .. N - 1\nsymmetric type S = set[Proc]"))
+    assert info.value.errors[0].code == "PS641"
+
+
+def test_symmetry_option_must_name_a_type():
+    with pytest.raises(UsageError) as info:
+        load("specs/paxos.spec", symmetric=("Acceptors",))
+    assert info.value.code == "PS643" and "Acceptor" in (info.value.hint or "")
+
+
+@pytest.mark.parametrize("mode", [{"fingerprint": True}, {"workers": 2}])
+def test_symmetry_with_an_unsupported_search_is_refused(mode):
+    with pytest.raises(UsageError) as info:
+        check(loads(TOKENS), **mode)
+    assert info.value.code == "PS642"
+    assert check(loads(TOKENS), symmetry=False, **mode).verdict in (Verdict.VIOLATED, Verdict.INCOMPLETE)
+
+
+def test_liveness_with_symmetry_is_refused_unless_no_symmetry(tmp_path, capsys):
+    p = tmp_path / "t.spec"
+    p.write_text(TOKENS.replace("invariant AtMostTwo: len(holding) <= 2\n", "")
+                 + "temporal Free: always eventually len(holding) == 0\n")
+    assert main(["check", str(p)]) == 2
+    assert "PS642" in capsys.readouterr().err
+    assert main(["check", str(p), "--no-symmetry"]) in (0, 1)
+
+
+def test_cli_prints_that_states_are_orbits(capsys):
+    assert main(["check", "specs/paxos.spec", "-D", "MaxBallot=1", "--symmetry", "Acceptor"]) == 0
+    out = capsys.readouterr().out
+    assert "857 distinct states" in out and "permutations of Acceptor" in out
+    assert main(["check", "specs/paxos.spec", "-D", "MaxBallot=1", "--engine", "bmc", "--depth", "1",
+                 "--no-symmetry"]) == 2
