@@ -21,8 +21,8 @@ from __future__ import annotations
 import itertools
 from typing import Any, Callable
 
-from pyspec.explicit.packing import Layout
-from pyspec.explicit.store import NO_PARENT, Add, PackedStore
+from pyspec.explicit.packing import Layout, _elements
+from pyspec.explicit.store import NO_PARENT, Add, PackedStore, StoreFull
 from pyspec.lang.symmetry import Coll, MapS, Sym, Symmetry, TupleS, UnionS
 from pyspec.lang.types import MapT, RecordT, TupleT, Type, UnionT, domain
 
@@ -87,32 +87,74 @@ def _mapper(shape: Any, ty: Type, perm: dict[str, dict]) -> Fn | None:
 
 
 class Canon:
-    """`canon(state) -> int`: the least packed code over the state's orbit."""
+    """`canon(code) -> int`: the least packed code over the orbit of the state packed as `code`.
+
+    Each permutation is applied to the packed code field by field, without unpacking: a field
+    coded by a lookup table maps through a list (old field -> new field), a set coded as a
+    bitmask through one table per byte of the mask, any other field by decoding, permuting and
+    encoding it. The straight-line function is generated once per spec (no loop per field)."""
 
     def __init__(self, sym: Symmetry, types: tuple[Type, ...], layout: Layout) -> None:
-        self.pack = layout.pack
         per_type = [[dict(zip(values, p)) for p in itertools.permutations(values)] for _, values in sym.types]
         names = sym.names()
-        self.perms: list[tuple[tuple[int, Fn], ...]] = []
+        ns: dict[str, Any] = {}
+        lines = ["def canon(k):", "    best = k"]
+        nperms = 0
         for combo in itertools.product(*per_type):
             perm = dict(zip(names, combo))
-            fns = tuple((i, f) for i, (s, t) in enumerate(zip(sym.var_shapes, types))
-                        if (f := _mapper(s, t, perm)) is not None)
-            if fns:
-                self.perms.append(fns)
-        self.group_order = len(self.perms) + 1
+            parts = []
+            keep = (1 << layout.width) - 1
+            for i, (shape, t) in enumerate(zip(sym.var_shapes, types)):
+                f = _mapper(shape, t, perm)
+                if f is None:
+                    continue
+                c, sh = layout.codecs[i], layout.shifts[i]
+                keep &= ~(((1 << c.width) - 1) << sh)
+                name = f"F{nperms}_{i}"
+                parts.append(_field_source(name, c, sh, f, ns))
+            if not parts:
+                continue  # the identity on every variable
+            nperms += 1
+            lines.append(f"    c = (k & {keep}) | " + " | ".join(parts))
+            lines.append("    if c < best:")
+            lines.append("        best = c")
+        lines.append("    return best")
+        exec(compile("\n".join(lines), "<pyspec symmetry>", "exec"), ns)
+        self.canon: Callable[[int], int] = ns["canon"]
+        self.pack = layout.pack
+        self.group_order = nperms + 1
 
     def __call__(self, t: tuple) -> int:
-        pack = self.pack
-        best = pack(t)
-        for fns in self.perms:
-            u = list(t)
-            for i, f in fns:
-                u[i] = f(u[i])
-            c = pack(tuple(u))
-            if c < best:
-                best = c
-        return best
+        return self.canon(self.pack(t))
+
+
+def _field_source(name: str, c: Any, sh: int, f: Fn, ns: dict[str, Any]) -> str:
+    """Source for the permuted field of a variable coded by codec `c` at shift `sh` (`f`: the
+    permutation on its values), read from `k`, left in place; its tables go into `ns`."""
+    mask = (1 << c.width) - 1
+    if c.table is not None:
+        values = list(c.table)  # in code order
+        ns[name] = [c.table[f(v)] << sh for v in values]
+        return f"{name}[k >> {sh} & {mask}]"
+    if c.delta is not None:
+        bits = {e: c.delta(e) for e in _elements(c.delta)}
+        elems = sorted(bits, key=bits.__getitem__)  # element of bit 0, 1, ...
+        image = [bits[next(iter(f(frozenset((e,)))))] for e in elems]
+        out = []
+        for j in range((c.width + 7) // 8):
+            row = []
+            for b in range(256):
+                v = 0
+                for i in range(8):
+                    if b >> i & 1 and 8 * j + i < len(elems):
+                        v |= image[8 * j + i]
+                row.append(v << sh)
+            ns[f"{name}_{j}"] = row
+            out.append(f"{name}_{j}[k >> {sh + 8 * j} & 255]")
+        return "(" + " | ".join(out) + ")"
+    enc, dec = c.encode, c.decode
+    ns[name] = lambda field: enc(f(dec(field))) << sh
+    return f"{name}(k >> {sh} & {mask})"
 
 
 class SymmetricStore(PackedStore):
@@ -128,13 +170,37 @@ class SymmetricStore(PackedStore):
         self.initial: dict[int, tuple] = {}
 
     def add_initial(self, s: tuple) -> int:
-        n = self._add(NO_PARENT, self.canon)(s, -1)
+        n = self._sym_add(NO_PARENT, self.layout.pack)(s, -1)
         if n >= 0:
             self.initial[n] = s
         return n
 
     def expand(self, head: int) -> tuple[tuple, Add]:
-        return self.layout.unpack(self.codes[head]), self._add(head, self.canon)
+        k = self.codes[head]
+        s = self.layout.unpack(k)
+        return s, self._sym_add(head, self.layout.packer(s, k))
+
+    def _sym_add(self, head: int, pack: Callable[[tuple], int]) -> Add:
+        seen, codes, canon = self.seen, self.codes, self.canon.canon
+        push_parent, push_via, cap = self.parent.append, self.via.append, self.capacity
+
+        def add(t: tuple, inst: int) -> int:
+            k = pack(t)
+            if k in seen:  # the successor is itself a stored representative: no orbit to search
+                return -1
+            k = canon(k)
+            if k in seen:
+                return -1
+            n = len(codes)
+            if n >= cap:
+                raise StoreFull
+            seen.add(k)
+            codes.append(k)
+            push_parent(head)
+            push_via(inst)
+            return n
+
+        return add
 
     def path(self, index: int) -> list[tuple[int, tuple]]:
         """A real trace to (a state in the orbit of) the state at `index`: replayed from the
