@@ -328,7 +328,7 @@ register_codes(
         "PS641": "a symmetric type that is not a range or an enumeration",
     })
     + _codes(UsageError, {
-        "PS642": "symmetry reduction with a search that does not support it (liveness, --fingerprint, --workers, "
+        "PS642": "symmetry reduction with a search that does not support it (the liveness check, "
         "a spec without a packed layout)",
         "PS643": "`--symmetry` names no type of the spec",
     })

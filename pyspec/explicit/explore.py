@@ -14,7 +14,7 @@ from pyspec.errors import SpecEvalError, UsageError
 from pyspec.explicit.compiled import CompiledSpec
 from pyspec.explicit.packing import Layout, Unpackable, layout
 from pyspec.explicit.results import check_initial, failing_instance, outcome, reached, search_stats, store_trace
-from pyspec.explicit.symmetry import Canon, SymmetricStore
+from pyspec.explicit.symmetry import Canon, CanonicalLayout, SymmetricStore
 from pyspec.explicit.store import FingerprintStore, PackedStore, Store, StoreFull, TupleStore
 from pyspec.explicit.workers import explore_parallel
 from pyspec.limits import Budget, LimitReached, resident_mb
@@ -72,9 +72,11 @@ def explore(compiled: CompiledSpec, opts: ExploreOptions = ExploreOptions()) -> 
         # expansion alike (pyspec.limits); the loop below polls only when no timer is armed.
         with watch(probe), Budget(opts.time_limit, opts.max_memory, opts.started) as budget:
             if opts.workers > 1:
-                _refuse_symmetry(compiled, opts, f"--workers {opts.workers}")
-                return explore_parallel(compiled, opts, names, failing, successors, t0, c0, budget, track,
-                                        _packed_layout(compiled, opts))
+                lay = _packed_layout(compiled, opts)
+                sym = compiled.spec.symmetry if opts.symmetry else None
+                if sym is not None:
+                    lay = CanonicalLayout(lay, Canon(sym, lay.types, lay))
+                return explore_parallel(compiled, opts, names, failing, successors, t0, c0, budget, track, lay)
             return _bfs(compiled, opts, names, failing, successors, t0, c0, budget, track)
     finally:
         store_done()
@@ -101,8 +103,6 @@ def make_store(compiled: CompiledSpec, opts: ExploreOptions) -> Store:
     capacity = opts.max_states
     sym = compiled.spec.symmetry if opts.symmetry else None
     if sym is not None:
-        if opts.fingerprint:
-            _refuse_symmetry(compiled, opts, "--fingerprint")
         types = tuple(v.ty for v in compiled.spec.vars)
         try:
             lay = layout(types)
@@ -110,7 +110,12 @@ def make_store(compiled: CompiledSpec, opts: ExploreOptions) -> Store:
             raise UsageError(f"symmetry reduction compares states packed into ints, and this spec's variables have "
                              f"none: {e}", hint="remove `symmetric` from the type, or check with --no-symmetry",
                              code="PS642") from None
-        return SymmetricStore(lay, Canon(sym, types, lay), compiled.run_instance, len(compiled.instances), capacity)
+        canon = Canon(sym, types, lay)
+        if opts.fingerprint:  # fingerprints of canonical codes; traces replayed through every instance
+            fp = FingerprintStore(CanonicalLayout(lay, canon), compiled.run_instance, capacity)
+            fp.ninstances = len(compiled.instances)
+            return fp
+        return SymmetricStore(lay, canon, compiled.run_instance, len(compiled.instances), capacity)
     if opts.fingerprint:
         return FingerprintStore(_packed_layout(compiled, opts), compiled.run_instance, capacity)
     try:
@@ -119,15 +124,6 @@ def make_store(compiled: CompiledSpec, opts: ExploreOptions) -> Store:
     except Unpackable:
         pass
     return TupleStore(len(compiled.spec.vars), capacity)
-
-
-def _refuse_symmetry(compiled: CompiledSpec, opts: ExploreOptions, flag: str) -> None:
-    """UsageError (PS642) for an option the symmetric search does not support, when it is on."""
-    sym = compiled.spec.symmetry
-    if sym is not None and opts.symmetry:
-        raise UsageError(f"{flag} is not supported with symmetry reduction yet, and this spec declares "
-                         f"{', '.join(sym.names())} symmetric", hint=f"leave out {flag}, or add --no-symmetry to "
-                         "search every state", code="PS642")
 
 
 def _bfs(compiled, opts, names, failing, successors, t0, c0, budget: Budget, track: list) -> Result:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 from typing import Any, Callable
 
-from pyspec.explicit.packing import Layout, _elements
+from pyspec.explicit.packing import Layout, _elements, codec
 from pyspec.explicit.store import NO_PARENT, Add, PackedStore, StoreFull
 from pyspec.lang.symmetry import Coll, MapS, Sym, Symmetry, TupleS, UnionS
 from pyspec.lang.types import MapT, RecordT, TupleT, Type, UnionT, domain
@@ -105,13 +105,12 @@ class Canon:
             parts = []
             keep = (1 << layout.width) - 1
             for i, (shape, t) in enumerate(zip(sym.var_shapes, types)):
-                f = _mapper(shape, t, perm)
-                if f is None:
-                    continue
                 c, sh = layout.codecs[i], layout.shifts[i]
+                src = _field_source(f"F{nperms}_{i}", t, shape, perm, sh, layout.table_limit, ns)
+                if src is None:
+                    continue
                 keep &= ~(((1 << c.width) - 1) << sh)
-                name = f"F{nperms}_{i}"
-                parts.append(_field_source(name, c, sh, f, ns))
+                parts.append(src)
             if not parts:
                 continue  # the identity on every variable
             nperms += 1
@@ -128,9 +127,16 @@ class Canon:
         return self.canon(self.pack(t))
 
 
-def _field_source(name: str, c: Any, sh: int, f: Fn, ns: dict[str, Any]) -> str:
-    """Source for the permuted field of a variable coded by codec `c` at shift `sh` (`f`: the
-    permutation on its values), read from `k`, left in place; its tables go into `ns`."""
+def _field_source(name: str, ty: Type, shape: Any, perm: dict[str, dict], sh: int, limit: int,
+                  ns: dict[str, Any]) -> str | None:
+    """Source for the field of a value of type `ty` (shape `shape`) coded at shift `sh` of the
+    packed state `k`, with `perm` applied, left at the same shift; None when `perm` leaves it
+    unchanged. Its tables go into `ns` under names starting with `name`. `limit`: the layout's
+    table limit (so that the codecs are the layout's)."""
+    f = _mapper(shape, ty, perm)
+    if f is None:
+        return None
+    c = codec(ty, limit)
     mask = (1 << c.width) - 1
     if c.table is not None:
         values = list(c.table)  # in code order
@@ -152,6 +158,25 @@ def _field_source(name: str, c: Any, sh: int, f: Fn, ns: dict[str, Any]) -> str:
             ns[f"{name}_{j}"] = row
             out.append(f"{name}_{j}[k >> {sh + 8 * j} & 255]")
         return "(" + " | ".join(out) + ")"
+    if isinstance(ty, MapT) and isinstance(shape, MapS):
+        # the entries' fields in key order, each `w` bits; a symmetric key moves its entry
+        w = codec(ty.value, limit).width
+        keys = domain(ty.key)
+        fk = _mapper(shape.key, ty.key, perm)
+        where = {k: i for i, k in enumerate(keys)}
+        parts = []
+        for i, key in enumerate(keys):
+            j = where[fk(key)] if fk is not None else i
+            at = sh + i * w
+            sub = _field_source(f"{name}_{i}", ty.value, shape.value, perm, at, limit, ns)
+            if sub is None:
+                sub = f"(k & {((1 << w) - 1) << at})"
+            if j > i:
+                sub = f"({sub} << {(j - i) * w})"
+            elif j < i:
+                sub = f"({sub} >> {(i - j) * w})"
+            parts.append(sub)
+        return "(" + " | ".join(parts) + ")" if parts else "0"
     enc, dec = c.encode, c.decode
     ns[name] = lambda field: enc(f(dec(field))) << sh
     return f"{name}(k >> {sh} & {mask})"
@@ -203,22 +228,65 @@ class SymmetricStore(PackedStore):
         return add
 
     def path(self, index: int) -> list[tuple[int, tuple]]:
-        """A real trace to (a state in the orbit of) the state at `index`: replayed from the
-        initial state found, each step a successor whose orbit is the stored one."""
+        """A real trace to (a state in the orbit of) the state at `index` (see `real_path`)."""
         chain = []
         i = index
         while i != NO_PARENT:
             chain.append(i)
             i = self.parent[i]
         chain.reverse()
-        out = [(-1, self.initial[chain[0]])]
-        for i in chain[1:]:
-            cur, want, via = out[-1][1], self.codes[i], self.via[i]
-            step = None
-            for inst in (via, *range(self.ninstances)):
-                step = next(((inst, t) for t in self.replay(cur, inst) if self.canon(t) == want), None)
-                if step is not None:
-                    break
-            assert step is not None, "a stored step replays to a state of its orbit"
-            out.append(step)
-        return out
+        return real_path(self.initial[chain[0]], [(self.via[i], self.codes[i]) for i in chain[1:]], self.canon,
+                         self.replay, self.ninstances)
+
+
+def real_path(initial: tuple, steps: list[tuple[int, int]], canon: Callable[[tuple], int],
+              replay: Callable[[tuple, int], list[tuple]], ninstances: int) -> list[tuple[int, tuple]]:
+    """The real trace behind a path of orbit representatives: from the real initial state
+    `initial`, for each stored step (instance, canonical code of the next state), a successor of
+    the current state whose canonical code is that one, tried under the stored instance first,
+    then under every instance in order (a permuted step is another instance: Crash(p=2), not
+    Crash(p=0)). Each step is then a real step of the spec, and the last state is in the orbit
+    of the stored one, where every (symmetric) invariant has the same value."""
+    out = [(-1, initial)]
+    for via, want in steps:
+        cur = out[-1][1]
+        step = None
+        for inst in (via, *range(ninstances)):
+            step = next(((inst, t) for t in replay(cur, inst) if canon(t) == want), None)
+            if step is not None:
+                break
+        assert step is not None, "a stored step replays to a state of its orbit"
+        out.append(step)
+    return out
+
+
+class CanonicalLayout(Layout):
+    """A layout whose codes are canonical (`pack` and the generated successor packing end with
+    the canonical code of the orbit): what the parallel search (workers.py) partitions and stores
+    under symmetry, with no change of its own but the trace's replay. `unpack` gives the
+    representative."""
+
+    def __init__(self, base: Layout, canon: Canon) -> None:  # noqa: super().__init__ not called: a view of `base`
+        self.base, self.canon = base, canon
+        self.types, self.codecs, self.shifts = base.types, base.codecs, base.shifts
+        self.width, self.nbytes, self.table_limit = base.width, base.nbytes, base.table_limit
+        self.pack, self.unpack = canon, base.unpack
+        to_canon = canon.canon
+
+        def packer(s: tuple, k: int) -> Callable[[tuple], int]:
+            inner = base.packer(s, k)
+            return lambda t: to_canon(inner(t))
+
+        self.packer = packer
+
+    def names(self) -> tuple[str, str]:
+        return self.base.names()
+
+    def namespace(self) -> dict[str, Any]:
+        ns = self.base.namespace()
+        ns["CANON"] = self.canon.canon
+        return ns
+
+    def next_source(self) -> tuple[list[str], list[str]]:
+        prelude, body = self.base.next_source()
+        return prelude, [*body, "c = CANON(c)"]

@@ -114,12 +114,36 @@ def test_symmetry_option_must_name_a_type():
     assert info.value.code == "PS643" and "Acceptor" in (info.value.hint or "")
 
 
-@pytest.mark.parametrize("mode", [{"fingerprint": True}, {"workers": 2}])
-def test_symmetry_with_an_unsupported_search_is_refused(mode):
+def test_fingerprints_of_orbits_keep_the_count_and_replay_a_real_trace():
+    spec = load("specs/raft_votes.spec", {"MaxTerm": "2"})
+    fp = check(spec, ["ElectionSafety"], fingerprint=True)
+    assert fp.verdict is Verdict.INCOMPLETE and fp.stats["states"] == 1362  # no verdict from fingerprints
+    bad, exact = check(spec, ["AtMostOneLeader"], fingerprint=True), check(spec, ["AtMostOneLeader"])
+    assert bad.verdict is Verdict.VIOLATED and bad.trace == exact.trace
+
+
+def test_a_spec_without_a_packed_layout_is_refused_symmetry():
+    src = TOKENS.replace("var holding: set[Proc]", "var holding: set[Proc]\nvar big: set[0 .. 70000]").replace(
+        "    holding = {}\n", "    holding = {}\n    big = {}\n")
     with pytest.raises(UsageError) as info:
-        check(loads(TOKENS), **mode)
+        check(loads(src))
     assert info.value.code == "PS642"
-    assert check(loads(TOKENS), symmetry=False, **mode).verdict in (Verdict.VIOLATED, Verdict.INCOMPLETE)
+    assert check(loads(src), symmetry=False).verdict is Verdict.VIOLATED
+
+
+def test_two_workers_search_the_same_orbits_and_replay_a_real_trace():
+    spec = load("specs/raft_votes.spec", {"MaxTerm": "2"})
+    one, two = check(spec, ["ElectionSafety"]), check(spec, ["ElectionSafety"], workers=2)
+    assert one.verdict is two.verdict is Verdict.HOLDS
+    assert one.stats["states"] == two.stats["states"] == 1362
+    bad = check(spec, ["AtMostOneLeader"], workers=2)
+    assert bad.verdict is Verdict.VIOLATED and len(bad.trace) == 8
+    compiled = compile_spec(spec)
+    steps = bad.trace.steps
+    assert steps[0].state in compiled.initial_states(None)
+    for before, after in zip(steps, steps[1:]):
+        (inst,) = [i for i in range(len(compiled.instances)) if compiled.describe_instance(i) == (after.action, after.args)]
+        assert after.state in compiled.run_instance(before.state, inst)
 
 
 def test_liveness_with_symmetry_is_refused_unless_no_symmetry(tmp_path, capsys):
@@ -137,3 +161,62 @@ def test_cli_prints_that_states_are_orbits(capsys):
     assert "857 distinct states" in out and "permutations of Acceptor" in out
     assert main(["check", "specs/paxos.spec", "-D", "MaxBallot=1", "--engine", "bmc", "--depth", "1",
                  "--no-symmetry"]) == 2
+
+
+def _orbit_least(sym, types, lay, state):
+    """The least packed code over the orbit, by permuting unpacked values (the definition)."""
+    import itertools
+
+    from pyspec.explicit.symmetry import _mapper
+
+    best = None
+    for combo in itertools.product(*[itertools.permutations(v) for _, v in sym.types]):
+        perm = {n: dict(zip(vals, p)) for (n, vals), p in zip(sym.types, combo)}
+        fs = [_mapper(s, t, perm) for s, t in zip(sym.var_shapes, types)]
+        code = lay.pack(tuple(f(x) if f else x for f, x in zip(fs, state)))
+        best = code if best is None else min(best, code)
+    return best
+
+
+@pytest.mark.parametrize("path, params, sym, limit", [
+    ("specs/raft_votes.spec", {"MaxTerm": "2"}, (), 4096),
+    ("specs/raft_votes.spec", {"MaxTerm": "2"}, (), 0),  # every field by the map and bitmask paths
+    ("specs/paxos.spec", {"MaxBallot": "1"}, ("Acceptor",), 4096),
+    ("specs/paxos.spec", {"MaxBallot": "1"}, ("Acceptor",), 0),
+])
+def test_canonical_code_is_the_least_code_of_the_orbit(path, params, sym, limit):
+    from pyspec.explicit.packing import layout
+    from pyspec.explicit.store import PackedStore
+    from pyspec.explicit.symmetry import Canon
+
+    spec = load(path, params, symmetric=sym)
+    types = tuple(v.ty for v in spec.vars)
+    lay = layout(types, table_limit=limit)
+    canon = Canon(spec.symmetry, types, lay)
+    compiled = compile_spec(spec)
+    store = PackedStore(lay)
+    for s in compiled.initial_states(None):
+        store.add_initial(s)
+    head = 0
+    while head < len(store) and len(store) < 300:  # the first 300 states of the full search
+        s, add = store.expand(head)
+        for inst, t in compiled.step_fn()(s):
+            add(t, inst)
+        head += 1
+    for i in range(len(store)):
+        st = store.state(i)
+        assert canon(st) == _orbit_least(spec.symmetry, types, lay, st)
+
+
+def test_symmetric_raft_keeps_verdicts_lengths_and_counts_of_raft_terms():
+    """raft_votes.spec is raft_terms.spec with votes as sets and Server symmetric: the full
+    search of one is the other's state for state, and the reduced one keeps every verdict."""
+    votes = load("specs/raft_votes.spec", {"MaxTerm": "2"})
+    terms = load("specs/raft_terms.spec", {"MaxTerm": "2"})
+    for inv in ("AtMostOneLeader", "ElectionSafety", "OneLeaderPerTerm"):
+        reduced, full, other = check(votes, [inv]), check(votes, [inv], symmetry=False), check(terms, [inv])
+        assert reduced.verdict is full.verdict is other.verdict
+        if full.trace is not None:
+            assert len(reduced.trace) == len(full.trace) == len(other.trace)
+    safe = check(votes, ["ElectionSafety"]), check(votes, ["ElectionSafety"], symmetry=False)
+    assert (safe[0].stats["states"], safe[1].stats["states"]) == (1362, 7823)
