@@ -61,6 +61,7 @@ class Options:
     fingerprint: bool = False  # explicit check: keep 64-bit hashes of states, not the states
     symmetric: tuple[str, ...] = ()  # check --symmetry TYPE: declared symmetric as by `symmetric type`
     no_symmetry: bool = False  # check --no-symmetry: every state, not one per orbit
+    cluster: str | None = None  # check --cluster ADDRESS: the explicit search on a Dask cluster
 
 
 def _param(text: str) -> tuple[str, str]:
@@ -119,6 +120,9 @@ def _build_parser() -> argparse.ArgumentParser:
     c.add_argument("--fingerprint", action="store_true",
                    help="explicit engine: keep a 64-bit hash of each state, not the state (less memory; "
                         "a search that finds nothing is then incomplete, with the probability of a missed state)")
+    c.add_argument("--cluster", metavar="ADDRESS",
+                   help="explicit engine: search on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786; "
+                        "needs the extra pyspec[cluster]), states partitioned over its workers")
     c.add_argument("--symmetry", action="append", default=[], metavar="TYPE",
                    help="declare type TYPE symmetric, as `symmetric type` does (repeatable): the explicit engine "
                         "keeps one state per orbit; refused where the spec singles out a value of TYPE")
@@ -205,6 +209,7 @@ def _options(ns: argparse.Namespace) -> Options:
         fingerprint=getattr(ns, "fingerprint", False),
         symmetric=tuple(getattr(ns, "symmetry", ()) or ()),
         no_symmetry=getattr(ns, "no_symmetry", False),
+        cluster=getattr(ns, "cluster", None),
     )
 
 
@@ -269,8 +274,9 @@ def _refuse_unused(o: Options) -> None:
         raise UsageError(f"--timeout {o.timeout:g} is Z3's limit per check: the explicit engine does not use it",
                          hint="bound the explicit search with --time-limit S (the whole run) or --max-states N, "
                               "or add --engine bmc --depth K", code="PS630")
-    if o.engine == "bmc" and (o.workers != 1 or o.fingerprint or o.no_symmetry):
-        flag = "--fingerprint" if o.fingerprint else "--no-symmetry" if o.no_symmetry else "--workers"
+    if o.engine == "bmc" and (o.workers != 1 or o.fingerprint or o.no_symmetry or o.cluster):
+        flag = ("--fingerprint" if o.fingerprint else "--no-symmetry" if o.no_symmetry else
+                "--cluster" if o.cluster else "--workers")
         raise UsageError(f"{flag} is an option of the explicit engine",
                          hint="leave it out with --engine bmc", code="PS630")
     if o.engine == "bmc" and o.max_states is not None:
@@ -319,6 +325,7 @@ def run(o: Options) -> int:
                 workers=o.workers,
                 fingerprint=o.fingerprint,
                 symmetry=not o.no_symmetry,
+                cluster=o.cluster,
             )
     elif o.command == "prove":
         from pyspec.report.proof import render_proof_json, render_proof_text
@@ -362,8 +369,8 @@ def _check_with_temporal(o: Options, spec, started: float) -> int:
     bmc = o.engine == "bmc"
     if bmc and o.depth is None:
         raise UsageError("--engine bmc needs --depth K", code="PS608")
-    if not bmc and (o.workers != 1 or o.fingerprint):  # before any work: the safety check would take them
-        flag = "--fingerprint" if o.fingerprint else f"--workers {o.workers}"
+    if not bmc and (o.workers != 1 or o.fingerprint or o.cluster):  # before any work: the safety check would take them
+        flag = "--fingerprint" if o.fingerprint else f"--cluster {o.cluster}" if o.cluster else f"--workers {o.workers}"
         raise UsageError(f"{flag} is not supported by the liveness check yet (it searches one stored graph "
                          f"on one process), and this spec's temporal properties are checked",
                          hint="leave it out, or check only invariants with --invariant NAME", code="PS630")

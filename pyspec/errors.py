@@ -331,6 +331,8 @@ register_codes(
         "PS642": "symmetry reduction with a search that does not support it (the liveness check, "
         "a spec without a packed layout)",
         "PS643": "`--symmetry` names no type of the spec",
+        "PS644": "`--cluster` without the optional extra pyspec[cluster] (Dask) installed",
+        "PS645": "`--cluster ADDRESS` where no Dask scheduler answers",
     })
 )
 

@@ -67,8 +67,10 @@ invariant NotThree: x != 3
 # the engine are pinned by the effect tests below, suite's --only too; --progress by
 # tests/test_progress_and_stop_signals.py, view's --output by tests/report/test_timeline.py and -I (the include
 # path) by tests/lang/test_include.py; check's --symmetry TYPE (a declaration the loader adds, for every
-# engine) by tests/explicit/test_symmetry.py.
-CLI_OWN = {"--help", "--json", "-D", "-I", "--html", "--progress", "--engine", "--output", "--only", "--symmetry"}
+# engine) by tests/explicit/test_symmetry.py; --cluster ADDRESS (which needs a Dask cluster running) by
+# tests/explicit/test_cluster.py.
+CLI_OWN = {"--help", "--json", "-D", "-I", "--html", "--progress", "--engine", "--output", "--only", "--symmetry",
+           "--cluster"}
 
 # option -> (the arguments that give it, the keyword of the api function it must reach, the value)
 ROUTED = {

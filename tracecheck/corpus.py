@@ -126,7 +126,7 @@ def validate_corpus(tasks: Sequence[RunTask], jobs: int = 1, cluster: str | None
         return list(pool.map(validate_run, tasks))
 
 
-def dask_client(address: str) -> Any:
+def dask_client(address: str, timeout: float = 10) -> Any:
     """A dask.distributed Client connected to the scheduler at `address`; UsageError TC412
     when the optional extra is not installed, TC413 when no scheduler answers."""
     try:
@@ -136,7 +136,7 @@ def dask_client(address: str) -> Any:
                          hint="pip install 'pyspec[cluster]' (or dask[distributed]), or leave out --cluster to "
                               "use local processes (--jobs N)", code="TC412") from None
     try:
-        return Client(address, timeout=10)
+        return Client(address, timeout=timeout)
     except (OSError, TimeoutError) as e:
         raise UsageError(f"--cluster {address}: no Dask scheduler answers there ({e})",
                          hint="start one (dask scheduler; dask worker ADDRESS on each machine) or check the address",

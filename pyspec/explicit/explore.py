@@ -34,6 +34,7 @@ class ExploreOptions:
     fingerprint: bool = False  # keep 64-bit hashes of states, not the states (see store.FingerprintStore)
     workers: int = 1  # processes; above 1, see workers.py (needs a packed layout, no fingerprints)
     packed: bool = True  # False: keep states as tuples (the store before packing; for comparisons)
+    cluster: str | None = None  # the address of a Dask scheduler: search there (see cluster.py)
     symmetry: bool = True  # one state per orbit of the spec's symmetric types (see symmetry.py); False: all
     started: float | None = None  # time.perf_counter() when the time limit's clock started (None: now)
 
@@ -71,6 +72,14 @@ def explore(compiled: CompiledSpec, opts: ExploreOptions = ExploreOptions()) -> 
         # The limits hold in every phase: a timer interrupts init enumeration and one long
         # expansion alike (pyspec.limits); the loop below polls only when no timer is armed.
         with watch(probe), Budget(opts.time_limit, opts.max_memory, opts.started) as budget:
+            if opts.cluster is not None:
+                if opts.workers > 1 or opts.fingerprint:
+                    raise UsageError(f"--cluster searches on the cluster's workers, without "
+                                     f"{'--fingerprint' if opts.fingerprint else '--workers'}",
+                                     hint="leave it out with --cluster", code="PS630")
+                from pyspec.explicit.cluster import explore_cluster
+
+                return explore_cluster(compiled, opts, names, failing, t0, c0, budget, track)
             if opts.workers > 1:
                 lay = _packed_layout(compiled, opts)
                 sym = compiled.spec.symmetry if opts.symmetry else None
