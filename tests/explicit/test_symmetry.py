@@ -220,3 +220,9 @@ def test_symmetric_raft_keeps_verdicts_lengths_and_counts_of_raft_terms():
             assert len(reduced.trace) == len(full.trace) == len(other.trace)
     safe = check(votes, ["ElectionSafety"]), check(votes, ["ElectionSafety"], symmetry=False)
     assert (safe[0].stats["states"], safe[1].stats["states"]) == (1362, 7823)
+
+
+def test_show_marks_the_symmetric_types(capsys):
+    assert main(["show", "specs/raft_votes.spec"]) == 0
+    out = capsys.readouterr().out
+    assert "symmetric type Server = 0 .. 2" in out and "\ntype Term = 0 .. 2" in out
