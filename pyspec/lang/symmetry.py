@@ -252,7 +252,10 @@ class _Check:
         return self.vars[e.index]
 
     def _Local(self, e: T.Local) -> Shape:
-        return self.locals.get(e.slot, ANY)
+        # every local is bound where this walk passes (a formal, a generator, let, choose):
+        # one it has not seen would make its shape unknown, and the check unsound
+        assert e.slot in self.locals, f"symmetry: local '{e.name}' read before the walk bound it"
+        return self.locals[e.slot]
 
     def _Unary(self, e: T.Unary) -> Shape:
         s = self.expr(e.operand)
@@ -451,12 +454,13 @@ def check_symmetry(decls: tuple[A.Decl, ...], spec: T.CheckedSpec) -> Symmetry |
     check.stmts(tuple(st for st in spec.init.body
                       if not (getattr(st, "span").line == 0 and getattr(st, "name", "").split("[")[0] in unknown)))
     ast_actions = {d.name: d for d in decls if isinstance(d, A.Action)}
-    for act in spec.actions:
-        check.locals = {}
+
+    def formals(act: T.Action) -> dict[int, Shape]:
         src = ast_actions.get(act.name)
-        formals = src.formals if src is not None else ()
-        for f, tf in zip(act.formals, formals):
-            check.locals[f.slot] = shapes.of(tf.type)
+        return {f.slot: shapes.of(tf.type) for f, tf in zip(act.formals, src.formals if src is not None else ())}
+
+    for act in spec.actions:
+        check.locals = formals(act)
         check.stmts(act.body)
     for item in (*spec.invariants, *spec.reachables, *spec.constraints):
         check.locals = {}
@@ -467,7 +471,7 @@ def check_symmetry(decls: tuple[A.Decl, ...], spec: T.CheckedSpec) -> Symmetry |
         if tp.q is not None:
             check.expr(tp.q)
     for fa in spec.fairness:
-        check.locals = {}
+        check.locals = formals(spec.actions[fa.action])  # `unless` reads the instance's arguments
         if fa.unless is not None:
             check.expr(fa.unless)
     if check.errors:

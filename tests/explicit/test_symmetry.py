@@ -149,6 +149,7 @@ def test_two_workers_search_the_same_orbits_and_replay_a_real_trace():
 def test_liveness_with_symmetry_is_refused_unless_no_symmetry(tmp_path, capsys):
     p = tmp_path / "t.spec"
     p.write_text(TOKENS.replace("invariant AtMostTwo: len(holding) <= 2\n", "")
+                 + "fair weak Drop(p) unless p not in holding\n"  # `unless` reads the instance's p: a Proc
                  + "temporal Free: always eventually len(holding) == 0\n")
     assert main(["check", str(p)]) == 2
     assert "PS642" in capsys.readouterr().err
