@@ -227,3 +227,28 @@ def test_show_marks_the_symmetric_types(capsys):
     assert main(["show", "specs/raft_votes.spec"]) == 0
     out = capsys.readouterr().out
     assert "symmetric type Server = 0 .. 2" in out and "\ntype Term = 0 .. 2" in out
+
+
+COLORS = """\
+spec Colors
+symmetric type Color = {"red", "green", "blue"}
+var painted: map[Color, bool]
+var last: set[Color]
+init:
+    painted = {c: False for c in Color}
+    last = {}
+action Paint(c: Color):
+    require not painted[c]
+    painted'[c] = True
+    last' = {c}
+invariant OneAtATime: len(last) <= 1
+"""
+
+
+def test_a_symmetric_enumeration_reduces_and_its_literals_are_refused():
+    reduced, full = _both(loads(COLORS))
+    assert reduced.verdict is full.verdict is Verdict.HOLDS
+    assert (reduced.stats["states"], full.stats["states"]) == (4, 13)
+    with pytest.raises(SpecErrors) as info:
+        loads(COLORS.replace("require not painted[c]", 'require not painted[c] and c != "red"'))
+    assert info.value.errors[0].code == "PS640"
