@@ -239,8 +239,8 @@ class _Check:
         return m(e)
 
     def _Const(self, e: T.Const) -> Shape:
-        if e.named is not None and e.named in self.shapes.symmetric:
-            return Coll("set", Sym(e.named))
+        if e.named is not None:  # a type's name as the set of its values: their declared shape
+            return Coll("set", self.shapes.of(A.NamedType(e.named)))
         if isinstance(e.value, (frozenset, tuple)):
             return _of_type(e.ty, e.value)
         return PLAIN

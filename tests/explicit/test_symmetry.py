@@ -252,3 +252,11 @@ def test_a_symmetric_enumeration_reduces_and_its_literals_are_refused():
     with pytest.raises(SpecErrors) as info:
         loads(COLORS.replace("require not painted[c]", 'require not painted[c] and c != "red"'))
     assert info.value.errors[0].code == "PS640"
+
+
+def test_an_alias_built_from_a_symmetric_type_iterates_as_its_values():
+    src = TOKENS.replace("symmetric type Proc = 0 .. N - 1", "symmetric type Proc = 0 .. N - 1\ntype Pair = tuple[Proc, Proc]")
+    src += "invariant Pairs: all(x[0] != x[1] or x[0] in Proc for x in Pair)\n"
+    assert loads(src).symmetry is not None
+    with pytest.raises(SpecErrors):
+        loads(src + "invariant First: all(x[0] != 0 for x in Pair)\n")
