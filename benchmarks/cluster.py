@@ -47,7 +47,7 @@ def main() -> None:
     emit = fig.emit
     spec = load(os.path.join(ROOT, "specs/paxos.spec"), {"MaxBallot": str(args.ballots)})
     (cluster, up) = _timed(lambda: LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                                dashboard_address=None))
+                                                dashboard_address=":0"))
     try:
         emit(f"paxos NA=3 NV=2 ballots 0..{args.ballots}, wall seconds (local Dask cluster of 2 worker processes: "
              f"started in {up:.1f} s, not counted)")

@@ -23,7 +23,7 @@ def address():
     distributed = pytest.importorskip("distributed",
                                       reason="the extra pyspec[cluster] (dask[distributed]) is not installed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         yield cluster.scheduler_address
 
 

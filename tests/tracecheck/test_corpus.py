@@ -99,6 +99,6 @@ def test_a_local_dask_cluster_gives_the_same_outcomes(corpus):
     distributed = pytest.importorskip("distributed",
                                       reason="the extra pyspec[cluster] (dask[distributed]) is not installed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         on_cluster = validate_corpus(_tasks(corpus), cluster=cluster.scheduler_address)
     assert _shape(on_cluster) == _shape(validate_corpus(_tasks(corpus)))
