@@ -75,6 +75,8 @@ def check(
     started: float | None = None,
     workers: int = 1,
     fingerprint: bool = False,
+    symmetry: bool = True,
+    cluster: str | None = None,
 ) -> Result:
     """Explicit-state BFS. HOLDS only when every reachable state was visited and each of
     `reachables` (default: the spec's own `reachable` properties) is true in one of them.
@@ -85,7 +87,10 @@ def check(
 
     `workers` above 1 searches on that many processes (the same counts and verdicts);
     `fingerprint` keeps 64-bit hashes of states instead of the states, so that a search that
-    finds nothing is INCOMPLETE, with the probability that a state was missed."""
+    finds nothing is INCOMPLETE, with the probability that a state was missed. `symmetry`:
+    keep one state per orbit of the spec's symmetric types (False: every state). `cluster`: the
+    address of a Dask scheduler (tcp://host:8786): the search runs partitioned over its workers
+    (the optional extra pyspec[cluster]), with the same counts and verdicts."""
     if max_states is not None and max_states < 1:
         raise UsageError("--max-states must be at least 1", code="PS602")
     if workers < 1:
@@ -95,7 +100,7 @@ def check(
     opts = ExploreOptions(names, max_states, deadlock, time_limit,
                           reachables=_reachables(spec, reachables), max_memory=max_memory,
                           started=time.perf_counter() if started is None else started,
-                          workers=workers, fingerprint=fingerprint)
+                          workers=workers, fingerprint=fingerprint, symmetry=symmetry, cluster=cluster)
     compiled = _compile_within(spec, names, time_limit, max_memory, opts.started)
     if isinstance(compiled, Result):
         return compiled

@@ -59,6 +59,9 @@ class Options:
     temporals: tuple[str, ...] | None = None  # `check --temporal NAME` (None: not named)
     workers: int = 1  # explicit check: processes
     fingerprint: bool = False  # explicit check: keep 64-bit hashes of states, not the states
+    symmetric: tuple[str, ...] = ()  # check --symmetry TYPE: declared symmetric as by `symmetric type`
+    no_symmetry: bool = False  # check --no-symmetry: every state, not one per orbit
+    cluster: str | None = None  # check --cluster ADDRESS: the explicit search on a Dask cluster
 
 
 def _param(text: str) -> tuple[str, str]:
@@ -117,6 +120,14 @@ def _build_parser() -> argparse.ArgumentParser:
     c.add_argument("--fingerprint", action="store_true",
                    help="explicit engine: keep a 64-bit hash of each state, not the state (less memory; "
                         "a search that finds nothing is then incomplete, with the probability of a missed state)")
+    c.add_argument("--cluster", metavar="ADDRESS",
+                   help="explicit engine: search on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786; "
+                        "needs the extra pyspec[cluster]), states partitioned over its workers")
+    c.add_argument("--symmetry", action="append", default=[], metavar="TYPE",
+                   help="declare type TYPE symmetric, as `symmetric type` does (repeatable): the explicit engine "
+                        "keeps one state per orbit; refused where the spec singles out a value of TYPE")
+    c.add_argument("--no-symmetry", action="store_true",
+                   help="explicit engine: search every state, not one per orbit of the spec's symmetric types")
     limits(c)
     c.add_argument("--depth", type=int, default=None, metavar="K", help="BMC depth (with --engine bmc only)")
     c.add_argument("--timeout", type=float, default=None, metavar="S", help="BMC: Z3 timeout per check (unknown when hit)")
@@ -198,6 +209,9 @@ def _options(ns: argparse.Namespace) -> Options:
         temporals=tuple(ns.temporals) if getattr(ns, "temporals", None) else None,
         workers=getattr(ns, "workers", 1),
         fingerprint=getattr(ns, "fingerprint", False),
+        symmetric=tuple(getattr(ns, "symmetry", ()) or ()),
+        no_symmetry=getattr(ns, "no_symmetry", False),
+        cluster=getattr(ns, "cluster", None),
     )
 
 
@@ -262,8 +276,10 @@ def _refuse_unused(o: Options) -> None:
         raise UsageError(f"--timeout {o.timeout:g} is Z3's limit per check: the explicit engine does not use it",
                          hint="bound the explicit search with --time-limit S (the whole run) or --max-states N, "
                               "or add --engine bmc --depth K", code="PS630")
-    if o.engine == "bmc" and (o.workers != 1 or o.fingerprint):
-        raise UsageError(f"{'--fingerprint' if o.fingerprint else '--workers'} is an option of the explicit engine",
+    if o.engine == "bmc" and (o.workers != 1 or o.fingerprint or o.no_symmetry or o.cluster):
+        flag = ("--fingerprint" if o.fingerprint else "--no-symmetry" if o.no_symmetry else
+                "--cluster" if o.cluster else "--workers")
+        raise UsageError(f"{flag} is an option of the explicit engine",
                          hint="leave it out with --engine bmc", code="PS630")
     if o.engine == "bmc" and o.max_states is not None:
         raise UsageError(f"--max-states {o.max_states} bounds the explicit engine's search: --engine bmc does not "
@@ -279,7 +295,7 @@ def run(o: Options) -> int:
     _refuse_unused(o)
     try:  # the limits hold while the spec is parsed, typed and its params evaluated too
         with Budget(o.time_limit, o.max_memory, started):
-            spec = api.load(o.spec, o.params, include_path=o.include_path)
+            spec = api.load(o.spec, o.params, include_path=o.include_path, symmetric=o.symmetric)
         if spec.warnings:
             print(render_warnings(spec.warnings), file=sys.stderr)
     except LimitReached as stop:
@@ -310,6 +326,8 @@ def run(o: Options) -> int:
                 started=started,
                 workers=o.workers,
                 fingerprint=o.fingerprint,
+                symmetry=not o.no_symmetry,
+                cluster=o.cluster,
             )
     elif o.command == "prove":
         from pyspec.report.proof import render_proof_json, render_proof_text
@@ -353,11 +371,16 @@ def _check_with_temporal(o: Options, spec, started: float) -> int:
     bmc = o.engine == "bmc"
     if bmc and o.depth is None:
         raise UsageError("--engine bmc needs --depth K", code="PS608")
-    if not bmc and (o.workers != 1 or o.fingerprint):  # before any work: the safety check would take them
-        flag = "--fingerprint" if o.fingerprint else f"--workers {o.workers}"
+    if not bmc and (o.workers != 1 or o.fingerprint or o.cluster):  # before any work: the safety check would take them
+        flag = "--fingerprint" if o.fingerprint else f"--cluster {o.cluster}" if o.cluster else f"--workers {o.workers}"
         raise UsageError(f"{flag} is not supported by the liveness check yet (it searches one stored graph "
                          f"on one process), and this spec's temporal properties are checked",
                          hint="leave it out, or check only invariants with --invariant NAME", code="PS630")
+    if not bmc and spec.symmetry is not None and not o.no_symmetry:
+        raise UsageError(f"the liveness check does not reduce by symmetry yet, and this spec declares "
+                         f"{', '.join(spec.symmetry.names())} symmetric (its temporal properties are checked)",
+                         hint="add --no-symmetry to check every state, or check only invariants with --invariant NAME",
+                         code="PS642")
     safety = None
     safety_named = o.invariants is not None or o.deadlock or bool(o.witness)
     if safety_named or (o.temporals is None and (spec.default_invariants() or spec.default_reachables())):
@@ -369,7 +392,7 @@ def _check_with_temporal(o: Options, spec, started: float) -> int:
         else:
             safety = api.check(spec, invariants=o.invariants, max_states=o.max_states, deadlock=o.deadlock,
                                time_limit=o.time_limit, reachables=reach, max_memory=o.max_memory, started=started,
-                               workers=o.workers, fingerprint=o.fingerprint)
+                               workers=o.workers, fingerprint=o.fingerprint, symmetry=not o.no_symmetry)
     temporal = None
     if safety is None or safety.exit_code == 0:
         if bmc:

@@ -320,6 +320,22 @@ register_codes(
     )
 )
 
+# Symmetric types (pyspec/lang/symmetry.py, pyspec/explicit/symmetry.py).
+register_codes(
+    _codes(SpecTypeError, {
+        "PS640": "a value of a symmetric type singled out: compared with a constant or another type's value, "
+        "ordered, or used in arithmetic or min/max",
+        "PS641": "a symmetric type that is not a range or an enumeration",
+    })
+    + _codes(UsageError, {
+        "PS642": "symmetry reduction with a search that does not support it (the liveness check, "
+        "a spec without a packed layout)",
+        "PS643": "`--symmetry` names no type of the spec",
+        "PS644": "`--cluster` without the optional extra pyspec[cluster] (Dask) installed",
+        "PS645": "`--cluster ADDRESS` where no Dask scheduler answers",
+    })
+)
+
 # Temporal properties and fairness (pyspec/lang/temporal.py, pyspec/explicit/liveness.py).
 register_codes(
     _codes(SpecTypeError, {

@@ -66,8 +66,11 @@ invariant NotThree: x != 3
 # Options the CLI itself acts on, for every command that has them: output, params, pages and
 # the engine are pinned by the effect tests below, suite's --only too; --progress by
 # tests/test_progress_and_stop_signals.py, view's --output by tests/report/test_timeline.py and -I (the include
-# path) by tests/lang/test_include.py.
-CLI_OWN = {"--help", "--json", "-D", "-I", "--html", "--progress", "--engine", "--output", "--only"}
+# path) by tests/lang/test_include.py; check's --symmetry TYPE (a declaration the loader adds, for every
+# engine) by tests/explicit/test_symmetry.py; --cluster ADDRESS (which needs a Dask cluster running) by
+# tests/explicit/test_cluster.py.
+CLI_OWN = {"--help", "--json", "-D", "-I", "--html", "--progress", "--engine", "--output", "--only", "--symmetry",
+           "--cluster"}
 
 # option -> (the arguments that give it, the keyword of the api function it must reach, the value)
 ROUTED = {
@@ -86,12 +89,13 @@ ROUTED = {
     "--k": (["--k", "2"], "k", 2),
     "--workers": (["--workers", "2"], "workers", 2),
     "--fingerprint": (["--fingerprint"], "fingerprint", True),
+    "--no-symmetry": (["--no-symmetry"], "symmetry", False),
 }
 
 # (command, engine) -> the api function it runs, the arguments it always needs, the options it reads
 ROUTES = {
     ("check", "explicit"): ("check", [], {"--invariant", "--max-states", "--time-limit", "--max-memory", "--deadlock",
-                                         "--witness", "--workers", "--fingerprint"}),
+                                         "--witness", "--workers", "--fingerprint", "--no-symmetry"}),
     ("check", "bmc"): ("bmc", ["--engine", "bmc", "--depth", "3"],
                        {"--invariant", "--time-limit", "--max-memory", "--depth", "--timeout", "--deadlock", "--witness"}),
     ("simulate", None): ("simulate", [], {"--invariant", "--runs", "--steps", "--seed", "--deadlock", "--time-limit",
@@ -108,6 +112,7 @@ REFUSED = {
     ("check", "bmc", "--max-states"): "PS630",
     ("check", "bmc", "--workers"): "PS630",
     ("check", "bmc", "--fingerprint"): "PS630",
+    ("check", "bmc", "--no-symmetry"): "PS630",
 }
 
 

@@ -117,7 +117,60 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="report progress on stderr about every 2 s (default: only when stderr is a terminal)")
     v.add_argument("--html", metavar="FILE", help="also write the log as a self-contained HTML timeline to FILE "
                                                   "(per-node lanes, invariant spans, the divergence; docs/timelines.md)")
+    c = sub.add_parser("corpus", help="validate many runs, one directory of logs each: one verdict per run "
+                                      "(exit 0 all conform, 1 one diverges, 2 bad input, 3 incomplete)")
+    c.add_argument("corpora", nargs="+", metavar="CORPUS", help="directories whose subdirectories are the runs")
+    c.add_argument("--mapping", "-m", required=True, help="the mapping file (TOML), the same for every run")
+    c.add_argument("--glob", default="*", metavar="PATTERN", help="a run's log files: those matching PATTERN (default *)")
+    c.add_argument("--jobs", type=int, default=1, metavar="N", help="validate N runs at a time, on local processes")
+    c.add_argument("--cluster", metavar="ADDRESS",
+                   help="validate the runs on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786; "
+                        "needs the extra pyspec[cluster]) instead of local processes")
+    c.add_argument("-D", dest="params", action="append", type=_param, default=[], metavar="NAME=VALUE",
+                   help="override a spec param of the mapping (repeatable)")
+    c.add_argument("--spec", metavar="FILE", help="check against this spec instead of the mapping's [spec] file")
+    c.add_argument("--hidden", type=int, default=None, metavar="H", help="as for validate")
+    c.add_argument("--invariants", action="store_true", help="evaluate the spec's invariants on each run's states")
+    c.add_argument("--invariant", action="append", dest="invariant", metavar="NAME", help="as for validate (repeatable)")
+    c.add_argument("--max-frontier", type=int, default=100_000, metavar="N", help="as for validate, per run")
+    c.add_argument("--engine", choices=("auto", "explicit", "z3"), default="auto", help="as for validate")
+    c.add_argument("--z3-after", type=int, default=10_000, metavar="N", help="as for validate")
+    c.add_argument("--strict-liveness", action="store_true", help="as for validate")
+    c.add_argument("--time-limit", type=float, default=None, metavar="S", help="stop a run (incomplete) after S seconds")
+    c.add_argument("--max-memory", type=float, default=memory, metavar="MB",
+                   help="stop a run (incomplete) when its process's resident set passes MB megabytes")
+    c.add_argument("--verbose", "-v", action="store_true", help="print the report of each run that does not conform")
+    c.add_argument("--json", action="store_true", help="machine-readable output")
+    c.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report to FILE: one test case per run")
     return p
+
+
+def run_corpus(ns: argparse.Namespace) -> int:
+    """`tracecheck corpus`: every run of the corpora, one verdict each (tracecheck.corpus)."""
+    from tracecheck.corpus import (RunTask, corpus_exit_code, find_runs, render_corpus_json, render_corpus_junit,
+                                   render_corpus_text, validate_corpus)
+
+    if ns.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, not {ns.jobs}", code="TC411")
+    if ns.cluster is not None and ns.jobs != 1:
+        raise UsageError("--jobs counts local processes, and --cluster runs on the cluster's workers",
+                         hint="leave out --jobs with --cluster (the cluster has as many workers as were started)",
+                         code="TC411")
+    runs = find_runs(ns.corpora, ns.glob)
+    tasks = [RunTask(run, logs, ns.mapping, tuple(ns.params), ns.spec, ns.hidden,
+                     tuple(ns.invariant) if ns.invariant else None, ns.invariants, ns.max_frontier, ns.time_limit,
+                     ns.engine, ns.max_memory, ns.z3_after, ns.strict_liveness) for run, logs in runs]
+    outcomes = validate_corpus(tasks, ns.jobs, ns.cluster)
+    print(json.dumps(render_corpus_json(outcomes), indent=2) if ns.json else render_corpus_text(outcomes, ns.verbose))
+    if ns.junit:
+        spec = os.path.splitext(os.path.basename(ns.spec or ns.mapping))[0]
+        try:
+            with open(ns.junit, "w", encoding="utf-8") as f:
+                f.write(render_corpus_junit(outcomes, spec))
+        except OSError as e:
+            print(f"tracecheck: error: cannot write {ns.junit}: {e.strerror}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    return corpus_exit_code(outcomes)
 
 
 def parse_options(argv: Sequence[str] | None) -> Options:
@@ -231,6 +284,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    ns = _build_parser().parse_args(argv)
+    if ns.command == "corpus":
+        try:
+            return run_corpus(ns)
+        except PyspecError as e:
+            print(render_error(e), file=sys.stderr)
+            return EXIT_BAD_INPUT
     o = parse_options(argv)
     try:  # Ctrl-C, SIGTERM, SIGHUP stop the work like a limit (pyspec.progress): INCOMPLETE with what was done
         with Session(progress_enabled(o.progress, sys.stderr)):

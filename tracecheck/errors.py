@@ -63,6 +63,12 @@ CODES: tuple[ErrorCode, ...] = (
     ErrorCode("TC308", UsageError, "`--strict-liveness` with `--engine z3`, which tracks no leadsto obligation"),
     ErrorCode("TC310", UsageError, "`--html` with standard input as a log (the page reads the logs again)"),
     ErrorCode("TC311", UsageError, "`--html FILE` that cannot be written"),
+    # tracecheck corpus (tracecheck/corpus.py)
+    ErrorCode("TC410", UsageError, "`tracecheck corpus`: a corpus that is not a directory of run directories, "
+              "or a run directory without a log file"),
+    ErrorCode("TC411", UsageError, "`tracecheck corpus`: `--jobs` below 1, or with `--cluster`"),
+    ErrorCode("TC412", UsageError, "`--cluster` without the optional extra pyspec[cluster] (Dask) installed"),
+    ErrorCode("TC413", UsageError, "`--cluster ADDRESS` where no Dask scheduler answers"),
 )
 register_codes(CODES)
 

@@ -14,6 +14,7 @@ from pyspec.errors import SpecEvalError, UsageError
 from pyspec.explicit.compiled import CompiledSpec
 from pyspec.explicit.packing import Layout, Unpackable, layout
 from pyspec.explicit.results import check_initial, failing_instance, outcome, reached, search_stats, store_trace
+from pyspec.explicit.symmetry import Canon, CanonicalLayout, SymmetricStore
 from pyspec.explicit.store import FingerprintStore, PackedStore, Store, StoreFull, TupleStore
 from pyspec.explicit.workers import explore_parallel
 from pyspec.limits import Budget, LimitReached, resident_mb
@@ -33,6 +34,8 @@ class ExploreOptions:
     fingerprint: bool = False  # keep 64-bit hashes of states, not the states (see store.FingerprintStore)
     workers: int = 1  # processes; above 1, see workers.py (needs a packed layout, no fingerprints)
     packed: bool = True  # False: keep states as tuples (the store before packing; for comparisons)
+    cluster: str | None = None  # the address of a Dask scheduler: search there (see cluster.py)
+    symmetry: bool = True  # one state per orbit of the spec's symmetric types (see symmetry.py); False: all
     started: float | None = None  # time.perf_counter() when the time limit's clock started (None: now)
 
 
@@ -69,9 +72,20 @@ def explore(compiled: CompiledSpec, opts: ExploreOptions = ExploreOptions()) -> 
         # The limits hold in every phase: a timer interrupts init enumeration and one long
         # expansion alike (pyspec.limits); the loop below polls only when no timer is armed.
         with watch(probe), Budget(opts.time_limit, opts.max_memory, opts.started) as budget:
+            if opts.cluster is not None:
+                if opts.workers > 1 or opts.fingerprint:
+                    raise UsageError(f"--cluster searches on the cluster's workers, without "
+                                     f"{'--fingerprint' if opts.fingerprint else '--workers'}",
+                                     hint="leave it out with --cluster", code="PS630")
+                from pyspec.explicit.cluster import explore_cluster
+
+                return explore_cluster(compiled, opts, names, failing, t0, c0, budget, track)
             if opts.workers > 1:
-                return explore_parallel(compiled, opts, names, failing, successors, t0, c0, budget, track,
-                                        _packed_layout(compiled, opts))
+                lay = _packed_layout(compiled, opts)
+                sym = compiled.spec.symmetry if opts.symmetry else None
+                if sym is not None:
+                    lay = CanonicalLayout(lay, Canon(sym, lay.types, lay))
+                return explore_parallel(compiled, opts, names, failing, successors, t0, c0, budget, track, lay)
             return _bfs(compiled, opts, names, failing, successors, t0, c0, budget, track)
     finally:
         store_done()
@@ -96,6 +110,21 @@ def make_store(compiled: CompiledSpec, opts: ExploreOptions) -> Store:
     """The store for this search: packed states (exact) unless --fingerprint, tuples when the
     spec's types have no packed layout (see `store`)."""
     capacity = opts.max_states
+    sym = compiled.spec.symmetry if opts.symmetry else None
+    if sym is not None:
+        types = tuple(v.ty for v in compiled.spec.vars)
+        try:
+            lay = layout(types)
+        except Unpackable as e:
+            raise UsageError(f"symmetry reduction compares states packed into ints, and this spec's variables have "
+                             f"none: {e}", hint="remove `symmetric` from the type, or check with --no-symmetry",
+                             code="PS642") from None
+        canon = Canon(sym, types, lay)
+        if opts.fingerprint:  # fingerprints of canonical codes; traces replayed through every instance
+            fp = FingerprintStore(CanonicalLayout(lay, canon), compiled.run_instance, capacity)
+            fp.ninstances = len(compiled.instances)
+            return fp
+        return SymmetricStore(lay, canon, compiled.run_instance, len(compiled.instances), capacity)
     if opts.fingerprint:
         return FingerprintStore(_packed_layout(compiled, opts), compiled.run_instance, capacity)
     try:

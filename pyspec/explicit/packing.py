@@ -164,6 +164,7 @@ class Layout:
 
     def __init__(self, types: tuple[Type, ...], table_limit: int = TABLE_LIMIT) -> None:
         self.types = types
+        self.table_limit = table_limit
         self.codecs = tuple(codec(t, table_limit) for t in types)
         self.shifts: tuple[int, ...] = ()
         at = 0

@@ -8,6 +8,7 @@ import time
 from pyspec.errors import SpecEvalError
 from pyspec.explicit.compiled import CompiledSpec
 from pyspec.explicit.store import Store
+from pyspec.explicit.symmetry import SymmetricStore
 from pyspec.reference import instance_text
 from pyspec.result import Reach, Reachability, Result, Step, Trace, Verdict
 
@@ -27,6 +28,9 @@ def search_stats(compiled: CompiledSpec, states: int, depth: int, t0: float, c0:
     }
     if store is not None and not store.exact:
         out["fingerprint_collision_probability"] = store.collision_bound()
+    if isinstance(store, SymmetricStore):  # states are orbits; the full count is not claimed
+        out["symmetry"] = list(compiled.spec.symmetry.names())
+        out["symmetry_permutations"] = store.canon.group_order
     return out
 
 

@@ -228,6 +228,7 @@ class FingerprintStore(Store):
         self.seen: set[int] = set()
         self.initial: dict[int, tuple] = {}
         self.compared = 0  # fingerprints tested against the seen-set, for collision_bound
+        self.ninstances = 0  # instances to try when the stored one does not replay (symmetry: set by the caller)
 
     def fingerprint(self, k: int) -> int:
         return int.from_bytes(blake2b(k.to_bytes(self.layout.nbytes, "little"), digest_size=8).digest(), "little")
@@ -286,6 +287,11 @@ class FingerprintStore(Store):
             # The successor under `inst` whose fingerprint is the stored one; a collision among
             # the successors of one state would pick the first, an equally real step.
             nxt = [t for t in self.replay(out[-1][1], inst) if self.fingerprint(pack(t)) == self.prints[i]]
+            for other in range(self.ninstances):  # under symmetry, a permuted step is another instance
+                if nxt:
+                    break
+                inst = other
+                nxt = [t for t in self.replay(out[-1][1], inst) if self.fingerprint(pack(t)) == self.prints[i]]
             assert nxt, "a stored step replays to a state with its fingerprint"
             out.append((inst, nxt[0]))
         return out

@@ -42,6 +42,7 @@ from typing import Any
 from pyspec.errors import SpecEvalError
 from pyspec.explicit.compiled import CompiledSpec
 from pyspec.explicit.packing import Layout
+from pyspec.explicit.symmetry import CanonicalLayout, real_path
 from pyspec.explicit.results import check_initial, failing_instance, outcome, reached, search_stats
 from pyspec.limits import Budget, LimitReached, resident_mb
 from pyspec.result import Result, Step, Trace, Verdict
@@ -70,6 +71,7 @@ def explore_parallel(compiled: CompiledSpec, opts: Any, names: tuple[str, ...], 
     """The search of `explore.explore` on `opts.workers` processes (see the module docstring)."""
     spec = compiled.spec
     nworkers = opts.workers
+    canon = lay.canon if isinstance(lay, CanonicalLayout) else None
     rnames = opts.reachables if opts.reachables is not None else spec.default_reachables()
     first: dict[str, tuple[int, int]] = {}
     totals = _Totals()
@@ -93,12 +95,17 @@ def explore_parallel(compiled: CompiledSpec, opts: Any, names: tuple[str, ...], 
         return states[g]
 
     def trace_of(g: int) -> Trace:
-        chain = []
+        links = []  # (instance, code, global index) from the initial state
         while g != -1:
             code, parent, inst = fetch(g)
-            chain.append((inst, lay.unpack(code)))
+            links.append((inst, code, g))
             g = parent
-        chain.reverse()
+        links.reverse()
+        if canon is not None:  # representatives of orbits: replayed into a real trace (symmetry.real_path)
+            chain = real_path(init_states[links[0][2]], [(i, c) for i, c, _ in links[1:]], lay.pack,
+                              compiled.run_instance, len(compiled.instances))
+        else:
+            chain = [(inst, lay.unpack(code)) for inst, code, _ in links]
         steps = []
         for inst, state in chain:
             if inst < 0:
@@ -125,6 +132,7 @@ def explore_parallel(compiled: CompiledSpec, opts: Any, names: tuple[str, ...], 
             from pyspec.reference import no_initial_state
             raise no_initial_state(spec)
         init_codes: list[int] = []
+        init_states: list[tuple] = []  # the real initial state of each code (under symmetry, codes are orbits)
         seen_init: set[int] = set()
         for s in inits:
             k = lay.pack(s)
@@ -132,6 +140,7 @@ def explore_parallel(compiled: CompiledSpec, opts: Any, names: tuple[str, ...], 
                 continue
             seen_init.add(k)
             init_codes.append(k)
+            init_states.append(s)
             totals.n = len(init_codes)
             bad = check_initial(failing, s, compiled, "the initial state")
             if reach_fn is not None:

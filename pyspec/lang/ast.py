@@ -361,8 +361,12 @@ class Param:
 
 @dataclass(frozen=True, slots=True)
 class TypeDef:
+    """`type Name = T`; `symmetric type Name = lo .. hi` declares its values interchangeable
+    (pyspec.lang.symmetry checks that the spec treats them so)."""
+
     name: str
     type: TypeExpr
+    symmetric: bool = False
     span: Span = _span()
 
 

@@ -23,6 +23,7 @@ from pyspec.lang.check_stmts import StmtRules
 from pyspec.lang.desugar import Desugar
 from pyspec.lang.lint import lint
 from pyspec.lang.resolve import Resolver
+from pyspec.lang.symmetry import check_symmetry
 from pyspec.lang.scope import NOSPAN, Frame, did_you_mean
 from pyspec.lang.temporal import TemporalRules, temporal_warnings
 from pyspec.lang.types import Type, format_value
@@ -140,7 +141,8 @@ class _Checker(TemporalRules, StmtRules, ExprRules, Desugar, Resolver):
             temporals=temporals,
             fairness=fairness,
         )
-        return dataclasses.replace(checked, warnings=lint(checked) + temporal_warnings(checked))
+        return dataclasses.replace(checked, warnings=lint(checked) + temporal_warnings(checked),
+                                   symmetry=check_symmetry(d, checked))
 
     def _temporal_decls(self, d, actions) -> tuple[tuple[T.Temporal, ...], tuple[T.Fairness, ...]]:
         """The `temporal` and `fair` declarations (pyspec.lang.temporal), errors collected."""

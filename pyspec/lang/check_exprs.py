@@ -111,7 +111,7 @@ class ExprRules(CheckerState):
                 values = domain(ty)
             except ValueError as err:
                 raise SpecTypeError(f"type '{e.name}' cannot be used as a set: {err}", e.span, code="PS314") from None
-            return T.Const(frozenset(values), SetT(ty), span=e.span)
+            return T.Const(frozenset(values), SetT(ty), span=e.span, named=e.name)
         if e.name in self.variants:
             ut, fields = self.variants[e.name]
             if not fields:

@@ -180,14 +180,29 @@ def _settled(decls: tuple[A.Decl, ...], inc: A.Include) -> list[A.Decl]:
     return out
 
 
-def load(path: str, params: dict[str, str] | None = None, include_path: Sequence[str] = ()) -> CheckedSpec:
+def load(path: str, params: dict[str, str] | None = None, include_path: Sequence[str] = (),
+         symmetric: Sequence[str] = ()) -> CheckedSpec:
     """Read, parse and check the spec at `path` with `-D` overrides `params` (NAME -> text);
     `include` lines look in the including file's folder, then `include_path` (`-I`), then
     PYSPEC_PATH, then the library shipped with pyspec.
 
     Raises UsageError (PS001: no such file), SpecSyntaxError, SpecErrors (name and type errors,
-    all of them) or ParamError."""
-    return check_spec(parse_file(path, include_path), params or {})
+    all of them) or ParamError. `symmetric`: type names declared symmetric as if the spec wrote
+    `symmetric type` (`--symmetry NAME`; UsageError PS643 for a name that is no type of the spec)."""
+    return check_spec(declare_symmetric(parse_file(path, include_path), symmetric), params or {})
+
+
+def declare_symmetric(spec: A.Spec, names: Sequence[str]) -> A.Spec:
+    """`spec` with the type aliases `names` declared symmetric."""
+    if not names:
+        return spec
+    types = [d.name for d in spec.decls if isinstance(d, A.TypeDef)]
+    for n in names:
+        if n not in types:
+            raise UsageError(f"--symmetry {n}: the spec has no type '{n}'",
+                             hint="types: " + (", ".join(types) or "none"), code="PS643")
+    return replace(spec, decls=tuple(replace(d, symmetric=True) if isinstance(d, A.TypeDef) and d.name in names else d
+                                     for d in spec.decls))
 
 
 def loads(source: str, params: dict[str, str] | None = None, file: str = "<string>",

@@ -522,6 +522,10 @@ class _Build(Transformer_NonRecursive):
             ty = A.UnionType(ty.variants + tuple(more), span=ty.span)
         return A.TypeDef(str(name), ty, span=_span_of(self.file, name))
 
+    def symtypedef(self, meta, items):
+        name, ty = items
+        return A.TypeDef(str(name), ty, symmetric=True, span=_span_of(self.file, name))
+
     def more_variants(self, meta, items):
         return list(items)
 

@@ -35,6 +35,7 @@ class Const(Expr):
     value: Any
     ty: Type
     span: Span = _span()
+    named: str | None = field(default=None, compare=False, kw_only=True, repr=False)  # a type's name used as a set
 
 
 @dataclass(frozen=True, slots=True)
@@ -418,6 +419,8 @@ class CheckedSpec:
     # temporal properties and fairness (pyspec.lang.temporal), read by the liveness checkers
     temporals: tuple[Temporal, ...] = ()
     fairness: tuple[Fairness, ...] = ()
+    # the declared symmetric types and each variable's shape (pyspec.lang.symmetry), or None
+    symmetry: Any = field(default=None, compare=False, repr=False)
 
     def var_index(self, name: str) -> int | None:
         for i, v in enumerate(self.vars):

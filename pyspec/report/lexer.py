@@ -46,6 +46,7 @@ class PyspecLexer(RegexLexer):
             (words(("and", "or", "not", "in", "is", "implies"), suffix=r"\b"), Operator.Word),
             (words(("always", "eventually", "leadsto"), suffix=r"\b"), Operator.Word),
             (words(("fair", "weak", "strong", "unless"), suffix=r"\b"), Keyword),
+            (words(("symmetric",), suffix=r"\b(?=\s+type\b)"), Keyword.Declaration),  # symmetric type P = ...
             (words(("constraint", "elif", "else", "extend", "for", "if", "include", "init", "pass", "proc", "require", "with"),
                    suffix=r"\b"), Keyword),
             (words(("bool", "int", "map", "set", "tuple"), suffix=r"\b"), Keyword.Type),

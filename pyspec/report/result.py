@@ -62,6 +62,9 @@ def render_text(r: Result, header: str | None = None, witness: tuple[str, ...] =
             f"{_count(s['states'], 'distinct state')}, depth {s['depth']}, "
             f"{_count(s.get('transitions', 0), 'transition')}, {s['seconds']:.2f} s{rate}"
         )
+        if s.get("symmetry"):
+            out.append(f"symmetry: states counted up to permutations of {', '.join(s['symmetry'])} "
+                       f"(one per orbit, {s['symmetry_permutations']:,} permutations); the full count is not claimed")
     elif r.engine == "bmc" and "seconds" in s and s.get("depth", -1) < 0:
         out.append(f"no depth checked, {s['seconds']:.2f} s")
     elif r.engine == "bmc" and "seconds" in s:

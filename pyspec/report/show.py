@@ -16,9 +16,10 @@ def render_spec(spec: CheckedSpec) -> str:
             out.append(f"param {name}: {ty.show()} = {format_value(ty, value)}")
     if spec.types:
         out.append("")
+        symmetric = set(spec.symmetry.names()) if spec.symmetry is not None else set()
         for name, ty in spec.types:
             body = _type_body(ty)
-            out.append(f"type {name} = {body}")
+            out.append(f"{'symmetric ' if name in symmetric else ''}type {name} = {body}")
     out.append("")
     total: int | None = 1
     for v in spec.vars:

@@ -17,7 +17,8 @@ from benchmarks.docs_figures import Figures, begin_marker, end_marker, load_note
 
 PAGE = (ROOT / "docs/performance.md").read_text(encoding="utf-8")
 WRITERS = ("benchmarks/explore.py", "benchmarks/explore.py --large", "benchmarks/bmc.py", "benchmarks/synth.py",
-           "benchmarks/timeline_render.py", "benchmarks/tracecheck.py", "benchmarks/liveness.py")
+           "benchmarks/timeline_render.py", "benchmarks/tracecheck.py", "benchmarks/liveness.py",
+           "benchmarks/symmetry.py", "benchmarks/cluster.py")
 
 
 @pytest.mark.parametrize("name", WRITERS)

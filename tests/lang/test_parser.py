@@ -96,6 +96,7 @@ def test_every_parser_and_loader_code_has_a_case():
     raised = set(re.findall(r'"(PS\d{3})"', (lang / "parser.py").read_text() + (lang / "load.py").read_text()))
     covered = {p.values[0].code for p in CASES} | {"PS001", "PS002", "PS003", "PS217", "PS218"}  # loader tests below
     covered |= {"PS221", "PS222"}  # include ... with: tests/lang/test_include.py
+    covered |= {"PS643"}  # --symmetry TYPE: tests/explicit/test_symmetry.py
     assert raised - covered - set(UNREACHABLE) == set()
 
 

@@ -59,6 +59,8 @@ def test_lexer_marks_what_the_grammar_has_no_token_for():
     kinds = {v: str(t) for t, v in PyspecLexer().get_tokens("action Step(p: Proc):\n    leader'[p] = True\n")}
     assert kinds["Step"] == "Token.Name.Function" and kinds["leader'"] == "Token.Name.Variable.Instance"
     assert kinds["True"] == "Token.Keyword.Constant"
+    kinds = {v: str(t) for t, v in PyspecLexer().get_tokens("symmetric type Server = 0 .. 2\n")}
+    assert kinds["symmetric"] == kinds["type"] == "Token.Keyword.Declaration" and kinds["Server"] == "Token.Name.Class"
 
 
 # ---- pyspec traces ---------------------------------------------------------------------------
