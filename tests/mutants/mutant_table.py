@@ -77,6 +77,10 @@ def _le(fd: str, prop: str, n: int = 2, engine: str = "check", depth: int = 0, a
     return Config("leader_election.spec", engine, prop, _p(FD=fd, N=n), depth=depth, aux=aux, probe=probe, reach=reach)
 
 
+def _ct(fd: str, prop: str) -> Config:
+    return Config("chandra_toueg.spec", "check", prop, _p(FD=fd, Rounds=2, Early=2))
+
+
 def _ele(fd: str, prop: str, n: int = 2) -> Config:
     return Config("eventual_leader_election.spec", "check", prop, _p(FD=fd, N=n))
 
@@ -472,5 +476,31 @@ MUTANTS: tuple[Mutant, ...] = (
         "a follower truncates its log after every AppendEntries, conflict or not: a late heartbeat drops an "
         "entry the leader has counted as replicated",
         kill=Config("raft.spec", "check", "LeaderCompleteness", _p(MaxTerm=2, MaxLog=1)), expect="violated",
+    ),
+    # Chandra-Toueg and primary-backup: the rotating coordinator's quorums and
+    # timestamps, and the backup's epoch fence.
+    Mutant(
+        "ct-propose-ignores-timestamps", "chandra_toueg.spec",
+        "v in {m.val for m in E if m.ts == top}", "v in {m.val for m in E}",
+        "the coordinator proposes any estimate of the majority, not the one adopted most recently",
+        kill=_ct("P", "Agreement"), expect="violated",
+    ),
+    Mutant(
+        "ct-adopt-keeps-timestamp", "chandra_toueg.spec",
+        "    ts'[p] = r\n", "",
+        "a process adopts the proposal but not its round: its estimate looks as old as its input",
+        kill=_ct("P", "Agreement"), expect="violated",
+    ),
+    Mutant(
+        "ct-propose-on-one-estimate", "chandra_toueg.spec",
+        "m.rnd == r}) if Majority(Q)}", "m.rnd == r}) if len(Q) > 0}",
+        "the coordinator proposes from the estimates of any non-empty set, not a majority",
+        kill=_ct("P", "Agreement"), expect="violated",
+    ),
+    Mutant(
+        "pb-fence-not-checked", "primary_backup.spec",
+        "    require not Fence or m.ep >= epoch[q]\n", "",
+        "the backup records epochs but never refuses a lower one",
+        kill=Config("primary_backup.spec", "check", "NoLostWrite", _p(FD="S", Fence="True")), expect="violated",
     ),
 )
