@@ -27,7 +27,10 @@ def artifacts() -> Path:
     return d
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: playwright's sync API keeps an asyncio loop running in the main
+# thread while it is open, and an async test (the language server's, pytest-asyncio) that later
+# lands on the same xdist worker cannot start its own loop beside it.
+@pytest.fixture(scope="module")
 def browser_context():
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (or set PYSPEC_CHROMIUM)")
