@@ -1,0 +1,742 @@
+"""Typed tree -> C source for the native back end: successors, invariants, and the state layout.
+
+The fragment it accepts (anything else raises `NotInFragment` with the construct's span):
+variables of finite scalar types (bools, bounded ints, enums, unions, records and tuples with
+at most `ORD_LIMIT` values), sets of those (bitmasks of at most `SET_BITS` bits), and maps over
+finite keys of either (arrays, nested for maps of maps); expressions on them: the operator
+table's rows (each row's `c` template, `pyspec.lang.ops`), the builtins with a `c` template,
+set/all/any/sum/min/max comprehensions, constructors, field reads, tag tests, map reads;
+statements: require, let, choice, assignment (of a whole variable or a map entry), if.
+
+Values in C: an int is itself, a bool 0 or 1, any other scalar its ordinal in `domain(t)`
+(records, unions and tuples are read through tables built from that domain), a set a `pset`
+bitmask over its element type's ordinals. Closed sub-expressions are folded by the closure
+compiler (as the generated Python does), so their values are the reference's. Every iteration
+is in ordinal order, which for the element types accepted is the reference's declared order
+(`sort_key`): choices and failing quantifiers see their values in the same order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pyspec.errors import SpecEvalError, Span
+from pyspec.explicit.evaluator import Compiler
+from pyspec.lang import typed as T
+from pyspec.lang.ops import FNS, OPS, Fn, Kind, Op
+from pyspec.lang.types import (BoolT, EnumT, IntT, MapT, RecordT, SetT, TupleT, Type, UnionT, domain, domain_size,
+                               sort_key, subtype)
+
+ORD_LIMIT = 1 << 16  # a scalar type with more values has no table
+SET_BITS = 4096  # the widest set, in bits (elements)
+MAX_LINES = 200_000  # generated C past this is refused (continuations duplicated too often)
+
+
+class NotInFragment(Exception):
+    """A construct outside the native fragment; `span` is where it is (None: the spec as a whole)."""
+
+    def __init__(self, what: str, span: Span | None = None) -> None:
+        super().__init__(what)
+        self.what = what
+        self.span = span
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """How the C code holds a value of a scalar type: `lo` for an int (value = ordinal + lo),
+    else `values` (value = its ordinal)."""
+
+    ty: Type
+    lo: int | None
+    values: tuple
+    index: Any  # value -> ordinal (a dict), for a non-int type
+
+    @property
+    def size(self) -> int:
+        return len(self.values)
+
+    def ordinal_of(self, v: Any) -> int:
+        return v - self.lo if self.lo is not None else self.index[v]
+
+    def to_c(self, v: Any) -> int:
+        """The C value of Python value `v`."""
+        return v if self.lo is not None else self.index[v]
+
+    def from_c(self, x: int) -> Any:
+        return x if self.lo is not None else self.values[x]
+
+
+@dataclass(frozen=True)
+class SetRep:
+    ty: SetT
+    elem: Any  # Scalar, or SetRep for sets of sets
+    values: tuple  # the element type's domain: bit i is values[i]
+    index: Any
+
+    @property
+    def size(self) -> int:
+        return len(self.values)
+
+
+def _ordered(t: Type, values: tuple) -> bool:
+    key = sort_key(t)
+    return all(key(a) < key(b) for a, b in zip(values, values[1:]))
+
+
+class Reps:
+    """The representation of every type met, built once (and the widest set, which sizes `pset`)."""
+
+    def __init__(self) -> None:
+        self._reps: dict[Type, Any] = {}
+        self.words = 1
+
+    def rep(self, t: Type, span: Span | None = None) -> Any:
+        r = self._reps.get(t)
+        if r is None:
+            r = self._reps[t] = self._make(t, span)
+        return r
+
+    def _make(self, t: Type, span: Span | None) -> Any:
+        if isinstance(t, IntT):
+            if t.lo is None or t.hi is None:
+                raise NotInFragment(f"the unbounded type {t.show()}", span)
+            return Scalar(t, t.lo, tuple(range(t.lo, t.hi + 1)), None)
+        if isinstance(t, SetT):
+            n = domain_size(t.elem)
+            if n is None or n > SET_BITS:
+                raise NotInFragment(f"the set type {t.show()} (more than {SET_BITS} possible elements)", span)
+            elem = self.rep(t.elem, span)
+            if isinstance(elem, SetRep) and elem.size > 20:
+                raise NotInFragment(f"the set type {t.show()} (sets of large sets)", span)
+            values = domain(t.elem)
+            self.words = max(self.words, (n + 63) // 64)
+            return SetRep(t, elem, values, {v: i for i, v in enumerate(values)})
+        if isinstance(t, (BoolT, EnumT, UnionT, RecordT, TupleT)):
+            n = domain_size(t)
+            if n is None or n > ORD_LIMIT:
+                raise NotInFragment(f"the type {t.show()} (more than {ORD_LIMIT:,} values)", span)
+            values = domain(t)
+            return Scalar(t, None, values, {v: i for i, v in enumerate(values)})
+        raise NotInFragment(f"values of type {t.show()}", span)
+
+    def ordered(self, t: Type) -> bool:
+        """Is ordinal order the reference's declared order for values of `t`?"""
+        r = self.rep(t)
+        return _ordered(t, r.values)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One variable of the state: `dims` the key counts of its maps (outermost first), `base`
+    the representation of what the innermost map holds (or of the variable itself)."""
+
+    var: int
+    dims: tuple[int, ...]
+    keys: tuple[Type, ...]
+    base: Any
+    nbytes: int  # bytes of one element in the packed key
+
+    @property
+    def count(self) -> int:
+        n = 1
+        for d in self.dims:
+            n *= d
+        return n
+
+
+def _cell(reps: Reps, var: int, t: Type, span: Span) -> Cell:
+    dims, keys = [], []
+    while isinstance(t, MapT):
+        n = domain_size(t.key)
+        if n is None:
+            raise NotInFragment(f"a map over the unbounded type {t.key.show()}", span)
+        reps.rep(t.key, span)
+        dims.append(n)
+        keys.append(t.key)
+        t = t.value
+    base = reps.rep(t, span)
+    nbytes = (base.size + 7) // 8 if isinstance(base, SetRep) else max(1, ((base.size - 1).bit_length() + 7) // 8)
+    return Cell(var, tuple(dims), tuple(keys), base, nbytes)
+
+
+class Emitter:
+    """Emits one C module: the state layout, successors, invariants and reachables."""
+
+    def __init__(self, spec: T.CheckedSpec) -> None:
+        self.spec = spec
+        self.reps = Reps()
+        self.folder = Compiler(spec)
+        self.analysis = self.folder.analysis
+        self.tables: list[str] = []  # static const tables
+        self._table_ids: dict[Any, str] = {}
+        # pset constants and tables, written once PSET_W is known: name -> tuples of ordinals
+        self.psets: dict[str, tuple[tuple[int, ...], ...]] = {}
+        self.scalar_psets: set[str] = set()
+        self.lines: list[str] = []
+        self.n = 0
+        self.cells = tuple(_cell(self.reps, i, v.ty, v.span) for i, v in enumerate(spec.vars))
+        self.cvar = "s"  # the state the unprimed variables are read from
+        self.local_reps: dict[int, Any] = {}
+
+    # ---- helpers --------------------------------------------------------------------------------
+
+    def fresh(self, base: str = "_t") -> str:
+        self.n += 1
+        return f"{base}{self.n}"
+
+    def table(self, key: Any, ctype: str, items: list[str]) -> str:
+        name = self._table_ids.get(key)
+        if name is None:
+            name = f"TB{len(self._table_ids)}"
+            self._table_ids[key] = name
+            self.tables.append(f"static const {ctype} {name}[{max(len(items), 1)}] = {{{', '.join(items) or '0'}}};")
+        return name
+
+    def pset_lit(self, ordinals) -> str:
+        key = ("pset", tuple(sorted(ordinals)))
+        name = self._table_ids.get(key)
+        if name is None:
+            name = f"KS{len(self._table_ids)}"
+            self._table_ids[key] = name
+            self.psets[name] = (key[1],)
+            self.scalar_psets.add(name)
+        return name
+
+    def pset_table(self, r: SetRep) -> str:
+        """The table: ordinal of an element of a set of sets `r` -> that element as a pset."""
+        key = ("elems", r.ty)
+        name = self._table_ids.get(key)
+        if name is None:
+            name = f"KE{len(self._table_ids)}"
+            self._table_ids[key] = name
+            inner = r.elem
+            assert isinstance(inner, SetRep)
+            self.psets[name] = tuple(tuple(sorted(inner.index[x] for x in v)) for v in r.values)
+        return name
+
+    def pset_decls(self) -> list[str]:
+        out = []
+        for name, rows in self.psets.items():
+            lits = []
+            for ords in rows:
+                words = [0] * self.reps.words
+                for o in ords:
+                    words[o >> 6] |= 1 << (o & 63)
+                lits.append("{{" + ", ".join(f"UINT64_C({w})" for w in words) + "}}")
+            if name in self.scalar_psets:
+                out.append(f"static const pset {name} = {lits[0]};")
+            else:
+                out.append(f"static const pset {name}[{len(lits)}] = {{{', '.join(lits)}}};")
+        return out
+
+    def const(self, value: Any, t: Type, span: Span) -> str:
+        r = self.reps.rep(t, span)
+        if isinstance(r, SetRep):
+            return self.pset_lit([r.index[x] for x in value])
+        return f"INT64_C({r.to_c(value)})"
+
+    def ctype(self, r: Any) -> str:
+        return "pset" if isinstance(r, SetRep) else "int64_t"
+
+    def decode_elem(self, r: SetRep, o: str) -> str:
+        """The C value of the element with ordinal `o` of a set of representation `r`."""
+        e = r.elem
+        if isinstance(e, SetRep):
+            return f"{self.pset_table(r)}[{o}]"
+        if e.lo is not None:
+            return f"({o} + {e.lo})" if e.lo else o
+        return o
+
+    def ordinal(self, x: str, xt: Type, target: Any, span: Span) -> str:
+        """The ordinal among `target`'s values (a Scalar, or a SetRep for a set element) of the C
+        value `x` of type `xt`; values outside give an ordinal no set holds (-1)."""
+        if isinstance(target, SetRep):
+            raise NotInFragment("a set as an element of a set, computed in a step", span)
+        if target.lo is not None:
+            if not isinstance(xt, IntT):
+                raise NotInFragment(f"a value of type {xt.show()} where an int is expected", span)
+            v = self.fresh("_v")
+            return f"({{ int64_t {v} = {x} - {target.lo}; ({v} >= 0 && {v} < {target.size}) ? {v} : -1; }})" \
+                if not subtype(xt, target.ty) else (f"({x} - {target.lo})" if target.lo else x)
+        if xt != target.ty and not (isinstance(xt, BoolT) and isinstance(target.ty, BoolT)):
+            raise NotInFragment(f"values of types {xt.show()} and {target.ty.show()} compared", span)
+        return x
+
+    # ---- expressions ----------------------------------------------------------------------------
+
+    def ex(self, e: T.Expr) -> str:
+        if not isinstance(e, T.Const) and not self.analysis.deps(e):
+            try:
+                value = self.folder.expr(e)([None, None, None] + [None] * (self.folder.nlocals + 64))
+            except SpecEvalError:
+                value = _NOFOLD
+            if value is not _NOFOLD:
+                return self.const(value, e.ty, e.span)
+        m = getattr(self, "_x_" + type(e).__name__, None)
+        if m is None:
+            raise NotInFragment(f"the expression form {type(e).__name__}", e.span)
+        return m(e)
+
+    def _x_Const(self, e: T.Const) -> str:
+        return self.const(e.value, e.ty, e.span)
+
+    def _x_Var(self, e: T.Var) -> str:
+        if self.cells[e.index].dims:
+            raise NotInFragment(f"the map {e.name} used as a whole value", e.span)
+        return f"{self.cvar}->v{e.index}"
+
+    def _x_Primed(self, e: T.Primed) -> str:
+        if self.cells[e.index].dims:
+            raise NotInFragment(f"the map {e.name}' used as a whole value", e.span)
+        return f"t->v{e.index}"
+
+    def _x_Local(self, e: T.Local) -> str:
+        if e.slot not in self.local_reps:
+            raise NotInFragment(f"the local {e.name}", e.span)
+        return f"L{e.slot}"
+
+    def _x_Unary(self, e: T.Unary) -> str:
+        self._scalar_operand(e.operand)
+        c = OPS[e.op].c
+        assert c is not None
+        return c.format(self.ex(e.operand))
+
+    def _scalar_operand(self, x: T.Expr) -> None:
+        if not isinstance(x.ty, (IntT, BoolT)):
+            raise NotInFragment(f"an operator on a value of type {x.ty.show()}", x.span)
+
+    def _x_Binary(self, e: T.Binary) -> str:
+        op, a, b = e.op, e.left, e.right
+        c = OPS[op].c
+        if c is None:
+            raise NotInFragment(f"the operator {OPS[op].spelling}", e.span)
+        if op == Op.IN:
+            r = self.reps.rep(b.ty, b.span)
+            assert isinstance(r, SetRep)
+            return c.format(self.ordinal(self.ex(a), a.ty, r.elem, a.span), self.ex(b))
+        if op in (Op.UNION, Op.INTER, Op.DIFF, Op.SUBSET, Op.SSUBSET):
+            if a.ty != b.ty and self.reps.rep(a.ty, a.span).values != self.reps.rep(b.ty, b.span).values:
+                raise NotInFragment(f"sets of types {a.ty.show()} and {b.ty.show()} combined", e.span)
+            if op in (Op.UNION, Op.INTER, Op.DIFF) and self.reps.rep(e.ty, e.span).values != self.reps.rep(a.ty).values:
+                raise NotInFragment(f"a set of type {e.ty.show()} from sets of type {a.ty.show()}", e.span)
+            return c.format(self.ex(a), self.ex(b))
+        if op in (Op.EQ, Op.NE):
+            ra, rb = self.reps.rep(a.ty, a.span), self.reps.rep(b.ty, b.span)
+            if isinstance(ra, Scalar) and isinstance(rb, Scalar):
+                if (ra.lo is None) != (rb.lo is None) or (ra.lo is None and ra.values != rb.values):
+                    raise NotInFragment(f"values of types {a.ty.show()} and {b.ty.show()} compared", e.span)
+            elif isinstance(ra, SetRep) and isinstance(rb, SetRep):
+                if ra.values != rb.values:
+                    raise NotInFragment(f"sets of types {a.ty.show()} and {b.ty.show()} compared", e.span)
+            else:
+                raise NotInFragment(f"values of types {a.ty.show()} and {b.ty.show()} compared", e.span)
+            return c.format(self.ex(a), self.ex(b))
+        self._scalar_operand(a)
+        self._scalar_operand(b)
+        return c.format(self.ex(a), self.ex(b))
+
+    def _x_IfExp(self, e: T.IfExp) -> str:
+        r, ra, rb = (self.reps.rep(x.ty, x.span) for x in (e, e.then, e.orelse))
+        if ra.values != r.values or rb.values != r.values:
+            raise NotInFragment("a conditional expression whose branches have different types", e.span)
+        return f"({self.ex(e.cond)} ? {self.ex(e.then)} : {self.ex(e.orelse)})"
+
+    def _x_SetLit(self, e: T.SetLit) -> str:
+        r = self.reps.rep(e.ty, e.span)
+        v = self.fresh("_s")
+        adds = "".join(f"{v} = pset_add({v}, {self.ordinal(self.ex(x), x.ty, r.elem, x.span)}); " for x in e.elems)
+        return f"({{ pset {v} = PSET0; {adds}{v}; }})"
+
+    def _product(self, key: Any, t: Type, fields: tuple[tuple[T.Expr, Type, Type | None], ...], prefix: tuple,
+                 span: Span) -> str:
+        """The ordinal in `t`'s domain of the value `prefix + (field values...)`; each field is
+        (expression, field type, type to check it against or None)."""
+        r = self.reps.rep(t, span)
+        frs = [self.reps.rep(ft, span) for _, ft, _ in fields]
+        for fr in frs:
+            if not isinstance(fr, Scalar):
+                raise NotInFragment("a record or variant with a set field", span)
+        import itertools
+        items = []
+        for combo in itertools.product(*(fr.values for fr in frs)):
+            items.append(str(r.index[prefix + combo]))
+        tb = self.table(key, "int32_t", items)
+        parts = []
+        v = self.fresh("_k")
+        body = [f"int64_t {v} = 0;"]
+        for (x, ft, check), fr in zip(fields, frs):
+            o = self.fresh("_o")
+            cx = self.ex(x)
+            if fr.lo is not None:
+                if not isinstance(x.ty, IntT):
+                    raise NotInFragment(f"a value of type {x.ty.show()} for a field of type {ft.show()}", x.span)
+                body.append(f"int64_t {o} = {cx} - {fr.lo}; if ({o} < 0 || {o} >= {fr.size}) FAIL();")
+            else:
+                if x.ty != ft and not isinstance(ft, BoolT):
+                    raise NotInFragment(f"a value of type {x.ty.show()} for a field of type {ft.show()}", x.span)
+                body.append(f"int64_t {o} = {cx};")
+            body.append(f"{v} = {v} * {fr.size} + {o};")
+            parts.append(o)
+        return f"({{ {' '.join(body)} (int64_t){tb}[{v}]; }})"
+
+    def _x_Construct(self, e: T.Construct) -> str:
+        fields = e.ty.variant(e.tag)
+        assert fields is not None
+        return self._product(("ctor", e.ty, e.tag), e.ty,
+                             tuple((x, ft, None) for x, (_, ft) in zip(e.fields, fields)), (e.tag,), e.span)
+
+    def _x_TupleLit(self, e: T.TupleLit) -> str:
+        t = e.ty
+        if isinstance(t, TupleT):
+            fts = t.elems
+        elif isinstance(t, RecordT):
+            fts = tuple(f for _, f in t.fields)
+        else:
+            raise NotInFragment(f"a tuple of type {t.show()}", e.span)
+        return self._product(("tuple", t), t, tuple((x, ft, None) for x, ft in zip(e.elems, fts)), (), e.span)
+
+    def _field_table(self, t: Type, name: Any, get, span: Span) -> str:
+        """A table: ordinal of a value of `t` -> C value of `get(value)` (NOFIELD when None)."""
+        r = self.reps.rep(t, span)
+        items = []
+        frep = None
+        for v in r.values:
+            x = get(v)
+            if x is None:
+                items.append("NOFIELD")
+                continue
+            fv, ft = x
+            frep = self.reps.rep(ft, span)
+            if not isinstance(frep, Scalar):
+                raise NotInFragment("a set-valued field", span)
+            items.append(f"INT64_C({frep.to_c(fv)})")
+        return self.table(("field", t, name), "int64_t", items)
+
+    def _x_IsTag(self, e: T.IsTag) -> str:
+        r = self.reps.rep(e.obj.ty, e.span)
+        tb = self.table(("tag", e.obj.ty, e.tag), "int8_t", ["1" if v[0] == e.tag else "0" for v in r.values])
+        return f"((int64_t){tb}[{self.ex(e.obj)}])"
+
+    def _x_TupleGet(self, e: T.TupleGet) -> str:
+        t = e.obj.ty
+        fts = t.elems if isinstance(t, TupleT) else tuple(f for _, f in t.fields) if isinstance(t, RecordT) else None
+        if fts is None:
+            raise NotInFragment(f"a component of type {t.show()}", e.span)
+        self._same_field_type(fts[e.index], e.ty, e.span)
+        tb = self._field_table(t, e.index, lambda v: (v[e.index], fts[e.index]), e.span)
+        return f"{tb}[{self.ex(e.obj)}]"
+
+    def _same_field_type(self, ft: Type, et: Type, span: Span) -> None:
+        fr, er = self.reps.rep(ft, span), self.reps.rep(et, span)
+        if isinstance(fr, Scalar) and isinstance(er, Scalar) and (fr.lo is not None) == (er.lo is not None) and \
+                (fr.lo is not None or fr.values == er.values):
+            return
+        raise NotInFragment(f"a field of type {ft.show()} read as {et.show()}", span)
+
+    def _x_VariantGet(self, e: T.VariantGet) -> str:
+        t = e.obj.ty
+        if not isinstance(t, UnionT):
+            raise NotInFragment(f"a field of type {t.show()}", e.span)
+        positions = dict(e.positions)
+
+        def get(v):
+            i = positions.get(v[0])
+            if i is None:
+                return None
+            fs = t.variant(v[0])
+            return v[i], fs[i - 1][1]
+
+        for tag, i in positions.items():
+            self._same_field_type(t.variant(tag)[i - 1][1], e.ty, e.span)
+        tb = self._field_table(t, ("v", e.name), get, e.span)
+        if {tag for tag, _ in t.variants} <= positions.keys():
+            return f"{tb}[{self.ex(e.obj)}]"
+        v = self.fresh("_f")
+        return f"({{ int64_t {v} = {tb}[{self.ex(e.obj)}]; if ({v} == NOFIELD) FAIL(); {v}; }})"
+
+    def lvalue(self, e: T.Expr) -> tuple[str, Cell, int]:
+        """A map read's C lvalue prefix: (text, cell, depth of maps indexed so far)."""
+        if isinstance(e, T.Var):
+            return f"{self.cvar}->v{e.index}", self.cells[e.index], 0
+        if isinstance(e, T.Primed):
+            return f"t->v{e.index}", self.cells[e.index], 0
+        if isinstance(e, T.MapGet):
+            base, cell, d = self.lvalue(e.obj)
+            return f"{base}[{self.key_index(e.key, cell.keys[d], e.checked, e.span)}]", cell, d + 1
+        raise NotInFragment("a map that is not a variable's", e.span)
+
+    def key_index(self, k: T.Expr, kt: Type, checked: bool, span: Span) -> str:
+        kr = self.reps.rep(kt, span)
+        x = self.ex(k)
+        if kr.lo is not None:
+            if not isinstance(k.ty, IntT):
+                raise NotInFragment(f"a key of type {k.ty.show()} for keys {kt.show()}", span)
+            if checked or not subtype(k.ty, kt):
+                v = self.fresh("_k")
+                return f"({{ int64_t {v} = {x} - {kr.lo}; if ({v} < 0 || {v} >= {kr.size}) FAIL(); {v}; }})"
+            return f"({x} - {kr.lo})" if kr.lo else x
+        if k.ty != kt and not isinstance(kt, BoolT):
+            raise NotInFragment(f"a key of type {k.ty.show()} for keys {kt.show()}", span)
+        return x
+
+    def _x_MapGet(self, e: T.MapGet) -> str:
+        text, cell, d = self.lvalue(e)
+        if d != len(cell.dims):
+            raise NotInFragment("a map-valued map read used as a value", e.span)
+        return text
+
+    def _x_Apply(self, e: T.Apply) -> str:
+        sem = FNS[e.fn]
+        if sem.c is None or len(e.args) != 1:
+            raise NotInFragment(f"the builtin {sem.spelling}", e.span)
+        (a,) = e.args
+        r = self.reps.rep(a.ty, a.span)
+        if not isinstance(r, SetRep):
+            raise NotInFragment(f"{sem.spelling} of a value of type {a.ty.show()}", e.span)
+        out = sem.c.format(self.ex(a))
+        if sem.failure is not None:  # min/max: an ordinal
+            if isinstance(r.elem, SetRep) or r.elem.lo is None or not isinstance(e.ty, IntT):
+                raise NotInFragment(f"{sem.spelling} of a set of type {a.ty.show()}", e.span)
+            return f"({out} + {r.elem.lo})"
+        if e.fn in (Fn.ANY, Fn.ALL) and not isinstance(r.elem, Scalar):
+            raise NotInFragment(f"{sem.spelling} of a set of type {a.ty.show()}", e.span)
+        return out
+
+    def _x_Comp(self, e: T.Comp) -> str:
+        kind = e.kind
+        may_fail = self.analysis.comp_may_fail(e)
+        label = self.fresh("_done")
+        acc = self.fresh("_acc")
+        if kind == Kind.ALL or kind == Kind.ANY:
+            init, ctype = ("1" if kind == Kind.ALL else "0"), "int64_t"
+            body = lambda: (f"if ({'!' if kind == Kind.ALL else ''}({self.ex(e.elem)})) "  # noqa: E731
+                            f"{{ {acc} = {'0' if kind == Kind.ALL else '1'}; goto {label}; }}")
+        elif kind == Kind.SET:
+            r = self.reps.rep(e.ty, e.span)
+            init, ctype = "PSET0", "pset"
+            body = lambda: f"{acc} = pset_add({acc}, {self.ordinal(self.ex(e.elem), e.elem.ty, r.elem, e.elem.span)});"  # noqa: E731
+        elif kind == Kind.SUM:
+            self._scalar_operand(e.elem)
+            init, ctype = "0", "int64_t"
+            body = lambda: f"{acc} += {self.ex(e.elem)};"  # noqa: E731
+        elif kind in (Kind.MIN, Kind.MAX):
+            self._scalar_operand(e.elem)
+            init, ctype = "0", "int64_t"
+            have = self.fresh("_h")
+            cmp = "<" if kind == Kind.MIN else ">"
+
+            def body() -> str:
+                x = self.fresh("_x")
+                return f"{{ int64_t {x} = {self.ex(e.elem)}; if (!{have} || {x} {cmp} {acc}) {{ {acc} = {x}; {have} = 1; }} }}"
+        else:
+            raise NotInFragment(f"a {kind} comprehension", e.span)
+        loops = self.loops(e.gens, body, may_fail, e.span)
+        pre = f"{ctype} {acc} = {init}; "
+        if kind in (Kind.MIN, Kind.MAX):
+            pre += f"int {have} = 0; "
+            post = f"if (!{have}) FAIL(); "
+        else:
+            post = ""
+        return f"({{ {pre}{loops} {label}: ; {post}{acc}; }})"
+
+    def loops(self, gens, body, may_fail: bool, span: Span) -> str:
+        """Nested loops over the generators' sets, in ordinal order, with their filters."""
+        if not gens:
+            return body()
+        g = gens[0]
+        r = self.reps.rep(g.iter.ty, g.span)
+        if not isinstance(r, SetRep):
+            raise NotInFragment(f"iteration over a value of type {g.iter.ty.show()}", g.span)
+        if may_fail and not self.reps.ordered(r.ty.elem):
+            raise NotInFragment(f"a comprehension that may fail over {g.iter.ty.show()} (its order differs)", g.span)
+        it = self.fresh("_it")
+        w = self.fresh("_w")
+        b = self.fresh("_b")
+        o = self.fresh("_o")
+        self.local_reps[g.slot] = r.elem
+        ct = self.ctype(r.elem)
+        conds = " && ".join(f"({self.ex(c)})" for c in g.conds) or "1"
+        inner = self.loops(gens[1:], body, may_fail, span)
+        return (f"{{ pset {it} = {self.ex(g.iter)}; for (int {w} = 0; {w} < PSET_W; {w}++) {{ uint64_t {b} = {it}.w[{w}]; "
+                f"while ({b}) {{ int64_t {o} = 64 * {w} + __builtin_ctzll({b}); {b} &= {b} - 1; "
+                f"{ct} L{g.slot} = {self.decode_elem(r, o)}; (void)L{g.slot}; if ({conds}) {{ {inner} }} }} }} }}")
+
+    # ---- statements -----------------------------------------------------------------------------
+
+    def emit(self, s: str) -> None:
+        self.lines.append(s)
+        if len(self.lines) > MAX_LINES:
+            raise NotInFragment("an action whose generated C is too large")
+
+    def block(self, stmts: tuple, i: int, finish) -> None:
+        """Emit stmts[i:] then `finish()`; every path ends in its own `finish` (an `if` gets
+        the rest of the block in each branch), so the next state `t` is only ever written along
+        the path that emits it."""
+        if i == len(stmts):
+            finish()
+            return
+        s = stmts[i]
+        if isinstance(s, T.Require):
+            self.emit(f"if ({self.ex(s.cond)}) {{")
+            self.block(stmts, i + 1, finish)
+            self.emit("}")
+        elif isinstance(s, T.Let):
+            r = self.reps.rep(s.value.ty, s.span)
+            self.emit("{")
+            self.emit(f"{self.ctype(r)} L{s.slot} = {self.ex(s.value)};")
+            self.local_reps[s.slot] = r
+            self.block(stmts, i + 1, finish)
+            self.emit("}")
+        elif isinstance(s, T.Assign):
+            self.assign(s)
+            self.block(stmts, i + 1, finish)
+        elif isinstance(s, T.Choose):
+            self.choose(s, lambda: self.block(stmts, i + 1, finish))
+        elif isinstance(s, T.If):
+            saved = self.fresh("_sv")
+            self.emit(f"{{ St {saved} = *t; if ({self.ex(s.cond)}) {{")
+            self.block(s.then + stmts[i + 1:], 0, finish)
+            self.emit(f"}} else {{ *t = {saved};")
+            self.block(s.orelse + stmts[i + 1:], 0, finish)
+            self.emit(f"}} *t = {saved}; }}")
+        else:
+            raise NotInFragment(f"the statement {type(s).__name__}", getattr(s, "span", None))
+
+    def check(self, ty: Type | None, x: str, xt: Type, span: Span) -> str:
+        """C statements failing when the value `x` (of static type `xt`) is outside `ty`."""
+        if ty is None:
+            return ""
+        r = self.reps.rep(ty, span)
+        if isinstance(r, Scalar) and r.lo is not None:
+            return f"if ({x} < {r.lo} || {x} > {r.lo + r.size - 1}) FAIL(); "
+        xr = self.reps.rep(xt, span)
+        if xr.values == r.values:
+            return ""
+        raise NotInFragment(f"a value of type {xt.show()} stored where {ty.show()} is expected", span)
+
+    def assign(self, s: T.Assign) -> None:
+        cell = self.cells[s.var]
+        target = f"t->v{s.var}"
+        for ke, mt in zip(s.path, s.path_types):
+            target += f"[{self.key_index(ke, mt.key, not subtype(ke.ty, mt.key), s.span)}]"
+        if len(s.path) != len(cell.dims):
+            raise NotInFragment("a map assigned as a whole", s.span)
+        r = cell.base
+        vr = self.reps.rep(s.value.ty, s.span)
+        if isinstance(r, SetRep) != isinstance(vr, SetRep) or (isinstance(r, SetRep) and r.values != vr.values) or \
+                (isinstance(r, Scalar) and ((r.lo is None) != (vr.lo is None) or (r.lo is None and r.values != vr.values))):
+            if s.check is None:
+                raise NotInFragment(f"a value of type {s.value.ty.show()} assigned to {s.name}", s.span)
+        v = self.fresh("_a")
+        chk = self.check(s.check, v, s.value.ty, s.span)
+        if isinstance(r, Scalar) and r.lo is None and s.check is not None:
+            raise NotInFragment(f"a checked assignment to {s.name}", s.span)
+        self.emit(f"{{ {self.ctype(r)} {v} = {self.ex(s.value)}; {chk}{target} = {v}; }}")
+
+    def choose(self, s: T.Choose, rest) -> None:
+        r = self.reps.rep(s.domain.ty, s.span)
+        assert isinstance(r, SetRep)
+        if not self.reps.ordered(r.ty.elem):
+            raise NotInFragment(f"a choice from {s.domain.ty.show()} (its order differs from the reference's)", s.span)
+        it, w, b, o, saved = (self.fresh(x) for x in ("_it", "_w", "_b", "_o", "_sv"))
+        ct = self.ctype(r.elem)
+        self.emit(f"{{ pset {it} = {self.ex(s.domain)}; St {saved} = *t; for (int {w} = 0; {w} < PSET_W; {w}++) "
+                  f"{{ uint64_t {b} = {it}.w[{w}]; while ({b}) {{ int64_t {o} = 64 * {w} + __builtin_ctzll({b}); "
+                  f"{b} &= {b} - 1; *t = {saved};")
+        x = self.fresh("_c")
+        self.emit(f"{ct} {x} = {self.decode_elem(r, o)};")
+        if s.var is None:
+            assert s.slot is not None
+            self.local_reps[s.slot] = r.elem
+            self.emit(f"{ct} L{s.slot} = {x}; (void)L{s.slot};")
+        else:
+            cell = self.cells[s.var]
+            if cell.dims:
+                raise NotInFragment(f"a map {s.name}' chosen as a whole", s.span)
+            if isinstance(cell.base, Scalar) and cell.base.lo is None and s.check is not None:
+                raise NotInFragment(f"a checked choice of {s.name}'", s.span)
+            self.emit(self.check(s.check, x, r.ty.elem, s.span) + f"t->v{s.var} = {x};")
+        rest()
+        self.emit("} } *t = " + saved + "; }")
+
+    # ---- the module -----------------------------------------------------------------------------
+
+    def successors(self, instances) -> None:
+        self.emit("static void successors(const St *s, Ctx *ctx) {")
+        self.emit("St tt = *s; St *t = &tt;")
+        base = 0
+        for a in self.spec.actions:
+            doms = [domain(f.ty) for f in a.formals]
+            reps = [self.reps.rep(f.ty, a.span) for f in a.formals]
+            count = 1
+            for d in doms:
+                count *= len(d)
+            self.emit(f"/* action {a.name} */ {{")
+            strides, stride = [], 1
+            for d in reversed(doms):
+                strides.append(stride)
+                stride *= len(d)
+            strides.reverse()
+            idx = []
+            for f, d, r in zip(a.formals, doms, reps):
+                if not isinstance(r, Scalar):
+                    raise NotInFragment(f"a parameter of type {f.ty.show()}", a.span)
+                i = self.fresh("_p")
+                self.emit(f"for (int64_t {i} = 0; {i} < {len(d)}; {i}++) {{")
+                self.emit(f"int64_t L{f.slot} = {'(' + i + ' + ' + str(r.lo) + ')' if r.lo is not None else i}; (void)L{f.slot};")
+                self.local_reps[f.slot] = r
+                idx.append(i)
+            inst = " + ".join([str(base)] + [f"{i} * {st}" for i, st in zip(idx, strides)])
+            self.emit("*t = *s;")
+            self.block(a.body, 0, lambda: self.emit(f"emit(ctx, {inst}, t);"))
+            self.emit("}" * len(a.formals) + " }")
+            base += count
+        self.emit("}")
+
+    def predicates(self, name: str, exprs: list[T.Expr]) -> None:
+        self.emit(f"static int {name}(const St *s, int k) {{")
+        self.emit("switch (k) {")
+        for k, x in enumerate(exprs):
+            self.emit(f"case {k}: return ({self.ex(x)}) ? 1 : 0;")
+        self.emit("}")
+        self.emit("return 0; }")
+
+    def layout(self) -> list[str]:
+        out = ["typedef struct {"]
+        for c in self.cells:
+            dims = "".join(f"[{d}]" for d in c.dims)
+            out.append(f"    {self.ctype(c.base)} v{c.var}{dims};")
+        if not self.cells:
+            out.append("    int64_t _none;")
+        out.append("} St;")
+        return out
+
+    def pack_unpack(self) -> list[str]:
+        pk = ["static void pack(const St *s, uint8_t *k) {", "uint8_t *p = k;"]
+        up = ["static void unpack(const uint8_t *k, St *s) {", "const uint8_t *p = k;", "memset(s, 0, sizeof *s);"]
+        for c in self.cells:
+            flat = f"((({self.ctype(c.base)} *)&s->v{c.var}))" if c.dims else None
+            for j in range(c.count):
+                ref = f"{flat}[{j}]" if flat else f"s->v{c.var}"
+                if isinstance(c.base, SetRep):
+                    pk.append(f"memcpy(p, {ref}.w, {c.nbytes}); p += {c.nbytes};")
+                    up.append(f"memcpy({ref}.w, p, {c.nbytes}); p += {c.nbytes};")
+                else:
+                    lo = c.base.lo or 0
+                    pk.append(f"{{ uint64_t o = (uint64_t)({ref} - {lo}); memcpy(p, &o, {c.nbytes}); p += {c.nbytes}; }}")
+                    up.append(f"{{ uint64_t o = 0; memcpy(&o, p, {c.nbytes}); {ref} = (int64_t)o + {lo}; p += {c.nbytes}; }}")
+        pk.append("}")
+        up.append("}")
+        return pk + up
+
+    @property
+    def keybytes(self) -> int:
+        return max(1, sum(c.nbytes * c.count for c in self.cells))
+
+
+class _NoFold:
+    pass
+
+
+_NOFOLD = _NoFold()
