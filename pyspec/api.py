@@ -75,6 +75,7 @@ def check(
     started: float | None = None,
     workers: int = 1,
     fingerprint: bool = False,
+    backend: str = "python",
 ) -> Result:
     """Explicit-state BFS. HOLDS only when every reachable state was visited and each of
     `reachables` (default: the spec's own `reachable` properties) is true in one of them.
@@ -85,7 +86,13 @@ def check(
 
     `workers` above 1 searches on that many processes (the same counts and verdicts);
     `fingerprint` keeps 64-bit hashes of states instead of the states, so that a search that
-    finds nothing is INCOMPLETE, with the probability that a state was missed."""
+    finds nothing is INCOMPLETE, with the probability that a state was missed.
+
+    `backend="c"` runs the search in C generated from the spec (pyspec.explicit.native): the same
+    counts, verdicts and traces; UsageError PS650 without a C compiler, PS651 for a spec outside
+    its fragment, PS652 with workers or fingerprints."""
+    if backend not in ("python", "c"):
+        raise UsageError(f"unknown backend {backend!r}: 'python' or 'c'", code="PS652")
     if max_states is not None and max_states < 1:
         raise UsageError("--max-states must be at least 1", code="PS602")
     if workers < 1:
@@ -95,7 +102,7 @@ def check(
     opts = ExploreOptions(names, max_states, deadlock, time_limit,
                           reachables=_reachables(spec, reachables), max_memory=max_memory,
                           started=time.perf_counter() if started is None else started,
-                          workers=workers, fingerprint=fingerprint)
+                          workers=workers, fingerprint=fingerprint, backend=backend)
     compiled = _compile_within(spec, names, time_limit, max_memory, opts.started)
     if isinstance(compiled, Result):
         return compiled

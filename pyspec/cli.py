@@ -59,6 +59,7 @@ class Options:
     temporals: tuple[str, ...] | None = None  # `check --temporal NAME` (None: not named)
     workers: int = 1  # explicit check: processes
     fingerprint: bool = False  # explicit check: keep 64-bit hashes of states, not the states
+    backend: str = "python"  # explicit check: "c" for the native search
 
 
 def _param(text: str) -> tuple[str, str]:
@@ -117,6 +118,10 @@ def _build_parser() -> argparse.ArgumentParser:
     c.add_argument("--fingerprint", action="store_true",
                    help="explicit engine: keep a 64-bit hash of each state, not the state (less memory; "
                         "a search that finds nothing is then incomplete, with the probability of a missed state)")
+    c.add_argument("--backend", choices=("python", "c"), default="python",
+                   help="explicit engine: search in Python (default) or in C generated from the spec and built "
+                        "with the system C compiler (the same counts, verdicts and traces; a spec outside its "
+                        "fragment is refused)")
     limits(c)
     c.add_argument("--depth", type=int, default=None, metavar="K", help="BMC depth (with --engine bmc only)")
     c.add_argument("--timeout", type=float, default=None, metavar="S", help="BMC: Z3 timeout per check (unknown when hit)")
@@ -196,6 +201,7 @@ def _options(ns: argparse.Namespace) -> Options:
         temporals=tuple(ns.temporals) if getattr(ns, "temporals", None) else None,
         workers=getattr(ns, "workers", 1),
         fingerprint=getattr(ns, "fingerprint", False),
+        backend=getattr(ns, "backend", "python"),
     )
 
 
@@ -260,6 +266,9 @@ def _refuse_unused(o: Options) -> None:
         raise UsageError(f"--timeout {o.timeout:g} is Z3's limit per check: the explicit engine does not use it",
                          hint="bound the explicit search with --time-limit S (the whole run) or --max-states N, "
                               "or add --engine bmc --depth K", code="PS630")
+    if o.backend != "python" and o.engine == "bmc":
+        raise UsageError(f"--backend {o.backend} is a back end of the explicit engine, not of --engine bmc",
+                         hint="leave --backend out with --engine bmc", code="PS652")
     if o.engine == "bmc" and (o.workers != 1 or o.fingerprint):
         raise UsageError(f"{'--fingerprint' if o.fingerprint else '--workers'} is an option of the explicit engine",
                          hint="leave it out with --engine bmc", code="PS630")
@@ -308,6 +317,7 @@ def run(o: Options) -> int:
                 started=started,
                 workers=o.workers,
                 fingerprint=o.fingerprint,
+                backend=o.backend,
             )
     elif o.command == "prove":
         from pyspec.report.proof import render_proof_json, render_proof_text
@@ -351,6 +361,10 @@ def _check_with_temporal(o: Options, spec, started: float) -> int:
     bmc = o.engine == "bmc"
     if bmc and o.depth is None:
         raise UsageError("--engine bmc needs --depth K", code="PS608")
+    if o.backend != "python":
+        raise UsageError(f"--backend {o.backend} does not check temporal properties (the liveness check runs in "
+                         "Python on a stored graph), and this spec's temporal properties are checked",
+                         hint="leave --backend out, or check only invariants with --invariant NAME", code="PS652")
     if not bmc and (o.workers != 1 or o.fingerprint):  # before any work: the safety check would take them
         flag = "--fingerprint" if o.fingerprint else f"--workers {o.workers}"
         raise UsageError(f"{flag} is not supported by the liveness check yet (it searches one stored graph "

@@ -19,6 +19,7 @@ from pyspec.errors import UsageError
 from pyspec.explicit.native.emit_c import Cell, Emitter, NotInFragment, Scalar, SetRep
 from pyspec.explicit.native.runtime_c import HEADER, PRELUDE, SEARCH
 from pyspec.lang import typed as T
+from pyspec.lang.types import domain
 
 CFLAGS = ("-O2", "-shared", "-fPIC", "-w")
 
@@ -89,21 +90,20 @@ def source(spec: T.CheckedSpec, invariants: tuple[str, ...], reachables: tuple[s
     em.successors(None)
     em.predicates("invariant_holds", [_invariant(spec, n).expr for n in invariants])
     em.predicates("reach_true", [_reachable(spec, n).expr for n in reachables])
-    ninst = 1
     total = 0
     for a in spec.actions:
         ninst = 1
         for f in a.formals:
-            r = em.reps.rep(f.ty, a.span)
-            ninst *= r.size
+            ninst *= len(domain(f.ty))
         total += ninst
     head = [f"#define PSET_W {em.reps.words}", f"#define KEYBYTES {em.keybytes}", f"#define NINST {total}",
             f"#define NINV {len(invariants)}", f"#define NREACH {len(reachables)}"]
     body = em.lines
     first = ["static int first_failing(const St *s) {",
              f"for (int k = 0; k < NINV; k++) if (!invariant_holds(s, k)) return k;", "return -1; }"]
-    text = "\n".join(head + [HEADER] + em.layout() + [PRELUDE] + em.pset_decls() + em.tables + em.pack_unpack()
-                     + body + first + [SEARCH])
+    packing = em.pack_unpack()  # (before the tables are written: it may add some)
+    text = "\n".join(head + [HEADER] + em.layout() + [PRELUDE] + em.pset_decls() + em.enum_decls() + em.tables
+                     + packing + body + first + [SEARCH])
     return text, em
 
 

@@ -44,27 +44,32 @@ class NotInFragment(Exception):
 
 @dataclass(frozen=True)
 class Scalar:
-    """How the C code holds a value of a scalar type: `lo` for an int (value = ordinal + lo),
-    else `values` (value = its ordinal)."""
+    """How the C code holds a value of a scalar type: an int is itself (`lo` set: ordinal + lo);
+    an enum value (a string) its global id (`gids`, shared by every enum type of the spec, so
+    that `state == "idle"` compares values of two enum types); any other its ordinal."""
 
     ty: Type
     lo: int | None
     values: tuple
     index: Any  # value -> ordinal (a dict), for a non-int type
+    gids: tuple[int, ...] | None = None  # enum: the global id of each ordinal
 
     @property
     def size(self) -> int:
         return len(self.values)
+
+    @property
+    def kind(self) -> str:
+        return "int" if self.lo is not None else "enum" if self.gids is not None else "ord"
 
     def ordinal_of(self, v: Any) -> int:
         return v - self.lo if self.lo is not None else self.index[v]
 
     def to_c(self, v: Any) -> int:
         """The C value of Python value `v`."""
-        return v if self.lo is not None else self.index[v]
-
-    def from_c(self, x: int) -> Any:
-        return x if self.lo is not None else self.values[x]
+        if self.lo is not None:
+            return v
+        return self.gids[self.index[v]] if self.gids is not None else self.index[v]
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,7 @@ class Reps:
     def __init__(self) -> None:
         self._reps: dict[Type, Any] = {}
         self.words = 1
+        self.gid: dict[Any, int] = {}  # enum value -> its global id
 
     def rep(self, t: Type, span: Span | None = None) -> Any:
         r = self._reps.get(t)
@@ -99,8 +105,8 @@ class Reps:
 
     def _make(self, t: Type, span: Span | None) -> Any:
         if isinstance(t, IntT):
-            if t.lo is None or t.hi is None:
-                raise NotInFragment(f"the unbounded type {t.show()}", span)
+            if t.lo is None or t.hi is None:  # an intermediate value (int64_t); no variable's type
+                return Scalar(t, 0, (), None)
             return Scalar(t, t.lo, tuple(range(t.lo, t.hi + 1)), None)
         if isinstance(t, SetT):
             n = domain_size(t.elem)
@@ -112,7 +118,11 @@ class Reps:
             values = domain(t.elem)
             self.words = max(self.words, (n + 63) // 64)
             return SetRep(t, elem, values, {v: i for i, v in enumerate(values)})
-        if isinstance(t, (BoolT, EnumT, UnionT, RecordT, TupleT)):
+        if isinstance(t, EnumT):
+            values = domain(t)
+            gids = tuple(self.gid.setdefault(v, len(self.gid)) for v in values)
+            return Scalar(t, None, values, {v: i for i, v in enumerate(values)}, gids)
+        if isinstance(t, (BoolT, UnionT, RecordT, TupleT)):
             n = domain_size(t)
             if n is None or n > ORD_LIMIT:
                 raise NotInFragment(f"the type {t.show()} (more than {ORD_LIMIT:,} values)", span)
@@ -120,10 +130,10 @@ class Reps:
             return Scalar(t, None, values, {v: i for i, v in enumerate(values)})
         raise NotInFragment(f"values of type {t.show()}", span)
 
-    def ordered(self, t: Type) -> bool:
-        """Is ordinal order the reference's declared order for values of `t`?"""
-        r = self.rep(t)
-        return _ordered(t, r.values)
+    def ordered(self, r: SetRep) -> bool:
+        """Is bit order, for a set of representation `r`, the reference's declared order of its
+        element type?"""
+        return _ordered(r.ty.elem, r.values)
 
 
 @dataclass(frozen=True)
@@ -156,6 +166,8 @@ def _cell(reps: Reps, var: int, t: Type, span: Span) -> Cell:
         keys.append(t.key)
         t = t.value
     base = reps.rep(t, span)
+    if isinstance(t, IntT) and (t.lo is None or t.hi is None):
+        raise NotInFragment(f"a variable of the unbounded type {t.show()}", span)
     nbytes = (base.size + 7) // 8 if isinstance(base, SetRep) else max(1, ((base.size - 1).bit_length() + 7) // 8)
     return Cell(var, tuple(dims), tuple(keys), base, nbytes)
 
@@ -173,6 +185,7 @@ class Emitter:
         # pset constants and tables, written once PSET_W is known: name -> tuples of ordinals
         self.psets: dict[str, tuple[tuple[int, ...], ...]] = {}
         self.scalar_psets: set[str] = set()
+        self.enum_tables: dict[str, Scalar] = {}
         self.lines: list[str] = []
         self.n = 0
         self.cells = tuple(_cell(self.reps, i, v.ty, v.span) for i, v in enumerate(spec.vars))
@@ -203,18 +216,6 @@ class Emitter:
             self.scalar_psets.add(name)
         return name
 
-    def pset_table(self, r: SetRep) -> str:
-        """The table: ordinal of an element of a set of sets `r` -> that element as a pset."""
-        key = ("elems", r.ty)
-        name = self._table_ids.get(key)
-        if name is None:
-            name = f"KE{len(self._table_ids)}"
-            self._table_ids[key] = name
-            inner = r.elem
-            assert isinstance(inner, SetRep)
-            self.psets[name] = tuple(tuple(sorted(inner.index[x] for x in v)) for v in r.values)
-        return name
-
     def pset_decls(self) -> list[str]:
         out = []
         for name, rows in self.psets.items():
@@ -236,32 +237,123 @@ class Emitter:
             return self.pset_lit([r.index[x] for x in value])
         return f"INT64_C({r.to_c(value)})"
 
+    def compatible(self, ra: Any, rb: Any) -> bool:
+        """Are C values of these representations comparable as they are (same meaning of bits)?"""
+        if isinstance(ra, SetRep) and isinstance(rb, SetRep):
+            return ra.values == rb.values
+        if isinstance(ra, Scalar) and isinstance(rb, Scalar):
+            if ra.kind != rb.kind:
+                return False
+            return ra.kind != "ord" or ra.values == rb.values
+        return False
+
+    def from_ord(self, r: Any, o: str) -> str:
+        """The C value of the value with ordinal `o` among `r`'s values."""
+        if isinstance(r, SetRep):
+            return f"{self.set_values(r)}[{o}]"
+        if r.kind == "int":
+            return f"({o} + {r.lo})" if r.lo else o
+        if r.kind == "enum":
+            return f"{self.table(('gids', r.ty), 'int64_t', [str(g) for g in r.gids])}[{o}]"
+        return o
+
+    def to_ord(self, x: str, xt: Type, r: Any, span: Span, fail: bool = False) -> str:
+        """The ordinal among `r`'s values of the C value `x` of static type `xt`: -1 (or a
+        failure, when `fail`) for a value outside them."""
+        miss = "fail_value()" if fail else "-1"
+        xr = self.reps.rep(xt, span)
+        if isinstance(r, SetRep):
+            if not self.compatible(xr, r):
+                raise NotInFragment(f"a value of type {xt.show()} where {r.ty.show()} is expected", span)
+            n = 2 ** r.size  # the values of type r.ty
+            if n > 256:
+                raise NotInFragment(f"a value of type {r.ty.show()} looked up among {n} others", span)
+            tb, v, i = self.set_values(r), self.fresh("_v"), self.fresh("_i")
+            return (f"({{ pset {v} = {x}; int64_t {i} = 0; while ({i} < {n} && !pset_eq({tb}[{i}], {v})) {i}++; "
+                    f"{i} < {n} ? {i} : {miss}; }})")
+        if not isinstance(xr, Scalar) or xr.kind != r.kind or (r.kind == "ord" and xr.values != r.values):
+            raise NotInFragment(f"a value of type {xt.show()} where {r.ty.show()} is expected", span)
+        if r.kind == "int":
+            if subtype(xt, r.ty):
+                return f"({x} - {r.lo})" if r.lo else x
+            v = self.fresh("_v")
+            return f"({{ int64_t {v} = {x} - {r.lo}; ({v} >= 0 && {v} < {r.size}) ? {v} : {miss}; }})"
+        if r.kind == "enum":
+            if xr.values == r.values:
+                v = self.fresh("_v")
+                return f"((int64_t){self.enum_ordinals(r)}[{x}])"
+            v = self.fresh("_v")
+            return f"({{ int64_t {v} = {self.enum_ordinals(r)}[{x}]; {v} >= 0 ? {v} : {miss}; }})"
+        return x
+
+    def common(self, ra: SetRep, rb: SetRep, span: Span) -> SetRep:
+        """A representation holding the elements of sets of both (int sets of two ranges)."""
+        if self.compatible(ra, rb):
+            return ra
+        ea, eb = ra.elem, rb.elem
+        if isinstance(ea, Scalar) and isinstance(eb, Scalar) and ea.kind == eb.kind == "int":
+            lo = min(ea.values[0] if ea.values else 0, eb.values[0] if eb.values else 0)
+            hi = max(ea.values[-1] if ea.values else 0, eb.values[-1] if eb.values else 0)
+            r = self.reps.rep(SetT(IntT(lo, hi)), span)
+            assert isinstance(r, SetRep)
+            return r
+        raise NotInFragment(f"sets of types {ra.ty.show()} and {rb.ty.show()} combined", span)
+
+    def convert(self, x: str, r: SetRep, to: SetRep, span: Span) -> str:
+        """The set `x` (of representation `r`) in representation `to`: the same bits, or, for int
+        sets of two ranges, shifted (elements outside `to`'s range dropped)."""
+        if self.compatible(r, to):
+            return x
+        ea, eb = r.elem, to.elem
+        if isinstance(ea, Scalar) and isinstance(eb, Scalar) and ea.kind == eb.kind == "int":
+            if not ea.values:
+                return "PSET0"
+            return f"pset_shift({x}, {ea.lo - eb.lo}, {to.size})"
+        raise NotInFragment(f"a set of type {r.ty.show()} used as {to.ty.show()}", span)
+
+    def set_values(self, r: SetRep) -> str:
+        """The table: ordinal of a value of type `r.ty` -> that value as a pset."""
+        key = ("setvalues", r.ty)
+        name = self._table_ids.get(key)
+        if name is None:
+            name = f"KE{len(self._table_ids)}"
+            self._table_ids[key] = name
+            if 2 ** r.size > 4096:
+                raise NotInFragment(f"the values of {r.ty.show()} enumerated")
+            self.psets[name] = tuple(tuple(sorted(r.index[x] for x in v)) for v in domain(r.ty))
+        return name
+
+    def enum_ordinals(self, r: Scalar) -> str:
+        """The table: global id of an enum value -> its ordinal in `r`'s type, or -1 (written at
+        the end, when every enum value has its id)."""
+        key = ("enumords", r.ty)
+        name = self._table_ids.get(key)
+        if name is None:
+            name = f"KO{len(self._table_ids)}"
+            self._table_ids[key] = name
+            self.enum_tables[name] = r
+        return name
+
+    def enum_decls(self) -> list[str]:
+        n = max(1, len(self.reps.gid))
+        out = []
+        for name, r in self.enum_tables.items():
+            row = ["-1"] * n
+            assert r.gids is not None
+            for o, g in enumerate(r.gids):
+                row[g] = str(o)
+            out.append(f"static const int32_t {name}[{n}] = {{{', '.join(row)}}};")
+        return out
+
     def ctype(self, r: Any) -> str:
         return "pset" if isinstance(r, SetRep) else "int64_t"
 
     def decode_elem(self, r: SetRep, o: str) -> str:
         """The C value of the element with ordinal `o` of a set of representation `r`."""
-        e = r.elem
-        if isinstance(e, SetRep):
-            return f"{self.pset_table(r)}[{o}]"
-        if e.lo is not None:
-            return f"({o} + {e.lo})" if e.lo else o
-        return o
+        return self.from_ord(r.elem, o)
 
     def ordinal(self, x: str, xt: Type, target: Any, span: Span) -> str:
-        """The ordinal among `target`'s values (a Scalar, or a SetRep for a set element) of the C
-        value `x` of type `xt`; values outside give an ordinal no set holds (-1)."""
-        if isinstance(target, SetRep):
-            raise NotInFragment("a set as an element of a set, computed in a step", span)
-        if target.lo is not None:
-            if not isinstance(xt, IntT):
-                raise NotInFragment(f"a value of type {xt.show()} where an int is expected", span)
-            v = self.fresh("_v")
-            return f"({{ int64_t {v} = {x} - {target.lo}; ({v} >= 0 && {v} < {target.size}) ? {v} : -1; }})" \
-                if not subtype(xt, target.ty) else (f"({x} - {target.lo})" if target.lo else x)
-        if xt != target.ty and not (isinstance(xt, BoolT) and isinstance(target.ty, BoolT)):
-            raise NotInFragment(f"values of types {xt.show()} and {target.ty.show()} compared", span)
-        return x
+        return self.to_ord(x, xt, target, span)
 
     # ---- expressions ----------------------------------------------------------------------------
 
@@ -300,7 +392,7 @@ class Emitter:
         self._scalar_operand(e.operand)
         c = OPS[e.op].c
         assert c is not None
-        return c.format(self.ex(e.operand))
+        return self.fill(c, [(self.ex(e.operand), "int64_t")])
 
     def _scalar_operand(self, x: T.Expr) -> None:
         if not isinstance(x.ty, (IntT, BoolT)):
@@ -314,31 +406,38 @@ class Emitter:
         if op == Op.IN:
             r = self.reps.rep(b.ty, b.span)
             assert isinstance(r, SetRep)
-            return c.format(self.ordinal(self.ex(a), a.ty, r.elem, a.span), self.ex(b))
-        if op in (Op.UNION, Op.INTER, Op.DIFF, Op.SUBSET, Op.SSUBSET):
-            if a.ty != b.ty and self.reps.rep(a.ty, a.span).values != self.reps.rep(b.ty, b.span).values:
-                raise NotInFragment(f"sets of types {a.ty.show()} and {b.ty.show()} combined", e.span)
-            if op in (Op.UNION, Op.INTER, Op.DIFF) and self.reps.rep(e.ty, e.span).values != self.reps.rep(a.ty).values:
-                raise NotInFragment(f"a set of type {e.ty.show()} from sets of type {a.ty.show()}", e.span)
-            return c.format(self.ex(a), self.ex(b))
-        if op in (Op.EQ, Op.NE):
+            return self.fill(c, [(self.ordinal(self.ex(a), a.ty, r.elem, a.span), "int64_t"), (self.ex(b), "pset")])
+        if op in (Op.UNION, Op.INTER, Op.DIFF, Op.SUBSET, Op.SSUBSET) or (op in (Op.EQ, Op.NE) and isinstance(a.ty, SetT)):
             ra, rb = self.reps.rep(a.ty, a.span), self.reps.rep(b.ty, b.span)
-            if isinstance(ra, Scalar) and isinstance(rb, Scalar):
-                if (ra.lo is None) != (rb.lo is None) or (ra.lo is None and ra.values != rb.values):
-                    raise NotInFragment(f"values of types {a.ty.show()} and {b.ty.show()} compared", e.span)
-            elif isinstance(ra, SetRep) and isinstance(rb, SetRep):
-                if ra.values != rb.values:
-                    raise NotInFragment(f"sets of types {a.ty.show()} and {b.ty.show()} compared", e.span)
-            else:
+            to = self.reps.rep(e.ty, e.span) if op in (Op.UNION, Op.INTER, Op.DIFF) else self.common(ra, rb, e.span)
+            return self.fill(c, [(self.convert(self.ex(a), ra, to, a.span), "pset"),
+                                 (self.convert(self.ex(b), rb, to, b.span), "pset")])
+        if op in (Op.EQ, Op.NE):
+            if not self.compatible(self.reps.rep(a.ty, a.span), self.reps.rep(b.ty, b.span)):
                 raise NotInFragment(f"values of types {a.ty.show()} and {b.ty.show()} compared", e.span)
-            return c.format(self.ex(a), self.ex(b))
+            return self.fill(c, [(self.ex(a), self.ctype(self.reps.rep(a.ty))), (self.ex(b), self.ctype(self.reps.rep(b.ty)))])
         self._scalar_operand(a)
         self._scalar_operand(b)
-        return c.format(self.ex(a), self.ex(b))
+        if OPS[op].lazy:  # the right operand is evaluated only when needed: never bound first
+            return c.format(self.ex(a), self.ex(b))
+        return self.fill(c, [(self.ex(a), "int64_t"), (self.ex(b), "int64_t")])
+
+    def fill(self, template: str, operands: list[tuple[str, str]]) -> str:
+        """`template` (an operator row's `c`) on the operands; an operand with a block of its
+        own (labels, declarations) is bound to a temporary first, since a template or macro may
+        repeat it. Every operand of such a row is evaluated, so binding changes nothing."""
+        if not any("({" in code for code, _ in operands):
+            return template.format(*(code for code, _ in operands))
+        names, decls = [], []
+        for code, ctype in operands:
+            v = self.fresh("_op")
+            decls.append(f"{ctype} {v} = {code};")
+            names.append(v)
+        return f"({{ {' '.join(decls)} {template.format(*names)}; }})"
 
     def _x_IfExp(self, e: T.IfExp) -> str:
         r, ra, rb = (self.reps.rep(x.ty, x.span) for x in (e, e.then, e.orelse))
-        if ra.values != r.values or rb.values != r.values:
+        if not (self.compatible(ra, r) and self.compatible(rb, r)):
             raise NotInFragment("a conditional expression whose branches have different types", e.span)
         return f"({self.ex(e.cond)} ? {self.ex(e.then)} : {self.ex(e.orelse)})"
 
@@ -367,15 +466,7 @@ class Emitter:
         body = [f"int64_t {v} = 0;"]
         for (x, ft, check), fr in zip(fields, frs):
             o = self.fresh("_o")
-            cx = self.ex(x)
-            if fr.lo is not None:
-                if not isinstance(x.ty, IntT):
-                    raise NotInFragment(f"a value of type {x.ty.show()} for a field of type {ft.show()}", x.span)
-                body.append(f"int64_t {o} = {cx} - {fr.lo}; if ({o} < 0 || {o} >= {fr.size}) FAIL();")
-            else:
-                if x.ty != ft and not isinstance(ft, BoolT):
-                    raise NotInFragment(f"a value of type {x.ty.show()} for a field of type {ft.show()}", x.span)
-                body.append(f"int64_t {o} = {cx};")
+            body.append(f"int64_t {o} = {self.to_ord(self.ex(x), x.ty, fr, x.span, fail=True)};")
             body.append(f"{v} = {v} * {fr.size} + {o};")
             parts.append(o)
         return f"({{ {' '.join(body)} (int64_t){tb}[{v}]; }})"
@@ -429,8 +520,7 @@ class Emitter:
 
     def _same_field_type(self, ft: Type, et: Type, span: Span) -> None:
         fr, er = self.reps.rep(ft, span), self.reps.rep(et, span)
-        if isinstance(fr, Scalar) and isinstance(er, Scalar) and (fr.lo is not None) == (er.lo is not None) and \
-                (fr.lo is not None or fr.values == er.values):
+        if isinstance(fr, Scalar) and self.compatible(fr, er):
             return
         raise NotInFragment(f"a field of type {ft.show()} read as {et.show()}", span)
 
@@ -467,18 +557,8 @@ class Emitter:
         raise NotInFragment("a map that is not a variable's", e.span)
 
     def key_index(self, k: T.Expr, kt: Type, checked: bool, span: Span) -> str:
-        kr = self.reps.rep(kt, span)
-        x = self.ex(k)
-        if kr.lo is not None:
-            if not isinstance(k.ty, IntT):
-                raise NotInFragment(f"a key of type {k.ty.show()} for keys {kt.show()}", span)
-            if checked or not subtype(k.ty, kt):
-                v = self.fresh("_k")
-                return f"({{ int64_t {v} = {x} - {kr.lo}; if ({v} < 0 || {v} >= {kr.size}) FAIL(); {v}; }})"
-            return f"({x} - {kr.lo})" if kr.lo else x
-        if k.ty != kt and not isinstance(kt, BoolT):
-            raise NotInFragment(f"a key of type {k.ty.show()} for keys {kt.show()}", span)
-        return x
+        """The position of key `k` in a map over `kt` (failing outside, as a checked read does)."""
+        return self.to_ord(self.ex(k), k.ty, self.reps.rep(kt, span), span, fail=True)
 
     def _x_MapGet(self, e: T.MapGet) -> str:
         text, cell, d = self.lvalue(e)
@@ -496,7 +576,7 @@ class Emitter:
             raise NotInFragment(f"{sem.spelling} of a value of type {a.ty.show()}", e.span)
         out = sem.c.format(self.ex(a))
         if sem.failure is not None:  # min/max: an ordinal
-            if isinstance(r.elem, SetRep) or r.elem.lo is None or not isinstance(e.ty, IntT):
+            if not isinstance(r.elem, Scalar) or r.elem.kind != "int" or not isinstance(e.ty, IntT):
                 raise NotInFragment(f"{sem.spelling} of a set of type {a.ty.show()}", e.span)
             return f"({out} + {r.elem.lo})"
         if e.fn in (Fn.ANY, Fn.ALL) and not isinstance(r.elem, Scalar):
@@ -548,7 +628,7 @@ class Emitter:
         r = self.reps.rep(g.iter.ty, g.span)
         if not isinstance(r, SetRep):
             raise NotInFragment(f"iteration over a value of type {g.iter.ty.show()}", g.span)
-        if may_fail and not self.reps.ordered(r.ty.elem):
+        if may_fail and not self.reps.ordered(r):
             raise NotInFragment(f"a comprehension that may fail over {g.iter.ty.show()} (its order differs)", g.span)
         it = self.fresh("_it")
         w = self.fresh("_w")
@@ -608,36 +688,30 @@ class Emitter:
         if ty is None:
             return ""
         r = self.reps.rep(ty, span)
-        if isinstance(r, Scalar) and r.lo is not None:
-            return f"if ({x} < {r.lo} || {x} > {r.lo + r.size - 1}) FAIL(); "
-        xr = self.reps.rep(xt, span)
-        if xr.values == r.values:
+        if isinstance(r, Scalar) and r.kind in ("int", "enum"):
+            return f"if ({self.to_ord(x, xt, r, span)} < 0) FAIL(); "
+        if self.compatible(self.reps.rep(xt, span), r):
             return ""
         raise NotInFragment(f"a value of type {xt.show()} stored where {ty.show()} is expected", span)
 
     def assign(self, s: T.Assign) -> None:
         cell = self.cells[s.var]
-        target = f"t->v{s.var}"
-        for ke, mt in zip(s.path, s.path_types):
-            target += f"[{self.key_index(ke, mt.key, not subtype(ke.ty, mt.key), s.span)}]"
         if len(s.path) != len(cell.dims):
             raise NotInFragment("a map assigned as a whole", s.span)
+        target = f"t->v{s.var}"
+        for ke, mt in zip(s.path, s.path_types):
+            target += f"[{self.key_index(ke, mt.key, True, s.span)}]"
         r = cell.base
-        vr = self.reps.rep(s.value.ty, s.span)
-        if isinstance(r, SetRep) != isinstance(vr, SetRep) or (isinstance(r, SetRep) and r.values != vr.values) or \
-                (isinstance(r, Scalar) and ((r.lo is None) != (vr.lo is None) or (r.lo is None and r.values != vr.values))):
-            if s.check is None:
-                raise NotInFragment(f"a value of type {s.value.ty.show()} assigned to {s.name}", s.span)
+        if not self.compatible(r, self.reps.rep(s.value.ty, s.span)):
+            raise NotInFragment(f"a value of type {s.value.ty.show()} assigned to {s.name}", s.span)
         v = self.fresh("_a")
         chk = self.check(s.check, v, s.value.ty, s.span)
-        if isinstance(r, Scalar) and r.lo is None and s.check is not None:
-            raise NotInFragment(f"a checked assignment to {s.name}", s.span)
         self.emit(f"{{ {self.ctype(r)} {v} = {self.ex(s.value)}; {chk}{target} = {v}; }}")
 
     def choose(self, s: T.Choose, rest) -> None:
         r = self.reps.rep(s.domain.ty, s.span)
         assert isinstance(r, SetRep)
-        if not self.reps.ordered(r.ty.elem):
+        if not self.reps.ordered(r):
             raise NotInFragment(f"a choice from {s.domain.ty.show()} (its order differs from the reference's)", s.span)
         it, w, b, o, saved = (self.fresh(x) for x in ("_it", "_w", "_b", "_o", "_sv"))
         ct = self.ctype(r.elem)
@@ -654,8 +728,8 @@ class Emitter:
             cell = self.cells[s.var]
             if cell.dims:
                 raise NotInFragment(f"a map {s.name}' chosen as a whole", s.span)
-            if isinstance(cell.base, Scalar) and cell.base.lo is None and s.check is not None:
-                raise NotInFragment(f"a checked choice of {s.name}'", s.span)
+            if not self.compatible(cell.base, r.elem):
+                raise NotInFragment(f"a value of type {r.ty.elem.show()} chosen for {s.name}'", s.span)
             self.emit(self.check(s.check, x, r.ty.elem, s.span) + f"t->v{s.var} = {x};")
         rest()
         self.emit("} } *t = " + saved + "; }")
@@ -680,11 +754,9 @@ class Emitter:
             strides.reverse()
             idx = []
             for f, d, r in zip(a.formals, doms, reps):
-                if not isinstance(r, Scalar):
-                    raise NotInFragment(f"a parameter of type {f.ty.show()}", a.span)
                 i = self.fresh("_p")
                 self.emit(f"for (int64_t {i} = 0; {i} < {len(d)}; {i}++) {{")
-                self.emit(f"int64_t L{f.slot} = {'(' + i + ' + ' + str(r.lo) + ')' if r.lo is not None else i}; (void)L{f.slot};")
+                self.emit(f"{self.ctype(r)} L{f.slot} = {self.from_ord(r, i)}; (void)L{f.slot};")
                 self.local_reps[f.slot] = r
                 idx.append(i)
             inst = " + ".join([str(base)] + [f"{i} * {st}" for i, st in zip(idx, strides)])
@@ -723,9 +795,11 @@ class Emitter:
                     pk.append(f"memcpy(p, {ref}.w, {c.nbytes}); p += {c.nbytes};")
                     up.append(f"memcpy({ref}.w, p, {c.nbytes}); p += {c.nbytes};")
                 else:
-                    lo = c.base.lo or 0
-                    pk.append(f"{{ uint64_t o = (uint64_t)({ref} - {lo}); memcpy(p, &o, {c.nbytes}); p += {c.nbytes}; }}")
-                    up.append(f"{{ uint64_t o = 0; memcpy(&o, p, {c.nbytes}); {ref} = (int64_t)o + {lo}; p += {c.nbytes}; }}")
+                    b = c.base
+                    o = f"{ref} - {b.lo}" if b.kind == "int" else f"{self.enum_ordinals(b)}[{ref}]" if b.kind == "enum" else ref
+                    pk.append(f"{{ uint64_t o = (uint64_t)({o}); memcpy(p, &o, {c.nbytes}); p += {c.nbytes}; }}")
+                    up.append(f"{{ uint64_t o = 0; memcpy(&o, p, {c.nbytes}); {ref} = {self.from_ord(b, '(int64_t)o')}; "
+                              f"p += {c.nbytes}; }}")
         pk.append("}")
         up.append("}")
         return pk + up

@@ -25,6 +25,13 @@ typedef struct { uint64_t w[PSET_W]; } pset;
 PRELUDE = r"""
 static jmp_buf g_fail;
 #define FAIL() longjmp(g_fail, 1)
+static int64_t fail_value(void) { longjmp(g_fail, 1); }  /* FAIL() where an expression is needed */
+static pset pset_shift(pset a, int64_t by, int64_t n) {  /* bit i to i + by, dropping bits outside [0, n) */
+    pset r = {{0}};
+    for (int i = 0; i < PSET_W; i++) { uint64_t b = a.w[i]; while (b) { int64_t o = 64 * i + __builtin_ctzll(b) + by; b &= b - 1;
+        if (o >= 0 && o < n) r.w[o >> 6] |= (uint64_t)1 << (o & 63); } }
+    return r;
+}
 #define NOFIELD INT64_MIN
 
 static inline pset pset_or(pset a, pset b) { for (int i = 0; i < PSET_W; i++) a.w[i] |= b.w[i]; return a; }
