@@ -306,9 +306,9 @@ class Emitter:
             return x
         ea, eb = r.elem, to.elem
         if isinstance(ea, Scalar) and isinstance(eb, Scalar) and ea.kind == eb.kind == "int":
-            if not ea.values:
+            if not ea.values or not eb.values:
                 return "PSET0"
-            return f"pset_shift({x}, {ea.lo - eb.lo}, {to.size})"
+            return f"pset_shift({x}, {ea.values[0] - eb.values[0]}, {to.size})"
         raise NotInFragment(f"a set of type {r.ty.show()} used as {to.ty.show()}", span)
 
     def set_values(self, r: SetRep) -> str:
@@ -529,16 +529,16 @@ class Emitter:
         if not isinstance(t, UnionT):
             raise NotInFragment(f"a field of type {t.show()}", e.span)
         positions = dict(e.positions)
+        fields = dict(t.variants)
 
         def get(v):
             i = positions.get(v[0])
             if i is None:
                 return None
-            fs = t.variant(v[0])
-            return v[i], fs[i - 1][1]
+            return v[i], fields[v[0]][i - 1][1]
 
         for tag, i in positions.items():
-            self._same_field_type(t.variant(tag)[i - 1][1], e.ty, e.span)
+            self._same_field_type(fields[tag][i - 1][1], e.ty, e.span)
         tb = self._field_table(t, ("v", e.name), get, e.span)
         if {tag for tag, _ in t.variants} <= positions.keys():
             return f"{tb}[{self.ex(e.obj)}]"
