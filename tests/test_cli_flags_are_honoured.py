@@ -86,12 +86,13 @@ ROUTED = {
     "--k": (["--k", "2"], "k", 2),
     "--workers": (["--workers", "2"], "workers", 2),
     "--fingerprint": (["--fingerprint"], "fingerprint", True),
+    "--backend": (["--backend", "c"], "backend", "c"),
 }
 
 # (command, engine) -> the api function it runs, the arguments it always needs, the options it reads
 ROUTES = {
     ("check", "explicit"): ("check", [], {"--invariant", "--max-states", "--time-limit", "--max-memory", "--deadlock",
-                                         "--witness", "--workers", "--fingerprint"}),
+                                         "--witness", "--workers", "--fingerprint", "--backend"}),
     ("check", "bmc"): ("bmc", ["--engine", "bmc", "--depth", "3"],
                        {"--invariant", "--time-limit", "--max-memory", "--depth", "--timeout", "--deadlock", "--witness"}),
     ("simulate", None): ("simulate", [], {"--invariant", "--runs", "--steps", "--seed", "--deadlock", "--time-limit",
@@ -108,6 +109,7 @@ REFUSED = {
     ("check", "bmc", "--max-states"): "PS630",
     ("check", "bmc", "--workers"): "PS630",
     ("check", "bmc", "--fingerprint"): "PS630",
+    ("check", "bmc", "--backend"): "PS652",
 }
 
 
