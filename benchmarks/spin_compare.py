@@ -7,10 +7,10 @@ generated for each ballot count; Spin's stored-state count is pyspec's plus one 
 before the init step).
 
 Spin flags, as a Spin user checking a safety property of a model this size would set them:
-`-DSAFETY` (no cycle detection: Agreement is an assertion), `-DCOLLAPSE` (state compression,
-exact: the memory of a large run), `-DMEMLIM` at 4096 MB, `cc -O2`; `./pan -m10000 -w24`
-(search depth bound well above the 32 levels, 2^24 hash slots). Bitstate hashing is off: both
-searches are exact.
+`cc -O2 -DSAFETY` (no cycle detection: Agreement is an assertion) with `-DMEMLIM=4096`, once with
+states stored as they are and once with `-DCOLLAPSE` (exact state compression, for memory);
+`./pan -m10000 -w24` (a depth bound well above the 32 levels, 2^24 hash slots). Bitstate hashing
+is off: every search here is exact. The ratio is to the faster of the two Spin runs.
 
 Without `spin` on the PATH the Spin half is skipped with a message (`apt-get install spin`).
 
@@ -36,7 +36,9 @@ sys.path.insert(0, ROOT)
 from benchmarks.baselines.paxos_promela import model  # noqa: E402
 from benchmarks.docs_figures import Figures  # noqa: E402
 
-SPIN_CFLAGS = ["-O2", "-DSAFETY", "-DCOLLAPSE", "-DMEMLIM=4096"]
+# Spin's two usual exact configurations: states stored as they are (fastest), and compressed
+SPIN_CONFIGS = {"plain": ["-O2", "-DSAFETY", "-DMEMLIM=4096"],
+                "collapse": ["-O2", "-DSAFETY", "-DCOLLAPSE", "-DMEMLIM=4096"]}
 PAN_ARGS = ["-m10000", "-w24"]
 
 
@@ -54,12 +56,12 @@ def run(cmd: list[str], cwd: str | None = None, env: dict | None = None) -> dict
             "rc": proc.returncode}
 
 
-def spin(max_ballot: int, work: str) -> dict:
+def spin(max_ballot: int, work: str, cflags: list[str]) -> dict:
     pml = os.path.join(work, "paxos.pml")
     with open(pml, "w") as f:
         f.write(model(3, 2, max_ballot))
     gen = run(["spin", "-a", "paxos.pml"], cwd=work)
-    cc = run(["cc", *SPIN_CFLAGS, "-o", "pan", "pan.c"], cwd=work)
+    cc = run(["cc", *cflags, "-o", "pan", "pan.c"], cwd=work)
     if gen["rc"] or cc["rc"]:
         raise SystemExit(f"spin -a or cc failed:\n{gen['err']}{cc['err']}")
     pan = run(["./pan", *PAN_ARGS], cwd=work)
@@ -100,12 +102,15 @@ def main(argv: list[str]) -> None:
         emit(f"ballots 0..{mb}:")
         s = None
         if have_spin:
-            with tempfile.TemporaryDirectory() as work:
-                s = spin(mb, work)
-            emit(f"  Spin              {s['states']:>10,} states stored, {s['errors']} errors; "
-                 f"spin -a + cc {s['compile_wall']:6.1f} s wall, pan {s['run_wall']:6.1f} s wall "
-                 f"{s['run_cpu']:6.1f} s CPU, peak {s['peak_mb']:,.0f} MB (pan's count {s['pan_mb']:,.0f} MB); "
-                 f"total {s['wall']:6.1f} s wall")
+            runs = {}
+            for name, cflags in SPIN_CONFIGS.items():
+                with tempfile.TemporaryDirectory() as work:
+                    r = runs[name] = spin(mb, work, cflags)
+                emit(f"  Spin, {name:<9} {r['states']:>10,} states stored, {r['errors']} errors; "
+                     f"spin -a + cc {r['compile_wall']:6.1f} s wall, pan {r['run_wall']:6.1f} s wall "
+                     f"{r['run_cpu']:6.1f} s CPU, peak {r['peak_mb']:,.0f} MB; total {r['wall']:6.1f} s wall "
+                     f"{r['cpu']:6.1f} s CPU")
+            s = min(runs.values(), key=lambda r: r["wall"])  # the ratio is to Spin's faster configuration
         with tempfile.TemporaryDirectory() as cache:
             c = pyspec(mb, "c", cache)
             warm = pyspec(mb, "c", cache)  # the module is in the cache now: the search alone
@@ -115,7 +120,7 @@ def main(argv: list[str]) -> None:
         if s is not None:
             assert s["states"] == c["states"] + 1, (s["states"], c["states"])
             assert s["errors"] == 0 and c["verdict"] == "holds"
-            emit(f"  ratio pyspec --backend c / Spin, wall with compiles: {c['wall'] / s['wall']:.2f}x (goal: at most 4); "
+            emit(f"  ratio pyspec --backend c / Spin's faster, wall with compiles: {c['wall'] / s['wall']:.2f}x (goal: at most 4); "
                  f"CPU: {c['cpu'] / s['cpu']:.2f}x; peak memory: {c['peak_mb'] / s['peak_mb']:.2f}x")
         if mb in a.python:
             p = pyspec(mb, "python", tempfile.gettempdir())
