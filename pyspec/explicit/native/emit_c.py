@@ -25,7 +25,7 @@ from pyspec.errors import SpecEvalError, Span
 from pyspec.explicit.evaluator import Compiler
 from pyspec.lang import typed as T
 from pyspec.lang.ops import FNS, OPS, Fn, Kind, Op
-from pyspec.lang.types import (BoolT, EnumT, IntT, MapT, RecordT, SetT, TupleT, Type, UnionT, domain, domain_size,
+from pyspec.lang.types import (AnyT, BoolT, EnumT, IntT, MapT, RecordT, SetT, TupleT, Type, UnionT, domain, domain_size,
                                sort_key, subtype)
 
 ORD_LIMIT = 1 << 16  # a scalar type with more values has no table
@@ -108,6 +108,8 @@ class Reps:
             if t.lo is None or t.hi is None:  # an intermediate value (int64_t); no variable's type
                 return Scalar(t, 0, (), None)
             return Scalar(t, t.lo, tuple(range(t.lo, t.hi + 1)), None)
+        if isinstance(t, SetT) and isinstance(t.elem, AnyT):  # `{}` before it has an element type
+            return SetRep(t, Scalar(t.elem, 0, (), None), (), {})
         if isinstance(t, SetT):
             n = domain_size(t.elem)
             if n is None or n > SET_BITS:
@@ -240,7 +242,8 @@ class Emitter:
     def compatible(self, ra: Any, rb: Any) -> bool:
         """Are C values of these representations comparable as they are (same meaning of bits)?"""
         if isinstance(ra, SetRep) and isinstance(rb, SetRep):
-            return ra.values == rb.values
+            # the empty set of no element type has no bit set, whatever the other's type
+            return ra.values == rb.values or isinstance(ra.ty.elem, AnyT) or isinstance(rb.ty.elem, AnyT)
         if isinstance(ra, Scalar) and isinstance(rb, Scalar):
             if ra.kind != rb.kind:
                 return False
