@@ -39,3 +39,10 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# pyspec against Spin on Paxos (docs/performance.md, "Against Spin"): installs the Debian `spin`
+# package when missing (as root; otherwise the benchmark says so and runs the pyspec half only).
+.PHONY: bench-spin
+bench-spin: $(STAMP)
+	-./scripts/system-packages.sh spin gcc
+	$(BIN)/python benchmarks/spin_compare.py
