@@ -16,7 +16,8 @@ import tempfile
 from dataclasses import dataclass
 
 from pyspec.errors import UsageError
-from pyspec.explicit.native.emit_c import Cell, Emitter, NotInFragment, Scalar, SetRep
+from pyspec.explicit.native.module_c import ModuleEmitter
+from pyspec.explicit.native.reps import Cell, NotInFragment, Scalar, SetRep
 from pyspec.explicit.native.runtime_c import HEADER, PRELUDE, SEARCH
 from pyspec.lang import typed as T
 from pyspec.lang.types import domain
@@ -82,11 +83,11 @@ def _fold(flat: list, dims: tuple[int, ...]):
     return tuple(_fold(flat[i * size:(i + 1) * size], dims[1:]) for i in range(dims[0]))
 
 
-def source(spec: T.CheckedSpec, invariants: tuple[str, ...], reachables: tuple[str, ...]) -> tuple[str, Emitter]:
+def source(spec: T.CheckedSpec, invariants: tuple[str, ...], reachables: tuple[str, ...]) -> tuple[str, ModuleEmitter]:
     """The C source of the spec's module; raises NotInFragment."""
     if spec.constraints:
         raise NotInFragment("a `constraint` (the native search expands every state)", spec.constraints[0].span)
-    em = Emitter(spec)
+    em = ModuleEmitter(spec)
     em.successors(None)
     em.predicates("invariant_holds", [_invariant(spec, n).expr for n in invariants])
     em.predicates("reach_true", [_reachable(spec, n).expr for n in reachables])

@@ -18,160 +18,15 @@ is in ordinal order, which for the element types accepted is the reference's dec
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
 from typing import Any
 
 from pyspec.errors import SpecEvalError, Span
 from pyspec.explicit.evaluator import Compiler
+from pyspec.explicit.native.reps import Cell, NotInFragment, Reps, Scalar, SetRep, state_cell
 from pyspec.lang import typed as T
 from pyspec.lang.ops import FNS, OPS, Fn, Kind, Op
-from pyspec.lang.types import (AnyT, BoolT, EnumT, IntT, MapT, RecordT, SetT, TupleT, Type, UnionT, domain, domain_size,
-                               sort_key, subtype)
-
-ORD_LIMIT = 1 << 16  # a scalar type with more values has no table
-SET_BITS = 4096  # the widest set, in bits (elements)
-MAX_LINES = 200_000  # generated C past this is refused (continuations duplicated too often)
-
-
-class NotInFragment(Exception):
-    """A construct outside the native fragment; `span` is where it is (None: the spec as a whole)."""
-
-    def __init__(self, what: str, span: Span | None = None) -> None:
-        super().__init__(what)
-        self.what = what
-        self.span = span
-
-
-@dataclass(frozen=True)
-class Scalar:
-    """How the C code holds a value of a scalar type: an int is itself (`lo` set: ordinal + lo);
-    an enum value (a string) its global id (`gids`, shared by every enum type of the spec, so
-    that `state == "idle"` compares values of two enum types); any other its ordinal."""
-
-    ty: Type
-    lo: int | None
-    values: tuple
-    index: Any  # value -> ordinal (a dict), for a non-int type
-    gids: tuple[int, ...] | None = None  # enum: the global id of each ordinal
-
-    @property
-    def size(self) -> int:
-        return len(self.values)
-
-    @property
-    def kind(self) -> str:
-        return "int" if self.lo is not None else "enum" if self.gids is not None else "ord"
-
-    def ordinal_of(self, v: Any) -> int:
-        return v - self.lo if self.lo is not None else self.index[v]
-
-    def to_c(self, v: Any) -> int:
-        """The C value of Python value `v`."""
-        if self.lo is not None:
-            return v
-        return self.gids[self.index[v]] if self.gids is not None else self.index[v]
-
-
-@dataclass(frozen=True)
-class SetRep:
-    ty: SetT
-    elem: Any  # Scalar, or SetRep for sets of sets
-    values: tuple  # the element type's domain: bit i is values[i]
-    index: Any
-
-    @property
-    def size(self) -> int:
-        return len(self.values)
-
-
-def _ordered(t: Type, values: tuple) -> bool:
-    key = sort_key(t)
-    return all(key(a) < key(b) for a, b in zip(values, values[1:]))
-
-
-class Reps:
-    """The representation of every type met, built once (and the widest set, which sizes `pset`)."""
-
-    def __init__(self) -> None:
-        self._reps: dict[Type, Any] = {}
-        self.words = 1
-        self.gid: dict[Any, int] = {}  # enum value -> its global id
-
-    def rep(self, t: Type, span: Span | None = None) -> Any:
-        r = self._reps.get(t)
-        if r is None:
-            r = self._reps[t] = self._make(t, span)
-        return r
-
-    def _make(self, t: Type, span: Span | None) -> Any:
-        if isinstance(t, IntT):
-            if t.lo is None or t.hi is None:  # an intermediate value (int64_t); no variable's type
-                return Scalar(t, 0, (), None)
-            return Scalar(t, t.lo, tuple(range(t.lo, t.hi + 1)), None)
-        if isinstance(t, SetT) and isinstance(t.elem, AnyT):  # `{}` before it has an element type
-            return SetRep(t, Scalar(t.elem, 0, (), None), (), {})
-        if isinstance(t, SetT):
-            n = domain_size(t.elem)
-            if n is None or n > SET_BITS:
-                raise NotInFragment(f"the set type {t.show()} (more than {SET_BITS} possible elements)", span)
-            elem = self.rep(t.elem, span)
-            if isinstance(elem, SetRep) and elem.size > 20:
-                raise NotInFragment(f"the set type {t.show()} (sets of large sets)", span)
-            values = domain(t.elem)
-            self.words = max(self.words, (n + 63) // 64)
-            return SetRep(t, elem, values, {v: i for i, v in enumerate(values)})
-        if isinstance(t, EnumT):
-            values = domain(t)
-            gids = tuple(self.gid.setdefault(v, len(self.gid)) for v in values)
-            return Scalar(t, None, values, {v: i for i, v in enumerate(values)}, gids)
-        if isinstance(t, (BoolT, UnionT, RecordT, TupleT)):
-            n = domain_size(t)
-            if n is None or n > ORD_LIMIT:
-                raise NotInFragment(f"the type {t.show()} (more than {ORD_LIMIT:,} values)", span)
-            values = domain(t)
-            return Scalar(t, None, values, {v: i for i, v in enumerate(values)})
-        raise NotInFragment(f"values of type {t.show()}", span)
-
-    def ordered(self, r: SetRep) -> bool:
-        """Is bit order, for a set of representation `r`, the reference's declared order of its
-        element type?"""
-        return _ordered(r.ty.elem, r.values)
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One variable of the state: `dims` the key counts of its maps (outermost first), `base`
-    the representation of what the innermost map holds (or of the variable itself)."""
-
-    var: int
-    dims: tuple[int, ...]
-    keys: tuple[Type, ...]
-    base: Any
-    nbytes: int  # bytes of one element in the packed key
-
-    @property
-    def count(self) -> int:
-        n = 1
-        for d in self.dims:
-            n *= d
-        return n
-
-
-def _cell(reps: Reps, var: int, t: Type, span: Span) -> Cell:
-    dims, keys = [], []
-    while isinstance(t, MapT):
-        n = domain_size(t.key)
-        if n is None:
-            raise NotInFragment(f"a map over the unbounded type {t.key.show()}", span)
-        reps.rep(t.key, span)
-        dims.append(n)
-        keys.append(t.key)
-        t = t.value
-    base = reps.rep(t, span)
-    if isinstance(t, IntT) and (t.lo is None or t.hi is None):
-        raise NotInFragment(f"a variable of the unbounded type {t.show()}", span)
-    nbytes = (base.size + 7) // 8 if isinstance(base, SetRep) else max(1, ((base.size - 1).bit_length() + 7) // 8)
-    return Cell(var, tuple(dims), tuple(keys), base, nbytes)
+from pyspec.lang.types import AnyT, BoolT, IntT, RecordT, SetT, TupleT, Type, UnionT, domain, subtype
 
 
 class Emitter:
@@ -190,7 +45,7 @@ class Emitter:
         self.enum_tables: dict[str, Scalar] = {}
         self.lines: list[str] = []
         self.n = 0
-        self.cells = tuple(_cell(self.reps, i, v.ty, v.span) for i, v in enumerate(spec.vars))
+        self.cells = tuple(state_cell(self.reps, i, v.ty, v.span) for i, v in enumerate(spec.vars))
         self.cvar = "s"  # the state the unprimed variables are read from
         self.local_reps: dict[int, Any] = {}
 
@@ -459,7 +314,6 @@ class Emitter:
         for fr in frs:
             if not isinstance(fr, Scalar):
                 raise NotInFragment("a record or variant with a set field", span)
-        import itertools
         items = []
         for combo in itertools.product(*(fr.values for fr in frs)):
             items.append(str(r.index[prefix + combo]))
@@ -644,172 +498,6 @@ class Emitter:
         return (f"{{ pset {it} = {self.ex(g.iter)}; for (int {w} = 0; {w} < PSET_W; {w}++) {{ uint64_t {b} = {it}.w[{w}]; "
                 f"while ({b}) {{ int64_t {o} = 64 * {w} + __builtin_ctzll({b}); {b} &= {b} - 1; "
                 f"{ct} L{g.slot} = {self.decode_elem(r, o)}; (void)L{g.slot}; if ({conds}) {{ {inner} }} }} }} }}")
-
-    # ---- statements -----------------------------------------------------------------------------
-
-    def emit(self, s: str) -> None:
-        self.lines.append(s)
-        if len(self.lines) > MAX_LINES:
-            raise NotInFragment("an action whose generated C is too large")
-
-    def block(self, stmts: tuple, i: int, finish) -> None:
-        """Emit stmts[i:] then `finish()`; every path ends in its own `finish` (an `if` gets
-        the rest of the block in each branch), so the next state `t` is only ever written along
-        the path that emits it."""
-        if i == len(stmts):
-            finish()
-            return
-        s = stmts[i]
-        if isinstance(s, T.Require):
-            self.emit(f"if ({self.ex(s.cond)}) {{")
-            self.block(stmts, i + 1, finish)
-            self.emit("}")
-        elif isinstance(s, T.Let):
-            r = self.reps.rep(s.value.ty, s.span)
-            self.emit("{")
-            self.emit(f"{self.ctype(r)} L{s.slot} = {self.ex(s.value)};")
-            self.local_reps[s.slot] = r
-            self.block(stmts, i + 1, finish)
-            self.emit("}")
-        elif isinstance(s, T.Assign):
-            self.assign(s)
-            self.block(stmts, i + 1, finish)
-        elif isinstance(s, T.Choose):
-            self.choose(s, lambda: self.block(stmts, i + 1, finish))
-        elif isinstance(s, T.If):
-            saved = self.fresh("_sv")
-            self.emit(f"{{ St {saved} = *t; if ({self.ex(s.cond)}) {{")
-            self.block(s.then + stmts[i + 1:], 0, finish)
-            self.emit(f"}} else {{ *t = {saved};")
-            self.block(s.orelse + stmts[i + 1:], 0, finish)
-            self.emit(f"}} *t = {saved}; }}")
-        else:
-            raise NotInFragment(f"the statement {type(s).__name__}", getattr(s, "span", None))
-
-    def check(self, ty: Type | None, x: str, xt: Type, span: Span) -> str:
-        """C statements failing when the value `x` (of static type `xt`) is outside `ty`."""
-        if ty is None:
-            return ""
-        r = self.reps.rep(ty, span)
-        if isinstance(r, Scalar) and r.kind in ("int", "enum"):
-            return f"if ({self.to_ord(x, xt, r, span)} < 0) FAIL(); "
-        if self.compatible(self.reps.rep(xt, span), r):
-            return ""
-        raise NotInFragment(f"a value of type {xt.show()} stored where {ty.show()} is expected", span)
-
-    def assign(self, s: T.Assign) -> None:
-        cell = self.cells[s.var]
-        if len(s.path) != len(cell.dims):
-            raise NotInFragment("a map assigned as a whole", s.span)
-        target = f"t->v{s.var}"
-        for ke, mt in zip(s.path, s.path_types):
-            target += f"[{self.key_index(ke, mt.key, True, s.span)}]"
-        r = cell.base
-        if not self.compatible(r, self.reps.rep(s.value.ty, s.span)):
-            raise NotInFragment(f"a value of type {s.value.ty.show()} assigned to {s.name}", s.span)
-        v = self.fresh("_a")
-        chk = self.check(s.check, v, s.value.ty, s.span)
-        self.emit(f"{{ {self.ctype(r)} {v} = {self.ex(s.value)}; {chk}{target} = {v}; }}")
-
-    def choose(self, s: T.Choose, rest) -> None:
-        r = self.reps.rep(s.domain.ty, s.span)
-        assert isinstance(r, SetRep)
-        if not self.reps.ordered(r):
-            raise NotInFragment(f"a choice from {s.domain.ty.show()} (its order differs from the reference's)", s.span)
-        it, w, b, o, saved = (self.fresh(x) for x in ("_it", "_w", "_b", "_o", "_sv"))
-        ct = self.ctype(r.elem)
-        self.emit(f"{{ pset {it} = {self.ex(s.domain)}; St {saved} = *t; for (int {w} = 0; {w} < PSET_W; {w}++) "
-                  f"{{ uint64_t {b} = {it}.w[{w}]; while ({b}) {{ int64_t {o} = 64 * {w} + __builtin_ctzll({b}); "
-                  f"{b} &= {b} - 1; *t = {saved};")
-        x = self.fresh("_c")
-        self.emit(f"{ct} {x} = {self.decode_elem(r, o)};")
-        if s.var is None:
-            assert s.slot is not None
-            self.local_reps[s.slot] = r.elem
-            self.emit(f"{ct} L{s.slot} = {x}; (void)L{s.slot};")
-        else:
-            cell = self.cells[s.var]
-            if cell.dims:
-                raise NotInFragment(f"a map {s.name}' chosen as a whole", s.span)
-            if not self.compatible(cell.base, r.elem):
-                raise NotInFragment(f"a value of type {r.ty.elem.show()} chosen for {s.name}'", s.span)
-            self.emit(self.check(s.check, x, r.ty.elem, s.span) + f"t->v{s.var} = {x};")
-        rest()
-        self.emit("} } *t = " + saved + "; }")
-
-    # ---- the module -----------------------------------------------------------------------------
-
-    def successors(self, instances) -> None:
-        self.emit("static void successors(const St *s, Ctx *ctx) {")
-        self.emit("St tt = *s; St *t = &tt;")
-        base = 0
-        for a in self.spec.actions:
-            doms = [domain(f.ty) for f in a.formals]
-            reps = [self.reps.rep(f.ty, a.span) for f in a.formals]
-            count = 1
-            for d in doms:
-                count *= len(d)
-            self.emit(f"/* action {a.name} */ {{")
-            strides, stride = [], 1
-            for d in reversed(doms):
-                strides.append(stride)
-                stride *= len(d)
-            strides.reverse()
-            idx = []
-            for f, d, r in zip(a.formals, doms, reps):
-                i = self.fresh("_p")
-                self.emit(f"for (int64_t {i} = 0; {i} < {len(d)}; {i}++) {{")
-                self.emit(f"{self.ctype(r)} L{f.slot} = {self.from_ord(r, i)}; (void)L{f.slot};")
-                self.local_reps[f.slot] = r
-                idx.append(i)
-            inst = " + ".join([str(base)] + [f"{i} * {st}" for i, st in zip(idx, strides)])
-            self.emit("*t = *s;")
-            self.block(a.body, 0, lambda: self.emit(f"emit(ctx, {inst}, t);"))
-            self.emit("}" * len(a.formals) + " }")
-            base += count
-        self.emit("}")
-
-    def predicates(self, name: str, exprs: list[T.Expr]) -> None:
-        self.emit(f"static int {name}(const St *s, int k) {{")
-        self.emit("switch (k) {")
-        for k, x in enumerate(exprs):
-            self.emit(f"case {k}: return ({self.ex(x)}) ? 1 : 0;")
-        self.emit("}")
-        self.emit("return 0; }")
-
-    def layout(self) -> list[str]:
-        out = ["typedef struct {"]
-        for c in self.cells:
-            dims = "".join(f"[{d}]" for d in c.dims)
-            out.append(f"    {self.ctype(c.base)} v{c.var}{dims};")
-        if not self.cells:
-            out.append("    int64_t _none;")
-        out.append("} St;")
-        return out
-
-    def pack_unpack(self) -> list[str]:
-        pk = ["static void pack(const St *s, uint8_t *k) {", "uint8_t *p = k;"]
-        up = ["static void unpack(const uint8_t *k, St *s) {", "const uint8_t *p = k;", "memset(s, 0, sizeof *s);"]
-        for c in self.cells:
-            flat = f"((({self.ctype(c.base)} *)&s->v{c.var}))" if c.dims else None
-            for j in range(c.count):
-                ref = f"{flat}[{j}]" if flat else f"s->v{c.var}"
-                if isinstance(c.base, SetRep):
-                    pk.append(f"memcpy(p, {ref}.w, {c.nbytes}); p += {c.nbytes};")
-                    up.append(f"memcpy({ref}.w, p, {c.nbytes}); p += {c.nbytes};")
-                else:
-                    b = c.base
-                    o = f"{ref} - {b.lo}" if b.kind == "int" else f"{self.enum_ordinals(b)}[{ref}]" if b.kind == "enum" else ref
-                    pk.append(f"{{ uint64_t o = (uint64_t)({o}); memcpy(p, &o, {c.nbytes}); p += {c.nbytes}; }}")
-                    up.append(f"{{ uint64_t o = 0; memcpy(&o, p, {c.nbytes}); {ref} = {self.from_ord(b, '(int64_t)o')}; "
-                              f"p += {c.nbytes}; }}")
-        pk.append("}")
-        up.append("}")
-        return pk + up
-
-    @property
-    def keybytes(self) -> int:
-        return max(1, sum(c.nbytes * c.count for c in self.cells))
 
 
 class _NoFold:

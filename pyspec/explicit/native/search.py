@@ -18,7 +18,7 @@ from typing import Any
 from pyspec.errors import SpecEvalError, UsageError
 from pyspec.explicit.compiled import CompiledSpec
 from pyspec.explicit.native.build import Module, build
-from pyspec.explicit.native.emit_c import NotInFragment
+from pyspec.explicit.native.reps import NotInFragment
 from pyspec.explicit.results import check_initial, failing_instance, outcome, reached, search_stats, store_trace
 from pyspec.explicit.store import Store
 from pyspec.limits import Budget, LimitReached, resident_mb
