@@ -37,6 +37,7 @@ def _run(spec, backend: str, **opts):
     except SpecEvalError as e:
         return ("error", e.code, e.message, e.span, e.trace)
     st = r.stats
+    assert ("native_compile_seconds" in st) == (backend == "c")
     return (r.verdict, r.violated, r.reason, st["states"], st["depth"], st["transitions"], st["never_enabled"], r.trace,
             r.reachable)
 

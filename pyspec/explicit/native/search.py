@@ -112,7 +112,9 @@ def _search(compiled, opts, names, rnames, mod: Module, ctx: int, t0, c0, budget
         buf = ctypes.create_string_buffer(max(len(fired), 1))
         lib.ps_fired(ctx, buf)
         fired[:] = buf.raw[:len(fired)]
-        return search_stats(compiled, len(store), depth, t0, c0, int(lib.ps_transitions(ctx)), fired)
+        out = search_stats(compiled, len(store), depth, t0, c0, int(lib.ps_transitions(ctx)), fired)
+        out["native_compile_seconds"] = round(mod.compile_seconds, 3)  # 0 when the module was cached
+        return out
 
     def finish(verdict: Verdict, depth: int, index: int | None = None, prop: str | None = None, reason=None):
         for k, n in enumerate(rnames):
