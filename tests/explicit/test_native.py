@@ -72,6 +72,46 @@ def test_library_specs_agree_with_the_python_engine(spec, request):
         assert request.node.callspec.id in OUTSIDE, e.message
 
 
+def _in_fragment(spec, names=None):
+    names = tuple(i.name for i in spec.invariants) if names is None else names
+    try:
+        return native.native_module(compile_spec(spec), names, ())
+    except UsageError as e:
+        assert e.code == "PS651", e.message
+        return None
+
+
+def _step_cases():
+    out = [pytest.param(p.values[0], id=p.id) for p in _library()]
+    out.append(pytest.param(loads(re.sub(r"invariant Total: .*\n", "", test_codegen.ERRORS)), id="errors"))
+    return out
+
+
+@pytest.mark.parametrize("spec", _step_cases())
+def test_successors_and_invariants_agree_state_by_state(spec):
+    """As the generated Python is held to the closures (test_codegen.py): on reachable states of
+    each spec, the C module's successors are the closures' (same pairs, same order), or both
+    fail; the first failing invariant is the same, or both fail to evaluate."""
+    mod = _in_fragment(spec)
+    if mod is None:
+        pytest.skip("outside the fragment (refused with PS651)")
+    ref = compile_spec(spec)
+    names = tuple(i.name for i in spec.invariants)
+    step, failing = ref.step_fn(), ref.invariant_fn(names)
+    for state in test_codegen._reachable(ref, 600):
+        try:
+            expected = step(state)
+        except SpecEvalError:
+            expected = None
+        assert mod.successors(state) == expected
+        try:
+            bad = failing(state)
+            expected_inv: int | None = -1 if bad is None else names.index(bad)
+        except SpecEvalError:
+            expected_inv = None
+        assert mod.first_failing(state) == expected_inv
+
+
 SNIPPETS = [v for n, v in sorted(vars(test_explore).items()) if n.isupper() and isinstance(v, str)
             and v.lstrip().startswith("spec ")]
 

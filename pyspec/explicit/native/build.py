@@ -50,6 +50,27 @@ class Module:
                     out += c.base.ordinal_of(x).to_bytes(c.nbytes, "little")
         return bytes(out) or b"\0"
 
+    def successors(self, state: tuple) -> list[tuple[int, tuple]] | None:
+        """The C module's (instance, next state) pairs of `state`, in order; None when C fails to
+        evaluate them (the reference engine raises there). For the differential tests."""
+        stride = (self.keybytes + 7) // 8 * 8
+        cap = 64
+        while True:
+            out = ctypes.create_string_buffer(cap * stride)
+            insts = (ctypes.c_int64 * cap)()
+            n = self.lib.ps_successors(self.pack(state), out, insts, cap)
+            if n < 0:
+                return None
+            if n <= cap:
+                raw = out.raw
+                return [(insts[i], self.unpack(raw[i * stride:i * stride + self.keybytes])) for i in range(n)]
+            cap = n
+
+    def first_failing(self, state: tuple) -> int | None:
+        """The index of the first invariant false in `state` (-1: none), None when C fails to evaluate them."""
+        k = self.lib.ps_first_failing(self.pack(state))
+        return None if k == -2 else int(k)
+
     def unpack(self, key: bytes) -> tuple:
         """The Python state of a packed key (values from the types' domains, as the reference's)."""
         at = 0
@@ -177,6 +198,8 @@ def _declare(lib: ctypes.CDLL) -> None:
         "ps_transitions": (i64, [p]), "ps_parent": (i64, [p, i64]), "ps_via": (i64, [p, i64]),
         "ps_key": (None, [p, i64, ctypes.c_char_p]), "ps_fired": (None, [p, ctypes.c_char_p]),
         "ps_reach_index": (i64, [p, i32]), "ps_reach_depth": (i64, [p, i32]), "ps_bytes": (i64, [p]),
+        "ps_successors": (i64, [ctypes.c_char_p, ctypes.c_char_p, ctypes.POINTER(i64), i64]),
+        "ps_first_failing": (i64, [ctypes.c_char_p]),
     }
     for name, (res, args) in sig.items():
         fn = getattr(lib, name)

@@ -163,7 +163,19 @@ void ps_reached(Ctx *c, int k) { if (c->pending[k]) { c->pending[k] = 0; c->npen
 static Ctx *g_ctx;
 static int64_t g_stop;
 
+/* One state's successors collected instead of searched (ps_successors, for the differential tests). */
+static uint8_t *g_out; static int64_t *g_insts; static int64_t g_count, g_cap;
+
 static void emit(Ctx *c, int64_t inst, const St *t) {
+    if (g_out) {
+        if (g_count < g_cap) {
+            memset(g_out + g_count * KEYSTRIDE, 0, KEYSTRIDE);
+            pack(t, g_out + g_count * KEYSTRIDE);
+            g_insts[g_count] = inst;
+        }
+        g_count++;
+        return;
+    }
     c->nsucc++;
     if (g_stop) return;
     c->fired[inst] = 1;
@@ -223,4 +235,28 @@ void ps_fired(Ctx *c, uint8_t *out) { memcpy(out, c->fired, NINST); }
 int64_t ps_reach_index(Ctx *c, int k) { return c->reach_index[k]; }
 int64_t ps_reach_depth(Ctx *c, int k) { return c->reach_depth[k]; }
 int64_t ps_bytes(Ctx *c) { return (int64_t)(c->cap * (KEYSTRIDE + 8) + (c->tmask + 1) * 4); }
+
+/* The successors of the state `key` into `out` (KEYSTRIDE bytes each) and `insts`: how many
+   (more than `cap`: call again with room), or -1 when evaluating them fails. */
+int64_t ps_successors(const uint8_t *key, uint8_t *out, int64_t *insts, int64_t cap) {
+    St s;
+    uint8_t k[KEYSTRIDE] = {0};
+    memcpy(k, key, KEYBYTES);
+    unpack(k, &s);
+    g_out = out; g_insts = insts; g_count = 0; g_cap = cap;
+    if (setjmp(g_fail)) { g_out = 0; return -1; }
+    successors(&s, 0);
+    g_out = 0;
+    return g_count;
+}
+
+/* The index of the first invariant false in the state `key`, -1 when all hold, -2 when one fails to evaluate. */
+int64_t ps_first_failing(const uint8_t *key) {
+    St s;
+    uint8_t k[KEYSTRIDE] = {0};
+    memcpy(k, key, KEYBYTES);
+    unpack(k, &s);
+    if (setjmp(g_fail)) return -2;
+    return first_failing(&s);
+}
 """
