@@ -25,6 +25,7 @@ from pyspec.errors import SpecEvalError, Span
 from pyspec.explicit.evaluator import Compiler
 from pyspec.explicit.native.reps import Cell, NotInFragment, Reps, Scalar, SetRep, state_cell
 from pyspec.lang import typed as T
+from pyspec.lang.analysis import chain_operands, conjuncts
 from pyspec.lang.ops import FNS, OPS, Fn, Kind, Op
 from pyspec.lang.types import AnyT, BoolT, IntT, RecordT, SetT, TupleT, Type, UnionT, domain, subtype
 
@@ -468,7 +469,12 @@ class Emitter:
                 return f"{{ int64_t {x} = {self.ex(e.elem)}; if (!{have} || {x} {cmp} {acc}) {{ {acc} = {x}; {have} = 1; }} }}"
         else:
             raise NotInFragment(f"a {kind} comprehension", e.span)
-        loops = self.loops(e.gens, body, may_fail, e.span)
+        restrict: dict[int, str] = {}
+        if kind in (Kind.ANY, Kind.ALL):
+            # an element whose leading tag test is false leaves any()/all() as it was
+            slots = [g.slot for g in e.gens] if not may_fail else [e.gens[-1].slot]
+            restrict = {k: v for k, v in _leading_tags(e.elem, kind == Kind.ALL).items() if k in slots}
+        loops = self.loops(e.gens, body, may_fail, e.span, restrict)
         pre = f"{ctype} {acc} = {init}; "
         if kind in (Kind.MIN, Kind.MAX):
             pre += f"int {have} = 0; "
@@ -477,10 +483,15 @@ class Emitter:
             post = ""
         return f"({{ {pre}{loops} {label}: ; {post}{acc}; }})"
 
-    def loops(self, gens, body, may_fail: bool, span: Span) -> str:
-        """Nested loops over the generators' sets, in ordinal order, with their filters."""
+    def loops(self, gens, body, may_fail: bool, span: Span, restrict: dict[int, str] | None = None) -> str:
+        """Nested loops over the generators' sets, in ordinal order, with their filters.
+        `restrict`: gen slot -> the only union tag whose values can change the result; a gen's
+        own leading tag filters are added. The set is masked to that variant's values (bits
+        contiguous in the union's domain order), so the loop skips, in the same order, exactly
+        the elements the reference rejects by a tag test that cannot fail."""
         if not gens:
             return body()
+        restrict = dict(restrict or {})
         g = gens[0]
         r = self.reps.rep(g.iter.ty, g.span)
         if not isinstance(r, SetRep):
@@ -494,10 +505,50 @@ class Emitter:
         self.local_reps[g.slot] = r.elem
         ct = self.ctype(r.elem)
         conds = " && ".join(f"({self.ex(c)})" for c in g.conds) or "1"
-        inner = self.loops(gens[1:], body, may_fail, span)
-        return (f"{{ pset {it} = {self.ex(g.iter)}; for (int {w} = 0; {w} < PSET_W; {w}++) {{ uint64_t {b} = {it}.w[{w}]; "
+        inner = self.loops(gens[1:], body, may_fail, span, restrict)
+        source = self.ex(g.iter)
+        own = _leading_tags_of_conds(g.conds).get(g.slot)
+        tag = own if own is not None else restrict.get(g.slot)
+        if tag is not None and isinstance(r.elem, Scalar) and isinstance(r.ty.elem, UnionT):
+            mask = self.pset_lit([i for i, v in enumerate(r.values) if v[0] == tag])
+            source = f"pset_and({source}, {mask})"
+        return (f"{{ pset {it} = {source}; for (int {w} = 0; {w} < PSET_W; {w}++) {{ uint64_t {b} = {it}.w[{w}]; "
                 f"while ({b}) {{ int64_t {o} = 64 * {w} + __builtin_ctzll({b}); {b} &= {b} - 1; "
                 f"{ct} L{g.slot} = {self.decode_elem(r, o)}; (void)L{g.slot}; if ({conds}) {{ {inner} }} }} }} }}")
+
+
+def _leading_tags(e: T.Expr, negated: bool) -> dict[int, str]:
+    """Local slot -> tag for the leading operands of `e` that test a local's tag: conjuncts
+    `x is T` (or, `negated`, disjuncts `not (x is T)`), before any other operand (whose
+    evaluation might fail, so the reference would reach it)."""
+    parts = conjuncts(e) if not negated else _disjuncts(e)
+    out: dict[int, str] = {}
+    for p in parts:
+        if negated:
+            if not (isinstance(p, T.Unary) and p.op == Op.NOT):
+                break
+            p = p.operand
+        if not (isinstance(p, T.IsTag) and isinstance(p.obj, T.Local)):
+            break
+        out.setdefault(p.obj.slot, p.tag)
+    return out
+
+
+def _leading_tags_of_conds(conds: tuple) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for c in conds:
+        tags = _leading_tags(c, False)
+        for k, v in tags.items():
+            out.setdefault(k, v)
+        if len(tags) == 0 or any(not (isinstance(p, T.IsTag) and isinstance(p.obj, T.Local)) for p in conjuncts(c)):
+            break
+    return out
+
+
+def _disjuncts(e: T.Expr) -> list[T.Expr]:
+    if isinstance(e, T.Binary) and e.op == Op.OR:
+        return [d for x in chain_operands(e) for d in _disjuncts(x)]
+    return [e]
 
 
 class _NoFold:
