@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 
 from pyspec.errors import UsageError
@@ -163,8 +164,6 @@ def compiler() -> str:
 
 def build(spec: T.CheckedSpec, invariants: tuple[str, ...], reachables: tuple[str, ...]) -> Module:
     """Generate, compile (or find in the cache) and load the spec's module."""
-    import time
-
     text, em = source(spec, invariants, reachables)
     cc = compiler()
     digest = hashlib.sha256((text + "\0" + " ".join(CFLAGS) + "\0" + cc).encode()).hexdigest()[:24]

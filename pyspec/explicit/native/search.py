@@ -187,22 +187,15 @@ def _reference_error(compiled: CompiledSpec, store: NativeStore, status: int, in
     s = store.state(index)
     try:
         if status == FAIL_STEP:
-            try:
-                compiled.step_fn()(s)
-            except SpecEvalError as e:
-                raise e.with_step(f"in {failing_instance(compiled, s)}", store_trace(compiled, store, index)) from None
+            compiled.step_fn()(s)
         elif status == FAIL_INV:
-            try:
-                failing(s)
-            except SpecEvalError as e:
-                raise e.with_step("while checking invariants", store_trace(compiled, store, index)) from None
+            failing(s)
         else:
-            try:
-                for n in rnames:
-                    compiled.reachable_fn((n,))(s)
-            except SpecEvalError as e:
-                raise e.with_step("while checking reachable properties", store_trace(compiled, store, index)) from None
-    except UsageError:
-        raise
+            for n in rnames:
+                compiled.reachable_fn((n,))(s)
+    except SpecEvalError as e:
+        what = {FAIL_STEP: f"in {failing_instance(compiled, s)}", FAIL_INV: "while checking invariants"}.get(
+            status, "while checking reachable properties")
+        raise e.with_step(what, store_trace(compiled, store, index)) from None
     raise NativeDisagrees(f"the C search failed to evaluate state {index:,} (status {status}), "
                           "which the reference engine evaluates")
