@@ -25,12 +25,6 @@ from tests.explicit import test_codegen, test_explore
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-@pytest.fixture(autouse=True)
-def _cache(tmp_path_factory, monkeypatch):
-    """Modules built into one cache for the session's tests, not the user's."""
-    monkeypatch.setenv("PYSPEC_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "native-cache"))
-
-
 def _run(spec, backend: str, **opts):
     try:
         r = explore(compile_spec(spec), ExploreOptions(backend=backend, **opts))
@@ -264,3 +258,13 @@ def test_cli_backend_c_prints_what_the_python_engine_prints(tmp_path, capsys):
         return code, re.sub(r"[\d.,]+ s, [\d,]+ states/s", "T", capsys.readouterr().out)
 
     assert out(["--backend", "c"]) == out([])
+
+
+def test_a_module_is_built_once_and_then_loaded_from_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYSPEC_CACHE_DIR", str(tmp_path))
+    spec = loads(test_explore.COUNTER)
+    first = native.native_module(compile_spec(spec), (), ())
+    again = native.native_module(compile_spec(spec), (), ())
+    assert first.compile_seconds > 0 and again.compile_seconds == 0.0
+    assert again.path == first.path and os.path.dirname(first.path) == str(tmp_path)
+    assert [p for p in os.listdir(tmp_path) if not p.endswith(".so")] == []  # no temporary left behind
