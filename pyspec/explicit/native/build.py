@@ -110,9 +110,12 @@ def source(spec: T.CheckedSpec, invariants: tuple[str, ...], reachables: tuple[s
     if spec.constraints:
         raise NotInFragment("a `constraint` (the native search expands every state)", spec.constraints[0].span)
     em = ModuleEmitter(spec)
-    em.successors(None)
-    em.predicates("invariant_holds", [_invariant(spec, n).expr for n in invariants])
-    em.predicates("reach_true", [_reachable(spec, n).expr for n in reachables])
+    try:
+        em.successors(None)
+        em.predicates("invariant_holds", [_invariant(spec, n).expr for n in invariants])
+        em.predicates("reach_true", [_reachable(spec, n).expr for n in reachables])
+    except RecursionError:  # the emitter recurses once per operator: a chain of thousands
+        raise NotInFragment("an expression nested too deeply for the C emitter") from None
     total = 0
     for a in spec.actions:
         ninst = 1
