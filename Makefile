@@ -59,3 +59,10 @@ vsix: $(VSCE)
 	cd editors/vscode && npm ci --no-audit --no-fund --omit=dev
 	mkdir -p build
 	cd editors/vscode && ../../$(VSCE) package --allow-missing-repository --out ../../$(VSIX)
+
+# pyspec against Spin on Paxos (docs/performance.md, "Against Spin"): installs the Debian `spin`
+# package when missing (as root; otherwise the benchmark says so and runs the pyspec half only).
+.PHONY: bench-spin
+bench-spin: $(STAMP)
+	-./scripts/system-packages.sh spin gcc
+	$(BIN)/python benchmarks/spin_compare.py

@@ -77,6 +77,7 @@ def check(
     fingerprint: bool = False,
     symmetry: bool = True,
     cluster: str | None = None,
+    backend: str = "python",
 ) -> Result:
     """Explicit-state BFS. HOLDS only when every reachable state was visited and each of
     `reachables` (default: the spec's own `reachable` properties) is true in one of them.
@@ -90,7 +91,13 @@ def check(
     finds nothing is INCOMPLETE, with the probability that a state was missed. `symmetry`:
     keep one state per orbit of the spec's symmetric types (False: every state). `cluster`: the
     address of a Dask scheduler (tcp://host:8786): the search runs partitioned over its workers
-    (the optional extra pyspec[cluster]), with the same counts and verdicts."""
+    (the optional extra pyspec[cluster]), with the same counts and verdicts.
+
+    `backend="c"` runs the search in C generated from the spec (pyspec.explicit.native): the same
+    counts, verdicts and traces; UsageError PS650 without a C compiler, PS651 for a spec outside
+    its fragment, PS652 with workers or fingerprints."""
+    if backend not in ("python", "c"):
+        raise UsageError(f"unknown backend {backend!r}: 'python' or 'c'", code="PS652")
     if max_states is not None and max_states < 1:
         raise UsageError("--max-states must be at least 1", code="PS602")
     if workers < 1:
@@ -100,7 +107,8 @@ def check(
     opts = ExploreOptions(names, max_states, deadlock, time_limit,
                           reachables=_reachables(spec, reachables), max_memory=max_memory,
                           started=time.perf_counter() if started is None else started,
-                          workers=workers, fingerprint=fingerprint, symmetry=symmetry, cluster=cluster)
+                          workers=workers, fingerprint=fingerprint, symmetry=symmetry, cluster=cluster,
+                          backend=backend)
     compiled = _compile_within(spec, names, time_limit, max_memory, opts.started)
     if isinstance(compiled, Result):
         return compiled

@@ -62,6 +62,7 @@ class Options:
     symmetric: tuple[str, ...] = ()  # check --symmetry TYPE: declared symmetric as by `symmetric type`
     no_symmetry: bool = False  # check --no-symmetry: every state, not one per orbit
     cluster: str | None = None  # check --cluster ADDRESS: the explicit search on a Dask cluster
+    backend: str = "python"  # explicit check: "c" for the native search
 
 
 def _param(text: str) -> tuple[str, str]:
@@ -128,6 +129,10 @@ def _build_parser() -> argparse.ArgumentParser:
                         "keeps one state per orbit; refused where the spec singles out a value of TYPE")
     c.add_argument("--no-symmetry", action="store_true",
                    help="explicit engine: search every state, not one per orbit of the spec's symmetric types")
+    c.add_argument("--backend", choices=("python", "c"), default="python",
+                   help="explicit engine: search in Python (default) or in C generated from the spec and built "
+                        "with the system C compiler (the same counts, verdicts and traces; a spec outside its "
+                        "fragment is refused)")
     limits(c)
     c.add_argument("--depth", type=int, default=None, metavar="K", help="BMC depth (with --engine bmc only)")
     c.add_argument("--timeout", type=float, default=None, metavar="S", help="BMC: Z3 timeout per check (unknown when hit)")
@@ -212,6 +217,7 @@ def _options(ns: argparse.Namespace) -> Options:
         symmetric=tuple(getattr(ns, "symmetry", ()) or ()),
         no_symmetry=getattr(ns, "no_symmetry", False),
         cluster=getattr(ns, "cluster", None),
+        backend=getattr(ns, "backend", "python"),
     )
 
 
@@ -276,6 +282,9 @@ def _refuse_unused(o: Options) -> None:
         raise UsageError(f"--timeout {o.timeout:g} is Z3's limit per check: the explicit engine does not use it",
                          hint="bound the explicit search with --time-limit S (the whole run) or --max-states N, "
                               "or add --engine bmc --depth K", code="PS630")
+    if o.backend != "python" and o.engine == "bmc":
+        raise UsageError(f"--backend {o.backend} is a back end of the explicit engine, not of --engine bmc",
+                         hint="leave --backend out with --engine bmc", code="PS652")
     if o.engine == "bmc" and (o.workers != 1 or o.fingerprint or o.no_symmetry or o.cluster):
         flag = ("--fingerprint" if o.fingerprint else "--no-symmetry" if o.no_symmetry else
                 "--cluster" if o.cluster else "--workers")
@@ -328,6 +337,7 @@ def run(o: Options) -> int:
                 fingerprint=o.fingerprint,
                 symmetry=not o.no_symmetry,
                 cluster=o.cluster,
+                backend=o.backend,
             )
     elif o.command == "prove":
         from pyspec.report.proof import render_proof_json, render_proof_text
@@ -371,6 +381,10 @@ def _check_with_temporal(o: Options, spec, started: float) -> int:
     bmc = o.engine == "bmc"
     if bmc and o.depth is None:
         raise UsageError("--engine bmc needs --depth K", code="PS608")
+    if o.backend != "python":
+        raise UsageError(f"--backend {o.backend} does not check temporal properties (the liveness check runs in "
+                         "Python on a stored graph), and this spec's temporal properties are checked",
+                         hint="leave --backend out, or check only invariants with --invariant NAME", code="PS652")
     if not bmc and (o.workers != 1 or o.fingerprint or o.cluster):  # before any work: the safety check would take them
         flag = "--fingerprint" if o.fingerprint else f"--cluster {o.cluster}" if o.cluster else f"--workers {o.workers}"
         raise UsageError(f"{flag} is not supported by the liveness check yet (it searches one stored graph "

@@ -373,3 +373,12 @@ register_codes(
         "PS814": "`state_machine(params=...)` with a spec already loaded",
     })
 )
+
+# The native back end of the explicit engine (pyspec/explicit/native, `pyspec check --backend c`).
+register_codes(
+    _codes(UsageError, {
+        "PS650": "`--backend c` and no C compiler (`cc`, or `$CC`) on the PATH",
+        "PS651": "`--backend c` on a spec outside the native back end's fragment",
+        "PS652": "`--backend c` with an option or engine the native search does not support",
+    })
+)

@@ -79,3 +79,12 @@ class SuiteRuns:
 @pytest.fixture(scope="session")
 def suite_runs() -> SuiteRuns:
     return SuiteRuns()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _native_module_cache(tmp_path_factory):
+    """`--backend c` builds its C modules in this session's temporary directory, not in the
+    user's ~/.cache (console scripts run by the tests inherit the variable)."""
+    if "PYSPEC_CACHE_DIR" not in os.environ:
+        os.environ["PYSPEC_CACHE_DIR"] = str(tmp_path_factory.mktemp("native-cache"))
+    yield

@@ -90,12 +90,13 @@ ROUTED = {
     "--workers": (["--workers", "2"], "workers", 2),
     "--fingerprint": (["--fingerprint"], "fingerprint", True),
     "--no-symmetry": (["--no-symmetry"], "symmetry", False),
+    "--backend": (["--backend", "c"], "backend", "c"),
 }
 
 # (command, engine) -> the api function it runs, the arguments it always needs, the options it reads
 ROUTES = {
     ("check", "explicit"): ("check", [], {"--invariant", "--max-states", "--time-limit", "--max-memory", "--deadlock",
-                                         "--witness", "--workers", "--fingerprint", "--no-symmetry"}),
+                                         "--witness", "--workers", "--fingerprint", "--no-symmetry", "--backend"}),
     ("check", "bmc"): ("bmc", ["--engine", "bmc", "--depth", "3"],
                        {"--invariant", "--time-limit", "--max-memory", "--depth", "--timeout", "--deadlock", "--witness"}),
     ("simulate", None): ("simulate", [], {"--invariant", "--runs", "--steps", "--seed", "--deadlock", "--time-limit",
@@ -113,6 +114,7 @@ REFUSED = {
     ("check", "bmc", "--workers"): "PS630",
     ("check", "bmc", "--fingerprint"): "PS630",
     ("check", "bmc", "--no-symmetry"): "PS630",
+    ("check", "bmc", "--backend"): "PS652",
 }
 
 

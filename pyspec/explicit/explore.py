@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from pyspec.errors import SpecEvalError, UsageError
 from pyspec.explicit.compiled import CompiledSpec
+from pyspec.explicit.native.search import explore_native
 from pyspec.explicit.packing import Layout, Unpackable, layout
 from pyspec.explicit.results import check_initial, failing_instance, outcome, reached, search_stats, store_trace
 from pyspec.explicit.symmetry import Canon, CanonicalLayout, SymmetricStore
@@ -37,6 +38,7 @@ class ExploreOptions:
     cluster: str | None = None  # the address of a Dask scheduler: search there (see cluster.py)
     symmetry: bool = True  # one state per orbit of the spec's symmetric types (see symmetry.py); False: all
     started: float | None = None  # time.perf_counter() when the time limit's clock started (None: now)
+    backend: str = "python"  # "c": the native search (explicit/native), one worker, exact
 
 
 _POLL = 256  # expansions between checks of the limits when no timer is armed (see pyspec.limits)
@@ -51,6 +53,8 @@ def explore(compiled: CompiledSpec, opts: ExploreOptions = ExploreOptions()) -> 
     complete search, one that no reachable state satisfies makes the verdict VIOLATED (it is
     UNREACHABLE, and the invariants may hold vacuously)."""
     names = opts.invariants if opts.invariants is not None else compiled.spec.default_invariants()
+    if opts.backend == "c":
+        _native_options(compiled, opts)
     failing = compiled.invariant_fn(names)
     successors = compiled.step_fn()
     t0 = time.perf_counter()
@@ -72,6 +76,8 @@ def explore(compiled: CompiledSpec, opts: ExploreOptions = ExploreOptions()) -> 
         # The limits hold in every phase: a timer interrupts init enumeration and one long
         # expansion alike (pyspec.limits); the loop below polls only when no timer is armed.
         with watch(probe), Budget(opts.time_limit, opts.max_memory, opts.started) as budget:
+            if opts.backend == "c":
+                return explore_native(compiled, opts, names, t0, c0, budget, track)
             if opts.cluster is not None:
                 if opts.workers > 1 or opts.fingerprint:
                     raise UsageError(f"--cluster searches on the cluster's workers, without "
@@ -91,6 +97,17 @@ def explore(compiled: CompiledSpec, opts: ExploreOptions = ExploreOptions()) -> 
         store_done()
         if gc_was_enabled:
             gc.enable()
+
+
+def _native_options(compiled: CompiledSpec, opts: ExploreOptions) -> None:
+    """Refuse what the native search does not do (PS652), rather than ignore it."""
+    symmetric = opts.symmetry and bool(compiled.spec.symmetry)
+    for given, flag in ((opts.workers > 1, f"--workers {opts.workers}"), (opts.fingerprint, "--fingerprint"),
+                        (not opts.packed, "states kept as tuples"), (opts.cluster is not None, "--cluster"),
+                        (symmetric, "symmetry reduction (the spec's symmetric types; --no-symmetry searches every state)")):
+        if given:
+            raise UsageError(f"--backend c does not support {flag}: the native search runs on one core and keeps "
+                             "every state exactly", hint=f"leave {flag} or --backend c out", code="PS652")
 
 
 def _packed_layout(compiled: CompiledSpec, opts: ExploreOptions) -> Layout:

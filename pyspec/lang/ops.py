@@ -167,34 +167,38 @@ class OpSem:
     ok: Callable[[Any], bool] | None = None
     src_ok: str | None = None
     sym_ok: Callable[..., Any] | None = None
+    # The C template of the native back end (pyspec/explicit/native), on its representation:
+    # ints and bools as int64_t, sets as `pset` bitmasks over the element type's ordinals; for
+    # `in`, {0} is the element's ordinal. C_OK/C_EQ/... are macros of native/runtime_c.py.
+    c: str | None = None
 
 
 _TABLE = (
-    OpSem(Op.ADD, "+", 2, operator.add, "({0} + {1})", lambda z, a, b, t: z.arith("add", a, b)),
-    OpSem(Op.SUB, "-", 2, operator.sub, "({0} - {1})", lambda z, a, b, t: z.arith("sub", a, b)),
-    OpSem(Op.MUL, "*", 2, operator.mul, "({0} * {1})", lambda z, a, b, t: z.arith("mul", a, b)),
+    OpSem(Op.ADD, "+", 2, operator.add, "({0} + {1})", lambda z, a, b, t: z.arith("add", a, b), c="({0} + {1})"),
+    OpSem(Op.SUB, "-", 2, operator.sub, "({0} - {1})", lambda z, a, b, t: z.arith("sub", a, b), c="({0} - {1})"),
+    OpSem(Op.MUL, "*", 2, operator.mul, "({0} * {1})", lambda z, a, b, t: z.arith("mul", a, b), c="({0} * {1})"),
     OpSem(Op.DIV, "//", 2, operator.floordiv, "({0} // {1})", lambda z, a, b, t: z.divmod_("div", a, b), Fail.DIV_ZERO,
-          ok=lambda b: b != 0, src_ok="{1} != 0", sym_ok=lambda z, b: z.not_(z.eq(b, z.const(0)))),
+          ok=lambda b: b != 0, src_ok="{1} != 0", sym_ok=lambda z, b: z.not_(z.eq(b, z.const(0))), c="py_div({0}, {1})"),
     OpSem(Op.MOD, "%", 2, operator.mod, "({0} % {1})", lambda z, a, b, t: z.divmod_("mod", a, b), Fail.MOD_ZERO,
-          ok=lambda b: b != 0, src_ok="{1} != 0", sym_ok=lambda z, b: z.not_(z.eq(b, z.const(0)))),
-    OpSem(Op.NEG, "-", 1, operator.neg, "(-{0})", lambda z, a, t: z.neg(a)),
-    OpSem(Op.LT, "<", 2, operator.lt, "({0} < {1})", lambda z, a, b, t: z.cmp("lt", a, b)),
-    OpSem(Op.LE, "<=", 2, operator.le, "({0} <= {1})", lambda z, a, b, t: z.cmp("le", a, b)),
-    OpSem(Op.GT, ">", 2, operator.gt, "({0} > {1})", lambda z, a, b, t: z.cmp("gt", a, b)),
-    OpSem(Op.GE, ">=", 2, operator.ge, "({0} >= {1})", lambda z, a, b, t: z.cmp("ge", a, b)),
-    OpSem(Op.EQ, "==", 2, operator.eq, "({0} == {1})", lambda z, a, b, t: z.eq(a, b)),
-    OpSem(Op.NE, "!=", 2, operator.ne, "({0} != {1})", lambda z, a, b, t: z.not_(z.eq(a, b))),
-    OpSem(Op.AND, "and", 2, lambda a, b: a and b, "({0} and {1})", lambda z, a, b, t: z.and_(a, b), lazy=True),
-    OpSem(Op.OR, "or", 2, lambda a, b: a or b, "({0} or {1})", lambda z, a, b, t: z.or_(a, b), lazy=True),
-    OpSem(Op.NOT, "not", 1, operator.not_, "(not {0})", lambda z, a, t: z.not_(a)),
-    OpSem(Op.UNION, "|", 2, operator.or_, "({0} | {1})", lambda z, a, b, t: z.set_op("union", a, b, t)),
-    OpSem(Op.INTER, "&", 2, operator.and_, "({0} & {1})", lambda z, a, b, t: z.set_op("inter", a, b, t)),
-    OpSem(Op.DIFF, "-", 2, operator.sub, "({0} - {1})", lambda z, a, b, t: z.set_op("diff", a, b, t)),
-    OpSem(Op.SUBSET, "<=", 2, operator.le, "({0} <= {1})", lambda z, a, b, t: z.subset(a, b)),
+          ok=lambda b: b != 0, src_ok="{1} != 0", sym_ok=lambda z, b: z.not_(z.eq(b, z.const(0))), c="py_mod({0}, {1})"),
+    OpSem(Op.NEG, "-", 1, operator.neg, "(-{0})", lambda z, a, t: z.neg(a), c="(-{0})"),
+    OpSem(Op.LT, "<", 2, operator.lt, "({0} < {1})", lambda z, a, b, t: z.cmp("lt", a, b), c="({0} < {1})"),
+    OpSem(Op.LE, "<=", 2, operator.le, "({0} <= {1})", lambda z, a, b, t: z.cmp("le", a, b), c="({0} <= {1})"),
+    OpSem(Op.GT, ">", 2, operator.gt, "({0} > {1})", lambda z, a, b, t: z.cmp("gt", a, b), c="({0} > {1})"),
+    OpSem(Op.GE, ">=", 2, operator.ge, "({0} >= {1})", lambda z, a, b, t: z.cmp("ge", a, b), c="({0} >= {1})"),
+    OpSem(Op.EQ, "==", 2, operator.eq, "({0} == {1})", lambda z, a, b, t: z.eq(a, b), c="C_EQ({0}, {1})"),
+    OpSem(Op.NE, "!=", 2, operator.ne, "({0} != {1})", lambda z, a, b, t: z.not_(z.eq(a, b)), c="(!C_EQ({0}, {1}))"),
+    OpSem(Op.AND, "and", 2, lambda a, b: a and b, "({0} and {1})", lambda z, a, b, t: z.and_(a, b), lazy=True, c="({0} && {1})"),
+    OpSem(Op.OR, "or", 2, lambda a, b: a or b, "({0} or {1})", lambda z, a, b, t: z.or_(a, b), lazy=True, c="({0} || {1})"),
+    OpSem(Op.NOT, "not", 1, operator.not_, "(not {0})", lambda z, a, t: z.not_(a), c="(!{0})"),
+    OpSem(Op.UNION, "|", 2, operator.or_, "({0} | {1})", lambda z, a, b, t: z.set_op("union", a, b, t), c="pset_or({0}, {1})"),
+    OpSem(Op.INTER, "&", 2, operator.and_, "({0} & {1})", lambda z, a, b, t: z.set_op("inter", a, b, t), c="pset_and({0}, {1})"),
+    OpSem(Op.DIFF, "-", 2, operator.sub, "({0} - {1})", lambda z, a, b, t: z.set_op("diff", a, b, t), c="pset_andnot({0}, {1})"),
+    OpSem(Op.SUBSET, "<=", 2, operator.le, "({0} <= {1})", lambda z, a, b, t: z.subset(a, b), c="pset_sub({0}, {1})"),
     OpSem(
-        Op.SSUBSET, "<", 2, operator.lt, "({0} < {1})", lambda z, a, b, t: z.and_(z.subset(a, b), z.not_(z.eq(a, b)))
-    ),
-    OpSem(Op.IN, "in", 2, lambda a, s: a in s, "({0} in {1})", lambda z, a, b, t: z.member(a, b)),
+        Op.SSUBSET, "<", 2, operator.lt, "({0} < {1})", lambda z, a, b, t: z.and_(z.subset(a, b), z.not_(z.eq(a, b))),
+    c="(pset_sub({0}, {1}) && !pset_eq({0}, {1}))"),
+    OpSem(Op.IN, "in", 2, lambda a, s: a in s, "({0} in {1})", lambda z, a, b, t: z.member(a, b), c="pset_has({1}, {0})"),
 )
 
 OPS: dict[Op, OpSem] = {s.op: s for s in _TABLE}
@@ -263,6 +267,10 @@ class FnSem:
     sym_ok: Callable[..., Any] | None = None
     failure: Fail | None = None
     shown: Callable[..., tuple] | None = None
+    # The C template of the native back end (see OpSem.c): {0} a pset; min and max give the
+    # ordinal of the element (failing on an empty set), which the emitter decodes. None: the
+    # native back end refuses the builtin (unless it folds to a constant).
+    c: str | None = None
 
 
 def _subsets(s: frozenset) -> frozenset:
@@ -303,14 +311,14 @@ def _bag_sum(b: frozenset, c: frozenset) -> frozenset:
 
 
 _FN_TABLE = (
-    FnSem(Fn.LEN, "len", len, lambda z, s, t: z.set_len(s)),
+    FnSem(Fn.LEN, "len", len, lambda z, s, t: z.set_len(s), c="pset_len({0})"),
     FnSem(Fn.MIN, "min", min, lambda z, s, t: z.extreme("min", s),
-          bool, lambda z, s: z.nonempty(s), Fail.EMPTY_EXTREME, lambda ts, s: ("min",)),
+          bool, lambda z, s: z.nonempty(s), Fail.EMPTY_EXTREME, lambda ts, s: ("min",), c="pset_min({0})"),
     FnSem(Fn.MAX, "max", max, lambda z, s, t: z.extreme("max", s),
-          bool, lambda z, s: z.nonempty(s), Fail.EMPTY_EXTREME, lambda ts, s: ("max",)),
+          bool, lambda z, s: z.nonempty(s), Fail.EMPTY_EXTREME, lambda ts, s: ("max",), c="pset_max({0})"),
     FnSem(Fn.SUM, "sum", sum, lambda z, s, t: z.set_sum(s)),
-    FnSem(Fn.ALL, "all", all, lambda z, s, t: z.not_(z.member(False, s))),
-    FnSem(Fn.ANY, "any", any, lambda z, s, t: z.member(True, s)),
+    FnSem(Fn.ALL, "all", all, lambda z, s, t: z.not_(z.member(False, s)), c="(!pset_has({0}, 0))"),
+    FnSem(Fn.ANY, "any", any, lambda z, s, t: z.member(True, s), c="pset_has({0}, 1)"),
     FnSem(Fn.SUBSETS, "subsets", _subsets, lambda z, s, t: z.subsets(s, t)),
     FnSem(Fn.SEQ, "[...]", lambda *xs: tuple(xs), lambda z, *a: z.seq_lit(a[:-1], a[-1])),
     FnSem(Fn.SEQ_LEN, "len", len, lambda z, s, t: z.seq_len(s)),
