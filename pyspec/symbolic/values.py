@@ -399,43 +399,6 @@ def _merged_keys(a: SetV, b: SetV) -> list:
     return sorted(set(a.bits) | set(b.bits), key=order_key(elem))
 
 
-def in_type(ctx: Ctx, t: Type, x: Any) -> Bool:
-    """x is a value of type t (the explicit `contains`)."""
-    if isinstance(t, IntT):
-        if t.lo is None or t.hi is None:
-            return True
-        return and_(ctx.cmp("le", IntV(None, t.lo, t.lo), x), ctx.cmp("le", x, IntV(None, t.hi, t.hi)))
-    if isinstance(t, EnumT):
-        if x.values <= set(t.values):
-            return True
-        return or_all(ctx.enum_eq_const(x, s) for s in t.values)
-    if isinstance(t, SetT):
-        return and_all(not_(b) for k, b in x.bits.items() if not contains(t.elem, k))
-    if isinstance(t, MapT):
-        return and_all(in_type(ctx, t.value, v) for v in x.vals)
-    if isinstance(t, BagT):
-        cap = IntV(None, t.cap, t.cap)
-        return and_all(ctx.cmp("le", n, cap) if contains(t.elem, k) else ctx.int_eq_const(n, 0)
-                       for k, n in x.counts.items())
-    if isinstance(t, SeqT):
-        parts = [ctx.cmp("le", x.n, IntV(None, t.cap, t.cap))]
-        parts += [implies_(seq_has(ctx, x, k), in_type(ctx, t.elem, v)) for k, v in enumerate(x.items)]
-        return and_(*parts)
-    if isinstance(t, TupleT):
-        return and_all(in_type(ctx, e, v) for e, v in zip(t.elems, x.elems))
-    if isinstance(t, RecordT):
-        return and_all(in_type(ctx, f, v) for (_, f), v in zip(t.fields, x.elems))
-    if isinstance(t, UnionT):
-        parts = [ctx.cmp("le", IntV(None, 0, 0), x.tag), ctx.cmp("le", x.tag, IntV(None, len(t.variants) - 1, len(t.variants) - 1))]
-        for tag, vals in x.fields.items():
-            fs = t.variant(tag) or ()
-            ok = and_all(in_type(ctx, ft, v) for (_, ft), v in zip(fs, vals))
-            if ok is not True:
-                parts.append(implies_(ctx.int_eq_const(x.tag, tag_index(t, tag)), ok))
-        return and_(*parts)
-    return True
-
-
 def member(ctx: Ctx, x: Any, s: SetV) -> Bool:
     """x in s."""
     c = concrete(x)
