@@ -9,7 +9,8 @@ from typing import Any
 
 import z3
 
-from pyspec.lang.types import AnyT, BagT, BoolT, EnumT, IntT, MapT, RecordT, SeqT, SetT, TupleT, Type, UnionT, contains, sort_key
+from pyspec.lang.types import (AnyT, BagT, BoolT, EnumT, IntT, MapT, RecordT, SeqT, SetT, TupleT, Type, UnionT, contains,
+                               format_value, sort_key)
 from pyspec.symbolic.boolean import Bool, and_, and_all, implies_, not_, or_, or_all
 from pyspec.symbolic.ints import Ctx
 from pyspec.symbolic.values import BagV, EnumV, IntV, MapV, SeqV, SetV, TupleV, UnionV, eq_const, seq_has, tag_index
@@ -65,6 +66,12 @@ def in_type(ctx: Ctx, t: Type, x: Any) -> Bool:
     return Z3SEMS[type(t)].in_type(ctx, t, x)
 
 
+def set_bits(ctx: Ctx, t: Type, name: str, path: tuple, out: list) -> None:
+    """The set bits of a value of type `t` named `name` (as `fresh` names them), each with the
+    path to its set in an explicit state and its element; none inside unions or sequences."""
+    Z3SEMS[type(t)].set_bits(ctx, t, name, path, out)
+
+
 def decode(ctx: Ctx, model: z3.ModelRef, x: Any) -> Any:
     """The explicit value of x in `model`."""
     s = _BY_VALUE.get(type(x))
@@ -91,6 +98,9 @@ class Z3Sem:
 
     def in_type(self, ctx: Ctx, t: Any, x: Any) -> Bool:
         return True
+
+    def set_bits(self, ctx: Ctx, t: Any, name: str, path: tuple, out: list) -> None:
+        """See `set_bits`: a type with no sets inside (that `pyspec.symbolic.reach` follows) has none."""
 
     def decode(self, ctx: Ctx, model: z3.ModelRef, x: Any) -> Any:
         return is_true_in(model, x)
@@ -171,7 +181,7 @@ class _SetZ3(Z3Sem):
         key = (name, t.elem)
         names = ctx.bit_names.get(key)  # the same for the state of every depth
         if names is None:
-            names = ctx.bit_names[key] = [(v, f"{name}{{{_show_key(t.elem, v)}}}") for v in ctx.domain(t.elem)]
+            names = ctx.bit_names[key] = [(v, f"{name}{{{show_key(t.elem, v)}}}") for v in ctx.domain(t.elem)]
         bool_sort = z3.BoolSort()
         for v, base in names:
             if base in never:
@@ -184,6 +194,9 @@ class _SetZ3(Z3Sem):
 
     def default(self, ctx: Ctx, t: SetT) -> Any:
         return SetV(t.elem, {})
+
+    def set_bits(self, ctx: Ctx, t: SetT, name: str, path: tuple, out: list) -> None:
+        out.extend((f"{name}{{{show_key(t.elem, v)}}}", path, v) for v in ctx.domain(t.elem))
 
     def in_type(self, ctx: Ctx, t: SetT, x: Any) -> Bool:
         return and_all(not_(b) for k, b in x.bits.items() if not contains(t.elem, k))
@@ -204,13 +217,17 @@ class _MapZ3(Z3Sem):
         return MapV(
             t.key,
             tuple(
-                fresh(ctx, t.value, f"{name}[{_show_key(t.key, k)}]", suffix, leaves, cons, never)
+                fresh(ctx, t.value, f"{name}[{show_key(t.key, k)}]", suffix, leaves, cons, never)
                 for k in ctx.domain(t.key)
             ),
         )
 
     def default(self, ctx: Ctx, t: MapT) -> Any:
         return MapV(t.key, tuple(default(ctx, t.value) for _ in ctx.domain(t.key)))
+
+    def set_bits(self, ctx: Ctx, t: MapT, name: str, path: tuple, out: list) -> None:
+        for i, k in enumerate(ctx.domain(t.key)):
+            set_bits(ctx, t.value, f"{name}[{show_key(t.key, k)}]", (*path, i), out)
 
     def in_type(self, ctx: Ctx, t: MapT, x: Any) -> Bool:
         return and_all(in_type(ctx, t.value, v) for v in x.vals)
@@ -230,7 +247,7 @@ class _BagZ3(Z3Sem):
     def fresh(self, ctx: Ctx, t: BagT, name: str, suffix: str, leaves: list, cons: list, never: frozenset[str]) -> Any:
         counts = {}
         for v in ctx.domain(t.elem):
-            c = ctx.int_var(f"{name}#{_show_key(t.elem, v)}{suffix}", 0, t.cap)
+            c = ctx.int_var(f"{name}#{show_key(t.elem, v)}{suffix}", 0, t.cap)
             leaves.append(c.term)
             cons.append(_range(ctx, c.term, 0, t.cap))
             counts[v] = c
@@ -296,6 +313,10 @@ class _TupleZ3(Z3Sem):
     def default(self, ctx: Ctx, t: TupleT) -> Any:
         return TupleV(tuple(default(ctx, x) for x in t.elems))
 
+    def set_bits(self, ctx: Ctx, t: TupleT, name: str, path: tuple, out: list) -> None:
+        for i, e in enumerate(t.elems):
+            set_bits(ctx, e, f"{name}[{i}]", (*path, i), out)
+
     def in_type(self, ctx: Ctx, t: TupleT, x: Any) -> Bool:
         return and_all(in_type(ctx, e, v) for e, v in zip(t.elems, x.elems))
 
@@ -314,6 +335,10 @@ class _RecordZ3(_TupleZ3):
 
     def default(self, ctx: Ctx, t: Any) -> Any:
         return TupleV(tuple(default(ctx, x) for _, x in t.fields))
+
+    def set_bits(self, ctx: Ctx, t: Any, name: str, path: tuple, out: list) -> None:
+        for i, (n, f) in enumerate(t.fields):
+            set_bits(ctx, f, f"{name}.{n}", (*path, i), out)
 
     def in_type(self, ctx: Ctx, t: Any, x: Any) -> Bool:
         return and_all(in_type(ctx, f, v) for (_, f), v in zip(t.fields, x.elems))
@@ -389,9 +414,8 @@ def _range(ctx: Ctx, term: Any, lo: int, hi: int) -> Any:
     return z3.And(term >= lo, term <= hi)
 
 
-def _show_key(t: Type, v: Any) -> str:
-    from pyspec.lang.types import format_value
-
+def show_key(t: Type, v: Any) -> str:
+    """An element or key as the names of `fresh`'s constants spell it."""
     return format_value(t, v).replace(" ", "")
 
 
