@@ -1,6 +1,6 @@
 """Every value type through every reader of its values: each type constructor has exactly one
 entry in each home (pyspec.lang.types.SEMS: domain, order, printing, ITF; packing.LAYOUTS;
-decode.Z3SEMS), and for sample types of every constructor, every value survives each
+decode.Z3SEMS; testing.values.PLAIN), and for sample types of every constructor, every value survives each
 reader: enumeration, membership, order, printing read back as a spec expression, ITF through
 JSON, packing to an int, and Z3 (lifted, and as a fresh variable pinned to it and decoded)."""
 
@@ -44,6 +44,7 @@ from pyspec.symbolic.boolean import and_all
 from pyspec.symbolic.decode import Z3SEMS, decode, fresh, in_type, lift
 from pyspec.symbolic.ints import Ctx
 from pyspec.symbolic.values import eq_const
+from pyspec.testing.values import PLAIN, from_python, to_python
 
 COLOR = enum_type(["red", "blue"])  # declared out of name order: printed red first
 MSG = UnionT("Msg", (("Req", (("src", IntT(0, 1)),)), ("Ack", ())))  # variants out of name order
@@ -98,6 +99,7 @@ def test_every_type_constructor_has_one_entry_in_every_home():
     assert set(SEMS) == constructors
     assert set(LAYOUTS) == constructors
     assert set(Z3SEMS) == constructors
+    assert set(PLAIN) == constructors
 
 
 def test_the_samples_cover_every_type_constructor_with_values():
@@ -139,6 +141,13 @@ def test_itf_through_json_round_trips(name):
     t = SAMPLES[name]
     for v in domain(t):
         assert from_itf(t, json.loads(json.dumps(to_itf(t, v)))) == v
+
+
+@pytest.mark.parametrize("name", list(SAMPLES))
+def test_plain_python_form_round_trips(name):
+    t = SAMPLES[name]
+    for v in domain(t):
+        assert from_python(t, to_python(t, v)) == v
 
 
 @pytest.mark.parametrize("table_limit", [0, 4096], ids=["structural", "tables"])
