@@ -1,8 +1,9 @@
 """Every value type through every reader of its values: each type constructor has exactly one
 entry in each home (pyspec.lang.types.SEMS: domain, order, printing, ITF; packing.LAYOUTS;
-decode.Z3SEMS; testing.values.PLAIN), and for sample types of every constructor, every value survives each
-reader: enumeration, membership, order, printing read back as a spec expression, ITF through
-JSON, packing to an int, and Z3 (lifted, and as a fresh variable pinned to it and decoded)."""
+symbolic.decode.Z3SEMS; testing.values.PLAIN; tracecheck.convert.CONVERTERS), and for sample
+types of every constructor, every value survives each reader: enumeration, membership, order,
+printing read back as a spec expression, ITF through JSON, an adapter's plain Python form,
+packing to an int, and Z3 (lifted, and as a fresh variable pinned to it and decoded)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ from pyspec.symbolic.decode import Z3SEMS, decode, fresh, in_type, lift
 from pyspec.symbolic.ints import Ctx
 from pyspec.symbolic.values import eq_const
 from pyspec.testing.values import PLAIN, from_python, to_python
+from tracecheck.convert import CONVERTERS
 
 COLOR = enum_type(["red", "blue"])  # declared out of name order: printed red first
 MSG = UnionT("Msg", (("Req", (("src", IntT(0, 1)),)), ("Ack", ())))  # variants out of name order
@@ -100,6 +102,7 @@ def test_every_type_constructor_has_one_entry_in_every_home():
     assert set(LAYOUTS) == constructors
     assert set(Z3SEMS) == constructors
     assert set(PLAIN) == constructors
+    assert set(CONVERTERS) == constructors - {AnyT}  # a logged field is never of `{}`'s type
 
 
 def test_the_samples_cover_every_type_constructor_with_values():
