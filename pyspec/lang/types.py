@@ -179,63 +179,14 @@ def unify(a: Type, b: Type) -> Type | None:
         return b
     if isinstance(b, AnyT):
         return a
-    if isinstance(a, IntT) and isinstance(b, IntT):
-        if a.lo is not None and a.hi is not None and b.lo is not None and b.hi is not None:
-            return IntT(min(a.lo, b.lo), max(a.hi, b.hi))
-        return INT
-    if isinstance(a, EnumT) and isinstance(b, EnumT):
-        return enum_type(a.shown() + b.shown())
-    if isinstance(a, SetT) and isinstance(b, SetT):
-        e = unify(a.elem, b.elem)
-        return SetT(e) if e is not None else None
-    if isinstance(a, SeqT) and isinstance(b, SeqT):
-        e = unify(a.elem, b.elem)
-        return SeqT(e, max(a.cap, b.cap)) if e is not None else None
-    if isinstance(a, BagT) and isinstance(b, BagT):
-        e = unify(a.elem, b.elem)
-        return BagT(e, max(a.cap, b.cap)) if e is not None else None
-    if isinstance(a, MapT) and isinstance(b, MapT):
-        k = a.key if a.key == b.key else None
-        v = unify(a.value, b.value)
-        return MapT(k, v) if k is not None and v is not None else None
-    if isinstance(a, TupleT) and isinstance(b, TupleT) and len(a.elems) == len(b.elems):
-        es = [unify(x, y) for x, y in zip(a.elems, b.elems)]
-        return TupleT(tuple(cast(list[Type], es))) if None not in es else None
-    if isinstance(a, RecordT) and isinstance(b, RecordT):
-        if [n for n, _ in a.fields] != [n for n, _ in b.fields]:
-            return None
-        fs = [unify(x, y) for (_, x), (_, y) in zip(a.fields, b.fields)]
-        return RecordT(tuple(zip((n for n, _ in a.fields), cast(list[Type], fs)))) if None not in fs else None
-    if isinstance(a, UnionT) and isinstance(b, UnionT):
-        return a if a == b else None
-    if a == b:
-        return a
-    return None
+    return sem(a).unify(a, b) if type(a) is type(b) else None
 
 
 def subtype(a: Type, b: Type) -> bool:
     """True when every value of `a` is a value of `b`, so an assignment needs no run-time check."""
     if isinstance(a, AnyT):
         return True
-    if isinstance(a, IntT) and isinstance(b, IntT):
-        if b.lo is None or b.hi is None:
-            return True
-        return a.lo is not None and a.hi is not None and b.lo <= a.lo and a.hi <= b.hi
-    if isinstance(a, EnumT) and isinstance(b, EnumT):
-        return set(a.values) <= set(b.values)
-    if isinstance(a, SetT) and isinstance(b, SetT):
-        return subtype(a.elem, b.elem)
-    if isinstance(a, (SeqT, BagT)) and type(a) is type(b):
-        return a.cap <= b.cap and subtype(a.elem, b.elem)  # type: ignore[union-attr]
-    if isinstance(a, MapT) and isinstance(b, MapT):
-        return a.key == b.key and subtype(a.value, b.value)
-    if isinstance(a, TupleT) and isinstance(b, TupleT):
-        return len(a.elems) == len(b.elems) and all(subtype(x, y) for x, y in zip(a.elems, b.elems))
-    if isinstance(a, RecordT) and isinstance(b, RecordT):
-        return [n for n, _ in a.fields] == [n for n, _ in b.fields] and all(
-            subtype(x, y) for (_, x), (_, y) in zip(a.fields, b.fields)
-        )
-    return a == b
+    return type(a) is type(b) and sem(a).subtype(a, b)
 
 
 DOMAIN_LIMIT = 1 << 20
@@ -282,17 +233,7 @@ def format_count(n: int) -> str:
 
 def key_index(t: Type) -> Callable[[Any], int]:
     """A function from a key of type `t` to its ordinal in `domain(t)`; raises KeyError outside."""
-    if isinstance(t, IntT) and t.lo is not None and t.hi is not None:
-        lo, hi = t.lo, t.hi
-
-        def by_range(k: int) -> int:
-            if lo <= k <= hi:
-                return k - lo
-            raise KeyError(k)
-
-        return by_range
-    table = {v: i for i, v in enumerate(domain(t))}
-    return table.__getitem__
+    return sem(t).key_index(t)
 
 
 
@@ -309,6 +250,19 @@ def key_index(t: Type) -> Callable[[Any], int]:
 class TypeSem:
     """The type-directed functions on the values of one type constructor. The defaults are those
     of a scalar whose Python value is its own printed, ordered and ITF form."""
+
+    def unify(self, a: Any, b: Any) -> Type | None:
+        """The least common type of two types of this constructor, or None (see `unify`)."""
+        return a if a == b else None
+
+    def subtype(self, a: Any, b: Any) -> bool:
+        """Is every value of `a` one of `b`, two types of this constructor (see `subtype`)?"""
+        return bool(a == b)
+
+    def key_index(self, t: Any) -> Callable[[Any], int]:
+        """A function from a value of `t` to its ordinal in `domain(t)` (see `key_index`)."""
+        table = {v: i for i, v in enumerate(domain(t))}
+        return table.__getitem__
 
     def finite(self, t: Any) -> bool:
         """Has `t` finitely many values?"""
@@ -366,6 +320,28 @@ class _BoolSem(TypeSem):
 
 
 class _IntSem(TypeSem):
+    def unify(self, a: IntT, b: IntT) -> Type | None:
+        if a.lo is not None and a.hi is not None and b.lo is not None and b.hi is not None:
+            return IntT(min(a.lo, b.lo), max(a.hi, b.hi))
+        return INT
+
+    def subtype(self, a: IntT, b: IntT) -> bool:
+        if b.lo is None or b.hi is None:
+            return True
+        return a.lo is not None and a.hi is not None and b.lo <= a.lo and a.hi <= b.hi
+
+    def key_index(self, t: IntT) -> Callable[[Any], int]:
+        if t.lo is None or t.hi is None:
+            return super().key_index(t)
+        lo, hi = t.lo, t.hi
+
+        def by_range(k: int) -> int:
+            if lo <= k <= hi:
+                return k - lo
+            raise KeyError(k)
+
+        return by_range
+
     def finite(self, t: IntT) -> bool:
         return t.bounded
 
@@ -387,6 +363,12 @@ class _IntSem(TypeSem):
 
 
 class _EnumSem(TypeSem):
+    def unify(self, a: EnumT, b: EnumT) -> Type | None:
+        return enum_type(a.shown() + b.shown())
+
+    def subtype(self, a: EnumT, b: EnumT) -> bool:
+        return set(a.values) <= set(b.values)
+
     def finite(self, t: EnumT) -> bool:
         return True
 
@@ -414,6 +396,13 @@ class _AnySem(TypeSem):
 
 
 class _SetSem(TypeSem):
+    def unify(self, a: SetT, b: SetT) -> Type | None:
+        e = unify(a.elem, b.elem)
+        return SetT(e) if e is not None else None
+
+    def subtype(self, a: SetT, b: SetT) -> bool:
+        return subtype(a.elem, b.elem)
+
     def finite(self, t: SetT) -> bool:
         return is_finite(t.elem)
 
@@ -452,6 +441,13 @@ class _SetSem(TypeSem):
 
 
 class _SeqSem(TypeSem):
+    def unify(self, a: SeqT, b: SeqT) -> Type | None:
+        e = unify(a.elem, b.elem)
+        return SeqT(e, max(a.cap, b.cap)) if e is not None else None
+
+    def subtype(self, a: SeqT, b: SeqT) -> bool:
+        return a.cap <= b.cap and subtype(a.elem, b.elem)
+
     def finite(self, t: SeqT) -> bool:
         return is_finite(t.elem)
 
@@ -487,6 +483,13 @@ class _SeqSem(TypeSem):
 
 
 class _BagSem(TypeSem):
+    def unify(self, a: BagT, b: BagT) -> Type | None:
+        e = unify(a.elem, b.elem)
+        return BagT(e, max(a.cap, b.cap)) if e is not None else None
+
+    def subtype(self, a: BagT, b: BagT) -> bool:
+        return a.cap <= b.cap and subtype(a.elem, b.elem)
+
     def finite(self, t: BagT) -> bool:
         return is_finite(t.elem)
 
@@ -526,6 +529,14 @@ class _BagSem(TypeSem):
 
 class _MapSem(TypeSem):
     """A map value is the tuple of its values in the key type's domain order."""
+
+    def unify(self, a: MapT, b: MapT) -> Type | None:
+        k = a.key if a.key == b.key else None
+        v = unify(a.value, b.value)
+        return MapT(k, v) if k is not None and v is not None else None
+
+    def subtype(self, a: MapT, b: MapT) -> bool:
+        return a.key == b.key and subtype(a.value, b.value)
 
     def finite(self, t: MapT) -> bool:
         return is_finite(t.key) and is_finite(t.value)
@@ -592,6 +603,15 @@ class _ProductSem(TypeSem):
 
 
 class _TupleSem(_ProductSem):
+    def unify(self, a: TupleT, b: TupleT) -> Type | None:
+        if len(a.elems) != len(b.elems):
+            return None
+        es = [unify(x, y) for x, y in zip(a.elems, b.elems)]
+        return TupleT(tuple(cast(list[Type], es))) if None not in es else None
+
+    def subtype(self, a: TupleT, b: TupleT) -> bool:
+        return len(a.elems) == len(b.elems) and all(subtype(x, y) for x, y in zip(a.elems, b.elems))
+
     def parts(self, t: TupleT) -> tuple[Type, ...]:
         return t.elems
 
@@ -607,6 +627,17 @@ class _TupleSem(_ProductSem):
 
 
 class _RecordSem(_ProductSem):
+    def unify(self, a: RecordT, b: RecordT) -> Type | None:
+        if [n for n, _ in a.fields] != [n for n, _ in b.fields]:
+            return None
+        fs = [unify(x, y) for (_, x), (_, y) in zip(a.fields, b.fields)]
+        return RecordT(tuple(zip((n for n, _ in a.fields), cast(list[Type], fs)))) if None not in fs else None
+
+    def subtype(self, a: RecordT, b: RecordT) -> bool:
+        return [n for n, _ in a.fields] == [n for n, _ in b.fields] and all(
+            subtype(x, y) for (_, x), (_, y) in zip(a.fields, b.fields)
+        )
+
     def parts(self, t: RecordT) -> tuple[Type, ...]:
         return tuple(f for _, f in t.fields)
 
