@@ -4,6 +4,10 @@ Values are plain Python data: bool, int, str (enum members), frozenset (sets), t
 records in field-name order; maps indexed by the key type's ordinal; union values as
 `(tag, *fields)`). Everything here is deterministic: domains enumerate in declared order and
 `sort_key` gives a total order that does not depend on hash seeds.
+
+Each type constructor's type-directed functions (typing relations, domain, order, printing, ITF)
+are one `TypeSem` in `SEMS`; the module's functions look the entry up (docs/architecture.md,
+"Adding a type").
 """
 
 from __future__ import annotations
