@@ -122,14 +122,7 @@ def _bag(ty: BagT) -> Converter:
     bound = ty.cap
 
     def to_bag(v: Any) -> frozenset:
-        v = _collection(v)
-        if isinstance(v, dict):
-            pairs = list(v.items())
-        elif isinstance(v, list) and all(isinstance(p, list) and len(p) == 2 for p in v):
-            pairs = v
-        else:
-            raise ValueError(f"{_show(v)} is not an object or a list of [element, count] pairs "
-                             "(a bag is logged as a map to counts)")
+        pairs = _pairs(v, "[element, count] pairs (a bag is logged as a map to counts)")
         counts: dict[Any, int] = {}
         for x, n in pairs:
             if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= bound:
@@ -161,13 +154,7 @@ def _map(ty: MapT) -> Converter:
     value_of = converter(ty.value)
 
     def to_map(v: Any) -> tuple:
-        v = _collection(v)
-        if isinstance(v, dict):
-            pairs = list(v.items())
-        elif isinstance(v, list) and all(isinstance(p, list) and len(p) == 2 for p in v):
-            pairs = v
-        else:
-            raise ValueError(f"{_show(v)} is not an object or a list of [key, value] pairs")
+        pairs = _pairs(v, "[key, value] pairs")
         got = {key_of(k): value_of(x) for k, x in pairs}
         missing = [k for k in keys if k not in got]
         if missing:
@@ -219,6 +206,16 @@ def _to_bool(v: Any) -> bool:
         if s in _FALSE:
             return False
     raise ValueError(f"{_show(v)} is not a boolean")
+
+
+def _pairs(v: Any, what: str) -> list:
+    """The pairs of a logged map or bag: a JSON object, or a list of two-element lists."""
+    v = _collection(v)
+    if isinstance(v, dict):
+        return list(v.items())
+    if isinstance(v, list) and all(isinstance(p, list) and len(p) == 2 for p in v):
+        return v
+    raise ValueError(f"{_show(v)} is not an object or a list of {what}")
 
 
 def _collection(v: Any) -> Any:
