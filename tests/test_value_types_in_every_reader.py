@@ -44,7 +44,7 @@ from pyspec.lang.types import (
 from pyspec.symbolic.boolean import and_all
 from pyspec.symbolic.decode import Z3SEMS, decode, fresh, in_type, lift
 from pyspec.symbolic.ints import Ctx
-from pyspec.symbolic.values import eq_const
+from pyspec.symbolic.values import concrete, eq, eq_const, ite, universe
 from pyspec.testing.values import PLAIN, from_python, to_python
 from tracecheck.convert import CONVERTERS
 
@@ -185,3 +185,22 @@ def test_z3_lift_and_fresh_decode_round_trip(name):
         s.add(and_all([pinned]) if pinned is not True else z3.BoolVal(True))
         assert s.check() == z3.sat
         assert decode(ctx, s.model(), x) == v
+
+
+@pytest.mark.parametrize("name", list(SAMPLES))
+def test_z3_structural_operations_agree_with_explicit_values(name):
+    t = SAMPLES[name]
+    ctx = Ctx(sorted(COLOR.values + ("Ack", "Req")), True)
+    x = fresh(ctx, t, "x", "@0", [], [])
+    possible = universe(ctx, x)
+    c = z3.Bool("c")
+    values = _values(t, 8)
+    for v, w in zip(values, values[1:] + values[:1]):
+        a, b = lift(ctx, t, v), lift(ctx, t, w)
+        assert concrete(a) == v and v in possible
+        assert eq_const(ctx, a, v) is True and eq(ctx, a, b) is (v == w)
+        for pick, want in ((True, v), (False, w)):
+            s = z3.Solver()
+            s.add(c == pick)
+            assert s.check() == z3.sat
+            assert decode(ctx, s.model(), ite(ctx, c, a, b)) == want
