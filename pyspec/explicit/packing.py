@@ -21,8 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from pyspec.lang.types import (AnyT, IntT, MapT, RecordT, SetT, TupleT, Type, UnionT, domain,
-                               domain_size)
+from pyspec.lang.types import (AnyT, BagT, BoolT, EnumT, IntT, MapT, RecordT, SeqT, SetT, TupleT, Type,
+                               UnionT, domain, domain_size)
 
 TABLE_LIMIT = 4096  # types with at most this many values are coded by a lookup table
 SET_LIMIT = 1 << 16  # set[T] needs a bit per value of T: at most this many
@@ -52,22 +52,12 @@ def codec(t: Type, table_limit: int = TABLE_LIMIT) -> Codec:
     n = domain_size(t)
     if n is not None and n <= table_limit:
         return _table(t, n)
-    if isinstance(t, SetT):
-        return _bitmask(t)
-    if isinstance(t, MapT):
-        keys = _size(t.key)
-        return _product([codec(t.value, table_limit)] * keys)
-    if isinstance(t, TupleT):
-        return _product([codec(e, table_limit) for e in t.elems])
-    if isinstance(t, RecordT):
-        return _product([codec(f, table_limit) for _, f in t.fields])
-    if isinstance(t, UnionT):
-        return _union(t, table_limit)
-    if n is not None:  # bool, a bounded int or an enumeration, with the tables off
+    structural = LAYOUTS[type(t)]
+    if structural is not None:
+        return structural(t, table_limit)
+    if n is not None:  # a type coded by its ordinal (bool, a bounded int, ...), with the tables off
         return _table(t, n)
-    if isinstance(t, (IntT, AnyT)) or n is None:
-        raise Unpackable(f"type {t.show()} is unbounded or too large to lay out")
-    raise Unpackable(f"no layout for type {t.show()}")  # pragma: no cover - every finite kind is above
+    raise Unpackable(f"type {t.show()} is unbounded or too large to lay out")
 
 
 def _size(t: Type) -> int:
@@ -155,6 +145,23 @@ def _union(t: UnionT, table_limit: int) -> Codec:
         return (tags[i], *bodies[i].decode(code >> tag_bits))
 
     return Codec(tag_bits + max((b.width for b in bodies), default=0), encode, decode)
+
+
+LAYOUTS: dict[type, Callable[[Any, int], Codec] | None] = {
+    # the packing home of every type constructor: how a type too large for a lookup table is
+    # laid out from its parts (`table_limit` passed on), or None: coded by its ordinal only
+    BoolT: None,
+    IntT: None,
+    EnumT: None,
+    SeqT: None,
+    BagT: None,
+    AnyT: None,
+    SetT: lambda t, limit: _bitmask(t),
+    MapT: lambda t, limit: _product([codec(t.value, limit)] * _size(t.key)),
+    TupleT: lambda t, limit: _product([codec(e, limit) for e in t.elems]),
+    RecordT: lambda t, limit: _product([codec(f, limit) for _, f in t.fields]),
+    UnionT: lambda t, limit: _union(t, limit),
+}
 
 
 class Layout:

@@ -28,7 +28,7 @@ from pyspec.lang.analysis import NEXT, STATE, Analysis, chain_operands, long_cha
 from pyspec.lang.ops import COMPS, FNS, OPS, Fail, Op
 from pyspec.lang.types import AnyT, BagT, MapT, SeqT, SetT, Type, sort_key
 from pyspec.symbolic.boolean import Bool, and_, and_all, not_, or_, or_all
-from pyspec.symbolic.decode import default, lift
+from pyspec.symbolic.decode import default, in_type, lift
 from pyspec.symbolic.ints import Ctx, count, extreme
 from pyspec.symbolic.values import (
     NOCONST,
@@ -45,7 +45,6 @@ from pyspec.symbolic.values import (
     concrete,
     eq,
     eq_const,
-    in_type,
     ite,
     member,
     order_key,

@@ -18,9 +18,9 @@ from pyspec.lang import typed as T
 from pyspec.lang.ops import Fail
 from pyspec.lang.types import SetT, contains
 from pyspec.symbolic.boolean import Bool, and_, and_all, not_, or_all
-from pyspec.symbolic.decode import lift
+from pyspec.symbolic.decode import in_type, lift
 from pyspec.symbolic.encode_expr import ExprEncoder
-from pyspec.symbolic.values import NOCONST, MapV, concrete, eq_const, in_type, ite
+from pyspec.symbolic.values import NOCONST, MapV, concrete, eq_const, ite
 
 
 class Path:

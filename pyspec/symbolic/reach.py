@@ -32,10 +32,10 @@ import z3
 
 from pyspec.errors import SpecEvalError
 from pyspec.lang.typed import CheckedSpec
-from pyspec.lang.types import MapT, RecordT, SetT, TupleT, Type, format_value
 from pyspec.limits import LimitReached
 from pyspec.reference import Reference
 from pyspec.symbolic.boolean import eq_b, not_, or_all, zb
+from pyspec.symbolic.decode import set_bits as type_bits
 from pyspec.symbolic.ints import Ctx
 from pyspec.symbolic.values import IntV, MapV, TupleV
 
@@ -46,11 +46,6 @@ MAX_PAIRS = 400  # relational candidates beyond this are not tried (more rows th
 SAMPLES = 2000  # explicit states sampled for the guess (Paxos: all 54 messages appear by 2,000)
 MAX_ROUNDS = 200  # Houdini rounds: each drops at least one candidate; past this, prove nothing
 MAX_ENCODINGS = 3  # guesses tried before encoding every Boolean
-
-
-def show_key(t: Type, v: Any) -> str:
-    """An element as the names of set bits spell it (`pyspec.symbolic.decode.fresh`)."""
-    return format_value(t, v).replace(" ", "")
 
 
 def _int_rows(x: Any, path: tuple, row: tuple, rows: dict[tuple, list]) -> None:
@@ -74,28 +69,12 @@ def _read(state: tuple, path: tuple) -> Any:
     return x
 
 
-def _bits(ctx: Ctx, t: Type, name: str, path: tuple, out: list) -> None:
-    """The set bits of a value of type `t` named `name` (as `fresh` names them), each with the
-    path to its set in an explicit state and its element; none inside unions."""
-    if isinstance(t, SetT):
-        out.extend((f"{name}{{{show_key(t.elem, v)}}}", path, v) for v in ctx.domain(t.elem))
-    elif isinstance(t, MapT):
-        for i, k in enumerate(ctx.domain(t.key)):
-            _bits(ctx, t.value, f"{name}[{show_key(t.key, k)}]", (*path, i), out)
-    elif isinstance(t, TupleT):
-        for i, e in enumerate(t.elems):
-            _bits(ctx, e, f"{name}[{i}]", (*path, i), out)
-    elif isinstance(t, RecordT):
-        for i, (n, f) in enumerate(t.fields):
-            _bits(ctx, f, f"{name}.{n}", (*path, i), out)
-
-
 def set_bits(spec: CheckedSpec, ctx: Ctx) -> list[tuple[str, tuple, Any]]:
     """Every set bit of a state of `spec` outside unions: (its name without `@k`, the path to
     its set in an explicit state, its element)."""
     bits: list = []
     for i, v in enumerate(spec.vars):
-        _bits(ctx, v.ty, v.name, (i,), bits)
+        type_bits(ctx, v.ty, v.name, (i,), bits)
     return bits
 
 

@@ -70,6 +70,10 @@ class EncodingError(Exception):
 
 
 # ---- values ------------------------------------------------------------------------------------
+#
+# One class per representation, each holding its structural operations (`concrete`, `eq`,
+# `eq_const`, `ite`, `universe`, `eq_leaves`); the module functions of the same names dispatch to
+# them, and handle Booleans (a Python bool or a Z3 Bool), which have no class of their own here.
 
 
 class IntV:
@@ -86,6 +90,26 @@ class IntV:
     def const(self) -> int | None:
         return self.lo if self.lo == self.hi else None
 
+    def concrete(self) -> Any:
+        return self.lo if self.lo == self.hi else NOCONST
+
+    def eq(self, ctx: Ctx, b: Any) -> Bool:
+        return ctx.cmp("eq", self, b)
+
+    def eq_const(self, ctx: Ctx, v: Any) -> Bool:
+        return ctx.int_eq_const(self, v)
+
+    def ite(self, ctx: Ctx, c: Bool, b: Any) -> Any:
+        return ctx.int_ite(c, self, b)
+
+    def universe(self, ctx: Ctx) -> list:
+        if self.hi - self.lo >= UNIVERSE_LIMIT:
+            raise EncodingError(f"an integer set element ranges over {self.lo} .. {self.hi}")
+        return list(range(self.lo, self.hi + 1))
+
+    def eq_leaves(self, ctx: Ctx, b: Any, out: list) -> None:
+        out.append(eq(ctx, self, b))
+
 
 class EnumV:
     """An enumeration value: `const` when known, else `term`, an index into the string table;
@@ -98,12 +122,61 @@ class EnumV:
         self.const = const
         self.values = values
 
+    def concrete(self) -> Any:
+        return self.const if self.const is not None else NOCONST
+
+    def eq(self, ctx: Ctx, b: Any) -> Bool:
+        if self.const is not None and b.const is not None:
+            return self.const == b.const
+        if self.const is not None:
+            return ctx.enum_eq_const(b, self.const)
+        if b.const is not None:
+            return ctx.enum_eq_const(self, b.const)
+        if not self.values & b.values:
+            return False
+        return mk_eq(self.term, b.term)
+
+    def eq_const(self, ctx: Ctx, v: Any) -> Bool:
+        return ctx.enum_eq_const(self, v)
+
+    def ite(self, ctx: Ctx, c: Bool, b: Any) -> Any:
+        if self.const is not None and self.const == b.const:
+            return self
+        return EnumV(mk_ite(c, ctx.enum_term(self), ctx.enum_term(b)), None, self.values | b.values)
+
+    def universe(self, ctx: Ctx) -> list:
+        return sorted(self.values)
+
+    def eq_leaves(self, ctx: Ctx, b: Any, out: list) -> None:
+        out.append(eq(ctx, self, b))
+
 
 class TupleV:
+    """A tuple or a record: its components (a record's in field-name order)."""
+
     __slots__ = ("elems",)
 
     def __init__(self, elems: tuple) -> None:
         self.elems = elems
+
+    def concrete(self) -> Any:
+        return _all_concrete(self.elems)
+
+    def eq(self, ctx: Ctx, b: Any) -> Bool:
+        return and_all(eq(ctx, x, y) for x, y in zip(self.elems, b.elems))
+
+    def eq_const(self, ctx: Ctx, v: Any) -> Bool:
+        return and_all(eq_const(ctx, x, y) for x, y in zip(self.elems, v))
+
+    def ite(self, ctx: Ctx, c: Bool, b: Any) -> Any:
+        return TupleV(tuple(ite(ctx, c, x, y) for x, y in zip(self.elems, b.elems)))
+
+    def universe(self, ctx: Ctx) -> list:
+        return _product([universe(ctx, e) for e in self.elems])
+
+    def eq_leaves(self, ctx: Ctx, b: Any, out: list) -> None:
+        for x, y in zip(self.elems, b.elems):
+            eq_leaves(ctx, x, y, out)
 
 
 class UnionV:
@@ -117,6 +190,61 @@ class UnionV:
         self.tag = tag
         self.fields = fields
 
+    def concrete(self) -> Any:
+        if self.tag.const is None:
+            return NOCONST
+        tag = self.ut.variants[self.tag.const][0]
+        rest = _all_concrete(self.fields[tag])
+        return NOCONST if rest is NOCONST else (tag, *rest)
+
+    def eq(self, ctx: Ctx, b: Any) -> Bool:
+        same = ctx.cmp("eq", self.tag, b.tag)
+        if same is False:
+            return False
+        parts = [same]
+        for tag, fa in self.fields.items():
+            fb = b.fields.get(tag)
+            if fb is None:
+                continue
+            fe = and_all(eq(ctx, x, y) for x, y in zip(fa, fb))
+            if fe is True:
+                continue
+            if len(self.fields) == 1 or len(b.fields) == 1:
+                parts.append(fe)
+            else:
+                parts.append(implies_(ctx.int_eq_const(self.tag, tag_index(self.ut, tag)), fe))
+        return and_(*parts)
+
+    def eq_const(self, ctx: Ctx, v: Any) -> Bool:
+        fa = self.fields.get(v[0])
+        if fa is None:
+            return False
+        return and_(
+            ctx.int_eq_const(self.tag, tag_index(self.ut, v[0])), *(eq_const(ctx, x, y) for x, y in zip(fa, v[1:]))
+        )
+
+    def ite(self, ctx: Ctx, c: Bool, b: Any) -> Any:
+        fields = {}
+        for tag in dict.fromkeys(itertools.chain(self.fields, b.fields)):
+            fa, fb = self.fields.get(tag), b.fields.get(tag)
+            if fa is None:
+                fields[tag] = fb
+            elif fb is None:
+                fields[tag] = fa
+            else:
+                fields[tag] = tuple(ite(ctx, c, x, y) for x, y in zip(fa, fb))
+        return UnionV(self.ut, ctx.int_ite(c, self.tag, b.tag), fields)
+
+    def universe(self, ctx: Ctx) -> list:
+        out: list[Any] = []
+        for tag, _ in self.ut.variants:
+            if tag in self.fields and ctx.int_eq_const(self.tag, tag_index(self.ut, tag)) is not False:
+                out.extend((tag, *vals) for vals in _product([universe(ctx, e) for e in self.fields[tag]]))
+        return out
+
+    def eq_leaves(self, ctx: Ctx, b: Any, out: list) -> None:
+        out.append(eq(ctx, self, b))
+
 
 class SetV:
     """A set: `bits[x]` says whether the explicit value x is a member; absent keys are not."""
@@ -127,6 +255,49 @@ class SetV:
         self.elem = elem
         self.bits = bits
 
+    def concrete(self) -> Any:
+        members = []
+        for k, b in self.bits.items():
+            if b is True:
+                members.append(k)
+            elif b is not False:
+                return NOCONST
+        return frozenset(members)
+
+    def eq(self, ctx: Ctx, b: Any) -> Bool:
+        parts = [eq_b(ba, b.bits.get(k, False)) for k, ba in self.bits.items()]
+        parts += [not_(bb) for k, bb in b.bits.items() if k not in self.bits]
+        return and_(*parts)
+
+    def eq_const(self, ctx: Ctx, v: Any) -> Bool:
+        parts = [b if k in v else not_(b) for k, b in self.bits.items()]
+        for k in v:
+            if k not in self.bits:
+                return False
+        return and_(*parts)
+
+    def ite(self, ctx: Ctx, c: Bool, b: Any) -> Any:
+        bits = {}
+        for k in _merged_keys(self, b):
+            bits[k] = ite_b(c, self.bits.get(k, False), b.bits.get(k, False))
+        return SetV(self.elem if not isinstance(self.elem, AnyT) else b.elem, bits)
+
+    def universe(self, ctx: Ctx) -> list:
+        sure = [k for k, b in self.bits.items() if b is True]
+        maybe = [k for k, b in self.bits.items() if b is not True and b is not False]
+        if len(maybe) > 16:
+            raise EncodingError(f"a set of sets ranges over 2^{len(maybe)} values")
+        return [
+            frozenset(sure) | frozenset(c) for r in range(len(maybe) + 1) for c in itertools.combinations(maybe, r)
+        ]
+
+    def eq_leaves(self, ctx: Ctx, b: Any, out: list) -> None:
+        for k, x in self.bits.items():
+            out.append(eq_b(x, b.bits.get(k, False)))
+        for k, y in b.bits.items():
+            if k not in self.bits:
+                out.append(not_(y))
+
 
 class MapV:
     """A map over a finite key type: one value per key, in the key type's domain order."""
@@ -136,6 +307,25 @@ class MapV:
     def __init__(self, key: Type, vals: tuple) -> None:
         self.key = key
         self.vals = vals
+
+    def concrete(self) -> Any:
+        return _all_concrete(self.vals)
+
+    def eq(self, ctx: Ctx, b: Any) -> Bool:
+        return and_all(eq(ctx, x, y) for x, y in zip(self.vals, b.vals))
+
+    def eq_const(self, ctx: Ctx, v: Any) -> Bool:
+        return and_all(eq_const(ctx, x, y) for x, y in zip(self.vals, v))
+
+    def ite(self, ctx: Ctx, c: Bool, b: Any) -> Any:
+        return MapV(self.key, tuple(ite(ctx, c, x, y) for x, y in zip(self.vals, b.vals)))
+
+    def universe(self, ctx: Ctx) -> list:
+        return _product([universe(ctx, e) for e in self.vals])
+
+    def eq_leaves(self, ctx: Ctx, b: Any, out: list) -> None:
+        for x, y in zip(self.vals, b.vals):
+            eq_leaves(ctx, x, y, out)
 
 
 class SeqV:
@@ -149,6 +339,43 @@ class SeqV:
         self.n = n
         self.items = items
 
+    def concrete(self) -> Any:
+        if self.n.const is None:
+            return NOCONST
+        return _all_concrete(self.items[: self.n.const])
+
+    def eq(self, ctx: Ctx, b: Any) -> Bool:
+        same = ctx.cmp("eq", self.n, b.n)
+        if same is False:
+            return False
+        parts = [same]
+        for k, (x, y) in enumerate(zip(self.items, b.items)):
+            parts.append(implies_(seq_has(ctx, self, k), eq(ctx, x, y)))
+        return and_(*parts)
+
+    def eq_const(self, ctx: Ctx, v: Any) -> Bool:
+        if len(v) > len(self.items):
+            return False
+        return and_(ctx.int_eq_const(self.n, len(v)), *(eq_const(ctx, x, y) for x, y in zip(self.items, v)))
+
+    def ite(self, ctx: Ctx, c: Bool, b: Any) -> Any:  # capacities may differ: a missing item takes the other side's
+        cap = max(len(self.items), len(b.items))
+        items = []
+        for k in range(cap):
+            x = self.items[k] if k < len(self.items) else b.items[k]
+            y = b.items[k] if k < len(b.items) else self.items[k]
+            items.append(ite(ctx, c, x, y))
+        return SeqV(self.elem if not isinstance(self.elem, AnyT) else b.elem, ctx.int_ite(c, self.n, b.n), tuple(items))
+
+    def universe(self, ctx: Ctx) -> list:
+        out = []
+        for n in range(self.n.lo, min(self.n.hi, len(self.items)) + 1):
+            out.extend(_product([universe(ctx, e) for e in self.items[:n]]))
+        return out
+
+    def eq_leaves(self, ctx: Ctx, b: Any, out: list) -> None:
+        out.append(eq(ctx, self, b))
+
 
 class BagV:
     """A bag: `counts[x]` (an IntV) is how many times the explicit value x is in it; absent keys
@@ -159,6 +386,51 @@ class BagV:
     def __init__(self, elem: Type, counts: dict[Any, IntV]) -> None:
         self.elem = elem
         self.counts = counts
+
+    def concrete(self) -> Any:
+        pairs = []
+        for k, n in self.counts.items():
+            if n.const is None:
+                return NOCONST
+            if n.const:
+                pairs.append((k, n.const))
+        return frozenset(pairs)
+
+    def eq(self, ctx: Ctx, b: Any) -> Bool:
+        return and_all(ctx.cmp("eq", self.counts.get(k, _ZERO), b.counts.get(k, _ZERO)) for k in bag_keys(self, b))
+
+    def eq_const(self, ctx: Ctx, v: Any) -> Bool:
+        d = dict(v)
+        if any(k not in self.counts for k in d):
+            return False
+        return and_all(ctx.int_eq_const(n, d.get(k, 0)) for k, n in self.counts.items())
+
+    def ite(self, ctx: Ctx, c: Bool, b: Any) -> Any:
+        counts = {k: ctx.int_ite(c, self.counts.get(k, _ZERO), b.counts.get(k, _ZERO)) for k in bag_keys(self, b)}
+        return BagV(self.elem if not isinstance(self.elem, AnyT) else b.elem, counts)
+
+    def universe(self, ctx: Ctx) -> list:
+        keys = list(self.counts)
+        combos = _product([list(range(n.lo, n.hi + 1)) for n in self.counts.values()])
+        return [frozenset((k, c) for k, c in zip(keys, combo) if c) for combo in combos]
+
+    def eq_leaves(self, ctx: Ctx, b: Any, out: list) -> None:
+        out.append(eq(ctx, self, b))
+
+
+_STRUCTURED: frozenset[Any] = frozenset({IntV, EnumV, TupleV, UnionV, SetV, MapV, SeqV, BagV})
+"""The value classes with structural operations of their own (every value but a Boolean)."""
+
+
+def _all_concrete(xs: Any) -> Any:
+    """The tuple of the explicit values of `xs`, or NOCONST when one is not fully known."""
+    out = []
+    for e in xs:
+        c = concrete(e)
+        if c is NOCONST:
+            return NOCONST
+        out.append(c)
+    return tuple(out)
 
 
 _ZERO = IntV(None, 0, 0)
@@ -190,66 +462,9 @@ def tag_index(ut: UnionT, tag: str) -> int:
 
 def concrete(x: Any) -> Any:
     """The explicit value of a fully known symbolic value, else NOCONST."""
-    if isinstance(x, bool):
-        return x
-    if isinstance(x, IntV):
-        return x.lo if x.lo == x.hi else NOCONST
-    if isinstance(x, EnumV):
-        return x.const if x.const is not None else NOCONST
-    if isinstance(x, TupleV):
-        out = []
-        for e in x.elems:
-            c = concrete(e)
-            if c is NOCONST:
-                return NOCONST
-            out.append(c)
-        return tuple(out)
-    if isinstance(x, UnionV):
-        if x.tag.const is None:
-            return NOCONST
-        tag = x.ut.variants[x.tag.const][0]
-        out = [tag]
-        for e in x.fields[tag]:
-            c = concrete(e)
-            if c is NOCONST:
-                return NOCONST
-            out.append(c)
-        return tuple(out)
-    if isinstance(x, SetV):
-        members = []
-        for k, b in x.bits.items():
-            if b is True:
-                members.append(k)
-            elif b is not False:
-                return NOCONST
-        return frozenset(members)
-    if isinstance(x, MapV):
-        out = []
-        for e in x.vals:
-            c = concrete(e)
-            if c is NOCONST:
-                return NOCONST
-            out.append(c)
-        return tuple(out)
-    if isinstance(x, BagV):
-        pairs = []
-        for k, n in x.counts.items():
-            if n.const is None:
-                return NOCONST
-            if n.const:
-                pairs.append((k, n.const))
-        return frozenset(pairs)
-    if isinstance(x, SeqV):
-        if x.n.const is None:
-            return NOCONST
-        out = []
-        for e in x.items[: x.n.const]:
-            c = concrete(e)
-            if c is NOCONST:
-                return NOCONST
-            out.append(c)
-        return tuple(out)
-    return NOCONST  # a Z3 Bool
+    if x.__class__ in _STRUCTURED:
+        return x.concrete()
+    return x if isinstance(x, bool) else NOCONST  # a Z3 Bool is not known
 
 
 # ---- structural operations ---------------------------------------------------------------------
@@ -259,88 +474,15 @@ def eq(ctx: Ctx, a: Any, b: Any) -> Bool:
     """a == b, for two values of unifiable types."""
     if a is b:
         return True
-    if isinstance(a, IntV):
-        return ctx.cmp("eq", a, b)
-    if isinstance(a, EnumV):
-        if a.const is not None and b.const is not None:
-            return a.const == b.const
-        if a.const is not None:
-            return ctx.enum_eq_const(b, a.const)
-        if b.const is not None:
-            return ctx.enum_eq_const(a, b.const)
-        if not a.values & b.values:
-            return False
-        return mk_eq(a.term, b.term)
-    if isinstance(a, TupleV):
-        return and_all(eq(ctx, x, y) for x, y in zip(a.elems, b.elems))
-    if isinstance(a, UnionV):
-        same = ctx.cmp("eq", a.tag, b.tag)
-        if same is False:
-            return False
-        parts = [same]
-        for tag, fa in a.fields.items():
-            fb = b.fields.get(tag)
-            if fb is None:
-                continue
-            fe = and_all(eq(ctx, x, y) for x, y in zip(fa, fb))
-            if fe is True:
-                continue
-            if len(a.fields) == 1 or len(b.fields) == 1:
-                parts.append(fe)
-            else:
-                parts.append(implies_(ctx.int_eq_const(a.tag, tag_index(a.ut, tag)), fe))
-        return and_(*parts)
-    if isinstance(a, SetV):
-        parts = [eq_b(ba, b.bits.get(k, False)) for k, ba in a.bits.items()]
-        parts += [not_(bb) for k, bb in b.bits.items() if k not in a.bits]
-        return and_(*parts)
-    if isinstance(a, MapV):
-        return and_all(eq(ctx, x, y) for x, y in zip(a.vals, b.vals))
-    if isinstance(a, BagV):
-        return and_all(ctx.cmp("eq", a.counts.get(k, _ZERO), b.counts.get(k, _ZERO)) for k in bag_keys(a, b))
-    if isinstance(a, SeqV):
-        same = ctx.cmp("eq", a.n, b.n)
-        if same is False:
-            return False
-        parts = [same]
-        for k, (x, y) in enumerate(zip(a.items, b.items)):
-            parts.append(implies_(seq_has(ctx, a, k), eq(ctx, x, y)))
-        return and_(*parts)
+    if a.__class__ in _STRUCTURED:
+        return a.eq(ctx, b)
     return eq_b(a, b)
 
 
 def eq_const(ctx: Ctx, a: Any, v: Any) -> Bool:
     """a == v for a symbolic a and an explicit value v."""
-    if isinstance(a, IntV):
-        return ctx.int_eq_const(a, v)
-    if isinstance(a, EnumV):
-        return ctx.enum_eq_const(a, v)
-    if isinstance(a, TupleV):
-        return and_all(eq_const(ctx, x, y) for x, y in zip(a.elems, v))
-    if isinstance(a, UnionV):
-        fa = a.fields.get(v[0])
-        if fa is None:
-            return False
-        return and_(
-            ctx.int_eq_const(a.tag, tag_index(a.ut, v[0])), *(eq_const(ctx, x, y) for x, y in zip(fa, v[1:]))
-        )
-    if isinstance(a, SetV):
-        parts = [b if k in v else not_(b) for k, b in a.bits.items()]
-        for k in v:
-            if k not in a.bits:
-                return False
-        return and_(*parts)
-    if isinstance(a, MapV):
-        return and_all(eq_const(ctx, x, y) for x, y in zip(a.vals, v))
-    if isinstance(a, BagV):
-        d = dict(v)
-        if any(k not in a.counts for k in d):
-            return False
-        return and_all(ctx.int_eq_const(n, d.get(k, 0)) for k, n in a.counts.items())
-    if isinstance(a, SeqV):
-        if len(v) > len(a.items):
-            return False
-        return and_(ctx.int_eq_const(a.n, len(v)), *(eq_const(ctx, x, y) for x, y in zip(a.items, v)))
+    if a.__class__ in _STRUCTURED:
+        return a.eq_const(ctx, v)
     if isinstance(a, bool):
         return a == v
     return a if v else z3.Not(a)
@@ -352,43 +494,8 @@ def ite(ctx: Ctx, c: Bool, a: Any, b: Any) -> Any:
         return a
     if c is False:
         return b
-    if isinstance(a, IntV):
-        return ctx.int_ite(c, a, b)
-    if isinstance(a, EnumV):
-        if a.const is not None and a.const == b.const:
-            return a
-        return EnumV(mk_ite(c, ctx.enum_term(a), ctx.enum_term(b)), None, a.values | b.values)
-    if isinstance(a, TupleV):
-        return TupleV(tuple(ite(ctx, c, x, y) for x, y in zip(a.elems, b.elems)))
-    if isinstance(a, UnionV):
-        fields = {}
-        for tag in dict.fromkeys(itertools.chain(a.fields, b.fields)):
-            fa, fb = a.fields.get(tag), b.fields.get(tag)
-            if fa is None:
-                fields[tag] = fb
-            elif fb is None:
-                fields[tag] = fa
-            else:
-                fields[tag] = tuple(ite(ctx, c, x, y) for x, y in zip(fa, fb))
-        return UnionV(a.ut, ctx.int_ite(c, a.tag, b.tag), fields)
-    if isinstance(a, SetV):
-        bits = {}
-        for k in _merged_keys(a, b):
-            bits[k] = ite_b(c, a.bits.get(k, False), b.bits.get(k, False))
-        return SetV(a.elem if not isinstance(a.elem, AnyT) else b.elem, bits)
-    if isinstance(a, MapV):
-        return MapV(a.key, tuple(ite(ctx, c, x, y) for x, y in zip(a.vals, b.vals)))
-    if isinstance(a, BagV):
-        counts = {k: ctx.int_ite(c, a.counts.get(k, _ZERO), b.counts.get(k, _ZERO)) for k in bag_keys(a, b)}
-        return BagV(a.elem if not isinstance(a.elem, AnyT) else b.elem, counts)
-    if isinstance(a, SeqV):  # capacities may differ: a missing item takes the other side's
-        cap = max(len(a.items), len(b.items))
-        items = []
-        for k in range(cap):
-            x = a.items[k] if k < len(a.items) else b.items[k]
-            y = b.items[k] if k < len(b.items) else a.items[k]
-            items.append(ite(ctx, c, x, y))
-        return SeqV(a.elem if not isinstance(a.elem, AnyT) else b.elem, ctx.int_ite(c, a.n, b.n), tuple(items))
+    if a.__class__ in _STRUCTURED:
+        return a.ite(ctx, c, b)
     return ite_b(c, a, b)
 
 
@@ -397,43 +504,6 @@ def _merged_keys(a: SetV, b: SetV) -> list:
         return list(a.bits)
     elem = a.elem if not isinstance(a.elem, AnyT) else b.elem
     return sorted(set(a.bits) | set(b.bits), key=order_key(elem))
-
-
-def in_type(ctx: Ctx, t: Type, x: Any) -> Bool:
-    """x is a value of type t (the explicit `contains`)."""
-    if isinstance(t, IntT):
-        if t.lo is None or t.hi is None:
-            return True
-        return and_(ctx.cmp("le", IntV(None, t.lo, t.lo), x), ctx.cmp("le", x, IntV(None, t.hi, t.hi)))
-    if isinstance(t, EnumT):
-        if x.values <= set(t.values):
-            return True
-        return or_all(ctx.enum_eq_const(x, s) for s in t.values)
-    if isinstance(t, SetT):
-        return and_all(not_(b) for k, b in x.bits.items() if not contains(t.elem, k))
-    if isinstance(t, MapT):
-        return and_all(in_type(ctx, t.value, v) for v in x.vals)
-    if isinstance(t, BagT):
-        cap = IntV(None, t.cap, t.cap)
-        return and_all(ctx.cmp("le", n, cap) if contains(t.elem, k) else ctx.int_eq_const(n, 0)
-                       for k, n in x.counts.items())
-    if isinstance(t, SeqT):
-        parts = [ctx.cmp("le", x.n, IntV(None, t.cap, t.cap))]
-        parts += [implies_(seq_has(ctx, x, k), in_type(ctx, t.elem, v)) for k, v in enumerate(x.items)]
-        return and_(*parts)
-    if isinstance(t, TupleT):
-        return and_all(in_type(ctx, e, v) for e, v in zip(t.elems, x.elems))
-    if isinstance(t, RecordT):
-        return and_all(in_type(ctx, f, v) for (_, f), v in zip(t.fields, x.elems))
-    if isinstance(t, UnionT):
-        parts = [ctx.cmp("le", IntV(None, 0, 0), x.tag), ctx.cmp("le", x.tag, IntV(None, len(t.variants) - 1, len(t.variants) - 1))]
-        for tag, vals in x.fields.items():
-            fs = t.variant(tag) or ()
-            ok = and_all(in_type(ctx, ft, v) for (_, ft), v in zip(fs, vals))
-            if ok is not True:
-                parts.append(implies_(ctx.int_eq_const(x.tag, tag_index(t, tag)), ok))
-        return and_(*parts)
-    return True
 
 
 def member(ctx: Ctx, x: Any, s: SetV) -> Bool:
@@ -449,40 +519,9 @@ def universe(ctx: Ctx, x: Any) -> list:
     c = concrete(x)
     if c is not NOCONST:
         return [c]
-    if isinstance(x, BagV):
-        keys = list(x.counts)
-        combos = _product([list(range(n.lo, n.hi + 1)) for n in x.counts.values()])
-        return [frozenset((k, c) for k, c in zip(keys, combo) if c) for combo in combos]
-    if isinstance(x, bool) or not isinstance(x, (IntV, EnumV, TupleV, UnionV, SetV, MapV, SeqV)):
-        return [False, True]
-    if isinstance(x, IntV):
-        if x.hi - x.lo >= UNIVERSE_LIMIT:
-            raise EncodingError(f"an integer set element ranges over {x.lo} .. {x.hi}")
-        return list(range(x.lo, x.hi + 1))
-    if isinstance(x, EnumV):
-        return sorted(x.values)
-    if isinstance(x, TupleV):
-        return _product([universe(ctx, e) for e in x.elems])
-    if isinstance(x, UnionV):
-        out: list[Any] = []
-        for tag, _ in x.ut.variants:
-            if tag in x.fields and ctx.int_eq_const(x.tag, tag_index(x.ut, tag)) is not False:
-                out.extend((tag, *vals) for vals in _product([universe(ctx, e) for e in x.fields[tag]]))
-        return out
-    if isinstance(x, SetV):
-        sure = [k for k, b in x.bits.items() if b is True]
-        maybe = [k for k, b in x.bits.items() if b is not True and b is not False]
-        if len(maybe) > 16:
-            raise EncodingError(f"a set of sets ranges over 2^{len(maybe)} values")
-        return [
-            frozenset(sure) | frozenset(c) for r in range(len(maybe) + 1) for c in itertools.combinations(maybe, r)
-        ]
-    if isinstance(x, SeqV):
-        out = []
-        for n in range(x.n.lo, min(x.n.hi, len(x.items)) + 1):
-            out.extend(_product([universe(ctx, e) for e in x.items[:n]]))
-        return out
-    return _product([universe(ctx, e) for e in x.vals])
+    if x.__class__ in _STRUCTURED:
+        return x.universe(ctx)
+    return [False, True]
 
 
 def seq_has(ctx: Ctx, s: SeqV, k: int) -> Bool:
@@ -501,18 +540,8 @@ def _product(parts: list[list]) -> list:
 
 def eq_leaves(ctx: Ctx, a: Any, b: Any, out: list) -> None:
     """Append to `out` the conjuncts of a == b, one per leaf where the structure allows."""
-    if isinstance(a, SetV):
-        for k, x in a.bits.items():
-            out.append(eq_b(x, b.bits.get(k, False)))
-        for k, y in b.bits.items():
-            if k not in a.bits:
-                out.append(not_(y))
-    elif isinstance(a, MapV):
-        for x, y in zip(a.vals, b.vals):
-            eq_leaves(ctx, x, y, out)
-    elif isinstance(a, TupleV):
-        for x, y in zip(a.elems, b.elems):
-            eq_leaves(ctx, x, y, out)
+    if a.__class__ in _STRUCTURED:
+        a.eq_leaves(ctx, b, out)
     else:
         out.append(eq(ctx, a, b))
 
