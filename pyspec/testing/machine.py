@@ -379,11 +379,34 @@ def build(model: Model, name: str, settings: Settings | None, seed: int | None) 
 
     namespace["rule__no_action_enabled"] = precondition(lambda self: not self._enabled)(rule()(no_action_enabled))
     cls: type[SpecMachine] = type(name, (SpecMachine,), namespace)
-    cls.TestCase.settings = settings if settings is not None else Settings(
-        deadline=None, suppress_health_check=list(HealthCheck))
     if seed is not None:
         cls = _seed(seed)(cls)
+    case = cls.TestCase
+    case.settings = settings if settings is not None else Settings(deadline=None, suppress_health_check=list(HealthCheck))
+    honour = _seed_honoured(cls, case.runTest)
+    honour.is_hypothesis_test = True  # type: ignore[attr-defined]  # as hypothesis marks its own runTest
+    honour._hypothesis_state_machine_class = cls  # type: ignore[attr-defined]
+    case.runTest = honour  # type: ignore[method-assign]
     return cls
+
+
+def _seed_honoured(cls: type[SpecMachine], run: Callable[[Any], None]) -> Callable[[Any], None]:
+    """The TestCase's runTest, except that a seed forced on hypothesis (pytest's
+    `--hypothesis-seed`) wins over the settings' `derandomize` (hypothesis lets `derandomize`
+    win, so a profile that derandomizes would make the option do nothing). A seed given to
+    `state_machine` wins over both."""
+
+    def runTest(self: Any) -> None:
+        from hypothesis import core
+        from hypothesis.stateful import run_state_machine_as_test
+
+        forced = getattr(core, "global_force_seed", None)
+        if forced is not None and self.settings.derandomize and getattr(cls, "_hypothesis_internal_use_seed", None) is None:
+            run_state_machine_as_test(cls, settings=Settings(self.settings, derandomize=False))
+        else:
+            run(self)
+
+    return runTest
 
 
 def _enabled_binding(name: str, m: SpecMachine) -> st.SearchStrategy[Any]:
