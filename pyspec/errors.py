@@ -373,3 +373,9 @@ register_codes(
         "PS814": "`state_machine(params=...)` with a spec already loaded",
     })
 )
+# Model-based testing judged by a predicate (state_machine(judge=...), tracecheck.model).
+register_codes(
+    _codes(UsageError, {
+        "PS815": "a `state_machine(judge=...)` judge that returns no `pyspec.testing.Judgement`",
+    })
+)
