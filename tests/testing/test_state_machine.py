@@ -71,6 +71,59 @@ def test_a_divergence_is_shrunk_and_told_in_the_spec_s_terms():
     assert [s.action for s in e.trace.steps] == [None, "TryAcquire", "TryAcquire"]
 
 
+def _owner_judge(adapter: ToyLock):
+    """Judges the toy lock by its owner alone, through a predicate over the spec's step (the
+    spec's owner is the state's second variable); the adapter's observe() is not called."""
+    from pyspec.testing import Judgement
+
+    def judge(step):
+        owner = -1 if adapter.owner is None else adapter.owner
+        return Judgement(lambda before, after: after[1] == owner, shown=(f"owner {owner}",),
+                         why=lambda before, after: f"the lock's owner is {owner}, the spec's {after[1]}")
+
+    return judge
+
+
+class UnobservedLock(ToyLock):
+    observe = None  # type: ignore[assignment]
+
+
+class UnobservedGrabbingLock(GrabbingLock):
+    observe = None  # type: ignore[assignment]
+
+
+def test_a_judge_stands_in_for_observe_and_its_refusals_are_divergences():
+    pyspec.testing.state_machine(SPEC, UnobservedLock, settings=FAST, judge=_owner_judge).TestCase().runTest()
+    machine = pyspec.testing.state_machine(SPEC, UnobservedGrabbingLock, settings=FAST, judge=_owner_judge)
+    with pytest.raises(ModelFailure) as info:
+        machine.TestCase().runTest()
+    e = info.value
+    assert e.kind == "diverges" and e.steps == ("TryAcquire(c=0)", "TryAcquire(c=1)")
+    text = str(e)
+    assert text.startswith("spec TryLock: the implementation diverged: after step 2, TryAcquire(c=1), what it "
+                           "shows is no step the spec allows")
+    assert text.endswith("2: TryAcquire(c=1)  <- diverges\n    seen: owner 1\n"
+                         "    why: the lock's owner is 1, the spec's 0"), text
+
+
+def test_a_judge_and_observe_must_both_agree():
+    def anything(adapter):
+        from pyspec.testing import Judgement
+
+        return lambda step: Judgement(lambda before, after: True)
+
+    with pytest.raises(ModelFailure) as info:  # the judge allows all; observe() does not
+        pyspec.testing.state_machine(SPEC, GrabbingLock, settings=FAST, judge=anything).TestCase().runTest()
+    assert info.value.steps == ("TryAcquire(c=0)", "TryAcquire(c=1)")
+
+
+def test_a_judge_that_answers_no_judgement_is_a_user_error():
+    machine = pyspec.testing.state_machine(SPEC, UnobservedLock, settings=FAST, judge=lambda a: lambda step: True)
+    with pytest.raises(UsageError) as info:
+        machine.TestCase().runTest()
+    assert info.value.code == "PS815" and "returned bool, not a pyspec.testing.Judgement" in info.value.message
+
+
 def test_an_invariant_false_in_the_spec_state_reached_is_a_failure(tmp_path):
     # the spec without its try-lock check: the implementation that grabs conforms, Mutex breaks
     src = Path(SPEC).read_text().replace("    if owner == -1:\n        holds'[c] = True\n        owner' = c",
