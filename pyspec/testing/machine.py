@@ -380,8 +380,9 @@ def _write_page(path: str, spec: CheckedSpec, trace: Trace, kind: str, invariant
     from pyspec.report.timeline_html import render_html
 
     lines = text.split("\n")
-    summary = [lines[0]] + [ln.strip() for ln in lines if ln.startswith(("    the spec", "    observed:"))]
-    if kind != "violated":
+    summary = [lines[0]] + [ln.strip() for ln in lines if ln.startswith(("    the spec", "    observed:", "    seen:",
+                                                                         "    why"))]
+    if kind != "violated" and any(ln.startswith("    observed:") for ln in lines):
         summary.append("the last step's state: the spec's, with the variables observed as observed")
     tl = timeline_from_trace(trace, spec, title=spec.name, verdict="diverges" if kind != "violated" else "violated",
                              violated=invariant, summary=summary,
