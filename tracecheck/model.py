@@ -15,7 +15,7 @@ added to the logs (in the mapping's order), and keeps the spec's steps that the 
 explain, as `tracecheck validate` would: the step logs one record of the action taken (when
 the mapping maps that action; an action no rule maps may log none), with that instance's
 arguments, and every observation of the records holds (those logged before the action's
-record in the state before the step, those after it in the state after). The run fails, shrunk
+record in the state before the step, the others in the state after). The run fails, shrunk
 to a shortest one, when no step of the spec explains them or a state reached breaks an
 invariant. docs/testing.md ("Judged by the logs") is the guide.
 """
@@ -120,7 +120,7 @@ class _LogJudge:
         refused = self.refusal(step, actions)
         if refused is not None:
             return Judgement(lambda before, after: False, shown, lambda before, after: refused)
-        at = reads.index(actions[0]) if actions else len(reads)
+        at = reads.index(actions[0]) if actions else -1  # no action's record: every record tells the state after
         placed = [_Read(r.record, r.rule, r.values, r.inst, (i > at) - (i < at)) for i, r in enumerate(reads)]
         checks = [(r, o, observer(o, r.values)) for r in placed for o in r.rule.observe
                   if all(r.values[f] is not MISSING for f in o.fields)]

@@ -90,6 +90,37 @@ def test_a_step_of_a_logged_action_that_logs_nothing_diverges():
                            "Expire, so it is logged)"), str(e)
 
 
+class ClientsLogToo(LoggedLeaseLock):
+    """The clients log as examples/systems/lockclient.py does: `granted` after the service's
+    grant (its Lamport clock past the grant's), which the mapping reads as an observation."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from node import Log
+
+        self.client_logs = [Log(self.log_file(f"client-{c}"), c, c) for c in range(self.CLIENTS)]
+
+    def Acquire(self, c: int) -> None:
+        super().Acquire(c)
+        me, log = self.clients[c], self.client_logs[c]
+        log.receive(self.service.log.lamport)
+        log.event("granted", token=me.token)
+
+    def logs(self) -> list[str]:
+        return super().logs() + [self.log_file(f"client-{c}") for c in range(self.CLIENTS)]
+
+    def close(self) -> None:
+        for log in self.client_logs:
+            log.file.close()
+        super().close()
+
+
+def test_a_record_logged_after_the_action_s_record_is_read_in_the_state_after():
+    # `granted` observes believes[me]: true after the grant, false before it
+    tracecheck.model.state_machine(MAPPING, ClientsLogToo, {"STORE": "write"}, actions=["Acquire", "Release"],
+                                   settings=RUNS, seed=0).TestCase().runTest()
+
+
 def test_an_adapter_without_logs_and_params_with_a_loaded_mapping_are_refused():
     class Unlogged:
         def Acquire(self, c): ...
