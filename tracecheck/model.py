@@ -153,7 +153,8 @@ class _LogJudge:
         if step is None:
             if actions:
                 r = actions[0]
-                return f"{where(r)} logs {r.rule.action} (rule '{r.rule.name}'), but no action was taken"
+                shown = r.rule.action if isinstance(r.inst, str) else _show_step(spec, r.inst)
+                return f"{where(r)} logs {shown} (rule '{r.rule.name}'), but no action was taken"
             return None
         taken = _show_step(spec, step)
         if not actions:

@@ -121,6 +121,20 @@ def test_a_record_logged_after_the_action_s_record_is_read_in_the_state_after():
                                    settings=RUNS, seed=0).TestCase().runTest()
 
 
+class GrantsAtStart(LoggedLeaseLock):
+    """Logs a grant before any step: the service starts with the lock taken."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.service.log.event("grant", client=0, token=1)
+
+
+def test_an_action_s_record_before_any_step_is_an_initial_divergence():
+    e = _failure(GrantsAtStart)
+    assert e.kind == "initial" and e.steps == ()
+    assert "why: lock.jsonl:1 logs Acquire(c=0) (rule 'grant'), but no action was taken" in str(e), str(e)
+
+
 def test_an_adapter_without_logs_and_params_with_a_loaded_mapping_are_refused():
     class Unlogged:
         def Acquire(self, c): ...
