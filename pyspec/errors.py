@@ -382,3 +382,10 @@ register_codes(
         "PS652": "`--backend c` with an option or engine the native search does not support",
     })
 )
+
+# Model-based testing judged by a predicate (state_machine(judge=...), tracecheck.model).
+register_codes(
+    _codes(UsageError, {
+        "PS815": "a `state_machine(judge=...)` judge that returns no `pyspec.testing.Judgement`",
+    })
+)

@@ -2,6 +2,9 @@
 session, and the xdist groups of tests that share an expensive session fixture.
 
 "ci" is the default and keeps `make test` fast; pick another with HYPOTHESIS_PROFILE=thorough.
+"ci" derandomizes (the same examples on every run), and hypothesis lets `derandomize` win over
+`--hypothesis-seed`: given the option, the profile in force is loaded again without it (see
+pytest_configure), so that `pytest --hypothesis-seed=N` runs the examples of seed N.
 """
 
 from __future__ import annotations
@@ -26,6 +29,17 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.hookimpl(trylast=True)  # after hypothesis's plugin has read --hypothesis-profile and --hypothesis-seed
+def pytest_configure(config: pytest.Config) -> None:
+    """`--hypothesis-seed=N` wins over the profile's `derandomize`: the seed is honoured."""
+    if config.getoption("--hypothesis-seed", default=None) is None:
+        return
+    name = settings.get_current_profile_name()
+    if settings.get_profile(name).derandomize:
+        settings.register_profile(f"{name}-seeded", parent=settings.get_profile(name), derandomize=False)
+        settings.load_profile(f"{name}-seeded")
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITE = ROOT / "specs" / "suite.toml"

@@ -182,6 +182,7 @@ ENGINES = ("pyspec.explicit", "pyspec.symbolic", "pyspec.api", "pyspec.suite")
 FRONT = ("pyspec.api", "pyspec.suite", "pyspec.cli")
 TRACECHECK_MAY_USE = {"pyspec", "pyspec.errors", "pyspec.limits", "pyspec.progress", "pyspec.result", "pyspec.types",
                       "pyspec.report.timeline", "pyspec.report.timeline_html"}  # the HTML pages (tracecheck/html.py)
+TRACECHECK_MAY_USE |= {"pyspec.testing"}  # model-based testing judged by the logs (tracecheck/model.py)
 
 
 def pyspec_imports_tracecheck(graph: Graph) -> list[str]:

@@ -69,6 +69,9 @@ CODES: tuple[ErrorCode, ...] = (
     ErrorCode("TC411", UsageError, "`tracecheck corpus`: `--jobs` below 1, or with `--cluster`"),
     ErrorCode("TC412", UsageError, "`--cluster` without the optional extra pyspec[cluster] (Dask) installed"),
     ErrorCode("TC413", UsageError, "`--cluster ADDRESS` where no Dask scheduler answers"),
+    # model-based testing judged by the logs (tracecheck/model.py)
+    ErrorCode("TC415", UsageError, "a `tracecheck.model` adapter without `logs()`"),
+    ErrorCode("TC416", UsageError, "`tracecheck.model.state_machine(params=...)` with a mapping already loaded"),
 )
 register_codes(CODES)
 

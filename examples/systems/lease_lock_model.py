@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
+import tempfile
 from dataclasses import dataclass
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -62,9 +64,11 @@ class ClientView:
     read: int = 0
 
 
-class LeaseLockAdapter:
+class LeaseLockDriver:
     """Two clients, the lock service and the storage with write fencing (`fencing`, and the
-    seeded bug `bug_ignore_tokens`: the storage claims write fencing and accepts every write)."""
+    seeded bug `bug_ignore_tokens`: the storage claims write fencing and accepts every write),
+    driven by the spec's actions. `LeaseLockAdapter` reads their state; `LoggedLeaseLock`
+    leaves the judging to their logs."""
 
     CLIENTS = 2
     LEASE = 1.0
@@ -73,10 +77,14 @@ class LeaseLockAdapter:
 
     def __init__(self) -> None:
         self.wire, self.clock = Wire(), Clock()
-        self.service = LockService(argparse.Namespace(lease=self.LEASE, log=os.devnull), clock=self.clock)
+        self.service = LockService(argparse.Namespace(lease=self.LEASE, log=self.log_file("lock")), clock=self.clock)
         self.storage = Storage(argparse.Namespace(fencing=self.fencing, bug_ignore_tokens=self.bug_ignore_tokens,
-                                                  log=os.devnull))
+                                                  log=self.log_file("storage")))
         self.clients = {c: ClientView() for c in range(self.CLIENTS)}
+
+    def log_file(self, node: str) -> str:
+        """Where `node` ("lock", "storage") logs: nowhere."""
+        return os.devnull
 
     def _send(self, node, c: int, msg: dict) -> dict | None:
         node.on_message(msg, (HOST, c), self.wire)
@@ -112,7 +120,13 @@ class LeaseLockAdapter:
         self._send(self.service, c, {"type": "release", "client": c, "token": me.token})
         me.believes, me.phase = False, "idle"
 
-    # ---- what the test sees ---------------------------------------------------------------------
+    def close(self) -> None:
+        self.service.log.file.close()
+        self.storage.log.file.close()
+
+
+class LeaseLockAdapter(LeaseLockDriver):
+    """The system's state read directly: the service's, the storage's and the clients'."""
 
     def observe(self) -> dict:
         cs = self.clients
@@ -127,10 +141,6 @@ class LeaseLockAdapter:
             "readValue": {c: v.read for c, v in cs.items()},
         }
 
-    def close(self) -> None:
-        self.service.log.file.close()
-        self.storage.log.file.close()
-
 
 class UnfencedStorageAdapter(LeaseLockAdapter):
     """The storage started with `--fencing none`."""
@@ -140,5 +150,31 @@ class UnfencedStorageAdapter(LeaseLockAdapter):
 
 class TokenIgnoringStorageAdapter(LeaseLockAdapter):
     """The seeded bug: `--fencing write --bug-ignore-tokens`."""
+
+    bug_ignore_tokens = True
+
+
+class LoggedLeaseLock(LeaseLockDriver):
+    """The same system judged by its logs alone (tracecheck.model with lease_lock.toml, the
+    mapping `tracecheck validate` reads their logs with): the service and the storage log into
+    lock.jsonl and storage.jsonl of a directory of their own, as when they run as processes."""
+
+    def __init__(self) -> None:
+        self.dir = tempfile.mkdtemp(prefix="lease-lock-")
+        super().__init__()
+
+    def log_file(self, node: str) -> str:
+        return os.path.join(self.dir, f"{node}.jsonl")
+
+    def logs(self) -> list[str]:
+        return [self.log_file("lock"), self.log_file("storage")]
+
+    def close(self) -> None:
+        super().close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class LoggedTokenIgnoringStorage(LoggedLeaseLock):
+    """The seeded bug, judged by the logs."""
 
     bug_ignore_tokens = True

@@ -35,7 +35,7 @@ from pyspec.explicit.compiled import CompiledSpec
 from pyspec.lang.load import load
 from pyspec.lang.scope import did_you_mean
 from pyspec.lang.typed import CheckedSpec
-from pyspec.testing.machine import Model, ModelFailure, SpecMachine, build
+from pyspec.testing.machine import Judge, Judgement, Model, ModelFailure, SpecMachine, build
 from pyspec.testing.values import from_python, to_python
 
 ModelFailure.__module__ = __name__  # tracebacks say pyspec.testing.ModelFailure, as it is imported
@@ -52,6 +52,7 @@ def state_machine(
     seed: int | None = None,
     html: str | os.PathLike[str] | None = None,
     name: str | None = None,
+    judge: Judge | None = None,
 ) -> type[SpecMachine]:
     """A hypothesis state machine that drives `adapter()` (a class or any factory: one fresh
     implementation per test case) with the actions of `spec` (a path, loaded with `params`,
@@ -61,10 +62,20 @@ def state_machine(
     `invariants`: those checked (default: the spec's own). `settings`: hypothesis settings for
     the `TestCase` (default: the current profile's, without a deadline). `seed`: run with this
     seed (hypothesis's `@seed`), else as hypothesis decides (`--hypothesis-seed`, the profile's
-    `derandomize`). `html`: on the final (shrunk) failure, write its timeline page there.
+    `derandomize`; `--hypothesis-seed` wins over `derandomize`). `html`: on the final (shrunk)
+failure, write its timeline page there.
+
+`judge`: for an implementation judged by something other than the variables it shows (its
+log, read by `tracecheck.model`): called with each new adapter, it returns a function that is
+called after each step with the step taken, `(action name, its arguments as spec values)`, or
+None for the initial state and for a wait with no action enabled, and returns a `Judgement`:
+the spec's steps it refuses are left out, as those that disagree with `observe()` are. With a
+judge, `observe()` is optional (when the adapter has one, both must agree).
 
     Raises UsageError: PS810 (an action without an adapter method), PS813 (`actions` naming
-    no action), PS601 (`invariants` naming no invariant), and the errors of `pyspec.load`."""
+    no action), PS601 (`invariants` naming no invariant), and the errors of `pyspec.load`;
+    while running, PS811, PS812 (a bad observation) and PS815 (a judge's answer that is no
+    Judgement)."""
     if isinstance(spec, CheckedSpec):
         if params:
             raise UsageError("params= is for a spec given as a path; this one is loaded already",
@@ -87,7 +98,7 @@ def state_machine(
     model = Model(compiled, adapter, tuple(known.index(a) for a in dict.fromkeys(driven)), checked_invariants,
                   None if html is None else os.fspath(html), {v.name: i for i, v in enumerate(checked.vars)},
                   compiled.step_fn(), compiled.invariant_fn(checked_invariants), tuple(compiled.initial_states()),
-                  _bindings(compiled))
+                  _bindings(compiled), judge)
     return build(model, name or f"{checked.name}Model", settings, seed)
 
 
@@ -105,4 +116,4 @@ def _param_text(v: Any) -> str:
     return str(v)
 
 
-__all__ = ["state_machine", "ModelFailure", "SpecMachine", "from_python", "to_python"]
+__all__ = ["state_machine", "Judgement", "ModelFailure", "SpecMachine", "from_python", "to_python"]

@@ -47,6 +47,23 @@ class ModelFailure(AssertionError):
 
 
 @dataclass(frozen=True)
+class Judgement:
+    """What a judge (`state_machine(judge=...)`) saw of one step: `holds(before, after)` says
+    whether the spec's step from state `before` to state `after` agrees with it (`before` is
+    None for the initial state; `after` is `before` when no action was taken). States are
+    tuples of spec values in the spec's variable order, as `pyspec.successors` gives them.
+    `shown`: what was seen, one line each (a log's records), for a divergence's report;
+    `why(before, after)`: why that step disagrees, in a line (None: not said)."""
+
+    holds: Callable[[tuple | None, tuple], bool]
+    shown: tuple[str, ...] = ()
+    why: Callable[[tuple | None, tuple], str | None] | None = None
+
+
+Judge = Callable[[Any], Callable[["tuple[str, tuple] | None"], Judgement]]
+
+
+@dataclass(frozen=True)
 class Model:
     """What every machine of one `state_machine` call shares: the compiled spec, the adapter
     factory, the actions driven and the invariants checked."""
@@ -61,6 +78,7 @@ class Model:
     failing: Callable[[tuple], str | None]  # the first invariant false in a state, or None
     inits: tuple[tuple, ...]
     bindings: dict[str, tuple[tuple, ...]]  # action name -> every binding of its parameters, in order
+    judge: Judge | None = None  # adapter -> the function judging each of its steps (Judgement)
 
     @property
     def spec(self) -> CheckedSpec:
@@ -85,11 +103,13 @@ class SpecMachine(RuleBasedStateMachine):
         self._trace: list[Step] = []
         self._adapter = _checked_adapter(m)
         try:
+            self._judging = None if m.judge is None else m.judge(self._adapter)
             seen = self._observe()
+            judged = self._judged(None)
             inits = list(m.inits)
-            frontier = [s for s in inits if _agrees(s, seen)] if not self._outside else []
+            frontier = [s for s in inits if _agrees(s, seen) and _holds(judged, None, s)] if not self._outside else []
             if not frontier:
-                self._fail_divergence("initial", None, inits, seen)
+                self._fail_divergence("initial", None, [(None, s) for s in inits], seen, judged)
             self._trace.append(Step(None, (), frontier[0]))
             self._enter(frontier)
         except BaseException:
@@ -107,13 +127,11 @@ class SpecMachine(RuleBasedStateMachine):
                 self._trace[-1] = Step(self._trace[-1].action, self._trace[-1].args, s)
                 self._fail_invariant(bad)
         self._frontier = frontier
-        nxt: dict[int, list[tuple]] = {}
+        nxt: dict[int, dict[tuple, None]] = {}  # instance -> its steps (state before, state after)
         for s in frontier:
             for inst, t in self._step(s):
-                out = nxt.setdefault(inst, [])
-                if t not in out:
-                    out.append(t)
-        self._next = nxt
+                nxt.setdefault(inst, {})[(s, t)] = None
+        self._next = {inst: list(steps) for inst, steps in nxt.items()}
         enabled: dict[str, list[tuple]] = {}
         driven = self.model.actions
         for inst in sorted(nxt):
@@ -140,30 +158,47 @@ class SpecMachine(RuleBasedStateMachine):
                        + ", ".join(self._taken))
             raise
         seen = self._observe()
+        judged = self._judged((name, args))
         step_args = tuple((f.name, v, f.ty) for f, v in zip(action.formals, args))
-        candidates = self._next.get(inst, [])
-        frontier = [s for s in candidates if _agrees(s, seen)] if not self._outside else []
+        steps = self._next.get(inst, [])
+        frontier = list(dict.fromkeys(t for s, t in steps if _agrees(t, seen) and _holds(judged, s, t))) \
+            if not self._outside else []
         if not frontier:
-            self._fail_divergence("diverges", Step(name, step_args, ()), candidates, seen)
+            self._fail_divergence("diverges", Step(name, step_args, ()), steps, seen, judged)
         self._trace.append(Step(name, step_args, frontier[0]))
         self._enter(frontier)
 
     def _stutter(self) -> None:
         """No action the test drives is enabled: the implementation must stay where it is."""
         seen = self._observe()
-        if self._outside or not any(_agrees(s, seen) for s in self._frontier):
-            self._fail_divergence("diverges", Step("(no action enabled)", (), ()), self._frontier, seen)
+        judged = self._judged(None)
+        if self._outside or not any(_agrees(s, seen) and _holds(judged, s, s) for s in self._frontier):
+            self._fail_divergence("diverges", Step("(no action enabled)", (), ()), [(s, s) for s in self._frontier],
+                                  seen, judged)
+
+    def _judged(self, step: tuple[str, tuple] | None) -> Judgement | None:
+        """The judge's verdict on the step just taken (None: no judge)."""
+        if self._judging is None:
+            return None
+        got = self._judging(step)
+        if not isinstance(got, Judgement):
+            raise UsageError(f"the judge returned {type(got).__name__}, not a pyspec.testing.Judgement",
+                             hint="return Judgement(holds=lambda before, after: ...)", code="PS815")
+        return got
 
     def _observe(self) -> list[tuple[int, Any]]:
-        """The adapter's observation as (variable index, spec value) pairs."""
+        """The adapter's observation as (variable index, spec value) pairs (none when a judge
+        stands in for observe() and the adapter has none)."""
         m = self.model
+        self._outside = []
+        if m.judge is not None and not callable(getattr(self._adapter, "observe", None)):
+            return []
         got = self._adapter.observe()
         if not isinstance(got, dict):
             raise UsageError(f"the adapter's observe() returned {type(got).__name__}, not a dict of "
                              "variable name -> value", hint="return {'holder': 1, ...}", code="PS812")
         index = m.var_index
         out = []
-        self._outside = []
         for name, value in got.items():
             i = index.get(name)
             if i is None:
@@ -191,11 +226,14 @@ class SpecMachine(RuleBasedStateMachine):
 
     # ---- failures -------------------------------------------------------------------------------
 
-    def _fail_divergence(self, kind: str, step: Step | None, candidates: list[tuple], seen: list[tuple[int, Any]]) -> None:
+    def _fail_divergence(self, kind: str, step: Step | None, steps: list[tuple[tuple | None, tuple]],
+                         seen: list[tuple[int, Any]], judged: Judgement | None = None) -> None:
         spec = self.model.spec
+        candidates = list(dict.fromkeys(t for _, t in steps))
         at = len(self._trace)
+        shows = "what it shows is no step" if judged is not None and not seen else "it shows a state that is no successor"
         what = ("its initial state is none of the spec's initial states" if step is None else
-                f"after step {at}, {self._taken[-1]}, it shows a state that is no successor the spec allows"
+                f"after step {at}, {self._taken[-1]}, {shows} the spec allows"
                 if step.action != "(no action enabled)" else
                 f"after step {at - 1} no action it drives is enabled, yet its state changed")
         lines = [f"spec {spec.name}: the implementation diverged: {what}", ""]
@@ -203,8 +241,10 @@ class SpecMachine(RuleBasedStateMachine):
             lines += [render_trace(Trace(spec.vars, tuple(self._trace))), ""]
         header = "initial state" if step is None else render_step_header(at, step).split(": ", 1)[1]
         lines.append(f"{at}: {header}  <- diverges" if step is not None else "0: initial state  <- diverges")
-        lines += _diff(spec, candidates, seen, primed=step is not None)
+        lines += _diff(spec, candidates, seen, primed=step is not None) if seen or judged is None else []
         lines += [f"    observed: {what}" for what in self._outside]
+        if judged is not None:
+            lines += _judged_lines(judged, steps, seen)
         nearest = _closest(candidates, seen) if candidates else (self._trace[-1].state if self._trace else None)
         trace = self._trace
         if nearest is not None:
@@ -283,6 +323,23 @@ def _agrees(state: tuple, seen: list[tuple[int, Any]]) -> bool:
     return all(state[i] == v for i, v in seen)
 
 
+def _holds(judged: Judgement | None, before: tuple | None, after: tuple) -> bool:
+    return judged is None or bool(judged.holds(before, after))
+
+
+def _judged_lines(judged: Judgement, steps: list[tuple[tuple | None, tuple]], seen: list[tuple[int, Any]]) -> list[str]:
+    """What the judge saw, and why it refused each of the spec's steps (those the observation,
+    if any, allowed), the first few."""
+    out = [f"    seen: {line}" for line in judged.shown] or ["    seen: nothing"]
+    if not steps:
+        return out + ["    the spec has no state here"]
+    refused = [(s, t) for s, t in steps if _agrees(t, seen) and not judged.holds(s, t)]
+    whys = list(dict.fromkeys(w for s, t in refused[:_SHOWN] for w in [judged.why(s, t) if judged.why else None] if w))
+    for n, why in enumerate(whys, 1):
+        out.append(f"    {'why:' if len(whys) == 1 else f'why ({n} of {len(whys)}):'} {why}")
+    return out
+
+
 def _closest(candidates: list[tuple], seen: list[tuple[int, Any]]) -> tuple:
     """The candidate that agrees with the most observed variables (the first of those)."""
     return max(candidates, key=lambda s: sum(s[i] == v for i, v in seen))
@@ -323,8 +380,9 @@ def _write_page(path: str, spec: CheckedSpec, trace: Trace, kind: str, invariant
     from pyspec.report.timeline_html import render_html
 
     lines = text.split("\n")
-    summary = [lines[0]] + [ln.strip() for ln in lines if ln.startswith(("    the spec", "    observed:"))]
-    if kind != "violated":
+    summary = [lines[0]] + [ln.strip() for ln in lines if ln.startswith(("    the spec", "    observed:", "    seen:",
+                                                                         "    why"))]
+    if kind != "violated" and any(ln.startswith("    observed:") for ln in lines):
         summary.append("the last step's state: the spec's, with the variables observed as observed")
     tl = timeline_from_trace(trace, spec, title=spec.name, verdict="diverges" if kind != "violated" else "violated",
                              violated=invariant, summary=summary,
@@ -350,7 +408,7 @@ def _checked_adapter(m: Model) -> Any:
 
 
 def _missing(adapter: Any, m: Model) -> list[str]:
-    names = [m.spec.actions[ai].name for ai in m.actions] + ["observe"]
+    names = [m.spec.actions[ai].name for ai in m.actions] + (["observe"] if m.judge is None else [])
     return [n for n in names if not callable(getattr(adapter, n, None))]
 
 
@@ -379,11 +437,34 @@ def build(model: Model, name: str, settings: Settings | None, seed: int | None) 
 
     namespace["rule__no_action_enabled"] = precondition(lambda self: not self._enabled)(rule()(no_action_enabled))
     cls: type[SpecMachine] = type(name, (SpecMachine,), namespace)
-    cls.TestCase.settings = settings if settings is not None else Settings(
-        deadline=None, suppress_health_check=list(HealthCheck))
     if seed is not None:
         cls = _seed(seed)(cls)
+    case = cls.TestCase
+    case.settings = settings if settings is not None else Settings(deadline=None, suppress_health_check=list(HealthCheck))
+    honour = _seed_honoured(cls, case.runTest)
+    honour.is_hypothesis_test = True  # type: ignore[attr-defined]  # as hypothesis marks its own runTest
+    honour._hypothesis_state_machine_class = cls  # type: ignore[attr-defined]
+    case.runTest = honour  # type: ignore[method-assign,assignment]
     return cls
+
+
+def _seed_honoured(cls: type[SpecMachine], run: Callable[[Any], None]) -> Callable[[Any], None]:
+    """The TestCase's runTest, except that a seed forced on hypothesis (pytest's
+    `--hypothesis-seed`) wins over the settings' `derandomize` (hypothesis lets `derandomize`
+    win, so a profile that derandomizes would make the option do nothing). A seed given to
+    `state_machine` wins over both."""
+
+    def runTest(self: Any) -> None:
+        from hypothesis import core
+        from hypothesis.stateful import run_state_machine_as_test
+
+        forced = getattr(core, "global_force_seed", None)
+        if forced is not None and self.settings.derandomize and getattr(cls, "_hypothesis_internal_use_seed", None) is None:
+            run_state_machine_as_test(cls, settings=Settings(self.settings, derandomize=False))
+        else:
+            run(self)
+
+    return runTest
 
 
 def _enabled_binding(name: str, m: SpecMachine) -> st.SearchStrategy[Any]:

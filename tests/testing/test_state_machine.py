@@ -4,6 +4,7 @@ bad adapters are located user errors, and runs are reproducible from a seed."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -68,6 +69,61 @@ def test_a_divergence_is_shrunk_and_told_in_the_spec_s_terms():
             "    the spec: holds' = {0: True, 1: False}, owner' = 0\n"
             "    observed: holds' = {0: True, 1: True}, owner' = 1") in text
     assert [s.action for s in e.trace.steps] == [None, "TryAcquire", "TryAcquire"]
+
+
+def _owner_judge(adapter: ToyLock):
+    """Judges the toy lock by its owner alone, through a predicate over the spec's step (the
+    spec's owner is the state's second variable); the adapter's observe() is not called."""
+    from pyspec.testing import Judgement
+
+    def judge(step):
+        owner = -1 if adapter.owner is None else adapter.owner
+        return Judgement(lambda before, after: after[1] == owner, shown=(f"owner {owner}",),
+                         why=lambda before, after: f"the lock's owner is {owner}, the spec's {after[1]}")
+
+    return judge
+
+
+class UnobservedLock(ToyLock):
+    observe = None  # type: ignore[assignment]
+
+
+class UnobservedGrabbingLock(GrabbingLock):
+    observe = None  # type: ignore[assignment]
+
+
+def test_a_judge_stands_in_for_observe_and_its_refusals_are_divergences(tmp_path):
+    pyspec.testing.state_machine(SPEC, UnobservedLock, settings=FAST, judge=_owner_judge).TestCase().runTest()
+    machine = pyspec.testing.state_machine(SPEC, UnobservedGrabbingLock, settings=FAST, judge=_owner_judge,
+                                           html=tmp_path / "judged.html")
+    with pytest.raises(ModelFailure) as info:
+        machine.TestCase().runTest()
+    e = info.value
+    assert e.kind == "diverges" and e.steps == ("TryAcquire(c=0)", "TryAcquire(c=1)")
+    text = str(e)
+    assert text.startswith("spec TryLock: the implementation diverged: after step 2, TryAcquire(c=1), what it "
+                           "shows is no step the spec allows")
+    assert "2: TryAcquire(c=1)  <- diverges\n    seen: owner 1\n    why: the lock's owner is 1, the spec's 0\n" in text
+    page = (tmp_path / "judged.html").read_text()
+    assert "seen: owner 1" in page and "with the variables observed as observed" not in page
+
+
+def test_a_judge_and_observe_must_both_agree():
+    def anything(adapter):
+        from pyspec.testing import Judgement
+
+        return lambda step: Judgement(lambda before, after: True)
+
+    with pytest.raises(ModelFailure) as info:  # the judge allows all; observe() does not
+        pyspec.testing.state_machine(SPEC, GrabbingLock, settings=FAST, judge=anything).TestCase().runTest()
+    assert info.value.steps == ("TryAcquire(c=0)", "TryAcquire(c=1)")
+
+
+def test_a_judge_that_answers_no_judgement_is_a_user_error():
+    machine = pyspec.testing.state_machine(SPEC, UnobservedLock, settings=FAST, judge=lambda a: lambda step: True)
+    with pytest.raises(UsageError) as info:
+        machine.TestCase().runTest()
+    assert info.value.code == "PS815" and "returned bool, not a pyspec.testing.Judgement" in info.value.message
 
 
 def test_an_invariant_false_in_the_spec_state_reached_is_a_failure(tmp_path):
@@ -200,12 +256,19 @@ def test_a_seed_gives_the_same_runs_and_another_seed_others():
 TEST_FILE = '''
 import sys
 sys.path.insert(0, {here!r})
-from hypothesis import settings
+from hypothesis import given, settings, strategies as st
 import pyspec.testing
 from test_state_machine import SPEC, Recording3
 
-TestLock = pyspec.testing.state_machine(SPEC, Recording3, params={{"N": 3}},
-                                        settings=settings(max_examples=5, stateful_step_count=5, database=None)).TestCase
+# derandomize=True, as the repository's "ci" profile has: --hypothesis-seed must still win
+TestLock = pyspec.testing.state_machine(SPEC, Recording3, params={{"N": 3}}, settings=settings(
+    max_examples=5, stateful_step_count=5, database=None, derandomize=True)).TestCase
+
+
+@given(st.integers(0, 10**9))
+@settings(max_examples=3, database=None)
+def test_plain(n):  # under the repository's profile (tests/conftest.py, loaded with -p conftest)
+    print("given", n, flush=True)
 '''
 
 
@@ -227,21 +290,29 @@ class Recording3(ToyLock):
         super().Release(c)
 
 
-def _pytest(tmp_path: Path, seed: int) -> str:
+def _pytest(tmp_path: Path, seed: int) -> tuple[str, str]:
+    """What the machine did and what the plain @given test drew, under --hypothesis-seed=seed,
+    with the repository's conftest (its "ci" profile derandomizes) loaded as a plugin."""
     test = tmp_path / "test_seeded.py"
     test.write_text(TEST_FILE.format(here=str(Path(__file__).parent)))
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tests"), "HYPOTHESIS_PROFILE": "ci"}
     out = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-s", "-p", "no:xdist",
-                          f"--hypothesis-seed={seed}", str(test)], capture_output=True, text=True, cwd=tmp_path,
-                         timeout=120)
+                          "-p", "conftest", f"--hypothesis-seed={seed}", str(test)], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=120, env=env)
     assert out.returncode == 0, out.stdout + out.stderr
-    return "\n".join(line for line in out.stdout.splitlines() if line.startswith(("run", "Try", "Release")))
+    lines = out.stdout.splitlines()
+    machine = "\n".join(line for line in lines if line.startswith(("run", "Try", "Release")))
+    plain = "\n".join(line for line in lines if line.startswith("given"))
+    return machine, plain
 
 
 @pytest.mark.slow
-def test_pytest_s_hypothesis_seed_is_honoured(tmp_path):
+def test_hypothesis_seed_wins_over_a_derandomizing_profile(tmp_path):
     first, again, other = _pytest(tmp_path, 3), _pytest(tmp_path, 3), _pytest(tmp_path, 4)
-    assert first.startswith("run\n")
-    assert first == again and first != other
+    assert first[0].startswith("run\n") and first[1].startswith("given")
+    assert first == again
+    assert first[0] != other[0]  # the machine's runs follow the seed
+    assert first[1] != other[1]  # and so do a plain test's examples, under the repository's profile
 
 
 def test_plain_values_and_spec_values_convert_both_ways():
