@@ -1,6 +1,7 @@
-"""Writes the two demo timelines (`make demo`): the shortest counterexample to Leader Election
-under a failure detector of class S, and the paused-leader run of the example systems checked
-by tracecheck with its invariants (docs/timelines.md).
+"""Writes the three demo timelines (`make demo`): the shortest counterexample to Leader Election
+under a failure detector of class S, the paused-leader run of the example systems checked by
+tracecheck with its invariants (docs/timelines.md), and the lasso of two dueling Paxos leaders
+that keep any value from being chosen (docs/election-vs-consensus.md, section 7).
 
     python examples/demo_pages.py [OUT_DIR]        # default: demo-output/
 
@@ -22,11 +23,13 @@ def pages(out_dir: str) -> list[tuple[str, list[str], str]]:
     """(tool, argv, page) for each demo page, paths absolute."""
     election = os.path.join(out_dir, "election-fd-s.html")
     pause = os.path.join(out_dir, "election-pause.html")
+    duel = os.path.join(out_dir, "paxos-duel-lasso.html")
     logs = sorted(os.path.join(PAUSE_LOGS, f) for f in os.listdir(PAUSE_LOGS) if f.endswith(".jsonl"))
     return [
         ("pyspec", ["check", os.path.join(ROOT, "specs", "leader_election.spec"), "-D", "FD=S", "--html", election], election),
         ("tracecheck", ["validate", "--mapping", os.path.join(ROOT, "examples", "systems", "election.toml"),
                         "--invariants", *logs, "--html", pause], pause),
+        ("pyspec", ["check", os.path.join(ROOT, "specs", "paxos_duel.spec"), "--html", duel], duel),
     ]
 
 

@@ -387,8 +387,14 @@ def _check_with_temporal(o: Options, spec, started: float) -> int:
                          hint="leave --backend out, or check only invariants with --invariant NAME", code="PS652")
     if not bmc and (o.workers != 1 or o.fingerprint or o.cluster):  # before any work: the safety check would take them
         flag = "--fingerprint" if o.fingerprint else f"--cluster {o.cluster}" if o.cluster else f"--workers {o.workers}"
-        raise UsageError(f"{flag} is not supported by the liveness check yet (it searches one stored graph "
-                         f"on one process), and this spec's temporal properties are checked",
+        why = ("the liveness check keeps every state exactly: two states that collide in a fingerprint would "
+               "be one node of the graph, which can make a fair cycle that no behaviour has"
+               if o.fingerprint else
+               "the fair-cycle search needs every edge of the graph, with its action instance, in one process, "
+               "so workers would send each edge back to be renumbered there, and the search itself stays on one "
+               "core (measured: no gain, docs/performance.md, \"Liveness\")")
+        raise UsageError(f"{flag} is not supported by the liveness check, and this spec's temporal properties "
+                         f"are checked: {why}",
                          hint="leave it out, or check only invariants with --invariant NAME", code="PS630")
     if not bmc and spec.symmetry is not None and not o.no_symmetry:
         raise UsageError(f"the liveness check does not reduce by symmetry yet, and this spec declares "

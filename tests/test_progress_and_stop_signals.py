@@ -240,6 +240,16 @@ def test_ctrl_c_in_check_gives_incomplete_with_the_states_so_far():
     assert "holds" not in out.lower()
 
 
+def test_ctrl_c_in_a_liveness_check_gives_incomplete_never_holds():
+    code, out, err = _interrupt_after_first_progress_line(
+        "pyspec", "check", str(ROOT / "specs" / "leader_election_liveness.spec"), "-D", "FD=P", "-D", "N=5",
+        "--temporal", "EventuallyOneLeaderForever", needle="building the state graph")
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert code == 3, out + err
+    assert "INCOMPLETE" in out and "interrupted by the user (Ctrl-C)" in out, out
+    assert "HOLDS" not in out and "VIOLATED" not in out
+
+
 def test_ctrl_c_in_check_json_is_an_incomplete_result():
     code, out, err = _interrupt_after_first_progress_line("pyspec", "check", PAXOS, "--json", needle=" states, depth ")
     assert code == 3, out + err

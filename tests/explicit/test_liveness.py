@@ -4,12 +4,15 @@ strong fairness, `unless`, deadlock stuttering, lassos that replay, limits, and 
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
 import pyspec
 from pyspec import Verdict, check_temporal, loads
 from tests.cli_helpers import run_cli
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 
 COUNTER = """
 spec Counter
@@ -135,6 +138,13 @@ def test_limits_give_incomplete_never_holds():
     assert r.verdict is Verdict.INCOMPLETE and "--max-states" in r.reason
     r = check_temporal(spec, ["Done"], time_limit=0)
     assert r.verdict is Verdict.INCOMPLETE
+
+
+def test_the_memory_limit_gives_incomplete_while_the_graph_is_built():
+    spec = pyspec.load(os.path.join(ROOT, "specs", "leader_election_liveness.spec"), {"FD": "P", "N": "4"})
+    r = check_temporal(spec, max_memory=1)  # 1 MB: below the interpreter's own resident set
+    assert r.verdict is Verdict.INCOMPLETE and r.trace is None
+    assert "memory limit of 1 MB reached" in r.reason and "while building the state graph" in r.reason
 
 
 def test_unknown_temporal_name_is_a_usage_error():

@@ -109,12 +109,15 @@ def test_workers_with_bmc_are_refused():
                       "PS630", "--workers is an option of the explicit engine")
 
 
-def test_workers_with_a_liveness_check_are_refused(tmp_path):
+def test_workers_with_a_liveness_check_are_refused_with_the_reason(tmp_path):
     spec = tmp_path / "live.spec"
     spec.write_text("spec Live\nvar x: 0 .. 2\ninit:\n    x = 0\naction Inc():\n    require x < 2\n"
                     "    x' = x + 1\ntemporal Two: eventually x == 2\nfair weak Inc\n")
-    for flag in (["--workers", "2"], ["--fingerprint"]):
-        assert_user_error(run_cli("pyspec", "check", spec, *flag), "PS630", "not supported by the liveness check")
+    assert_user_error(run_cli("pyspec", "check", spec, "--workers", "2"), "PS630",
+                      "not supported by the liveness check", "every edge of the graph", "in one process",
+                      "docs/performance.md")
+    assert_user_error(run_cli("pyspec", "check", spec, "--fingerprint"), "PS630",
+                      "not supported by the liveness check", "collide in a fingerprint")
 
 
 def test_fingerprint_run_prints_the_probability_and_exits_3():

@@ -291,7 +291,7 @@ def test_apalache_itf_without_actions_places_steps_by_the_map_entry_that_changed
     assert tl.events[-1].marks == ("violation",) and tl.selected == 2
 
 
-def test_demo_pages_script_writes_both_pages(tmp_path, capsys):
+def test_demo_pages_script_writes_every_page_the_lasso_with_its_loop(tmp_path, capsys):
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("demo_pages", ROOT / "examples" / "demo_pages.py")
@@ -303,7 +303,9 @@ def test_demo_pages_script_writes_both_pages(tmp_path, capsys):
     pause = page_data((tmp_path / "election-pause.html").read_text())
     assert "violation" in election["events"][-1][2] and len(election["lanes"]) == 4
     assert len(pause["events"]) == 53 and len(pause["bands"]) == 1
-    assert capsys.readouterr().out.count("wrote ") == 2
+    duel = page_data((tmp_path / "paxos-duel-lasso.html").read_text())
+    assert duel["loop"] == 1 and "loop" in duel["events"][1][2]  # the livelock's loop, from step 1 back
+    assert capsys.readouterr().out.count("wrote ") == 3
 
 
 @pytest.mark.parametrize("text, fragment", [

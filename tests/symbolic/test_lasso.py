@@ -53,6 +53,19 @@ def test_a_lasso_longer_than_the_bound_is_not_found_and_not_called_holding():
     assert bmc_temporal(spec, 3).verdict is Verdict.VIOLATED
 
 
+def test_z3_finds_the_raft_split_vote_livelock_and_none_with_randomized_timers():
+    import pyspec
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "specs", "raft_split.spec")
+    fixed, randomized = pyspec.load(path, {"TIMERS": "fixed"}), pyspec.load(path, {"TIMERS": "randomized"})
+    explicit = check_temporal(fixed)
+    bounded = bmc_temporal(fixed, K)
+    assert explicit.verdict is bounded.verdict is Verdict.VIOLATED
+    assert len(bounded.trace) <= len(explicit.trace) and bounded.trace.loop is not None
+    assert check_temporal(randomized).verdict is Verdict.HOLDS
+    assert bmc_temporal(randomized, K).verdict is Verdict.NO_VIOLATION_UP_TO
+
+
 SHAPES = ("always {p}", "eventually {p}", "always eventually {p}", "eventually always {p}", "{p} leadsto {q}")
 
 

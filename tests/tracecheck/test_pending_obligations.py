@@ -58,3 +58,19 @@ def test_strict_liveness_is_a_verdict_of_the_library_and_refused_with_z3():
     assert strict.verdict.exit_code == 1 and "LockFreedAgain (since record 3)" in strict.reason
     p = run_cli("tracecheck", "validate", "--mapping", MAP, "--spec", SPEC, LOG, "--strict-liveness", "--engine", "z3")
     assert p.returncode == 2 and "error[TC308]" in p.stderr and "Traceback" not in p.stderr
+
+
+REQ_MAP = os.path.normpath(os.path.join(ROOT, "examples", "tracecheck", "lease_request", "lease_request.toml"))
+REQ_LOG = os.path.normpath(os.path.join(ROOT, "examples", "tracecheck", "lease_request", "lock.jsonl"))
+
+
+def test_a_request_never_granted_is_pending_at_its_record_and_fails_under_strict_liveness():
+    r = tracecheck.validate(REQ_MAP, [REQ_LOG])
+    assert r.conforms
+    (p,) = r.pending  # client 0's two requests were granted; client 1's (record 3) never was
+    assert (p.property, p.opened.index, p.opened.line, p.definite) == ("Client1Granted", 3, 3, True)
+    assert '"event": "request", "client": 1' in p.opened.raw
+    p = run_cli("tracecheck", "validate", "--mapping", REQ_MAP, REQ_LOG, "--strict-liveness")
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "VIOLATED: obligations pending at the end of the log (--strict-liveness): Client1Granted (since record 3)" \
+        in p.stdout
