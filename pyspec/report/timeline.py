@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from pyspec.lang.types import MapT, SetT, Type, domain, to_itf
+from pyspec.lang.types import BagT, MapT, SetT, Type, domain, to_itf
 from pyspec.report.trace import trace_to_itf
 from pyspec.result import Trace
 
@@ -253,8 +253,10 @@ def timeline_from_itf(
     lane_groups: Sequence[tuple[str, Sequence[Any]]] | None = None,
     invariant_reads: tuple[tuple[str, str], ...] = (),
     invariant_clause: str = "",
+    bags: Sequence[str] = (),
 ) -> Timeline:
-    """A timeline of an ITF trace. `lanes`: the process values (ITF), inferred when None;
+    """A timeline of an ITF trace. `bags`: the variables that hold bags (ITF writes a bag as
+    a map to counts, which only the type tells from a map): their messages are drawn too. `lanes`: the process values (ITF), inferred when None;
     `lane_groups`: instead, (type name, its values) for each type whose values are lanes
     (lanes "Acceptor 0", ..., "Ballot 0", ...); `lane_args`: per action, the argument naming
     its process (None: no process; with groups, (argument, type name); an action not listed:
@@ -335,7 +337,7 @@ def timeline_from_itf(
     loop = doc.get("loop") if isinstance(doc.get("loop"), int) and 0 <= doc["loop"] < len(events) else None
     if loop is not None:
         events[loop] = _with_mark(events[loop], "loop", "the lasso's loop starts here")
-    arrows, dropped = _message_arrows(names, steps)
+    arrows, dropped = _message_arrows(names, steps, tuple(bags))
     used_env = any(p == env for p in placed)
     if used_env or not lane_list:
         lane_list.append(Lane(ENV, "env"))
@@ -394,7 +396,7 @@ def _fields(elem: Any) -> dict[str, str]:
     return {k: _canon(v) for k, v in elem.items()}
 
 
-def _message_arrows(names: tuple[str, ...], steps: list[_Step]) -> tuple[list[Arrow], int]:
+def _message_arrows(names: tuple[str, ...], steps: list[_Step], bags: tuple[str, ...] = ()) -> tuple[list[Arrow], int]:
     """Messages: an element of a set-valued variable that a step picked with a choice (`m in
     {...}`, the engine's pick) is an arrow from the step that added it (the first state when
     it was there from the start) to each step that picked it. An element nobody picked,
@@ -433,7 +435,7 @@ def _message_arrows(names: tuple[str, ...], steps: list[_Step]) -> tuple[list[Ar
                         else:
                             dropped += 1
                         break
-    seq_arrows = _sequence_arrows(names, steps)
+    seq_arrows = _sequence_arrows(names, steps) + _bag_arrows(bags, steps)
     dropped += max(0, len(arrows) + len(seq_arrows) - _MAX_ARROWS)
     arrows += seq_arrows[: max(0, _MAX_ARROWS - len(arrows))]
     arrows.sort(key=lambda a: (a.source, a.target, a.label))
@@ -445,15 +447,38 @@ def _sequence_arrows(names: tuple[str, ...], steps: list[_Step]) -> list[Arrow]:
     that leaves it is an arrow from the step that put it in (the first state when it was there
     from the start) to the step that took it out, first in first out among equal elements."""
     seq_vars = [n for n in names if steps and all(isinstance(s.state.get(n), list) for s in steps)]
+    return _multiset_arrows(seq_vars, steps, lambda v: [(x, 1) for x in v])
+
+
+def _bag_arrows(bags: tuple[str, ...], steps: list[_Step]) -> list[Arrow]:
+    """Messages through a bag (ITF: a map to counts): each copy that leaves it is an arrow from
+    the step that added that copy, the oldest copy first (a bag has no order: the oldest is the
+    one that explains the longest wait)."""
+    bag_vars = [n for n in bags if steps and all(isinstance(s.state.get(n), dict) and "#map" in s.state[n] for s in steps)]
+    return _multiset_arrows(bag_vars, steps, lambda v: [(x, int(_count(c))) for x, c in v["#map"]])
+
+
+def _count(c: Any) -> int:
+    return int(c["#bigint"]) if isinstance(c, dict) else int(c)
+
+
+def _multiset_arrows(variables: list[str], steps: list[_Step], copies: Any) -> list[Arrow]:
+    """For each variable, whose ITF value `copies` turns into (element, count) pairs: each copy
+    that leaves is an arrow from the step that put it in to the step that took it out."""
     arrows: list[Arrow] = []
-    for var in seq_vars:
+    for var in variables:
         origins: dict[str, list[int]] = {}
-        for x in steps[0].state[var]:
-            origins.setdefault(_canon(x), []).append(0)
+        for x, n in copies(steps[0].state[var]):
+            origins.setdefault(_canon(x), []).extend([0] * n)
         for j in range(1, len(steps)):
-            before = collections.Counter(_canon(x) for x in steps[j - 1].state[var])
-            after = collections.Counter(_canon(x) for x in steps[j].state[var])
-            shown = {_canon(x): x for x in steps[j - 1].state[var]}
+            before: collections.Counter[str] = collections.Counter()
+            after: collections.Counter[str] = collections.Counter()
+            shown = {}
+            for x, n in copies(steps[j - 1].state[var]):
+                before[_canon(x)] += n
+                shown[_canon(x)] = x
+            for x, n in copies(steps[j].state[var]):
+                after[_canon(x)] += n
             for key in sorted(before):
                 for _ in range(before[key] - after[key]):
                     i = origins[key].pop(0)
@@ -585,7 +610,8 @@ def timeline_from_trace(
     doc = trace_to_itf(trace, title, picks=picks)
     return timeline_from_itf(doc, title=title, verdict=verdict, violated=violated, summary=summary,
                              lane_args=lane_args, excerpts=excerpts, first_label=first_label, lane_groups=groups,
-                             invariant_reads=invariant_reads, invariant_clause=invariant_clause)
+                             invariant_reads=invariant_reads, invariant_clause=invariant_clause,
+                             bags=[v.name for v in trace.vars if isinstance(v.ty, BagT)])
 
 
 # ---- spec source -----------------------------------------------------------------------------

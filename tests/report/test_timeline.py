@@ -443,3 +443,32 @@ def test_lexer_knows_temporal_properties_and_fairness():
     assert kinds["temporal"] == "Token.Keyword.Declaration" and kinds["Live"] == "Token.Name.Function"
     assert kinds["always"] == kinds["eventually"] == "Token.Operator.Word"
     assert kinds["fair"] == kinds["weak"] == kinds["unless"] == "Token.Keyword"
+
+
+BAG_NET = """spec BagNet
+type Msg = 0 .. 1
+var net: bag[Msg, 2]
+var got: 0 .. 3
+init:
+    net = bag()
+    got = 0
+action Send(m: Msg):
+    require count(net, m) < 2 and got == 0
+    net' = add(net, m)
+action Receive(m: Msg):
+    require m in net and got < 3
+    net' = remove(net, m)
+    got' = got + 1
+invariant FewDelivered: got < 3
+"""
+
+
+def test_messages_through_a_bag_are_arrows_from_each_copy_s_send_to_its_receive():
+    spec = pyspec.loads(BAG_NET)
+    r = pyspec.check(spec)
+    assert r.violated == "FewDelivered"
+    tl = timeline_from_trace(r.trace, spec, title="Bag", verdict="violated", violated="FewDelivered")
+    assert [e.label for e in tl.events] == ["initial state", "Send(m=0)", "Send(m=0)", "Send(m=1)",
+                                             "Receive(m=0)", "Receive(m=0)", "Receive(m=1)"]
+    # each copy taken out is an arrow from the send that put it in, the oldest copy first
+    assert [(a.source, a.target, a.label) for a in tl.arrows] == [(1, 4, "net: 0"), (2, 5, "net: 0"), (3, 6, "net: 1")]
