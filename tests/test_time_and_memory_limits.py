@@ -7,6 +7,7 @@ wall time near the limit (generous bounds: two shared cores)."""
 from __future__ import annotations
 
 import pathlib
+import re
 import subprocess
 import sys
 import time
@@ -160,11 +161,14 @@ def test_simulate_has_a_time_limit(tmp_path):
 def test_max_memory_bounds_z3_too():
     """Z3's allocations are C code the timer cannot stop: each check gets Z3's own memory bound,
     the memory left under --max-memory (it grew without bound before). Ballots 0..4: Paxos's
-    default params now unroll in too little memory to reach the bound soon."""
+    default params now unroll in too little memory to reach the bound soon. On Z3's finite-domain
+    solver (BMC over bit-vectors) a check holds less, and the resident-set poll, which interrupts
+    Z3 too, may see the limit first: either way the run stops, INCOMPLETE, at the limit."""
     p, _ = _run(None, None, "check", "--engine", "bmc", "--depth", "12", "--max-memory", "95", "-D", "MaxBallot=4",
                 spec="specs/paxos.spec")
     assert p.returncode == 3, p.stdout + p.stderr
-    assert "INCOMPLETE: stopped: memory limit of 95 MB reached (in a Z3 check) at depth" in p.stdout
+    assert re.search(r"INCOMPLETE: stopped: memory limit of 95 MB reached \((in a Z3 check|\d+ MB resident)\) at depth",
+                     p.stdout), p.stdout
     assert "depth -1" not in p.stdout
 
 

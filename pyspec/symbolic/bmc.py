@@ -79,7 +79,7 @@ def encode_reachable(spec: CheckedSpec, bitvectors: bool, reference: Reference, 
         if not never:
             break
         enc = encode(spec, bitvectors, never)
-        proven = reach.confirm(enc, new_solver(timeout), samples)
+        proven = reach.confirm(enc, new_solver(timeout, enc.ctx.bv), samples)
         if proven is None:
             break
         if proven == never:
@@ -117,7 +117,7 @@ def run(
     spec = enc.spec
     none = "no violation and no deadlock" if deadlock else "no violation"  # what a depth without a finding shows
     encode_seconds = time.perf_counter() - t0
-    solver = new_solver(timeout)
+    solver = new_solver(timeout, enc.ctx.bv)
     per_depth: list[float] = []
     found: dict[str, Trace] = {}  # reachable property -> its shortest witness
 
