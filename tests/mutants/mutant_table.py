@@ -477,6 +477,14 @@ MUTANTS: tuple[Mutant, ...] = (
         "entry the leader has counted as replicated",
         kill=Config("raft.spec", "check", "LeaderCompleteness", _p(MaxTerm=2, MaxLog=1)), expect="violated",
     ),
+    Mutant(
+        "raft-vote-for-stale-term", "raft.spec",
+        '    require s != c and role[c] == "candidate" and currentTerm[s] <= currentTerm[c]\n',
+        '    require s != c and role[c] == "candidate"\n',
+        "a server votes for a candidate of a lower term and goes back to it: a second leader is elected "
+        "in a term whose first leader has left it (never two at once: only the paper's ElectionSafety sees it)",
+        kill=Config("raft.spec", "check", "ElectionSafety", _p(MaxTerm=2, MaxLog=1)), expect="violated",
+    ),
     # Chandra-Toueg and primary-backup: the rotating coordinator's quorums and
     # timestamps, and the backup's epoch fence.
     Mutant(
