@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from pyspec.lang.types import (AnyT, IntT, MapT, RecordT, SetT, TupleT, Type, UnionT, domain,
+from pyspec.lang.types import (DOMAIN_LIMIT, AnyT, IntT, MapT, RecordT, SetT, TupleT, Type, UnionT, domain,
                                domain_size)
 
 TABLE_LIMIT = 4096  # types with at most this many values are coded by a lookup table
@@ -63,7 +63,7 @@ def codec(t: Type, table_limit: int = TABLE_LIMIT) -> Codec:
         return _product([codec(f, table_limit) for _, f in t.fields])
     if isinstance(t, UnionT):
         return _union(t, table_limit)
-    if n is not None:  # bool, a bounded int or an enumeration, with the tables off
+    if n is not None and n <= DOMAIN_LIMIT:  # a scalar, a seq or a bag, with the tables off
         return _table(t, n)
     if isinstance(t, (IntT, AnyT)) or n is None:
         raise Unpackable(f"type {t.show()} is unbounded or too large to lay out")
