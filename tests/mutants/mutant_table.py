@@ -485,6 +485,15 @@ MUTANTS: tuple[Mutant, ...] = (
         "in a term whose first leader has left it (never two at once: only the paper's ElectionSafety sees it)",
         kill=Config("raft.spec", "check", "ElectionSafety", _p(MaxTerm=2, MaxLog=1)), expect="violated",
     ),
+    Mutant(
+        "raft-msg-counts-old-term-vote", "raft_messages.spec",
+        "m is VoteGranted and m.dst == c and m.term == currentTerm[c] and",
+        "m is VoteGranted and m.dst == c and",
+        "with messages in a network, a candidate counts a vote granted to it in an older term: two leaders "
+        "in one term (the one-step model has no late votes)",
+        kill=Config("raft_messages.spec", "check", "ElectionSafety", _p(MaxTerm=2, MaxLog=1, MaxMsgs=6)),
+        expect="violated",
+    ),
     # Chandra-Toueg and primary-backup: the rotating coordinator's quorums and
     # timestamps, and the backup's epoch fence.
     Mutant(
