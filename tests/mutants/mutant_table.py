@@ -486,6 +486,21 @@ MUTANTS: tuple[Mutant, ...] = (
         kill=Config("raft.spec", "check", "ElectionSafety", _p(MaxTerm=2, MaxLog=1)), expect="violated",
     ),
     Mutant(
+        "raft-append-accepts-lower-term", "raft.spec",
+        '    require s != d and role[s] == "leader" and currentTerm[d] <= currentTerm[s]\n',
+        '    require s != d and role[s] == "leader"\n',
+        "a follower accepts AppendEntries from the leader of a lower term (and goes back to that term): "
+        "a stale leader's entry is committed that the new leader lacks",
+        kill=Config("raft.spec", "check", "LeaderCompleteness", _p(MaxTerm=2, MaxLog=1)), expect="violated",
+    ),
+    Mutant(
+        "raft-vote-twice-in-a-term", "raft.spec",
+        "    require currentTerm[s] < currentTerm[c] or votedFor[s] == -1\n",
+        "    require currentTerm[s] < currentTerm[c] or votedFor[s] != c\n",
+        "a server that voted in its term votes again in it, for another candidate: two leaders of one term",
+        kill=Config("raft.spec", "check", "ElectionSafety", _p(MaxTerm=2, MaxLog=1)), expect="violated",
+    ),
+    Mutant(
         "raft-msg-counts-old-term-vote", "raft_messages.spec",
         "m is VoteGranted and m.dst == c and m.term == currentTerm[c] and",
         "m is VoteGranted and m.dst == c and",
