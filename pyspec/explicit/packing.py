@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from pyspec.lang.types import (AnyT, BagT, BoolT, EnumT, IntT, MapT, RecordT, SeqT, SetT, TupleT, Type,
+from pyspec.lang.types import (DOMAIN_LIMIT, AnyT, BagT, BoolT, EnumT, IntT, MapT, RecordT, SeqT, SetT, TupleT, Type,
                                UnionT, domain, domain_size)
 
 TABLE_LIMIT = 4096  # types with at most this many values are coded by a lookup table
@@ -55,7 +55,7 @@ def codec(t: Type, table_limit: int = TABLE_LIMIT) -> Codec:
     structural = LAYOUTS[type(t)]
     if structural is not None:
         return structural(t, table_limit)
-    if n is not None:  # a type coded by its ordinal (bool, a bounded int, ...), with the tables off
+    if n is not None and n <= DOMAIN_LIMIT:  # coded by its ordinal (bool, a bounded int, a small seq or bag)
         return _table(t, n)
     raise Unpackable(f"type {t.show()} is unbounded or too large to lay out")
 

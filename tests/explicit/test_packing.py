@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, assume, given, note, settings
 from pyspec import SpecError, load, loads
 from pyspec.api import compile_spec
 from pyspec.explicit.packing import Unpackable, layout
-from pyspec.lang.types import BOOL, INT, EnumT, IntT, MapT, RecordT, SetT, TupleT, UnionT, domain
+from pyspec.lang.types import BOOL, INT, BagT, EnumT, IntT, MapT, RecordT, SeqT, SetT, TupleT, UnionT, domain
 from tests.symbolic.diff_helpers import reachable
 from tests.symbolic.specgen import specs
 
@@ -58,6 +58,15 @@ def test_a_type_without_a_fixed_layout_is_unpackable():
         layout((INT,))
     with pytest.raises(Unpackable):
         layout((SetT(IntT(0, 1 << 20)),))
+
+
+@pytest.mark.parametrize("t", [BagT(MapT(IntT(0, 3), IntT(0, 9)), 2), SeqT(MapT(IntT(0, 3), IntT(0, 9)), 3)],
+                         ids=["bag", "seq"])
+def test_a_bag_or_seq_too_large_to_tabulate_is_unpackable_not_an_internal_error(t):
+    """A bag of messages (10^4 of them, each up to twice) has too many values for a lookup table:
+    the store keeps such states as tuples."""
+    with pytest.raises(Unpackable):
+        layout((t,))
 
 
 def _round_trips(spec, table_limit):

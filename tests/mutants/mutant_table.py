@@ -477,6 +477,38 @@ MUTANTS: tuple[Mutant, ...] = (
         "entry the leader has counted as replicated",
         kill=Config("raft.spec", "check", "LeaderCompleteness", _p(MaxTerm=2, MaxLog=1)), expect="violated",
     ),
+    Mutant(
+        "raft-vote-for-stale-term", "raft.spec",
+        '    require s != c and role[c] == "candidate" and currentTerm[s] <= currentTerm[c]\n',
+        '    require s != c and role[c] == "candidate"\n',
+        "a server votes for a candidate of a lower term and goes back to it: a second leader is elected "
+        "in a term whose first leader has left it (never two at once: only the paper's ElectionSafety sees it)",
+        kill=Config("raft.spec", "check", "ElectionSafety", _p(MaxTerm=2, MaxLog=1)), expect="violated",
+    ),
+    Mutant(
+        "raft-append-accepts-lower-term", "raft.spec",
+        '    require s != d and role[s] == "leader" and currentTerm[d] <= currentTerm[s]\n',
+        '    require s != d and role[s] == "leader"\n',
+        "a follower accepts AppendEntries from the leader of a lower term (and goes back to that term): "
+        "a stale leader's entry is committed that the new leader lacks",
+        kill=Config("raft.spec", "check", "LeaderCompleteness", _p(MaxTerm=2, MaxLog=1)), expect="violated",
+    ),
+    Mutant(
+        "raft-vote-twice-in-a-term", "raft.spec",
+        "    require currentTerm[s] < currentTerm[c] or votedFor[s] == -1\n",
+        "    require currentTerm[s] < currentTerm[c] or votedFor[s] != c\n",
+        "a server that voted in its term votes again in it, for another candidate: two leaders of one term",
+        kill=Config("raft.spec", "check", "ElectionSafety", _p(MaxTerm=2, MaxLog=1)), expect="violated",
+    ),
+    Mutant(
+        "raft-msg-counts-old-term-vote", "raft_messages.spec",
+        "m is VoteGranted and m.dst == c and m.term == currentTerm[c] and",
+        "m is VoteGranted and m.dst == c and",
+        "with messages in a network, a candidate counts a vote granted to it in an older term: two leaders "
+        "in one term (the one-step model has no late votes)",
+        kill=Config("raft_messages.spec", "check", "ElectionSafety", _p(MaxTerm=2, MaxLog=1, MaxMsgs=6)),
+        expect="violated",
+    ),
     # Chandra-Toueg and primary-backup: the rotating coordinator's quorums and
     # timestamps, and the backup's epoch fence.
     Mutant(

@@ -6,14 +6,16 @@ import pytest
 
 from pyspec import Verdict, check, load
 
+SPEC = "specs/raft.spec"
+
 SAFETY = ("ElectionSafety", "LogMatching", "LeaderCompleteness", "StateMachineSafety")
 
 
 def _raft(**params: object):
-    return load("specs/raft.spec", {k: str(v) for k, v in params.items()})
+    return load(SPEC, {k: str(v) for k, v in params.items()})
 
 
-@pytest.mark.parametrize("terms, log, states", [(1, 1, 296), (2, 1, 4_038)])
+@pytest.mark.parametrize("terms, log, states", [(1, 1, 296), (2, 1, 4_731)])
 def test_raft_safety_holds_with_pinned_state_counts(terms, log, states):
     r = check(_raft(MaxTerm=terms, MaxLog=log), invariants=SAFETY, reachables=())
     assert (r.verdict, r.stats["states"]) == (Verdict.HOLDS, states)
@@ -56,3 +58,22 @@ def test_figure_8_an_old_term_entry_committed_by_counting_replicas_is_overwritte
     # ... and two servers end up having applied different entries at index 1
     assert len({a[0] for a in steps[-1][2]["applied"] if len(a) > 0}) == 2
 
+
+
+def test_election_safety_counts_a_leader_that_has_left_its_term(tmp_path):
+    """The paper's ElectionSafety (one leader elected per term, over the run) against its
+    current-state form: a voter that goes back to a candidate's lower term elects a second leader
+    of term 1 after the first has moved on, so the two never lead at once."""
+    with open(SPEC, encoding="utf-8") as f:
+        text = f.read()
+    guard = 'require s != c and role[c] == "candidate" and currentTerm[s] <= currentTerm[c]'
+    assert text.count(guard) == 1
+    patched = tmp_path / "raft.spec"
+    patched.write_text(text.replace(guard, 'require s != c and role[c] == "candidate"'), encoding="utf-8")
+    spec = load(str(patched), {"MaxTerm": "2", "MaxLog": "1"})
+    now = check(spec, invariants=("AtMostOneLeaderPerTermNow",), reachables=())
+    assert now.verdict is Verdict.HOLDS
+    paper = check(spec, invariants=("ElectionSafety",), reachables=())
+    assert (paper.verdict, len(paper.trace)) == (Verdict.VIOLATED, 8)
+    last = _states(spec, paper)[-1][2]
+    assert last["elected"][1] == frozenset({0, 1}) and last["role"][0] != "leader"
