@@ -56,7 +56,8 @@ class _BoundedSolver(z3.Solver):
             if memory is not None:
                 z3.set_param("memory_max_size", 0)  # a global of Z3's: no bound outside the check
         if result == z3.unknown:
-            if memory is not None and self.reason_unknown() == "out of memory":
+            # the default solver says "out of memory", the finite-domain one "(sat.giveup out of memory)"
+            if memory is not None and "out of memory" in (self.reason_unknown() or ""):
                 memory_exhausted("in a Z3 check")
             # Z3 catches Ctrl-C inside a check itself and cancels it: "interrupted from keyboard" is
             # always the user's; "canceled" (a timeout says it too) only when it came early
