@@ -32,13 +32,13 @@ from pyspec.explicit.compiled import CompiledSpec
 from pyspec.explicit.packing import Layout, layout
 from pyspec.explicit.results import check_initial, outcome, reached, search_stats
 from pyspec.explicit.symmetry import Canon, CanonicalLayout, real_path
-from pyspec.explicit.workers import _reraise
+from pyspec.explicit.workers import PartitionJudge, _reraise
 from pyspec.limits import Budget, LimitReached
 from pyspec.reference import no_initial_state
 from pyspec.result import Result, Step, Trace, Verdict
 
 
-class Partition:
+class Partition(PartitionJudge):
     """One partition of the search, living on a cluster worker as a Dask actor."""
 
     def __init__(self, spec: Any, names: tuple[str, ...], rnames: tuple[str, ...], symmetry: bool, me: int, n: int,
@@ -116,28 +116,7 @@ class Partition:
         self.parent.append(parent)
         self.via.append(inst)
         report["new"] += 1
-        g = self.gid(len(self.codes) - 1)
-        state = t if t is not None else self.lay.unpack(c)
-        try:
-            bad = self.failing(state)
-        except SpecEvalError:
-            report["error"] = ("invariants", g)
-            return True
-        while self.reach_fn is not None:
-            try:
-                hit = self.reach_fn(state)
-            except SpecEvalError:
-                report["error"] = ("reachables", g)
-                return True
-            if hit is None:
-                break
-            report["reached"].append((hit, g))
-            self.rnames = tuple(x for x in self.rnames if x != hit)
-            self.reach_fn = self.compiled.reachable_fn(self.rnames) if self.rnames else None
-        if bad is not None:
-            report["violation"] = (g, bad)
-            return True
-        return False
+        return self.judge(t if t is not None else self.lay.unpack(c), self.gid(len(self.codes) - 1), report)
 
 
 def _layout(compiled: CompiledSpec, symmetry: bool) -> Layout:

@@ -296,7 +296,42 @@ def _worker(me: int, nworkers: int, compiled: CompiledSpec, successors, failing,
         os._exit(0)  # no queue feeder to flush: every batch was read, or the search is over
 
 
-class _Worker:
+class PartitionJudge:
+    """What every partition of a partitioned search (a worker process here, a cluster actor in
+    cluster.py) does with a state it stores first: check its invariants and the reachable
+    properties still open. Needs `failing`, `compiled`, `rnames` and `reach_fn`."""
+
+    failing: Any
+    compiled: CompiledSpec
+    rnames: tuple[str, ...]
+    reach_fn: Any
+
+    def judge(self, state: tuple, g: int, report: dict) -> bool:
+        """Check the new state `state` (global index `g`), noting in `report` an evaluation
+        error, each reachable property it satisfies and a violation; True when the level must stop."""
+        try:
+            bad = self.failing(state)
+        except SpecEvalError:
+            report["error"] = ("invariants", g)
+            return True
+        while self.reach_fn is not None:
+            try:
+                hit = self.reach_fn(state)
+            except SpecEvalError:
+                report["error"] = ("reachables", g)
+                return True
+            if hit is None:
+                break
+            report["reached"].append((hit, g))
+            self.rnames = tuple(n for n in self.rnames if n != hit)
+            self.reach_fn = self.compiled.reachable_fn(self.rnames) if self.rnames else None
+        if bad is not None:
+            report["violation"] = (g, bad)
+            return True
+        return False
+
+
+class _Worker(PartitionJudge):
     """The states one worker owns: codes, parents (global indices) and actions, as the store does."""
 
     def __init__(self, me, nworkers, compiled, successors, failing, lay: Layout, rnames, init_codes, limit, deadlock,
@@ -438,27 +473,7 @@ class _Worker:
 
     def _new(self, t: tuple, local: int, report: dict) -> bool:
         """Check a new state's invariants and reachable properties; True when the level must stop."""
-        g = self.gid(local)
-        try:
-            bad = self.failing(t)
-        except SpecEvalError:
-            report["error"] = ("invariants", g)
-            return True
-        while self.reach_fn is not None:
-            try:
-                hit = self.reach_fn(t)
-            except SpecEvalError:
-                report["error"] = ("reachables", g)
-                return True
-            if hit is None:
-                break
-            report["reached"].append((hit, g))
-            self.rnames = tuple(n for n in self.rnames if n != hit)
-            self.reach_fn = self.compiled.reachable_fn(self.rnames) if self.rnames else None
-        if bad is not None:
-            report["violation"] = (g, bad)
-            return True
-        return False
+        return self.judge(t, self.gid(local), report)
 
     def _exchange(self, report: dict) -> None:
         """Send each other worker the rest of the successors it owns, then an end mark; add the
