@@ -159,3 +159,42 @@ def test_a_vote_that_reaches_a_leader_keeps_raft_safe():
     spec = load(os.path.join(HERE, "raft_late_votes.spec"), {"MaxTerm": "2", "MaxLog": "1"})
     r = check(spec, invariants=tuple(INVS), reachables=())
     assert (r.verdict, r.stats["states"]) == (Verdict.HOLDS, 4_755)
+
+
+def _late_term_log(tmp_path, late_term: int):
+    """Three nodes: 2 leads term 1, then 0 leads term 2; node 1, which heard nothing (paused),
+    then reads a vote request of 2's carrying term `late_term`."""
+    t = iter(range(1000))
+    recs = {0: [], 1: [], 2: []}
+
+    def log(node, **fields):
+        recs[node].append({"time": 1000 + next(t) / 1000, "node": node, **fields})
+
+    for n in (0, 1, 2):
+        log(n, event="start", term=0, state="follower", pid=1)
+    log(2, event="state", state="candidate", term=0)
+    log(2, event="candidate", term=1, voted_for=2)
+    log(0, event="new_term", term=1, voted_for=None, **{"from": 2, "on": "request_vote"})
+    log(0, event="vote", term=1, voted_for=2, **{"from": 2, "on": "request_vote"})
+    log(2, event="state", state="leader", term=1)
+    log(0, event="state", state="candidate", term=1)
+    log(0, event="candidate", term=2, voted_for=0)
+    log(2, event="new_term", term=2, voted_for=None, **{"from": 0, "on": "request_vote"})
+    log(2, event="vote", term=2, voted_for=0, **{"from": 0, "on": "request_vote"})
+    log(0, event="state", state="leader", term=2)
+    log(1, event="new_term", term=late_term, voted_for=None, **{"from": 2, "on": "request_vote"})
+    paths = []
+    for n, rs in recs.items():
+        p = tmp_path / f"node-{n}.jsonl"
+        p.write_text("".join(json.dumps(r) + "\n" for r in rs))
+        paths.append(str(p))
+    return paths
+
+
+def test_a_vote_request_of_an_earlier_term_read_late_conforms(tmp_path):
+    # Seen in a real paused-leader run: the resumed node read a request that 2 sent in term 1
+    # (here) after 2 had moved on to term 2; the node adopts the term the message carried.
+    assert tracecheck.validate(MAP, _late_term_log(tmp_path, 1)).conforms
+    # a term no one has reached yet cannot come from anyone
+    r = tracecheck.validate(MAP, _late_term_log(tmp_path, 3))
+    assert r.verdict is Verdict.DIVERGES and r.divergence is not None
