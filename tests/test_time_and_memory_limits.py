@@ -206,3 +206,25 @@ def test_a_tick_pending_as_the_timer_stops_does_not_end_the_process():
     )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert p.returncode == 0 and p.stdout == "alive\n", (p.returncode, p.stdout, p.stderr)
+
+
+def test_a_z3_check_cancelled_as_the_deadline_comes_is_the_time_limit_not_ctrl_c(monkeypatch):
+    """Seen once in `synth --time-limit 1`: a check Z3 reported "canceled" (as it reports its own
+    timeout) with the deadline a moment away was taken for Ctrl-C ("interrupted by the user").
+    A cancelled check within 0.1 s of the deadline is the time limit."""
+    import time as _time
+
+    import pytest
+
+    import z3
+
+    from pyspec.limits import Budget, LimitReached
+    from pyspec.symbolic.solver import new_solver
+
+    monkeypatch.setattr(z3.Solver, "check", lambda self, *a: z3.unknown)
+    monkeypatch.setattr(z3.Solver, "reason_unknown", lambda self: "canceled")
+    solver = new_solver(None)
+    with pytest.raises(LimitReached) as e:
+        with Budget(0.05, None, _time.perf_counter()):
+            solver.check()
+    assert "time limit of 0.05 s reached" in str(e.value)

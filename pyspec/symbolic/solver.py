@@ -62,6 +62,8 @@ class _BoundedSolver(z3.Solver):
             # Z3 catches Ctrl-C inside a check itself and cancels it: "interrupted from keyboard" is
             # always the user's; "canceled" (a timeout says it too) only when it came early
             why = self.reason_unknown()
+            if why == "canceled":  # a deadline that has come (or comes within 0.1 s) is the reason, not Ctrl-C
+                poll_budgets(0.1)
             if why == "interrupted from keyboard" or (
                     why == "canceled" and (not bounds or time.perf_counter() - t0 < 0.9 * min(bounds))):
                 interrupted_by_user()
