@@ -30,11 +30,10 @@ from typing import Any
 from pyspec.errors import SpecEvalError, UsageError
 from pyspec.explicit.compiled import CompiledSpec
 from pyspec.explicit.packing import Layout, layout
-from pyspec.explicit.results import check_initial, outcome, reached, search_stats
+from pyspec.explicit.results import outcome, search_stats
 from pyspec.explicit.symmetry import Canon, CanonicalLayout, real_path
-from pyspec.explicit.workers import PartitionJudge, _reraise
+from pyspec.explicit.workers import PartitionJudge, _reraise, initial_codes
 from pyspec.limits import Budget, LimitReached
-from pyspec.reference import no_initial_state
 from pyspec.result import Result, Step, Trace, Verdict
 
 
@@ -198,31 +197,18 @@ def explore_cluster(compiled: CompiledSpec, opts: Any, names: tuple[str, ...], f
             stats["symmetry_permutations"] = canon.group_order
         return outcome(compiled, names, rnames, first, trace_of, True, verdict, stats, index, prop, reason)
 
-    reach_fn = compiled.reachable_fn(rnames) if rnames else None
-    try:
-        inits = compiled.initial_states(opts.max_states)
-    except SpecEvalError as e:
-        raise e.with_step("in init", None) from None
-    if not inits:
-        raise no_initial_state(spec)
     init_codes: list[int] = []
     init_states: list[tuple] = []
     n = 1
     ninit = 0
-    for s in inits:
-        k = lay.pack(s)
-        if k in init_codes:
-            continue
-        init_codes.append(k)
-        init_states.append(s)
+
+    def counted() -> None:
         total[0] = len(init_codes)
-        bad = check_initial(failing, s, compiled, "the initial state")
-        if reach_fn is not None:
-            reach_fn = reached(compiled, reach_fn, rnames, first, s, len(init_codes) - 1, 0, None)
-        if bad is not None:
-            ninit = len(init_codes)
-            return finish(Verdict.VIOLATED, ninit - 1, bad)
+
+    bad = initial_codes(compiled, opts.max_states, lay, failing, rnames, first, init_codes, init_states, counted)
     ninit = len(init_codes)
+    if bad is not None:
+        return finish(Verdict.VIOLATED, ninit - 1, bad)
     track[3] = ""
     limit = opts.max_states if opts.max_states is not None else 1 << 62
     client = cluster_client(opts.cluster)

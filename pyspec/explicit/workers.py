@@ -45,6 +45,7 @@ from pyspec.explicit.packing import Layout
 from pyspec.explicit.symmetry import CanonicalLayout, real_path
 from pyspec.explicit.results import check_initial, failing_instance, outcome, reached, search_stats
 from pyspec.limits import Budget, LimitReached, resident_mb
+from pyspec.reference import no_initial_state
 from pyspec.result import Result, Step, Trace, Verdict
 
 _WAIT = 0.05  # seconds between checks of the limits while the workers work
@@ -122,33 +123,17 @@ def explore_parallel(compiled: CompiledSpec, opts: Any, names: tuple[str, ...], 
 
     # Initial states: checked here, as the single worker does, and numbered 0 .. ninit-1 (the
     # workers number their own states from ninit on).
-    reach_fn = compiled.reachable_fn(rnames) if rnames else None
     try:
-        try:
-            inits = compiled.initial_states(opts.max_states)
-        except SpecEvalError as e:
-            raise e.with_step("in init", None) from None
-        if not inits:
-            from pyspec.reference import no_initial_state
-            raise no_initial_state(spec)
         init_codes: list[int] = []
         init_states: list[tuple] = []  # the real initial state of each code (under symmetry, codes are orbits)
-        seen_init: set[int] = set()
-        for s in inits:
-            k = lay.pack(s)
-            if k in seen_init:
-                continue
-            seen_init.add(k)
-            init_codes.append(k)
-            init_states.append(s)
+
+        def counted() -> None:
             totals.n = len(init_codes)
-            bad = check_initial(failing, s, compiled, "the initial state")
-            if reach_fn is not None:
-                reach_fn = reached(compiled, reach_fn, rnames, first, s, len(init_codes) - 1, 0, None)
-            if bad is not None:
-                ninit = len(init_codes)
-                return finish(Verdict.VIOLATED, ninit - 1, bad)
+
+        bad = initial_codes(compiled, opts.max_states, lay, failing, rnames, first, init_codes, init_states, counted)
         ninit = len(init_codes)
+        if bad is not None:
+            return finish(Verdict.VIOLATED, ninit - 1, bad)
         phase = track[3] = ""
         limit = opts.max_states if opts.max_states is not None else 1 << 62
         ctx = mp.get_context("fork")  # the workers inherit the compiled spec (generated code does not pickle)
@@ -222,6 +207,36 @@ def explore_parallel(compiled: CompiledSpec, opts: Any, names: tuple[str, ...], 
             if p.is_alive():
                 p.terminate()
                 p.join()
+
+
+def initial_codes(compiled: CompiledSpec, max_states: int | None, lay: Layout, failing, rnames: tuple[str, ...],
+                  first: dict, codes: list[int], states: list[tuple], counted) -> str | None:
+    """The coordinator's part of a partitioned search (here and in cluster.py), as the single
+    process does it: the distinct initial states, appended to `codes` (packed) and `states`,
+    each checked against the invariants and the reachable properties (`first` gets those it
+    satisfies); `counted()` after each. Returns the invariant the last one violates, or None."""
+    reach_fn = compiled.reachable_fn(rnames) if rnames else None
+    try:
+        inits = compiled.initial_states(max_states)
+    except SpecEvalError as e:
+        raise e.with_step("in init", None) from None
+    if not inits:
+        raise no_initial_state(compiled.spec)
+    seen: set[int] = set()
+    for s in inits:
+        k = lay.pack(s)
+        if k in seen:
+            continue
+        seen.add(k)
+        codes.append(k)
+        states.append(s)
+        counted()
+        bad = check_initial(failing, s, compiled, "the initial state")
+        if reach_fn is not None:
+            reach_fn = reached(compiled, reach_fn, rnames, first, s, len(codes) - 1, 0, None)
+        if bad is not None:
+            return bad
+    return None
 
 
 def _gather(conns: list, procs: list, budget: Budget, max_memory: float | None) -> list[dict]:
